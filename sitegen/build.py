@@ -1,0 +1,148 @@
+"""Load and check every input (reads only), run the stages, then write: pages first, then the site.
+
+Nothing is written until every input has been read and every output computed, so bad input
+never leaves half a site or a half-updated content folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sitegen
+from sitegen.catalog import build_catalog
+from sitegen.config import load_config
+from sitegen.errors import Diagnostics, SitegenError
+from sitegen.output import RenderedFile, write_if_changed, write_site
+from sitegen.pages import PageSource, page_text, plan_pages, read_page
+from sitegen.parse import decode, dedupe, parse_list
+from sitegen.records import ListEntry, ReadingList
+from sitegen.render import Renderer, export_json, make_environment
+from sitegen.search import build_search, index_script
+from sitegen.tagging import load_taxonomy, tag_page
+
+Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    papers: int
+    entries: int
+    lists: int
+    tags: int
+    pages_written: int
+    pages_removed: int
+    files: int
+    seconds: float
+
+
+def package_resource(name: str) -> Path:
+    """A folder shipped in the wheel (`sitegen/_data/<name>`), or the repository's top-level one."""
+    installed = Path(sitegen.__file__).parent / "_data" / name
+    return installed if installed.is_dir() else Path(sitegen.__file__).parent.parent / name
+
+
+def build_date() -> dt.date:
+    """Today, or the day of SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def no_progress(stage: str, total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+def run_build(
+    site_dir: Path,
+    output_dir: Path,
+    diagnostics: Diagnostics,
+    strict: bool = False,
+    progress: Progress = no_progress,
+) -> BuildSummary:
+    started = time.perf_counter()
+    today = build_date()
+    content = site_dir / "content"
+    config = load_config(site_dir)
+
+    list_paths = sorted((content / "lists").glob("*.txt"))
+    if not list_paths and not (content / "papers").is_dir():
+        raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt) to build from; `sitegen new DIR` makes a site")
+    reading_lists: list[ReadingList] = []
+    entries: list[ListEntry] = []
+    tick = progress("parse", len(list_paths))
+    for path in list_paths:
+        reading_list, list_entries = parse_list(path, decode(path, read_bytes(path)), diagnostics, today)
+        reading_lists.append(reading_list)
+        entries.extend(list_entries)
+        tick()
+    papers = dedupe(entries, {rl.slug: rl.date for rl in reading_lists})
+
+    papers_dir = content / "papers"
+    page_paths = sorted(papers_dir.glob("*.md"))
+    tick = progress("pages", len(page_paths))
+    sources: list[PageSource] = []
+    for path in page_paths:
+        sources.append(read_page(path, decode(path, read_bytes(path))))
+        tick()
+    taxonomy_path = content / "taxonomy.yml"
+    rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, read_bytes(taxonomy_path))) if taxonomy_path.exists() else ()
+    if not rules:
+        diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
+
+    planned, removed = plan_pages(papers, sources, papers_dir)
+    pages = [tag_page(page, rules) for page in planned]
+    source_by_path = {s.path: s for s in sources}
+    page_texts = {page.path: page_text(page, source_by_path.get(page.path)) for page in pages}
+
+    catalog = build_catalog(config, reading_lists, pages, rules, today)
+    env = make_environment([site_dir / "templates"], package_resource("templates"))
+    tick = progress("render", len(pages))
+    files: list[RenderedFile] = []
+    for file in Renderer(catalog, env).files():
+        files.append(file)
+        tick()
+    files.append(export_json(catalog))
+    files.append(index_script(build_search(catalog), catalog))
+    files.extend(static_files(site_dir))
+
+    if strict and diagnostics.warnings:
+        raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
+
+    written = sum(write_if_changed(path, text) for path, text in page_texts.items())
+    for path in removed:
+        path.unlink()
+    write_site(output_dir, files)
+    return BuildSummary(
+        papers=len(pages),
+        entries=len(entries),
+        lists=len(reading_lists),
+        tags=len(catalog.tags),
+        pages_written=written,
+        pages_removed=len(removed),
+        files=len(files),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def static_files(site_dir: Path) -> list[RenderedFile]:
+    """The theme's static/ folder, with the site's own static/ files taking precedence by name."""
+    found: dict[str, Path] = {}
+    for root in (package_resource("templates") / "static", site_dir / "templates" / "static"):
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    found["static/" + path.relative_to(root).as_posix()] = path
+    return [RenderedFile(name, read_bytes(path)) for name, path in sorted(found.items())]

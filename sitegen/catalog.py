@@ -1,0 +1,174 @@
+"""Pages, lists and taxonomy → Catalog: everything the site shows, and every output path, computed once.
+
+Templates and the search index read the catalog; nothing downstream computes a path of its own.
+Two sources that would land on one output path are an error here, before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sitegen.config import SiteConfig
+from sitegen.errors import SourceError
+from sitegen.parse import slugify
+from sitegen.records import PaperPage, ReadingList, TagRule
+from sitegen.related import Related, related_papers
+
+
+@dataclass(frozen=True)
+class ListView:
+    info: ReadingList
+    papers: tuple[PaperPage, ...]  # in the list's order
+
+    @property
+    def slug(self) -> str:
+        return self.info.slug
+
+    @property
+    def read_count(self) -> int:
+        return sum(1 for p in self.papers if p.status == "read")
+
+
+@dataclass(frozen=True)
+class TagView:
+    slug: str
+    title: str
+    description: str
+    papers: tuple[PaperPage, ...]
+    co_tags: tuple[tuple[str, int], ...]  # (tag slug, papers shared), most shared first
+    automatic: bool
+
+
+@dataclass(frozen=True)
+class Catalog:
+    config: SiteConfig
+    papers: tuple[PaperPage, ...]  # sorted by title
+    lists: tuple[ListView, ...]  # newest first, then by slug
+    tags: tuple[TagView, ...]  # by slug
+    paper_tags: dict[str, tuple[str, ...]]  # paper slug → tag slugs, automatic first
+    related: dict[str, tuple[Related, ...]]
+    build_date: dt.date
+    routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, slug) → site-relative path
+
+    @cached_property
+    def papers_by_slug(self) -> dict[str, PaperPage]:
+        return {p.slug: p for p in self.papers}
+
+    @cached_property
+    def lists_by_slug(self) -> dict[str, ListView]:
+        return {lv.slug: lv for lv in self.lists}
+
+    @cached_property
+    def tags_by_slug(self) -> dict[str, TagView]:
+        return {t.slug: t for t in self.tags}
+
+    def path(self, kind: str, slug: str = "") -> str:
+        """The output path of a page, relative to the site root: the one place routes live."""
+        return self.routes[(kind, slug)]
+
+
+PAGE_ROUTES = {
+    ("home", ""): "index.html",
+    ("papers", ""): "papers/index.html",
+    ("tags", ""): "tags/index.html",
+    ("lists", ""): "lists/index.html",
+    ("search", ""): "search/index.html",
+    ("404", ""): "404.html",
+    ("feed", ""): "feed.xml",
+    ("sitemap", ""): "sitemap.xml",
+    ("robots", ""): "robots.txt",
+    ("nojekyll", ""): ".nojekyll",
+    ("export", ""): "papers.json",
+    ("search-index", ""): "search-index.js",
+}
+
+
+def effective_tags(page: PaperPage) -> tuple[str, ...]:
+    """Automatic tags minus those the user removed with '-tag', then the user's own, as slugs."""
+    removed = {slugify(t[1:]) for t in page.user_tags if t.startswith("-")}
+    added = [slugify(t) for t in page.user_tags if not t.startswith("-")]
+    automatic = [m.tag for m in page.auto_tags if m.tag not in removed]
+    return tuple(dict.fromkeys(t for t in automatic + added if t))
+
+
+def build_catalog(
+    config: SiteConfig,
+    reading_lists: list[ReadingList],
+    pages: list[PaperPage],
+    rules: tuple[TagRule, ...],
+    build_date: dt.date,
+) -> Catalog:
+    paper_tags = {p.slug: effective_tags(p) for p in pages}
+    members: dict[str, list[tuple[int, PaperPage]]] = {rl.slug: [] for rl in reading_lists}
+    for page in pages:
+        for m in page.memberships:
+            if m.list_slug in members:
+                members[m.list_slug].append((m.position, page))
+    lists = tuple(
+        ListView(rl, tuple(p for _, p in sorted(members[rl.slug], key=lambda x: x[0])))
+        for rl in sorted(reading_lists, key=lambda r: (-(r.date or dt.date.min).toordinal(), r.slug))
+    )
+    tags = build_tags(pages, paper_tags, rules)
+    routes = dict(PAGE_ROUTES)
+    claims: dict[str, str] = {}
+    for reading_list in reading_lists:
+        claim(routes, claims, ("list", reading_list.slug), f"lists/{reading_list.slug}/index.html", str(reading_list.path))
+        routes[("list-feed", reading_list.slug)] = f"lists/{reading_list.slug}/feed.xml"
+    for page in pages:
+        claim(routes, claims, ("paper", page.slug), f"papers/{page.slug}/index.html", str(page.path))
+    for tag in tags:
+        routes[("tag", tag.slug)] = f"tags/{tag.slug}/index.html"
+        routes[("tag-feed", tag.slug)] = f"tags/{tag.slug}/feed.xml"
+    return Catalog(
+        config=config,
+        papers=tuple(sorted(pages, key=lambda p: (p.title.casefold(), p.slug))),
+        lists=lists,
+        tags=tags,
+        paper_tags=paper_tags,
+        related=related_papers(pages, config.related_count),
+        build_date=build_date,
+        routes=routes,
+    )
+
+
+def claim(routes: dict[tuple[str, str], str], claims: dict[str, str], key: tuple[str, str], path: str, source: str) -> None:
+    """Give `path` to `source`, or fail if another source has it (e.g. lists 'A.txt' and 'a.txt')."""
+    folded = path.casefold()
+    if folded in claims:
+        raise SourceError(source, None, f"would be written to {path}, as is {claims[folded]}; rename one of them")
+    claims[folded] = source
+    routes[key] = path
+
+
+def build_tags(
+    pages: list[PaperPage], paper_tags: dict[str, tuple[str, ...]], rules: tuple[TagRule, ...]
+) -> tuple[TagView, ...]:
+    rule_by_slug = {r.slug: r for r in rules}
+    spelled: dict[str, str] = {}
+    for page in pages:
+        for tag in page.user_tags:
+            if not tag.startswith("-") and slugify(tag):
+                spelled.setdefault(slugify(tag), tag)
+    tagged: dict[str, list[PaperPage]] = {}
+    for page in pages:
+        for tag in paper_tags[page.slug]:
+            tagged.setdefault(tag, []).append(page)
+    views = []
+    for slug in sorted(tagged):
+        papers = tuple(sorted(tagged[slug], key=lambda p: (p.title.casefold(), p.slug)))
+        co = Counter(t for p in papers for t in paper_tags[p.slug] if t != slug)
+        rule = rule_by_slug.get(slug)
+        views.append(
+            TagView(
+                slug=slug,
+                title=rule.title if rule else spelled.get(slug, slug),
+                description=rule.description if rule else "",
+                papers=papers,
+                co_tags=tuple(sorted(co.items(), key=lambda x: (-x[1], x[0]))[:8]),
+                automatic=rule is not None,
+            )
+        )
+    return tuple(views)

@@ -1,0 +1,145 @@
+"""The command line: the ONE place that turns a SitegenError into `path:line: message` and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sitegen import __version__
+from sitegen.build import BuildSummary, package_resource, run_build
+from sitegen.errors import Diagnostics, SitegenError
+
+NEW_SITE_CONFIG = """\
+# sitegen.yml: every key is optional. See README.md for all of them.
+title: Reading lists
+description: Research papers, read and to read.
+# base_url: https://user.github.io/repo/   # needed for feeds' absolute links, sitemap.xml, canonical links
+"""
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitegen", description="Research reading lists in, a searchable static website out.")
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def site_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("-s", "--source", type=Path, default=Path("."), help="the site folder (default: here)")
+        command.add_argument("-o", "--output", type=Path, help="where the website goes (default: SOURCE/site)")
+        command.add_argument("--strict", action="store_true", help="fail the build on any warning")
+        command.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+        command.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    site_options(commands.add_parser("build", help="build the website into site/"))
+    serve = commands.add_parser("serve", help="build, serve on localhost, rebuild and reload on change")
+    site_options(serve)
+    serve.add_argument("--port", type=int, default=8000)
+    new = commands.add_parser("new", help="make a new site folder with the example lists")
+    new.add_argument("directory", type=Path)
+    new.add_argument("--debug", action="store_true")
+    search = commands.add_parser("search", help="query the built search index, as the website does")
+    search.add_argument("query")
+    search.add_argument("-s", "--source", type=Path, default=Path("."))
+    search.add_argument("-o", "--output", type=Path)
+    search.add_argument("-n", "--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true", help="print results as JSON lines")
+    search.add_argument("--debug", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            diagnostics = Diagnostics()
+            try:
+                summary = run_build(args.source, output_dir(args), diagnostics, args.strict, progress_bar(args.quiet))
+            finally:
+                report(diagnostics)
+            if not args.quiet:
+                print(summary_line(summary, diagnostics))
+        elif args.command == "serve":
+            from sitegen.serve import serve
+
+            serve(args.source, output_dir(args), args.port, args.strict)
+        elif args.command == "new":
+            make_site(args.directory)
+            print(f"made {args.directory}: cd into it and run `sitegen build`")
+        elif args.command == "search":
+            return run_search(args)
+    except SitegenError as error:
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing half-written is left in place", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug in sitegen, not the user's input: say so in one line
+        if getattr(args, "debug", False):
+            raise
+        print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def output_dir(args: argparse.Namespace) -> Path:
+    return args.output if args.output else args.source / "site"
+
+
+def report(diagnostics: Diagnostics) -> None:
+    for warning in diagnostics.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
+    return (
+        f"built {summary.papers} papers ({summary.entries} entries) in {summary.lists} lists, "
+        f"{summary.tags} tags, {summary.files} files; pages written {summary.pages_written}, "
+        f"removed {summary.pages_removed}; {len(diagnostics.warnings)} warnings; {summary.seconds:.2f} s"
+    )
+
+
+def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
+    """A tqdm bar per stage on a terminal; nothing when quiet or piped."""
+    def start(stage: str, total: int) -> Callable[[], None]:
+        bar = tqdm(total=total, desc=stage, unit="", leave=False, disable=None if not quiet else True, file=sys.stderr)
+
+        def tick() -> None:
+            bar.update()
+            if bar.n >= total:
+                bar.close()
+        return tick
+    return start
+
+
+def make_site(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise SitegenError(f"{directory}: exists and is not empty")
+    example = package_resource("content")
+    shutil.copytree(example, directory / "content", ignore=shutil.ignore_patterns("papers"))
+    (directory / "content" / "papers").mkdir()
+    (directory / "sitegen.yml").write_text(NEW_SITE_CONFIG, encoding="utf-8")
+    (directory / ".gitignore").write_text("site/\n", encoding="utf-8")
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from sitegen.search import load_index_script, search
+
+    site = args.output if args.output else args.source / "site"
+    index, docs = load_index_script(site / "search-index.js")
+    results = search(index, docs, args.query)[: args.limit]
+    for ref, score in results:
+        title, url, tags, *_ = docs[ref]
+        if args.json:
+            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url}, ensure_ascii=False))
+        else:
+            print(f"{score:7.3f}  {title}\n         {url}  [{', '.join(tags)}]")
+    if not results and not args.json:
+        print("no results", file=sys.stderr)
+    return 0

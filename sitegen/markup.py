@@ -1,0 +1,133 @@
+"""The one configured MarkdownIt: CommonMark, raw HTML off, links made from bare URLs, and
+LaTeX remnants from arXiv abstracts (`^{2}`, `\\textbf{x}`, `$\\alpha$`, `O(N^2)`) shown as
+readable text through inline rules, never by rewriting HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+STRONG = {"textbf", "mathbf", "bm", "boldsymbol"}
+EMPHASIS = {"textit", "emph", "mathit", "textsl"}
+CODE = {"texttt", "mathtt"}
+PLAIN = {"text", "textrm", "mathrm", "mathcal", "mathbb", "mathsf", "mathfrak", "operatorname", "textsc", "mbox", "hbox", "textsf", "textup"}
+SYMBOLS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π",
+    "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω",
+    "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+    "times": "×", "cdot": "·", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "approx": "≈",
+    "sim": "∼", "infty": "∞", "pm": "±", "to": "→", "rightarrow": "→", "leftarrow": "←", "ell": "ℓ",
+    "in": "∈", "sum": "∑", "prod": "∏", "partial": "∂", "nabla": "∇", "sqrt": "√", "log": "log", "ldots": "…",
+    "dots": "…", "cdots": "⋯", "mid": "|", "circ": "∘", "star": "⋆", "top": "⊤", "propto": "∝", "forall": "∀",
+    "exists": "∃", "downarrow": "↓", "uparrow": "↑", "checkmark": "✓", "%": "%", "&": "&", "#": "#",
+}
+COMMAND = re.compile(r"\\([A-Za-z]+|[%&#])")
+BARE_SUPERSCRIPT = re.compile(r"\^([-+]?[0-9]+|[A-Za-z](?![A-Za-z]))")
+
+
+def braced_end(src: str, start: int, limit: int) -> int:
+    """Index of the '}' that closes the '{' at `start`, or -1."""
+    depth = 0
+    for i in range(start, limit):
+        if src[i] == "{":
+            depth += 1
+        elif src[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def inline(state: StateInline, start: int, end: int) -> None:
+    """Emit the inline Markdown of src[start:end], parsed on its own so that it cannot run past `end`."""
+    state.pushPending()
+    state.md.inline.parse(state.src[start:end], state.md, state.env, state.tokens)
+
+
+def wrap(state: StateInline, tag: str, start: int, end: int) -> None:
+    """Emit <tag>, the inline Markdown of src[start:end], </tag>."""
+    state.push(f"{tag}_open", tag, 1)
+    inline(state, start, end)
+    state.push(f"{tag}_close", tag, -1)
+
+
+def latex_command(state: StateInline, silent: bool) -> bool:
+    match = COMMAND.match(state.src, state.pos, state.posMax)
+    if not match:
+        return False
+    name, end = match.group(1), match.end()
+    braced = end < state.posMax and state.src[end] == "{"
+    close = braced_end(state.src, end, state.posMax) if braced else -1
+    formats = STRONG | EMPHASIS | CODE | PLAIN
+    if name in formats and close > end:
+        if not silent:
+            inner = (end + 1, close)
+            if name in STRONG:
+                wrap(state, "strong", *inner)
+            elif name in EMPHASIS:
+                wrap(state, "em", *inner)
+            elif name in CODE:
+                state.push("code_inline", "code", 0).content = state.src[inner[0] : inner[1]]
+            else:
+                inline(state, *inner)
+        state.pos = close + 1
+        return True
+    if name in SYMBOLS:
+        if not silent:
+            state.push("text", "", 0).content = SYMBOLS[name]
+        state.pos = end
+        return True
+    return False
+
+
+def script(state: StateInline, silent: bool) -> bool:
+    """`x^{2}`, `x_{i}`, `N^2`: superscripts and subscripts."""
+    char = state.src[state.pos]
+    if char not in "^_":
+        return False
+    tag = "sup" if char == "^" else "sub"
+    nxt = state.pos + 1
+    if nxt < state.posMax and state.src[nxt] == "{":
+        close = braced_end(state.src, nxt, state.posMax)
+        if close <= nxt + 1:
+            return False
+        if not silent:
+            wrap(state, tag, nxt + 1, close)
+        state.pos = close + 1
+        return True
+    bare = BARE_SUPERSCRIPT.match(state.src, state.pos, state.posMax)
+    if char == "^" and bare and state.pos > 0 and (state.src[state.pos - 1].isalnum() or state.src[state.pos - 1] in ")}"):
+        if not silent:
+            wrap(state, tag, state.pos + 1, bare.end())
+        state.pos = bare.end()
+        return True
+    return False
+
+
+def inline_math(state: StateInline, silent: bool) -> bool:
+    """`$...$` on one line: its content, set in italics as math is, with the rules above."""
+    if state.src[state.pos] != "$":
+        return False
+    start = state.pos + 1
+    end = state.src.find("$", start, state.posMax)
+    if end <= start or state.src[start].isspace() or state.src[end - 1].isspace() or "\n" in state.src[start:end]:
+        return False
+    if end + 1 < state.posMax and state.src[end + 1].isdigit():
+        return False
+    if not silent:
+        wrap(state, "em", start, end)
+    state.pos = end + 1
+    return True
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True})
+    md.enable(["linkify", "replacements", "smartquotes"])
+    md.inline.ruler.before("escape", "latex_command", latex_command)
+    md.inline.ruler.before("emphasis", "script", script)
+    md.inline.ruler.before("emphasis", "inline_math", inline_math)
+    return md

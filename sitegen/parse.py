@@ -1,0 +1,256 @@
+"""Raw list text → ReadingList + [ListEntry] (each with its source line) → dedupe → [Paper].
+
+A list is the text of a Hugging Face papers page pasted as is: page furniture, then title and
+abstract lines. Known furniture is dropped; any other line that is not part of an entry is
+skipped with a warning, so every input line is accounted for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.errors import Diagnostics, SourceError
+from sitegen.records import ListEntry, Membership, Paper, ReadingList
+from sitegen.yamlsource import load_mapping
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DATE_LINE = re.compile(
+    r"^(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<day>\d{1,2})"
+    r"(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?$",
+    re.IGNORECASE,
+)
+FURNITURE_LINES = frozenset(
+    {
+        "new",
+        "get trending papers in your email inbox!",
+        "get trending papers in your email inbox once a day!",
+        "subscribe",
+        "daily papers",
+        "byak and the research community",
+        "upvote",
+        "submitted by",
+        "trending papers",
+        "view paper",
+    }
+)
+UPVOTE_COUNT = re.compile(r"^[▲△⬆↑]?\s*\d[\d,.]*\s*[kK]?$")
+SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
+# Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
+GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
+URL = re.compile(r"(?:https?://|(?<![\w./])(?:github\.com|huggingface\.co)/)[^\s<>\"'`{}\\]+", re.IGNORECASE)
+URL_TRAILING = ".,;:!?'\"”’"
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+LIST_KEYS = {"title": str, "date": dt.date, "description": str}
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+
+
+def decode(path: Path, data: bytes) -> str:
+    """UTF-8 text without its byte-order mark; anything else is an error naming the line."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise SourceError(path, line, "not UTF-8 text (save the file as UTF-8)") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_list(
+    path: Path, text: str, diagnostics: Diagnostics, today: dt.date
+) -> tuple[ReadingList, list[ListEntry]]:
+    """One list file's text → its header and its entries in source order."""
+    slug = list_slug(path)
+    header, lines = split_list_front_matter(path, text)
+    content, date_line = strip_furniture(path, lines, diagnostics)
+    entries = pair_entries(path, slug, content, diagnostics)
+    date = header.get("date")
+    if date is None and date_line is not None:
+        date = resolve_date(date_line, today)
+    if not entries:
+        diagnostics.warn(path, None, "no papers found in this list")
+    reading_list = ReadingList(
+        slug=slug,
+        title=str(header.get("title") or title_from_slug(slug)),
+        date=date,
+        description=str(header.get("description") or ""),
+        path=path,
+    )
+    return reading_list, entries
+
+
+def list_slug(path: Path) -> str:
+    return slugify(path.stem) or "list"
+
+
+def title_from_slug(slug: str) -> str:
+    words = slug.replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def split_list_front_matter(path: Path, text: str) -> tuple[dict[str, object], list[Line]]:
+    """Optional YAML front matter (title, date, description) and the numbered lines after it."""
+    raw_lines = LINE_BREAK.split(text)
+    lines = [Line(i + 1, t) for i, t in enumerate(raw_lines)]
+    if not raw_lines or raw_lines[0].strip() != "---":
+        return {}, lines
+    for end in range(1, len(raw_lines)):
+        if raw_lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise SourceError(path, 1, "front matter starts with '---' but has no closing '---'")
+    header = load_mapping(path, "\n".join(raw_lines[1:end]), first_line=2, schema=LIST_KEYS)
+    return header, lines[end + 1 :]
+
+
+def strip_furniture(
+    path: Path, lines: list[Line], diagnostics: Diagnostics
+) -> tuple[list[Line], tuple[int, int, int | None] | None]:
+    """Drop blank lines and page furniture; keep the first date line's (month, day, year)."""
+    content: list[Line] = []
+    date_line: tuple[int, int, int | None] | None = None
+    after_submitted_by = False
+    for line in lines:
+        text = " ".join(line.text.split())
+        for prefix in GLUED_PREFIXES:
+            rest = text[len(prefix) :]
+            if text.startswith(prefix) and rest and not rest[0].isspace():
+                text = rest
+        if not text:
+            continue
+        if after_submitted_by:
+            after_submitted_by = False
+            if len(text.split()) <= 4 and len(text) <= 60:
+                continue  # the submitter's name
+        if SUBMITTED_BY.match(text):
+            after_submitted_by = text.lower() == "submitted by"
+            continue
+        if text.lower() in FURNITURE_LINES or UPVOTE_COUNT.match(text):
+            continue
+        date = DATE_LINE.match(text)
+        if date:
+            if date_line is None:
+                month = MONTHS.index(date["month"].lower()) + 1
+                year = int(date["year"]) if date["year"] else None
+                date_line = (month, int(date["day"]), year)
+            continue
+        content.append(Line(line.number, text))
+    return content, date_line
+
+
+def looks_like_abstract(text: str) -> bool:
+    """Abstracts are paragraphs; titles are short and rarely end with a full stop."""
+    words = len(text.split())
+    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith("."))
+
+
+def pair_entries(
+    path: Path, slug: str, content: list[Line], diagnostics: Diagnostics
+) -> list[ListEntry]:
+    """Pair title and abstract lines, skipping (with a warning) what fits neither."""
+    entries: list[ListEntry] = []
+
+    def add(title: Line, abstract: str) -> None:
+        entries.append(ListEntry(title.text, abstract, slug, len(entries) + 1, path, title.number))
+
+    i = 0
+    while i < len(content):
+        line = content[i]
+        following = content[i + 1] if i + 1 < len(content) else None
+        if looks_like_abstract(line.text):
+            diagnostics.warn(path, line.number, "skipped a paragraph with no title line before it")
+            i += 1
+        elif following is None:
+            diagnostics.warn(path, line.number, f"'{shorten(line.text)}' has no abstract (cut off?)")
+            add(line, "")
+            i += 1
+        elif looks_like_abstract(following.text) or i + 2 == len(content):
+            add(line, following.text)
+            i += 2
+        elif looks_like_abstract(content[i + 2].text):
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': not a title followed by an abstract")
+            i += 1
+        else:
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no abstract follows it")
+            i += 1
+    return entries
+
+
+def shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def resolve_date(date_line: tuple[int, int, int | None], today: dt.date) -> dt.date | None:
+    """A date line without a year means its most recent occurrence on or before `today`."""
+    month, day, year = date_line
+    if year is not None:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    for candidate in range(today.year, today.year - 8, -1):
+        try:
+            date = dt.date(candidate, month, day)
+        except ValueError:
+            continue
+        if date <= today:
+            return date
+    return None
+
+
+def find_links(abstract: str) -> tuple[str, ...]:
+    """URLs in an abstract, without the sentence punctuation that follows them, in order, once each."""
+    links: list[str] = []
+    for match in URL.finditer(abstract):
+        url = match.group(0)
+        while url and (url[-1] in URL_TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+            url = url[:-1]
+        if not url.lower().startswith("http"):
+            url = "https://" + url
+        if "://" in url and url.split("://", 1)[1] and url not in links:
+            links.append(url)
+    return tuple(links)
+
+
+def title_key(title: str) -> str:
+    """What makes two titles the same paper: case, punctuation and spacing do not count."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in folded)
+    return " ".join(kept.split())
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Lower-case words joined by '-': accents dropped from Latin letters, other scripts kept."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", letters))
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_length:
+            slug = slug or word[:max_length]
+            break
+        slug = candidate
+    return slug
+
+
+def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None]) -> list[Paper]:
+    """One Paper per distinct title, in order of first appearance, keeping every membership."""
+    grouped: dict[str, list[ListEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(title_key(entry.title), []).append(entry)
+    papers = []
+    for key, group in grouped.items():
+        abstract = max((e.abstract for e in group), key=len)
+        memberships = tuple(
+            dict.fromkeys(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group)
+        )
+        papers.append(Paper(key, group[0].title, abstract, find_links(abstract), memberships))
+    return papers

@@ -1,0 +1,96 @@
+"""YAML read with its places: every problem becomes a SourceError at the right line.
+
+Shared by list headers, paper front matter, the taxonomy and `sitegen.yml`, so that all four
+report bad YAML, unknown keys ('did you mean') and wrong types the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.errors import SourceError
+
+TYPE_NAMES = {str: "text", dt.date: "a date (YYYY-MM-DD)", list: "a list", dict: "a mapping", bool: "true or false"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One top-level key of a mapping: its value, the lines it spans (0-based, in `text`)."""
+
+    value: Any
+    key_line: int
+    start: int
+    end: int
+
+
+def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
+    """Top-level keys of a YAML mapping with their values and character spans."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            raise SourceError(path, first_line + node.start_mark.line, "expected 'key: value' lines")
+        entries: dict[str, Entry] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            line = first_line + key_node.start_mark.line
+            if not isinstance(key, str):
+                raise SourceError(path, line, f"a key must be text, not {key!r}")
+            if key in entries:
+                raise SourceError(path, line, f"'{key}' is given twice")
+            value = loader.construct_object(value_node, deep=True)
+            entries[key] = Entry(value, line, key_node.start_mark.index, node_end(value_node))
+        return entries
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + mark.line if mark else first_line
+        problem = error.problem or error.context or "invalid YAML"
+        raise SourceError(path, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise SourceError(path, first_line, f"invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def node_end(node: yaml.Node) -> int:
+    """Where a value's own text ends: a block collection's end mark lies past any comment after it."""
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        return node_end(node.value[-1])
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return node_end(node.value[-1][1])
+    return int(node.end_mark.index)
+
+
+def check_keys(path: Path, entries: dict[str, Entry], allowed: dict[str, type]) -> None:
+    """Unknown keys and wrong types are errors, each at its line."""
+    for key, entry in entries.items():
+        if key not in allowed:
+            close = difflib.get_close_matches(key, list(allowed), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(allowed))})"
+            raise SourceError(path, entry.key_line, f"unknown key '{key}'{hint}")
+        check_type(path, entry.key_line, key, entry.value, allowed[key])
+
+
+def check_type(path: Path, line: int, key: str, value: object, expected: type) -> None:
+    if value is None:
+        return
+    ok = isinstance(value, expected) and not (expected is dt.date and isinstance(value, dt.datetime))
+    if expected is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise SourceError(path, line, f"'{key}' must be {TYPE_NAMES.get(expected, expected.__name__)}")
+
+
+def load_mapping(path: Path, text: str, first_line: int, schema: dict[str, type]) -> dict[str, Any]:
+    """A YAML mapping checked against `schema`: values by key, None left out."""
+    entries = compose_mapping(path, text, first_line)
+    check_keys(path, entries, schema)
+    return {key: entry.value for key, entry in entries.items() if entry.value is not None}

@@ -1,0 +1,89 @@
+/* Progressive enhancements: theme toggle, tag filter on list pages, sorting, keyboard keys.
+   The site works without this file; search lives in search-core.js and search-ui.js. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
+  function currentTheme() { return root.dataset.theme || (systemDark() ? "dark" : "light"); }
+
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.setAttribute("aria-pressed", String(currentTheme() === "dark"));
+    toggle.addEventListener("click", function () {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      toggle.setAttribute("aria-pressed", String(next === "dark"));
+      try { localStorage.setItem("sitegen-theme", next); } catch (e) { /* not saved; fine */ }
+    });
+  }
+
+  /* Filter a list's papers by tags (a paper must have every chosen tag). */
+  var filter = document.querySelector("[data-filter]");
+  if (filter) {
+    filter.hidden = false;
+    var items = Array.prototype.slice.call(document.querySelectorAll(".papers > .paper-item"));
+    var status = filter.querySelector(".filter-status");
+    filter.addEventListener("click", function (event) {
+      var chip = event.target.closest("button[data-tag]");
+      if (!chip) return;
+      chip.setAttribute("aria-pressed", String(chip.getAttribute("aria-pressed") !== "true"));
+      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[aria-pressed=true]"), function (b) { return b.dataset.tag; });
+      var shown = 0;
+      items.forEach(function (item) {
+        var tags = item.dataset.tags.split(" ");
+        var keep = chosen.every(function (t) { return tags.indexOf(t) >= 0; });
+        item.hidden = !keep;
+        if (keep) shown += 1;
+      });
+      status.textContent = chosen.length ? shown + " of " + items.length + " papers shown" : "";
+    });
+  }
+
+  /* Sort the index of all papers by title or by date added. */
+  var sorter = document.querySelector("[data-sorter]");
+  if (sorter) {
+    sorter.hidden = false;
+    var list = document.querySelector(".paper-index");
+    sorter.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-sort]");
+      if (!button) return;
+      var key = button.dataset.sort;
+      sorter.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      var rows = Array.prototype.slice.call(list.children);
+      rows.sort(function (a, b) {
+        return key === "added" ? Number(a.dataset.added) - Number(b.dataset.added) : a.dataset.title.localeCompare(b.dataset.title);
+      });
+      rows.forEach(function (row) { list.appendChild(row); });
+    });
+  }
+
+  /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
+  var keys = document.getElementById("keys");
+  var current = -1;
+  function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }
+  function visibleItems() {
+    return Array.prototype.filter.call(document.querySelectorAll("[data-keynav] > li"), function (li) { return !li.hidden; });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.key === "?") {
+      event.preventDefault();
+      if (keys && keys.showModal && !keys.open) keys.showModal();
+      return;
+    }
+    if (event.key !== "j" && event.key !== "k") return;
+    var items = visibleItems();
+    if (!items.length) {
+      var link = document.querySelector(event.key === "j" ? "a[rel=next]" : "a[rel=prev]");
+      if (link) window.location.href = link.href;
+      return;
+    }
+    current = Math.max(0, Math.min(items.length - 1, current + (event.key === "j" ? 1 : -1)));
+    items.forEach(function (li, i) { li.classList.toggle("current", i === current); });
+    var target = items[current].querySelector("a");
+    if (target) target.focus();
+    items[current].scrollIntoView({ block: "nearest" });
+  });
+})();
