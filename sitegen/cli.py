@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def output_dir(args: argparse.Namespace) -> Path:
-    return args.output if args.output else args.source / "site"
+    return Path(args.output) if args.output else Path(args.source) / "site"
 
 
 def report(diagnostics: Diagnostics) -> None:
@@ -131,8 +131,7 @@ def make_site(directory: Path) -> None:
 def run_search(args: argparse.Namespace) -> int:
     from sitegen.search import load_index_script, search
 
-    site = args.output if args.output else args.source / "site"
-    index, docs = load_index_script(site / "search-index.js")
+    index, docs = load_index_script(output_dir(args) / "search-index.js")
     results = search(index, docs, args.query)[: args.limit]
     for ref, score in results:
         title, url, tags, *_ = docs[ref]

@@ -36,7 +36,7 @@ def load_config(site_dir: Path) -> SiteConfig:
         raise SourceError(path, line_of(text, "base_url"), "'base_url' must start with https:// (or http://)")
     if base_url and not base_url.endswith("/"):
         values["base_url"] = base_url + "/"
-    return SiteConfig(**{k: (str(v) if schema[k] is str else v) for k, v in values.items()})
+    return SiteConfig(**{k: (str(v) if schema[k] is str else v) for k, v in values.items()})  # type: ignore[arg-type]
 
 
 def line_of(text: str, key: str) -> int:

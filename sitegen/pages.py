@@ -122,9 +122,9 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     taken = {s.path.stem.casefold() for s in sources}
     pages: list[PaperPage] = []
     for paper in papers:
-        source = by_key.pop(paper.key, None)
-        if source is not None:
-            pages.append(page_from_source(source.path.stem, source, paper))
+        existing = by_key.pop(paper.key, None)
+        if existing is not None:
+            pages.append(page_from_source(existing.path.stem, existing, paper))
         else:
             slug = unique_slug(paper.title, taken)
             pages.append(new_page(slug, papers_dir / f"{slug}.md", paper))

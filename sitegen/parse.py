@@ -72,6 +72,7 @@ def parse_list(
     content, date_line = strip_furniture(path, lines, diagnostics)
     entries = pair_entries(path, slug, content, diagnostics)
     date = header.get("date")
+    assert date is None or isinstance(date, dt.date)
     if date is None and date_line is not None:
         date = resolve_date(date_line, today)
     if not entries:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from sitegen.words import WORD
 from sitegen.records import PaperPage
-from sitegen.words import stem
+from sitegen.words import WORD, stem
 
 STRONG_TERMS = 24
 

@@ -19,6 +19,10 @@ STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
 class LunrJsPorterStemmer(PorterStemmer):  # type: ignore[misc]
     """lunr.py's stemmer, agreeing with lunr.js on words ending in 'y'."""
 
+    b: str
+    k: int
+    k0: int
+
     def step1c(self) -> None:
         word = self.b[self.k0 : self.k + 1]
         if STEP_1C.match(word):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def node_end(node: yaml.Node) -> int:
     return int(node.end_mark.index)
 
 
-def check_keys(path: Path, entries: dict[str, Entry], allowed: dict[str, type]) -> None:
+def check_keys(path: Path, entries: dict[str, Entry], allowed: Mapping[str, type]) -> None:
     """Unknown keys and wrong types are errors, each at its line."""
     for key, entry in entries.items():
         if key not in allowed:
@@ -89,7 +90,7 @@ def check_type(path: Path, line: int, key: str, value: object, expected: type) -
         raise SourceError(path, line, f"'{key}' must be {TYPE_NAMES.get(expected, expected.__name__)}")
 
 
-def load_mapping(path: Path, text: str, first_line: int, schema: dict[str, type]) -> dict[str, Any]:
+def load_mapping(path: Path, text: str, first_line: int, schema: Mapping[str, type]) -> dict[str, Any]:
     """A YAML mapping checked against `schema`: values by key, None left out."""
     entries = compose_mapping(path, text, first_line)
     check_keys(path, entries, schema)
