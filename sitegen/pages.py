@@ -163,8 +163,21 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
     }
 
 
+class PageDumper(yaml.SafeDumper):
+    """Text with line breaks of any kind, or anything unprintable, goes double-quoted and escaped:
+    PyYAML's plain and single-quoted styles turn NEL or U+2028 into a space."""
+
+
+def represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    plain_safe = value.isprintable() and not any(c in value for c in "\x85\u2028\u2029\ufeff")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if plain_safe else '"')
+
+
+PageDumper.add_representer(str, represent_text)
+
+
 def dump_yaml(values: dict[str, Any]) -> str:
-    return yaml.safe_dump(values, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    return yaml.dump(values, Dumper=PageDumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
 def page_text(page: PaperPage, source: PageSource | None) -> str:

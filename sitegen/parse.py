@@ -43,6 +43,7 @@ SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
 URL = re.compile(r"(?:https?://|(?<![\w./])(?:github\.com|huggingface\.co)/)[^\s<>\"'`{}\\]+", re.IGNORECASE)
 URL_TRAILING = ".,;:!?'\"”’"
+CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 LIST_KEYS = {"title": str, "date": dt.date, "description": str}
 
@@ -147,9 +148,12 @@ def strip_furniture(
 
 
 def looks_like_abstract(text: str) -> bool:
-    """Abstracts are paragraphs; titles are short and rarely end with a full stop."""
-    words = len(text.split())
-    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith("."))
+    """Abstracts are paragraphs; titles are short and rarely end with a full stop.
+
+    A CJK character counts as a word, since those scripts put no spaces between words.
+    """
+    words = len(text.split()) + len(CJK_CHARACTER.findall(text))
+    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith((".", "。")))
 
 
 def pair_entries(
@@ -158,8 +162,9 @@ def pair_entries(
     """Pair title and abstract lines, skipping (with a warning) what fits neither."""
     entries: list[ListEntry] = []
 
-    def add(title: Line, abstract: str) -> None:
-        entries.append(ListEntry(title.text, abstract, slug, len(entries) + 1, path, title.number))
+    def add(title: Line, abstract: Line | None) -> None:
+        text, line = (abstract.text, abstract.number) if abstract else ("", None)
+        entries.append(ListEntry(title.text, text, slug, len(entries) + 1, path, title.number, line))
 
     i = 0
     while i < len(content):
@@ -170,10 +175,10 @@ def pair_entries(
             i += 1
         elif following is None:
             diagnostics.warn(path, line.number, f"'{shorten(line.text)}' has no abstract (cut off?)")
-            add(line, "")
+            add(line, None)
             i += 1
         elif looks_like_abstract(following.text) or i + 2 == len(content):
-            add(line, following.text)
+            add(line, following)
             i += 2
         elif looks_like_abstract(content[i + 2].text):
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': not a title followed by an abstract")

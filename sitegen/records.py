@@ -30,6 +30,7 @@ class ListEntry:
     position: int
     path: Path
     line: int
+    abstract_line: int | None  # None when the abstract was cut off
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 import posixpath
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -117,8 +118,9 @@ class Renderer:
             raise SourceError(error.filename or error.name or template_name, error.lineno, error.message or "template syntax error") from None
         except jinja2.TemplateNotFound as error:
             raise SitegenError(f"template not found: {error.name}") from None
-        except jinja2.UndefinedError as error:
-            raise SitegenError(f"{template_name}: {error.message}") from None
+        except jinja2.TemplateError as error:
+            path, line = template_place(error.__traceback__, template_name)
+            raise SourceError(path, line, error.message or type(error).__name__) from None
         return RenderedFile(page_path, text.encode("utf-8"))
 
     def files(self) -> Iterator[RenderedFile]:
@@ -151,6 +153,17 @@ class Renderer:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
         yield RenderedFile(c.path("robots"), robots.encode())
         yield RenderedFile(c.path("nojekyll"), b"")
+
+
+def template_place(trace: TracebackType | None, template_name: str) -> tuple[str, int | None]:
+    """The innermost template file and line in a traceback (Jinja maps its frames to template lines)."""
+    place: tuple[str, int | None] = (template_name, None)
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml")):
+            place = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return place
 
 
 def long_date(date: dt.date | None) -> str:

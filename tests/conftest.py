@@ -1,0 +1,90 @@
+"""Shared helpers: tiny real sites in tmp_path, the real CLI, node and Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NODE_DIR = REPO / "tests" / "node"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def paper_text(title: str, abstract: str) -> str:
+    return f"{title}\n\n{abstract}\n\n"
+
+
+ABSTRACT = (
+    "We study how {topic} changes what deep networks learn, with experiments on several datasets and a theory "
+    "that explains the effect. Code is at https://github.com/example/{slug}."
+)
+
+
+def raw_list(*titles: str, header: str = "Daily Papers\n\nMar 11\n\n") -> str:
+    """A list in the pasted form: furniture, then title and abstract lines."""
+    body = "".join(paper_text(t, ABSTRACT.format(topic=t.lower(), slug=t.split()[0].lower())) for t in titles)
+    return header + body
+
+
+def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A site from a dict of relative path → text (or bytes)."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def run_sitegen(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command line, in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen", *map(str, args)],
+        cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
+    )
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's example site, copied and built once for the session."""
+    root = tmp_path_factory.mktemp("example")
+    shutil.copytree(REPO / "content" / "lists", root / "content" / "lists")
+    shutil.copy(REPO / "content" / "taxonomy.yml", root / "content" / "taxonomy.yml")
+    result = run_sitegen("build", "-s", root, env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+def node_query(site: Path, queries: list[str] = [], words: list[str] = []) -> dict[str, dict[str, list[object]]]:  # noqa: B006
+    """Ask the real lunr.js (from npm) and the browser's search code, in node."""
+    if not (NODE_DIR / "node_modules" / "lunr").is_dir():
+        pytest.fail("tests/node/node_modules is missing: run `npm ci --prefix tests/node` (the README's test command does)")
+    out = subprocess.run(
+        ["node", str(NODE_DIR / "query.js")], input=json.dumps({"site": str(site), "queries": queries, "words": words}),
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    result: dict[str, dict[str, list[object]]] = json.loads(out.stdout)
+    return result
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -1,0 +1,95 @@
+"""The command line on real sites: summaries, one-line errors, strict mode, the old site kept on failure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import raw_list, run_sitegen, write_site
+
+INVALID = Path(__file__).parent / "sites" / "invalid"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
+def test_invalid_site_fails_with_one_exact_line(case: str, tmp_path: Path) -> None:
+    site = tmp_path / case
+    shutil.copytree(INVALID / case, site)
+    expected = (site / "expected.txt").read_text(encoding="utf-8").strip()
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == expected
+    assert all(line.startswith(("warning: ", "error: ")) for line in lines), result.stderr  # never a traceback
+    assert not (site / "site").exists()
+
+
+def test_a_failed_build_leaves_the_previous_site_and_pages_as_they_were(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = {p: p.read_bytes() for p in sorted((site / "site").rglob("*")) if p.is_file()}
+    pages = {p: p.read_bytes() for p in (site / "content/papers").iterdir()}
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper"))
+    (site / "content/taxonomy.yml").write_text("broken: [\n")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {site}/content/taxonomy.yml:2: invalid YAML: expected the node content, but found '<stream end>'"
+    assert {p: p.read_bytes() for p in sorted((site / "site").rglob("*")) if p.is_file()} == before
+    assert {p: p.read_bytes() for p in (site / "content/papers").iterdir()} == pages
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # nothing left aside
+
+
+def test_warnings_name_file_and_line_and_strict_makes_them_fatal(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper") + "Beta Cut Off\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0
+    assert f"warning: {site}/content/lists/week.txt:9: 'Beta Cut Off' has no abstract (cut off?)" in result.stderr
+    assert "2 papers" in result.stdout and "warnings" in result.stdout
+    shutil.rmtree(site / "site")
+    strict = run_sitegen("build", "--strict", "-s", site)
+    assert strict.returncode == 1
+    assert strict.stderr.strip().splitlines()[-1].startswith("error: 2 warning(s) and --strict: nothing written")
+    assert not (site / "site").exists()
+
+
+def test_papers_json_exports_every_paper(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {
+        "content/lists/week-one.txt": raw_list("Alpha Paper", "Beta Paper"),
+        "content/lists/week-two.txt": raw_list("Gamma Paper", "alpha paper", header="Sep 3\n\n"),
+        "content/taxonomy.yml": "deep-networks:\n  title: Deep networks\n  phrases: [deep network]\n",
+    })
+    result = run_sitegen("build", "-s", site, "-o", tmp_path / "out", env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert result.returncode == 0, result.stderr
+    papers = json.loads((tmp_path / "out" / "papers.json").read_text())["papers"]
+    alpha = next(p for p in papers if p["slug"] == "alpha-paper")
+    assert alpha["title"] == "Alpha Paper"
+    assert alpha["tags"] == ["deep-networks"]
+    assert alpha["links"] == ["https://github.com/example/alpha"]
+    assert alpha["lists"] == [{"slug": "week-one", "title": "Week one", "position": 1, "date": "2026-03-11"},
+                              {"slug": "week-two", "title": "Week two", "position": 2, "date": "2026-09-03"}]
+    assert alpha["url"] == "papers/alpha-paper/index.html"
+    assert (tmp_path / "out" / alpha["url"]).is_file()
+    assert len(papers) == 3
+
+
+def test_new_scaffolds_a_site_that_builds(tmp_path: Path) -> None:
+    result = run_sitegen("new", tmp_path / "mysite")
+    assert result.returncode == 0, result.stderr
+    built = run_sitegen("build", "--strict", cwd=tmp_path / "mysite")
+    assert built.returncode == 0, built.stderr
+    assert "built 230 papers (249 entries) in 3 lists" in built.stdout
+    assert (tmp_path / "mysite/site/index.html").is_file()
+    assert run_sitegen("new", tmp_path / "mysite").returncode == 1  # never over an existing site
+
+
+def test_a_site_template_overrides_and_extends_the_default(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {
+        "content/lists/week.txt": raw_list("Alpha Paper"),
+        "templates/paper.html": '{% extends "default/paper.html" %}{% block title %}READ: {{ paper.title }}{% endblock %}',
+    })
+    assert run_sitegen("build", "-s", site).returncode == 0
+    html = (site / "site/papers/alpha-paper/index.html").read_text()
+    assert "<title>READ: Alpha Paper</title>" in html
+    assert "<h2 id=\"abstract-heading\">Abstract</h2>" in html

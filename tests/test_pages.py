@@ -1,0 +1,143 @@
+"""Paper pages: exact round trips, user edits that survive every rebuild, safe slugs, clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import raw_list, run_sitegen, write_site
+from sitegen.errors import SourceError
+from sitegen.pages import RESERVED_NAMES, new_page, page_from_source, page_text, read_page, unique_slug
+from sitegen.records import Membership, Paper
+
+# Any text YAML can carry: everything but surrogates and the few characters YAML may not hold raw.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80).filter(lambda t: t.strip())
+
+
+def page_for(title: str, abstract: str = "An abstract.") -> tuple[Path, str]:
+    paper = Paper("key", title, abstract, ("https://github.com/a/b",), (Membership("list", 3, dt.date(2026, 3, 11)),))
+    path = Path("content/papers/x.md")
+    return path, page_text(new_page("x", path, paper), None)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXT, st.text(st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_any_title_and_abstract_survive_the_round_trip_exactly(title: str, abstract: str) -> None:
+    path, text = page_for(title, abstract)
+    source = read_page(path, text)
+    assert source.entries["title"].value == title
+    assert source.entries["abstract"].value == abstract
+
+
+@pytest.mark.parametrize("title", ['Say "hi": a study', "- leading dash", "# hash", "> quote", "{braces}: [and] brackets",
+                                   "Emoji 🤖 and 中文", "key: value", "---", "'single'", "null", "true", "1e3", "@at", "%percent", "&anchor *alias", "!tag"])
+def test_awkward_titles_round_trip(title: str) -> None:
+    path, text = page_for(title)
+    assert read_page(path, text).entries["title"].value == title
+
+
+def test_machine_fields_refresh_and_user_fields_stay_byte_for_byte() -> None:
+    path, text = page_for("A Title", "Old abstract.")
+    edited = text.replace("\nstatus: unread\n", "\nstatus: reading  # started Monday\nmy_rating: 4\n").replace(
+        "\ntags: []\n", "\ntags: [to-cite, -time-series]\n") + "\nMy **notes**, kept.\n\n- point one\n"
+    source = read_page(path, edited)
+    paper = Paper("key", "A Title", "New abstract.", (), (Membership("list", 1, None),))
+    updated = page_text(page_from_source("x", source, paper), source)
+    after = read_page(path, updated)
+    assert after.entries["abstract"].value == "New abstract."
+    assert after.entries["links"].value == []
+    assert after.entries["lists"].value == [{"list": "list", "position": 1}]
+    user_part = edited[edited.index("# Above"):]
+    assert updated.endswith(user_part)  # comments, user keys, their order and the notes: untouched
+    assert after.body == "\nMy **notes**, kept.\n\n- point one\n"
+
+
+def test_an_unchanged_page_is_rewritten_to_the_same_bytes() -> None:
+    path, text = page_for("A Title")
+    source = read_page(path, text)
+    page = page_from_source("x", source, Paper("key", "A Title", "An abstract.", ("https://github.com/a/b",),
+                                                (Membership("list", 3, dt.date(2026, 3, 11)),)))
+    assert page_text(page, source) == text
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("---\ntitle: [unclosed\n---\n", 3, "invalid YAML"),
+    ("---\ntitle: ok\nstatus: done\n---\n", 3, "'status' must be one of unread, reading, read, not 'done'"),
+    ("---\ntitle: ok\ntags: to-cite\n---\n", 3, "'tags' must be a list"),
+    ("no front matter\n", 1, "must start with '---' front matter"),
+    ("---\nabstract: x\n---\n", 1, "'title' must be non-empty text"),
+    ("---\ntitle: ok\ntitle: again\n---\n", 3, "'title' is given twice"),
+])
+def test_malformed_pages_are_errors_with_their_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(SourceError) as error:
+        read_page(Path("content/papers/p.md"), text)
+    assert error.value.line == line
+    assert message in error.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_slugs_are_safe_file_names_and_unique(title: str) -> None:
+    taken: set[str] = set()
+    first, second = unique_slug(title, taken), unique_slug(title, taken)
+    for slug in (first, second):
+        assert slug and len(slug) <= 84
+        assert not set(slug) & set('/\\:*?"<>|. ') and not slug.startswith("-")
+        assert slug.split("-")[0] not in RESERVED_NAMES or "-" in slug
+        assert slug == slug.casefold()
+    assert first != second
+
+
+def test_readable_slugs() -> None:
+    assert unique_slug("Fréchet Cumulative Covariance Net", set()) == "frechet-cumulative-covariance-net"
+    assert unique_slug("视觉Transformer中的注意力", set()) == "视觉transformer中的注意力"
+    assert unique_slug("CON", set()) == "con-paper"
+    assert unique_slug("?!", set()) == "paper"
+
+
+def test_rebuilds_keep_user_edits_and_write_nothing_when_nothing_changed(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    alpha = site / "content/papers/alpha-paper.md"
+    alpha.write_text(alpha.read_text().replace("\nstatus: unread\n", "\nstatus: read\n") + "Loved it.\n")
+    os.utime(alpha, (1_000_000_000, 1_000_000_000))
+    beta = site / "content/papers/beta-paper.md"
+    os.utime(beta, (1_000_000_000, 1_000_000_000))
+    before = {p.name: p.read_bytes() for p in (site / "content/papers").iterdir()}
+
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert "pages written 0" in result.stdout
+    assert {p.name: p.read_bytes() for p in (site / "content/papers").iterdir()} == before
+    assert alpha.stat().st_mtime == beta.stat().st_mtime == 1_000_000_000
+
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper"))  # both leave position 1 / the list
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    kept = alpha.read_text()
+    assert "status: read" in kept and kept.endswith("Loved it.\n") and "lists: []" in kept
+    assert beta.exists() and "position: 1" in beta.read_text()
+    assert "removed 0" in result.stdout
+
+
+def test_an_untouched_page_of_a_paper_that_left_every_list_is_removed(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper"))
+    result = run_sitegen("build", "-s", site)
+    assert "removed 1" in result.stdout
+    assert not (site / "content/papers/alpha-paper.md").exists()
+
+
+def test_a_slug_stays_when_the_title_changes_only_in_case(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "content/lists/week.txt").write_text(raw_list("ALPHA paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert [p.name for p in (site / "content/papers").iterdir()] == ["alpha-paper.md"]
+    assert "title: ALPHA paper" in (site / "content/papers/alpha-paper.md").read_text()

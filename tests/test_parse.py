@@ -1,0 +1,151 @@
+"""Raw list text → entries and papers: the seeds' ground truth, fixture cases, and properties."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.errors import Diagnostics, SourceError
+from sitegen.parse import FURNITURE_LINES, Line, decode, strip_furniture, dedupe, find_links, parse_list, resolve_date, title_key
+
+REPO = Path(__file__).resolve().parent.parent
+LISTS = REPO / "content" / "lists"
+CASES = Path(__file__).parent / "cases"
+TODAY = dt.date(2026, 11, 21)
+
+
+def parse(path: Path, text: str) -> tuple[object, list, Diagnostics]:
+    diagnostics = Diagnostics()
+    reading_list, entries = parse_list(path, text, diagnostics, TODAY)
+    return reading_list, entries, diagnostics
+
+
+def test_seed_lists_give_the_ground_truth() -> None:
+    counts, entries = {}, []
+    for path in sorted(LISTS.glob("*.txt")):
+        reading_list, list_entries, diagnostics = parse(path, decode(path, path.read_bytes()))
+        assert diagnostics.warnings == []
+        counts[path.stem] = len(list_entries)
+        entries += list_entries
+        assert [e.position for e in list_entries] == list(range(1, len(list_entries) + 1))
+    assert counts == {"feature-learning": 75, "visual-representations": 119, "representation-theory": 55}
+    papers = dedupe(entries, {})
+    assert len(entries) == 249
+    assert len(papers) == 230
+    assert sum(1 for p in papers if len({m.list_slug for m in p.memberships}) >= 2) == 17
+
+
+def test_seed_titles_and_abstracts_are_verbatim_and_in_source_order() -> None:
+    path = LISTS / "visual-representations.txt"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _, entries, _ = parse(path, path.read_text(encoding="utf-8"))
+    assert entries[0].title == "A Light CNN for Deep Face Representation with Noisy Labels"  # glued to "Subscribe"
+    assert entries[0].abstract == lines[3]
+    assert entries[-1].abstract == lines[-1]
+    for entry in entries:
+        assert entry.title in lines or "Subscribe" + entry.title in lines
+        assert entry.abstract in lines
+    assert [e.line for e in entries] == sorted(e.line for e in entries)
+
+
+@pytest.mark.parametrize("case", sorted(p.stem for p in CASES.glob("*.txt")))
+def test_fixture_case(case: str) -> None:
+    path = CASES / f"{case}.txt"
+    expected = json.loads((CASES / f"{case}.expected.json").read_text(encoding="utf-8"))
+    reading_list, entries, diagnostics = parse(path, decode(path, path.read_bytes()))
+    got = [[e.line, e.title, e.abstract[: len(prefix)]] for e, (_, _, prefix) in zip(entries, expected["entries"])]
+    assert len(entries) == len(expected["entries"])
+    assert got == expected["entries"]
+    assert [[w.line, w.message] for w in diagnostics.warnings] == expected["warnings"]
+    assert (reading_list.date.isoformat() if reading_list.date else None) == expected["date"]
+    if "title" in expected:
+        assert reading_list.title == expected["title"]
+
+
+def test_crlf_bom_and_no_blank_lines() -> None:
+    text = "\ufeffDaily Papers\r\nFirst Title\r\n" + "An abstract that is long enough to be a paragraph of text. " * 3 + "\r\nSecond Title\r\nShort last abstract cut"
+    path = Path("lists/x.txt")
+    _, entries, diagnostics = parse(path, decode(path, text.encode("utf-8")))
+    assert [(e.line, e.title) for e in entries] == [(2, "First Title"), (4, "Second Title")]
+    assert entries[1].abstract == "Short last abstract cut"
+    assert diagnostics.warnings == []
+
+
+def test_text_that_is_not_utf8_is_an_error_naming_file_and_line() -> None:
+    with pytest.raises(SourceError) as error:
+        decode(Path("content/lists/bad.txt"), b"Title\nAbstract \xff\xfe here\n")
+    assert str(error.value) == "content/lists/bad.txt:2: not UTF-8 text (save the file as UTF-8)"
+
+
+def test_links_lose_trailing_punctuation_and_latex_wrapping() -> None:
+    abstract = (
+        r"Code: https://github.com/a/b. Project page (https://x.github.io/p/), data at github.com/c/d; "
+        r"see \href{https://github.com/e/f}{here} and https://en.wikipedia.org/wiki/Foo_(bar)."
+    )
+    assert find_links(abstract) == (
+        "https://github.com/a/b", "https://x.github.io/p/", "https://github.com/c/d",
+        "https://github.com/e/f", "https://en.wikipedia.org/wiki/Foo_(bar)",
+    )
+
+
+def test_dedupe_ignores_case_punctuation_and_spacing_and_keeps_every_membership() -> None:
+    a, b = Path("a.txt"), Path("b.txt")
+    _, first, _ = parse(a, "Vision Transformers Need Registers\n\n" + "word " * 40)
+    _, second, _ = parse(b, "Some Other Paper\n\n" + "text " * 40 + "\n\nvision transformers  need registers!\n\n" + "word " * 41)
+    papers = dedupe(first + second, {"a": dt.date(2026, 3, 1), "b": None})
+    assert len(papers) == 2
+    assert papers[0].title == "Vision Transformers Need Registers"
+    assert [(m.list_slug, m.position, m.date) for m in papers[0].memberships] == [("a", 1, dt.date(2026, 3, 1)), ("b", 2, None)]
+    assert papers[0].abstract == ("word " * 41).strip()  # the longest copy wins: one may be cut off
+
+
+def test_a_date_without_a_year_is_its_latest_occurrence_up_to_today() -> None:
+    assert resolve_date((3, 11, None), TODAY) == dt.date(2026, 3, 11)
+    assert resolve_date((12, 24, None), TODAY) == dt.date(2025, 12, 24)
+    assert resolve_date((2, 29, None), TODAY) == dt.date(2024, 2, 29)
+    assert resolve_date((2, 30, None), TODAY) is None
+
+
+WORDS = st.text(alphabet=string.ascii_letters + "éøßΣσ中文", min_size=1, max_size=10)
+TITLES = st.lists(WORDS, min_size=1, max_size=12).map(" ".join).filter(
+    lambda t: t.casefold() not in FURNITURE_LINES and not t.lower().startswith(("submitted by", "subscribe", "daily papers", "byak")) and not t[-1:].isdigit()
+)
+ABSTRACTS = st.lists(WORDS, min_size=32, max_size=80).map(lambda ws: " ".join(ws) + ".")
+FURNITURE = st.sampled_from(["new", "Subscribe", "Daily Papers", "byAK and the research community", "Mar 11", "12", "Upvote", "", " "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(TITLES, ABSTRACTS, st.lists(FURNITURE, max_size=3)), min_size=1, max_size=8), st.sampled_from(["\n", "\r\n", "\n\n"]))
+def test_any_well_formed_paste_parses_back_exactly(entries: list[tuple[str, str, list[str]]], newline: str) -> None:
+    lines: list[str] = []
+    for title, abstract, furniture in entries:
+        lines += furniture + [title, abstract]
+    _, parsed, diagnostics = parse(Path("x.txt"), newline.join(lines))
+    assert [(e.title, e.abstract) for e in parsed] == [(" ".join(t.split()), " ".join(a.split())) for t, a, _ in entries]
+    assert diagnostics.warnings == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=120), TITLES, ABSTRACTS, FURNITURE), max_size=30))
+def test_any_text_parses_without_crashing_and_accounts_for_every_line(lines: list[str]) -> None:
+    text = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
+    path = Path("x.txt")
+    _, parsed, diagnostics = parse(path, text)
+    content, _ = strip_furniture(path, [Line(i + 1, t) for i, t in enumerate(text.split("\n"))], Diagnostics())
+    titles = [e.line for e in parsed]
+    abstracts = [e.abstract_line for e in parsed if e.abstract_line]
+    skipped = [w.line for w in diagnostics.warnings if w.line and "has no abstract" not in w.message]
+    assert all(e.title.strip() for e in parsed)
+    # Every line that is not blank or known furniture is a title, an abstract, or a warned skip; once.
+    assert sorted(titles + abstracts + skipped) == [line.number for line in content]
+
+
+def test_title_key_folds_case_punctuation_and_space() -> None:
+    assert title_key("  Vision—Transformers: Need  REGISTERS?") == title_key("vision transformers need registers")
+    assert title_key("视觉 Transformer") != title_key("Transformer")
