@@ -41,14 +41,16 @@ EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
 EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 0.2
 FUZZY_MIN_LENGTH = 5
-SEPARATOR = re.compile(r"[\s\-]+")
+SEPARATOR = re.compile(r"[ \-]+")
+SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
 
 def normalize(text: str) -> str:
-    """Fold accents ("Fréchet" → "frechet"), lower-case, and space CJK characters into words."""
+    """Fold accents ("Fréchet" → "frechet"), lower-case, space CJK characters into words, and make
+    every kind of space a plain one (lunr.py and lunr.js split on different sets of spaces)."""
     decomposed = unicodedata.normalize("NFKD", text)
     folded = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
-    return CJK.sub(r" \1 ", folded)
+    return SPACES.sub(" ", CJK.sub(r" \1 ", folded))
 
 
 def trim(word: str) -> str:
@@ -84,6 +86,11 @@ def index_pipeline_terms(word: str) -> list[str]:
         if not token or not str(token):
             return []
     return [str(token)]
+
+
+def index_terms(text: str) -> list[str]:
+    """What the index holds for a text: normalized, split as lunr's tokenizer splits, then the pipeline."""
+    return [term for word in SEPARATOR.split(normalize(text)) if word for term in index_pipeline_terms(word)]
 
 
 def make_builder() -> Builder:

@@ -9,11 +9,12 @@
   var MARKS = /\p{M}/gu;
   var CJK = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])/g;
   var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
-  var SEPARATOR = /[\s\-]+/;
+  var SEPARATOR = /[ \-]+/;
+  var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
 
   function normalize(text) {
-    return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(CJK, " $1 ");
+    return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(CJK, " $1 ").replace(SPACES, " ");
   }
 
   function trim(word) { return word.replace(EDGES, ""); }

@@ -1,0 +1,95 @@
+"""The search index: lunr.py builds it, the real lunr.js (from npm) reads it, and both agree."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from conftest import REPO, node_query, raw_list, run_sitegen, write_site
+from sitegen.search import index_terms, load_index_script, normalize, search
+
+LUNR_SHA256 = "9431726f05c0eae2a6e54dc197709422869f25cad44f2430d2fb7ddae80cc717"
+QUERIES = [
+    "vision transformer", "registers", "Vision Transformers Need Registers", "feature learn", "interpretability",
+    "sparse autoencoders", "noisy labels", "transf", "atention", "represntation", "object detection yolo",
+    "title:vision", "+shortcut -learning", "contrast*", "graph~1", "frechet", "days", "deployed models",
+    "self-supervised", "CLIP", "the", "", "   ", "neural collapse theory", "click-through rate prediction",
+]
+
+
+def test_vendored_lunr_is_the_unmodified_2_3_9_release() -> None:
+    vendored = REPO / "templates/static/vendor/lunr-2.3.9/lunr.js"
+    assert hashlib.sha256(vendored.read_bytes()).hexdigest() == LUNR_SHA256
+    assert (vendored.parent / "LICENSE").read_text().startswith("Copyright (C) 2013 by Oliver Nightingale")
+    assert LUNR_SHA256 in (vendored.parent / "PROVENANCE.md").read_text()
+    npm_copy = REPO / "tests/node/node_modules/lunr/lunr.js"
+    assert npm_copy.read_bytes() == vendored.read_bytes()
+
+
+def test_lunr_js_returns_what_lunr_py_returns(example_site: Path) -> None:
+    index, docs = load_index_script(example_site / "site/search-index.js")
+    browser = node_query(example_site / "site", queries=QUERIES)["results"]
+    for query in QUERIES:
+        python = search(index, docs, query)
+        js = browser[query]
+        assert [ref for ref, _ in python] == [ref for ref, _ in js], query
+        for (_, a), (_, b) in zip(python, js):
+            assert abs(a - b) < 1e-9, query
+    assert [docs[ref][0] for ref, _ in search(index, docs, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
+
+
+def words_of(text: str) -> set[str]:
+    return {w for w in re.split(r"[\s\-]+", normalize(text)) if w}
+
+
+def synthetic_vocabulary(words: set[str]) -> set[str]:
+    """English-like variants of real words: the suffixes where Porter stemmers are known to differ."""
+    suffixes = ["s", "es", "ed", "ing", "ly", "y", "ies", "ied", "ness", "ational", "tional", "izer", "ization",
+                "fulness", "ousness", "iveness", "biliti", "alism", "aliti", "ement", "ment", "ent", "ion", "ize", "ate"]
+    stems = {w.rstrip("s") for w in words if w.isalpha() and 3 <= len(w) <= 12}
+    return {s + suffix for s in sorted(stems)[:3000] for suffix in suffixes}
+
+
+def test_every_word_stems_the_same_in_the_index_and_in_the_browser(example_site: Path) -> None:
+    text = (example_site / "site/papers.json").read_text(encoding="utf-8")
+    vocabulary = words_of(text)
+    vocabulary |= synthetic_vocabulary(vocabulary)
+    vocabulary |= {"day", "days", "try", "tries", "fly", "why", "sky", "employ", "survey", "Fréchet", "naïve", "Σίσυφος",
+                   "中文", "a\u2009b", "x\u3000y", "self-supervised", "(transformers),", "_under_", "İstanbul", "ΣΑΣ"}
+    browser = node_query(example_site / "site", words=sorted(vocabulary))["terms"]
+    mismatches = {w: (index_terms(w), browser[w]) for w in vocabulary if index_terms(w) != browser[w]}
+    assert len(vocabulary) > 50_000
+    assert mismatches == {}
+
+
+def test_text_in_other_scripts_and_accents_is_findable_on_both_sides(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/world.txt": (
+        "视觉Transformer中的注意力机制研究\n\n本文研究了视觉Transformer中的注意力机制，并提出了一种新的方法来提高模型的可解释性和效率，实验表明该方法在多个数据集上取得了显著的效果。\n\n"
+        "Μάθηση αναπαραστάσεων για την όραση\n\nΜελετάμε πώς τα βαθιά νευρωνικά δίκτυα μαθαίνουν αναπαραστάσεις εικόνων και προτείνουμε μια νέα μέθοδο για την αξιολόγησή τους σε πολλά σύνολα δεδομένων.\n\n"
+        "Fréchet Distances for Naïve Café Models\n\nWe measure Fréchet distances between the outputs of naïve models trained on café menus, across many datasets and seeds, and report what changes.\n\n"
+    ) + raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    index, docs = load_index_script(site / "site/search-index.js")
+    queries = {"注意力": 0, "Μάθηση": 1, "μαθηση": 1, "αναπαραστάσεις": 1, "frechet": 2, "Fréchet": 2, "naive cafe": 2, "NAÏVE": 2}
+    browser = node_query(site / "site", queries=list(queries))["results"]
+    titles = [d[0] for d in docs]
+    order = ["视觉Transformer中的注意力机制研究", "Μάθηση αναπαραστάσεων για την όραση", "Fréchet Distances for Naïve Café Models"]
+    for query, expected in queries.items():
+        python = [titles[ref] for ref, _ in search(index, docs, query)]
+        assert python and python[0] == order[expected], query
+        assert [titles[ref] for ref, _ in browser[query]] == python, query
+
+
+def test_sitegen_search_answers_in_the_terminal(example_site: Path) -> None:
+    result = run_sitegen("search", "vision transformers need registers", "-s", example_site, "-n", "3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].endswith("Vision Transformers Need Registers")
+    missing = run_sitegen("search", "x", "-s", example_site / "nowhere")
+    assert missing.returncode == 1 and "run `sitegen build` first" in missing.stderr
+
+
+def test_index_script_is_a_classic_script_with_no_closing_tag_inside(example_site: Path) -> None:
+    script = (example_site / "site/search-index.js").read_text(encoding="utf-8")
+    assert script.startswith("window.SITEGEN_SEARCH={") and script.endswith(";\n")
+    assert "<" not in script
