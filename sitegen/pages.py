@@ -163,12 +163,12 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
     }
 
 
-class PageDumper(yaml.SafeDumper):
+class PageDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Text with line breaks of any kind, or anything unprintable, goes double-quoted and escaped:
     PyYAML's plain and single-quoted styles turn NEL or U+2028 into a space."""
 
 
-def represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def represent_text(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
     plain_safe = value.isprintable() and not any(c in value for c in "\x85\u2028\u2029\ufeff")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if plain_safe else '"')
 
@@ -183,6 +183,8 @@ def dump_yaml(values: dict[str, Any]) -> str:
 def page_text(page: PaperPage, source: PageSource | None) -> str:
     """The page as it should stand on disk: only machine-owned lines differ from `source`."""
     machine = machine_values(page)
+    if source is not None and all(k in source.entries and source.entries[k].value == v for k, v in machine.items()):
+        return source.text
     if source is None:
         return f"---\n{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}---\n"
     edits: list[tuple[int, int, str]] = []

@@ -1,8 +1,9 @@
 """PaperPages → for each paper, the closest others by the words of title and abstract.
 
-TF-IDF over stems with lunr's stop words removed, cosine similarity, and the shared terms that
-weigh most as the reason. Candidates come from an inverted index of each paper's strongest
-terms, so the work grows with the postings touched, not with the square of the papers.
+TF-IDF over stems (lunr's stop words removed), cosine similarity, and the shared terms that weigh
+most as the reason. Candidates are gathered term at a time over each paper's strongest terms, so the
+work grows with the postings touched rather than with the square of the number of papers; the
+best candidates are then scored exactly over all their shared terms.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from sitegen.records import PaperPage
 from sitegen.words import WORD, stem
 
-STRONG_TERMS = 24
+STRONG_TERMS = 16  # per paper, for finding candidates
+CANDIDATES = 15  # scored exactly, per paper
+MAX_POSTINGS = 400  # a term in more strong lists than this says little about closeness
 
 
 @dataclass(frozen=True)
@@ -26,41 +29,50 @@ class Related:
     terms: tuple[str, ...]
 
 
+def term_counts(page: PaperPage, surface: dict[str, Counter[str]]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for word in WORD.findall(f"{page.title} {page.title} {page.abstract}".casefold()):
+        if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
+            s = stem(word)
+            counts[s] += 1
+            surface.setdefault(s, Counter())[word] += 1
+    return counts
+
+
 def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Related, ...]]:
     """Up to `count` related papers per slug, best first, ties broken by slug for a stable build."""
     surface: dict[str, Counter[str]] = {}
-    term_counts: list[Counter[str]] = []
-    for page in pages:
-        counts: Counter[str] = Counter()
-        for word in WORD.findall(f"{page.title} {page.title} {page.abstract}".casefold()):
-            if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
-                s = stem(word)
-                counts[s] += 1
-                surface.setdefault(s, Counter())[word] += 1
-        term_counts.append(counts)
-    document_frequency = Counter(t for counts in term_counts for t in counts)
+    counts = [term_counts(page, surface) for page in pages]
+    document_frequency = Counter(t for c in counts for t in c)
     total = len(pages)
-    vectors = []
-    for counts in term_counts:
-        weights = {t: (1 + math.log(c)) * math.log(1 + total / document_frequency[t]) for t, c in counts.items()
+    vectors: list[dict[str, float]] = []
+    for c in counts:
+        weights = {t: (1 + math.log(n)) * math.log(1 + total / document_frequency[t]) for t, n in c.items()
                    if document_frequency[t] > 1}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         vectors.append({t: w / norm for t, w in weights.items()})
+    strong = [sorted(v, key=lambda t: (-v[t], t))[:STRONG_TERMS] for v in vectors]
     postings: dict[str, list[int]] = {}
-    for i, vector in enumerate(vectors):
-        for term in sorted(vector, key=lambda t: (-vector[t], t))[:STRONG_TERMS]:
+    for i, terms in enumerate(strong):
+        for term in terms:
             postings.setdefault(term, []).append(i)
     word_for = {s: words.most_common(1)[0][0] for s, words in surface.items()}
     result: dict[str, tuple[Related, ...]] = {}
     for i, vector in enumerate(vectors):
-        candidates = {j for term in vector for j in postings.get(term, ()) if j != i}
+        partial: Counter[int] = Counter()
+        for term in strong[i]:
+            docs = postings[term]
+            if len(docs) <= MAX_POSTINGS:
+                weight = vector[term]
+                for j in docs:
+                    partial[j] += weight * vectors[j][term]
+        partial.pop(i, None)
         scored = []
-        for j in candidates:
+        for j, _ in sorted(partial.items(), key=lambda x: (-x[1], x[0]))[:CANDIDATES]:
             other = vectors[j]
-            shared = [(vector[t] * other[t], t) for t in vector.keys() & other.keys()]
-            score = sum(w for w, _ in shared)
-            terms = tuple(word_for[t] for _, t in sorted(shared, key=lambda x: (-x[0], x[1]))[:3])
-            scored.append(Related(pages[j].slug, round(score, 6), terms))
+            shared = sorted(((vector[t] * other[t], t) for t in vector.keys() & other.keys()), key=lambda x: (-x[0], x[1]))
+            score = round(sum(w for w, _ in shared), 6)
+            scored.append(Related(pages[j].slug, score, tuple(word_for[t] for _, t in shared[:3])))
         scored.sort(key=lambda r: (-r.score, r.slug))
         result[pages[i].slug] = tuple(scored[:count])
     return result

@@ -51,6 +51,9 @@ class Renderer:
         self.catalog = catalog
         self.env = env
         self.markdown = make_markdown()
+        self.markdown_cache: dict[str, Markup] = {}
+        self.inline_cache: dict[str, Markup] = {}
+        self.encoded: dict[str, str] = {}
         env.filters.update(
             url=self.url_filter,
             absolute_url=self.absolute_url,
@@ -84,15 +87,12 @@ class Renderer:
 
     @jinja2.pass_context
     def url_filter(self, context: jinja2.runtime.Context, target: Any) -> str:
-        """`target`'s path relative to the page being rendered, percent-encoded."""
-        path = self.site_path_of(target)
-        fragment = ""
-        if "#" in path:
-            path, fragment = path.split("#", 1)
-            fragment = "#" + fragment
-        here = posixpath.dirname(context["page_path"]) or "."
-        relative = posixpath.relpath(path, here) if path else posixpath.relpath("index.html", here)
-        return quote(relative, safe="/.-_~") + fragment
+        """`target`'s path relative to the page being rendered: up to the root, then down, encoded."""
+        path = self.site_path_of(target) or "index.html"
+        encoded = self.encoded.get(path)
+        if encoded is None:
+            encoded = self.encoded[path] = quote(path, safe="/.-_~#")
+        return str(context["root"]) + encoded
 
     def absolute_url(self, target: Any) -> str:
         """For feeds, sitemap and canonical links: base_url + path ('' when no base_url is set)."""
@@ -104,10 +104,17 @@ class Renderer:
         return base + quote(path, safe="/.-_~")
 
     def render_markdown(self, text: str) -> Markup:
-        return Markup(self.markdown.render(text))
+        """Rendered once per text: an abstract appears on its paper's page and on list and home pages."""
+        html = self.markdown_cache.get(text)
+        if html is None:
+            html = self.markdown_cache[text] = Markup(self.markdown.render(text))
+        return html
 
     def render_markdown_inline(self, text: str) -> Markup:
-        return Markup(self.markdown.renderInline(text))
+        html = self.inline_cache.get(text)
+        if html is None:
+            html = self.inline_cache[text] = Markup(self.markdown.renderInline(text))
+        return html
 
     def render(self, template_name: str, page_path: str, **values: Any) -> RenderedFile:
         try:

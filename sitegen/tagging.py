@@ -7,6 +7,7 @@ Phrases match on stemmed words of the title and abstract, so "detector" matches 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from sitegen.errors import SourceError
@@ -41,6 +42,12 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=64)
+def phrase_stems(rules: tuple[TagRule, ...]) -> tuple[tuple[str, tuple[tuple[str, list[str]], ...]], ...]:
+    """Each rule's phrases with their stems, computed once per taxonomy rather than once per paper."""
+    return tuple((rule.slug, tuple((p, stems(p)) for p in rule.phrases)) for rule in rules)
+
+
 def match_tags(text: str, rules: tuple[TagRule, ...]) -> tuple[TagMatch, ...]:
     """The tags whose phrases occur in `text` (as runs of stems), each with the phrases found."""
     text_stems = stems(text)
@@ -48,10 +55,10 @@ def match_tags(text: str, rules: tuple[TagRule, ...]) -> tuple[TagMatch, ...]:
     for i, s in enumerate(text_stems):
         positions.setdefault(s, []).append(i)
     matches = []
-    for rule in rules:
-        found = tuple(p for p in rule.phrases if occurs(stems(p), text_stems, positions))
+    for slug, phrases in phrase_stems(rules):
+        found = tuple(p for p, phrase in phrases if phrase[0] in positions and occurs(phrase, text_stems, positions))
         if found:
-            matches.append(TagMatch(rule.slug, found))
+            matches.append(TagMatch(slug, found))
     return tuple(matches)
 
 

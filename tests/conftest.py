@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,15 +66,15 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def node_query(site: Path, queries: list[str] = [], words: list[str] = []) -> dict[str, dict[str, list[object]]]:  # noqa: B006
+def node_query(site: Path, queries: list[str] = [], words: list[str] = [], expand: bool = False) -> dict[str, Any]:  # noqa: B006
     """Ask the real lunr.js (from npm) and the browser's search code, in node."""
     if not (NODE_DIR / "node_modules" / "lunr").is_dir():
         pytest.fail("tests/node/node_modules is missing: run `npm ci --prefix tests/node` (the README's test command does)")
     out = subprocess.run(
-        ["node", str(NODE_DIR / "query.js")], input=json.dumps({"site": str(site), "queries": queries, "words": words}),
+        ["node", str(NODE_DIR / "query.js")], input=json.dumps({"site": str(site), "queries": queries, "words": words, "expand": expand}),
         capture_output=True, text=True, check=True, timeout=300,
     )
-    result: dict[str, dict[str, list[object]]] = json.loads(out.stdout)
+    result: dict[str, Any] = json.loads(out.stdout)
     return result
 
 

@@ -35,7 +35,7 @@ def test_a_failed_build_leaves_the_previous_site_and_pages_as_they_were(tmp_path
     (site / "content/taxonomy.yml").write_text("broken: [\n")
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 1
-    assert result.stderr.strip() == f"error: {site}/content/taxonomy.yml:2: invalid YAML: expected the node content, but found '<stream end>'"
+    assert result.stderr.strip() == f"error: {site}/content/taxonomy.yml:2: invalid YAML: did not find expected node content"
     assert {p: p.read_bytes() for p in sorted((site / "site").rglob("*")) if p.is_file()} == before
     assert {p: p.read_bytes() for p in (site / "content/papers").iterdir()} == pages
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # nothing left aside

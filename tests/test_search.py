@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
+import pytest
+from lunr.builder import Builder
+
 from conftest import REPO, node_query, raw_list, run_sitegen, write_site
-from sitegen.search import index_terms, load_index_script, normalize, search
+from sitegen.search import FIELDS, expand, index_terms, load_index_script, normalize, read_payload, search
 
 LUNR_SHA256 = "9431726f05c0eae2a6e54dc197709422869f25cad44f2430d2fb7ddae80cc717"
 QUERIES = [
@@ -37,6 +41,43 @@ def test_lunr_js_returns_what_lunr_py_returns(example_site: Path) -> None:
         for (_, a), (_, b) in zip(python, js):
             assert abs(a - b) < 1e-9, query
     assert [docs[ref][0] for ref, _ in search(index, docs, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
+
+
+def test_the_browser_expands_the_index_exactly_as_python_does(example_site: Path) -> None:
+    payload = read_payload(example_site / "site/search-index.js")
+    python = expand(payload)
+    browser = node_query(example_site / "site", expand=True)["expanded"]
+    assert browser["invertedIndex"] == python["invertedIndex"]
+    assert [name for name, _ in browser["fieldVectors"]] == [name for name, _ in python["fieldVectors"]]
+    for (name, js), (_, py) in zip(browser["fieldVectors"], python["fieldVectors"]):
+        assert js == pytest.approx(py, rel=1e-12, abs=1e-12), name
+
+
+def test_the_shipped_index_is_the_index_lunr_py_builds(example_site: Path) -> None:
+    """lunr.py's Builder, fed the same documents, yields the same postings and (to its 3 decimals) vectors."""
+    payload = read_payload(example_site / "site/search-index.js")
+    ours = expand(payload)
+    papers = {p["url"]: p for p in json.loads((example_site / "site/papers.json").read_text())["papers"]}
+    lists = payload["lists"]
+    builder = Builder()
+    builder.ref("r")
+    for name, boost in FIELDS.items():
+        builder.field(name, boost=boost)
+    for ref, (title, url, tags, memberships, _) in enumerate(payload["docs"]):
+        paper = papers[url]
+        builder.add({"r": str(ref), "title": index_terms(title), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
+                     "lists": index_terms(" ".join(lists[s] for s in memberships)), "abstract": index_terms(paper["abstract"]),
+                     "notes": index_terms(paper["notes"])})
+    reference = builder.build().serialize()
+    postings = lambda index: {t: {f: sorted(p[f]) for f in FIELDS} for t, p in index["invertedIndex"]}  # noqa: E731
+    assert postings(ours) == postings(reference)
+    number = {t: p["_index"] for t, p in reference["invertedIndex"]}
+    term_of = {p["_index"]: t for t, p in ours["invertedIndex"]}
+    theirs = {name: dict(zip(v[0::2], v[1::2])) for name, v in reference["fieldVectors"]}
+    for name, vector in ours["fieldVectors"]:
+        mine = {number[term_of[i]]: score for i, score in zip(vector[0::2], vector[1::2])}
+        assert mine.keys() == theirs[name].keys(), name
+        assert all(abs(mine[k] - theirs[name][k]) <= 0.0005 + 1e-9 for k in mine), name
 
 
 def words_of(text: str) -> set[str]:

@@ -23,19 +23,51 @@
     return normalize(text).split(SEPARATOR).map(trim).filter(function (t) { return t.length > 0; });
   }
 
-  var registered = false;
-  /* The index's pipeline names "sitegen-trimmer"; lunr.js must know it before loading. */
-  function register(lunr) {
-    if (registered) return;
-    var trimmer = function (token) { return token.update(trim); };
-    lunr.Pipeline.registerFunction(trimmer, "sitegen-trimmer");
-    registered = true;
+  /* The lunr-schema index from the shipped payload; mirrors expand() in sitegen/search.py. */
+  var K1 = 1.2, B = 0.75;
+  function expand(data) {
+    var fields = Object.keys(data.fields);
+    var terms = data.terms;
+    var count = data.docs.length;
+    var refsOf = {}, vectors = {}, averages = {};
+    fields.forEach(function (f) {
+      refsOf[f] = data.postings[f].map(function (gaps) {
+        var total = 0;
+        return gaps.map(function (gap) { total += gap; return total; });
+      });
+      vectors[f] = [];
+      for (var r = 0; r < count; r++) vectors[f].push([]);
+      var sum = 0;
+      data.lengths[f].forEach(function (n) { sum += n; });
+      averages[f] = count ? sum / count : 0;
+    });
+    var inverted = new Array(terms.length);
+    for (var i = 0; i < terms.length; i++) {
+      var posting = { _index: i };
+      var withTerm = 0;
+      fields.forEach(function (f) { withTerm += refsOf[f][i].length; });
+      var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
+      for (var k = 0; k < fields.length; k++) {
+        var f = fields[k], refs = refsOf[f][i], tfs = data.frequencies[f][i], lengths = data.lengths[f];
+        var entries = {};
+        for (var j = 0; j < refs.length; j++) {
+          var ref = refs[j], tf = tfs.length ? tfs[j] : 1;
+          entries[ref] = {};
+          var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[ref] / averages[f])) + tf) * data.fields[f];
+          vectors[f][ref].push(i, score);
+        }
+        posting[f] = entries;
+      }
+      inverted[i] = [terms[i], posting];
+    }
+    var fieldVectors = [];
+    fields.forEach(function (f) {
+      for (var r = 0; r < count; r++) fieldVectors.push([f + "/" + r, vectors[f][r]]);
+    });
+    return { version: "2.3.9", fields: fields, fieldVectors: fieldVectors, invertedIndex: inverted, pipeline: ["stemmer"] };
   }
 
-  function load(lunr, data) {
-    register(lunr);
-    return lunr.Index.load(data.index);
-  }
+  function load(lunr, data) { return lunr.Index.load(expand(data)); }
 
   function stemOf(lunr, word) { return lunr.stemmer(new lunr.Token(word)).toString(); }
 
@@ -87,6 +119,6 @@
     });
   }
 
-  return { normalize: normalize, trim: trim, queryTerms: queryTerms, register: register, load: load,
+  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, load: load,
            search: search, highlight: highlight, stemOf: stemOf };
 });

@@ -1,6 +1,6 @@
 // Runs the browser's search code in node against a built index: the cross-implementation check.
-// stdin: {"site": DIR, "queries": [...], "words": [...]}
-// stdout: {"results": {query: [[ref, score], ...]}, "terms": {word: [term] or []}}
+// stdin: {"site": DIR, "queries": [...], "words": [...], "expand": bool}
+// stdout: {"results": {query: [[ref, score], ...]}, "terms": {word: [term] or []}, "expanded": lunr-schema index}
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -28,4 +28,5 @@ for (const word of input.words || []) {
     return index.pipeline.runString(t);
   });
 }
-process.stdout.write(JSON.stringify({ results, terms }));
+const expanded = input.expand ? core.expand(data) : null;
+process.stdout.write(JSON.stringify({ results, terms, expanded }));
