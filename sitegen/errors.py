@@ -19,6 +19,10 @@ class SourceError(SitegenError):
         self.message = message
         super().__init__(format_place(self.path, line, message))
 
+    def __reduce__(self) -> tuple[type[SourceError], tuple[Path, int | None, str]]:
+        """Picklable, so that an error in a render worker reaches the command line intact."""
+        return (SourceError, (self.path, self.line, self.message))
+
 
 def format_place(path: Path, line: int | None, message: str) -> str:
     """The one spelling of a located message, shared by errors and warnings."""

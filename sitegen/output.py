@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -61,20 +62,39 @@ def recover(site_dir: Path) -> None:
         shutil.rmtree(new)
 
 
-def write_site(site_dir: Path, files: list[RenderedFile]) -> None:
-    """Write every file into a fresh folder beside `site_dir`, then swap it in."""
+def start_site(site_dir: Path) -> Path:
+    """A fresh, empty folder beside `site_dir` to build the new site in."""
     recover(site_dir)
-    new, old = aside_paths(site_dir)
+    new, _ = aside_paths(site_dir)
     new.mkdir(parents=True)
+    return new
+
+
+def write_files(folder: Path, files: Iterable[RenderedFile]) -> int:
+    """Write files into the aside folder (nobody reads it until the swap); returns how many."""
     made: set[Path] = set()
+    count = 0
     for file in files:
-        target = new / file.path
+        target = folder / file.path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(file.content)
+        count += 1
+    return count
+
+
+def finish_site(site_dir: Path) -> None:
+    """Swap the new site in for the old one, then remove the old one."""
+    new, old = aside_paths(site_dir)
     if site_dir.exists():
         os.replace(site_dir, old)
     os.replace(new, site_dir)
     if old.exists():
         shutil.rmtree(old)
+
+
+def abandon_site(site_dir: Path) -> None:
+    """Drop a half-built site; the previous one stays as it was."""
+    new, _ = aside_paths(site_dir)
+    shutil.rmtree(new, ignore_errors=True)

@@ -8,6 +8,7 @@ best candidates are then scored exactly over all their shared terms.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -17,9 +18,9 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from sitegen.records import PaperPage
 from sitegen.words import WORD, stem
 
-STRONG_TERMS = 16  # per paper, for finding candidates
+STRONG_TERMS = 10  # per paper, for finding candidates
+CHAMPIONS = 40  # per term: the papers where it weighs most
 CANDIDATES = 15  # scored exactly, per paper
-MAX_POSTINGS = 400  # a term in more strong lists than this says little about closeness
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,16 @@ class Related:
 
 
 def term_counts(page: PaperPage, surface: dict[str, Counter[str]]) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for word in WORD.findall(f"{page.title} {page.title} {page.abstract}".casefold()):
-        if len(word) > 2 and word not in STOP_WORDS and not word.isdigit():
-            s = stem(word)
-            counts[s] += 1
-            surface.setdefault(s, Counter())[word] += 1
-    return counts
+    """Stem counts of title (twice: it says most) and abstract; `surface` learns each stem's words."""
+    words = [w for w in WORD.findall(f"{page.title} {page.title} {page.abstract}".casefold())
+             if len(w) > 2 and w not in STOP_WORDS and not w.isdigit()]
+    for word in words:
+        s = stem(word)
+        seen = surface.get(s)
+        if seen is None:
+            seen = surface[s] = Counter()
+        seen[word] += 1
+    return Counter(stem(w) for w in words)
 
 
 def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Related, ...]]:
@@ -56,19 +60,20 @@ def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Relate
     for i, terms in enumerate(strong):
         for term in terms:
             postings.setdefault(term, []).append(i)
+    for term, docs in postings.items():
+        docs.sort(key=lambda j: (-vectors[j][term], j))
+        del docs[CHAMPIONS:]
     word_for = {s: words.most_common(1)[0][0] for s, words in surface.items()}
     result: dict[str, tuple[Related, ...]] = {}
     for i, vector in enumerate(vectors):
-        partial: Counter[int] = Counter()
+        partial: dict[int, float] = {}
         for term in strong[i]:
-            docs = postings[term]
-            if len(docs) <= MAX_POSTINGS:
-                weight = vector[term]
-                for j in docs:
-                    partial[j] += weight * vectors[j][term]
+            weight = vector[term]
+            for j in postings[term]:
+                partial[j] = partial.get(j, 0.0) + weight * vectors[j][term]
         partial.pop(i, None)
         scored = []
-        for j, _ in sorted(partial.items(), key=lambda x: (-x[1], x[0]))[:CANDIDATES]:
+        for j in heapq.nsmallest(CANDIDATES, partial, key=lambda j: (-partial[j], j)):
             other = vectors[j]
             shared = sorted(((vector[t] * other[t], t) for t in vector.keys() & other.keys()), key=lambda x: (-x[0], x[1]))
             score = round(sum(w for w, _ in shared), 6)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -130,36 +130,48 @@ class Renderer:
             raise SourceError(path, line, error.message or type(error).__name__) from None
         return RenderedFile(page_path, text.encode("utf-8"))
 
-    def files(self) -> Iterator[RenderedFile]:
-        """Every templated file of the site, in a fixed order."""
+    def jobs(self) -> list[Job]:
+        """Every templated file of the site, in a fixed order, ready to render in any process."""
         c = self.catalog
-        yield self.render("home.html", c.path("home"))
-        yield self.render("papers.html", c.path("papers"))
-        yield self.render("lists.html", c.path("lists"))
-        yield self.render("tags.html", c.path("tags"))
-        yield self.render("search.html", c.path("search"))
-        yield self.render("404.html", c.path("404"))
-        for list_view in c.lists:
-            yield self.render("list.html", c.path("list", list_view.slug), list=list_view)
-        for paper in c.papers:
-            yield self.render("paper.html", c.path("paper", paper.slug), paper=paper, neighbours=neighbours(c, paper))
-        for tag in c.tags:
-            yield self.render("tag.html", c.path("tag", tag.slug), tag=tag)
-        yield self.render("feed.xml", c.path("feed"), feed_title=c.config.title, feed_path=c.path("feed"),
-                          feed_papers=recent(c.papers, 50), feed_page=c.path("home"))
-        for list_view in c.lists:
-            yield self.render("feed.xml", c.path("list-feed", list_view.slug), feed_title=f"{list_view.info.title} · {c.config.title}",
-                              feed_path=c.path("list-feed", list_view.slug), feed_papers=list_view.papers, feed_page=c.path("list", list_view.slug))
-        for tag in c.tags:
-            yield self.render("feed.xml", c.path("tag-feed", tag.slug), feed_title=f"{tag.title} · {c.config.title}",
-                              feed_path=c.path("tag-feed", tag.slug), feed_papers=recent(tag.papers, 50), feed_page=c.path("tag", tag.slug))
+        jobs = [Job(name, c.path(kind), {}) for name, kind in
+                (("home.html", "home"), ("papers.html", "papers"), ("lists.html", "lists"), ("tags.html", "tags"),
+                 ("search.html", "search"), ("404.html", "404"))]
+        jobs += [Job("list.html", c.path("list", lv.slug), {"list": lv}) for lv in c.lists]
+        around = neighbours(c)
+        jobs += [Job("paper.html", c.path("paper", p.slug), {"paper": p, "neighbours": around[p.slug]}) for p in c.papers]
+        jobs += [Job("tag.html", c.path("tag", t.slug), {"tag": t}) for t in c.tags]
+        jobs.append(feed(c.path("feed"), c.config.title, recent(c.papers, 50), c.path("home")))
+        jobs += [feed(c.path("list-feed", lv.slug), f"{lv.info.title} · {c.config.title}", lv.papers, c.path("list", lv.slug))
+                 for lv in c.lists]
+        jobs += [feed(c.path("tag-feed", t.slug), f"{t.title} · {c.config.title}", recent(t.papers, 50), c.path("tag", t.slug))
+                 for t in c.tags]
         if c.config.base_url:
-            yield self.render("sitemap.xml", c.path("sitemap"))
+            jobs.append(Job("sitemap.xml", c.path("sitemap"), {}))
+        return jobs
+
+    def run(self, job: Job) -> RenderedFile:
+        return self.render(job.template, job.path, **job.values)
+
+    def plain_files(self) -> list[RenderedFile]:
+        """The files no template makes."""
+        c = self.catalog
         robots = "User-agent: *\nAllow: /\n"
         if c.config.base_url:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
-        yield RenderedFile(c.path("robots"), robots.encode())
-        yield RenderedFile(c.path("nojekyll"), b"")
+        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), export_json(c)]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to render: the template, the output path, and the template's own variables."""
+
+    template: str
+    path: str
+    values: dict[str, Any]
+
+
+def feed(path: str, title: str, papers: tuple[PaperPage, ...], page: str) -> Job:
+    return Job("feed.xml", path, {"feed_title": title, "feed_path": path, "feed_papers": papers[:50], "feed_page": page})
 
 
 def template_place(trace: TracebackType | None, template_name: str) -> tuple[str, int | None]:
@@ -198,18 +210,19 @@ def sitemap_paths(catalog: Catalog) -> list[str]:
     return sorted(p for (kind, _), p in catalog.routes.items() if p.endswith(".html") and kind != "404")
 
 
-def neighbours(catalog: Catalog, paper: PaperPage) -> list[tuple[ListView, PaperPage | None, PaperPage | None]]:
-    """For each list the paper is in: the papers before and after it there."""
-    found = []
-    for membership in paper.memberships:
-        list_view = catalog.lists_by_slug.get(membership.list_slug)
-        if list_view is None:
-            continue
-        slugs = [p.slug for p in list_view.papers]
-        i = slugs.index(paper.slug)
-        previous = list_view.papers[i - 1] if i > 0 else None
-        following = list_view.papers[i + 1] if i + 1 < len(slugs) else None
-        found.append((list_view, previous, following))
+Neighbours = list[tuple[ListView, PaperPage | None, PaperPage | None]]
+
+
+def neighbours(catalog: Catalog) -> dict[str, Neighbours]:
+    """For each paper, for each list it is in: the papers before and after it there."""
+    found: dict[str, Neighbours] = {p.slug: [] for p in catalog.papers}
+    for list_view in catalog.lists:
+        papers = list_view.papers
+        for i, paper in enumerate(papers):
+            found[paper.slug].append((list_view, papers[i - 1] if i > 0 else None, papers[i + 1] if i + 1 < len(papers) else None))
+    for paper in catalog.papers:
+        order = [m.list_slug for m in paper.memberships]
+        found[paper.slug].sort(key=lambda n: order.index(n[0].slug) if n[0].slug in order else len(order))
     return found
 
 
