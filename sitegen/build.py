@@ -7,24 +7,30 @@ never leaves half a site or a half-updated content folder.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import sitegen
 from sitegen.catalog import build_catalog
 from sitegen.config import load_config
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import RenderedFile, abandon_site, finish_site, start_site, write_files, write_if_changed
+from sitegen.output import (
+    RenderedFile,
+    abandon_site,
+    finish_site,
+    start_site,
+    write_files,
+    write_if_changed,
+)
 from sitegen.pages import PageSource, page_text, plan_pages, read_page
+from sitegen.parallel import in_background, render_into
 from sitegen.parse import decode, dedupe, parse_list
 from sitegen.records import ListEntry, ReadingList
-from sitegen.render import Job, Renderer, make_environment
+from sitegen.related import related_papers
+from sitegen.render import Renderer, make_environment
 from sitegen.search import build_search, index_script
 from sitegen.tagging import load_taxonomy, tag_page
 
@@ -92,6 +98,8 @@ def run_build(
         entries.extend(list_entries)
         tick()
     papers = dedupe(entries, {rl.slug: rl.date for rl in reading_lists})
+    # The slowest stage needs only titles and abstracts: start it now, on the other core.
+    related = in_background(related_papers, [(p.key, p.title, p.abstract) for p in papers], config.related_count)
 
     papers_dir = content / "papers"
     page_paths = sorted(papers_dir.glob("*.md"))
@@ -111,10 +119,15 @@ def run_build(
     page_texts = {page.path: page_text(page, source_by_path.get(page.path)) for page in pages}
 
     catalog = build_catalog(config, reading_lists, pages, rules, today)
+    search_file = index_script(build_search(catalog), catalog)
+    slug_of = {paper.key: page.slug for paper, page in zip(papers, planned)}
+    catalog = replace(catalog, related={
+        slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
+    })
     env = make_environment([site_dir / "templates"], package_resource("templates"))
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
-    other_files = [*renderer.plain_files(), index_script(build_search(catalog), catalog), *static_files(site_dir)]
+    other_files = [*renderer.plain_files(), search_file, *static_files(site_dir)]
 
     if strict and diagnostics.warnings:
         raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -139,50 +152,6 @@ def run_build(
         files=count,
         seconds=time.perf_counter() - started,
     )
-
-
-# Set just before the render workers fork, so that they inherit the catalog instead of copying it.
-_shared: tuple[Renderer, list[Job], Path, Any] | None = None
-PARALLEL_FROM = 400  # files: below this, forking costs more than it saves
-
-
-def render_shard(shard: int, shards: int) -> int:
-    """In a worker: render every `shards`-th job, starting at `shard`, straight into the aside folder."""
-    assert _shared is not None
-    renderer, jobs, folder, done = _shared
-
-    def counted() -> Iterator[RenderedFile]:
-        for job in jobs[shard::shards]:
-            yield renderer.run(job)
-            with done.get_lock():
-                done.value += 1
-    return write_files(folder, counted())
-
-
-def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callable[[], None]) -> int:
-    """Render every job into `folder`, on every core where the platform can fork; same bytes either way."""
-    global _shared
-    workers = min(2, os.cpu_count() or 1)
-    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            write_files(folder, [renderer.run(job)])
-            tick()
-        return len(jobs)
-    context = multiprocessing.get_context("fork")
-    done = context.Value("i", 0)
-    _shared = (renderer, jobs, folder, done)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(render_shard, k, workers) for k in range(workers)]
-            reported = 0
-            while not all(f.done() for f in futures):
-                time.sleep(0.05)
-                for _ in range(done.value - reported):
-                    tick()
-                reported = done.value
-            return sum(f.result() for f in futures)
-    finally:
-        _shared = None
 
 
 def static_files(site_dir: Path) -> list[RenderedFile]:

@@ -15,7 +15,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
 from sitegen.records import PaperPage, ReadingList, TagRule
-from sitegen.related import Related, related_papers
+from sitegen.related import Related
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ class Catalog:
     lists: tuple[ListView, ...]  # newest first, then by slug
     tags: tuple[TagView, ...]  # by slug
     paper_tags: dict[str, tuple[str, ...]]  # paper slug → tag slugs, automatic first
-    related: dict[str, tuple[Related, ...]]
     build_date: dt.date
+    related: dict[str, tuple[Related, ...]] = field(default_factory=dict)
     routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, slug) → site-relative path
 
     @cached_property
@@ -128,7 +128,6 @@ def build_catalog(
         lists=lists,
         tags=tags,
         paper_tags=paper_tags,
-        related=related_papers(pages, config.related_count),
         build_date=build_date,
         routes=routes,
     )

@@ -211,18 +211,25 @@ def resolve_date(date_line: tuple[int, int, int | None], today: dt.date) -> dt.d
     return None
 
 
-def find_links(abstract: str) -> tuple[str, ...]:
-    """URLs in an abstract, without the sentence punctuation that follows them, in order, once each."""
-    links: list[str] = []
-    for match in URL.finditer(abstract):
+def url_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, href) of each URL in a text, without the sentence punctuation after it.
+
+    The one definition of a URL in an abstract: for the paper's links and for links in rendered text.
+    """
+    spans = []
+    for match in URL.finditer(text):
         url = match.group(0)
         while url and (url[-1] in URL_TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
             url = url[:-1]
-        if not url.lower().startswith("http"):
-            url = "https://" + url
-        if "://" in url and url.split("://", 1)[1] and url not in links:
-            links.append(url)
-    return tuple(links)
+        href = url if url.lower().startswith("http") else "https://" + url
+        if href.split("://", 1)[1]:
+            spans.append((match.start(), match.start() + len(url), href))
+    return spans
+
+
+def find_links(abstract: str) -> tuple[str, ...]:
+    """URLs in an abstract, in order, once each."""
+    return tuple(dict.fromkeys(href for _, _, href in url_spans(abstract)))
 
 
 def title_key(title: str) -> str:

@@ -1,4 +1,4 @@
-"""PaperPages → for each paper, the closest others by the words of title and abstract.
+"""(id, title, abstract) of each paper → for each, the closest others by the words they use.
 
 TF-IDF over stems (lunr's stop words removed), cosine similarity, and the shared terms that weigh
 most as the reason. Candidates are gathered term at a time over each paper's strongest terms, so the
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from sitegen.records import PaperPage
 from sitegen.words import WORD, stem
 
 STRONG_TERMS = 10  # per paper, for finding candidates
@@ -25,14 +24,20 @@ CANDIDATES = 15  # scored exactly, per paper
 
 @dataclass(frozen=True)
 class Related:
+    """Another paper (its id: a paper's key while building, its slug in the catalog), and why."""
+
     slug: str
     score: float
     terms: tuple[str, ...]
 
 
-def term_counts(page: PaperPage, surface: dict[str, Counter[str]]) -> Counter[str]:
+Document = tuple[str, str, str]  # (id, title, abstract)
+
+
+def term_counts(doc: Document, surface: dict[str, Counter[str]]) -> Counter[str]:
     """Stem counts of title (twice: it says most) and abstract; `surface` learns each stem's words."""
-    words = [w for w in WORD.findall(f"{page.title} {page.title} {page.abstract}".casefold())
+    _, title, abstract = doc
+    words = [w for w in WORD.findall(f"{title} {title} {abstract}".casefold())
              if len(w) > 2 and w not in STOP_WORDS and not w.isdigit()]
     for word in words:
         s = stem(word)
@@ -43,12 +48,12 @@ def term_counts(page: PaperPage, surface: dict[str, Counter[str]]) -> Counter[st
     return Counter(stem(w) for w in words)
 
 
-def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Related, ...]]:
-    """Up to `count` related papers per slug, best first, ties broken by slug for a stable build."""
+def related_papers(docs: list[Document], count: int) -> dict[str, tuple[Related, ...]]:
+    """Up to `count` related papers per id, best first, ties broken by id for a stable build."""
     surface: dict[str, Counter[str]] = {}
-    counts = [term_counts(page, surface) for page in pages]
+    counts = [term_counts(doc, surface) for doc in docs]
     document_frequency = Counter(t for c in counts for t in c)
-    total = len(pages)
+    total = len(docs)
     vectors: list[dict[str, float]] = []
     for c in counts:
         weights = {t: (1 + math.log(n)) * math.log(1 + total / document_frequency[t]) for t, n in c.items()
@@ -60,9 +65,9 @@ def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Relate
     for i, terms in enumerate(strong):
         for term in terms:
             postings.setdefault(term, []).append(i)
-    for term, docs in postings.items():
-        docs.sort(key=lambda j: (-vectors[j][term], j))
-        del docs[CHAMPIONS:]
+    for term, champions in postings.items():
+        champions.sort(key=lambda j: (-vectors[j][term], j))
+        del champions[CHAMPIONS:]
     word_for = {s: words.most_common(1)[0][0] for s, words in surface.items()}
     result: dict[str, tuple[Related, ...]] = {}
     for i, vector in enumerate(vectors):
@@ -77,7 +82,7 @@ def related_papers(pages: list[PaperPage], count: int) -> dict[str, tuple[Relate
             other = vectors[j]
             shared = sorted(((vector[t] * other[t], t) for t in vector.keys() & other.keys()), key=lambda x: (-x[0], x[1]))
             score = round(sum(w for w, _ in shared), 6)
-            scored.append(Related(pages[j].slug, score, tuple(word_for[t] for _, t in shared[:3])))
+            scored.append(Related(docs[j][0], score, tuple(word_for[t] for _, t in shared[:3])))
         scored.sort(key=lambda r: (-r.score, r.slug))
-        result[pages[i].slug] = tuple(scored[:count])
+        result[docs[i][0]] = tuple(scored[:count])
     return result

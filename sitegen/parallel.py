@@ -1,0 +1,99 @@
+"""Work on both cores: forked workers inherit the build's data instead of copying it.
+
+Where the platform cannot fork, everything runs in this process, with the same results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from sitegen.output import RenderedFile, write_files
+from sitegen.render import Job, Renderer
+
+T = TypeVar("T")
+PARALLEL_FROM = 400  # files or papers: below this, forking costs more than it saves
+
+# What a worker needs, set just before it forks so that it inherits it.
+_inherited: dict[str, Any] = {}
+
+
+def can_fork() -> bool:
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _call_inherited() -> Any:
+    fn, args = _inherited["call"]
+    return fn(*args)
+
+
+class Background(Generic[T]):
+    """fn(*args) running in a forked process; `result()` waits for it and re-raises its error."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        _inherited["call"] = (fn, args)
+        self.future: Future[T] = self.pool.submit(_call_inherited)
+        self.future.add_done_callback(lambda _: _inherited.pop("call", None))
+
+    def result(self) -> T:
+        try:
+            return self.future.result()
+        finally:
+            self.pool.shutdown()
+
+
+class Ready(Generic[T]):
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def result(self) -> T:
+        return self.value
+
+
+def in_background(fn: Callable[..., T], items: list[Any], *args: Any) -> Background[T] | Ready[T]:
+    """Start fn(items, *args) on the other core when it is worth it, else compute it now."""
+    if can_fork() and len(items) >= PARALLEL_FROM:
+        return Background(fn, (items, *args))
+    return Ready(fn(items, *args))
+
+
+def _render_shard(shard: int, shards: int) -> int:
+    """In a worker: render every `shards`-th job, starting at `shard`, straight into the aside folder."""
+    renderer, jobs, folder, done = _inherited["render"]
+
+    def counted() -> Iterator[RenderedFile]:
+        for job in jobs[shard::shards]:
+            yield renderer.run(job)
+            with done.get_lock():
+                done.value += 1
+    return write_files(folder, counted())
+
+
+def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callable[[], None]) -> int:
+    """Render every job into `folder`, on two cores where the platform can fork; the same bytes either way."""
+    if not can_fork() or len(jobs) < PARALLEL_FROM:
+        for job in jobs:
+            write_files(folder, [renderer.run(job)])
+            tick()
+        return len(jobs)
+    context = multiprocessing.get_context("fork")
+    done = context.Value("i", 0)
+    _inherited["render"] = (renderer, jobs, folder, done)
+    try:
+        with ProcessPoolExecutor(2, mp_context=context) as pool:
+            futures = [pool.submit(_render_shard, k, 2) for k in range(2)]
+            reported = 0
+            while not all(f.done() for f in futures):
+                time.sleep(0.05)
+                for _ in range(done.value - reported):
+                    tick()
+                reported = done.value
+            return sum(f.result() for f in futures)
+    finally:
+        _inherited.pop("render", None)
