@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sitegen
@@ -33,7 +33,7 @@ from sitegen.records import ListEntry, ReadingList
 from sitegen.related import related_papers
 from sitegen.render import Renderer, make_environment
 from sitegen.search import build_search, index_script
-from sitegen.state import input_digest
+from sitegen.state import input_digest, read_inputs
 from sitegen.tagging import load_taxonomy, tag_page
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
@@ -50,6 +50,7 @@ class BuildSummary:
     files: int
     seconds: float
     unchanged: bool = False  # nothing changed since the last build: nothing was done or written
+    renderer: Renderer | None = field(default=None, repr=False, compare=False)  # for `serve`'s quick updates
 
 
 def package_resource(name: str) -> Path:
@@ -83,27 +84,29 @@ def run_build(
     diagnostics: Diagnostics,
     strict: bool = False,
     progress: Progress = no_progress,
+    reuse: bool = True,
 ) -> BuildSummary:
+    """Build the site; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
     today = build_date()
     content = site_dir / "content"
     theme = package_resource("templates")
-    inputs = input_digest(site_dir, theme, today.isoformat())
-    last_warnings = state.unchanged(site_dir, output_dir, inputs)
+    inputs = read_inputs(site_dir, theme)
+    last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs, today.isoformat())) if reuse else None
     if last_warnings is not None and not (strict and last_warnings):
         for path, line, message in last_warnings:
             diagnostics.warn(Path(path), line, message)
         return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
     config = load_config(site_dir)
 
-    list_paths = sorted((content / "lists").glob("*.txt"))
+    list_paths = sorted(p for p in inputs if p.parent == content / "lists" and p.suffix == ".txt")
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt) to build from; `sitegen new DIR` makes a site")
     reading_lists: list[ReadingList] = []
     entries: list[ListEntry] = []
     tick = progress("parse", len(list_paths))
     for path in list_paths:
-        reading_list, list_entries = parse_list(path, decode(path, read_bytes(path)), diagnostics, today)
+        reading_list, list_entries = parse_list(path, decode(path, inputs[path]), diagnostics, today)
         reading_lists.append(reading_list)
         entries.extend(list_entries)
         tick()
@@ -112,14 +115,14 @@ def run_build(
     related = in_background(related_papers, [(p.key, p.title, p.abstract) for p in papers], config.related_count)
 
     papers_dir = content / "papers"
-    page_paths = sorted(papers_dir.glob("*.md"))
+    page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
     sources: list[PageSource] = []
     for path in page_paths:
-        sources.append(read_page(path, decode(path, read_bytes(path))))
+        sources.append(read_page(path, decode(path, inputs[path])))
         tick()
     taxonomy_path = content / "taxonomy.yml"
-    rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, read_bytes(taxonomy_path))) if taxonomy_path.exists() else ()
+    rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
 
@@ -145,16 +148,21 @@ def run_build(
     folder = start_site(output_dir)
     try:
         count = write_files(folder, other_files) + render_into(folder, renderer, jobs, progress("render", len(jobs)))
-        written = sum(write_if_changed(path, text) for path, text in page_texts.items())
+        written = 0
+        for path, text in page_texts.items():
+            if write_if_changed(path, text):
+                written += 1
+                inputs[path] = text.encode("utf-8")
         for path in removed:
             path.unlink()
+            inputs.pop(path, None)
         finish_site(output_dir)
     except BaseException:
         abandon_site(output_dir)
         raise
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(site_dir, output_dir, input_digest(site_dir, theme, today.isoformat()), warnings)
+    state.save(site_dir, output_dir, input_digest(inputs, today.isoformat()), warnings)
     return BuildSummary(
         papers=len(pages),
         entries=len(entries),
@@ -164,6 +172,7 @@ def run_build(
         pages_removed=len(removed),
         files=count,
         seconds=time.perf_counter() - started,
+        renderer=renderer,
     )
 
 

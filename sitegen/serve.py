@@ -9,6 +9,7 @@ import functools
 import http.server
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,10 @@ from watchfiles import watch
 
 from sitegen.build import run_build
 from sitegen.errors import Diagnostics, SitegenError
+from sitegen.output import write_atomic
+from sitegen.pages import page_from_source, read_page
+from sitegen.parse import decode
+from sitegen.render import Job, Renderer, neighbours
 
 RELOAD_PATH = "/__sitegen/reload.js"
 VERSION_PATH = "/__sitegen/version"
@@ -32,18 +37,10 @@ RELOAD_SCRIPT = b"""(function () {
 """
 
 
-class Build:
-    """The current build's number, bumped after each successful rebuild."""
-
-    def __init__(self) -> None:
-        self.version = 0
-        self.lock = threading.Lock()
-
-
 class Handler(http.server.SimpleHTTPRequestHandler):
-    build: Build
+    build: Builder
 
-    def __init__(self, *args: Any, build: Build, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, build: Builder, **kwargs: Any) -> None:
         self.build = build
         super().__init__(*args, **kwargs)
 
@@ -74,32 +71,73 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         """Quiet: a preview server's request log is noise."""
 
 
-def rebuild(site_dir: Path, output_dir: Path, strict: bool) -> bool:
-    diagnostics = Diagnostics()
-    try:
-        summary = run_build(site_dir, output_dir, diagnostics, strict)
-    except SitegenError as error:
-        print(f"error: {error} (still serving the previous build)", file=sys.stderr)
-        return False
-    finally:
-        for warning in diagnostics.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-    print(f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
-    return True
+class Builder:
+    """Full builds, one at a time, and the quick update of single edited paper pages between them."""
+
+    def __init__(self, site_dir: Path, output_dir: Path, strict: bool) -> None:
+        self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
+        self.version = 0
+        self.renderer: Renderer | None = None
+        self.lock = threading.Lock()
+
+    def full(self) -> bool:
+        with self.lock:
+            diagnostics = Diagnostics()
+            try:
+                # the first build always runs in full: quick updates need its catalog
+                summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, reuse=self.renderer is not None)
+            except SitegenError as error:
+                print(f"error: {error} (still serving the previous build)", file=sys.stderr)
+                return False
+            finally:
+                for warning in diagnostics.warnings:
+                    print(f"warning: {warning}", file=sys.stderr)
+            if summary.renderer is not None:
+                self.renderer = summary.renderer
+            self.version += 1
+            print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
+            return True
+
+    def quick(self, changed: set[Path]) -> bool:
+        """Re-render just the edited paper pages, from the pages as they stand, into the live site."""
+        papers_dir = (self.site_dir / "content" / "papers").resolve()
+        if self.renderer is None or not changed or any(p.parent.resolve() != papers_dir or p.suffix != ".md" or not p.exists() for p in changed):
+            return False
+        with self.lock:
+            catalog = self.renderer.catalog
+            for path in changed:
+                if path.stem not in catalog.papers_by_slug:
+                    return False
+                try:
+                    source = read_page(path, decode(path, path.read_bytes()))
+                except SitegenError as error:
+                    print(f"error: {error}", file=sys.stderr)
+                    return True  # nothing to show; the full build will say it again
+                page = page_from_source(path.stem, source, None)
+                old = catalog.papers_by_slug[path.stem]
+                page = replace(page, memberships=old.memberships)
+                job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": neighbours(catalog)[page.slug]})
+                file = self.renderer.run(job)
+                write_atomic(self.output_dir / file.path, file.content)
+            self.version += 1
+            print(f"updated {len(changed)} paper page(s); full build follows", file=sys.stderr)
+            return True
 
 
 def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
-    build = Build()
-    if not rebuild(site_dir, output_dir, strict):
+    builder = Builder(site_dir, output_dir, strict)
+    if not builder.full():
         raise SitegenError("the first build failed; fix it and run `sitegen serve` again")
-    handler = functools.partial(Handler, directory=str(output_dir), build=build)
+    handler = functools.partial(Handler, directory=str(output_dir), build=builder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
     watched = [p for p in (site_dir / "content", site_dir / "templates", site_dir / "sitegen.yml") if p.exists()]
     try:
-        for _ in watch(*watched, watch_filter=lambda change, path: not Path(path).name.startswith(".")):
-            if rebuild(site_dir, output_dir, strict):
-                build.version += 1
+        for changes in watch(*watched, watch_filter=lambda change, path: not Path(path).name.startswith(".")):
+            if builder.quick({Path(path) for _, path in changes}):
+                threading.Thread(target=builder.full, daemon=True).start()
+            else:
+                builder.full()
     finally:
         server.shutdown()

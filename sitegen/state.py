@@ -14,22 +14,35 @@ from pathlib import Path
 from typing import Any
 
 import sitegen
+from sitegen.errors import SitegenError
 from sitegen.output import write_atomic
 
 STATE_FILE = Path(".sitegen") / "build.json"
 
 
-def input_digest(site_dir: Path, theme_dir: Path, build_day: str) -> str:
-    digest = hashlib.blake2b(f"{sitegen.__version__}\0{build_day}\0".encode(), digest_size=20)
-    inputs = [site_dir / "sitegen.yml", site_dir / "content" / "taxonomy.yml"]
+def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
+    """Every input file's bytes, read once: the build parses these very bytes, and its digest is
+    of them, so an edit made while a build runs is seen by the next build."""
+    paths = [site_dir / "sitegen.yml", site_dir / "content" / "taxonomy.yml"]
     for folder, pattern in ((site_dir / "content" / "lists", "*.txt"), (site_dir / "content" / "papers", "*.md"),
                             (site_dir / "templates", "**/*"), (theme_dir, "**/*")):
-        inputs += sorted(folder.glob(pattern))
-    for path in inputs:
+        paths += sorted(folder.glob(pattern))
+    inputs = {}
+    for path in paths:
         if path.is_file():
-            digest.update(f"{path}\0".encode())
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
+            try:
+                inputs[path] = path.read_bytes()
+            except OSError as error:
+                raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
+    return inputs
+
+
+def input_digest(inputs: dict[Path, bytes], build_day: str) -> str:
+    digest = hashlib.blake2b(f"{sitegen.__version__}\0{build_day}\0".encode(), digest_size=20)
+    for path in sorted(inputs):
+        digest.update(f"{path}\0".encode())
+        digest.update(inputs[path])
+        digest.update(b"\0")
     return digest.hexdigest()
 
 

@@ -7,7 +7,7 @@
   var core = window.SitegenSearch;
   var state = { loading: null, index: null, data: null };
   var status = document.getElementById("search-status");
-  var DEBOUNCE_MS = 60;
+  var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
 
   function announce(text) { if (status) status.textContent = text; }
@@ -37,10 +37,13 @@
 
   function run(text) {
     if (!text.trim()) return [];
+    var started = performance.now();
     try {
       return core.search(window.lunr, state.index, state.data, text);
     } catch (error) {
       return { error: error.message || String(error) };
+    } finally {
+      lastSearchMs = performance.now() - started;
     }
   }
 
@@ -103,9 +106,11 @@
     });
   }
 
+  /* Debounced by what a search costs: instant while searches are quick, up to 100 ms when they are
+     slow, so that fast typing on a large site does not queue searches it will throw away. */
   function debounce(fn) {
     var timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, DEBOUNCE_MS); };
+    return function () { clearTimeout(timer); timer = setTimeout(fn, Math.min(100, lastSearchMs)); };
   }
 
   /* The header box: a popup of the best results and a link to all of them. */
