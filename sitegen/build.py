@@ -31,7 +31,7 @@ from sitegen.parallel import in_background, render_into
 from sitegen.parse import decode, dedupe, parse_list
 from sitegen.records import ListEntry, ReadingList
 from sitegen.related import related_papers
-from sitegen.render import Renderer, make_environment
+from sitegen.render import Renderer, check_templates, export_json, make_environment
 from sitegen.search import build_search, index_script
 from sitegen.state import input_digest, read_inputs
 from sitegen.tagging import load_taxonomy, tag_page
@@ -132,30 +132,25 @@ def run_build(
     page_texts = {page.path: page_text(page, source_by_path.get(page.path)) for page in pages}
 
     catalog = build_catalog(config, reading_lists, pages, rules, today)
-    search_file = index_script(build_search(catalog), catalog)
-    slug_of = {paper.key: page.slug for paper, page in zip(papers, planned)}
-    catalog = replace(catalog, related={
-        slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
-    })
     env = make_environment([site_dir / "templates"], theme)
-    renderer = Renderer(catalog, env)
-    jobs = renderer.jobs()
-    other_files = [*renderer.plain_files(), search_file, *static_files(site_dir)]
+    check_templates(env)
+    other_files = [export_json(catalog), index_script(build_search(catalog), catalog), *static_files(site_dir)]
 
     if strict and diagnostics.warnings:
         raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
 
+    # Every input is read and checked, every template compiles: from here on, writing.
+    written = write_pages(page_texts, removed, inputs)  # while related papers are still being found
+    slug_of = {paper.key: page.slug for paper, page in zip(papers, planned)}
+    catalog = replace(catalog, related={
+        slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
+    })
+    renderer = Renderer(catalog, env)
+    jobs = renderer.jobs()
     folder = start_site(output_dir)
     try:
-        count = write_files(folder, other_files) + render_into(folder, renderer, jobs, progress("render", len(jobs)))
-        written = 0
-        for path, text in page_texts.items():
-            if write_if_changed(path, text):
-                written += 1
-                inputs[path] = text.encode("utf-8")
-        for path in removed:
-            path.unlink()
-            inputs.pop(path, None)
+        count = write_files(folder, [*renderer.plain_files(), *other_files])
+        count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
         finish_site(output_dir)
     except BaseException:
         abandon_site(output_dir)
@@ -174,6 +169,19 @@ def run_build(
         seconds=time.perf_counter() - started,
         renderer=renderer,
     )
+
+
+def write_pages(page_texts: dict[Path, str], removed: list[Path], inputs: dict[Path, bytes]) -> int:
+    """Write the pages whose text changed and remove the untouched orphans; `inputs` follows suit."""
+    written = 0
+    for path, text in page_texts.items():
+        if write_if_changed(path, text):
+            written += 1
+            inputs[path] = text.encode("utf-8")
+    for path in removed:
+        path.unlink()
+        inputs.pop(path, None)
+    return written
 
 
 def static_files(site_dir: Path) -> list[RenderedFile]:

@@ -44,6 +44,23 @@ def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.E
     return env
 
 
+TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html", "404.html", "list.html",
+             "paper.html", "tag.html", "feed.xml", "sitemap.xml")
+
+
+def check_templates(env: jinja2.Environment) -> None:
+    """Parse every template before anything is written: a syntax error stops the build at once."""
+    assert env.loader is not None
+    for name in TEMPLATES:
+        try:
+            source, filename, _ = env.loader.get_source(env, name)
+            env.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError as error:
+            raise SourceError(error.filename or error.name or name, error.lineno, error.message or "template syntax error") from None
+        except jinja2.TemplateNotFound as error:
+            raise SitegenError(f"template not found: {error.name}") from None
+
+
 class Renderer:
     """Renders each page of a catalog; holds the one Environment and the one MarkdownIt."""
 
@@ -158,7 +175,7 @@ class Renderer:
         robots = "User-agent: *\nAllow: /\n"
         if c.config.base_url:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
-        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), export_json(c)]
+        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b"")]
 
 
 @dataclass(frozen=True)
