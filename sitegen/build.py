@@ -87,6 +87,13 @@ def run_build(
     reuse: bool = True,
 ) -> BuildSummary:
     """Build the site; with `reuse`, stop at once when nothing changed since the last build."""
+    with state.build_lock(site_dir):
+        return build_locked(site_dir, output_dir, diagnostics, strict, progress, reuse)
+
+
+def build_locked(
+    site_dir: Path, output_dir: Path, diagnostics: Diagnostics, strict: bool, progress: Progress, reuse: bool
+) -> BuildSummary:
     started = time.perf_counter()
     today = build_date()
     content = site_dir / "content"
@@ -157,7 +164,7 @@ def run_build(
         raise
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(site_dir, output_dir, input_digest(inputs, today.isoformat()), warnings)
+    state.save(site_dir, output_dir, inputs, input_digest(inputs, today.isoformat()), warnings)
     return BuildSummary(
         papers=len(pages),
         entries=len(entries),

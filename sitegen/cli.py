@@ -42,6 +42,10 @@ def make_parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="make a new site folder with the example lists")
     new.add_argument("directory", type=Path)
     new.add_argument("--debug", action="store_true")
+    check = commands.add_parser("check", help="check content and built site, changing nothing (exit 1 on problems)")
+    check.add_argument("-s", "--source", type=Path, default=Path("."))
+    check.add_argument("-o", "--output", type=Path)
+    check.add_argument("--debug", action="store_true")
     search = commands.add_parser("search", help="query the built search index, as the website does")
     search.add_argument("query")
     search.add_argument("-s", "--source", type=Path, default=Path("."))
@@ -72,6 +76,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"made {args.directory}: cd into it and run `sitegen build`")
         elif args.command == "search":
             return run_search(args)
+        elif args.command == "check":
+            from sitegen.check import check_site
+
+            problems = check_site(args.source, output_dir(args))
+            for problem in problems:
+                print(problem)
+            print(f"{len(problems)} problem(s)" if problems else "no problems", file=sys.stderr)
+            return 1 if problems else 0
     except SitegenError as error:
         if getattr(args, "debug", False):
             raise
@@ -133,10 +145,10 @@ def make_site(directory: Path) -> None:
 def run_search(args: argparse.Namespace) -> int:
     from sitegen.search import load_index_script, search
 
-    index, docs = load_index_script(output_dir(args) / "search-index.js")
-    results = search(index, docs, args.query)[: args.limit]
+    index, payload = load_index_script(output_dir(args) / "search-index.js")
+    results = search(index, payload, args.query)[: args.limit]
     for ref, score in results:
-        title, url, tags, *_ = docs[ref]
+        title, url, tags, *_ = payload["docs"][ref]
         if args.json:
             print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url}, ensure_ascii=False))
         else:

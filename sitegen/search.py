@@ -43,6 +43,9 @@ SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
 EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 0.2
 FUZZY_MIN_LENGTH = 5
 K1, B = 1.2, 0.75  # lunr's BM25 defaults
+NO_METADATA: dict[str, Any] = {}  # lunr only reads a posting's metadata: one empty object serves them all
+PREFIX_MIN_LENGTH = {0: 2, 2000: 3}  # from this many papers on, prefixes this short expand to too much
+STEM_PREFIX_MIN_LENGTH = 4
 SEPARATOR = re.compile(r"[ \-]+")
 SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
@@ -136,7 +139,9 @@ def build_search(catalog: Catalog) -> SearchIndex:
     payload = {
         "format": 1,
         "fields": FIELDS,
-        "boosts": {"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH},
+        "boosts": {"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
+                   "prefixMinLength": max(v for k, v in PREFIX_MIN_LENGTH.items() if len(docs) >= k),
+                   "stemPrefixMinLength": STEM_PREFIX_MIN_LENGTH},
         "tags": {t.slug: t.title for t in catalog.tags},
         "lists": {lv.slug: lv.info.title for lv in catalog.lists},
         "docs": docs,
@@ -172,7 +177,7 @@ def expand(payload: dict[str, Any]) -> dict[str, Any]:
         idf = math.log(1 + abs((count - with_term + 0.5) / (with_term + 0.5)))
         for f in fields:
             refs = refs_of[f][i]
-            posting[f] = {str(r): {} for r in refs}
+            posting[f] = dict.fromkeys(map(str, refs), NO_METADATA)
             tfs = payload["frequencies"][f][i] or [1] * len(refs)
             for ref, tf in zip(refs, tfs):
                 length = payload["lengths"][f][ref]
@@ -221,10 +226,10 @@ def read_payload(path: Path) -> dict[str, Any]:
     return payload
 
 
-def load_index_script(path: Path) -> tuple[Index, list[list[Any]]]:
+def load_index_script(path: Path) -> tuple[Index, dict[str, Any]]:
     """Read a built `search-index.js` back into a lunr.py Index: what `sitegen search` answers from."""
     payload = read_payload(path)
-    return Index.load(expand(payload)), payload["docs"]
+    return Index.load(expand(payload)), payload
 
 
 def query_terms(text: str) -> list[str]:
@@ -232,9 +237,11 @@ def query_terms(text: str) -> list[str]:
     return [t for t in (trim(w) for w in SEPARATOR.split(normalize(text))) if t]
 
 
-def build_query(index: Index, text: str) -> Query | None:
-    """Plain words → for each: the exact stem, a prefix (last word only), a typo-tolerant stem.
-
+def build_query(index: Index, text: str, boosts: dict[str, Any]) -> Query | None:
+    """Plain words → for each: the exact stem; for the word being typed (the last), a prefix too.
+    A word whose stem the index does not know may be a typo or a word half typed: it also gets a
+    typo-tolerant stem (if long enough) and the longest indexed stem it begins with ("representat"
+    finds "represent"). Fewer clauses for known words keep large indexes fast.
     Text with lunr syntax (`title:`, `+`, `-`, `*`, `~`, `^`) goes to lunr's own parser.
     """
     query = index.create_query()
@@ -247,17 +254,24 @@ def build_query(index: Index, text: str) -> Query | None:
     if not terms:
         return None
     for i, term in enumerate(terms):
-        query.term(term, boost=EXACT_BOOST)
+        query.term(term, boost=boosts["exact"])
+        length, known = len(term), stem(term) in index.inverted_index
         if i == len(terms) - 1:
-            query.term(term, boost=PREFIX_BOOST, wildcard=Query.WILDCARD_TRAILING, use_pipeline=False)
-        if len(term) >= FUZZY_MIN_LENGTH:
-            query.term(stem(term), boost=FUZZY_BOOST, edit_distance=1, use_pipeline=False)
+            if length >= boosts["prefixMinLength"]:
+                query.term(term, boost=boosts["prefix"], wildcard=Query.WILDCARD_TRAILING, use_pipeline=False)
+            for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1):
+                if not known and term[:end] in index.inverted_index:
+                    query.term(term[:end], boost=boosts["prefix"], use_pipeline=False)
+                    break
+        if not known and length >= boosts["fuzzyMinLength"]:
+            query.term(stem(term), boost=boosts["fuzzy"], edit_distance=1, use_pipeline=False)
     return query
 
 
-def search(index: Index, docs: list[list[Any]], text: str) -> list[tuple[int, float]]:
+def search(index: Index, payload: dict[str, Any], text: str) -> list[tuple[int, float]]:
     """(ref, score), best first: an exact title match first, then lunr's score, then ref."""
-    query = build_query(index, text)
+    docs = payload["docs"]
+    query = build_query(index, text, payload["boosts"])
     if query is None:
         return []
     wanted = " ".join(query_terms(text))

@@ -1,4 +1,4 @@
-"""What the last build was made from, so that a build with nothing changed can stop at once.
+"""The `.sitegen/` folder: what the last build was made from, and the lock that keeps builds apart.
 
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
 pages, taxonomy, templates, the theme, sitegen's version, the build day) and of the output's file
@@ -7,9 +7,12 @@ list. Both equal: nothing to do, and nothing is written.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,37 @@ from sitegen.errors import SitegenError
 from sitegen.output import write_atomic
 
 STATE_FILE = Path(".sitegen") / "build.json"
+LOCK_FILE = Path(".sitegen") / "lock"
+
+
+@contextmanager
+def build_lock(site_dir: Path) -> Iterator[None]:
+    """Hold the site's build lock, or refuse at once: two builds at once would fight over site/.
+
+    The lock is the operating system's (flock), so a build that is killed releases it.
+    """
+    path = site_dir / LOCK_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
+    except OSError as error:
+        raise SitegenError(f"{path.parent}: cannot write ({error.strerror})") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise SitegenError(f"{site_dir}: another sitegen build is running on this site ({holder}); try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
@@ -58,15 +92,28 @@ def output_digest(output_dir: Path) -> str:
 
 def unchanged(site_dir: Path, output_dir: Path, inputs: str) -> list[list[Any]] | None:
     """The last build's warnings ([path, line, message]) if nothing changed since, else None."""
-    try:
-        state = json.loads((site_dir / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    state = load(site_dir)
     same = (state.get("inputs") == inputs and state.get("output") == str(output_dir.resolve())
             and output_dir.is_dir() and state.get("files") == output_digest(output_dir))
     return list(state.get("warnings", [])) if same else None
 
 
-def save(site_dir: Path, output_dir: Path, inputs: str, warnings: list[list[Any]]) -> None:
-    state = {"inputs": inputs, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings}
+def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
+    """Each content file's own digest, so that `sitegen check` can name the ones changed since."""
+    content = site_dir / "content"
+    return {str(p.relative_to(site_dir)): hashlib.blake2b(data, digest_size=12).hexdigest()
+            for p, data in sorted(inputs.items()) if content in p.parents}
+
+
+def load(site_dir: Path) -> dict[str, Any]:
+    try:
+        state: dict[str, Any] = json.loads((site_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state
+
+
+def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: str, warnings: list[list[Any]]) -> None:
+    state = {"inputs": digest, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings,
+             "sources": file_digests(inputs, site_dir)}
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())

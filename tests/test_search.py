@@ -19,6 +19,7 @@ QUERIES = [
     "sparse autoencoders", "noisy labels", "transf", "atention", "represntation", "object detection yolo",
     "title:vision", "+shortcut -learning", "contrast*", "graph~1", "frechet", "days", "deployed models",
     "self-supervised", "CLIP", "the", "", "   ", "neural collapse theory", "click-through rate prediction",
+    "representat", "interpretabil", "r", "re", "vis", "中文", "Fréchet",
 ]
 
 
@@ -32,15 +33,17 @@ def test_vendored_lunr_is_the_unmodified_2_3_9_release() -> None:
 
 
 def test_lunr_js_returns_what_lunr_py_returns(example_site: Path) -> None:
-    index, docs = load_index_script(example_site / "site/search-index.js")
+    index, payload = load_index_script(example_site / "site/search-index.js")
+    docs = payload["docs"]
     browser = node_query(example_site / "site", queries=QUERIES)["results"]
     for query in QUERIES:
-        python = search(index, docs, query)
+        python = search(index, payload, query)
         js = browser[query]
         assert [ref for ref, _ in python] == [ref for ref, _ in js], query
         for (_, a), (_, b) in zip(python, js):
             assert abs(a - b) < 1e-9, query
-    assert [docs[ref][0] for ref, _ in search(index, docs, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
+    assert [docs[ref][0] for ref, _ in search(index, payload, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
+    assert [docs[ref][0] for ref, _ in search(index, payload, "representat")][:1] == [docs[ref][0] for ref, _ in search(index, payload, "representation")][:1]
 
 
 def test_the_browser_expands_the_index_exactly_as_python_does(example_site: Path) -> None:
@@ -111,13 +114,14 @@ def test_text_in_other_scripts_and_accents_is_findable_on_both_sides(tmp_path: P
         "Fréchet Distances for Naïve Café Models\n\nWe measure Fréchet distances between the outputs of naïve models trained on café menus, across many datasets and seeds, and report what changes.\n\n"
     ) + raw_list("Alpha Paper")})
     assert run_sitegen("build", "-s", site).returncode == 0
-    index, docs = load_index_script(site / "site/search-index.js")
+    index, payload = load_index_script(site / "site/search-index.js")
+    docs = payload["docs"]
     queries = {"注意力": 0, "Μάθηση": 1, "μαθηση": 1, "αναπαραστάσεις": 1, "frechet": 2, "Fréchet": 2, "naive cafe": 2, "NAÏVE": 2}
     browser = node_query(site / "site", queries=list(queries))["results"]
     titles = [d[0] for d in docs]
     order = ["视觉Transformer中的注意力机制研究", "Μάθηση αναπαραστάσεων για την όραση", "Fréchet Distances for Naïve Café Models"]
     for query, expected in queries.items():
-        python = [titles[ref] for ref, _ in search(index, docs, query)]
+        python = [titles[ref] for ref, _ in search(index, payload, query)]
         assert python and python[0] == order[expected], query
         assert [titles[ref] for ref, _ in browser[query]] == python, query
 

@@ -25,6 +25,7 @@
 
   /* The lunr-schema index from the shipped payload; mirrors expand() in sitegen/search.py. */
   var K1 = 1.2, B = 0.75;
+  var NO_METADATA = {};  // lunr only reads a posting's metadata: one empty object serves them all
   function expand(data) {
     var fields = Object.keys(data.fields);
     var terms = data.terms;
@@ -43,22 +44,19 @@
     });
     var inverted = new Array(terms.length);
     for (var i = 0; i < terms.length; i++) {
-      var posting = { _index: i };
       var withTerm = 0;
-      fields.forEach(function (f) { withTerm += refsOf[f][i].length; });
+      for (var k = 0; k < fields.length; k++) withTerm += refsOf[fields[k]][i].length;
       var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
-      for (var k = 0; k < fields.length; k++) {
+      for (k = 0; k < fields.length; k++) {
         var f = fields[k], refs = refsOf[f][i], tfs = data.frequencies[f][i], lengths = data.lengths[f];
-        var entries = {};
+        var boost = data.fields[f], average = averages[f], fieldVector = vectors[f];
         for (var j = 0; j < refs.length; j++) {
           var ref = refs[j], tf = tfs.length ? tfs[j] : 1;
-          entries[ref] = {};
-          var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[ref] / averages[f])) + tf) * data.fields[f];
-          vectors[f][ref].push(i, score);
+          var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[ref] / average)) + tf) * boost;
+          fieldVector[ref].push(i, score);
         }
-        posting[f] = entries;
       }
-      inverted[i] = [terms[i], posting];
+      inverted[i] = [terms[i], lazyPosting(i, fields, refsOf)];
     }
     var fieldVectors = [];
     fields.forEach(function (f) {
@@ -67,10 +65,30 @@
     return { version: "2.3.9", fields: fields, fieldVectors: fieldVectors, invertedIndex: inverted, pipeline: ["stemmer"] };
   }
 
+  /* A term's posting, each field's {ref: metadata} made when lunr first reads it: most terms are
+     never queried, and making a million small objects up front was most of the load time. */
+  function lazyPosting(i, fields, refsOf) {
+    var posting = { _index: i };
+    fields.forEach(function (f) {
+      Object.defineProperty(posting, f, {
+        enumerable: true,
+        configurable: true,
+        get: function () {
+          var entries = {}, refs = refsOf[f][i];
+          for (var j = 0; j < refs.length; j++) entries[refs[j]] = NO_METADATA;
+          Object.defineProperty(posting, f, { value: entries, enumerable: true, writable: true, configurable: true });
+          return entries;
+        }
+      });
+    });
+    return posting;
+  }
+
   function load(lunr, data) { return lunr.Index.load(expand(data)); }
 
   function stemOf(lunr, word) { return lunr.stemmer(new lunr.Token(word)).toString(); }
 
+  /* Mirrors build_query() in sitegen/search.py. */
   function runQuery(lunr, index, text, boosts) {
     if (SYNTAX.test(text)) return index.search(normalize(text));
     var terms = queryTerms(text);
@@ -78,10 +96,22 @@
     return index.query(function (q) {
       terms.forEach(function (term, i) {
         q.term(term, { boost: boosts.exact });
+        var length = Array.from(term).length;
+        var known = Object.prototype.hasOwnProperty.call(index.invertedIndex, stemOf(lunr, term));
         if (i === terms.length - 1) {
-          q.term(term, { boost: boosts.prefix, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false });
+          if (length >= boosts.prefixMinLength) {
+            q.term(term, { boost: boosts.prefix, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false });
+          }
+          var chars = Array.from(term);
+          for (var end = length - 1; !known && end >= boosts.stemPrefixMinLength; end--) {
+            var head = chars.slice(0, end).join("");
+            if (Object.prototype.hasOwnProperty.call(index.invertedIndex, head)) {
+              q.term(head, { boost: boosts.prefix, usePipeline: false });
+              break;
+            }
+          }
         }
-        if (Array.from(term).length >= boosts.fuzzyMinLength) {
+        if (!known && length >= boosts.fuzzyMinLength) {
           q.term(stemOf(lunr, term), { boost: boosts.fuzzy, editDistance: 1, usePipeline: false });
         }
       });
@@ -89,6 +119,14 @@
   }
 
   /* [{ref, score, terms}] best first: exact title match, then score, then ref (as search.py). */
+  var titleTerms = new WeakMap();  // payload → (doc → its title's query terms), computed once
+  function titleOf(data, ref) {
+    if (!titleTerms.has(data)) titleTerms.set(data, new Map());
+    var titles = titleTerms.get(data);
+    if (!titles.has(ref)) titles.set(ref, queryTerms(data.docs[ref][0]).join(" "));
+    return titles.get(ref);
+  }
+
   function search(lunr, index, data, text) {
     var wanted = queryTerms(text).join(" ");
     var results = runQuery(lunr, index, text, data.boosts).map(function (r) {
@@ -96,7 +134,7 @@
       return {
         ref: ref,
         score: r.score,
-        exact: queryTerms(data.docs[ref][0]).join(" ") === wanted,
+        exact: titleOf(data, ref) === wanted,
         key: Math.floor(r.score * 1e9 + 0.5),
         terms: Object.keys(r.matchData.metadata)
       };

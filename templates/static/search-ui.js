@@ -9,6 +9,7 @@
   var status = document.getElementById("search-status");
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
+  var PAGE_SIZE = 50;  // results drawn at a time on the search page
 
   function announce(text) { if (status) status.textContent = text; }
 
@@ -106,11 +107,11 @@
     });
   }
 
-  /* Debounced by what a search costs: instant while searches are quick, up to 100 ms when they are
-     slow, so that fast typing on a large site does not queue searches it will throw away. */
+  /* Debounced by what a search costs: at once while searches are quick; when they are slow, keys
+     typed during one are gathered into the next, so fast typing never queues searches to throw away. */
   function debounce(fn) {
     var timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, Math.min(100, lastSearchMs)); };
+    return function () { clearTimeout(timer); timer = setTimeout(fn, lastSearchMs > 50 ? 30 : 0); };
   }
 
   /* The header box: a popup of the best results and a link to all of them. */
@@ -155,6 +156,7 @@
     var resultsList = page.querySelector(".results");
     var count = page.querySelector(".result-count");
     var sort = page.querySelector("#search-sort");
+    var moreButton = page.querySelector(".more-results");
     var chosen = { tags: {}, lists: {} };
 
     function facet(container, kind, counts, names) {
@@ -200,8 +202,15 @@
         if (sort.value === "title") {
           shown = shown.slice().sort(function (a, b) { return docs[a.ref][0].localeCompare(docs[b.ref][0]); });
         }
-        shown.slice(0, 200).forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
-        count.textContent = countText(shown.length) + (shown.length > 200 ? " Showing the first 200." : "");
+        var rendered = 0;
+        function more() {
+          shown.slice(rendered, rendered + PAGE_SIZE).forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
+          rendered = Math.min(shown.length, rendered + PAGE_SIZE);
+          moreButton.hidden = rendered >= shown.length;
+        }
+        moreButton.onclick = more;
+        more();
+        count.textContent = countText(shown.length);
         announce(countText(shown.length));
       }, function () {
         count.textContent = "The search index could not be loaded.";
