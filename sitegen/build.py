@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from sitegen.output import (
     write_if_changed,
 )
 from sitegen.pages import PageSource, page_text, plan_pages, read_page
-from sitegen.parallel import in_background, render_into
+from sitegen.parallel import in_background, render_into, stop_workers
 from sitegen.parse import decode, dedupe, parse_list
 from sitegen.records import ListEntry, ReadingList
 from sitegen.related import related_papers
@@ -88,7 +89,11 @@ def run_build(
 ) -> BuildSummary:
     """Build the site; with `reuse`, stop at once when nothing changed since the last build."""
     with state.build_lock(site_dir):
-        return build_locked(site_dir, output_dir, diagnostics, strict, progress, reuse)
+        try:
+            return build_locked(site_dir, output_dir, diagnostics, strict, progress, reuse)
+        except BaseException:
+            stop_workers()  # a failed build leaves nothing running behind it
+            raise
 
 
 def build_locked(
@@ -146,22 +151,24 @@ def build_locked(
     if strict and diagnostics.warnings:
         raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
 
-    # Every input is read and checked, every template compiles: from here on, writing.
-    written = write_pages(page_texts, removed, inputs)  # while related papers are still being found
+    # Every input is read and checked, every template parses: from here on, writing.
+    with cannot_write():
+        written = write_pages(page_texts, removed, inputs)  # while related papers are still being found
     slug_of = {paper.key: page.slug for paper, page in zip(papers, planned)}
     catalog = replace(catalog, related={
         slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
     })
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
-    folder = start_site(output_dir)
-    try:
-        count = write_files(folder, [*renderer.plain_files(), *other_files])
-        count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-        finish_site(output_dir)
-    except BaseException:
-        abandon_site(output_dir)
-        raise
+    with cannot_write():
+        folder = start_site(output_dir)
+        try:
+            count = write_files(folder, [*renderer.plain_files(), *other_files])
+            count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
+            finish_site(output_dir)
+        except BaseException:
+            abandon_site(output_dir)
+            raise
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
     state.save(site_dir, output_dir, inputs, input_digest(inputs, today.isoformat()), warnings)
@@ -176,6 +183,15 @@ def build_locked(
         seconds=time.perf_counter() - started,
         renderer=renderer,
     )
+
+
+@contextmanager
+def cannot_write() -> Iterator[None]:
+    """A folder that is read-only, full or gone: one line naming it, not a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise SitegenError(f"{error.filename or 'output'}: cannot write ({error.strerror or error})") from None
 
 
 def write_pages(page_texts: dict[Path, str], removed: list[Path], inputs: dict[Path, bytes]) -> int:

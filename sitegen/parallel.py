@@ -5,14 +5,18 @@ Where the platform cannot fork, everything runs in this process, with the same r
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from sitegen import state
 from sitegen.output import RenderedFile, write_files
 from sitegen.render import Job, Renderer
 
@@ -27,6 +31,24 @@ def can_fork() -> bool:
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
+def _start_worker() -> None:
+    """In each worker: die with the build (a killed build leaves no worker writing on), and let go
+    of the build lock's file, which fork shared, so that the lock dies with the build too."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    state.forget_lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
+
+
+def stop_workers() -> None:
+    """End every worker at once: the build failed or was interrupted, their work is not wanted."""
+    for child in multiprocessing.active_children():
+        child.kill()
+
+
 def _call_inherited() -> Any:
     fn, args = _inherited["call"]
     return fn(*args)
@@ -36,7 +58,7 @@ class Background(Generic[T]):
     """fn(*args) running in a forked process; `result()` waits for it and re-raises its error."""
 
     def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self.pool = _pool(1)
         _inherited["call"] = (fn, args)
         self.future: Future[T] = self.pool.submit(_call_inherited)
         self.future.add_done_callback(lambda _: _inherited.pop("call", None))
@@ -82,18 +104,21 @@ def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callabl
             write_files(folder, [renderer.run(job)])
             tick()
         return len(jobs)
-    context = multiprocessing.get_context("fork")
-    done = context.Value("i", 0)
+    done = multiprocessing.get_context("fork").Value("i", 0)
     _inherited["render"] = (renderer, jobs, folder, done)
+    pool = _pool(2)
     try:
-        with ProcessPoolExecutor(2, mp_context=context) as pool:
-            futures = [pool.submit(_render_shard, k, 2) for k in range(2)]
-            reported = 0
-            while not all(f.done() for f in futures):
-                time.sleep(0.05)
-                for _ in range(done.value - reported):
-                    tick()
-                reported = done.value
-            return sum(f.result() for f in futures)
+        futures = [pool.submit(_render_shard, k, 2) for k in range(2)]
+        reported = 0
+        while not all(f.done() for f in futures):
+            time.sleep(0.05)
+            for _ in range(done.value - reported):
+                tick()
+            reported = done.value
+        return sum(f.result() for f in futures)
+    except BaseException:
+        stop_workers()
+        raise
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
         _inherited.pop("render", None)

@@ -47,17 +47,19 @@ NO_METADATA: dict[str, Any] = {}  # lunr only reads a posting's metadata: one em
 PREFIX_MIN_LENGTH = {0: 2, 2000: 3}  # from this many papers on, prefixes this short expand to too much
 STEM_PREFIX_MIN_LENGTH = 4
 SEPARATOR = re.compile(r"[ \-]+")
-SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff/()\\[\\]{}<>=,;!?\"|\\\\&\u201c\u201d]")
 
 
 def normalize(text: str) -> str:
     """Fold accents ("Fréchet" → "frechet"), lower-case, space CJK characters into words, and make
-    every kind of space a plain one (lunr.py and lunr.js split on different sets of spaces)."""
+    every kind of space a plain one (lunr.py and lunr.js split on different sets of spaces), and
+    split words joined by punctuation ("CLIP/ViT", "f(x)"), which lunr would keep as one token."""
     if text.isascii():
         return SPACES.sub(" ", text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     folded = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).lower()
     return SPACES.sub(" ", CJK.sub(r" \1 ", folded))
+
 
 
 def trim(word: str) -> str:

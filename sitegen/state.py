@@ -22,6 +22,14 @@ from sitegen.output import write_atomic
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
+_held: list[int] = []  # the lock's file descriptor while this process holds it
+
+
+def forget_lock() -> None:
+    """In a forked worker: close this process's copy of the lock's file (the build keeps its own)."""
+    for fd in _held:
+        os.close(fd)
+    _held.clear()
 
 
 @contextmanager
@@ -47,9 +55,11 @@ def build_lock(site_dir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
+        _held.append(handle.fileno())
         try:
             yield
         finally:
+            _held.clear()
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
 

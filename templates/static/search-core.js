@@ -10,7 +10,8 @@
   var CJK = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])/g;
   var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
   var SEPARATOR = /[ \-]+/;
-  var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g;
+  // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in search.py.
+  var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\/()\[\]{}<>=,;!?"|\\&\u201c\u201d]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
 
   function normalize(text) {

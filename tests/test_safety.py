@@ -1,0 +1,165 @@
+"""Nothing lost, nothing injected: hostile text, builds killed mid-way, two builds at once, `sitegen check`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import raw_list, run_sitegen, write_site
+
+HOSTILE_TITLES = [
+    "<script>alert('title')</script> Attention Is All You Need",
+    "<img src=x onerror=alert('img')> Vision Models",
+    "{{ 7*7 }} and {% raw %}templates{% endraw %} in Titles",
+    "[click](javascript:alert('md')) Markdown Links",
+    "</script><script>alert('close')</script> Breaking Out",
+    "- item: yaml: [specials] & *anchors !tags",
+    "<svg/onload=alert('svg')> Graph Networks",
+]
+HOSTILE_ABSTRACT = (
+    "We show <script>alert('abstract')</script> that <a href=\"javascript:alert('a')\">links</a> and "
+    "<iframe src=\"javascript:alert('frame')\"></iframe> stay text; {{ config }} and {{ 7*7 }} too; see "
+    "javascript:alert('bare') and https://example.org/\"onmouseover=\"alert('attr') for details, with enough words to be a paragraph."
+)
+
+
+def hostile_site(root: Path) -> Path:
+    text = "Daily Papers\n\n" + "".join(f"{t}\n\n{HOSTILE_ABSTRACT}\n\n" for t in HOSTILE_TITLES)
+    return write_site(root, {"content/lists/hostile.txt": text, "content/taxonomy.yml": "vision:\n  phrases: [vision, attention]\n"})
+
+
+def test_hostile_text_is_inert_in_every_output(tmp_path: Path) -> None:
+    site = hostile_site(tmp_path)
+    result = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert result.returncode == 0, result.stderr
+    for path in (site / "site").rglob("*"):
+        if path.suffix in (".html", ".xml", ".js") and "static" not in path.parts:
+            text = path.read_text(encoding="utf-8")
+            assert "<script>alert" not in text and "<img src=x" not in text and "<svg/onload" not in text, path
+            assert "<iframe" not in text and 'href="javascript:' not in text, path
+            assert ">49<" not in text and "49 and" not in text, path  # {{ 7*7 }} never evaluated
+    exported = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]  # data: kept exactly
+    assert sorted(p["title"] for p in exported) == sorted(HOSTILE_TITLES)
+    assert {p["abstract"] for p in exported} == {HOSTILE_ABSTRACT}
+    page = next((site / "content/papers").glob("script-alert-title*.md")).read_text(encoding="utf-8")
+    assert "title: <script>alert('title')</script> Attention Is All You Need" in page
+
+
+def test_hostile_pages_run_no_injected_script_in_chromium(tmp_path: Path, browser: Any) -> None:
+    site = hostile_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs, errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    pages = sorted((site / "site").rglob("*.html"))
+    for html in pages:
+        page.goto(html.as_uri())
+        page.locator("details summary").first.click() if page.locator("details summary").count() else None
+        page.mouse.move(200, 300)
+    page.goto((site / "site/search/index.html").as_uri() + "?q=alert")
+    page.locator(".results .result").first.wait_for()
+    assert page.locator(".results .result").count() == len(HOSTILE_TITLES)
+    page.fill("#site-search", "script")
+    page.locator("#search-popup .popup-results a").first.wait_for()
+    page.mouse.move(300, 120)
+    assert dialogs == [] and errors == []
+    context.close()
+
+
+def test_a_second_build_at_once_is_refused_and_corrupts_nothing(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list(*[f"Paper Number {i}" for i in range(40)])})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    import fcntl
+
+    with open(site / ".sitegen/lock", "a+") as held:  # as a running build holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("pid 4242")
+        held.flush()
+        second = run_sitegen("build", "-s", site)
+    assert second.returncode == 1
+    assert second.stderr.strip() == f"error: {site}: another sitegen build is running on this site (pid 4242); try again when it ends"
+    assert run_sitegen("check", "-s", site).returncode == 0
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6, 0.9, 1.3, 2.0])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_a_build_killed_at_any_moment_loses_nothing(tmp_path: Path, delay: float, sig: int) -> None:
+    lists = {f"content/lists/week-{k}.txt": raw_list(*[f"Paper {k} Number {i}" for i in range(150)]) for k in range(4)}
+    site = write_site(tmp_path, {**lists, "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before_site = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+    note = site / "content/papers/paper-0-number-7.md"
+    note.write_text(note.read_text() + "My note.\n")
+    before_pages = {p.name: p.read_bytes() for p in (site / "content/papers").iterdir()}
+    (site / "content/lists/week-4.txt").write_text(raw_list(*[f"New Paper {i}" for i in range(60)]))
+    build = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "-s", str(site)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    build.send_signal(sig)
+    build.wait(timeout=60)
+    # The old site or the complete new one; never a mix, never missing.
+    now_site = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+    assert now_site == before_site or (len(now_site) > len(before_site) and (site / "site/lists/week-4/index.html").is_file())
+    for name, content in before_pages.items():
+        assert (site / "content/papers" / name).read_bytes().startswith(content.split(b"\n---\n")[0][:20])
+    assert note.read_text().endswith("My note.\n")
+    for page in (site / "content/papers").iterdir():
+        assert page.read_text().startswith("---\n") and "\n---\n" in page.read_text(), page  # no half-written page
+    assert not list((site / "content/papers").glob(".*.tmp"))
+    result = run_sitegen("build", "-s", site)  # the next build cleans up and completes
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content", "site"]
+    assert (site / "site/lists/week-4/index.html").is_file()
+    assert note.read_text().endswith("My note.\n")
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "source", {"content/lists/week.txt": raw_list("Alpha Paper")})
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    # Read-only for everyone, root included: immutable where we are root, else plain permissions.
+    lock = ["chattr", "+i", str(locked)] if os.geteuid() == 0 else ["chmod", "555", str(locked)]
+    subprocess.run(lock, check=True)
+    try:
+        result = run_sitegen("build", "-s", site, "-o", locked / "out")
+    finally:
+        subprocess.run(["chattr", "-i", str(locked)] if os.geteuid() == 0 else ["chmod", "755", str(locked)], check=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {locked}"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(locked.iterdir()) == []
+    pages = sorted(p.name for p in (site / "content/papers").iterdir())
+    assert run_sitegen("build", "-s", site, "-o", tmp_path / "elsewhere").returncode == 0
+    assert sorted(p.name for p in (site / "content/papers").iterdir()) == pages
+
+
+def test_check_passes_a_fresh_build_and_names_each_problem(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper") + "Gamma Cut Off\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    clean = run_sitegen("check", "-s", site)
+    assert clean.returncode == 1  # the cut-off entry is a problem worth naming
+    assert clean.stdout.strip().splitlines() == [f"{site}/content/lists/week.txt:13: 'Gamma Cut Off' has no abstract (cut off?)"]
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert run_sitegen("check", "-s", site).returncode == 0
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Delta Paper"))
+    (site / "site/papers/beta-paper/index.html").unlink()
+    shutil.copy(site / "content/papers/alpha-paper.md", site / "content/papers/alpha-copy.md")
+    problems = run_sitegen("check", "-s", site)
+    assert problems.returncode == 1
+    lines = problems.stdout.strip().splitlines()
+    assert f"{site}/content/papers/alpha-paper.md:2: same paper as {site}/content/papers/alpha-copy.md" in lines
+    assert f"{site}/content/lists/week.txt: changed since the last build (run `sitegen build`)" in lines
+    assert any(line.startswith(f"{site}/site/lists/week/index.html: broken link to ../../papers/beta-paper/index.html") for line in lines)
+    assert all(": " in line for line in lines)
