@@ -16,11 +16,14 @@ import gzip
 import json
 import os
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,6 +59,34 @@ def cold(site: Path) -> tuple[float, int]:
     return sitegen(site)
 
 
+def serve_update(site: Path) -> float:
+    """Seconds from saving a note in a paper page to `sitegen serve` serving the updated page."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if line.startswith("serving"):
+                break
+        page = sorted((site / "content" / "papers").glob("*.md"))[7]
+        url = f"http://127.0.0.1:{port}/papers/{page.stem}/index.html"
+        marker = f"served-note-{time.time_ns()}"
+        start = time.perf_counter()
+        page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+        while time.perf_counter() - start < 120:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if marker in response.read().decode():
+                    return time.perf_counter() - start
+            time.sleep(0.02)
+        raise SystemExit("serve never showed the edit")
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
+
+
 def find_tool(name: str) -> str | None:
     local = REPO / "benchmarks" / "node_modules" / ".bin" / name
     return str(local) if local.exists() else shutil.which(name)
@@ -72,7 +103,7 @@ def bench(n: int, runs: int, work: Path) -> dict[str, object]:
     subprocess.run([sys.executable, str(GEN_CORPUS), "50", str(extra), "--forms", "raw", "--seed", "977"], check=True, capture_output=True)
     site = work / f"site-{n}"
     make_site(corpus, site)
-    rows: dict[str, list[float]] = {k: [] for k in ("cold", "peak", "nothing", "notes", "new_list", "hugo", "pagefind")}
+    rows: dict[str, list[float]] = {k: [] for k in ("cold", "peak", "nothing", "notes", "new_list", "serve", "hugo", "pagefind")}
     for _ in range(runs):
         seconds, peak = cold(site)
         rows["cold"].append(seconds)
@@ -84,6 +115,7 @@ def bench(n: int, runs: int, work: Path) -> dict[str, object]:
         shutil.copy(extra / "raw" / "list-1.txt", site / "content" / "lists" / "zz-new-list.txt")
         rows["new_list"].append(sitegen(site)[0])
         (site / "content" / "lists" / "zz-new-list.txt").unlink()
+        rows["serve"].append(serve_update(site))
         hugo, pagefind = find_tool("hugo"), find_tool("pagefind")
         if hugo and pagefind:
             shutil.rmtree(corpus / "hugo" / "public", ignore_errors=True)
@@ -110,15 +142,15 @@ def main() -> None:
     if not GEN_CORPUS.exists():
         raise SystemExit(f"{GEN_CORPUS} is missing: the benchmarks need ../shared/ beside the repository")
     print(f"sitegen benchmark, medians of {args.runs} runs; {os.cpu_count()} cores; Python {sys.version.split()[0]}\n")
-    print("| N | papers | cold build | peak memory | nothing changed | one note edited | new list of 50 | index raw / paper | index gz / paper | index gz total | Hugo | Pagefind | sitegen / (Hugo + Pagefind) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| N | papers | cold build | peak memory | nothing changed | one note edited | new list of 50 | serve: edit shown | index raw / paper | index gz / paper | index gz total | Hugo | Pagefind | sitegen / (Hugo + Pagefind) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as work:
         for n in args.sizes:
             r = bench(n, args.runs, Path(work))
             both = (r["hugo"] + r["pagefind"]) if r["hugo"] is not None and r["pagefind"] is not None else None  # type: ignore[operator]
             ratio = f"{r['cold'] / both:.2f}" if both else "n/a"  # type: ignore[operator]
             print(f"| {n} | {r['papers']} | {fmt(r['cold'])} | {fmt(r['peak'], 'MiB')} | {fmt(r['nothing'])} | {fmt(r['notes'])} | "
-                  f"{fmt(r['new_list'])} | {r['index_raw']:.0f} B | {r['index_gz']:.0f} B | {r['index_gz_total'] / 1e6:.2f} MB | "  # type: ignore[operator]
+                  f"{fmt(r['new_list'])} | {fmt(r['serve'])} | {r['index_raw']:.0f} B | {r['index_gz']:.0f} B | {r['index_gz_total'] / 1e6:.2f} MB | "  # type: ignore[operator]
                   f"{fmt(r['hugo'])} | {fmt(r['pagefind'])} | {ratio} |", flush=True)
 
 

@@ -17,6 +17,13 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from sitegen.words import WORD, stem
 
+# Words every abstract uses: sharing them says nothing about two papers being close.
+ABSTRACT_WORDS = frozenset("""
+    paper papers propose proposed proposes method methods approach approaches show shows shown results result
+    novel new use used using based also importantly significantly significant furthermore moreover however
+    existing present presents introduce introduces work works demonstrate demonstrates experiments experimental
+    extensive state art performance effective effectively various different several first well able achieve achieves
+""".split())
 STRONG_TERMS = 10  # per paper, for finding candidates
 CHAMPIONS = 40  # per term: the papers where it weighs most
 CANDIDATES = 15  # scored exactly, per paper
@@ -38,7 +45,7 @@ def term_counts(doc: Document, surface: dict[str, Counter[str]]) -> Counter[str]
     """Stem counts of title (twice: it says most) and abstract; `surface` learns each stem's words."""
     _, title, abstract = doc
     words = [w for w in WORD.findall(f"{title} {title} {abstract}".casefold())
-             if len(w) > 2 and w not in STOP_WORDS and not w.isdigit()]
+             if len(w) > 2 and w not in STOP_WORDS and w not in ABSTRACT_WORDS and not w.isdigit()]
     for word in words:
         s = stem(word)
         seen = surface.get(s)
