@@ -125,3 +125,9 @@ def test_absolute_urls_only_where_they_must_be(tmp_path: Path, page: str) -> Non
         assert f'<link rel="canonical" href="https://user.github.io/tiny/{page.removesuffix("index.html")}">' in text
     else:
         assert "https://user.github.io/tiny/papers/plain-vision-paper/" in text
+
+
+def test_sitegen_check_finds_nothing_wrong_with_the_example_site(example_site: Path) -> None:
+    result = run_sitegen("check", "-s", example_site)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout == "" and result.stderr.strip() == "no problems"
