@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import NODE_DIR
 
 AXE = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import raw_list, run_sitegen, write_site
 
 INVALID = Path(__file__).parent / "sites" / "invalid"

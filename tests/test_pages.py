@@ -7,12 +7,19 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import raw_list, run_sitegen, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import raw_list, run_sitegen, write_site
 from sitegen.errors import SourceError
-from sitegen.pages import RESERVED_NAMES, new_page, page_from_source, page_text, read_page, unique_slug
+from sitegen.pages import (
+    RESERVED_NAMES,
+    new_page,
+    page_from_source,
+    page_text,
+    read_page,
+    unique_slug,
+)
 from sitegen.records import Membership, Paper
 
 # Any text YAML can carry: everything but surrogates and the few characters YAML may not hold raw.

@@ -12,7 +12,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.parse import FURNITURE_LINES, Line, decode, strip_furniture, dedupe, find_links, parse_list, resolve_date, title_key
+from sitegen.parse import (
+    FURNITURE_LINES,
+    Line,
+    decode,
+    dedupe,
+    find_links,
+    parse_list,
+    resolve_date,
+    strip_furniture,
+    title_key,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 LISTS = REPO / "content" / "lists"

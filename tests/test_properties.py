@@ -7,10 +7,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import raw_list, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import raw_list, write_site
 from sitegen import parallel
 from sitegen.build import run_build
 from sitegen.errors import Diagnostics

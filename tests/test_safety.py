@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import raw_list, run_sitegen, write_site
 
 HOSTILE_TITLES = [

@@ -8,10 +8,18 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO, node_query, raw_list, run_sitegen, write_site
 from lunr.builder import Builder
 
-from conftest import REPO, node_query, raw_list, run_sitegen, write_site
-from sitegen.search import FIELDS, expand, index_terms, load_index_script, normalize, read_payload, search
+from sitegen.search import (
+    FIELDS,
+    expand,
+    index_terms,
+    load_index_script,
+    normalize,
+    read_payload,
+    search,
+)
 
 LUNR_SHA256 = "9431726f05c0eae2a6e54dc197709422869f25cad44f2430d2fb7ddae80cc717"
 QUERIES = [

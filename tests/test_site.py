@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
 from conftest import raw_list, run_sitegen, write_site
 
 GOLDEN = Path(__file__).parent / "golden"
