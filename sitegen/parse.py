@@ -120,7 +120,7 @@ def strip_furniture(
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = False
     for line in lines:
-        text = " ".join(line.text.split())
+        text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
         for prefix in GLUED_PREFIXES:
             rest = text[len(prefix) :]
             if text.startswith(prefix) and rest and not rest[0].isspace():
@@ -134,9 +134,10 @@ def strip_furniture(
         if SUBMITTED_BY.match(text):
             after_submitted_by = text.lower() == "submitted by"
             continue
-        if text.lower() in FURNITURE_LINES or UPVOTE_COUNT.match(text):
+        folded = " ".join(text.split())
+        if folded.lower() in FURNITURE_LINES or UPVOTE_COUNT.match(folded):
             continue
-        date = DATE_LINE.match(text)
+        date = DATE_LINE.match(folded)
         if date:
             if date_line is None:
                 month = MONTHS.index(date["month"].lower()) + 1
