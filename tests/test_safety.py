@@ -162,3 +162,26 @@ def test_check_passes_a_fresh_build_and_names_each_problem(tmp_path: Path) -> No
     assert f"{site}/content/lists/week.txt: changed since the last build (run `sitegen build`)" in lines
     assert any(line.startswith(f"{site}/site/lists/week/index.html: broken link to ../../papers/beta-paper/index.html") for line in lines)
     assert all(": " in line for line in lines)
+
+
+def test_a_full_disk_mid_build_is_one_line_and_keeps_the_old_site(tmp_path: Path) -> None:
+    """A file-size limit makes writes fail part-way, as a full disk does (EFBIG instead of ENOSPC)."""
+    import resource
+
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list(*[f"Paper Number {i}" for i in range(40)])})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+    (site / "content/lists/week.txt").write_text(raw_list(*[f"Paper Number {i}" for i in range(41)]))
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
+
+    result = subprocess.run([sys.executable, "-m", "sitegen", "build", "-s", str(site)], capture_output=True, text=True,
+                            preexec_fn=small_disk)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1].endswith("cannot write (File too large)"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content", "site"]
+    assert run_sitegen("build", "-s", site).returncode == 0
