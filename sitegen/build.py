@@ -68,13 +68,6 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
-
-
 def no_progress(stage: str, total: int) -> Callable[[], None]:
     return lambda: None
 
@@ -146,7 +139,7 @@ def build_locked(
     catalog = build_catalog(config, reading_lists, pages, rules, today)
     env = make_environment([site_dir / "templates"], theme)
     check_templates(env)
-    other_files = [export_json(catalog), index_script(build_search(catalog), catalog), *static_files(site_dir)]
+    other_files = [export_json(catalog), index_script(build_search(catalog), catalog), *static_files(site_dir, theme, inputs)]
 
     if strict and diagnostics.warnings:
         raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -207,12 +200,11 @@ def write_pages(page_texts: dict[Path, str], removed: list[Path], inputs: dict[P
     return written
 
 
-def static_files(site_dir: Path) -> list[RenderedFile]:
-    """The theme's static/ folder, with the site's own static/ files taking precedence by name."""
-    found: dict[str, Path] = {}
-    for root in (package_resource("templates") / "static", site_dir / "templates" / "static"):
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    found["static/" + path.relative_to(root).as_posix()] = path
-    return [RenderedFile(name, read_bytes(path)) for name, path in sorted(found.items())]
+def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list[RenderedFile]:
+    """The theme's static/ folder, with the site's own static/ files taking precedence by name;
+    their bytes are among the inputs already read."""
+    found: dict[str, bytes] = {}
+    for root in (theme / "static", site_dir / "templates" / "static"):
+        for path in sorted(p for p in inputs if root in p.parents):
+            found["static/" + path.relative_to(root).as_posix()] = inputs[path]
+    return [RenderedFile(name, content) for name, content in sorted(found.items())]

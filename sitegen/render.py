@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -48,17 +51,27 @@ TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html
              "paper.html", "tag.html", "feed.xml", "sitemap.xml")
 
 
+@contextmanager
+def template_errors(template_name: str) -> Iterator[None]:
+    """Any template problem as one line at its file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as error:
+        raise SourceError(error.filename or error.name or template_name, error.lineno, error.message or "template syntax error") from None
+    except jinja2.TemplateNotFound as error:
+        raise SitegenError(f"template not found: {error.name}") from None
+    except jinja2.TemplateError as error:
+        path, line = template_place(error.__traceback__, template_name)
+        raise SourceError(path, line, error.message or type(error).__name__) from None
+
+
 def check_templates(env: jinja2.Environment) -> None:
     """Parse every template before anything is written: a syntax error stops the build at once."""
     assert env.loader is not None
     for name in TEMPLATES:
-        try:
+        with template_errors(name):
             source, filename, _ = env.loader.get_source(env, name)
             env.parse(source, name, filename)
-        except jinja2.TemplateSyntaxError as error:
-            raise SourceError(error.filename or error.name or name, error.lineno, error.message or "template syntax error") from None
-        except jinja2.TemplateNotFound as error:
-            raise SitegenError(f"template not found: {error.name}") from None
 
 
 class Renderer:
@@ -67,10 +80,11 @@ class Renderer:
     def __init__(self, catalog: Catalog, env: jinja2.Environment) -> None:
         self.catalog = catalog
         self.env = env
-        self.markdown = make_markdown()
-        self.markdown_cache: dict[str, Markup] = {}
-        self.inline_cache: dict[str, Markup] = {}
-        self.encoded: dict[str, str] = {}
+        markdown = make_markdown()
+        # Each text rendered once: an abstract or a title appears on several pages.
+        self.render_markdown = cache(lambda text: Markup(markdown.render(text)))
+        self.render_markdown_inline = cache(lambda text: Markup(markdown.renderInline(text)))
+        self.encode = cache(lambda path: quote(path, safe="/.-_~#"))
         env.filters.update(
             url=self.url_filter,
             absolute_url=self.absolute_url,
@@ -105,11 +119,7 @@ class Renderer:
     @jinja2.pass_context
     def url_filter(self, context: jinja2.runtime.Context, target: Any) -> str:
         """`target`'s path relative to the page being rendered: up to the root, then down, encoded."""
-        path = self.site_path_of(target) or "index.html"
-        encoded = self.encoded.get(path)
-        if encoded is None:
-            encoded = self.encoded[path] = quote(path, safe="/.-_~#")
-        return str(context["root"]) + encoded
+        return str(context["root"]) + self.encode(self.site_path_of(target) or "index.html")
 
     def absolute_url(self, target: Any) -> str:
         """For feeds, sitemap and canonical links: base_url + path ('' when no base_url is set)."""
@@ -120,31 +130,11 @@ class Renderer:
         path = path.removesuffix("index.html")
         return base + quote(path, safe="/.-_~")
 
-    def render_markdown(self, text: str) -> Markup:
-        """Rendered once per text: an abstract appears on its paper's page and on list and home pages."""
-        html = self.markdown_cache.get(text)
-        if html is None:
-            html = self.markdown_cache[text] = Markup(self.markdown.render(text))
-        return html
-
-    def render_markdown_inline(self, text: str) -> Markup:
-        html = self.inline_cache.get(text)
-        if html is None:
-            html = self.inline_cache[text] = Markup(self.markdown.renderInline(text))
-        return html
-
     def render(self, template_name: str, page_path: str, **values: Any) -> RenderedFile:
-        try:
+        with template_errors(template_name):
             template = self.env.get_template(template_name)
             root = posixpath.relpath(".", posixpath.dirname(page_path) or ".")
             text = template.render(page_path=page_path, root="" if root == "." else root + "/", **values)
-        except jinja2.TemplateSyntaxError as error:
-            raise SourceError(error.filename or error.name or template_name, error.lineno, error.message or "template syntax error") from None
-        except jinja2.TemplateNotFound as error:
-            raise SitegenError(f"template not found: {error.name}") from None
-        except jinja2.TemplateError as error:
-            path, line = template_place(error.__traceback__, template_name)
-            raise SourceError(path, line, error.message or type(error).__name__) from None
         return RenderedFile(page_path, text.encode("utf-8"))
 
     def jobs(self) -> list[Job]:
@@ -157,10 +147,10 @@ class Renderer:
         around = neighbours(c)
         jobs += [Job("paper.html", c.path("paper", p.slug), {"paper": p, "neighbours": around[p.slug]}) for p in c.papers]
         jobs += [Job("tag.html", c.path("tag", t.slug), {"tag": t}) for t in c.tags]
-        jobs.append(feed(c.path("feed"), c.config.title, recent(c.papers, 50), c.path("home")))
+        jobs.append(feed(c.path("feed"), c.config.title, recent(c.papers), c.path("home")))
         jobs += [feed(c.path("list-feed", lv.slug), f"{lv.info.title} · {c.config.title}", lv.papers, c.path("list", lv.slug))
                  for lv in c.lists]
-        jobs += [feed(c.path("tag-feed", t.slug), f"{t.title} · {c.config.title}", recent(t.papers, 50), c.path("tag", t.slug))
+        jobs += [feed(c.path("tag-feed", t.slug), f"{t.title} · {c.config.title}", recent(t.papers), c.path("tag", t.slug))
                  for t in c.tags]
         if c.config.base_url:
             jobs.append(Job("sitemap.xml", c.path("sitemap"), {}))
@@ -187,8 +177,12 @@ class Job:
     values: dict[str, Any]
 
 
+FEED_SIZE = 50
+
+
 def feed(path: str, title: str, papers: tuple[PaperPage, ...], page: str) -> Job:
-    return Job("feed.xml", path, {"feed_title": title, "feed_path": path, "feed_papers": papers[:50], "feed_page": page})
+    """An Atom feed of the first FEED_SIZE papers, in the order given."""
+    return Job("feed.xml", path, {"feed_title": title, "feed_path": path, "feed_papers": papers[:FEED_SIZE], "feed_page": page})
 
 
 def template_place(trace: TracebackType | None, template_name: str) -> tuple[str, int | None]:

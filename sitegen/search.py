@@ -1,4 +1,4 @@
-"""Catalog → SearchIndex (a lunr.py index and a small document store) → `search-index.js`.
+"""Catalog → search payload (postings, term frequencies and a small document store) → `search-index.js`.
 
 The browser loads that script (a classic script defining a global: fetch fails from file://)
 and queries it with lunr.js 2.3.9. Everything both sides must agree on lives in the script or
@@ -17,7 +17,6 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,6 @@ def normalize(text: str) -> str:
     return SPACES.sub(" ", CJK.sub(r" \1 ", folded))
 
 
-
 def trim(word: str) -> str:
     """Strip what is not a letter or digit, in any script, from both ends of a word."""
     return EDGES.sub("", word)
@@ -80,13 +78,6 @@ lunr_js_stemmer.label = "stemmer"  # type: ignore[attr-defined]
 Pipeline.registered_functions["stemmer"] = lunr_js_stemmer
 
 
-@dataclass(frozen=True)
-class SearchIndex:
-    """What the browser loads: postings and term frequencies as small integers, and the docs."""
-
-    payload: dict[str, Any]
-
-
 @lru_cache(maxsize=500_000)
 def index_pipeline_terms(word: str) -> tuple[str, ...]:
     """What the index holds for one word (nothing if dropped): trim, stop words, stem."""
@@ -103,8 +94,9 @@ def index_terms(text: str) -> list[str]:
     return [term for word in SEPARATOR.split(normalize(text)) if word for term in index_pipeline_terms(word)]
 
 
-def build_search(catalog: Catalog) -> SearchIndex:
-    """Postings, term frequencies and field lengths: everything lunr's BM25 vectors are made of.
+def build_search(catalog: Catalog) -> dict[str, Any]:
+    """What the browser loads: postings, term frequencies and field lengths (everything lunr's BM25
+    vectors are made of, as small integers) and the docs that results show.
 
     The vectors themselves (one float per term of every field of every paper, most of a serialized
     lunr index) are not shipped: `expand` rebuilds the lunr-schema index from these integers, with
@@ -152,7 +144,7 @@ def build_search(catalog: Catalog) -> SearchIndex:
         "frequencies": frequencies,
         "lengths": {name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()},
     }
-    return SearchIndex(payload)
+    return payload
 
 
 def deltas(refs: list[int]) -> list[int]:
@@ -210,9 +202,9 @@ def snippet(text: str) -> str:
     return text[: cut if cut > 0 else SNIPPET_LENGTH] + "…"
 
 
-def index_script(search: SearchIndex, catalog: Catalog) -> RenderedFile:
+def index_script(payload: dict[str, Any], catalog: Catalog) -> RenderedFile:
     """The payload as a classic script: `window.SITEGEN_SEARCH={...};`, with '<' escaped for safety."""
-    text = json.dumps(search.payload, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{text};\n".encode())
 

@@ -105,6 +105,7 @@ class Builder:
             return False
         with self.lock:
             catalog = self.renderer.catalog
+            around = neighbours(catalog)
             for path in changed:
                 if path.stem not in catalog.papers_by_slug:
                     return False
@@ -116,7 +117,7 @@ class Builder:
                 page = page_from_source(path.stem, source, None)
                 old = catalog.papers_by_slug[path.stem]
                 page = replace(page, memberships=old.memberships)
-                job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": neighbours(catalog)[page.slug]})
+                job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
                 file = self.renderer.run(job)
                 write_atomic(self.output_dir / file.path, file.content)
             self.version += 1
