@@ -7,7 +7,6 @@ the body are the user's and are kept byte for byte.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify, title_key
-from sitegen.records import STATUSES, Membership, Paper, PaperPage, TagMatch
+from sitegen.records import STATUSES, Paper, PaperPage, TagMatch
 from sitegen.yamlsource import Entry, check_type, compose_mapping
 
 MACHINE_FIELDS = ("title", "abstract", "links", "lists", "auto_tags")
@@ -73,16 +72,6 @@ def read_page(path: Path, text: str) -> PageSource:
     if status is not None and status.value not in STATUSES:
         raise SourceError(path, status.key_line, f"'status' must be one of {', '.join(STATUSES)}, not {status.value!r}")
     return PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
-
-
-def memberships_from(source: PageSource) -> tuple[Membership, ...]:
-    """The lists a page records, for a page whose paper has left every list."""
-    found = []
-    for item in source.entries["lists"].value if "lists" in source.entries else []:
-        if isinstance(item, dict) and isinstance(item.get("list"), str) and isinstance(item.get("position"), int):
-            date = item.get("date")
-            found.append(Membership(item["list"], item["position"], date if isinstance(date, dt.date) else None))
-    return tuple(found)
 
 
 def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> PaperPage:
