@@ -4,4 +4,4 @@ The pipeline, one module per stage: parse → pages → tagging → catalog → 
 `build.run_build` drives it; `cli` is the command line around it.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,16 +12,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sitegen import __version__
-from sitegen.build import BuildSummary, package_resource, run_build
-from sitegen.errors import Diagnostics, SitegenError
-
-NEW_SITE_CONFIG = """\
-# sitegen.yml: every key is optional. See README.md for all of them.
-title: Reading lists
-description: Research papers, read and to read.
-# base_url: https://user.github.io/repo/   # needed for feeds' absolute links, sitemap.xml, canonical links
-"""
-
+from sitegen.build import BuildSummary, run_build
+from sitegen.errors import Diagnostics, SitegenError, SourceError
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description="Research reading lists in, a searchable static website out.")
@@ -72,8 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
             serve(args.source, output_dir(args), args.port, args.strict)
         elif args.command == "new":
-            make_site(args.directory)
-            print(f"made {args.directory}: cd into it and run `sitegen build`")
+            from sitegen.new import make_site
+
+            for name in make_site(args.directory):
+                print(f"  {name}")
+            print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
         elif args.command == "search":
             return run_search(args)
         elif args.command == "check":
@@ -88,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         print(f"error: {error}", file=sys.stderr)
+        if isinstance(error, SourceError):
+            annotate("error", error.path, error.line, error.message)
+        else:
+            annotate("error", None, None, str(error))
         return 1
     except KeyboardInterrupt:
         print("interrupted: nothing half-written is left in place", file=sys.stderr)
@@ -107,6 +106,32 @@ def output_dir(args: argparse.Namespace) -> Path:
 def report(diagnostics: Diagnostics) -> None:
     for warning in diagnostics.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+        annotate("warning", warning.path, warning.line, warning.message)
+
+
+def annotate(kind: str, path: Path | None, line: int | None, message: str) -> None:
+    """On GitHub Actions, a problem also as a workflow command: it then shows on the run's summary page
+    and beside the file's line, instead of only deep in the build log."""
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return
+    where = []
+    if path is not None:
+        workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+        where.append("file=" + escape_property(os.path.relpath(path, workspace)))
+        if line:
+            where.append(f"line={line}")
+    command = f"{kind} {','.join(where)}" if where else kind
+    print(f"::{command}::{escape_data(message)}", flush=True)
+
+
+def escape_data(text: str) -> str:
+    """GitHub's escaping for a workflow command's message."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """GitHub's escaping for a workflow command's property value."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
@@ -130,16 +155,6 @@ def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
                 bar.close()
         return tick
     return start
-
-
-def make_site(directory: Path) -> None:
-    if directory.exists() and any(directory.iterdir()):
-        raise SitegenError(f"{directory}: exists and is not empty")
-    example = package_resource("content")
-    shutil.copytree(example, directory / "content", ignore=shutil.ignore_patterns("papers"))
-    (directory / "content" / "papers").mkdir()
-    (directory / "sitegen.yml").write_text(NEW_SITE_CONFIG, encoding="utf-8")
-    (directory / ".gitignore").write_text("site/\n.sitegen/\n", encoding="utf-8")
 
 
 def run_search(args: argparse.Namespace) -> int:

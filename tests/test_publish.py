@@ -1,0 +1,104 @@
+"""Publishing as the README says: `sitegen new`, the scaffolded workflow's own steps, what git keeps,
+and warnings that GitHub Actions shows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import yaml
+
+import sitegen
+from conftest import REPO, raw_list, run_sitegen, write_site
+
+
+def git(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_new_site_commits_the_users_pages_and_not_the_build(tmp_path: Path) -> None:
+    site = tmp_path / "my-papers"
+    made = run_sitegen("new", site)
+    assert made.returncode == 0, made.stderr
+    for name in ("sitegen.yml", ".gitignore", "README.md", ".github/workflows/pages.yml", "content/taxonomy.yml"):
+        assert (site / name).is_file(), name
+    assert list((site / "content" / "lists").iterdir())
+    assert "base_url" in (site / "sitegen.yml").read_text()
+    built = run_sitegen("build", "-s", site)
+    assert built.returncode == 0, built.stderr
+    pages = sorted((site / "content" / "papers").glob("*.md"))
+    assert pages
+    git("init", "-q", cwd=site)
+    kept = git("check-ignore", "-q", str(pages[0].relative_to(site)), cwd=site)
+    assert kept.returncode == 1, "paper pages (the user's notes) must not be ignored"
+    for built_file in ("site/index.html", ".sitegen/build.json"):
+        assert git("check-ignore", "-q", built_file, cwd=site).returncode == 0, built_file
+    git("add", "-A", cwd=site)
+    committed = git("diff", "--cached", "--name-only", cwd=site).stdout.split()
+    assert f"content/papers/{pages[0].name}" in committed
+    assert not any(name.startswith(("site/", ".sitegen/")) for name in committed)
+
+
+def test_new_overwrites_nothing(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "mine", {"README.md": "my own readme\n"})
+    result = run_sitegen("new", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"error: {site / 'README.md'}: already exists; `sitegen new` overwrites nothing (choose an empty folder)"]
+    assert sorted(p.name for p in site.iterdir()) == ["README.md"]
+    assert (site / "README.md").read_text() == "my own readme\n"
+    a_file = write_site(tmp_path, {"plain.txt": "x"}) / "plain.txt"
+    result = run_sitegen("new", a_file)
+    assert result.returncode == 1 and result.stderr.strip() == f"error: {a_file}: exists and is not a folder"
+    assert "Traceback" not in result.stderr
+
+
+def test_the_workflow_installs_and_builds_the_new_site(tmp_path: Path) -> None:
+    """Run the scaffolded workflow's own install and build steps, word for word, in a fresh virtual
+    environment; the install resolves the pinned distribution from a wheel of this checkout."""
+    site = tmp_path / "site-repo"
+    assert run_sitegen("new", site).returncode == 0
+    workflow = yaml.safe_load((site / ".github" / "workflows" / "pages.yml").read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    runs = {step["name"]: step["run"] for step in steps if "run" in step}
+    assert f"sitegen-papers=={sitegen.__version__}" in runs["Install sitegen"]
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["include-hidden-files"] is True
+
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO], check=True, capture_output=True)
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    env = {**os.environ, "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}", "PIP_FIND_LINKS": str(wheels),
+           "PIP_CONSTRAINT": str(REPO / "constraints.txt"), "VIRTUAL_ENV": str(env_dir), "GITHUB_ACTIONS": "true"}
+    env.pop("PYTHONPATH", None)
+    for name in ("Install sitegen", "Build"):
+        done = subprocess.run(["bash", "-e", "-c", runs[name]], cwd=site, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, f"{name}: {done.stdout}\n{done.stderr}"
+    artifact = site / upload["with"]["path"]
+    assert (artifact / "index.html").is_file() and (artifact / ".nojekyll").is_file()
+    assert (artifact / "search-index.js").is_file()
+    installed = subprocess.run(["sitegen", "--version"], env=env, capture_output=True, text=True)
+    assert installed.stdout.strip() == f"sitegen {sitegen.__version__}"
+
+
+def test_warnings_and_errors_are_annotations_on_github_actions(tmp_path: Path) -> None:
+    stray = raw_list("Alpha networks", "Beta networks") + "a stray line\n\nAnother stray one\n\n" + raw_list("Gamma networks", header="")
+    site = write_site(tmp_path, {"content/lists/week-1.txt": stray})
+    plain = run_sitegen("build", "-s", site, "-q")
+    assert "::warning" not in plain.stdout
+    result = run_sitegen("build", "-s", site, "-q", env={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(site)})
+    assert result.returncode == 0, result.stderr
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(annotations) == len(warnings) == 3
+    assert annotations[0] == "::warning file=content/lists/week-1.txt,line=13::skipped 'a stray line': no abstract follows it"
+    assert annotations[1].startswith("::warning file=content/lists/week-1.txt,line=15::")
+
+    (site / "content" / "taxonomy.yml").write_text("tag: [unclosed\n", encoding="utf-8")
+    failed = run_sitegen("build", "-s", site, "-q", env={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(site)})
+    assert failed.returncode == 1
+    assert [line for line in failed.stdout.splitlines() if line.startswith("::error")][0].startswith("::error file=content/taxonomy.yml,line=")
