@@ -31,7 +31,7 @@ MAX_TAGS = 3
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 
 WORD = re.compile(r"[^\W_]+")
-SENTENCE_BREAK = re.compile(r"[.!?;:](?:\s|$)|\n")
+PHRASE_BREAK = re.compile(r"[.!?;:,](?:\s|$)|\n")  # a phrase never spans a sentence or a list
 ACRONYM = re.compile(r"^.+[A-Z]|^[A-Z0-9]+$")
 
 
@@ -71,7 +71,7 @@ def singular(word: str) -> str:
 
 def tokens(text: str) -> list[Token]:
     """The words of a text with the sentence each stands in."""
-    breaks = [m.start() for m in SENTENCE_BREAK.finditer(text)]
+    breaks = [m.start() for m in PHRASE_BREAK.finditer(text)]
     result = []
     sentence = 0
     for match in WORD.finditer(text):
@@ -151,7 +151,7 @@ def compiled(rules: tuple[TagRule, ...]) -> tuple[tuple[str, tuple[tuple[str, Ph
 
 
 def occurrences(title: Sequence[Token], abstract: Sequence[Token], rules: tuple[TagRule, ...]) -> list[Occurrence]:
-    """Every phrase occurrence not inside one of its tag's `not` phrases nor a longer phrase of another tag."""
+    """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
     found = []
     for in_title, words in ((True, title), (False, abstract)):
         starts: dict[tuple[bool, str], list[int]] = {}
@@ -164,7 +164,7 @@ def occurrences(title: Sequence[Token], abstract: Sequence[Token], rules: tuple[
                 for i in find(phrase, words, starts):
                     if not any(s < i + len(phrase) and i < e for s, e in excluded):
                         found.append(Occurrence(slug, text, in_title, i, i + len(phrase)))
-    return [o for o in found if not any(o.within(other) for other in found if other.tag != o.tag)]
+    return [o for o in found if not any(o.within(other) for other in found if other.tag == o.tag)]
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def score_tags(text: PageText, rules: tuple[TagRule, ...], weight: dict[str, flo
         for phrase in sorted({o.phrase for o in found}):
             in_title = any(o.in_title for o in found if o.phrase == phrase)
             mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
-            score += weight.get(phrase, 1.0) * (TITLE_WEIGHT * in_title + mentions)
+            score += TITLE_WEIGHT * in_title + weight.get(phrase, 1.0) * mentions
         if score >= MIN_SCORE:
             evidence = tuple(evidence_of(text, o) for o in sorted(found, key=lambda o: (not o.in_title, o.start)))
             matches.append(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), round(score, 2), evidence))
