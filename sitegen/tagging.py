@@ -27,6 +27,7 @@ RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
+MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 
@@ -196,7 +197,7 @@ def phrase_specificity(texts: Sequence[PageText], rules: tuple[TagRule, ...]) ->
     return {p: min(1.0, math.log(n / c) / full) if n > c else 0.0 for p, c in counts.items()}
 
 
-SPECIFIC_SHARE = 20  # a phrase found in under 1 paper in 20 keeps its full weight
+SPECIFIC_SHARE = 50  # a phrase found in under 1 paper in 50 keeps its full weight
 
 
 def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[str, str, str]:
@@ -209,7 +210,11 @@ def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[st
 
 
 def score_tags(text: PageText, rules: tuple[TagRule, ...], weight: dict[str, float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most), each with its evidence."""
+    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most), each with its evidence.
+
+    A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
+    specific mention is weak evidence, but better than leaving the paper out of every tag page.
+    """
     by_tag: dict[str, list[Occurrence]] = {}
     for o in occurrences(text.title_tokens, text.abstract_tokens, rules):
         by_tag.setdefault(o.tag, []).append(o)
@@ -220,11 +225,13 @@ def score_tags(text: PageText, rules: tuple[TagRule, ...], weight: dict[str, flo
             in_title = any(o.in_title for o in found if o.phrase == phrase)
             mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
             score += TITLE_WEIGHT * in_title + weight.get(phrase, 1.0) * mentions
-        if score >= MIN_SCORE:
-            evidence = tuple(evidence_of(text, o) for o in sorted(found, key=lambda o: (not o.in_title, o.start)))
-            matches.append(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), round(score, 2), evidence))
+        evidence = tuple(evidence_of(text, o) for o in sorted(found, key=lambda o: (not o.in_title, o.start)))
+        matches.append(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), round(score, 2), evidence))
     matches.sort(key=lambda m: (-m.score, m.tag))
-    return tuple(matches[:MAX_TAGS])
+    strong = [m for m in matches if m.score >= MIN_SCORE]
+    if not strong:
+        strong = [m for m in matches[:1] if m.score >= MIN_SCORE_ALONE]
+    return tuple(strong[:MAX_TAGS])
 
 
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
