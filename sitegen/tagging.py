@@ -30,6 +30,8 @@ MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific
 MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
+SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
+MIN_CORPUS = 100  # a smaller site counts as this many papers when weighing phrases
 
 WORD = re.compile(r"[^\W_]+")
 PHRASE_BREAK = re.compile(r"[.!?;:,](?:\s|$)|\n")  # a phrase never spans a sentence or a list
@@ -49,6 +51,8 @@ class Token:
 
 @dataclass(frozen=True)
 class PhraseWord:
+    """One word of a taxonomy phrase: an acronym matches as written, any other word ignoring case."""
+
     key: str
     acronym: bool
 
@@ -170,34 +174,35 @@ def occurrences(title: Sequence[Token], abstract: Sequence[Token], rules: tuple[
 
 @dataclass(frozen=True)
 class PageText:
-    """A page's title and abstract as words, computed once for counting and for tagging."""
+    """A page's title and abstract as words, and where the taxonomy's phrases stand in them."""
 
     title: str
     abstract: str
     title_tokens: list[Token]
     abstract_tokens: list[Token]
+    found: list[Occurrence]
 
     @classmethod
-    def of(cls, page: PaperPage) -> PageText:
-        return cls(page.title, page.abstract, tokens(page.title), tokens(page.abstract))
+    def of(cls, page: PaperPage, rules: tuple[TagRule, ...]) -> PageText:
+        title, abstract = tokens(page.title), tokens(page.abstract)
+        return cls(page.title, page.abstract, title, abstract, occurrences(title, abstract, rules))
 
 
-def phrase_specificity(texts: Sequence[PageText], rules: tuple[TagRule, ...]) -> dict[str, float]:
-    """Each phrase's weight from how many papers it occurs in: 1 when rare, less as it becomes common.
+def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float]:
+    """Each (tag, phrase)'s weight from how many papers it occurs in: 1 when rare, less as it becomes common.
 
     Inverse document frequency, scaled so that a phrase in at most one paper in SPECIFIC_SHARE
-    weighs 1 and a phrase in every paper weighs 0. Order of papers does not matter.
+    weighs 1 and a phrase in every paper weighs 0. A site of fewer than MIN_CORPUS papers counts
+    as MIN_CORPUS, since a handful of papers cannot show that a phrase is common.
     """
-    counts: dict[str, int] = {}
+    counts: dict[tuple[str, str], int] = {}
+    n = 0
     for text in texts:
-        for phrase in {o.phrase for o in occurrences(text.title_tokens, text.abstract_tokens, rules)}:
-            counts[phrase] = counts.get(phrase, 0) + 1
-    n = len(texts)
-    full = math.log(SPECIFIC_SHARE)
-    return {p: min(1.0, math.log(n / c) / full) if n > c else 0.0 for p, c in counts.items()}
-
-
-SPECIFIC_SHARE = 50  # a phrase found in under 1 paper in 50 keeps its full weight
+        n += 1
+        for key in {(o.tag, o.phrase) for o in text.found}:
+            counts[key] = counts.get(key, 0) + 1
+    corpus = max(n, MIN_CORPUS)
+    return {key: min(1.0, math.log(corpus / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
 
 
 def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[str, str, str]:
@@ -209,14 +214,14 @@ def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[st
     return before, text[words[start].start : words[end - 1].end], after
 
 
-def score_tags(text: PageText, rules: tuple[TagRule, ...], weight: dict[str, float]) -> tuple[TagMatch, ...]:
+def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
     """The tags at MIN_SCORE or above, best first (MAX_TAGS at most), each with its evidence.
 
     A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
     specific mention is weak evidence, but better than leaving the paper out of every tag page.
     """
     by_tag: dict[str, list[Occurrence]] = {}
-    for o in occurrences(text.title_tokens, text.abstract_tokens, rules):
+    for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
     matches = []
     for tag, found in by_tag.items():
@@ -224,7 +229,7 @@ def score_tags(text: PageText, rules: tuple[TagRule, ...], weight: dict[str, flo
         for phrase in sorted({o.phrase for o in found}):
             in_title = any(o.in_title for o in found if o.phrase == phrase)
             mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
-            score += TITLE_WEIGHT * in_title + weight.get(phrase, 1.0) * mentions
+            score += TITLE_WEIGHT * in_title + weight[tag, phrase] * mentions
         evidence = tuple(evidence_of(text, o) for o in sorted(found, key=lambda o: (not o.in_title, o.start)))
         matches.append(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), round(score, 2), evidence))
     matches.sort(key=lambda m: (-m.score, m.tag))
@@ -241,6 +246,6 @@ def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
 
 def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:
     """The pages with their automatic tags recomputed; phrase weights come from all pages at once."""
-    texts = [PageText.of(page) for page in pages]
-    weight = phrase_specificity(texts, rules)
-    return [replace(page, auto_tags=score_tags(text, rules, weight)) for page, text in zip(pages, texts)]
+    texts = [(page, PageText.of(page, rules)) for page in pages]
+    weight = phrase_specificity(text for _, text in texts)
+    return [replace(page, auto_tags=score_tags(text, weight)) for page, text in texts]
