@@ -31,7 +31,7 @@ MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
-MIN_CORPUS = 100  # a smaller site counts as this many papers when weighing phrases
+MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
 
 WORD = re.compile(r"[^\W_]+")
 PHRASE_BREAK = re.compile(r"[.!?;:,](?:\s|$)|\n")  # a phrase never spans a sentence or a list
@@ -192,8 +192,8 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
     """Each (tag, phrase)'s weight from how many papers it occurs in: 1 when rare, less as it becomes common.
 
     Inverse document frequency, scaled so that a phrase in at most one paper in SPECIFIC_SHARE
-    weighs 1 and a phrase in every paper weighs 0. A site of fewer than MIN_CORPUS papers counts
-    as MIN_CORPUS, since a handful of papers cannot show that a phrase is common.
+    weighs 1 and a phrase in every paper weighs 0. On a site of fewer than MIN_CORPUS papers every
+    phrase weighs 1: a handful of papers cannot show that a phrase is common.
     """
     counts: dict[tuple[str, str], int] = {}
     n = 0
@@ -201,8 +201,9 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
         n += 1
         for key in {(o.tag, o.phrase) for o in text.found}:
             counts[key] = counts.get(key, 0) + 1
-    corpus = max(n, MIN_CORPUS)
-    return {key: min(1.0, math.log(corpus / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
+    if n < MIN_CORPUS:
+        return dict.fromkeys(counts, 1.0)
+    return {key: min(1.0, math.log(n / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
 
 
 def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[str, str, str]:
