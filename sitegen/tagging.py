@@ -35,6 +35,7 @@ MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
 
 WORD = re.compile(r"[^\W_]+")
 PHRASE_BREAK = re.compile(r"[.!?;:,](?:\s|$)|\n")  # a phrase never spans a sentence or a list
+URL = re.compile(r"\b(?:https?://|www\.)\S+")
 ACRONYM = re.compile(r"^.+[A-Z]|^[A-Z0-9]+$")
 
 
@@ -75,11 +76,14 @@ def singular(word: str) -> str:
 
 
 def tokens(text: str) -> list[Token]:
-    """The words of a text with the sentence each stands in."""
+    """The words of a text with the sentence each stands in; words inside a URL are not the paper's words."""
     breaks = [m.start() for m in PHRASE_BREAK.finditer(text)]
+    urls = [m.span() for m in URL.finditer(text)]
     result = []
     sentence = 0
     for match in WORD.finditer(text):
+        if any(start <= match.start() < end for start, end in urls):
+            continue
         while sentence < len(breaks) and breaks[sentence] < match.start():
             sentence += 1
         word = match.group()

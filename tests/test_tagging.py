@@ -199,3 +199,8 @@ def test_taxonomy_errors_name_the_line(text: str, line: int, message: str) -> No
         load_taxonomy(Path("content/taxonomy.yml"), text)
     assert error.value.line == line
     assert message in error.value.message
+
+
+def test_words_inside_a_link_are_not_evidence() -> None:
+    rules = (rule("video-understanding", "video"),)
+    assert tags_of("A study", "Code at https://github.com/video/video-tools and www.video.org/video.", rules) == {}
