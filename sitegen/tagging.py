@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -40,14 +41,24 @@ ACRONYM = re.compile(r"^.+[A-Z]|^[A-Z0-9]+$")
 
 
 @dataclass(frozen=True)
-class Token:
-    """One word of a text: the keys it matches under, and where it stands."""
+class Words:
+    """A text's words as parallel lists (hundreds per abstract, so no object per word)."""
 
-    folded: str  # lower case, plural 's' stripped: what an ordinary phrase word matches
-    exact: str  # as written, plural 's' after a capital stripped: what an acronym matches
-    sentence: int
-    start: int
-    end: int
+    text: str
+    folded: list[str]  # lower case, plural 's' stripped: what an ordinary phrase word matches
+    exact: list[str]  # as written, plural 's' after a capital stripped: what an acronym matches
+    sentence: list[int]  # a phrase matches only inside one sentence (or between commas)
+    spans: list[tuple[int, int]]  # where each word stands in the text
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        """The words of a text; words inside a URL are not the paper's words."""
+        cleaned = URL.sub(lambda url: " " * len(url.group()), text)  # same length: offsets still point into text
+        breaks = [m.start() for m in PHRASE_BREAK.finditer(cleaned)]
+        found = list(WORD.finditer(cleaned))
+        keys = [word_keys(m.group()) for m in found]
+        spans = [m.span() for m in found]
+        return cls(text, [k[0] for k in keys], [k[1] for k in keys], [bisect_left(breaks, start) for start, _ in spans], spans)
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,8 @@ class PhraseWord:
     key: str
     acronym: bool
 
-    def matches(self, token: Token) -> bool:
-        return (token.exact if self.acronym else token.folded) == self.key
+    def matches(self, words: Words, i: int) -> bool:
+        return (words.exact[i] if self.acronym else words.folded[i]) == self.key
 
 
 Phrase = tuple[PhraseWord, ...]
@@ -75,21 +86,11 @@ def singular(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[Token]:
-    """The words of a text with the sentence each stands in; words inside a URL are not the paper's words."""
-    breaks = [m.start() for m in PHRASE_BREAK.finditer(text)]
-    urls = [m.span() for m in URL.finditer(text)]
-    result = []
-    sentence = 0
-    for match in WORD.finditer(text):
-        if any(start <= match.start() < end for start, end in urls):
-            continue
-        while sentence < len(breaks) and breaks[sentence] < match.start():
-            sentence += 1
-        word = match.group()
-        exact = word[:-1] if len(word) > 2 and word.endswith("s") and word[-2].isupper() else word
-        result.append(Token(singular(word.casefold()), exact, sentence, match.start(), match.end()))
-    return result
+@lru_cache(maxsize=200_000)
+def word_keys(word: str) -> tuple[str, str]:
+    """What an ordinary phrase word and an acronym match this word under (memoized: words repeat a lot)."""
+    exact = word[:-1] if len(word) > 2 and word.endswith("s") and word[-2].isupper() else word
+    return singular(word.casefold()), exact
 
 
 def phrase_words(phrase: str) -> Phrase:
@@ -143,36 +144,64 @@ class Occurrence:
                 and (other.end - other.start) > (self.end - self.start))
 
 
-def find(phrase: Phrase, words: Sequence[Token], starts: dict[tuple[bool, str], list[int]]) -> Iterable[int]:
-    """Start indexes where the phrase's words stand in a row, inside one sentence."""
-    n = len(phrase)
-    first = phrase[0]
-    for i in starts.get((first.acronym, first.key), ()):
-        if (i + n <= len(words) and words[i].sentence == words[i + n - 1].sentence
-                and all(phrase[j].matches(words[i + j]) for j in range(1, n))):
-            yield i
+@dataclass(frozen=True)
+class IndexedPhrase:
+    """A phrase or `not` phrase of one tag, ready to be matched."""
+
+    tag: str
+    text: str
+    words: Phrase
+    excluded: bool  # one of the tag's `not` phrases
+
+    @property
+    def keys(self) -> list[str] | None:
+        """The words' keys when none is an acronym: then a slice of the text's keys compares at once."""
+        return None if any(w.acronym for w in self.words) else [w.key for w in self.words]
+
+    def matches_at(self, words: Words, i: int, keys: list[str] | None) -> bool:
+        """Whether the phrase's words stand in a row from word i on, inside one sentence."""
+        n = len(self.words)
+        if n == 1:
+            return True
+        if i + n > len(words.folded) or words.sentence[i] != words.sentence[i + n - 1]:
+            return False
+        if keys is not None:
+            return words.folded[i : i + n] == keys
+        return all(self.words[j].matches(words, i + j) for j in range(1, n))
+
+
+PhraseIndex = dict[str, tuple[tuple[IndexedPhrase, list[str] | None], ...]]
 
 
 @lru_cache(maxsize=16)
-def compiled(rules: tuple[TagRule, ...]) -> tuple[tuple[str, tuple[tuple[str, Phrase], ...], tuple[Phrase, ...]], ...]:
-    """Each rule's phrases and `not` phrases as words, computed once per taxonomy, not once per paper."""
-    return tuple((r.slug, tuple((p, phrase_words(p)) for p in r.phrases), tuple(map(phrase_words, r.excluded))) for r in rules)
+def phrase_index(rules: tuple[TagRule, ...]) -> tuple[PhraseIndex, PhraseIndex]:
+    """Phrases and `not` phrases by first word (ordinary words, acronyms): each word of a text looks up only its own."""
+    ordinary: dict[str, list[tuple[IndexedPhrase, list[str] | None]]] = {}
+    acronyms: dict[str, list[tuple[IndexedPhrase, list[str] | None]]] = {}
+    for rule in rules:
+        for texts, excluded in ((rule.phrases, False), (rule.excluded, True)):
+            for text in texts:
+                words = phrase_words(text)
+                index = acronyms if words[0].acronym else ordinary
+                phrase = IndexedPhrase(rule.slug, text, words, excluded)
+                index.setdefault(words[0].key, []).append((phrase, phrase.keys))
+    return ({k: tuple(v) for k, v in ordinary.items()}, {k: tuple(v) for k, v in acronyms.items()})
 
 
-def occurrences(title: Sequence[Token], abstract: Sequence[Token], rules: tuple[TagRule, ...]) -> list[Occurrence]:
+def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
     """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
-    found = []
+    ordinary, acronyms = phrase_index(rules)
+    found: list[Occurrence] = []
     for in_title, words in ((True, title), (False, abstract)):
-        starts: dict[tuple[bool, str], list[int]] = {}
-        for i, token in enumerate(words):
-            starts.setdefault((False, token.folded), []).append(i)
-            starts.setdefault((True, token.exact), []).append(i)
-        for slug, phrases, excluded_phrases in compiled(rules):
-            excluded = [(i, i + len(p)) for p in excluded_phrases for i in find(p, words, starts)]
-            for text, phrase in phrases:
-                for i in find(phrase, words, starts):
-                    if not any(s < i + len(phrase) and i < e for s, e in excluded):
-                        found.append(Occurrence(slug, text, in_title, i, i + len(phrase)))
+        hits: list[Occurrence] = []
+        excluded: list[Occurrence] = []
+        for i, (folded, exact) in enumerate(zip(words.folded, words.exact)):
+            for candidates in (ordinary.get(folded), acronyms.get(exact)):
+                for phrase, keys in candidates or ():
+                    if phrase.matches_at(words, i, keys):
+                        hit = Occurrence(phrase.tag, phrase.text, in_title, i, i + len(phrase.words))
+                        (excluded if phrase.excluded else hits).append(hit)
+        found += [o for o in hits if not any(x.tag == o.tag and x.start < o.end and o.start < x.end for x in excluded)]
     return [o for o in found if not any(o.within(other) for other in found if other.tag == o.tag)]
 
 
@@ -180,16 +209,14 @@ def occurrences(title: Sequence[Token], abstract: Sequence[Token], rules: tuple[
 class PageText:
     """A page's title and abstract as words, and where the taxonomy's phrases stand in them."""
 
-    title: str
-    abstract: str
-    title_tokens: list[Token]
-    abstract_tokens: list[Token]
+    title: Words
+    abstract: Words
     found: list[Occurrence]
 
     @classmethod
     def of(cls, page: PaperPage, rules: tuple[TagRule, ...]) -> PageText:
-        title, abstract = tokens(page.title), tokens(page.abstract)
-        return cls(page.title, page.abstract, title, abstract, occurrences(title, abstract, rules))
+        title, abstract = Words.of(page.title), Words.of(page.abstract)
+        return cls(title, abstract, occurrences(title, abstract, rules))
 
 
 def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float]:
@@ -210,13 +237,14 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
     return {key: min(1.0, math.log(n / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
 
 
-def context(text: str, words: Sequence[Token], start: int, end: int) -> tuple[str, str, str]:
+def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
     """The matched words with up to CONTEXT_WORDS words either side, as (before, match, after)."""
-    left = words[max(0, start - CONTEXT_WORDS)].start
-    right = words[min(len(words), end + CONTEXT_WORDS) - 1].end
-    before = ("…" if start > CONTEXT_WORDS else "") + text[left : words[start].start]
-    after = text[words[end - 1].end : right] + ("…" if end + CONTEXT_WORDS < len(words) else "")
-    return before, text[words[start].start : words[end - 1].end], after
+    spans, text = words.spans, words.text
+    left = spans[max(0, start - CONTEXT_WORDS)][0]
+    right = spans[min(len(spans), end + CONTEXT_WORDS) - 1][1]
+    before = ("…" if start > CONTEXT_WORDS else "") + text[left : spans[start][0]]
+    after = text[spans[end - 1][1] : right] + ("…" if end + CONTEXT_WORDS < len(spans) else "")
+    return before, text[spans[start][0] : spans[end - 1][1]], after
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
@@ -228,25 +256,23 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
-    matches = []
+    scores: list[tuple[float, str]] = []
     for tag, found in by_tag.items():
         score = 0.0
-        for phrase in sorted({o.phrase for o in found}):
+        for phrase in {o.phrase for o in found}:
             in_title = any(o.in_title for o in found if o.phrase == phrase)
             mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
             score += TITLE_WEIGHT * in_title + weight[tag, phrase] * mentions
-        evidence = tuple(evidence_of(text, o) for o in sorted(found, key=lambda o: (not o.in_title, o.start)))
-        matches.append(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), round(score, 2), evidence))
-    matches.sort(key=lambda m: (-m.score, m.tag))
-    strong = [m for m in matches if m.score >= MIN_SCORE]
-    if not strong:
-        strong = [m for m in matches[:1] if m.score >= MIN_SCORE_ALONE]
-    return tuple(strong[:MAX_TAGS])
+        scores.append((round(score, 2), tag))
+    scores.sort(key=lambda st: (-st[0], st[1]))
+    kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
+    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
+                          tuple(evidence_of(text, o) for o in sorted(by_tag[tag], key=lambda o: (not o.in_title, o.start))))
+                 for score, tag in kept[:MAX_TAGS])
 
 
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
-    source, words = (text.title, text.title_tokens) if o.in_title else (text.abstract, text.abstract_tokens)
-    return TagEvidence(o.phrase, o.in_title, *context(source, words, o.start, o.end))
+    return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end))
 
 
 def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:
