@@ -202,7 +202,11 @@ def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> li
                         hit = Occurrence(phrase.tag, phrase.text, in_title, i, i + len(phrase.words))
                         (excluded if phrase.excluded else hits).append(hit)
         found += [o for o in hits if not any(x.tag == o.tag and x.start < o.end and o.start < x.end for x in excluded)]
-    return [o for o in found if not any(o.within(other) for other in found if other.tag == o.tag)]
+    # Two phrases of a tag that are the same words ("self-supervised", "self supervised") count once.
+    distinct: dict[tuple[str, bool, int, int], Occurrence] = {}
+    for o in found:
+        distinct.setdefault((o.tag, o.in_title, o.start, o.end), o)
+    return [o for o in distinct.values() if not any(o.within(other) for other in distinct.values() if other.tag == o.tag)]
 
 
 @dataclass(frozen=True)

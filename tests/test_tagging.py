@@ -204,3 +204,9 @@ def test_taxonomy_errors_name_the_line(text: str, line: int, message: str) -> No
 def test_words_inside_a_link_are_not_evidence() -> None:
     rules = (rule("video-understanding", "video"),)
     assert tags_of("A study", "Code at https://github.com/video/video-tools and www.video.org/video.", rules) == {}
+
+
+def test_two_phrases_of_a_tag_for_the_same_words_count_once() -> None:
+    rules = (rule("ssl", "self-supervised", "self supervised", "supervised"),)
+    [found] = tags_of("A study", "A self-supervised model. Another self supervised one.", rules).values()
+    assert found.score == 2.0 and [e.words for e in found.evidence] == ["self-supervised", "self supervised"]
