@@ -6,6 +6,7 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -210,3 +211,24 @@ def test_two_phrases_of_a_tag_for_the_same_words_count_once() -> None:
     rules = (rule("ssl", "self-supervised", "self supervised", "supervised"),)
     [found] = tags_of("A study", "A self-supervised model. Another self supervised one.", rules).values()
     assert found.score == 2.0 and [e.words for e in found.evidence] == ["self-supervised", "self supervised"]
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, browser: Any, width: int) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto((example_site / "site/papers/vision-transformers-need-registers/index.html").as_uri())
+    why = page.locator("details.why-tags")
+    first_reason = why.locator(".tag-evidence li").first
+    expect(first_reason).to_be_hidden()
+    why.get_by_text("Why these tags").click()
+    expect(first_reason).to_be_visible()
+    expect(why.locator("> ul > li").first).to_contain_text("Vision transformers (score ")
+    expect(first_reason).to_contain_text("title: “Vision Transformers Need Registers”")
+    expect(first_reason.locator("mark")).to_have_text("Vision Transformers")
+    box = why.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
