@@ -3,10 +3,11 @@
 Phrases match surface forms, not stems: only a plural 's' is ignored, so "optimal" never fires
 "optimizer" and "by contrast" never fires "contrastive". A phrase written with capitals inside a
 word (CLIP, ViT, 3D) is an acronym and matches only with those capitals. Title and abstract are
-matched apart, and a phrase never spans a sentence break. A tag's score adds, for each phrase
-found, TITLE_WEIGHT for a title match plus one per abstract occurrence, times how specific the
-phrase is across all papers (a phrase in most abstracts says little). A tag applies at
-MIN_SCORE or more, the MAX_TAGS best per paper. The user's own tags are applied by PaperPage.tags.
+matched apart, and a phrase never spans a sentence break, a comma or a link; a tag's `not` phrases
+cancel the matches they overlap. A tag's score adds, for each phrase found, TITLE_WEIGHT for a
+title match plus one per abstract mention times how specific the phrase is across all papers
+(one in most abstracts says little). A tag applies at MIN_SCORE or more, the MAX_TAGS best per
+paper. The user's own tags are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
@@ -152,39 +153,39 @@ class IndexedPhrase:
     text: str
     words: Phrase
     excluded: bool  # one of the tag's `not` phrases
+    plain_keys: list[str] | None  # the words' keys when none is an acronym: a slice of the text compares at once
 
-    @property
-    def keys(self) -> list[str] | None:
-        """The words' keys when none is an acronym: then a slice of the text's keys compares at once."""
-        return None if any(w.acronym for w in self.words) else [w.key for w in self.words]
+    @classmethod
+    def of(cls, tag: str, text: str, excluded: bool) -> IndexedPhrase:
+        words = phrase_words(text)
+        return cls(tag, text, words, excluded, None if any(w.acronym for w in words) else [w.key for w in words])
 
-    def matches_at(self, words: Words, i: int, keys: list[str] | None) -> bool:
-        """Whether the phrase's words stand in a row from word i on, inside one sentence."""
+    def matches_at(self, words: Words, i: int) -> bool:
+        """Whether the phrase's words stand in a row from word i on (whose first word matched), inside one sentence."""
         n = len(self.words)
         if n == 1:
             return True
         if i + n > len(words.folded) or words.sentence[i] != words.sentence[i + n - 1]:
             return False
-        if keys is not None:
-            return words.folded[i : i + n] == keys
+        if self.plain_keys is not None:
+            return words.folded[i : i + n] == self.plain_keys
         return all(self.words[j].matches(words, i + j) for j in range(1, n))
 
 
-PhraseIndex = dict[str, tuple[tuple[IndexedPhrase, list[str] | None], ...]]
+PhraseIndex = dict[str, tuple[IndexedPhrase, ...]]
 
 
 @lru_cache(maxsize=16)
 def phrase_index(rules: tuple[TagRule, ...]) -> tuple[PhraseIndex, PhraseIndex]:
     """Phrases and `not` phrases by first word (ordinary words, acronyms): each word of a text looks up only its own."""
-    ordinary: dict[str, list[tuple[IndexedPhrase, list[str] | None]]] = {}
-    acronyms: dict[str, list[tuple[IndexedPhrase, list[str] | None]]] = {}
+    ordinary: dict[str, list[IndexedPhrase]] = {}
+    acronyms: dict[str, list[IndexedPhrase]] = {}
     for rule in rules:
         for texts, excluded in ((rule.phrases, False), (rule.excluded, True)):
             for text in texts:
-                words = phrase_words(text)
-                index = acronyms if words[0].acronym else ordinary
-                phrase = IndexedPhrase(rule.slug, text, words, excluded)
-                index.setdefault(words[0].key, []).append((phrase, phrase.keys))
+                phrase = IndexedPhrase.of(rule.slug, text, excluded)
+                first = phrase.words[0]
+                (acronyms if first.acronym else ordinary).setdefault(first.key, []).append(phrase)
     return ({k: tuple(v) for k, v in ordinary.items()}, {k: tuple(v) for k, v in acronyms.items()})
 
 
@@ -197,8 +198,8 @@ def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> li
         excluded: list[Occurrence] = []
         for i, (folded, exact) in enumerate(zip(words.folded, words.exact)):
             for candidates in (ordinary.get(folded), acronyms.get(exact)):
-                for phrase, keys in candidates or ():
-                    if phrase.matches_at(words, i, keys):
+                for phrase in candidates or ():
+                    if phrase.matches_at(words, i):
                         hit = Occurrence(phrase.tag, phrase.text, in_title, i, i + len(phrase.words))
                         (excluded if phrase.excluded else hits).append(hit)
         found += [o for o in hits if not any(x.tag == o.tag and x.start < o.end and o.start < x.end for x in excluded)]
