@@ -35,7 +35,7 @@ from sitegen.related import related_papers
 from sitegen.render import Renderer, check_templates, export_json, make_environment
 from sitegen.search import build_search, index_script
 from sitegen.state import input_digest, read_inputs
-from sitegen.tagging import load_taxonomy, tag_page
+from sitegen.tagging import load_taxonomy, tag_pages
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
 
@@ -132,7 +132,7 @@ def build_locked(
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
 
     planned, removed = plan_pages(papers, sources, papers_dir)
-    pages = [tag_page(page, rules) for page in planned]
+    pages = tag_pages(planned, rules)
     source_by_path = {s.path: s for s in sources}
     page_texts = {page.path: page_text(page, source_by_path.get(page.path)) for page in pages}
 

@@ -55,20 +55,37 @@ class Paper:
 
 @dataclass(frozen=True)
 class TagRule:
-    """One taxonomy entry: a tag and the phrases that trigger it."""
+    """One taxonomy entry: a tag, the phrases that trigger it and those that never do (`not:`)."""
 
     slug: str
     title: str
     description: str
     phrases: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagEvidence:
+    """One place a tag's phrase was found, with the words around it: the reason shown to the user."""
+
+    phrase: str
+    in_title: bool
+    before: str
+    words: str
+    after: str
 
 
 @dataclass(frozen=True)
 class TagMatch:
-    """An automatic tag and the taxonomy phrases that matched (the reason)."""
+    """An automatic tag, the taxonomy phrases that matched, its score and where they stand (the reason).
+
+    Pages keep only tag and phrases in their front matter; score and evidence are recomputed on each build.
+    """
 
     tag: str
     phrases: tuple[str, ...]
+    score: float = 0.0
+    evidence: tuple[TagEvidence, ...] = ()
 
 
 @dataclass(frozen=True)

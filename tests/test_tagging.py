@@ -1,51 +1,185 @@
-"""The taxonomy: every seed paper tagged, phrases matched on stems, user tags and removals, errors."""
+"""The taxonomy and the tagger: surface-form matching, acronyms, `not` phrases, scores, the labelled set, order."""
 
 from __future__ import annotations
 
-import datetime as dt
+import json
+import re
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen.catalog import effective_tags
-from sitegen.errors import Diagnostics, SourceError
-from sitegen.parse import dedupe, parse_list
-from sitegen.records import PaperPage, TagMatch, TagRule
-from sitegen.tagging import load_taxonomy, match_tags
+from sitegen.errors import SourceError
+from sitegen.records import Membership, PaperPage, TagMatch, TagRule
+from sitegen.tagging import MAX_TAGS, load_taxonomy, tag_pages
 
 REPO = Path(__file__).resolve().parent.parent
 TAXONOMY = REPO / "content" / "taxonomy.yml"
+LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
+# Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
+LABELLED_FLOOR = {"precision": 0.85, "recall": 0.74, "key_hit": 0.88}
 
 
-def seed_papers() -> list:
-    entries = []
-    for path in sorted((REPO / "content" / "lists").glob("*.txt")):
-        entries += parse_list(path, path.read_text(encoding="utf-8"), Diagnostics(), dt.date(2026, 11, 21))[1]
-    return dedupe(entries, {})
+def default_rules() -> tuple[TagRule, ...]:
+    return load_taxonomy(TAXONOMY, TAXONOMY.read_text(encoding="utf-8"))
 
 
-def test_default_taxonomy_tags_every_seed_paper_with_specific_tags() -> None:
-    rules = load_taxonomy(TAXONOMY, TAXONOMY.read_text(encoding="utf-8"))
-    assert len(rules) >= 25
-    assert not {r.slug for r in rules} & GENERIC
-    papers = seed_papers()
-    untagged = [p.title for p in papers if not match_tags(f"{p.title}\n{p.abstract}", rules)]
-    assert untagged == []
-    used = {m.tag for p in papers for m in match_tags(f"{p.title}\n{p.abstract}", rules)}
-    assert len(used) >= 25
-    # no tag so broad that it says nothing: none on more than half of the papers
-    for rule in rules:
-        share = sum(1 for p in papers if any(m.tag == rule.slug for m in match_tags(f"{p.title}\n{p.abstract}", (rule,))))
-        assert share <= len(papers) / 2, rule.slug
+def page(title: str, abstract: str = "", slug: str = "p") -> PaperPage:
+    return PaperPage(slug, Path(f"{slug}.md"), title, abstract, (), (Membership("l", 1, None),), (), (), "unread", "")
 
 
-def test_phrases_match_stemmed_whole_words_and_report_the_reason() -> None:
-    rules = (TagRule("object-detection", "Object detection", "", ("object detector", "YOLO")),
-             TagRule("self-supervised", "SSL", "", ("self-supervised",)))
-    matches = match_tags("Training Object Detectors with self supervised YOLOv8 pretraining", rules)
-    assert matches == (TagMatch("object-detection", ("object detector",)), TagMatch("self-supervised", ("self-supervised",)))
-    assert match_tags("objective detection", rules) == ()
+def tags_of(title: str, abstract: str = "", rules: tuple[TagRule, ...] | None = None) -> dict[str, TagMatch]:
+    [tagged] = tag_pages([page(title, abstract)], default_rules() if rules is None else rules)
+    return {m.tag: m for m in tagged.auto_tags}
+
+
+def rule(slug: str, *phrases: str, excluded: tuple[str, ...] = ()) -> TagRule:
+    return TagRule(slug, slug, "", phrases, excluded)
+
+
+def test_default_taxonomy_keeps_the_labelled_slugs_and_has_no_generic_tag() -> None:
+    slugs = {r.slug for r in default_rules()}
+    labelled = {t for p in json.loads(LABELS.read_text(encoding="utf-8"))["papers"] for t in p["tags"]}
+    assert labelled <= slugs
+    assert len(slugs) >= 25 and not slugs & GENERIC
+    assert all(r.description for r in default_rules())
+
+
+def norm_title(title: str) -> str:
+    return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", title).casefold()).strip()
+
+
+def test_labelled_papers_of_the_example_site_get_their_tags(example_site: Path) -> None:
+    """The built site's papers.json against the hand labels: precision, recall, key tag, tags per paper."""
+    papers = json.loads((example_site / "site" / "papers.json").read_text(encoding="utf-8"))
+    papers = papers["papers"] if isinstance(papers, dict) else papers
+    auto = {norm_title(p["title"]): set(p["auto_tags"]) for p in papers}
+    labels = json.loads(LABELS.read_text(encoding="utf-8"))["papers"]
+    right = given_tags = labelled_tags = key_hits = 0
+    for label in labels:
+        found, gold = auto[norm_title(label["title"])], set(label["tags"])
+        right += len(found & gold)
+        given_tags += len(found)
+        labelled_tags += len(gold)
+        key_hits += label["key_tag"] in found
+    assert right / given_tags >= LABELLED_FLOOR["precision"]
+    assert right / labelled_tags >= LABELLED_FLOOR["recall"]
+    assert key_hits / len(labels) >= LABELLED_FLOOR["key_hit"]
+    assert given_tags / len(labels) <= 2.5
+    assert max(len(tags) for tags in auto.values()) <= MAX_TAGS
+    # no tag so broad that it says nothing: none on more than a quarter of all papers
+    for slug in {t for tags in auto.values() for t in tags}:
+        assert sum(slug in tags for tags in auto.values()) <= len(papers) / 4, slug
+
+
+@pytest.mark.parametrize(("text", "wrong_tag"), [
+    ("We derive optimal step sizes and show how to optimize them.", "optimization"),  # optimal/optimize ≠ optimizer
+    ("By contrast, wide networks converge. In contrast to prior work, we do not.", "contrastive-learning"),
+    ("We annotate video clips and audio clips with clip-level labels.", "contrastive-learning"),  # clips ≠ CLIP
+    ("We transform the inputs and transform the outputs before training.", "transformers"),
+    ("We study color and color constancy in color images.", "low-level-vision"),  # color ≠ colorization
+    ("We give recommendations for practitioners and recommendations for reviewers.", "recommender-systems"),
+])
+def test_words_that_only_share_a_stem_do_not_tag(text: str, wrong_tag: str) -> None:
+    assert wrong_tag not in tags_of("A study", text)
+
+
+@pytest.mark.parametrize(("text", "wrong_tag"), [
+    ("The problem has attracted much attention. It has drawn increasing attention from researchers.", "transformers"),
+    ("We vary the depth of the network. Greater depth helps, and depth matters.", "3d-vision"),
+    ("Anomaly detection on logs. Our anomaly detection finds faults; detection is fast.", "object-detection"),
+    ("We model temporal structure. Temporal context is key, and temporal order matters.", "time-series"),
+    ("Inductive bias shapes learning. The bias of the estimator and the bias term vanish.", "robustness"),
+    ("A robust method. Results are robust to seeds and robust to noise.", "robustness"),
+    ("We mask tokens. The mask ratio and the mask shape matter.", "segmentation"),
+    ("We build a graph of concepts. The graph is sparse and the graph is small.", "graph-neural-networks"),
+    ("It helps on downstream tasks. Each downstream task improves and downstream tasks are many.", "transfer-learning"),
+])
+def test_everyday_and_generic_words_do_not_tag(text: str, wrong_tag: str) -> None:
+    assert wrong_tag not in tags_of("A study", text)
+
+
+def test_an_evaluation_dataset_is_not_the_topic() -> None:
+    tags = tags_of("Sparse autoencoders for interpretability",
+                   "We train sparse autoencoders and evaluate on ImageNet and CIFAR-10. ImageNet features and CIFAR images.")
+    assert "image-classification" not in tags
+    assert "sparse-autoencoders" in tags
+
+
+def test_a_phrase_never_spans_title_and_abstract_nor_a_sentence() -> None:
+    rules = (rule("feature-selection", "feature set"),)
+    assert tags_of("High-dimensional Features", "Set representation with polynomial width.", rules) == {}
+    assert tags_of("A study", "We learn features. Set representation follows. Features, set aside.", rules) == {}
+    assert "feature-selection" in tags_of("Optimizing the Feature Set", "", rules)
+
+
+def test_acronyms_match_with_their_capitals_and_a_plural() -> None:
+    rules = (rule("contrastive-learning", "CLIP"), rule("vision-transformers", "ViT"), rule("3d-vision", "3D"))
+    assert set(tags_of("CLIP features for ViTs in 3D", "", rules)) == {"contrastive-learning", "vision-transformers", "3d-vision"}
+    assert tags_of("Clip features for vits in 3d", "We clip gradients. We clip them again.", rules) == {}
+
+
+def test_ordinary_words_match_ignoring_case_hyphens_and_a_plural_only() -> None:
+    rules = (rule("object-detection", "object detector"), rule("self-supervised", "self-supervised"))
+    tags = tags_of("Training Object Detectors with Self Supervised pretraining", "", rules)
+    assert set(tags) == {"object-detection", "self-supervised"}
+    assert tags["object-detection"].evidence[0].words == "Object Detectors"
+    assert tags_of("Objective detection and detecting objects", "", rules) == {}
+
+
+def test_not_phrases_exclude_a_match_only_where_they_stand() -> None:
+    rules = (rule("contrastive-learning", "contrastive", "contrast", excluded=("by contrast",)),)
+    assert tags_of("A study", "By contrast, it fails. By contrast, it works.", rules) == {}
+    assert "contrastive-learning" in tags_of("By contrast, a contrastive method", "", rules)
+
+
+def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_three_are_kept() -> None:
+    rules = tuple(rule(s, s) for s in ("alpha", "beta", "gamma", "delta", "epsilon"))
+    tags = tags_of("Alpha", "Beta once. Gamma twice, gamma. Delta delta delta. Epsilon, epsilon.", rules)
+    assert list(tags) == ["delta", "alpha", "epsilon"]  # best first: 3 mentions, then a title match, then 2 mentions (by name on a tie)
+    assert tags["delta"].score == 3.0 and tags["alpha"].score == 2.0
+    assert "beta" not in tags_of("A study", "Beta once. Gamma twice, gamma.", rules)
+    # a paper with no strong tag keeps its best weak one rather than none
+    assert list(tags_of("A study", "Beta once.", rules)) == ["beta"]
+
+
+def test_a_phrase_common_to_most_papers_weighs_less() -> None:
+    rules = (rule("common", "network"), rule("rare", "hypergraph"))
+    pages = [page(f"Paper {i}", "A network. Another network.", f"p{i}") for i in range(200)]
+    pages.append(page("Last", "A network and a hypergraph. The network, the hypergraph.", "last"))
+    tagged = {p.slug: {m.tag: m.score for m in p.auto_tags} for p in tag_pages(pages, rules)}
+    assert tagged["last"]["rare"] == 2.0
+    assert "common" not in tagged["p0"]
+
+
+def test_the_reason_shows_the_words_in_context() -> None:
+    words = " ".join(f"w{i}" for i in range(20))
+    [found] = tags_of("A study", f"{words} Vision Transformers {words}. Vision transformers again.")["vision-transformers"].evidence[:1]
+    assert (found.in_title, found.words) == (False, "Vision Transformers")
+    assert found.before == "…w14 w15 w16 w17 w18 w19 " and found.after == " w0 w1 w2 w3 w4 w5…"
+
+
+TITLES = ["Vision Transformers Need Registers", "Sparse Autoencoders for Language Models", "Anomaly detection in video",
+          "Feature Pyramid Networks for Object Detection", "Contrastive learning of visual representations",
+          "A theory of neural collapse", "Click-through rate prediction with feature interactions"]
+ABSTRACTS = ["We study attention maps of ViTs and self-attention.", "We prove a generalization bound for overparameterized networks.",
+             "Knowledge distillation and pruning make models efficient.", "By contrast, CLIP embeddings are multimodal.",
+             "Medical image segmentation with CNNs. CT scans."]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TITLES), st.sampled_from(ABSTRACTS)), min_size=1, max_size=8), st.randoms())
+def test_tags_do_not_depend_on_the_order_of_papers(texts: list[tuple[str, str]], random: object) -> None:
+    pages = [page(t, a, f"p{i}") for i, (t, a) in enumerate(texts)]
+    shuffled = list(pages)
+    random.shuffle(shuffled)  # type: ignore[attr-defined]
+    rules = default_rules()
+    assert {p.slug: p.auto_tags for p in tag_pages(pages, rules)} == {p.slug: p.auto_tags for p in tag_pages(shuffled, rules)}
 
 
 def test_user_tags_add_and_a_leading_dash_removes_an_automatic_tag() -> None:
@@ -57,6 +191,7 @@ def test_user_tags_add_and_a_leading_dash_removes_an_automatic_tag() -> None:
     ("good:\n  phrases: [x]\nBad Tag:\n  phrases: [y]\n", 3, "tag 'Bad Tag' must be lower-case words joined by '-' (try 'bad-tag')"),
     ("a:\n  phrases: [x]\nb:\n  phrase: [y]\n", 3, "tag 'b': unknown key 'phrase'"),
     ("a:\n  phrases: []\n", 1, "'phrases' must be a list of words or phrases"),
+    ("a:\n  phrases: [x]\n  not: by contrast\n", 1, "tag 'a': 'not' must be a list of words or phrases"),
     ("a:\n  phrases: [x\n", 3, "invalid YAML"),
     ("a: just text\n", 1, "needs 'phrases:'"),
 ])
@@ -65,3 +200,35 @@ def test_taxonomy_errors_name_the_line(text: str, line: int, message: str) -> No
         load_taxonomy(Path("content/taxonomy.yml"), text)
     assert error.value.line == line
     assert message in error.value.message
+
+
+def test_words_inside_a_link_are_not_evidence() -> None:
+    rules = (rule("video-understanding", "video"),)
+    assert tags_of("A study", "Code at https://github.com/video/video-tools and www.video.org/video.", rules) == {}
+
+
+def test_two_phrases_of_a_tag_for_the_same_words_count_once() -> None:
+    rules = (rule("ssl", "self-supervised", "self supervised", "supervised"),)
+    [found] = tags_of("A study", "A self-supervised model. Another self supervised one.", rules).values()
+    assert found.score == 2.0 and [e.words for e in found.evidence] == ["self-supervised", "self supervised"]
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, browser: Any, width: int) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto((example_site / "site/papers/vision-transformers-need-registers/index.html").as_uri())
+    why = page.locator("details.why-tags")
+    first_reason = why.locator(".tag-evidence li").first
+    expect(first_reason).to_be_hidden()
+    why.get_by_text("Why these tags").click()
+    expect(first_reason).to_be_visible()
+    expect(why.locator("> ul > li").first).to_contain_text("Vision transformers (score ")
+    expect(first_reason).to_contain_text("title: “Vision Transformers Need Registers”")
+    expect(first_reason.locator("mark")).to_have_text("Vision Transformers")
+    box = why.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    context.close()
