@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError, format_place
 from sitegen.pages import read_page
-from sitegen.parse import decode, parse_list, title_key
+from sitegen.parse import decode, is_list_file, parse_list_file, title_key
 from sitegen.search import read_payload
 
 
@@ -36,10 +36,10 @@ class Links(HTMLParser):
 def check_content(site_dir: Path) -> list[str]:
     problems = []
     content = site_dir / "content"
-    for path in sorted((content / "lists").glob("*.txt")):
+    for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
         try:
             diagnostics = Diagnostics()
-            _, entries = parse_list(path, decode(path, path.read_bytes()), diagnostics, dt.date.today())
+            _, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date.today())
         except SitegenError as error:
             problems.append(str(error))
             continue
@@ -64,7 +64,7 @@ def check_content(site_dir: Path) -> list[str]:
         slugs.setdefault(folded, path)
     last = state.load(site_dir).get("sources")
     if last is not None:
-        for path in sorted((content / "lists").glob("*.txt")):
+        for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
             name = str(path.relative_to(site_dir))
             digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
             if last.get(name) != digest:

@@ -22,7 +22,7 @@ def seed_papers() -> list:
     entries = []
     for path in sorted((REPO / "content" / "lists").glob("*.txt")):
         entries += parse_list(path, path.read_text(encoding="utf-8"), Diagnostics(), dt.date(2026, 11, 21))[1]
-    return dedupe(entries, {})
+    return dedupe(entries, {}, Diagnostics())
 
 
 def test_default_taxonomy_tags_every_seed_paper_with_specific_tags() -> None:
