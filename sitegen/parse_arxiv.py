@@ -27,7 +27,7 @@ class LineRecorder(ET.TreeBuilder):
     def start(self, tag: Any, attrs: dict[str, str]) -> ET.Element:
         element = super().start(tag, attrs)
         if tag == ATOM + "entry" and self.parser is not None:
-            self.lines[id(element)] = self.parser.parser.CurrentLineNumber  # type: ignore[attr-defined]
+            self.lines[id(element)] = self.parser.parser.CurrentLineNumber
         return element
 
 

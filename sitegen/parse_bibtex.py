@@ -11,7 +11,7 @@ import logging
 import re
 from pathlib import Path
 
-import bibtexparser
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.model import Entry
 from pylatexenc.latex2text import LatexNodes2Text
@@ -27,14 +27,14 @@ YEAR = re.compile(r"\b(\d{4})\b")
 
 def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """Every entry with a title, in file order; a .bib file has no list date."""
-    library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
+    library = parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
     if library.failed_blocks:
         block = library.failed_blocks[0]
         reason = getattr(block.error, "abort_reason", "") or str(block.error)
-        raise SourceError(path, block.start_line + 1, f"cannot read this BibTeX entry: {reason}")
+        raise SourceError(path, (block.start_line or 0) + 1, f"cannot read this BibTeX entry: {reason}")
     entries: list[ListEntry] = []
     for entry in library.entries:
-        line = entry.start_line + 1
+        line = (entry.start_line or 0) + 1
         title = latex_to_text(field(entry, "title"))
         if not title:
             diagnostics.warn(path, line, f"skipped entry '{entry.key}': it has no title")

@@ -25,9 +25,11 @@ def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tupl
         if not isinstance(item, dict):
             diagnostics.warn(path, line, "skipped: not a paper object")
             continue
-        paper = item.get("paper") if isinstance(item.get("paper"), dict) else item
-        if "paper" in item and iso_date(item.get("publishedAt")):
-            days.append(iso_date(item.get("publishedAt")))  # type: ignore[arg-type]
+        wrapped = item.get("paper")
+        paper: dict[str, Any] = wrapped if isinstance(wrapped, dict) else item
+        day = iso_date(item.get("publishedAt")) if isinstance(wrapped, dict) else None
+        if day is not None:
+            days.append(day)
         title = folded(paper.get("title") or item.get("title"))
         if not title:
             diagnostics.warn(path, line, "skipped a paper with no title")

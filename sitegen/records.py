@@ -105,6 +105,7 @@ class PaperPage:
     user_tags: tuple[str, ...]
     status: str
     notes: str
+    user_links: tuple[str, ...] = ()  # the links the user wrote in `links:`; `links` are found by sitegen
     arxiv: str = ""
     doi: str = ""
     authors: tuple[str, ...] = ()
@@ -113,3 +114,8 @@ class PaperPage:
     code: str = ""
     project: str = ""
     bibtex: str = ""  # the source .bib entry, when the paper came from one (not kept in the page)
+
+    @property
+    def every_link(self) -> tuple[str, ...]:
+        """The user's links, then those sitegen found, once each."""
+        return tuple(dict.fromkeys(self.user_links + self.links))
