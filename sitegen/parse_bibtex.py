@@ -14,14 +14,17 @@ from pathlib import Path
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.model import Entry
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name
 from sitegen.records import Bibliographic, ListEntry
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failed entries are reported as our own errors
-LATEX = LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+LATEX_MACROS = get_default_latex_context_db()
+# pylatexenc spells \textasciicircum as a modifier letter; LaTeX prints a plain caret.
+LATEX_MACROS.add_context_category("sitegen", [MacroTextSpec("textasciicircum", "^")], prepend=True)
+LATEX = LatexNodes2Text(latex_context=LATEX_MACROS, math_mode="text", strict_latex_spaces=True)
 YEAR = re.compile(r"\b(\d{4})\b")
 
 
