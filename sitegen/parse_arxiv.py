@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from xml.parsers import expat
 
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_reference, doi_name
@@ -16,36 +16,31 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 
 
-class LineRecorder(ET.TreeBuilder):
-    """A tree builder that notes the line each <entry> starts on (ElementTree keeps no positions)."""
+def entry_lines(path: Path, text: str) -> list[int]:
+    """The line each <entry> starts on, in document order (ElementTree keeps no positions; expat does)."""
+    lines: list[int] = []
+    parser = expat.ParserCreate(namespace_separator="}")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.parser: ET.XMLParser | None = None
-        self.lines: dict[int, int] = {}  # id(element) → line
+    def start(name: str, attributes: object) -> None:
+        if "{" + name == ATOM + "entry":
+            lines.append(parser.CurrentLineNumber)
 
-    def start(self, tag: Any, attrs: dict[str, str]) -> ET.Element:
-        element = super().start(tag, attrs)
-        if tag == ATOM + "entry" and self.parser is not None:
-            self.lines[id(element)] = self.parser.parser.CurrentLineNumber
-        return element
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as error:
+        raise SourceError(path, error.lineno, f"not valid XML: {expat.ErrorString(error.code)}") from None
+    return lines
 
 
 def parse_arxiv(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """The entries of a saved arXiv API response; such a response has no list date."""
-    recorder = LineRecorder()
-    parser = ET.XMLParser(target=recorder)
-    recorder.parser = parser
-    try:
-        parser.feed(text)
-        root = parser.close()
-    except ET.ParseError as error:
-        raise SourceError(path, error.position[0], f"not valid XML: {error}".split(": line")[0]) from None
+    lines = entry_lines(path, text)
+    root = ET.fromstring(text)
     if root.tag != ATOM + "feed":
         raise SourceError(path, 1, "expected an arXiv API response (an Atom <feed>)")
     entries: list[ListEntry] = []
-    for element in root.iter(ATOM + "entry"):
-        line = recorder.lines.get(id(element))
+    for element, line in zip(root.iter(ATOM + "entry"), lines, strict=True):
         arxiv = arxiv_reference(element.findtext(ATOM + "id") or "")
         title = folded(element.findtext(ATOM + "title"))
         if not arxiv or not title:
@@ -62,5 +57,5 @@ def parse_arxiv(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> t
             year=published.year if published else None,
             venue=folded(element.findtext(ARXIV + "journal_ref")),
         )
-        entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line or 1, line if abstract else None, biblio))
+        entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, biblio))
     return None, entries
