@@ -86,12 +86,11 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
 
 
 def author_field(name: str) -> str:
-    """A display name 'First Last[, Jr]' as BibTeX's 'Last, [Jr, ]First'; braced whole when it cannot be split
-    (one word, or a word 'and' that BibTeX would read as a second author)."""
-    name, _, jr = name.partition(",")
+    """A display name 'First Last' as BibTeX's 'Last, First'; braced whole when splitting would change it
+    (one word, a comma as in 'Smith, Jr.', or a word 'and' that BibTeX reads as the next author)."""
     words = name.split()
-    if len(words) < 2 or jr.strip() or any(w.casefold() == "and" for w in words):
-        return "{" + latex_escape(" ".join(words) + ("," + jr if jr.strip() else "")) + "}"
+    if len(words) < 2 or "," in name or any(w.casefold() == "and" for w in words):
+        return "{" + latex_escape(name) + "}"
     return f"{latex_escape(words[-1])}, {latex_escape(' '.join(words[:-1]))}"
 
 

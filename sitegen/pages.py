@@ -26,6 +26,7 @@ from sitegen.yamlsource import Entry, check_type, compose_mapping
 BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
 MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
+EMPTY = Entry(None, 0, 0, 0)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
@@ -236,6 +237,8 @@ def dump_yaml(values: dict[str, Any]) -> str:
 def page_text(page: PaperPage, source: PageSource | None) -> str:
     """The page as it should stand on disk: only machine-owned lines differ from `source`."""
     machine = machine_values(page)
+    if source is not None:  # a bibliographic value already on the page is left as written
+        machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS or source.entries.get(k, EMPTY).value in (None, "", [])}
     if source is not None and all(k in source.entries and source.entries[k].value == v for k, v in machine.items()):
         return source.text
     if source is None:

@@ -1,0 +1,162 @@
+"""List formats beyond pasted text (HF API JSON, BibTeX, arXiv Atom), identity across them, and citations."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import raw_list, run_sitegen, write_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.cite import author_field, latex_escape
+from sitegen.errors import Diagnostics
+from sitegen.parse import parse_list_file
+from sitegen.parse_bibtex import parse_bibtex
+
+CASES = Path(__file__).parent / "cases"
+FORMAT_CASES = ["hf_daily_papers.json", "zotero.bib", "arxiv_query.atom"]
+REGISTERS_ABSTRACT = (CASES / "hf_daily_papers.json").read_text(encoding="utf-8")  # only to pick the abstract below
+FRECHET_A = "We revisit the Fréchet Inception Distance and show it misjudges diffusion samples; we propose a kernel-based fix."
+FRECHET_B = "A study of coral reef bleaching across three decades of satellite imagery in the Pacific ocean basin."
+
+
+@pytest.mark.parametrize("name", FORMAT_CASES)
+def test_each_format_gives_the_expected_records(name: str) -> None:
+    path = CASES / name
+    expected = json.loads((CASES / f"{path.stem}.expected.json").read_text(encoding="utf-8"))
+    diagnostics = Diagnostics()
+    reading_list, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date(2026, 11, 21))
+    assert (reading_list.date.isoformat() if reading_list.date else None) == expected["date"]
+    assert [[w.line, w.message] for w in diagnostics.warnings] == expected["warnings"]
+    got = []
+    for entry in entries:
+        biblio = dataclasses.asdict(entry.biblio)
+        biblio.pop("bibtex")
+        assert entry.abstract.startswith(entry.abstract[:60])
+        got.append({"line": entry.line, "title": entry.title, "abstract_start": entry.abstract[:60],
+                    **{k: list(v) if isinstance(v, tuple) else v for k, v in biblio.items()}})
+    assert got == expected["entries"]
+
+
+def test_bibtex_latex_becomes_text() -> None:
+    text = r"""@article{k, title = {{BERT} \& J{\'e}gou's {\L}ukasz}, author = {J{\'e}gou, Herv{\'e} and {\L}ukasz Kaiser}, year = 2020}"""
+    _, entries = parse_bibtex(Path("x.bib"), "x", text, Diagnostics())
+    assert entries[0].title == "BERT & Jégou's Łukasz"
+    assert entries[0].biblio.authors == ("Hervé Jégou", "Łukasz Kaiser")
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn", "Zl", "Zp")), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=TEXT.filter(lambda t: t.strip()), first=TEXT.filter(lambda t: t.strip()), last=TEXT.filter(lambda t: t.strip()))
+def test_bibtex_round_trip_of_titles_and_names(title: str, first: str, last: str) -> None:
+    """What cite.py writes, our BibTeX reader reads back as the same text (spaces folded)."""
+    name = f"{' '.join(first.split())} {' '.join(last.split())}"
+    entry = f"@misc{{k,\n  title = {{{latex_escape(title)}}},\n  author = {{{author_field(name)}}}\n}}\n"
+    _, entries = parse_bibtex(Path("x.bib"), "x", entry, Diagnostics())
+    assert entries[0].title == " ".join(title.split())
+    assert entries[0].biblio.authors == (name,)
+
+
+def mixed_site(tmp_path: Path) -> Path:
+    """Four formats, overlapping: Registers in all four, ResNet in the .bib and the Atom response."""
+    return write_site(tmp_path, {
+        "content/lists/a-pasted.txt": raw_list("Fréchet Inception Distance Revisited 🚀")
+        + "Vision Transformers Need Registers\n\n" + REGISTERS + "\n",
+        "content/lists/b-daily.json": (CASES / "hf_daily_papers.json").read_bytes(),
+        "content/lists/c-zotero.bib": (CASES / "zotero.bib").read_bytes(),
+        "content/lists/d-arxiv.atom": (CASES / "arxiv_query.atom").read_bytes(),
+        "content/lists/e-other.txt": f"Fréchet Inception Distance Revisited\n\n{FRECHET_B}\n",
+    })
+
+
+REGISTERS = json.loads(REGISTERS_ABSTRACT)[0]["paper"]["summary"].replace("\n", " ")
+
+
+def built_papers(site: Path) -> dict[str, dict[str, Any]]:
+    papers = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]
+    return {p["title"]: p for p in papers}
+
+
+def test_a_site_mixing_four_formats_builds_one_catalog(tmp_path: Path) -> None:
+    site = mixed_site(tmp_path)
+    result = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1795000000"})
+    assert result.returncode == 0, result.stderr
+    papers = built_papers(site)
+    assert sorted(papers) == sorted([
+        "Vision Transformers Need Registers", "DINOv2: Learning Robust Visual Features without Supervision",
+        "Emerging Properties in Self-Supervised Vision Transformers", "Attention is All you Need",
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "Deep Residual Learning for Image Recognition", "Fréchet Inception Distance Revisited 🚀",
+        "Fréchet Inception Distance Revisited",
+    ])
+    registers = papers["Vision Transformers Need Registers"]
+    assert [m["slug"] for m in registers["lists"]] == ["a-pasted", "b-daily", "c-zotero", "d-arxiv"]
+    assert registers["arxiv"] == "2309.16588"
+    assert registers["authors"] == ["Timothée Darcet", "Maxime Oquab", "Julien Mairal", "Piotr Bojanowski"]
+    assert registers["code"] == "https://github.com/facebookresearch/dinov2"
+    assert registers["doi"] == "10.48550/arXiv.2309.16588"
+    assert registers["abstract"] == REGISTERS  # the longest abstract known
+    resnet = papers["Deep Residual Learning for Image Recognition"]
+    assert [m["slug"] for m in resnet["lists"]] == ["c-zotero", "d-arxiv"]
+    assert (resnet["arxiv"], resnet["doi"], resnet["year"]) == ("1512.03385", "10.1109/CVPR.2016.90", 2016)
+    assert resnet["venue"] == "Computer Vision & Pattern Recognition (CVPR)"
+    # same normalized title, unrelated abstracts: two papers, and a warning naming both places
+    assert papers["Fréchet Inception Distance Revisited"]["abstract"] == FRECHET_B
+    assert f"{site}/content/lists/e-other.txt:1: 'Fréchet Inception Distance Revisited' has the title of the paper at " \
+           f"{site}/content/lists/a-pasted.txt:5 but another abstract or arXiv id: kept as two papers" in result.stderr
+    # every paper cites under a unique key; the site's and each list's .bib read back as BibTeX
+    _, cited = parse_bibtex(site / "site/papers.bib", "all", (site / "site/papers.bib").read_text(encoding="utf-8"), Diagnostics())
+    assert sorted(e.title for e in cited) == sorted(papers)
+    assert "@misc{darcet_vision_2024," in (site / "site/lists/c-zotero/c-zotero.bib").read_text(encoding="utf-8")
+    assert "@misc{darcet2023vision," not in (site / "site/papers.bib").read_text(encoding="utf-8")
+    _, daily = parse_bibtex(site / "x.bib", "x", (site / "site/lists/b-daily/b-daily.bib").read_text(encoding="utf-8"), Diagnostics())
+    assert [e.title for e in daily] == ["Vision Transformers Need Registers", "DINOv2: Learning Robust Visual Features without Supervision"]
+    assert daily[1].biblio.bibtex.startswith("@misc{oquab2023dinov2,")
+    assert daily[1].biblio.arxiv == "2304.07193"
+
+
+def test_values_the_user_wrote_win_and_stay(tmp_path: Path) -> None:
+    site = mixed_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/frechet-inception-distance-revisited-2.md"
+    text = page.read_text(encoding="utf-8")
+    assert "A study of coral reef" in text and "arxiv:" not in text  # a pasted paper has no id
+    page.write_text(text.replace("---\n", "---\narxiv: 2309.16580\nauthors: [Ada Lovelace]\nlinks: [https://example.org/mine]\n", 1),
+                    encoding="utf-8")
+    registers = site / "content/papers/vision-transformers-need-registers.md"
+    registers.write_text(registers.read_text(encoding="utf-8").replace("- Timothée Darcet\n", "- T. Darcet\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    papers = built_papers(site)
+    mine = papers["Fréchet Inception Distance Revisited"]
+    assert (mine["arxiv"], mine["authors"], mine["links"]) == ("2309.16580", ["Ada Lovelace"], ["https://example.org/mine"])
+    assert papers["Vision Transformers Need Registers"]["authors"][0] == "T. Darcet"
+    assert "arxiv: 2309.16580\nauthors: [Ada Lovelace]\nlinks: [https://example.org/mine]" in page.read_text(encoding="utf-8")
+    html = (site / "site/papers/frechet-inception-distance-revisited-2/index.html").read_text(encoding="utf-8")
+    assert 'href="https://arxiv.org/abs/2309.16580"' in html
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("week.json", '[{"paper": {"id": "1", "title": "x"}},\n  {"title": ]\n', "week.json:2: not valid JSON: Expecting value"),
+    ("week.atom", "<feed xmlns='http://www.w3.org/2005/Atom'>\n<entry>\n</feed>\n", "week.atom:3: not valid XML: mismatched tag"),
+    ("week.bib", "@article{ok, title = {Fine}}\n\n@article{broken\n  title = {x}\n}\n",
+     "week.bib:3: cannot read this BibTeX entry: Expected comma after entry key, but found ="),
+    ("week.xml", "<html><body/></html>\n", "week.xml:1: expected an arXiv API response (an Atom <feed>)"),
+])
+def test_bad_input_in_any_format_is_one_line_and_changes_nothing(tmp_path: Path, name: str, content: str, message: str) -> None:
+    site = write_site(tmp_path, {"content/lists/ok.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and ".sitegen" not in p.parts}
+    (site / "content/lists" / name).write_text(content, encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"error: {site}/content/lists/{message}"]
+    after = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and ".sitegen" not in p.parts and p.name != name}
+    assert after == before
