@@ -160,3 +160,42 @@ def test_bad_input_in_any_format_is_one_line_and_changes_nothing(tmp_path: Path,
     assert result.stderr.strip().splitlines() == [f"error: {site}/content/lists/{message}"]
     after = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and ".sitegen" not in p.parts and p.name != name}
     assert after == before
+
+
+def test_paper_page_links_out_and_the_cite_button_copies(tmp_path: Path, browser: Any) -> None:
+    """From file://: the link buttons are there, and Copy BibTeX puts the entry on the clipboard."""
+    from playwright.sync_api import expect
+
+    site = mixed_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((site / "site/papers/vision-transformers-need-registers/index.html").as_uri())
+        buttons = page.get_by_role("list", name="Open this paper")
+        for name, href in [("arXiv", "https://arxiv.org/abs/2309.16588"), ("PDF", "https://arxiv.org/pdf/2309.16588"),
+                           ("Hugging Face", "https://huggingface.co/papers/2309.16588"),
+                           ("Code", "https://github.com/facebookresearch/dinov2"), ("DOI", "https://doi.org/10.48550/arXiv.2309.16588")]:
+            expect(buttons.get_by_role("link", name=name, exact=True)).to_be_visible()
+            expect(buttons.get_by_role("link", name=name, exact=True)).to_have_attribute("href", href)
+        expect(page.get_by_text("Timothée Darcet, Maxime Oquab, Julien Mairal, Piotr Bojanowski")).to_be_visible()
+        page.get_by_role("button", name="Copy BibTeX").click()
+        expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+        # what was copied, pasted into a field as a person would
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<textarea id=paste></textarea>')")
+        page.locator("#paste").focus()
+        page.keyboard.press("Control+V")
+        pasted = page.locator("#paste").input_value()
+        assert pasted == page.locator("#bibtex").text_content()
+        assert pasted.startswith("@misc{darcet_vision_2024,")
+        # a pasted paper has no id: exact-title search links, and still nothing requested from another host
+        page.goto((site / "site/papers/frechet-inception-distance-revisited/index.html").as_uri())
+        find = page.get_by_role("link", name="Find on arXiv")
+        expect(find).to_be_visible()
+        assert "%22Fr%C3%A9chet%20Inception%20Distance%20Revisited%20%F0%9F%9A%80%22" in (find.get_attribute("href") or "")
+        expect(page.get_by_role("link", name="Find on Hugging Face")).to_be_visible()
+        assert all(url.startswith("file://") for url in requests), requests
+    finally:
+        context.close()
