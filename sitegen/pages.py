@@ -33,6 +33,8 @@ MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
     "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read.\n"
+    "# arxiv, doi, authors, year, venue, code, project (above, when known): filled in only when missing;\n"
+    "#   change or add them and your value stays. links: [...] adds links of your own.\n"
     "# Add any key you like, and write notes in Markdown after the closing '---'.\n"
 )
 
@@ -75,8 +77,11 @@ class PageSource:
         )
 
     def is_edited(self) -> bool:
-        """Whether the user put anything of theirs in this page (notes, tags, status, own keys)."""
-        user_keys = set(self.entries) - set(MACHINE_FIELDS)
+        """Whether the user put anything of theirs in this page (notes, tags, status, own keys).
+
+        A bibliographic value counts: sitegen cannot tell one it filled in from one the user wrote,
+        and a value the user wrote must never be lost."""
+        user_keys = set(self.entries) - set(MACHINE_FIELDS) | {k for k in BIBLIO_FIELDS if k in self.entries}
         defaults = all(self.entries[k].value == USER_DEFAULTS.get(k) for k in user_keys)
         return bool(self.body.strip()) or not defaults
 
