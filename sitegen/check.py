@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError, format_place
-from sitegen.pages import read_page
-from sitegen.parse import decode, is_list_file, parse_list_file, title_key
+from sitegen.pages import PageSource, earlier_page_of_same_paper, read_page
+from sitegen.parse import decode, is_list_file, parse_list_file
 from sitegen.search import read_payload
 
 
@@ -46,7 +46,8 @@ def check_content(site_dir: Path) -> list[str]:
         problems += [str(w) for w in diagnostics.warnings]
         problems += [format_place(path, e.line, f"'{e.title}' has no abstract") for e in entries if not e.abstract
                      and not any(w.line == e.line for w in diagnostics.warnings)]
-    seen: dict[str, Path] = {}
+    seen_by_arxiv: dict[str, PageSource] = {}
+    seen_by_title: dict[str, list[PageSource]] = {}
     slugs: dict[str, Path] = {}
     for path in sorted((content / "papers").glob("*.md")):
         try:
@@ -54,10 +55,9 @@ def check_content(site_dir: Path) -> list[str]:
         except SitegenError as error:
             problems.append(str(error))
             continue
-        key = title_key(str(page.entries["title"].value))
-        if key in seen:
-            problems.append(format_place(path, page.entries["title"].key_line, f"same paper as {seen[key]}"))
-        seen.setdefault(key, path)
+        same = earlier_page_of_same_paper(page, seen_by_arxiv, seen_by_title)
+        if same is not None:
+            problems.append(format_place(path, page.entries["title"].key_line, f"same paper as {same.path}"))
         folded = path.stem.casefold()
         if folded in slugs:
             problems.append(format_place(path, None, f"slug differs only in case from {slugs[folded]}"))

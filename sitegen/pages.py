@@ -152,14 +152,9 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     by_arxiv: dict[str, PageSource] = {}
     by_title: dict[str, list[PageSource]] = {}
     for source in sources:
-        same = by_arxiv.get(source.arxiv) if source.arxiv else next(
-            (s for s in by_title.get(source.key, []) if not s.arxiv and not abstracts_differ(page_abstract(s), page_abstract(source))),
-            None)
+        same = earlier_page_of_same_paper(source, by_arxiv, by_title)
         if same is not None:
             raise SourceError(source.path, source.entries["title"].key_line, f"same paper as {same.path}; merge the two pages")
-        if source.arxiv:
-            by_arxiv[source.arxiv] = source
-        by_title.setdefault(source.key, []).append(source)
     taken = {s.path.stem.casefold() for s in sources}
     unclaimed = {s.path: s for s in sources}
     pages: list[PaperPage] = []
@@ -178,6 +173,19 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
         else:
             removed.append(source.path)
     return pages, removed
+
+
+def earlier_page_of_same_paper(source: PageSource, by_arxiv: dict[str, PageSource],
+                               by_title: dict[str, list[PageSource]]) -> PageSource | None:
+    """The page seen before that is the same paper as `source` (same arXiv id, or same title with no id
+    and an abstract that does not differ), if any; then notes `source` as seen."""
+    same = by_arxiv.get(source.arxiv) if source.arxiv else next(
+        (s for s in by_title.get(source.key, []) if not s.arxiv and not abstracts_differ(page_abstract(s), page_abstract(source))),
+        None)
+    if source.arxiv:
+        by_arxiv.setdefault(source.arxiv, source)
+    by_title.setdefault(source.key, []).append(source)
+    return same
 
 
 def page_of(paper: Paper, by_arxiv: dict[str, PageSource], by_title: dict[str, list[PageSource]],

@@ -40,13 +40,20 @@ def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tupl
         published = iso_date(paper.get("publishedAt"))
         biblio = Bibliographic(
             arxiv=arxiv_id(str(paper.get("id") or "")),
-            authors=tuple(folded(a.get("name")) for a in paper.get("authors") or () if isinstance(a, dict) and folded(a.get("name"))),
+            authors=author_names(paper.get("authors")),
             year=published.year if published else None,
             code=text_or_empty(paper.get("githubRepo")),
             project=text_or_empty(paper.get("projectPage")),
         )
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, biblio))
     return (max(days) if days else None), entries
+
+
+def author_names(authors: object) -> tuple[str, ...]:
+    """The `name` of each author object, in order; anything else in the list is ignored."""
+    if not isinstance(authors, list):
+        return ()
+    return tuple(name for a in authors if isinstance(a, dict) and (name := folded(a.get("name"))))
 
 
 def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:

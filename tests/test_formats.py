@@ -199,3 +199,40 @@ def test_paper_page_links_out_and_the_cite_button_copies(tmp_path: Path, browser
         assert all(url.startswith("file://") for url in requests), requests
     finally:
         context.close()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["paper", "id", "title", "summary", "authors", "name", "publishedAt", "githubRepo", "projectPage"]),
+        inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=JSON_VALUES)
+def test_any_json_is_papers_or_one_line_error(value: object) -> None:
+    """Whatever JSON a file holds, the HF reader gives entries with titles or a SourceError, never a traceback."""
+    from sitegen.errors import SourceError
+
+    data = json.dumps(value, indent=1).encode()
+    try:
+        _, entries = parse_list_file(Path("x.json"), data, Diagnostics(), dt.date(2026, 1, 1))
+    except SourceError as error:
+        assert error.line is not None and str(error).startswith("x.json:")
+        return
+    assert all(e.title.strip() and e.line >= 1 for e in entries)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(st.sampled_from("@{}=,\"\\ab \n%#"), max_size=60))
+def test_any_bibtex_text_is_papers_or_one_line_error(text: str) -> None:
+    from sitegen.errors import SourceError
+
+    try:
+        _, entries = parse_list_file(Path("x.bib"), text.encode(), Diagnostics(), dt.date(2026, 1, 1))
+    except SourceError as error:
+        assert str(error).startswith("x.bib:")
+        return
+    assert all(e.title for e in entries)
