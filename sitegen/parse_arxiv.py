@@ -36,7 +36,10 @@ def entry_lines(path: Path, text: str) -> list[int]:
 def parse_arxiv(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """The entries of a saved arXiv API response; such a response has no list date."""
     lines = entry_lines(path, text)
-    root = ET.fromstring(text)
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:  # e.g. an external entity, which expat alone skips
+        raise SourceError(path, error.position[0], "not valid XML: " + str(error).split(":")[0]) from None
     if root.tag != ATOM + "feed":
         raise SourceError(path, 1, "expected an arXiv API response (an Atom <feed>)")
     entries: list[ListEntry] = []
