@@ -236,3 +236,12 @@ def test_any_bibtex_text_is_papers_or_one_line_error(text: str) -> None:
         assert str(error).startswith("x.bib:")
         return
     assert all(e.title for e in entries)
+
+
+def test_every_example_paper_page_links_out(example_site: Path) -> None:
+    """Pasted papers have no id: each page still offers exact-title searches on arXiv and Hugging Face."""
+    pages = sorted((example_site / "site/papers").glob("*/index.html"))
+    assert len(pages) == 230
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert ('href="https://arxiv.org/abs/' in html) or ('>Find on arXiv</a>' in html and '>Find on Hugging Face</a>' in html), page
