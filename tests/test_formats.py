@@ -245,3 +245,22 @@ def test_every_example_paper_page_links_out(example_site: Path) -> None:
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert ('href="https://arxiv.org/abs/' in html) or ('>Find on arXiv</a>' in html and '>Find on Hugging Face</a>' in html), page
+
+
+def test_a_long_author_list_folds_past_eight(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    authors = [{"name": f"Author Number{i}"} for i in range(1, 13)]
+    paper = {"id": "2401.00001", "title": "Many Hands", "summary": "An abstract long enough to be one.", "authors": authors}
+    site = write_site(tmp_path, {"content/lists/big.json": json.dumps([paper])})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto((site / "site/papers/many-hands/index.html").as_uri())
+        expect(page.get_by_text("Author Number8", exact=False).first).to_be_visible()
+        expect(page.get_by_text("Author Number9, Author Number10")).to_be_hidden()
+        page.get_by_text("show all 12 authors").click()
+        expect(page.get_by_text("Author Number9, Author Number10")).to_be_visible()
+    finally:
+        context.close()
