@@ -292,12 +292,13 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     different abstracts: two papers, and a warning naming both places.
     """
     groups: list[list[ListEntry]] = []
+    words: dict[str, frozenset[str]] = {}  # each abstract's words, found once
     by_id: dict[str, list[ListEntry]] = {}
     by_title: dict[str, list[list[ListEntry]]] = {}
     for entry in entries:
         key = title_key(entry.title)
         same_id = [by_id[entry.biblio.arxiv]] if entry.biblio.arxiv in by_id else []
-        group = next((g for g in same_id + by_title.get(key, []) if belongs(entry, g)), None)
+        group = next((g for g in same_id + by_title.get(key, []) if belongs(entry, g, words)), None)
         if group is None:
             if key in by_title:
                 first = by_title[key][0][0]
@@ -306,7 +307,7 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
             group = []
             groups.append(group)
         group.append(entry)
-        if group not in by_title.setdefault(key, []):
+        if not any(g is group for g in by_title.setdefault(key, [])):
             by_title[key].append(group)
         if entry.biblio.arxiv:
             by_id.setdefault(entry.biblio.arxiv, group)
@@ -329,19 +330,26 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     return papers
 
 
-def belongs(entry: ListEntry, group: list[ListEntry]) -> bool:
+def belongs(entry: ListEntry, group: list[ListEntry], words: dict[str, frozenset[str]]) -> bool:
     """Whether an entry is the paper a group of entries already holds."""
     ids = {e.biblio.arxiv for e in group if e.biblio.arxiv}
     if entry.biblio.arxiv and entry.biblio.arxiv in ids:
         return True
     if entry.biblio.arxiv and ids:
         return False
-    return any(title_key(e.title) == title_key(entry.title) for e in group) and all(not abstracts_differ(e.abstract, entry.abstract) for e in group)
+    return any(title_key(e.title) == title_key(entry.title) for e in group) and all(
+        not abstracts_differ(e.abstract, entry.abstract, words) for e in group)
 
 
-def abstracts_differ(first: str, second: str) -> bool:
-    """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most)."""
-    a, b = set(title_key(first).split()), set(title_key(second).split())
+def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
+    """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
+
+    `words` caches each abstract's words across calls."""
+    cache = {} if words is None else words
+    for text in (first, second):
+        if text not in cache:
+            cache[text] = frozenset(title_key(text).split())
+    a, b = cache[first], cache[second]
     if not a or not b:
         return False
     return len(a & b) / min(len(a), len(b)) < SAME_ABSTRACT_OVERLAP

@@ -70,12 +70,14 @@ def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
             return [(line_of(text, start), value)]
         items = []
         index = start + 1
+        line, counted = 1, 0  # newlines counted up to `counted`: lines found in one pass, not one per item
         while True:
             index = skip_space(text, index)
             if text[index:index + 1] == "]":
                 break
             item, end = decoder.raw_decode(text, index)
-            items.append((line_of(text, index), item))
+            line, counted = line + text.count("\n", counted, index), index
+            items.append((line, item))
             index = skip_space(text, end)
             if text[index:index + 1] == ",":
                 index += 1
