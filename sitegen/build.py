@@ -29,7 +29,7 @@ from sitegen.output import (
 )
 from sitegen.pages import PageSource, page_text, plan_pages, read_page
 from sitegen.parallel import in_background, render_into, stop_workers
-from sitegen.parse import decode, dedupe, parse_list
+from sitegen.parse import decode, dedupe, is_list_file, parse_list_file
 from sitegen.records import ListEntry, ReadingList
 from sitegen.related import related_papers
 from sitegen.render import Renderer, check_templates, export_json, make_environment
@@ -104,18 +104,18 @@ def build_locked(
         return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
     config = load_config(site_dir)
 
-    list_paths = sorted(p for p in inputs if p.parent == content / "lists" and p.suffix == ".txt")
+    list_paths = sorted(p for p in inputs if p.parent == content / "lists" and is_list_file(p))
     if not list_paths and not (content / "papers").is_dir():
-        raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt) to build from; `sitegen new DIR` makes a site")
+        raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
     reading_lists: list[ReadingList] = []
     entries: list[ListEntry] = []
     tick = progress("parse", len(list_paths))
     for path in list_paths:
-        reading_list, list_entries = parse_list(path, decode(path, inputs[path]), diagnostics, today)
+        reading_list, list_entries = parse_list_file(path, inputs[path], diagnostics, today)
         reading_lists.append(reading_list)
         entries.extend(list_entries)
         tick()
-    papers = dedupe(entries, {rl.slug: rl.date for rl in reading_lists})
+    papers = dedupe(entries, {rl.slug: rl.date for rl in reading_lists}, diagnostics)
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     related = in_background(related_papers, [(p.key, p.title, p.abstract) for p in papers], config.related_count)
 

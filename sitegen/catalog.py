@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from sitegen.cite import bibtex_entry, citation_keys
 from sitegen.config import SiteConfig
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
@@ -50,6 +51,7 @@ class Catalog:
     tags: tuple[TagView, ...]  # by slug
     paper_tags: dict[str, tuple[str, ...]]  # paper slug → tag slugs, automatic first
     build_date: dt.date
+    citations: dict[str, str] = field(default_factory=dict)  # paper slug → its BibTeX entry
     related: dict[str, tuple[Related, ...]] = field(default_factory=dict)
     routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, slug) → site-relative path
 
@@ -82,6 +84,7 @@ PAGE_ROUTES = {
     ("robots", ""): "robots.txt",
     ("nojekyll", ""): ".nojekyll",
     ("export", ""): "papers.json",
+    ("bib", ""): "papers.bib",
     ("search-index", ""): "search-index.js",
 }
 
@@ -112,11 +115,13 @@ def build_catalog(
         for rl in sorted(reading_lists, key=lambda r: (-(r.date or dt.date.min).toordinal(), r.slug))
     )
     tags = build_tags(pages, paper_tags, rules)
+    keys = citation_keys(pages)
     routes = dict(PAGE_ROUTES)
     claims: dict[str, str] = {}
     for reading_list in reading_lists:
         claim(routes, claims, ("list", reading_list.slug), f"lists/{reading_list.slug}/index.html", str(reading_list.path))
         routes[("list-feed", reading_list.slug)] = f"lists/{reading_list.slug}/feed.xml"
+        routes[("list-bib", reading_list.slug)] = f"lists/{reading_list.slug}/{reading_list.slug}.bib"
     for page in pages:
         claim(routes, claims, ("paper", page.slug), f"papers/{page.slug}/index.html", str(page.path))
     for tag in tags:
@@ -129,6 +134,7 @@ def build_catalog(
         tags=tags,
         paper_tags=paper_tags,
         build_date=build_date,
+        citations={page.slug: bibtex_entry(page, keys[page.slug]) for page in pages},
         routes=routes,
     )
 

@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError, format_place
-from sitegen.pages import read_page
-from sitegen.parse import decode, parse_list, title_key
+from sitegen.pages import PageSource, earlier_page_of_same_paper, read_page
+from sitegen.parse import decode, is_list_file, parse_list_file
 from sitegen.search import read_payload
 
 
@@ -36,17 +36,18 @@ class Links(HTMLParser):
 def check_content(site_dir: Path) -> list[str]:
     problems = []
     content = site_dir / "content"
-    for path in sorted((content / "lists").glob("*.txt")):
+    for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
         try:
             diagnostics = Diagnostics()
-            _, entries = parse_list(path, decode(path, path.read_bytes()), diagnostics, dt.date.today())
+            _, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date.today())
         except SitegenError as error:
             problems.append(str(error))
             continue
         problems += [str(w) for w in diagnostics.warnings]
         problems += [format_place(path, e.line, f"'{e.title}' has no abstract") for e in entries if not e.abstract
                      and not any(w.line == e.line for w in diagnostics.warnings)]
-    seen: dict[str, Path] = {}
+    seen_by_arxiv: dict[str, PageSource] = {}
+    seen_by_title: dict[str, list[PageSource]] = {}
     slugs: dict[str, Path] = {}
     for path in sorted((content / "papers").glob("*.md")):
         try:
@@ -54,17 +55,16 @@ def check_content(site_dir: Path) -> list[str]:
         except SitegenError as error:
             problems.append(str(error))
             continue
-        key = title_key(str(page.entries["title"].value))
-        if key in seen:
-            problems.append(format_place(path, page.entries["title"].key_line, f"same paper as {seen[key]}"))
-        seen.setdefault(key, path)
+        same = earlier_page_of_same_paper(page, seen_by_arxiv, seen_by_title)
+        if same is not None:
+            problems.append(format_place(path, page.entries["title"].key_line, f"same paper as {same.path}"))
         folded = path.stem.casefold()
         if folded in slugs:
             problems.append(format_place(path, None, f"slug differs only in case from {slugs[folded]}"))
         slugs.setdefault(folded, path)
     last = state.load(site_dir).get("sources")
     if last is not None:
-        for path in sorted((content / "lists").glob("*.txt")):
+        for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
             name = str(path.relative_to(site_dir))
             digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
             if last.get(name) != digest:

@@ -2,7 +2,10 @@
 
 A page is `content/papers/<slug>.md`: YAML front matter, then the user's notes in Markdown.
 sitegen owns MACHINE_FIELDS and rewrites only their lines; every other key, every comment and
-the body are the user's and are kept byte for byte.
+the body are the user's and are kept byte for byte. The BIBLIO_FIELDS (arxiv, doi, authors, year,
+venue, code, project) are filled by sitegen when the page has no value, and never changed once it
+has one: whoever wrote it, the value on the page wins. `links` is the user's; sitegen's own links
+(found in the abstract) are `found_links`.
 """
 
 from __future__ import annotations
@@ -15,18 +18,23 @@ from typing import Any
 import yaml
 
 from sitegen.errors import SourceError
-from sitegen.parse import slugify, title_key
-from sitegen.records import STATUSES, Paper, PaperPage, TagMatch
+from sitegen.identifiers import arxiv_id
+from sitegen.parse import abstracts_differ, slugify, title_key
+from sitegen.records import STATUSES, Bibliographic, Paper, PaperPage, TagMatch
 from sitegen.yamlsource import Entry, check_type, compose_mapping
 
-MACHINE_FIELDS = ("title", "abstract", "links", "lists", "auto_tags")
+BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
+MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
+EMPTY = Entry(None, 0, 0, 0)
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
     "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read.\n"
+    "# arxiv, doi, authors, year, venue, code, project (above, when known): filled in only when missing;\n"
+    "#   change or add them and your value stays. links: [...] adds links of your own.\n"
     "# Add any key you like, and write notes in Markdown after the closing '---'.\n"
 )
 
@@ -46,9 +54,34 @@ class PageSource:
     def key(self) -> str:
         return title_key(str(self.entries["title"].value))
 
+    @property
+    def arxiv(self) -> str:
+        """The page's arXiv id, read from the text as written: YAML reads `2309.16580` as a number."""
+        entry = self.entries.get("arxiv")
+        if entry is None or entry.value in (None, ""):
+            return ""
+        written = self.yaml_text[entry.start:entry.end].split(":", 1)[1].split("#")[0].strip().strip("'\"")
+        return arxiv_id(written)
+
+    def biblio(self) -> Bibliographic:
+        """What the page itself says of the paper's identity and credits ('' or () when it says nothing)."""
+        values = {k: self.entries[k].value for k in BIBLIO_FIELDS if k in self.entries}
+        return Bibliographic(
+            arxiv=self.arxiv,
+            doi=str(values.get("doi") or ""),
+            authors=tuple(map(str, values.get("authors") or ())),
+            year=values.get("year") or None,
+            venue=str(values.get("venue") or ""),
+            code=str(values.get("code") or ""),
+            project=str(values.get("project") or ""),
+        )
+
     def is_edited(self) -> bool:
-        """Whether the user put anything of theirs in this page (notes, tags, status, own keys)."""
-        user_keys = set(self.entries) - set(MACHINE_FIELDS)
+        """Whether the user put anything of theirs in this page (notes, tags, status, own keys).
+
+        A bibliographic value counts: sitegen cannot tell one it filled in from one the user wrote,
+        and a value the user wrote must never be lost."""
+        user_keys = set(self.entries) - set(MACHINE_FIELDS) | {k for k in BIBLIO_FIELDS if k in self.entries}
         defaults = all(self.entries[k].value == USER_DEFAULTS.get(k) for k in user_keys)
         return bool(self.body.strip()) or not defaults
 
@@ -61,39 +94,53 @@ def read_page(path: Path, text: str) -> PageSource:
     entries = compose_mapping(path, match["yaml"], first_line=2)
     if not isinstance(entries.get("title", Entry(None, 1, 0, 0)).value, str) or not entries["title"].value.strip():
         raise SourceError(path, entries["title"].key_line if "title" in entries else 1, "'title' must be non-empty text")
-    expected: dict[str, type] = {"abstract": str, "links": list, "lists": list, "auto_tags": dict, "tags": list, "status": str}
+    expected: dict[str, type] = {"abstract": str, "links": list, "found_links": list, "lists": list, "auto_tags": dict,
+                                 "tags": list, "status": str, "doi": str, "authors": list, "year": int, "venue": str,
+                                 "code": str, "project": str}
     for key, kind in expected.items():
         if key in entries:
             check_type(path, entries[key].key_line, key, entries[key].value, kind)
-    for key in ("tags", "links"):
+    for key in ("tags", "links", "found_links", "authors"):
         if key in entries and not all(isinstance(v, str) for v in entries[key].value or []):
             raise SourceError(path, entries[key].key_line, f"every item of '{key}' must be text")
     status = entries.get("status")
     if status is not None and status.value not in STATUSES:
         raise SourceError(path, status.key_line, f"'status' must be one of {', '.join(STATUSES)}, not {status.value!r}")
-    return PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
+    source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
+    if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
+        raise SourceError(path, entries["arxiv"].key_line, "'arxiv' must be an arXiv id such as 2309.16588")
+    return source
 
 
 def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> PaperPage:
     """The page's record: machine fields from the paper (or the page if none), user fields from the page."""
     values = {k: e.value for k, e in source.entries.items()}
     auto = values.get("auto_tags") or {}
+    biblio = source.biblio().merged(paper.biblio) if paper else source.biblio()
     return PaperPage(
         slug=slug,
         path=source.path,
         title=paper.title if paper else str(values["title"]),
         abstract=paper.abstract if paper else str(values.get("abstract") or ""),
-        links=paper.links if paper else tuple(values.get("links") or ()),
+        links=paper.links if paper else tuple(values.get("found_links") or ()),
         memberships=paper.memberships if paper else (),
         auto_tags=tuple(TagMatch(str(t), tuple(map(str, p or ()))) for t, p in auto.items()),
         user_tags=tuple(values.get("tags") or ()),
         status=str(values.get("status") or "unread"),
         notes=source.body,
+        user_links=tuple(values.get("links") or ()),
+        **biblio_fields(biblio),
     )
 
 
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:
-    return PaperPage(slug, path, paper.title, paper.abstract, paper.links, paper.memberships, (), (), "unread", "")
+    return PaperPage(slug, path, paper.title, paper.abstract, paper.links, paper.memberships, (), (), "unread", "",
+                     **biblio_fields(paper.biblio))
+
+
+def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
+    """A PaperPage's bibliographic keyword arguments."""
+    return {name: getattr(biblio, name) for name in (*BIBLIO_FIELDS, "bibtex")}
 
 
 def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path) -> tuple[list[PaperPage], list[Path]]:
@@ -102,28 +149,57 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     A page whose paper left every list stays if the user edited it (with no lists);
     an untouched one is removed, since re-adding the paper to a list recreates it.
     """
-    by_key: dict[str, PageSource] = {}
+    by_arxiv: dict[str, PageSource] = {}
+    by_title: dict[str, list[PageSource]] = {}
     for source in sources:
-        if source.key in by_key:
-            other = by_key[source.key].path
-            raise SourceError(source.path, source.entries["title"].key_line, f"same paper as {other}; merge the two pages")
-        by_key[source.key] = source
+        same = earlier_page_of_same_paper(source, by_arxiv, by_title)
+        if same is not None:
+            raise SourceError(source.path, source.entries["title"].key_line, f"same paper as {same.path}; merge the two pages")
     taken = {s.path.stem.casefold() for s in sources}
+    unclaimed = {s.path: s for s in sources}
     pages: list[PaperPage] = []
     for paper in papers:
-        existing = by_key.pop(paper.key, None)
+        existing = page_of(paper, by_arxiv, by_title, unclaimed)
         if existing is not None:
+            del unclaimed[existing.path]
             pages.append(page_from_source(existing.path.stem, existing, paper))
         else:
             slug = unique_slug(paper.title, taken)
             pages.append(new_page(slug, papers_dir / f"{slug}.md", paper))
     removed = []
-    for source in by_key.values():
+    for source in unclaimed.values():
         if source.is_edited():
             pages.append(page_from_source(source.path.stem, source, None))
         else:
             removed.append(source.path)
     return pages, removed
+
+
+def earlier_page_of_same_paper(source: PageSource, by_arxiv: dict[str, PageSource],
+                               by_title: dict[str, list[PageSource]]) -> PageSource | None:
+    """The page seen before that is the same paper as `source` (same arXiv id, or same title with no id
+    and an abstract that does not differ), if any; then notes `source` as seen."""
+    same = by_arxiv.get(source.arxiv) if source.arxiv else next(
+        (s for s in by_title.get(source.key, []) if not s.arxiv and not abstracts_differ(page_abstract(s), page_abstract(source))),
+        None)
+    if source.arxiv:
+        by_arxiv.setdefault(source.arxiv, source)
+    by_title.setdefault(source.key, []).append(source)
+    return same
+
+
+def page_of(paper: Paper, by_arxiv: dict[str, PageSource], by_title: dict[str, list[PageSource]],
+            unclaimed: dict[Path, PageSource]) -> PageSource | None:
+    """The existing page of a paper: the one with its arXiv id, else one with its title whose id and
+    abstract do not say it is another paper."""
+    if paper.biblio.arxiv in by_arxiv and by_arxiv[paper.biblio.arxiv].path in unclaimed:
+        return by_arxiv[paper.biblio.arxiv]
+    return next((s for s in by_title.get(title_key(paper.title), []) if s.path in unclaimed
+                 and (not s.arxiv or not paper.biblio.arxiv) and not abstracts_differ(page_abstract(s), paper.abstract)), None)
+
+
+def page_abstract(source: PageSource) -> str:
+    return str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
 
 
 def unique_slug(title: str, taken: set[str]) -> str:
@@ -143,12 +219,14 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
     return {
         "title": page.title,
         "abstract": page.abstract,
-        "links": list(page.links),
+        "found_links": list(page.links),
         "lists": [
             {"list": m.list_slug, "position": m.position, **({"date": m.date} if m.date else {})}
             for m in page.memberships
         ],
         "auto_tags": {m.tag: list(m.phrases) for m in page.auto_tags},
+        **{name: list(value) if isinstance(value, tuple) else value
+           for name in BIBLIO_FIELDS if (value := getattr(page, name))},
     }
 
 
@@ -172,6 +250,8 @@ def dump_yaml(values: dict[str, Any]) -> str:
 def page_text(page: PaperPage, source: PageSource | None) -> str:
     """The page as it should stand on disk: only machine-owned lines differ from `source`."""
     machine = machine_values(page)
+    if source is not None:  # a bibliographic value already on the page is left as written
+        machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS or source.entries.get(k, EMPTY).value in (None, "", [])}
     if source is not None and all(k in source.entries and source.entries[k].value == v for k, v in machine.items()):
         return source.text
     if source is None:

@@ -1,8 +1,9 @@
 """Raw list text → ReadingList + [ListEntry] (each with its source line) → dedupe → [Paper].
 
-A list is the text of a Hugging Face papers page pasted as is: page furniture, then title and
+A `.txt` list is the text of a Hugging Face papers page pasted as is: page furniture, then title and
 abstract lines. Known furniture is dropped; any other line that is not part of an entry is
-skipped with a warning, so every input line is accounted for.
+skipped with a warning, so every input line is accounted for. The other formats have their own
+modules (`parse_hf`, `parse_bibtex`, `parse_arxiv`); the file's extension picks one.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.records import ListEntry, Membership, Paper, ReadingList
+from sitegen.parse_arxiv import parse_arxiv
+from sitegen.parse_bibtex import parse_bibtex
+from sitegen.parse_hf import parse_hf
+from sitegen.records import Bibliographic, ListEntry, Membership, Paper, ReadingList
 from sitegen.yamlsource import load_mapping
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -46,6 +51,11 @@ URL_TRAILING = ".,;:!?'\"”’"
 CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 LIST_KEYS = {"title": str, "date": dt.date, "description": str}
+FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
+FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
+LIST_SUFFIXES = (".txt", *FORMAT_PARSERS)
+# Abstracts of one paper from two sources share most words; below this share they are two papers.
+SAME_ABSTRACT_OVERLAP = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,25 @@ def decode(path: Path, data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(path, line, "not UTF-8 text (save the file as UTF-8)") from None
     return text.removeprefix("\ufeff")
+
+
+def is_list_file(path: Path) -> bool:
+    return path.suffix.lower() in LIST_SUFFIXES
+
+
+def parse_list_file(
+    path: Path, data: bytes, diagnostics: Diagnostics, today: dt.date
+) -> tuple[ReadingList, list[ListEntry]]:
+    """Any list file: its extension decides the format; every format gives the same records."""
+    text = decode(path, data)
+    parser = FORMAT_PARSERS.get(path.suffix.lower())
+    if parser is None:
+        return parse_list(path, text, diagnostics, today)
+    slug = list_slug(path)
+    date, entries = parser(path, slug, text, diagnostics)
+    if not entries:
+        diagnostics.warn(path, None, "no papers found in this list")
+    return ReadingList(slug=slug, title=title_from_slug(slug), date=date, description="", path=path), entries
 
 
 def parse_list(
@@ -255,16 +284,72 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug
 
 
-def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None]) -> list[Paper]:
-    """One Paper per distinct title, in order of first appearance, keeping every membership."""
-    grouped: dict[str, list[ListEntry]] = {}
+def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnostics: Diagnostics) -> list[Paper]:
+    """One Paper per distinct paper, in order of first appearance, keeping every membership.
+
+    Entries are one paper when they share an arXiv id, or when their titles normalize the same,
+    neither id contradicts the other, and their abstracts do not clearly differ. Same title but
+    different abstracts: two papers, and a warning naming both places.
+    """
+    groups: list[list[ListEntry]] = []
+    words: dict[str, frozenset[str]] = {}  # each abstract's words, found once
+    by_id: dict[str, list[ListEntry]] = {}
+    by_title: dict[str, list[list[ListEntry]]] = {}
     for entry in entries:
-        grouped.setdefault(title_key(entry.title), []).append(entry)
+        key = title_key(entry.title)
+        same_id = [by_id[entry.biblio.arxiv]] if entry.biblio.arxiv in by_id else []
+        group = next((g for g in same_id + by_title.get(key, []) if belongs(entry, g, words)), None)
+        if group is None:
+            if key in by_title:
+                first = by_title[key][0][0]
+                diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' has the title of the paper at "
+                                 f"{first.path}:{first.line} but another abstract or arXiv id: kept as two papers")
+            group = []
+            groups.append(group)
+        group.append(entry)
+        if not any(g is group for g in by_title.setdefault(key, [])):
+            by_title[key].append(group)
+        if entry.biblio.arxiv:
+            by_id.setdefault(entry.biblio.arxiv, group)
     papers = []
-    for key, group in grouped.items():
+    taken: set[str] = set()
+    for group in groups:
         abstract = max((e.abstract for e in group), key=len)
         memberships = tuple(
             dict.fromkeys(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group)
         )
-        papers.append(Paper(key, group[0].title, abstract, find_links(abstract), memberships))
+        biblio = Bibliographic()
+        for entry in group:
+            biblio = biblio.merged(entry.biblio)
+        key = f"arxiv:{biblio.arxiv}" if biblio.arxiv else title_key(group[0].title)
+        n = 2
+        while key in taken:
+            key, n = f"{title_key(group[0].title)} ({n})", n + 1
+        taken.add(key)
+        papers.append(Paper(key, group[0].title, abstract, find_links(abstract), memberships, biblio))
     return papers
+
+
+def belongs(entry: ListEntry, group: list[ListEntry], words: dict[str, frozenset[str]]) -> bool:
+    """Whether an entry is the paper a group of entries already holds."""
+    ids = {e.biblio.arxiv for e in group if e.biblio.arxiv}
+    if entry.biblio.arxiv and entry.biblio.arxiv in ids:
+        return True
+    if entry.biblio.arxiv and ids:
+        return False
+    return any(title_key(e.title) == title_key(entry.title) for e in group) and all(
+        not abstracts_differ(e.abstract, entry.abstract, words) for e in group)
+
+
+def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
+    """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
+
+    `words` caches each abstract's words across calls."""
+    cache = {} if words is None else words
+    for text in (first, second):
+        if text not in cache:
+            cache[text] = frozenset(title_key(text).split())
+    a, b = cache[first], cache[second]
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) < SAME_ABSTRACT_OVERLAP

@@ -21,6 +21,24 @@ class ReadingList:
 
 
 @dataclass(frozen=True)
+class Bibliographic:
+    """What a list format may know about a paper besides title and abstract ('' or () when unknown)."""
+
+    arxiv: str = ""  # e.g. "2309.16588", without version
+    doi: str = ""  # e.g. "10.1145/3442188.3445922"
+    authors: tuple[str, ...] = ()  # display names, "First Last"
+    year: int | None = None
+    venue: str = ""  # booktitle or journal
+    code: str = ""  # code repository URL
+    project: str = ""  # project page URL
+    bibtex: str = ""  # the entry as a .bib file gave it, if one did
+
+    def merged(self, other: Bibliographic) -> Bibliographic:
+        """Each field from self when known, else from `other`."""
+        return Bibliographic(**{name: getattr(self, name) or getattr(other, name) for name in self.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
 class ListEntry:
     """One title + abstract as it stands in a list, with the line it starts on."""
 
@@ -31,6 +49,7 @@ class ListEntry:
     path: Path
     line: int
     abstract_line: int | None  # None when the abstract was cut off
+    biblio: Bibliographic = Bibliographic()
 
 
 @dataclass(frozen=True)
@@ -51,6 +70,7 @@ class Paper:
     abstract: str
     links: tuple[str, ...]
     memberships: tuple[Membership, ...]
+    biblio: Bibliographic = Bibliographic()
 
 
 @dataclass(frozen=True)
@@ -102,3 +122,17 @@ class PaperPage:
     user_tags: tuple[str, ...]
     status: str
     notes: str
+    user_links: tuple[str, ...] = ()  # the links the user wrote in `links:`; `links` are found by sitegen
+    arxiv: str = ""
+    doi: str = ""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str = ""
+    code: str = ""
+    project: str = ""
+    bibtex: str = ""  # the source .bib entry, when the paper came from one (not kept in the page)
+
+    @property
+    def every_link(self) -> tuple[str, ...]:
+        """The user's links, then those sitegen found, once each."""
+        return tuple(dict.fromkeys(self.user_links + self.links))

@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.catalog import Catalog, ListView, TagView
+from sitegen.cite import bib_file
 from sitegen.errors import SitegenError, SourceError
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
@@ -165,7 +166,9 @@ class Renderer:
         robots = "User-agent: *\nAllow: /\n"
         if c.config.base_url:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
-        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b"")]
+        bibs = [RenderedFile(c.path("bib"), bib_file(c.citations[p.slug] for p in sorted(c.papers, key=lambda p: p.slug)))]
+        bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(c.citations[p.slug] for p in lv.papers)) for lv in c.lists]
+        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), *bibs]
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,15 @@ def export_json(catalog: Catalog) -> RenderedFile:
             "tags": list(catalog.paper_tags[p.slug]),
             "auto_tags": {m.tag: list(m.phrases) for m in p.auto_tags},
             "lists": [membership(m) for m in p.memberships],
-            "links": list(p.links),
+            "links": list(p.every_link),
+            "arxiv": p.arxiv or None,
+            "doi": p.doi or None,
+            "authors": list(p.authors),
+            "year": p.year,
+            "venue": p.venue or None,
+            "code": p.code or None,
+            "project": p.project or None,
+            "bibtex": catalog.citations[p.slug],
             "status": p.status,
             "notes": p.notes,
             "url": catalog.path("paper", p.slug),

@@ -19,6 +19,7 @@ from typing import Any
 import sitegen
 from sitegen.errors import SitegenError
 from sitegen.output import write_atomic
+from sitegen.parse import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
@@ -68,8 +69,8 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
     """Every input file's bytes, read once: the build parses these very bytes, and its digest is
     of them, so an edit made while a build runs is seen by the next build."""
     paths = [site_dir / "sitegen.yml", site_dir / "content" / "taxonomy.yml"]
-    for folder, pattern in ((site_dir / "content" / "lists", "*.txt"), (site_dir / "content" / "papers", "*.md"),
-                            (site_dir / "templates", "**/*"), (theme_dir, "**/*")):
+    paths += sorted(p for p in (site_dir / "content" / "lists").glob("*") if is_list_file(p))
+    for folder, pattern in ((site_dir / "content" / "papers", "*.md"), (site_dir / "templates", "**/*"), (theme_dir, "**/*")):
         paths += sorted(folder.glob(pattern))
     inputs = {}
     for path in paths:

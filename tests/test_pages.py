@@ -57,7 +57,7 @@ def test_machine_fields_refresh_and_user_fields_stay_byte_for_byte() -> None:
     updated = page_text(page_from_source("x", source, paper), source)
     after = read_page(path, updated)
     assert after.entries["abstract"].value == "New abstract."
-    assert after.entries["links"].value == []
+    assert after.entries["found_links"].value == []
     assert after.entries["lists"].value == [{"list": "list", "position": 1}]
     user_part = edited[edited.index("# Above"):]
     assert updated.endswith(user_part)  # comments, user keys, their order and the notes: untouched

@@ -45,7 +45,7 @@ def test_seed_lists_give_the_ground_truth() -> None:
         entries += list_entries
         assert [e.position for e in list_entries] == list(range(1, len(list_entries) + 1))
     assert counts == {"feature-learning": 75, "visual-representations": 119, "representation-theory": 55}
-    papers = dedupe(entries, {})
+    papers = dedupe(entries, {}, Diagnostics())
     assert len(entries) == 249
     assert len(papers) == 230
     assert sum(1 for p in papers if len({m.list_slug for m in p.memberships}) >= 2) == 17
@@ -108,7 +108,7 @@ def test_dedupe_ignores_case_punctuation_and_spacing_and_keeps_every_membership(
     a, b = Path("a.txt"), Path("b.txt")
     _, first, _ = parse(a, "Vision Transformers Need Registers\n\n" + "word " * 40)
     _, second, _ = parse(b, "Some Other Paper\n\n" + "text " * 40 + "\n\nvision transformers  need registers!\n\n" + "word " * 41)
-    papers = dedupe(first + second, {"a": dt.date(2026, 3, 1), "b": None})
+    papers = dedupe(first + second, {"a": dt.date(2026, 3, 1), "b": None}, Diagnostics())
     assert len(papers) == 2
     assert papers[0].title == "Vision Transformers Need Registers"
     assert [(m.list_slug, m.position, m.date) for m in papers[0].memberships] == [("a", 1, dt.date(2026, 3, 1)), ("b", 2, None)]

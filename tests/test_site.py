@@ -55,7 +55,7 @@ def test_every_internal_link_resolves_and_nothing_loads_from_another_host(exampl
             if not target.is_file():
                 broken.append((page.relative_to(site), url))
             elif tag == "a" and attribute == "href":
-                assert parts.path.endswith((".html", ".xml", ".json")), (page, url)  # names its index.html
+                assert parts.path.endswith((".html", ".xml", ".json", ".bib")), (page, url)  # names its index.html
     assert broken == []
     assert external_loads == []
 

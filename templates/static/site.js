@@ -45,7 +45,7 @@
   var sorter = document.querySelector("[data-sorter]");
   if (sorter) {
     sorter.hidden = false;
-    var list = document.querySelector(".paper-index");
+    var list = document.querySelector(".paper-index, ol.papers");
     sorter.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-sort]");
       if (!button) return;
@@ -53,7 +53,11 @@
       sorter.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
       var rows = Array.prototype.slice.call(list.children);
       rows.sort(function (a, b) {
-        return key === "added" ? Number(a.dataset.added) - Number(b.dataset.added) : a.dataset.title.localeCompare(b.dataset.title);
+        if (key === "year") {  /* newest first; papers of no known year last */
+          return (Number(b.dataset.year) || 0) - (Number(a.dataset.year) || 0) || a.dataset.title.localeCompare(b.dataset.title);
+        }
+        if (key === "added" || key === "position") return Number(a.dataset[key]) - Number(b.dataset[key]);
+        return a.dataset.title.localeCompare(b.dataset.title);
       });
       rows.forEach(function (row) { list.appendChild(row); });
     });

@@ -1,0 +1,98 @@
+"""PaperPage → its BibTeX entry and citation key; the `.bib` files of each list and of the whole site.
+
+A paper that came from a `.bib` file keeps its entry as written (under its unique key); any other
+gets an `@article` (a venue is known) or `@misc` entry from what is known, with text escaped so that
+LaTeX, and our own BibTeX reader, give the same text back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from sitegen.records import PaperPage
+
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+LIGATURE = re.compile(r"(?<=[-`'!?])(?=[-`'])")  # '--', '``', "''", '!`', '?`' would become – “ ” ¡ ¿
+KEY_STOPWORDS = frozenset("a an the on of in for to and with from by is are at as via towards toward".split())
+ENTRY_HEAD = re.compile(r"^(@\s*\w+\s*[{(]\s*)([^,\s]*)", re.ASCII)
+
+
+def latex_escape(text: str) -> str:
+    """Plain text → BibTeX field text that reads back as the same text."""
+    escaped = "".join(LATEX_SPECIALS.get(c, c) for c in " ".join(text.split()))
+    return LIGATURE.sub("{}", escaped)
+
+
+def citation_keys(pages: Iterable[PaperPage]) -> dict[str, str]:
+    """Paper slug → a citation key unique in the site: a .bib entry's own key, else `caron2021emerging`
+    (first author's last name, year, first word of the title), else the slug; clashes get b, c, ..."""
+    keys: dict[str, str] = {}
+    used: set[str] = set()
+    for page in sorted(pages, key=lambda p: p.slug):
+        base = source_key(page.bibtex) or generated_key(page) or page.slug
+        key, suffix = base, ord("b")
+        while key.casefold() in used:
+            key, suffix = f"{base}{chr(suffix)}", suffix + 1
+        used.add(key.casefold())
+        keys[page.slug] = key
+    return keys
+
+
+def source_key(entry: str) -> str:
+    found = ENTRY_HEAD.match(entry)
+    return found.group(2) if found else ""
+
+
+def ascii_word(text: str) -> str:
+    """Letters and digits only, accents dropped, lower case: 'Jégou' → 'jegou'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
+
+
+def generated_key(page: PaperPage) -> str:
+    if not page.authors or not page.year:
+        return ""
+    last_name = ascii_word(page.authors[0].split(",")[0].split()[-1]) if page.authors[0].split() else ""
+    words = [w for w in (ascii_word(w) for w in page.title.split()) if w]
+    first_word = next((w for w in words if w not in KEY_STOPWORDS), words[0] if words else "")
+    return f"{last_name}{page.year}{first_word}" if last_name else ""
+
+
+def bibtex_entry(page: PaperPage, key: str) -> str:
+    """The paper's BibTeX entry under `key`."""
+    if page.bibtex:
+        found = ENTRY_HEAD.match(page.bibtex)
+        if found:
+            return page.bibtex[: found.start(2)] + key + page.bibtex[found.end(2) :]
+    fields: list[tuple[str, str]] = [("title", latex_escape(page.title))]
+    if page.authors:
+        fields.append(("author", " and ".join(author_field(a) for a in page.authors)))
+    if page.venue:
+        fields.append(("journal", latex_escape(page.venue)))
+    if page.year:
+        fields.append(("year", str(page.year)))
+    if page.doi:
+        fields.append(("doi", latex_escape(page.doi)))
+    if page.arxiv:
+        fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), ("url", f"https://arxiv.org/abs/{page.arxiv}")]
+    kind = "article" if page.venue else "misc"
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{kind}{{{key},\n{body}\n}}"
+
+
+def author_field(name: str) -> str:
+    """A display name 'First Last' as BibTeX's 'Last, First'; braced whole when splitting would change it
+    (one word, a comma as in 'Smith, Jr.', or a word 'and' that BibTeX reads as the next author)."""
+    words = name.split()
+    if len(words) < 2 or "," in name or any(w.casefold() == "and" for w in words):
+        return "{" + latex_escape(name) + "}"
+    return f"{latex_escape(words[-1])}, {latex_escape(' '.join(words[:-1]))}"
+
+
+def bib_file(entries: Iterable[str]) -> bytes:
+    return ("\n\n".join(entries) + "\n").encode("utf-8")

@@ -1,0 +1,119 @@
+"""A Hugging Face papers API response saved to a `.json` list → [ListEntry].
+
+Accepts the daily-papers shape (objects wrapping a `paper`), the search shape (bare paper objects)
+and one paper object (`/api/papers/<id>`). Each entry's line is where its object starts in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from sitegen.errors import Diagnostics, SourceError
+from sitegen.identifiers import arxiv_id
+from sitegen.records import Bibliographic, ListEntry
+
+
+def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
+    """The entries of a saved response, and the day of the daily page it is (None for other endpoints)."""
+    items = top_level_items(path, text)
+    entries: list[ListEntry] = []
+    days: list[dt.date] = []
+    for line, item in items:
+        if not isinstance(item, dict):
+            diagnostics.warn(path, line, "skipped: not a paper object")
+            continue
+        wrapped = item.get("paper")
+        paper: dict[str, Any] = wrapped if isinstance(wrapped, dict) else item
+        day = iso_date(item.get("publishedAt")) if isinstance(wrapped, dict) else None
+        if day is not None:
+            days.append(day)
+        title = folded(paper.get("title") or item.get("title"))
+        if not title:
+            diagnostics.warn(path, line, "skipped a paper with no title")
+            continue
+        abstract = folded(paper.get("summary") or item.get("summary"))
+        if not abstract:
+            diagnostics.warn(path, line, f"'{title}' has no abstract")
+        published = iso_date(paper.get("publishedAt"))
+        biblio = Bibliographic(
+            arxiv=arxiv_id(str(paper.get("id") or "")),
+            authors=author_names(paper.get("authors")),
+            year=published.year if published else None,
+            code=text_or_empty(paper.get("githubRepo")),
+            project=text_or_empty(paper.get("projectPage")),
+        )
+        entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, biblio))
+    return (max(days) if days else None), entries
+
+
+def author_names(authors: object) -> tuple[str, ...]:
+    """The `name` of each author object, in order; anything else in the list is ignored."""
+    if not isinstance(authors, list):
+        return ()
+    return tuple(name for a in authors if isinstance(a, dict) and (name := folded(a.get("name"))))
+
+
+def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
+    """Each element of the top-level array (or the one object) with the line it starts on."""
+    decoder = json.JSONDecoder()
+    try:
+        start = len(text) - len(text.lstrip())
+        if text[start:start + 1] != "[":
+            value, end = decoder.raw_decode(text, start)
+            if text[end:].strip():
+                raise json.JSONDecodeError("extra data after the JSON value", text, end)
+            if not isinstance(value, dict):
+                raise SourceError(path, 1, "expected a Hugging Face papers API response (a JSON array or object)")
+            return [(line_of(text, start), value)]
+        items = []
+        index = start + 1
+        line, counted = 1, 0  # newlines counted up to `counted`: lines found in one pass, not one per item
+        while True:
+            index = skip_space(text, index)
+            if text[index:index + 1] == "]":
+                break
+            item, end = decoder.raw_decode(text, index)
+            line, counted = line + text.count("\n", counted, index), index
+            items.append((line, item))
+            index = skip_space(text, end)
+            if text[index:index + 1] == ",":
+                index += 1
+            elif text[index:index + 1] != "]":
+                raise json.JSONDecodeError("expected ',' or ']'", text, index)
+        if text[index + 1:].strip():
+            raise json.JSONDecodeError("extra data after the JSON array", text, index + 1)
+        return items
+    except json.JSONDecodeError as error:
+        raise SourceError(path, error.lineno, f"not valid JSON: {error.msg}") from None
+
+
+def skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def folded(value: object) -> str:
+    """Text with its line breaks and runs of spaces folded to single spaces (the API wraps long titles)."""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def text_or_empty(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def iso_date(value: object) -> dt.date | None:
+    """The date of an ISO 8601 timestamp such as '2023-09-28T17:59:05.000Z'."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,266 @@
+"""List formats beyond pasted text (HF API JSON, BibTeX, arXiv Atom), identity across them, and citations."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import raw_list, run_sitegen, write_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.cite import author_field, latex_escape
+from sitegen.errors import Diagnostics
+from sitegen.parse import parse_list_file
+from sitegen.parse_bibtex import parse_bibtex
+
+CASES = Path(__file__).parent / "cases"
+FORMAT_CASES = ["hf_daily_papers.json", "zotero.bib", "arxiv_query.atom"]
+REGISTERS_ABSTRACT = (CASES / "hf_daily_papers.json").read_text(encoding="utf-8")  # only to pick the abstract below
+FRECHET_A = "We revisit the Fréchet Inception Distance and show it misjudges diffusion samples; we propose a kernel-based fix."
+FRECHET_B = "A study of coral reef bleaching across three decades of satellite imagery in the Pacific ocean basin."
+
+
+@pytest.mark.parametrize("name", FORMAT_CASES)
+def test_each_format_gives_the_expected_records(name: str) -> None:
+    path = CASES / name
+    expected = json.loads((CASES / f"{path.stem}.expected.json").read_text(encoding="utf-8"))
+    diagnostics = Diagnostics()
+    reading_list, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date(2026, 11, 21))
+    assert (reading_list.date.isoformat() if reading_list.date else None) == expected["date"]
+    assert [[w.line, w.message] for w in diagnostics.warnings] == expected["warnings"]
+    got = []
+    for entry in entries:
+        biblio = dataclasses.asdict(entry.biblio)
+        biblio.pop("bibtex")
+        assert entry.abstract.startswith(entry.abstract[:60])
+        got.append({"line": entry.line, "title": entry.title, "abstract_start": entry.abstract[:60],
+                    **{k: list(v) if isinstance(v, tuple) else v for k, v in biblio.items()}})
+    assert got == expected["entries"]
+
+
+def test_bibtex_latex_becomes_text() -> None:
+    text = r"""@article{k, title = {{BERT} \& J{\'e}gou's {\L}ukasz}, author = {J{\'e}gou, Herv{\'e} and {\L}ukasz Kaiser}, year = 2020}"""
+    _, entries = parse_bibtex(Path("x.bib"), "x", text, Diagnostics())
+    assert entries[0].title == "BERT & Jégou's Łukasz"
+    assert entries[0].biblio.authors == ("Hervé Jégou", "Łukasz Kaiser")
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn", "Zl", "Zp")), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=TEXT.filter(lambda t: t.strip()), first=TEXT.filter(lambda t: t.strip()), last=TEXT.filter(lambda t: t.strip()))
+def test_bibtex_round_trip_of_titles_and_names(title: str, first: str, last: str) -> None:
+    """What cite.py writes, our BibTeX reader reads back as the same text (spaces folded)."""
+    name = f"{' '.join(first.split())} {' '.join(last.split())}"
+    entry = f"@misc{{k,\n  title = {{{latex_escape(title)}}},\n  author = {{{author_field(name)}}}\n}}\n"
+    _, entries = parse_bibtex(Path("x.bib"), "x", entry, Diagnostics())
+    assert entries[0].title == " ".join(title.split())
+    assert entries[0].biblio.authors == (name,)
+
+
+def mixed_site(tmp_path: Path) -> Path:
+    """Four formats, overlapping: Registers in all four, ResNet in the .bib and the Atom response."""
+    return write_site(tmp_path, {
+        "content/lists/a-pasted.txt": raw_list("Fréchet Inception Distance Revisited 🚀")
+        + "Vision Transformers Need Registers\n\n" + REGISTERS + "\n",
+        "content/lists/b-daily.json": (CASES / "hf_daily_papers.json").read_bytes(),
+        "content/lists/c-zotero.bib": (CASES / "zotero.bib").read_bytes(),
+        "content/lists/d-arxiv.atom": (CASES / "arxiv_query.atom").read_bytes(),
+        "content/lists/e-other.txt": f"Fréchet Inception Distance Revisited\n\n{FRECHET_B}\n",
+    })
+
+
+REGISTERS = json.loads(REGISTERS_ABSTRACT)[0]["paper"]["summary"].replace("\n", " ")
+
+
+def built_papers(site: Path) -> dict[str, dict[str, Any]]:
+    papers = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]
+    return {p["title"]: p for p in papers}
+
+
+def test_a_site_mixing_four_formats_builds_one_catalog(tmp_path: Path) -> None:
+    site = mixed_site(tmp_path)
+    result = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1795000000"})
+    assert result.returncode == 0, result.stderr
+    papers = built_papers(site)
+    assert sorted(papers) == sorted([
+        "Vision Transformers Need Registers", "DINOv2: Learning Robust Visual Features without Supervision",
+        "Emerging Properties in Self-Supervised Vision Transformers", "Attention is All you Need",
+        "BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        "Deep Residual Learning for Image Recognition", "Fréchet Inception Distance Revisited 🚀",
+        "Fréchet Inception Distance Revisited",
+    ])
+    registers = papers["Vision Transformers Need Registers"]
+    assert [m["slug"] for m in registers["lists"]] == ["a-pasted", "b-daily", "c-zotero", "d-arxiv"]
+    assert registers["arxiv"] == "2309.16588"
+    assert registers["authors"] == ["Timothée Darcet", "Maxime Oquab", "Julien Mairal", "Piotr Bojanowski"]
+    assert registers["code"] == "https://github.com/facebookresearch/dinov2"
+    assert registers["doi"] == "10.48550/arXiv.2309.16588"
+    assert registers["abstract"] == REGISTERS  # the longest abstract known
+    resnet = papers["Deep Residual Learning for Image Recognition"]
+    assert [m["slug"] for m in resnet["lists"]] == ["c-zotero", "d-arxiv"]
+    assert (resnet["arxiv"], resnet["doi"], resnet["year"]) == ("1512.03385", "10.1109/CVPR.2016.90", 2016)
+    assert resnet["venue"] == "Computer Vision & Pattern Recognition (CVPR)"
+    # same normalized title, unrelated abstracts: two papers, and a warning naming both places
+    assert papers["Fréchet Inception Distance Revisited"]["abstract"] == FRECHET_B
+    assert f"{site}/content/lists/e-other.txt:1: 'Fréchet Inception Distance Revisited' has the title of the paper at " \
+           f"{site}/content/lists/a-pasted.txt:5 but another abstract or arXiv id: kept as two papers" in result.stderr
+    # every paper cites under a unique key; the site's and each list's .bib read back as BibTeX
+    _, cited = parse_bibtex(site / "site/papers.bib", "all", (site / "site/papers.bib").read_text(encoding="utf-8"), Diagnostics())
+    assert sorted(e.title for e in cited) == sorted(papers)
+    assert "@misc{darcet_vision_2024," in (site / "site/lists/c-zotero/c-zotero.bib").read_text(encoding="utf-8")
+    assert "@misc{darcet2023vision," not in (site / "site/papers.bib").read_text(encoding="utf-8")
+    _, daily = parse_bibtex(site / "x.bib", "x", (site / "site/lists/b-daily/b-daily.bib").read_text(encoding="utf-8"), Diagnostics())
+    assert [e.title for e in daily] == ["Vision Transformers Need Registers", "DINOv2: Learning Robust Visual Features without Supervision"]
+    assert daily[1].biblio.bibtex.startswith("@misc{oquab2023dinov2,")
+    assert daily[1].biblio.arxiv == "2304.07193"
+
+
+def test_values_the_user_wrote_win_and_stay(tmp_path: Path) -> None:
+    site = mixed_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/frechet-inception-distance-revisited-2.md"
+    text = page.read_text(encoding="utf-8")
+    assert "A study of coral reef" in text and "arxiv:" not in text  # a pasted paper has no id
+    page.write_text(text.replace("---\n", "---\narxiv: 2309.16580\nauthors: [Ada Lovelace]\nlinks: [https://example.org/mine]\n", 1),
+                    encoding="utf-8")
+    registers = site / "content/papers/vision-transformers-need-registers.md"
+    registers.write_text(registers.read_text(encoding="utf-8").replace("- Timothée Darcet\n", "- T. Darcet\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    papers = built_papers(site)
+    mine = papers["Fréchet Inception Distance Revisited"]
+    assert (mine["arxiv"], mine["authors"], mine["links"]) == ("2309.16580", ["Ada Lovelace"], ["https://example.org/mine"])
+    assert papers["Vision Transformers Need Registers"]["authors"][0] == "T. Darcet"
+    assert "arxiv: 2309.16580\nauthors: [Ada Lovelace]\nlinks: [https://example.org/mine]" in page.read_text(encoding="utf-8")
+    html = (site / "site/papers/frechet-inception-distance-revisited-2/index.html").read_text(encoding="utf-8")
+    assert 'href="https://arxiv.org/abs/2309.16580"' in html
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("week.json", '[{"paper": {"id": "1", "title": "x"}},\n  {"title": ]\n', "week.json:2: not valid JSON: Expecting value"),
+    ("week.atom", "<feed xmlns='http://www.w3.org/2005/Atom'>\n<entry>\n</feed>\n", "week.atom:3: not valid XML: mismatched tag"),
+    ("week.bib", "@article{ok, title = {Fine}}\n\n@article{broken\n  title = {x}\n}\n",
+     "week.bib:3: cannot read this BibTeX entry: Expected comma after entry key, but found ="),
+    ("week.xml", "<html><body/></html>\n", "week.xml:1: expected an arXiv API response (an Atom <feed>)"),
+])
+def test_bad_input_in_any_format_is_one_line_and_changes_nothing(tmp_path: Path, name: str, content: str, message: str) -> None:
+    site = write_site(tmp_path, {"content/lists/ok.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and ".sitegen" not in p.parts}
+    (site / "content/lists" / name).write_text(content, encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [f"error: {site}/content/lists/{message}"]
+    after = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file() and ".sitegen" not in p.parts and p.name != name}
+    assert after == before
+
+
+def test_paper_page_links_out_and_the_cite_button_copies(tmp_path: Path, browser: Any) -> None:
+    """From file://: the link buttons are there, and Copy BibTeX puts the entry on the clipboard."""
+    from playwright.sync_api import expect
+
+    site = mixed_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((site / "site/papers/vision-transformers-need-registers/index.html").as_uri())
+        buttons = page.get_by_role("list", name="Open this paper")
+        for name, href in [("arXiv", "https://arxiv.org/abs/2309.16588"), ("PDF", "https://arxiv.org/pdf/2309.16588"),
+                           ("Hugging Face", "https://huggingface.co/papers/2309.16588"),
+                           ("Code", "https://github.com/facebookresearch/dinov2"), ("DOI", "https://doi.org/10.48550/arXiv.2309.16588")]:
+            expect(buttons.get_by_role("link", name=name, exact=True)).to_be_visible()
+            expect(buttons.get_by_role("link", name=name, exact=True)).to_have_attribute("href", href)
+        expect(page.get_by_text("Timothée Darcet, Maxime Oquab, Julien Mairal, Piotr Bojanowski")).to_be_visible()
+        page.get_by_role("button", name="Copy BibTeX").click()
+        expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
+        # what was copied, pasted into a field as a person would
+        page.evaluate("document.body.insertAdjacentHTML('beforeend', '<textarea id=paste></textarea>')")
+        page.locator("#paste").focus()
+        page.keyboard.press("Control+V")
+        pasted = page.locator("#paste").input_value()
+        assert pasted == page.locator("#bibtex").text_content()
+        assert pasted.startswith("@misc{darcet_vision_2024,")
+        # a pasted paper has no id: exact-title search links, and still nothing requested from another host
+        page.goto((site / "site/papers/frechet-inception-distance-revisited/index.html").as_uri())
+        find = page.get_by_role("link", name="Find on arXiv")
+        expect(find).to_be_visible()
+        assert "%22Fr%C3%A9chet%20Inception%20Distance%20Revisited%20%F0%9F%9A%80%22" in (find.get_attribute("href") or "")
+        expect(page.get_by_role("link", name="Find on Hugging Face")).to_be_visible()
+        assert all(url.startswith("file://") for url in requests), requests
+    finally:
+        context.close()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["paper", "id", "title", "summary", "authors", "name", "publishedAt", "githubRepo", "projectPage"]),
+        inner, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=JSON_VALUES)
+def test_any_json_is_papers_or_one_line_error(value: object) -> None:
+    """Whatever JSON a file holds, the HF reader gives entries with titles or a SourceError, never a traceback."""
+    from sitegen.errors import SourceError
+
+    data = json.dumps(value, indent=1).encode()
+    try:
+        _, entries = parse_list_file(Path("x.json"), data, Diagnostics(), dt.date(2026, 1, 1))
+    except SourceError as error:
+        assert error.line is not None and str(error).startswith("x.json:")
+        return
+    assert all(e.title.strip() and e.line >= 1 for e in entries)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(st.sampled_from("@{}=,\"\\ab \n%#"), max_size=60))
+def test_any_bibtex_text_is_papers_or_one_line_error(text: str) -> None:
+    from sitegen.errors import SourceError
+
+    try:
+        _, entries = parse_list_file(Path("x.bib"), text.encode(), Diagnostics(), dt.date(2026, 1, 1))
+    except SourceError as error:
+        assert str(error).startswith("x.bib:")
+        return
+    assert all(e.title for e in entries)
+
+
+def test_every_example_paper_page_links_out(example_site: Path) -> None:
+    """Pasted papers have no id: each page still offers exact-title searches on arXiv and Hugging Face."""
+    pages = sorted((example_site / "site/papers").glob("*/index.html"))
+    assert len(pages) == 230
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert ('href="https://arxiv.org/abs/' in html) or ('>Find on arXiv</a>' in html and '>Find on Hugging Face</a>' in html), page
+
+
+def test_a_long_author_list_folds_past_eight(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    authors = [{"name": f"Author Number{i}"} for i in range(1, 13)]
+    paper = {"id": "2401.00001", "title": "Many Hands", "summary": "An abstract long enough to be one.", "authors": authors}
+    site = write_site(tmp_path, {"content/lists/big.json": json.dumps([paper])})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto((site / "site/papers/many-hands/index.html").as_uri())
+        expect(page.get_by_text("Author Number8", exact=False).first).to_be_visible()
+        expect(page.get_by_text("Author Number9, Author Number10")).to_be_hidden()
+        page.get_by_text("show all 12 authors").click()
+        expect(page.get_by_text("Author Number9, Author Number10")).to_be_visible()
+    finally:
+        context.close()
