@@ -50,7 +50,7 @@ def check_content(site_dir: Path) -> list[str]:
     slugs: dict[str, Path] = {}
     for path in sorted((content / "papers").glob("*.md")):
         try:
-            page = read_page(path, decode(path, path.read_bytes()))
+            page = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
         except SitegenError as error:
             problems.append(str(error))
             continue

@@ -54,14 +54,15 @@ class Line:
     text: str
 
 
-def decode(path: Path, data: bytes) -> str:
-    """UTF-8 text without its byte-order mark; anything else is an error naming the line."""
+def decode(path: Path, data: bytes, keep_bom: bool = False) -> str:
+    """UTF-8 text, without its byte-order mark unless `keep_bom` (a page rewritten keeps its own);
+    anything else is an error naming the line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(path, line, "not UTF-8 text (save the file as UTF-8)") from None
-    return text.removeprefix("\ufeff")
+    return text if keep_bom else text.removeprefix("\ufeff")
 
 
 def parse_list(

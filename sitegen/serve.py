@@ -110,7 +110,7 @@ class Builder:
                 if path.stem not in catalog.papers_by_slug:
                     return False
                 try:
-                    source = read_page(path, decode(path, path.read_bytes()))
+                    source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
                 except SitegenError as error:
                     print(f"error: {error}", file=sys.stderr)
                     return True  # nothing to show; the full build will say it again

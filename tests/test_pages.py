@@ -11,7 +11,7 @@ from conftest import raw_list, run_sitegen, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.errors import SourceError
+from sitegen.errors import Diagnostics, SourceError
 from sitegen.pages import (
     RESERVED_NAMES,
     new_page,
@@ -29,7 +29,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size
 def page_for(title: str, abstract: str = "An abstract.") -> tuple[Path, str]:
     paper = Paper("key", title, abstract, ("https://github.com/a/b",), (Membership("list", 3, dt.date(2026, 3, 11)),))
     path = Path("content/papers/x.md")
-    return path, page_text(new_page("x", path, paper), None)
+    return path, page_text(new_page("x", path, paper), None, Diagnostics())
 
 
 @settings(max_examples=500, deadline=None)
@@ -54,7 +54,7 @@ def test_machine_fields_refresh_and_user_fields_stay_byte_for_byte() -> None:
         "\ntags: []\n", "\ntags: [to-cite, -time-series]\n") + "\nMy **notes**, kept.\n\n- point one\n"
     source = read_page(path, edited)
     paper = Paper("key", "A Title", "New abstract.", (), (Membership("list", 1, None),))
-    updated = page_text(page_from_source("x", source, paper), source)
+    updated = page_text(page_from_source("x", source, paper), source, Diagnostics())
     after = read_page(path, updated)
     assert after.entries["abstract"].value == "New abstract."
     assert after.entries["links"].value == []
@@ -69,7 +69,7 @@ def test_an_unchanged_page_is_rewritten_to_the_same_bytes() -> None:
     source = read_page(path, text)
     page = page_from_source("x", source, Paper("key", "A Title", "An abstract.", ("https://github.com/a/b",),
                                                 (Membership("list", 3, dt.date(2026, 3, 11)),)))
-    assert page_text(page, source) == text
+    assert page_text(page, source, Diagnostics()) == text
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [
