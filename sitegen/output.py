@@ -98,7 +98,7 @@ def write_atomic(path: Path, content: bytes, expected: bytes | None = None, chec
                 if old_mode is not None:
                     handle.flush()
                     os.fsync(handle.fileno())
-            kill_point("page-temp")
+            kill_point("atomic-temp")
             if check and read_or_none(target) != expected:
                 raise ChangedOnDisk(path)
             os.replace(temp, target)
@@ -106,7 +106,7 @@ def write_atomic(path: Path, content: bytes, expected: bytes | None = None, chec
         finally:
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
-    kill_point("page-replaced")
+    kill_point("atomic-replaced")
 
 
 def remove_checked(path: Path, expected: bytes) -> None:
