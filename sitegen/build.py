@@ -91,7 +91,8 @@ def run_build(
     claim_output(output_dir, site_dir)
     with state.build_lock(site_dir):
         try:
-            sweep_temps(site_dir / "content" / "papers")
+            for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
+                sweep_temps(folder)
             loaded = load(site_dir, output_dir, diagnostics, progress)
             last_warnings = state.unchanged(site_dir, output_dir, loaded.digest) if reuse else None
             if last_warnings is not None and not (strict and last_warnings):

@@ -8,6 +8,7 @@ symlink is written through, never replaced by a regular file.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -226,16 +227,31 @@ def finish_site(site_dir: Path) -> None:
                 (new / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
     with interrupts_deferred():
-        if real.exists():
-            os.replace(real, old)
-            kill_point("site-moved-aside")
-        os.replace(new, real)
+        if not (real.exists() and exchange(new, real)):
+            if real.exists():
+                os.replace(real, old)
+                kill_point("site-moved-aside")
+            os.replace(new, real)
     kill_point("site-swapped")
-    if old.exists():
-        shutil.rmtree(old)
+    for leftover in (new, old):  # after an exchange, `new` holds the old site
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step where the system can (Linux renameat2 RENAME_EXCHANGE), so
+    that no reader, and no kill, ever finds the site missing; False where it cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_cwd, rename_exchange = -100, 2
+    return bool(renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), rename_exchange) == 0)
 
 
 def abandon_site(site_dir: Path) -> None:
-    """Drop a half-built site; the previous one stays as it was."""
-    new, _ = aside_paths(site_dir)
-    shutil.rmtree(new, ignore_errors=True)
+    """Drop a half-built site, or finish a swap an interrupt caught: the previous site, or the
+    complete new one, and nothing aside. Best effort: the error that stopped the build is the one to report."""
+    try:
+        recover(site_dir)
+    except OSError:
+        pass
