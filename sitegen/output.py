@@ -48,8 +48,9 @@ _kill_counts: dict[str, int] = {}
 
 
 def kill_point(step: str) -> None:
-    """Test-only: with SITEGEN_TEST_KILL_AT=<step>:<n>[:INT|KILL], the n-th time the build reaches
-    `step` it sends itself that signal, so the kill tests stop a build at known places, not after a sleep."""
+    """Test-only: with SITEGEN_TEST_KILL_AT=<step>:<n>[:KILL|INT|STOP], the n-th time the build
+    reaches `step` it sends itself that signal (SIGKILL by default), so that tests stop a build at
+    known places, not after a sleep (STOP: the test edits a file, then lets the build go on)."""
     wanted = os.environ.get("SITEGEN_TEST_KILL_AT")
     if not wanted:
         return
@@ -58,7 +59,7 @@ def kill_point(step: str) -> None:
         return
     _kill_counts[step] = _kill_counts.get(step, 0) + 1
     if _kill_counts[step] == int(count):
-        os.kill(os.getpid(), signal.SIGINT if how == ["INT"] else signal.SIGKILL)
+        os.kill(os.getpid(), {"INT": signal.SIGINT, "STOP": signal.SIGSTOP}.get(how[0] if how else "", signal.SIGKILL))
 
 
 @contextmanager

@@ -56,7 +56,7 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
             try:
                 value = loader.construct_object(value_node, deep=True)
             except ValueError as error:  # a date that does not exist, 2024-02-30
-                raise SourceError(path, first_line + value_node.start_mark.line, f"'{key}': not a valid date or value ({error})") from None
+                raise SourceError(path, first_line + value_node.start_mark.line, f"'{key}': {shown(value_node)} is not a real date ({error})") from None
             entries[key] = Entry(value, line, key_node.start_mark.index, node_end(value_node))
         return entries
     except yaml.MarkedYAMLError as error:
@@ -94,6 +94,10 @@ def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
         elif id(node) not in sizes:
             stack.append((node, depth, True))
             stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def shown(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
 
 
 def node_end(node: yaml.Node) -> int:
