@@ -153,3 +153,58 @@ def test_a_slug_stays_when_the_title_changes_only_in_case(tmp_path: Path) -> Non
     assert run_sitegen("build", "-s", site).returncode == 0
     assert [p.name for p in (site / "content/papers").iterdir()] == ["alpha-paper.md"]
     assert "title: ALPHA paper" in (site / "content/papers/alpha-paper.md").read_text()
+
+
+def rewrite(text: str, abstract: str = "New abstract.", position: int = 3) -> tuple[str, Diagnostics]:
+    """The page `text` after a build whose paper has a new abstract and position."""
+    path = Path("content/papers/x.md")
+    source = read_page(path, text)
+    paper = Paper("key", "A Title", abstract, ("https://github.com/a/b",), (Membership("list", position, dt.date(2026, 3, 11)),))
+    diagnostics = Diagnostics()
+    return page_text(page_from_source("x", source, paper), source, diagnostics), diagnostics
+
+
+def test_only_changed_fields_are_rewritten_and_comments_on_their_lines_stay() -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    text = text.replace("title: A Title\n", "title: A Title  # as on arXiv\n").replace(
+        "abstract: Old abstract.\n", "abstract: Old abstract.  # shortened\n").replace("lists:\n", "lists:  # where I found it\n")
+    updated, diagnostics = rewrite(text, position=4)
+    assert diagnostics.warnings == []
+    assert "title: A Title  # as on arXiv\n" in updated  # its value did not change: its line did not either
+    assert "abstract: New abstract.  # shortened\n" in updated
+    assert "# where I found it\nlists:\n" in updated and "position: 4" in updated
+    assert updated.replace("New", "Old").replace("position: 4", "position: 3").replace(
+        "# where I found it\nlists:\n", "lists:  # where I found it\n") == text
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+@pytest.mark.parametrize("bom", ["\ufeff", ""])
+def test_line_endings_and_byte_order_mark_are_kept(newline: str, bom: str) -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    text = bom + text.replace("\n", newline) + f"My notes.{newline}"
+    assert rewrite(text, "Old abstract.")[0] == text  # nothing changed: the very same text
+    updated, _ = rewrite(text)
+    assert updated.startswith(bom + "---") and updated.count("\ufeff") == len(bom)
+    assert "\n" not in updated.replace("\r\n", "") if newline == "\r\n" else "\r" not in updated  # one line ending, never mixed
+    assert "New abstract." in updated and updated.endswith(f"My notes.{newline}")
+
+
+def test_anchors_shared_with_machine_fields_leave_the_page_as_is_with_a_warning() -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    shared = text.replace("abstract: Old abstract.", "abstract: &summary Old abstract.").replace("status: unread\n", "status: unread\nsummary: *summary\n")
+    updated, diagnostics = rewrite(shared)
+    assert updated == shared
+    assert [str(w) for w in diagnostics.warnings] == ["content/papers/x.md:2: sitegen's fields could not be updated without changing "
+                                                     "your own YAML (an anchor or alias they share?): page left as it is, the site uses the new values"]
+    own = text.replace("status: unread\n", "status: unread\nmine: &m [a, b]  # kept\nagain: *m\n")
+    updated, diagnostics = rewrite(own)
+    assert diagnostics.warnings == [] and "mine: &m [a, b]  # kept\nagain: *m\n" in updated and "New abstract." in updated
+
+
+@pytest.mark.parametrize("edit", [("status: unread\n", "status: unread\n# read after the deadline\n"),
+                                  ("status: unread\n", "status: unread\nrating:\n"),
+                                  ("tags: []\n", "tags: []  # later\n")])
+def test_a_comment_or_an_empty_key_is_an_edit_that_keeps_the_page(edit: tuple[str, str]) -> None:
+    path, text = page_for("A Title")
+    assert not read_page(path, text).is_edited()
+    assert read_page(path, text.replace(*edit)).is_edited()
