@@ -17,6 +17,7 @@ from typing import Any
 from watchfiles import watch
 
 from sitegen.build import run_build
+from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import ChangedOnDisk, write_atomic
 from sitegen.pages import page_from_source, read_page
@@ -40,7 +41,7 @@ RELOAD_SCRIPT = b"""(function () {
         "background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;overflow-wrap:anywhere;max-height:50vh;overflow:auto";
       document.body.appendChild(box);
     }
-    box.textContent = "sitegen: build failed (still showing the previous build)\n" + error;
+    box.textContent = "sitegen: build failed (still showing the previous build)\\n" + error;
   }
   function poll() {
     fetch("/__sitegen/version", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (state) {
@@ -178,6 +179,18 @@ class Builder:
             return True
 
 
+def is_input(site_dir: Path, path: Path) -> bool:
+    """Whether a changed path is one a build reads: the whole site folder is watched, so that a
+    templates/ folder or sitegen.yml made while serving is seen too; hidden files (temp files) are not."""
+    try:
+        parts = path.absolute().relative_to(site_dir.absolute()).parts
+    except ValueError:
+        return False
+    if not parts or any(part.startswith(".") for part in parts):
+        return False
+    return parts[0] in ("content", "templates") or parts == (CONFIG_FILE,)
+
+
 def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     """Serve even after a failed first build: the error shows in the browser until a save fixes it."""
     builder = Builder(site_dir, output_dir, strict)
@@ -186,14 +199,13 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
-    watched = [p for p in (site_dir / "content", site_dir / "templates", site_dir / "sitegen.yml") if p.exists()]
     watching = False
     try:
-        for changes in watch(*watched, watch_filter=lambda change, path: not Path(path).name.startswith("."),
+        for changes in watch(site_dir, watch_filter=lambda change, path: is_input(site_dir, Path(path)),
                              yield_on_timeout=True, rust_timeout=500):
             if not watching:  # the first yield comes once the watcher is in place: a save from now on is seen
                 watching = True
-                print(f"watching {', '.join(map(str, watched))} for changes", file=sys.stderr)
+                print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
             if not changes:
                 continue
             if builder.quick({Path(path) for _, path in changes}):
