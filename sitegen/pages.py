@@ -219,7 +219,7 @@ def with_comments(source: PageSource, key: str, old: str, new: str) -> str:
     comment follows the field on a line of its own."""
     old = old.replace("\r\n", "\n")
     lines = old.split("\n")
-    comments = [(n, m.group(0).strip()) for n, text in enumerate(lines) if (m := COMMENT.search(text))]
+    comments = [(n, m.group(0).lstrip()) for n, text in enumerate(lines) if (m := COMMENT.search(text))]
     if not comments:
         return new
     stripped = "\n".join(COMMENT.sub("", text) for text in lines)

@@ -208,3 +208,28 @@ def test_a_comment_or_an_empty_key_is_an_edit_that_keeps_the_page(edit: tuple[st
     path, text = page_for("A Title")
     assert not read_page(path, text).is_edited()
     assert read_page(path, text.replace(*edit)).is_edited()
+
+
+COMMENT_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30).map(lambda t: "# " + t.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["title", "abstract", "links", "lists", "auto_tags", "tags", "status"]), COMMENT_TEXT), max_size=5),
+       TEXT, st.integers(1, 500), st.sampled_from(["\n", "\r\n"]))
+def test_no_rewrite_loses_a_comment_or_a_user_byte(comments: list[tuple[str, str]], abstract: str, position: int, newline: str) -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    lines = text.split("\n")
+    for key, comment in comments:  # at the end of the key's line
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+        lines[at] += f"  {comment}"
+    text = newline.join(lines)
+    updated, diagnostics = rewrite(text, abstract, position)
+    source = read_page(Path("content/papers/x.md"), updated)
+    if diagnostics.warnings:  # allowed only with the page left exactly as it was
+        assert updated == text
+        return
+    assert source.entries["abstract"].value == abstract and source.entries["lists"].value[0]["position"] == position
+    for _, comment in comments:
+        assert updated.count(comment) >= text.count(comment), comment
+    assert updated[updated.index("# Above"):] == text[text.index("# Above"):]  # the user's part, byte for byte
+    assert ("\n" not in updated.replace("\r\n", "")) if newline == "\r\n" else ("\r" not in updated)
