@@ -93,12 +93,13 @@ def run_build(
         try:
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
-            loaded = load(site_dir, output_dir, diagnostics, progress)
-            last_warnings = state.unchanged(site_dir, output_dir, loaded.digest) if reuse else None
+            inputs = read_inputs(site_dir, package_resource("templates"))
+            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs, build_date().isoformat())) if reuse else None
             if last_warnings is not None and not (strict and last_warnings):
                 for path, line, message in last_warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
+            loaded = load(site_dir, output_dir, inputs, diagnostics, progress)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -124,7 +125,6 @@ class LoadedSite:
     theme: Path
     today: dt.date
     inputs: dict[Path, bytes]
-    digest: str
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
@@ -156,12 +156,12 @@ class Plan:
     files: int
 
 
-def load(site_dir: Path, output_dir: Path, diagnostics: Diagnostics, progress: Progress = no_progress) -> LoadedSite:
-    """Read and check every input: lists, pages, taxonomy, settings, templates."""
+def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostics: Diagnostics,
+         progress: Progress = no_progress) -> LoadedSite:
+    """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
     content = site_dir / "content"
     theme = package_resource("templates")
-    inputs = read_inputs(site_dir, theme)
     config_path = site_dir / CONFIG_FILE
     config = load_config(config_path, decode(config_path, inputs[config_path]) if config_path in inputs else None)
 
@@ -188,8 +188,7 @@ def load(site_dir: Path, output_dir: Path, diagnostics: Diagnostics, progress: P
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    digest = input_digest(inputs, today.isoformat())
-    return LoadedSite(site_dir, output_dir, theme, today, inputs, digest, config, reading_lists, entries, sources, rules)
+    return LoadedSite(site_dir, output_dir, theme, today, inputs, config, reading_lists, entries, sources, rules)
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:

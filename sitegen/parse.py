@@ -260,7 +260,7 @@ def slugify(text: str, max_length: int = 80, max_bytes: int = MAX_NAME_BYTES) ->
     at most `max_length` characters and `max_bytes` bytes of UTF-8, so that a file name made
     from it (with its extension) fits every file system's 255-byte limit."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    letters = "".join(c for c in decomposed if not unicodedata.category(c) == "Cf" and not unicodedata.combining(c))
+    letters = "".join(c for c in decomposed if unicodedata.category(c) != "Cf" and not unicodedata.combining(c))
     words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", letters))
 
     def fits(candidate: str) -> bool:
