@@ -82,8 +82,9 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
     named += sorted((content / "papers").glob("*.md"))
     found = [p for folder in (site_dir / "templates", theme_dir) for p in sorted(folder.glob("**/*"))]
     inputs = {}
+    must = set(named)
     for path in [*named, *found]:
-        if not readable_file(path, must=path in named):
+        if not readable_file(path, must=path in must):
             continue
         try:
             inputs[path] = path.read_bytes()
