@@ -88,7 +88,7 @@ def run_build(
     """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
     require_site(site_dir)
-    claim_output(output_dir, site_dir)
+    claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
     with state.build_lock(site_dir):
         try:
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):

@@ -58,7 +58,7 @@ def check_settings(site_dir: Path, output_dir: Path) -> list[str]:
     except SitegenError as error:
         problems.append(str(error))
     try:
-        claim_output(output_dir, site_dir)
+        claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
     except SitegenError as error:
         problems.append(str(error))
     return problems

@@ -141,9 +141,10 @@ def sweep_temps(folder: Path) -> None:
                 leftover.unlink()
 
 
-def claim_output(output_dir: Path, site_dir: Path) -> None:
+def claim_output(output_dir: Path, site_dir: Path, built_last: bool = False) -> None:
     """Refuse an output folder sitegen may not replace: the site itself, its inputs, or a folder
-    holding files sitegen did not make (no marker)."""
+    holding files sitegen did not make (no marker; `built_last`: the site's own state says its
+    last build went there, as for a site/ made before sitegen wrote markers)."""
     out, site = output_dir.resolve(), site_dir.resolve()
     if out == site or out in site.parents:
         raise SitegenError(f"{output_dir}: the output folder would replace the site folder {site_dir}; choose another -o")
@@ -156,7 +157,7 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
         return
     if not output_dir.is_dir():
         raise SitegenError(f"{output_dir}: exists and is not a folder; choose another -o")
-    if (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
+    if built_last or (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
         return
     raise SitegenError(f"{output_dir}: not empty and not made by sitegen (no {MARKER} in it); sitegen will not replace "
                        "files it did not make: choose an empty or new folder")

@@ -143,6 +143,11 @@ def unchanged(site_dir: Path, output_dir: Path, inputs: str) -> list[list[Any]] 
     return list(state.get("warnings", [])) if same else None
 
 
+def built_last(site_dir: Path, output_dir: Path) -> bool:
+    """Whether this site's last build wrote its site to `output_dir`."""
+    return bool(load(site_dir).get("output") == str(output_dir.resolve()))
+
+
 def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
     """Each content file's own digest, so that `sitegen check` can name the ones changed since."""
     content = site_dir / "content"

@@ -243,3 +243,17 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_site_folder_this_site_built_before_markers_existed_is_still_its_own(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "site/.sitegen-output").unlink()  # as a site/ built by an earlier sitegen
+    assert run_sitegen("build", "-s", site, "-o", site / "site").returncode == 0
+    assert (site / "site/.sitegen-output").is_file()
+    other = small_site(tmp_path / "other")
+    assert run_sitegen("build", "-s", other, "-o", site / "site").returncode == 0  # it has the marker again
+    (site / "site/.sitegen-output").unlink()
+    third = small_site(tmp_path / "third")
+    refused = run_sitegen("build", "-s", third, "-o", site / "site")
+    assert refused.returncode == 1 and "not made by sitegen" in refused.stderr
