@@ -105,7 +105,8 @@ def run_build(
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             return write(built, diagnostics, started)
         except BaseException:
-            stop_workers()  # a failed build leaves nothing running behind it
+            stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
+            abandon_site(output_dir)
             raise
 
 
@@ -152,7 +153,6 @@ class Plan:
     page_writes: list[PageWrite]
     catalog: Catalog
     renderer: Renderer
-    staged: Path
     files: int
 
 
@@ -229,7 +229,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         except BaseException:
             abandon_site(loaded.output_dir)
             raise
-    return Plan(loaded, pages, page_writes, catalog, renderer, folder, count)
+    return Plan(loaded, pages, page_writes, catalog, renderer, count)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:

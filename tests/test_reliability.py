@@ -257,3 +257,10 @@ def test_a_site_folder_this_site_built_before_markers_existed_is_still_its_own(t
     third = small_site(tmp_path / "third")
     refused = run_sitegen("build", "-s", third, "-o", site / "site")
     assert refused.returncode == 1 and "not made by sitegen" in refused.stderr
+
+
+def test_a_strict_build_that_fails_leaves_nothing_aside(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper") + "Cut Off\n"})
+    result = run_sitegen("build", "--strict", "-s", site)
+    assert result.returncode == 1 and "--strict: nothing written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content"]
