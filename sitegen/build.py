@@ -1,7 +1,9 @@
-"""Load and check every input (reads only), run the stages, then write: pages first, then the site.
+"""Load → plan → write: the three steps of a build, shared by `build`, `check` and `serve`.
 
-Nothing is written until every input has been read and every output computed, so bad input
-never leaves half a site or a half-updated content folder.
+1. load: read every input once and check it (reads only).
+2. plan: every output as data (page texts, removals, the catalog), and the new site rendered into
+   its aside folder, so a template error stops the build before any user-visible byte is written.
+3. write: the user's pages, each only while it still holds the bytes load read, then the site swap.
 """
 
 from __future__ import annotations
@@ -16,21 +18,24 @@ from pathlib import Path
 
 import sitegen
 from sitegen import state
-from sitegen.catalog import build_catalog
-from sitegen.config import load_config
+from sitegen.catalog import Catalog, build_catalog
+from sitegen.config import CONFIG_FILE, SiteConfig, load_config
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
     RenderedFile,
     abandon_site,
+    claim_output,
     finish_site,
+    remove_checked,
     start_site,
+    sweep_temps,
+    write_atomic,
     write_files,
-    write_if_changed,
 )
 from sitegen.pages import PageSource, page_text, plan_pages, read_page
 from sitegen.parallel import in_background, render_into, stop_workers
 from sitegen.parse import decode, dedupe, is_list_file, parse_list_file
-from sitegen.records import ListEntry, ReadingList
+from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule
 from sitegen.related import related_papers
 from sitegen.render import Renderer, check_templates, export_json, make_environment
 from sitegen.search import build_search, index_script
@@ -80,29 +85,85 @@ def run_build(
     progress: Progress = no_progress,
     reuse: bool = True,
 ) -> BuildSummary:
-    """Build the site; with `reuse`, stop at once when nothing changed since the last build."""
+    """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
+    started = time.perf_counter()
+    require_site(site_dir)
+    claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
     with state.build_lock(site_dir):
         try:
-            return build_locked(site_dir, output_dir, diagnostics, strict, progress, reuse)
+            for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
+                sweep_temps(folder)
+            inputs = read_inputs(site_dir, package_resource("templates"))
+            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs, build_date().isoformat())) if reuse else None
+            if last_warnings is not None and not (strict and last_warnings):
+                for path, line, message in last_warnings:
+                    diagnostics.warn(Path(path), line, message)
+                return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
+            loaded = load(site_dir, output_dir, inputs, diagnostics, progress)
+            built = plan(loaded, diagnostics, progress)
+            if strict and diagnostics.warnings:
+                raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
+            return write(built, diagnostics, started)
         except BaseException:
-            stop_workers()  # a failed build leaves nothing running behind it
+            stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
+            abandon_site(output_dir)
             raise
 
 
-def build_locked(
-    site_dir: Path, output_dir: Path, diagnostics: Diagnostics, strict: bool, progress: Progress, reuse: bool
-) -> BuildSummary:
-    started = time.perf_counter()
+def require_site(site_dir: Path) -> None:
+    """A mistyped `-s` is an error before anything (the lock, the state folder) is created."""
+    if not (site_dir / "content").is_dir():
+        what = "does not exist" if not site_dir.exists() else "has no content/ folder"
+        raise SitegenError(f"{site_dir}: {what}; not a sitegen site (`sitegen new DIR` makes one)")
+
+
+@dataclass(frozen=True)
+class LoadedSite:
+    """Step 1, load: every input read once and checked; nothing written."""
+
+    site_dir: Path
+    output_dir: Path
+    theme: Path
+    today: dt.date
+    inputs: dict[Path, bytes]
+    config: SiteConfig
+    reading_lists: list[ReadingList]
+    entries: list[ListEntry]
+    sources: list[PageSource]
+    rules: tuple[TagRule, ...]
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """A user file to replace (or remove, `content` None), and the bytes the build read from it
+    (None: there was no file): replaced only if it still holds them."""
+
+    path: Path
+    content: bytes | None
+    read: bytes | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Step 2, plan: every output as data, and the new site rendered in its aside folder (sitegen's
+    own, invisible until the swap): a template error stops the build before any byte is written."""
+
+    loaded: LoadedSite
+    pages: list[PaperPage]
+    page_writes: list[PageWrite]
+    catalog: Catalog
+    renderer: Renderer
+    files: int
+
+
+def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostics: Diagnostics,
+         progress: Progress = no_progress) -> LoadedSite:
+    """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
     content = site_dir / "content"
     theme = package_resource("templates")
-    inputs = read_inputs(site_dir, theme)
-    last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs, today.isoformat())) if reuse else None
-    if last_warnings is not None and not (strict and last_warnings):
-        for path, line, message in last_warnings:
-            diagnostics.warn(Path(path), line, message)
-        return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-    config = load_config(site_dir)
+    config_path = site_dir / CONFIG_FILE
+    config = load_config(config_path, decode(config_path, inputs[config_path]) if config_path in inputs else None)
 
     list_paths = sorted(p for p in inputs if p.parent == content / "lists" and is_list_file(p))
     if not list_paths and not (content / "papers").is_dir():
@@ -115,66 +176,95 @@ def build_locked(
         reading_lists.append(reading_list)
         entries.extend(list_entries)
         tick()
-    papers = dedupe(entries, {rl.slug: rl.date for rl in reading_lists}, diagnostics)
-    # The slowest stage needs only titles and abstracts: start it now, on the other core.
-    related = in_background(related_papers, [(p.key, p.title, p.abstract) for p in papers], config.related_count)
 
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
     sources: list[PageSource] = []
     for path in page_paths:
-        sources.append(read_page(path, decode(path, inputs[path])))
+        sources.append(read_page(path, decode(path, inputs[path], keep_bom=True)))
         tick()
     taxonomy_path = content / "taxonomy.yml"
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
+    return LoadedSite(site_dir, output_dir, theme, today, inputs, config, reading_lists, entries, sources, rules)
 
-    planned, removed = plan_pages(papers, sources, papers_dir)
-    pages = tag_pages(planned, rules)
-    source_by_path = {s.path: s for s in sources}
-    page_texts = {page.path: page_text(page, source_by_path.get(page.path)) for page in pages}
 
-    catalog = build_catalog(config, reading_lists, pages, rules, today)
-    env = make_environment([site_dir / "templates"], theme)
+def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
+    """Every page text, every removal, the catalog, and the new site rendered aside."""
+    site_dir, content = loaded.site_dir, loaded.site_dir / "content"
+    papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics)
+    planned, removed = plan_pages(papers, loaded.sources, content / "papers")
+    # The slowest stage needs only titles and abstracts: start it now, on the other core.
+    listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
+    related = in_background(related_papers, listed, loaded.config.related_count)
+    pages = tag_pages(planned, loaded.rules)
+    source_by_path = {s.path: s for s in loaded.sources}
+    page_writes: list[PageWrite] = []
+    for page in pages:
+        text = page_text(page, source_by_path.get(page.path), diagnostics).encode("utf-8")
+        read = loaded.inputs.get(page.path)
+        if text != read:
+            page_writes.append(PageWrite(page.path, text, read))
+    for path in removed:
+        if path.is_symlink():
+            diagnostics.warn(path, None, "its paper left every list, but it is a symlink: left alone (delete it yourself)")
+        else:
+            page_writes.append(PageWrite(path, None, loaded.inputs[path]))
+
+    catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules, loaded.today)
+    env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
-    other_files = [export_json(catalog), index_script(build_search(catalog), catalog), *static_files(site_dir, theme, inputs)]
-
-    if strict and diagnostics.warnings:
-        raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
-
-    # Every input is read and checked, every template parses: from here on, writing.
-    with cannot_write():
-        written = write_pages(page_texts, removed, inputs)  # while related papers are still being found
-    slug_of = {paper.key: page.slug for paper, page in zip(papers, planned)}
-    catalog = replace(catalog, related={
-        slug_of[key]: tuple(replace(r, slug=slug_of[r.slug]) for r in found) for key, found in related.result().items()
-    })
+    other_files = [export_json(catalog), index_script(build_search(catalog), catalog),
+                   *static_files(site_dir, loaded.theme, loaded.inputs)]
+    catalog = replace(catalog, related=related.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     with cannot_write():
-        folder = start_site(output_dir)
+        folder = start_site(loaded.output_dir)
         try:
             count = write_files(folder, [*renderer.plain_files(), *other_files])
             count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-            finish_site(output_dir)
         except BaseException:
-            abandon_site(output_dir)
+            abandon_site(loaded.output_dir)
             raise
+    return Plan(loaded, pages, page_writes, catalog, renderer, count)
+
+
+def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
+    """Step 3, write: the user's pages (each only if unchanged since it was read), then the site swap."""
+    loaded = built.loaded
+    inputs = dict(loaded.inputs)
+    written = removed = 0
+    try:
+        with cannot_write():
+            for change in built.page_writes:
+                if change.content is None:
+                    remove_checked(change.path, change.read or b"")
+                    inputs.pop(change.path, None)
+                    removed += 1
+                else:
+                    write_atomic(change.path, change.content, expected=change.read, check=True)
+                    inputs[change.path] = change.content
+                    written += 1
+            finish_site(loaded.output_dir)
+    except BaseException:
+        abandon_site(loaded.output_dir)
+        raise
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(site_dir, output_dir, inputs, input_digest(inputs, today.isoformat()), warnings)
+    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs, loaded.today.isoformat()), warnings)
     return BuildSummary(
-        papers=len(pages),
-        entries=len(entries),
-        lists=len(reading_lists),
-        tags=len(catalog.tags),
+        papers=len(built.pages),
+        entries=len(loaded.entries),
+        lists=len(loaded.reading_lists),
+        tags=len(built.catalog.tags),
         pages_written=written,
-        pages_removed=len(removed),
-        files=count,
+        pages_removed=removed,
+        files=built.files,
         seconds=time.perf_counter() - started,
-        renderer=renderer,
+        renderer=built.renderer,
     )
 
 
@@ -185,19 +275,6 @@ def cannot_write() -> Iterator[None]:
         yield
     except OSError as error:
         raise SitegenError(f"{error.filename or 'output'}: cannot write ({error.strerror or error})") from None
-
-
-def write_pages(page_texts: dict[Path, str], removed: list[Path], inputs: dict[Path, bytes]) -> int:
-    """Write the pages whose text changed and remove the untouched orphans; `inputs` follows suit."""
-    written = 0
-    for path, text in page_texts.items():
-        if write_if_changed(path, text):
-            written += 1
-            inputs[path] = text.encode("utf-8")
-    for path in removed:
-        path.unlink()
-        inputs.pop(path, None)
-    return written
 
 
 def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list[RenderedFile]:

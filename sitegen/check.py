@@ -5,7 +5,6 @@ Each problem is one line with its place; the command exits 1 if there is any.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import posixpath
@@ -14,7 +13,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen import state
+from sitegen.build import build_date
+from sitegen.config import CONFIG_FILE, load_config
 from sitegen.errors import Diagnostics, SitegenError, format_place
+from sitegen.output import claim_output
 from sitegen.pages import PageSource, earlier_page_of_same_paper, read_page
 from sitegen.parse import decode, is_list_file, parse_list_file
 from sitegen.search import read_payload
@@ -33,13 +35,42 @@ class Links(HTMLParser):
                 self.urls.append(value)
 
 
-def check_content(site_dir: Path) -> list[str]:
+def plain_files(paths: list[Path], problems: list[str]) -> list[Path]:
+    """The paths that are plain files to read; anything else (a FIFO would block) is a problem."""
+    plain = []
+    for path in paths:
+        try:
+            if state.readable_file(path, must=True):
+                plain.append(path)
+        except SitegenError as error:
+            problems.append(str(error))
+    return plain
+
+
+def check_settings(site_dir: Path, output_dir: Path) -> list[str]:
+    """`sitegen.yml` and the output folder, as a build would judge them."""
     problems = []
+    config_path = site_dir / CONFIG_FILE
+    try:
+        if config_path.exists() or config_path.is_symlink():
+            if state.readable_file(config_path, must=True):
+                load_config(config_path, decode(config_path, config_path.read_bytes()))
+    except SitegenError as error:
+        problems.append(str(error))
+    try:
+        claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
+    except SitegenError as error:
+        problems.append(str(error))
+    return problems
+
+
+def check_content(site_dir: Path) -> list[str]:
+    problems: list[str] = []
     content = site_dir / "content"
-    for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
+    for path in plain_files(sorted(p for p in (content / "lists").glob("*") if is_list_file(p)), problems):
         try:
             diagnostics = Diagnostics()
-            _, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date.today())
+            _, entries = parse_list_file(path, path.read_bytes(), diagnostics, build_date())
         except SitegenError as error:
             problems.append(str(error))
             continue
@@ -49,9 +80,9 @@ def check_content(site_dir: Path) -> list[str]:
     seen_by_arxiv: dict[str, PageSource] = {}
     seen_by_title: dict[str, list[PageSource]] = {}
     slugs: dict[str, Path] = {}
-    for path in sorted((content / "papers").glob("*.md")):
+    for path in plain_files(sorted((content / "papers").glob("*.md")), problems):
         try:
-            page = read_page(path, decode(path, path.read_bytes()))
+            page = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
         except SitegenError as error:
             problems.append(str(error))
             continue
@@ -64,7 +95,7 @@ def check_content(site_dir: Path) -> list[str]:
         slugs.setdefault(folded, path)
     last = state.load(site_dir).get("sources")
     if last is not None:
-        for path in sorted(p for p in (content / "lists").glob("*") if is_list_file(p)):
+        for path in plain_files(sorted(p for p in (content / "lists").glob("*") if is_list_file(p)), []):
             name = str(path.relative_to(site_dir))
             digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
             if last.get(name) != digest:
@@ -109,4 +140,4 @@ def check_output(output_dir: Path) -> list[str]:
 
 
 def check_site(site_dir: Path, output_dir: Path) -> list[str]:
-    return check_content(site_dir) + check_output(output_dir)
+    return check_settings(site_dir, output_dir) + check_content(site_dir) + check_output(output_dir)

@@ -8,12 +8,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from sitegen import __version__
-from sitegen.build import BuildSummary, run_build
 from sitegen.errors import Diagnostics, SitegenError, SourceError
+
+if TYPE_CHECKING:
+    from sitegen.build import BuildSummary
+
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitegen", description="Research reading lists in, a searchable static website out.")
@@ -49,38 +51,15 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; every way it can end is one line and an exit status, never a traceback.
+
+    The stages are imported inside the `try`, so a Ctrl+C while they load is "interrupted" too.
+    """
     args = make_parser().parse_args(argv)
     try:
-        if args.command == "build":
-            diagnostics = Diagnostics()
-            try:
-                summary = run_build(args.source, output_dir(args), diagnostics, args.strict, progress_bar(args.quiet))
-            finally:
-                report(diagnostics)
-            if not args.quiet:
-                print(summary_line(summary, diagnostics))
-        elif args.command == "serve":
-            from sitegen.serve import serve
-
-            serve(args.source, output_dir(args), args.port, args.strict)
-        elif args.command == "new":
-            from sitegen.new import make_site
-
-            for name in make_site(args.directory):
-                print(f"  {name}")
-            print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
-        elif args.command == "search":
-            return run_search(args)
-        elif args.command == "check":
-            from sitegen.check import check_site
-
-            problems = check_site(args.source, output_dir(args))
-            for problem in problems:
-                print(problem)
-            print(f"{len(problems)} problem(s)" if problems else "no problems", file=sys.stderr)
-            return 1 if problems else 0
+        return run_command(args)
     except SitegenError as error:
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
         print(f"error: {error}", file=sys.stderr)
         if isinstance(error, SourceError):
@@ -91,11 +70,49 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing half-written is left in place", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`sitegen search ... | head`): what it wanted is printed. Point
+        # stdout at /dev/null so that Python's flush at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a command killed by SIGPIPE
     except Exception as error:  # a bug in sitegen, not the user's input: say so in one line
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
         print(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)", file=sys.stderr)
-        return 2
+        return 1
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        from sitegen.build import run_build
+
+        diagnostics = Diagnostics()
+        try:
+            summary = run_build(args.source, output_dir(args), diagnostics, args.strict, progress_bar(args.quiet))
+        finally:
+            report(diagnostics)
+        if not args.quiet:
+            print(summary_line(summary, diagnostics))
+    elif args.command == "serve":
+        from sitegen.serve import serve
+
+        serve(args.source, output_dir(args), args.port, args.strict)
+    elif args.command == "new":
+        from sitegen.new import make_site
+
+        for name in make_site(args.directory):
+            print(f"  {name}")
+        print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
+    elif args.command == "search":
+        return run_search(args)
+    elif args.command == "check":
+        from sitegen.check import check_site
+
+        problems = check_site(args.source, output_dir(args))
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s)" if problems else "no problems", file=sys.stderr)
+        return 1 if problems else 0
     return 0
 
 
@@ -146,6 +163,8 @@ def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
 
 def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
     """A tqdm bar per stage on a terminal; nothing when quiet or piped."""
+    from tqdm import tqdm
+
     def start(stage: str, total: int) -> Callable[[], None]:
         bar = tqdm(total=total, desc=stage, unit="", leave=False, disable=None if not quiet else True, file=sys.stderr)
 
@@ -158,10 +177,15 @@ def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
 
 
 def run_search(args: argparse.Namespace) -> int:
+    from lunr.exceptions import QueryParseError
+
     from sitegen.search import load_index_script, search
 
     index, payload = load_index_script(output_dir(args) / "search-index.js")
-    results = search(index, payload, args.query)[: args.limit]
+    try:
+        results = search(index, payload, args.query)[: args.limit]
+    except QueryParseError as error:  # lunr's query syntax (field:, ^boost, ~distance) misused
+        raise SitegenError(f"query {args.query!r}: {error}") from None
     for ref, score in results:
         title, url, tags, *_ = payload["docs"][ref]
         if args.json:

@@ -7,6 +7,7 @@ readable text through inline rules, never by rewriting HTML.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -34,23 +35,41 @@ COMMAND = re.compile(r"\\([A-Za-z]+|[%&#])")
 BARE_SUPERSCRIPT = re.compile(r"\^([-+]?[0-9]+|[A-Za-z](?![A-Za-z]))")
 
 
+MAX_NESTING = 12  # groups inside groups; deeper ones show as their plain text (200 deep would overflow the stack)
+
+
+@lru_cache(maxsize=16)
+def brace_pairs(src: str) -> dict[int, int]:
+    """Each '{' of a text that is closed, mapped to its '}': one linear pass per text, so many
+    unclosed `^{` cost linear time instead of a scan to the end for each."""
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    for i, char in enumerate(src):
+        if char == "{":
+            opened.append(i)
+        elif char == "}" and opened:
+            pairs[opened.pop()] = i
+    return pairs
+
+
 def braced_end(src: str, start: int, limit: int) -> int:
-    """Index of the '}' that closes the '{' at `start`, or -1."""
-    depth = 0
-    for i in range(start, limit):
-        if src[i] == "{":
-            depth += 1
-        elif src[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return -1
+    """Index of the '}' that closes the '{' at `start` before `limit`, or -1."""
+    close = brace_pairs(src).get(start, -1)
+    return close if close < limit else -1
 
 
 def inline(state: StateInline, start: int, end: int) -> None:
     """Emit the inline Markdown of src[start:end], parsed on its own so that it cannot run past `end`."""
     state.pushPending()
-    state.md.inline.parse(state.src[start:end], state.md, state.env, state.tokens)
+    depth = state.env.get("latex_nesting", 0)
+    if depth >= MAX_NESTING:
+        state.push("text", "", 0).content = state.src[start:end]
+        return
+    state.env["latex_nesting"] = depth + 1
+    try:
+        state.md.inline.parse(state.src[start:end], state.md, state.env, state.tokens)
+    finally:
+        state.env["latex_nesting"] = depth
 
 
 def wrap(state: StateInline, tag: str, start: int, end: int) -> None:

@@ -1,16 +1,30 @@
 """The only writer. User files are replaced atomically; the site is built aside and swapped in.
 
-Nothing here decides content: it receives finished texts and bytes.
+Nothing here decides content: it receives finished texts and bytes. Three rules hold for every
+write: a user file is replaced only while it still holds the bytes the build read (a save made
+during the build wins); a folder is replaced only if sitegen's marker says sitegen made it; a
+symlink is written through, never replaced by a regular file.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from sitegen.errors import SitegenError
+
+MARKER = ".sitegen-output"  # in an output folder: sitegen made this folder; lists the files it wrote
+MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote:\n"
+TEMP_PREFIX, TEMP_SUFFIX = ".sitegen-", ".tmp"  # short, so a temp name fits wherever its file's name fits
+DEFAULT_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -21,50 +35,150 @@ class RenderedFile:
     content: bytes
 
 
-def write_atomic(path: Path, content: bytes) -> None:
+class ChangedOnDisk(SitegenError):
+    """A user file changed after the build read it: the user's version is kept and the build stops."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: changed while sitegen was building; your version is kept, nothing else was "
+                         "replaced after it: run the build again")
+
+
+_kill_counts: dict[str, int] = {}
+
+
+def kill_point(step: str) -> None:
+    """Test-only: with SITEGEN_TEST_KILL_AT=<step>:<n>[:KILL|INT|STOP], the n-th time the build
+    reaches `step` it sends itself that signal (SIGKILL by default), so that tests stop a build at
+    known places, not after a sleep (STOP: the test edits a file, then lets the build go on)."""
+    wanted = os.environ.get("SITEGEN_TEST_KILL_AT")
+    if not wanted:
+        return
+    name, count, *how = wanted.split(":")
+    if name != step:
+        return
+    _kill_counts[step] = _kill_counts.get(step, 0) + 1
+    if _kill_counts[step] == int(count):
+        os.kill(os.getpid(), {"INT": signal.SIGINT, "STOP": signal.SIGSTOP}.get(how[0] if how else "", signal.SIGKILL))
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl+C waits until this block ends, so that it never leaves a temp file or half a swap behind."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def through_links(path: Path) -> Path:
+    """The file a path stands for: a symlinked page is written where it points (the notes vault)."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def write_atomic(path: Path, content: bytes, expected: bytes | None = None, check: bool = False) -> None:
     """Write via a temp file in the same folder and rename: a reader sees old or new, never half.
 
-    A file that replaces one is flushed to disk before the rename, so even a power cut cannot
-    leave it empty; a new file has nothing to lose, and skipping that flush keeps a first build
-    of ten thousand pages from waiting on the disk ten thousand times.
+    With `check`, the file must still hold `expected` (None: must not exist) just before the
+    rename, else ChangedOnDisk. The mode of the file replaced is kept (a new file gets 0644 less
+    the umask). A file that replaces one is flushed first, so a power cut cannot leave it empty.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replacing = path.exists()
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    target = through_links(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with interrupts_deferred():
+        try:
+            old_mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            old_mode = None
+        temp: str | None = None
+        try:
+            fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                os.fchmod(handle.fileno(), old_mode if old_mode is not None else DEFAULT_MODE & ~current_umask())
+                if old_mode is not None:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            kill_point("atomic-temp")
+            if check and read_or_none(target) != expected:
+                raise ChangedOnDisk(path)
+            os.replace(temp, target)
+            temp = None
+        finally:
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
+    kill_point("atomic-replaced")
+
+
+def remove_checked(path: Path, expected: bytes) -> None:
+    """Remove a page sitegen made, unless the user changed it since the build read it."""
+    with interrupts_deferred():
+        if read_or_none(path) != expected:
+            raise ChangedOnDisk(path)
+        path.unlink()
+    kill_point("page-removed")
+
+
+def read_or_none(path: Path) -> bytes | None:
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            if replacing:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write a user-facing text file only if its bytes differ, so unchanged files keep their mtime."""
-    content = text.encode("utf-8")
-    if path.exists() and path.read_bytes() == content:
-        return False
-    write_atomic(path, content)
-    return True
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def sweep_temps(folder: Path) -> None:
+    """Remove what a killed build (SIGKILL) left: sitegen's own temp files, by their prefix."""
+    if folder.is_dir():
+        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+            if leftover.is_file() and not leftover.is_symlink():
+                leftover.unlink()
+
+
+def claim_output(output_dir: Path, site_dir: Path, built_last: bool = False) -> None:
+    """Refuse an output folder sitegen may not replace: the site itself, its inputs, or a folder
+    holding files sitegen did not make (no marker; `built_last`: the site's own state says its
+    last build went there, as for a site/ made before sitegen wrote markers)."""
+    out, site = output_dir.resolve(), site_dir.resolve()
+    if out == site or out in site.parents:
+        raise SitegenError(f"{output_dir}: the output folder would replace the site folder {site_dir}; choose another -o")
+    for inputs in ("content", "templates"):
+        if out == site / inputs or site / inputs in out.parents:
+            raise SitegenError(f"{output_dir}: the output folder is inside {site_dir / inputs}, which holds your files; choose another -o")
+    if output_dir.is_symlink() and not output_dir.exists():
+        raise SitegenError(f"{output_dir}: a symlink to a folder that does not exist ({os.readlink(output_dir)}); create it or remove the link")
+    if not output_dir.exists():
+        return
+    if not output_dir.is_dir():
+        raise SitegenError(f"{output_dir}: exists and is not a folder; choose another -o")
+    if built_last or (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
+        return
+    raise SitegenError(f"{output_dir}: not empty and not made by sitegen (no {MARKER} in it); sitegen will not replace "
+                       "files it did not make: choose an empty or new folder")
 
 
 def aside_paths(site_dir: Path) -> tuple[Path, Path]:
-    """Where a new site is built and where the old one waits during the swap: siblings of `site_dir`."""
-    return site_dir.with_name(f".{site_dir.name}.new"), site_dir.with_name(f".{site_dir.name}.old")
+    """Where a new site is built and where the old one waits during the swap: siblings of the
+    real folder (through a symlinked `site/`, beside the folder it points to)."""
+    real = site_dir.resolve()
+    return real.with_name(f".{real.name}.new"), real.with_name(f".{real.name}.old")
 
 
 def recover(site_dir: Path) -> None:
     """Undo what a killed build left: restore a site caught mid-swap, drop a half-built one."""
     new, old = aside_paths(site_dir)
+    real = site_dir.resolve()
     if old.exists():
-        if site_dir.exists():
+        if real.exists():
             shutil.rmtree(old)
         else:
-            os.replace(old, site_dir)
+            os.replace(old, real)
     if new.exists():
         shutil.rmtree(new)
 
@@ -87,21 +201,59 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(file.content)
+        kill_point("site-file")
         count += 1
     return count
 
 
+def made_by_sitegen(folder: Path) -> set[str]:
+    """The files a folder's marker lists (relative, '/'-separated)."""
+    try:
+        text = (folder / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line for line in text.splitlines() if line and not line.startswith("#")}
+
+
 def finish_site(site_dir: Path) -> None:
-    """Swap the new site in for the old one, then remove the old one."""
+    """Mark the new site, keep the user's own files from the old one, swap, remove the old one."""
     new, old = aside_paths(site_dir)
-    if site_dir.exists():
-        os.replace(site_dir, old)
-    os.replace(new, site_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    real = site_dir.resolve()
+    written = sorted(p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file())
+    (new / MARKER).write_text(MARKER_HEADER + "".join(f"{name}\n" for name in written), encoding="utf-8")
+    if real.is_dir():
+        ours = made_by_sitegen(real) | {MARKER}
+        for path in sorted(real.rglob("*")):
+            name = path.relative_to(real).as_posix()
+            if (path.is_file() or path.is_symlink()) and name not in ours and not (new / name).exists():
+                (new / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
+    with interrupts_deferred():
+        if not (real.exists() and exchange(new, real)):
+            if real.exists():
+                os.replace(real, old)
+                kill_point("site-moved-aside")
+            os.replace(new, real)
+    kill_point("site-swapped")
+    for leftover in (new, old):  # after an exchange, `new` holds the old site
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step where the system can (Linux renameat2 RENAME_EXCHANGE), so
+    that no reader, and no kill, ever finds the site missing; False where it cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_cwd, rename_exchange = -100, 2
+    return bool(renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), rename_exchange) == 0)
 
 
 def abandon_site(site_dir: Path) -> None:
-    """Drop a half-built site; the previous one stays as it was."""
-    new, _ = aside_paths(site_dir)
-    shutil.rmtree(new, ignore_errors=True)
+    """Drop a half-built site, or finish a swap an interrupt caught: the previous site, or the
+    complete new one, and nothing aside. Best effort: the error that stopped the build is the one to report."""
+    try:
+        recover(site_dir)
+    except OSError:
+        pass

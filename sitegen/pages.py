@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from sitegen.errors import SourceError
+from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
 from sitegen.records import STATUSES, Bibliographic, Paper, PaperPage, TagMatch
@@ -27,7 +27,7 @@ BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
 MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
 EMPTY = Entry(None, 0, 0, 0)
-FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
@@ -77,13 +77,15 @@ class PageSource:
         )
 
     def is_edited(self) -> bool:
-        """Whether the user put anything of theirs in this page (notes, tags, status, own keys).
+        """Whether the user put anything of theirs in this page: anything that differs from what
+        sitegen writes for these machine values (notes, tags, status, own keys, a comment, an empty key).
 
-        A bibliographic value counts: sitegen cannot tell one it filled in from one the user wrote,
+        A bibliographic value counts too: sitegen cannot tell one it filled in from one the user wrote,
         and a value the user wrote must never be lost."""
-        user_keys = set(self.entries) - set(MACHINE_FIELDS) | {k for k in BIBLIO_FIELDS if k in self.entries}
-        defaults = all(self.entries[k].value == USER_DEFAULTS.get(k) for k in user_keys)
-        return bool(self.body.strip()) or not defaults
+        machine = {k: e.value for k, e in self.entries.items() if k in MACHINE_FIELDS}
+        as_made = dump_yaml(machine) + USER_FIELDS_NOTE + dump_yaml(USER_DEFAULTS)
+        return (bool(self.body.strip()) or self.yaml_text.replace("\r\n", "\n") != as_made or self.text.startswith("\ufeff")
+                or any(k in self.entries for k in BIBLIO_FIELDS))
 
 
 def read_page(path: Path, text: str) -> PageSource:
@@ -247,33 +249,74 @@ def dump_yaml(values: dict[str, Any]) -> str:
     return yaml.dump(values, Dumper=PageDumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
-def page_text(page: PaperPage, source: PageSource | None) -> str:
-    """The page as it should stand on disk: only machine-owned lines differ from `source`."""
+def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnostics) -> str:
+    """The page as it should stand on disk: only the lines of machine fields whose value changed
+    differ from `source`, in its own line endings; a comment on such a line is kept. When that
+    cannot be done without changing the user's YAML, the page is left as it is, with a warning."""
     machine = machine_values(page)
     if source is not None:  # a bibliographic value already on the page is left as written
         machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS or source.entries.get(k, EMPTY).value in (None, "", [])}
-    if source is not None and all(k in source.entries and source.entries[k].value == v for k, v in machine.items()):
-        return source.text
     if source is None:
-        return f"---\n{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}---\n"
+        return new_page_text(machine)
+    newline = "\r\n" if "\r\n" in source.yaml_text else "\n"
     edits: list[tuple[int, int, str]] = []
     insert_at = 0
     for key, value in machine.items():
         entry = source.entries.get(key)
-        if entry is None:
-            edits.append((insert_at, insert_at, dump_yaml({key: value})))
+        end = line_end(source.yaml_text, entry.end) if entry is not None else insert_at
+        if entry is not None and entry.value == value:
+            insert_at = end
             continue
-        end = line_end(source.yaml_text, entry.end)
-        edits.append((entry.start, end, dump_yaml({key: value})))
+        replacement = dump_yaml({key: value})
+        if entry is not None:
+            replacement = with_comments(source, key, source.yaml_text[entry.start : end], replacement)
+        edits.append((entry.start if entry is not None else insert_at, end, replacement.replace("\n", newline)))
         insert_at = end
+    if not edits:
+        return source.text
     yaml_text = source.yaml_text
     # Later edits first, so earlier offsets stay valid; keys inserted at one place keep their order.
     for _, (start, end, replacement) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
         yaml_text = yaml_text[:start] + replacement + yaml_text[end:]
     if not keeps_values(source, yaml_text, machine):
-        user = {k: e.value for k, e in source.entries.items() if k not in machine}
-        yaml_text = dump_yaml(machine) + dump_yaml(user)
+        line = source.entries["title"].key_line
+        diagnostics.warn(source.path, line, "sitegen's fields could not be updated without changing your own YAML "
+                         "(an anchor or alias they share?): page left as it is, the site uses the new values")
+        return source.text
     return source.text[: source.yaml_start] + yaml_text + source.text[source.yaml_start + len(source.yaml_text) :]
+
+
+def new_page_text(machine: dict[str, Any]) -> str:
+    """A page sitegen makes: its fields, a note on whose is what, the user's fields at their defaults."""
+    return f"---\n{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}---\n"
+
+
+COMMENT = re.compile(r"(?:^|[ \t])#[^\n]*$")
+
+
+def with_comments(source: PageSource, key: str, old: str, new: str) -> str:
+    """`new` (one field's YAML) carrying the comments of `old`, the text it replaces: the comment
+    on the key's line stays at its end (or above the key, if the new value spans lines), any other
+    comment follows the field on a line of its own."""
+    old = old.replace("\r\n", "\n")
+    lines = old.split("\n")
+    comments = [(n, m.group(0).lstrip()) for n, text in enumerate(lines) if (m := COMMENT.search(text))]
+    if not comments:
+        return new
+    stripped = "\n".join(COMMENT.sub("", text) for text in lines)
+    try:
+        same = compose_mapping(source.path, stripped, 1).get(key)
+    except SourceError:
+        same = None
+    if same is None or same.value != source.entries[key].value:
+        return new  # what looked like a comment is part of a value; keeps_values decides
+    first = [text for n, text in comments if n == 0]
+    rest = "".join(f"{text}\n" for n, text in comments if n > 0)
+    if not first:
+        return new + rest
+    if new.count("\n") == 1:
+        return f"{new[:-1]}  {first[0]}\n{rest}"
+    return f"{first[0]}\n{new}{rest}"
 
 
 def keeps_values(source: PageSource, yaml_text: str, machine: dict[str, Any]) -> bool:

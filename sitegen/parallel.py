@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sitegen import state
-from sitegen.output import RenderedFile, write_files
+from sitegen.output import RenderedFile, interrupts_deferred, write_files
 from sitegen.render import Job, Renderer
 
 T = TypeVar("T")
@@ -32,8 +32,11 @@ def can_fork() -> bool:
 
 
 def _start_worker() -> None:
-    """In each worker: die with the build (a killed build leaves no worker writing on), and let go
-    of the build lock's file, which fork shared, so that the lock dies with the build too."""
+    """In each worker: die with the build (a killed build leaves no worker writing on), let go
+    of the build lock's file, which fork shared, so that the lock dies with the build too, and
+    leave Ctrl+C to the build (which stops its workers): a worker prints no traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by _started, across the fork
     if sys.platform == "linux":
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     state.forget_lock()
@@ -41,6 +44,12 @@ def _start_worker() -> None:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
+
+
+def _started(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any) -> Future[T]:
+    """Submit work, forking the workers with Ctrl+C held back, so that none is born able to take it."""
+    with interrupts_deferred():
+        return pool.submit(fn, *args)
 
 
 def stop_workers() -> None:
@@ -60,7 +69,7 @@ class Background(Generic[T]):
     def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
         self.pool = _pool(1)
         _inherited["call"] = (fn, args)
-        self.future: Future[T] = self.pool.submit(_call_inherited)
+        self.future: Future[T] = _started(self.pool, _call_inherited)
         self.future.add_done_callback(lambda _: _inherited.pop("call", None))
 
     def result(self) -> T:
@@ -108,7 +117,7 @@ def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callabl
     _inherited["render"] = (renderer, jobs, folder, done)
     pool = _pool(2)
     try:
-        futures = [pool.submit(_render_shard, k, 2) for k in range(2)]
+        futures = [_started(pool, _render_shard, k, 2) for k in range(2)]
         reported = 0
         while not all(f.done() for f in futures):
             time.sleep(0.05)

@@ -50,6 +50,7 @@ URL = re.compile(r"(?:https?://|(?<![\w./])(?:github\.com|huggingface\.co)/)[^\s
 URL_TRAILING = ".,;:!?'\"”’"
 CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+MAX_NAME_BYTES = 200  # a slug's UTF-8 bytes: room left under 255 for '.md', '-2' and the like
 LIST_KEYS = {"title": str, "date": dt.date, "description": str}
 FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
 FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
@@ -64,14 +65,15 @@ class Line:
     text: str
 
 
-def decode(path: Path, data: bytes) -> str:
-    """UTF-8 text without its byte-order mark; anything else is an error naming the line."""
+def decode(path: Path, data: bytes, keep_bom: bool = False) -> str:
+    """UTF-8 text, without its byte-order mark unless `keep_bom` (a page rewritten keeps its own);
+    anything else is an error naming the line."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(path, line, "not UTF-8 text (save the file as UTF-8)") from None
-    return text.removeprefix("\ufeff")
+    return text if keep_bom else text.removeprefix("\ufeff")
 
 
 def is_list_file(path: Path) -> bool:
@@ -150,10 +152,8 @@ def strip_furniture(
     after_submitted_by = False
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
-        for prefix in GLUED_PREFIXES:
-            rest = text[len(prefix) :]
-            if text.startswith(prefix) and rest and not rest[0].isspace():
-                text = rest
+        if not content:
+            text = unglued(text)
         if not text:
             continue
         if after_submitted_by:
@@ -166,6 +166,9 @@ def strip_furniture(
         folded = " ".join(text.split())
         if folded.lower() in FURNITURE_LINES or UPVOTE_COUNT.match(folded):
             continue
+        if not any(c.isalnum() for c in folded):
+            diagnostics.warn(path, line.number, f"skipped '{shorten(folded)}': no letters or digits")
+            continue
         date = DATE_LINE.match(folded)
         if date:
             if date_line is None:
@@ -175,6 +178,17 @@ def strip_furniture(
             continue
         content.append(Line(line.number, text))
     return content, date_line
+
+
+def unglued(text: str) -> str:
+    """A title without the button text the copy glued to its front ("SubscribeA Light CNN"): only
+    where a new capitalised word (or a number) starts right after the button, so that
+    "Subscribers of ..." or "Daily Papers: ..." stay whole. Called only before the first entry."""
+    for prefix in GLUED_PREFIXES:
+        rest = text[len(prefix) :]
+        if text.startswith(prefix) and rest and (rest[0].isupper() or rest[0].isdigit()):
+            return rest
+    return text
 
 
 def looks_like_abstract(text: str) -> bool:
@@ -263,22 +277,31 @@ def find_links(abstract: str) -> tuple[str, ...]:
 
 
 def title_key(title: str) -> str:
-    """What makes two titles the same paper: case, punctuation and spacing do not count."""
+    """What makes two titles the same paper: case, punctuation and spacing do not count; format
+    characters (soft hyphen, zero-width space) are dropped; symbols and emoji count (∇-Prox is not ∂-Prox)."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else " " for c in folded)
+    kept = "".join("" if unicodedata.category(c) == "Cf" else c if unicodedata.category(c)[0] in "LNMS" else " " for c in folded)
     return " ".join(kept.split())
 
 
-def slugify(text: str, max_length: int = 80) -> str:
-    """Lower-case words joined by '-': accents dropped from Latin letters, other scripts kept."""
+def slugify(text: str, max_length: int = 80, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """Lower-case words joined by '-': accents dropped from Latin letters, other scripts kept;
+    at most `max_length` characters and `max_bytes` bytes of UTF-8, so that a file name made
+    from it (with its extension) fits every file system's 255-byte limit."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    letters = "".join(c for c in decomposed if unicodedata.category(c) != "Cf" and not unicodedata.combining(c))
     words = re.findall(r"[^\W_]+", unicodedata.normalize("NFC", letters))
+
+    def fits(candidate: str) -> bool:
+        return len(candidate) <= max_length and len(candidate.encode("utf-8")) <= max_bytes
+
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > max_length:
-            slug = slug or word[:max_length]
+        if not fits(candidate):
+            while not slug and word and not fits(word):
+                word = word[:-1]
+            slug = slug or word
             break
         slug = candidate
     return slug

@@ -31,7 +31,7 @@ CANDIDATES = 15  # scored exactly, per paper
 
 @dataclass(frozen=True)
 class Related:
-    """Another paper (its id: a paper's key while building, its slug in the catalog), and why."""
+    """Another paper (by its page's slug), and why."""
 
     slug: str
     score: float

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import posixpath
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ class Renderer:
             template = self.env.get_template(template_name)
             root = posixpath.relpath(".", posixpath.dirname(page_path) or ".")
             text = template.render(page_path=page_path, root="" if root == "." else root + "/", **values)
-        return RenderedFile(page_path, text.encode("utf-8"))
+        return RenderedFile(page_path, xml_safe(text).encode("utf-8"))
 
     def jobs(self) -> list[Job]:
         """Every templated file of the site, in a fixed order, ready to render in any process."""
@@ -181,6 +182,13 @@ class Job:
 
 
 FEED_SIZE = 50
+# What XML 1.0 forbids (a form feed copied out of a PDF): feed readers reject the whole feed over one.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Every rendered page and feed with the characters XML 1.0 forbids turned into spaces."""
+    return XML_FORBIDDEN.sub(" ", text)
 
 
 def feed(path: str, title: str, papers: tuple[PaperPage, ...], page: str) -> Job:

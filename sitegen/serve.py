@@ -6,6 +6,7 @@ The reload script is added to HTML as it is served, never written into site/.
 from __future__ import annotations
 
 import functools
+import json
 import http.server
 import sys
 import threading
@@ -16,25 +17,44 @@ from typing import Any
 from watchfiles import watch
 
 from sitegen.build import run_build
+from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import write_atomic
+from sitegen.output import ChangedOnDisk, write_atomic
 from sitegen.pages import page_from_source, read_page
 from sitegen.parse import decode
 from sitegen.render import Job, Renderer, neighbours
 
 RELOAD_PATH = "/__sitegen/reload.js"
 VERSION_PATH = "/__sitegen/version"
+# Polls the build's version and error: reloads after a new build, shows a build error over the
+# page (as text, never as HTML) until a good build clears it.
 RELOAD_SCRIPT = b"""(function () {
   var seen = null;
+  function show(error) {
+    var box = document.getElementById("sitegen-error");
+    if (!error) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("pre");
+      box.id = "sitegen-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;z-index:2147483647;left:0;right:0;top:0;margin:0;padding:1em;" +
+        "background:#7f1d1d;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;overflow-wrap:anywhere;max-height:50vh;overflow:auto";
+      document.body.appendChild(box);
+    }
+    box.textContent = "sitegen: build failed (still showing the previous build)\\n" + error;
+  }
   function poll() {
-    fetch("/__sitegen/version", { cache: "no-store" }).then(function (r) { return r.text(); }).then(function (v) {
-      if (seen !== null && v !== seen) location.reload();
-      seen = v;
+    fetch("/__sitegen/version", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (state) {
+      if (seen !== null && state.version !== seen) { location.reload(); return; }
+      seen = state.version;
+      show(state.error);
     }).catch(function () {}).finally(function () { setTimeout(poll, 500); });
   }
   poll();
 })();
 """
+MAX_RETRIES = 5  # builds in a row that a save during the build may restart
+NO_SITE_YET = b"<!doctype html><meta charset=utf-8><title>sitegen</title><body><p>No site built yet.</p></body>"
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -44,9 +64,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.build = build
         super().__init__(*args, **kwargs)
 
+    def handle(self) -> None:
+        """A browser that drops a request half-way (a reload, a closed tab) is no error to report."""
+        try:
+            super().handle()
+        except ConnectionError:
+            pass
+
     def do_GET(self) -> None:
         if self.path == VERSION_PATH:
-            self.respond(str(self.build.version).encode(), "text/plain")
+            status = {"version": self.build.version, "error": self.build.error}
+            self.respond(json.dumps(status).encode(), "application/json")
         elif self.path == RELOAD_PATH:
             self.respond(RELOAD_SCRIPT, "text/javascript")
         else:
@@ -54,8 +82,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             if path.is_dir():
                 path = path / "index.html"
             if path.suffix == ".html" and path.is_file():
-                html = path.read_bytes().replace(b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1)
-                self.respond(html, "text/html; charset=utf-8")
+                self.respond(with_reload(path.read_bytes()), "text/html; charset=utf-8")
+            elif self.build.error and not path.exists():
+                self.respond(with_reload(NO_SITE_YET), "text/html; charset=utf-8")
             else:
                 super().do_GET()
 
@@ -71,6 +100,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         """Quiet: a preview server's request log is noise."""
 
 
+def with_reload(html: bytes) -> bytes:
+    """The page as served: the reload script added, never written into site/."""
+    return html.replace(b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1)
+
+
 class Builder:
     """Full builds, one at a time, and the quick update of single edited paper pages between them."""
 
@@ -78,25 +112,41 @@ class Builder:
         self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
         self.version = 0
         self.renderer: Renderer | None = None
+        self.error: str | None = None  # the last build's error, shown over every page until a good build
         self.lock = threading.Lock()
 
     def full(self) -> bool:
+        """A full build; any failure is shown (terminal and browser) and the previous site served.
+        A page saved while the build ran wins: the build stops before replacing it and runs again."""
         with self.lock:
-            diagnostics = Diagnostics()
-            try:
-                # the first build always runs in full: quick updates need its catalog
-                summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, reuse=self.renderer is not None)
-            except SitegenError as error:
-                print(f"error: {error} (still serving the previous build)", file=sys.stderr)
-                return False
-            finally:
-                for warning in diagnostics.warnings:
-                    print(f"warning: {warning}", file=sys.stderr)
-            if summary.renderer is not None:
-                self.renderer = summary.renderer
-            self.version += 1
-            print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
-            return True
+            for _ in range(MAX_RETRIES):
+                diagnostics = Diagnostics()
+                try:
+                    # the first build always runs in full: quick updates need its catalog
+                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, reuse=self.renderer is not None)
+                except ChangedOnDisk as error:
+                    print(f"{error.path} changed while building: building again", file=sys.stderr)
+                    continue
+                except Exception as error:  # serve outlives every failure, its own bugs included
+                    self.fail(error)
+                    return False
+                finally:
+                    for warning in diagnostics.warnings:
+                        print(f"warning: {warning}", file=sys.stderr)
+                if summary.renderer is not None:
+                    self.renderer = summary.renderer
+                self.error = None
+                self.version += 1
+                print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
+                return True
+            self.fail(SitegenError(f"pages kept changing during {MAX_RETRIES} builds in a row; waiting for the next save"))
+            return False
+
+    def fail(self, error: Exception) -> None:
+        """One line in the terminal, the same line over the page in the browser."""
+        line = str(error) if isinstance(error, SitegenError) else f"internal error: {type(error).__name__}: {error}"
+        self.error = line
+        print(f"error: {line} (still serving the previous build)", file=sys.stderr)
 
     def quick(self, changed: set[Path]) -> bool:
         """Re-render just the edited paper pages, from the pages as they stand, into the live site."""
@@ -110,32 +160,54 @@ class Builder:
                 if path.stem not in catalog.papers_by_slug:
                     return False
                 try:
-                    source = read_page(path, decode(path, path.read_bytes()))
+                    source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
                 except SitegenError as error:
-                    print(f"error: {error}", file=sys.stderr)
-                    return True  # nothing to show; the full build will say it again
+                    self.fail(error)
+                    return False  # the full build that follows says it again, or clears it
                 page = page_from_source(path.stem, source, None)
                 old = catalog.papers_by_slug[path.stem]
                 page = replace(page, memberships=old.memberships)
                 job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
-                file = self.renderer.run(job)
-                write_atomic(self.output_dir / file.path, file.content)
+                try:
+                    file = self.renderer.run(job)
+                    write_atomic(self.output_dir / file.path, file.content)
+                except Exception as error:  # a template error: the full build that follows says it again
+                    self.fail(error)
+                    return False
             self.version += 1
             print(f"updated {len(changed)} paper page(s); full build follows", file=sys.stderr)
             return True
 
 
+def is_input(site_dir: Path, path: Path) -> bool:
+    """Whether a changed path is one a build reads: the whole site folder is watched, so that a
+    templates/ folder or sitegen.yml made while serving is seen too; hidden files (temp files) are not."""
+    try:
+        parts = path.absolute().relative_to(site_dir.absolute()).parts
+    except ValueError:
+        return False
+    if not parts or any(part.startswith(".") for part in parts):
+        return False
+    return parts[0] in ("content", "templates") or parts == (CONFIG_FILE,)
+
+
 def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
+    """Serve even after a failed first build: the error shows in the browser until a save fixes it."""
     builder = Builder(site_dir, output_dir, strict)
-    if not builder.full():
-        raise SitegenError("the first build failed; fix it and run `sitegen serve` again")
+    builder.full()
     handler = functools.partial(Handler, directory=str(output_dir), build=builder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
-    watched = [p for p in (site_dir / "content", site_dir / "templates", site_dir / "sitegen.yml") if p.exists()]
+    watching = False
     try:
-        for changes in watch(*watched, watch_filter=lambda change, path: not Path(path).name.startswith(".")):
+        for changes in watch(site_dir, watch_filter=lambda change, path: is_input(site_dir, Path(path)),
+                             yield_on_timeout=True, rust_timeout=500):
+            if not watching:  # the first yield comes once the watcher is in place: a save from now on is seen
+                watching = True
+                print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
+            if not changes:
+                continue
             if builder.quick({Path(path) for _, path in changes}):
                 threading.Thread(target=builder.full, daemon=True).start()
             else:

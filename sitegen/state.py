@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,19 +68,49 @@ def build_lock(site_dir: Path) -> Iterator[None]:
 
 def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
     """Every input file's bytes, read once: the build parses these very bytes, and its digest is
-    of them, so an edit made while a build runs is seen by the next build."""
-    paths = [site_dir / "sitegen.yml", site_dir / "content" / "taxonomy.yml"]
-    paths += sorted(p for p in (site_dir / "content" / "lists").glob("*") if is_list_file(p))
-    for folder, pattern in ((site_dir / "content" / "papers", "*.md"), (site_dir / "templates", "**/*"), (theme_dir, "**/*")):
-        paths += sorted(folder.glob(pattern))
+    of them, so an edit made while a build runs is seen by the next build.
+
+    A list or page that is not a regular file (a dangling symlink, a folder, a FIFO) is an error,
+    never silently dropped (its papers' pages would go with it), and never opened (a FIFO blocks).
+    """
+    content = site_dir / "content"
+    named = [site_dir / "sitegen.yml", content / "taxonomy.yml"]
+    named += sorted(p for p in (content / "lists").glob("*") if is_list_file(p))
+    named += sorted((content / "papers").glob("*.md"))
+    found = [p for folder in (site_dir / "templates", theme_dir) for p in sorted(folder.glob("**/*"))]
     inputs = {}
-    for path in paths:
-        if path.is_file():
-            try:
-                inputs[path] = path.read_bytes()
-            except OSError as error:
-                raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
+    must = set(named)
+    for path in [*named, *found]:
+        if not readable_file(path, must=path in must):
+            continue
+        try:
+            inputs[path] = path.read_bytes()
+        except OSError as error:
+            raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
     return inputs
+
+
+def readable_file(path: Path, must: bool) -> bool:
+    """Whether `path` is a regular file to read; for a file the site names (`must`), anything
+    there that is not one is an error with its reason. Folders among templates are skipped."""
+    try:
+        os.fsencode(path.name).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SitegenError(f"{path}: the file name is not UTF-8; rename the file") from None
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise SitegenError(f"{path}: a symlink to {os.readlink(path)}, which does not exist") from None
+        return False
+    except OSError as error:
+        raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISDIR(mode) and not must:
+        return False
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, socket or device)"
+    raise SitegenError(f"{path}: {kind}; sitegen reads only plain files here")
 
 
 def input_digest(inputs: dict[Path, bytes], build_day: str) -> str:
@@ -107,6 +138,11 @@ def unchanged(site_dir: Path, output_dir: Path, inputs: str) -> list[list[Any]] 
     same = (state.get("inputs") == inputs and state.get("output") == str(output_dir.resolve())
             and output_dir.is_dir() and state.get("files") == output_digest(output_dir))
     return list(state.get("warnings", [])) if same else None
+
+
+def built_last(site_dir: Path, output_dir: Path) -> bool:
+    """Whether this site's last build wrote its site to `output_dir`."""
+    return bool(load(site_dir).get("output") == str(output_dir.resolve()))
 
 
 def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:

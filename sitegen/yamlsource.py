@@ -36,9 +36,13 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
     """Top-level keys of a YAML mapping with their values and character spans."""
     loader = Loader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise SourceError(path, first_line, f"YAML nested too deeply (more than {MAX_DEPTH} levels)") from None
         if node is None:
             return {}
+        check_bounds(path, node, first_line)
         if not isinstance(node, yaml.MappingNode):
             raise SourceError(path, first_line + node.start_mark.line, "expected 'key: value' lines")
         entries: dict[str, Entry] = {}
@@ -49,7 +53,10 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
                 raise SourceError(path, line, f"a key must be text, not {key!r}")
             if key in entries:
                 raise SourceError(path, line, f"'{key}' is given twice")
-            value = loader.construct_object(value_node, deep=True)
+            try:
+                value = loader.construct_object(value_node, deep=True)
+            except ValueError as error:  # a date that does not exist, 2024-02-30
+                raise SourceError(path, first_line + value_node.start_mark.line, f"'{key}': {shown(value_node)} is not a real date ({error})") from None
             entries[key] = Entry(value, line, key_node.start_mark.index, node_end(value_node))
         return entries
     except yaml.MarkedYAMLError as error:
@@ -61,6 +68,36 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
         raise SourceError(path, first_line, f"invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+MAX_DEPTH = 50  # levels of nesting; a front matter needs three or four
+MAX_NODES = 100_000  # values after aliases are expanded: a page is a few hundred; an alias bomb is billions
+
+
+def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
+    """Refuse nesting and alias expansion beyond sane bounds before anything is constructed or
+    compared: an alias bomb is tiny on disk but exponential once expanded. Work is linear in the
+    number of distinct nodes (an aliased node is measured once)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SourceError(path, first_line + node.start_mark.line, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[id(node)] > MAX_NODES:
+                raise SourceError(path, first_line + node.start_mark.line,
+                                  f"YAML too large once its aliases are expanded (over {MAX_NODES:,} values)")
+        elif id(node) not in sizes:
+            stack.append((node, depth, True))
+            stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def shown(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else "this value"
 
 
 def node_end(node: yaml.Node) -> int:

@@ -11,7 +11,7 @@ from conftest import raw_list, run_sitegen, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.errors import SourceError
+from sitegen.errors import Diagnostics, SourceError
 from sitegen.pages import (
     RESERVED_NAMES,
     new_page,
@@ -29,7 +29,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size
 def page_for(title: str, abstract: str = "An abstract.") -> tuple[Path, str]:
     paper = Paper("key", title, abstract, ("https://github.com/a/b",), (Membership("list", 3, dt.date(2026, 3, 11)),))
     path = Path("content/papers/x.md")
-    return path, page_text(new_page("x", path, paper), None)
+    return path, page_text(new_page("x", path, paper), None, Diagnostics())
 
 
 @settings(max_examples=500, deadline=None)
@@ -54,7 +54,7 @@ def test_machine_fields_refresh_and_user_fields_stay_byte_for_byte() -> None:
         "\ntags: []\n", "\ntags: [to-cite, -time-series]\n") + "\nMy **notes**, kept.\n\n- point one\n"
     source = read_page(path, edited)
     paper = Paper("key", "A Title", "New abstract.", (), (Membership("list", 1, None),))
-    updated = page_text(page_from_source("x", source, paper), source)
+    updated = page_text(page_from_source("x", source, paper), source, Diagnostics())
     after = read_page(path, updated)
     assert after.entries["abstract"].value == "New abstract."
     assert after.entries["found_links"].value == []
@@ -69,7 +69,7 @@ def test_an_unchanged_page_is_rewritten_to_the_same_bytes() -> None:
     source = read_page(path, text)
     page = page_from_source("x", source, Paper("key", "A Title", "An abstract.", ("https://github.com/a/b",),
                                                 (Membership("list", 3, dt.date(2026, 3, 11)),)))
-    assert page_text(page, source) == text
+    assert page_text(page, source, Diagnostics()) == text
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [
@@ -153,3 +153,83 @@ def test_a_slug_stays_when_the_title_changes_only_in_case(tmp_path: Path) -> Non
     assert run_sitegen("build", "-s", site).returncode == 0
     assert [p.name for p in (site / "content/papers").iterdir()] == ["alpha-paper.md"]
     assert "title: ALPHA paper" in (site / "content/papers/alpha-paper.md").read_text()
+
+
+def rewrite(text: str, abstract: str = "New abstract.", position: int = 3) -> tuple[str, Diagnostics]:
+    """The page `text` after a build whose paper has a new abstract and position."""
+    path = Path("content/papers/x.md")
+    source = read_page(path, text)
+    paper = Paper("key", "A Title", abstract, ("https://github.com/a/b",), (Membership("list", position, dt.date(2026, 3, 11)),))
+    diagnostics = Diagnostics()
+    return page_text(page_from_source("x", source, paper), source, diagnostics), diagnostics
+
+
+def test_only_changed_fields_are_rewritten_and_comments_on_their_lines_stay() -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    text = text.replace("title: A Title\n", "title: A Title  # as on arXiv\n").replace(
+        "abstract: Old abstract.\n", "abstract: Old abstract.  # shortened\n").replace("lists:\n", "lists:  # where I found it\n")
+    updated, diagnostics = rewrite(text, position=4)
+    assert diagnostics.warnings == []
+    assert "title: A Title  # as on arXiv\n" in updated  # its value did not change: its line did not either
+    assert "abstract: New abstract.  # shortened\n" in updated
+    assert "# where I found it\nlists:\n" in updated and "position: 4" in updated
+    assert updated.replace("New", "Old").replace("position: 4", "position: 3").replace(
+        "# where I found it\nlists:\n", "lists:  # where I found it\n") == text
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+@pytest.mark.parametrize("bom", ["\ufeff", ""])
+def test_line_endings_and_byte_order_mark_are_kept(newline: str, bom: str) -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    text = bom + text.replace("\n", newline) + f"My notes.{newline}"
+    assert rewrite(text, "Old abstract.")[0] == text  # nothing changed: the very same text
+    updated, _ = rewrite(text)
+    assert updated.startswith(bom + "---") and updated.count("\ufeff") == len(bom)
+    assert "\n" not in updated.replace("\r\n", "") if newline == "\r\n" else "\r" not in updated  # one line ending, never mixed
+    assert "New abstract." in updated and updated.endswith(f"My notes.{newline}")
+
+
+def test_anchors_shared_with_machine_fields_leave_the_page_as_is_with_a_warning() -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    shared = text.replace("abstract: Old abstract.", "abstract: &summary Old abstract.").replace("status: unread\n", "status: unread\nsummary: *summary\n")
+    updated, diagnostics = rewrite(shared)
+    assert updated == shared
+    assert [str(w) for w in diagnostics.warnings] == ["content/papers/x.md:2: sitegen's fields could not be updated without changing "
+                                                     "your own YAML (an anchor or alias they share?): page left as it is, the site uses the new values"]
+    own = text.replace("status: unread\n", "status: unread\nmine: &m [a, b]  # kept\nagain: *m\n")
+    updated, diagnostics = rewrite(own)
+    assert diagnostics.warnings == [] and "mine: &m [a, b]  # kept\nagain: *m\n" in updated and "New abstract." in updated
+
+
+@pytest.mark.parametrize("edit", [("status: unread\n", "status: unread\n# read after the deadline\n"),
+                                  ("status: unread\n", "status: unread\nrating:\n"),
+                                  ("tags: []\n", "tags: []  # later\n")])
+def test_a_comment_or_an_empty_key_is_an_edit_that_keeps_the_page(edit: tuple[str, str]) -> None:
+    path, text = page_for("A Title")
+    assert not read_page(path, text).is_edited()
+    assert read_page(path, text.replace(*edit)).is_edited()
+
+
+COMMENT_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30).map(lambda t: "# " + t.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["title", "abstract", "found_links", "lists", "auto_tags", "tags", "status"]), COMMENT_TEXT), max_size=5),
+       TEXT, st.integers(1, 500), st.sampled_from(["\n", "\r\n"]))
+def test_no_rewrite_loses_a_comment_or_a_user_byte(comments: list[tuple[str, str]], abstract: str, position: int, newline: str) -> None:
+    _, text = page_for("A Title", "Old abstract.")
+    lines = text.split("\n")
+    for key, comment in comments:  # at the end of the key's line
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{key}:"))
+        lines[at] += f"  {comment}"
+    text = newline.join(lines)
+    updated, diagnostics = rewrite(text, abstract, position)
+    source = read_page(Path("content/papers/x.md"), updated)
+    if diagnostics.warnings:  # allowed only with the page left exactly as it was
+        assert updated == text
+        return
+    assert source.entries["abstract"].value == abstract and source.entries["lists"].value[0]["position"] == position
+    for _, comment in comments:
+        assert updated.count(comment) >= text.count(comment), comment
+    assert updated[updated.index("# Above"):] == text[text.index("# Above"):]  # the user's part, byte for byte
+    assert ("\n" not in updated.replace("\r\n", "")) if newline == "\r\n" else ("\r" not in updated)

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -92,35 +91,74 @@ def test_a_second_build_at_once_is_refused_and_corrupts_nothing(tmp_path: Path) 
     assert run_sitegen("check", "-s", site).returncode == 0
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.3, 0.6, 0.9, 1.3, 2.0])
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_a_build_killed_at_any_moment_loses_nothing(tmp_path: Path, delay: float, sig: int) -> None:
-    lists = {f"content/lists/week-{k}.txt": raw_list(*[f"Paper {k} Number {i}" for i in range(150)]) for k in range(4)}
-    site = write_site(tmp_path, {**lists, "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
-    assert run_sitegen("build", "-s", site).returncode == 0
-    before_site = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
+EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
+# (step, n): the n-th time the build reaches a named write step (sitegen.output.kill_point).
+KILL_POINTS = [  # this edit writes 20 pages then the state file (21 atomic writes), removes 18 pages, renders 60 files
+    ("atomic-temp", 1), ("atomic-temp", 2), ("atomic-temp", 9), ("atomic-temp", 20), ("atomic-temp", 21),
+    ("atomic-replaced", 1), ("atomic-replaced", 6), ("atomic-replaced", 20),
+    ("page-removed", 1), ("page-removed", 5), ("page-removed", 18),
+    ("site-file", 1), ("site-file", 30), ("site-file", 59),
+    ("site-file", 45), ("site-swapped", 1),
+]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leftovers(root: Path) -> list[str]:
+    """Temp files and aside folders a build may leave when killed."""
+    found = [p for p in root.rglob(".sitegen-*.tmp")] + [p for p in root.iterdir() if p.name in (".site.new", ".site.old")]
+    return sorted(str(p.relative_to(root)) for p in found)
+
+
+def change_site(site: Path) -> None:
+    """Edits that make the next build write every kind of thing: new, changed and removed pages."""
     note = site / "content/papers/paper-0-number-7.md"
     note.write_text(note.read_text() + "My note.\n")
-    before_pages = {p.name: p.read_bytes() for p in (site / "content/papers").iterdir()}
-    (site / "content/lists/week-4.txt").write_text(raw_list(*[f"New Paper {i}" for i in range(60)]))
-    build = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "-s", str(site)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(delay)
-    build.send_signal(sig)
-    build.wait(timeout=60)
+    (site / "content/lists/week-2.txt").unlink()  # its untouched pages are removed
+    (site / "content/lists/week-1.txt").write_text(raw_list(*[f"Paper 1 Number {i}" for i in range(0, 12, 2)]))
+    (site / "content/lists/week-3.txt").write_text(raw_list(*[f"New Paper {i}" for i in range(15)]))
+
+
+@pytest.fixture(scope="module")
+def kill_sites(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A built site with edits not yet built, and the same site built after them: the two states a killed build may leave."""
+    before = tmp_path_factory.mktemp("before")
+    lists = {f"content/lists/week-{k}.txt": raw_list(*[f"Paper {k} Number {i}" for i in range(12)]) for k in range(3)}
+    write_site(before, {**lists, "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
+    assert run_sitegen("build", "-s", before, env=EPOCH).returncode == 0
+    change_site(before)
+    after = tmp_path_factory.mktemp("after")
+    shutil.copytree(before, after, dirs_exist_ok=True, symlinks=True)
+    assert run_sitegen("build", "-s", after, env=EPOCH).returncode == 0
+    return before, after
+
+
+@pytest.mark.parametrize(("step", "count"), KILL_POINTS)
+@pytest.mark.parametrize("sig", ["KILL", "INT"])
+def test_a_build_killed_at_any_write_step_loses_nothing(tmp_path: Path, kill_sites: tuple[Path, Path], step: str, count: int, sig: str) -> None:
+    before, after = kill_sites
+    site = tmp_path / "site-folder"
+    shutil.copytree(before, site, symlinks=True)
+    old_site, new_site = tree(before / "site"), tree(after / "site")
+    old_pages, new_pages = tree(before / "content/papers"), tree(after / "content/papers")
+    killed = run_sitegen("build", "-s", site, env={**EPOCH, "SITEGEN_TEST_KILL_AT": f"{step}:{count}:{sig}"})
+    assert killed.returncode == (-signal.SIGKILL if sig == "KILL" else 130), killed.stderr  # the kill point was reached
+    if sig == "INT":
+        assert killed.stderr.strip().splitlines() == ["interrupted: nothing half-written is left in place"]
+        assert leftovers(site) == [] and leftovers(site / "content/papers") == []
     # The old site or the complete new one; never a mix, never missing.
-    now_site = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
-    assert now_site == before_site or (len(now_site) > len(before_site) and (site / "site/lists/week-4/index.html").is_file())
-    for name, content in before_pages.items():
-        assert (site / "content/papers" / name).read_bytes().startswith(content.split(b"\n---\n")[0][:20])
-    assert note.read_text().endswith("My note.\n")
-    for page in (site / "content/papers").iterdir():
-        assert page.read_text().startswith("---\n") and "\n---\n" in page.read_text(), page  # no half-written page
-    assert not list((site / "content/papers").glob(".*.tmp"))
-    result = run_sitegen("build", "-s", site)  # the next build cleans up and completes
+    assert tree(site / "site") in (old_site, new_site)
+    for name, content in tree(site / "content/papers").items():
+        if not name.startswith(".sitegen-"):
+            assert content in (old_pages.get(name), new_pages.get(name)), name  # every page whole, old or new
+    assert tree(site / "content/papers")["paper-0-number-7.md"].endswith(b"My note.\n")
+    result = run_sitegen("build", "-s", site, env=EPOCH)  # the next build cleans up and completes
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content", "site"]
-    assert (site / "site/lists/week-4/index.html").is_file()
-    assert note.read_text().endswith("My note.\n")
+    assert leftovers(site) == [] and leftovers(site / "content/papers") == []
+    assert tree(site / "site") == new_site
+    assert tree(site / "content/papers") == new_pages
 
 
 def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
@@ -138,9 +176,9 @@ def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {locked}"), result.stderr
     assert "Traceback" not in result.stderr
     assert list(locked.iterdir()) == []
-    pages = sorted(p.name for p in (site / "content/papers").iterdir())
+    assert not (site / "content/papers").exists()  # the site is made before any page is written: none was
     assert run_sitegen("build", "-s", site, "-o", tmp_path / "elsewhere").returncode == 0
-    assert sorted(p.name for p in (site / "content/papers").iterdir()) == pages
+    assert sorted(p.name for p in (site / "content/papers").iterdir()) == ["alpha-paper.md"]
 
 
 def test_check_passes_a_fresh_build_and_names_each_problem(tmp_path: Path) -> None:

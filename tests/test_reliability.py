@@ -1,0 +1,266 @@
+"""Nothing of the user's is lost: output folders sitegen did not make, symlinks, saves during a
+build, hostile nesting, files that are not files, and one line for every way a command can end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import ABSTRACT, raw_list, run_sitegen, write_site
+
+from sitegen.markup import make_markdown
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def small_site(root: Path, *titles: str) -> Path:
+    return write_site(root, {"content/lists/week.txt": raw_list(*(titles or ("Alpha Paper", "Beta Paper")))})
+
+
+# 1. Never delete or overwrite what sitegen did not create
+
+
+@pytest.mark.parametrize("output", ["docs", ".", "content", "content/papers", "templates/x"])
+def test_an_output_folder_sitegen_did_not_make_is_refused_and_kept(tmp_path: Path, output: str) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site, "-o", tmp_path / "elsewhere").returncode == 0
+    write_site(site, {"docs/index.md": "my docs\n", "docs/img/logo.svg": "<svg/>", "templates/x/keep.txt": "mine\n"})
+    before = tree(site)
+    result = run_sitegen("build", "-s", site, "-o", site / output)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(f"error: {site / output}"), result.stderr
+    assert tree(site) == before
+
+
+def test_an_empty_or_sitegen_made_folder_is_used_and_the_users_own_files_in_it_are_kept(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "source")
+    out = tmp_path / "public"
+    out.mkdir()
+    assert run_sitegen("build", "-s", site, "-o", out).returncode == 0
+    (out / "CNAME").write_text("papers.example.org\n")  # GitHub Pages' custom domain, put there by hand
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Gamma Paper"))
+    assert run_sitegen("build", "-s", site, "-o", out).returncode == 0
+    assert (out / "CNAME").read_text() == "papers.example.org\n"
+    assert (out / "papers/gamma-paper/index.html").is_file() and not (out / "papers/beta-paper").exists()
+
+
+def test_a_symlinked_site_folder_is_updated_through_its_link(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "source")
+    served = tmp_path / "www" / "html"
+    served.mkdir(parents=True)
+    (site / "site").symlink_to(served)
+    for titles in (("Alpha Paper",), ("Alpha Paper", "Gamma Paper")):
+        (site / "content/lists/week.txt").write_text(raw_list(*titles))
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 0, result.stderr
+        assert (site / "site").is_symlink() and (site / "site").resolve() == served.resolve()
+    assert (served / "papers/gamma-paper/index.html").is_file()
+    assert sorted(p.name for p in (tmp_path / "www").iterdir()) == ["html"]  # nothing left beside it
+
+
+def test_a_symlinked_page_is_written_through_to_the_vault(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "source")
+    assert run_sitegen("build", "-s", site).returncode == 0
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    page = site / "content/papers/alpha-paper.md"
+    (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
+    page.unlink()
+    page.symlink_to(vault / "alpha.md")
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # positions change
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert page.is_symlink()
+    text = (vault / "alpha.md").read_text()
+    assert "position: 2" in text and text.endswith("Notes kept in my vault.\n")
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper"))  # its paper leaves every list
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0 and page.is_symlink() and (vault / "alpha.md").is_file()
+
+
+# 2. Nothing written until everything is planned; a save made during a build is never reverted
+
+
+def test_a_template_failing_at_render_time_writes_no_page(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = tree(site)
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))
+    write_site(site, {"templates/paper.html": "{{ paper.title }} {{ no_such_variable }}\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: {site}/templates/paper.html:1: 'no_such_variable' is undefined"
+    unchanged = lambda files: {k: v for k, v in files.items() if k.startswith(("site/", "content/papers/"))}  # noqa: E731
+    assert unchanged(tree(site)) == unchanged(before)
+
+
+def test_a_page_saved_while_the_build_runs_is_kept_and_the_next_build_completes(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    old_site = tree(site / "site")
+    page = site / "content/papers/alpha-paper.md"
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper").replace("deep networks", "deep nets"))
+    build = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "-s", str(site)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "SITEGEN_TEST_KILL_AT": "atomic-temp:1:STOP"})
+    _, status = os.waitpid(build.pid, os.WUNTRACED)  # stopped with its first page's new text ready to rename
+    assert os.WIFSTOPPED(status)
+    saved = page.read_text() + "Saved in my editor during the build.\n"
+    page.write_text(saved)
+    os.kill(build.pid, signal.SIGCONT)
+    _, errors = build.communicate(timeout=120)
+    assert build.returncode == 1
+    assert errors.strip().splitlines()[-1].startswith(f"error: {page}: changed while sitegen was building; your version is kept")
+    assert page.read_text() == saved
+    assert tree(site / "site") == old_site
+    assert not list((site / "content/papers").glob(".sitegen-*"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    text = page.read_text()
+    assert text.endswith("Saved in my editor during the build.\n") and "deep nets" in text
+
+
+# 4. Bounded work on any input
+
+
+def test_hostile_latex_nesting_renders_with_its_text() -> None:
+    md = make_markdown()
+    deep = md.render("x " + "\\textbf{" * 200 + "deepest" + "}" * 200)
+    assert "deepest" in deep and deep.count("<strong>") >= 10
+    unclosed = md.render("a^{b " * 24_000)  # 120 KB of unclosed groups: linear work, the text kept
+    assert unclosed.count("a^{b") == 24_000
+
+
+def test_check_reports_a_fifo_named_like_a_list_instead_of_blocking(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    os.mkfifo(site / "content/lists/pipe.txt")
+    os.mkfifo(site / "content/papers/pipe.md")
+    result = run_sitegen("check", "-s", site)
+    assert result.returncode == 1
+    for name in ("lists/pipe.txt", "papers/pipe.md"):
+        assert f"{site}/content/{name}: not a regular file (a FIFO, socket or device); sitegen reads only plain files here" \
+            in result.stdout.splitlines()
+    build = run_sitegen("build", "-s", site)
+    assert build.returncode == 1 and build.stderr.startswith(f"error: {site}/content/lists/pipe.txt: not a regular file")
+
+
+# 5. Text survives exactly, and distinct papers stay distinct
+
+
+def test_titles_stay_distinct_whole_and_within_file_name_bounds(tmp_path: Path) -> None:
+    thai = "การเรียนรู้เชิงลึก" * 6  # 102 letters, no spaces: 306 bytes of UTF-8
+    titles = ["∇-Prox: Neural Proximal Operators", "∂-Prox: Neural Proximal Operators", "Subscriber Growth Models",
+              "Subscribed Channels in Video Search", "Daily Papers: A Dataset of Reading Habits", thai,
+              "Gra\u00adph Ne\u200btworks for Molecules"]
+    text = raw_list(*titles) + "·\n\n" + "Graph Networks for Molecules\n\n" + ABSTRACT.format(topic="graphs", slug="graph") + "\n"
+    site = write_site(tmp_path, {"content/lists/week.txt": text})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {site}/content/lists/week.txt:33: skipped '·': no letters or digits" in result.stderr
+    assert "built 7 papers (8 entries)" in result.stdout  # the soft hyphen and zero-width space: one paper
+    pages = sorted(p.name for p in (site / "content/papers").iterdir())
+    assert all(len(name.encode()) < 255 for name in pages)
+    found = {p.read_text().split("\n")[1] for p in (site / "content/papers").iterdir()}
+    for title in titles[:5]:
+        assert f"title: {title}" in found or f"title: '{title}'" in found or f'title: "{title}"' in found, (title, found)
+
+
+def test_control_characters_leave_every_feed_valid_xml(tmp_path: Path) -> None:
+    abstract = ABSTRACT.format(topic="pdf\x0ccopies\x01and\x1bescapes", slug="pdf")
+    site = write_site(tmp_path, {"content/lists/week.txt": f"Form\x0cFeed Paper\n\n{abstract}\n",
+                                 "sitegen.yml": "base_url: https://example.org/lists/\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    for feed in [*(site / "site").rglob("*.xml")]:
+        ET.parse(feed)  # raises on any character XML 1.0 forbids
+
+
+# 6. Errors are one line, even the unexpected ones
+
+
+def one_error(result: subprocess.CompletedProcess[str], start: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and result.stderr.startswith(start), result.stderr
+
+
+def test_a_mistyped_source_folder_is_one_line_and_creates_nothing(tmp_path: Path) -> None:
+    one_error(run_sitegen("build", "-s", tmp_path / "sitte"), f"error: {tmp_path / 'sitte'}: does not exist; not a sitegen site")
+    one_error(run_sitegen("build", "-s", tmp_path), f"error: {tmp_path}: has no content/ folder")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_settings_and_list_files_that_are_not_files_are_one_line(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    (site / "sitegen.yml").mkdir()
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/sitegen.yml: a folder; sitegen reads only plain files here")
+    (site / "sitegen.yml").rmdir()
+    (site / "content/lists/gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/content/lists/gone.txt: a symlink to {tmp_path}/nowhere.txt, which does not exist")
+    (site / "content/lists/gone.txt").unlink()
+    (site / "content/lists" / os.fsdecode(b"caf\xe9.txt")).write_text(raw_list("Gamma Paper"))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "the file name is not UTF-8; rename the file" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_new_onto_an_existing_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine\n")
+    one_error(run_sitegen("new", tmp_path / "notes.txt"), f"error: {tmp_path}/notes.txt: exists and is not a folder")
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
+def test_search_piped_into_head_and_bad_query_syntax_end_quietly(tmp_path: Path) -> None:
+    site = small_site(tmp_path, *[f"Paper Number {i}" for i in range(30)])
+    assert run_sitegen("build", "-s", site).returncode == 0
+    piped = subprocess.run(f"{sys.executable} -m sitegen search -s {site} -n 30 paper | head -1", shell=True,
+                           capture_output=True, text=True, timeout=120)
+    assert piped.stdout.count("\n") == 1 and piped.stderr == ""
+    for query in ("title:", "foo^bar", "nosuchfield:x"):
+        one_error(run_sitegen("search", "-s", site, query), f"error: query '{query}': ")
+
+
+def test_a_new_page_gets_the_usual_mode_and_a_rewritten_page_keeps_its_own(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    alpha, beta = site / "content/papers/alpha-paper.md", site / "content/papers/beta-paper.md"
+    assert stat.S_IMODE(alpha.stat().st_mode) == 0o644 & ~current_umask()
+    alpha.chmod(0o664)
+    beta.chmod(0o640)
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert "position: 2" in alpha.read_text()
+    assert (stat.S_IMODE(alpha.stat().st_mode), stat.S_IMODE(beta.stat().st_mode)) == (0o664, 0o640)
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_site_folder_this_site_built_before_markers_existed_is_still_its_own(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "site/.sitegen-output").unlink()  # as a site/ built by an earlier sitegen
+    assert run_sitegen("build", "-s", site, "-o", site / "site").returncode == 0
+    assert (site / "site/.sitegen-output").is_file()
+    other = small_site(tmp_path / "other")
+    assert run_sitegen("build", "-s", other, "-o", site / "site").returncode == 0  # it has the marker again
+    (site / "site/.sitegen-output").unlink()
+    third = small_site(tmp_path / "third")
+    refused = run_sitegen("build", "-s", third, "-o", site / "site")
+    assert refused.returncode == 1 and "not made by sitegen" in refused.stderr
+
+
+def test_a_strict_build_that_fails_leaves_nothing_aside(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper") + "Cut Off\n"})
+    result = run_sitegen("build", "--strict", "-s", site)
+    assert result.returncode == 1 and "--strict: nothing written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content"]
