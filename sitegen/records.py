@@ -85,3 +85,4 @@ class PaperPage:
     user_tags: tuple[str, ...]
     status: str
     notes: str
+    authors: tuple[str, ...] = ()

@@ -74,9 +74,9 @@ def test_the_shipped_index_is_the_index_lunr_py_builds(example_site: Path) -> No
     builder.ref("r")
     for name, boost in FIELDS.items():
         builder.field(name, boost=boost)
-    for ref, (title, url, tags, memberships, _) in enumerate(payload["docs"]):
+    for ref, (title, url, tags, memberships, _, _, _, authors) in enumerate(payload["docs"]):
         paper = papers[url]
-        builder.add({"r": str(ref), "title": index_terms(title), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
+        builder.add({"r": str(ref), "title": index_terms(title), "author": index_terms(authors), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
                      "lists": index_terms(" ".join(lists[s] for s in memberships)), "abstract": index_terms(paper["abstract"]),
                      "notes": index_terms(paper["notes"])})
     reference = builder.build().serialize()
