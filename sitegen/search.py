@@ -43,6 +43,7 @@ NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match 
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
+SYNTAX_MARKS = re.compile(r"[:*~^]")  # in text taken as words, these separate words
 QUOTED = re.compile("\"([^\"]*)\"|\u201c([^\u201d]*)\u201d")
 EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 1
 FUZZY_MIN_LENGTH = 5
@@ -303,7 +304,7 @@ def one_edit_apart(a: str, b: str) -> bool:
 def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWord]:
     """The query's words (stop words dropped), with what each may match. Quoted words are required."""
     chunks = [(chunk, i % 3 != 0) for i, segment in enumerate(QUOTED.split(text)) if segment
-              for chunk in normalize(segment).split(" ") if chunk]
+              for chunk in SYNTAX_MARKS.sub(" ", normalize(segment)).split(" ") if chunk]
     parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
     last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
     words = []
@@ -320,8 +321,9 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
             if typing and not known:
                 head = next((part[:end] for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1)
                              if part[:end] in index.inverted_index), None)
+            fuzzy = not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
             words.append(QueryWord(stem=stem, whole=whole, prefix=part if typing and length >= boosts["prefixMinLength"] else None,
-                                   head=head, fuzzy=not known and not quoted and length >= boosts["fuzzyMinLength"], required=quoted))
+                                   head=head, fuzzy=fuzzy, required=quoted))
     return words
 
 

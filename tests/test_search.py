@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import REPO, node_query, raw_list, run_sitegen, write_site
 from lunr.builder import Builder
 
@@ -146,3 +148,120 @@ def test_index_script_is_a_classic_script_with_no_closing_tag_inside(example_sit
     script = (example_site / "site/search-index.js").read_text(encoding="utf-8")
     assert script.startswith("window.SITEGEN_SEARCH={") and script.endswith(";\n")
     assert "<" not in script
+
+
+def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:
+    """Each query's result titles from `sitegen search`'s code and from the browser's code in node, asserted equal."""
+    index, payload = load_index_script(site / "site/search-index.js")
+    titles = [d[0] for d in payload["docs"]]
+    browser = node_query(site / "site", queries=queries)["results"]
+    answers = {}
+    for query in queries:
+        python = [titles[ref] for ref, _ in search(index, payload, query)]
+        assert [titles[ref] for ref, _ in browser[query]] == python, query
+        answers[query] = python
+    return answers
+
+
+def test_pasting_any_title_finds_that_paper_first(example_site: Path) -> None:
+    """Every title of the example site, as pasted (colons, question marks, hyphens and all)."""
+    payload = read_payload(example_site / "site/search-index.js")
+    titles = [d[0] for d in payload["docs"]]
+    assert len(titles) >= 230 and any(":" in t for t in titles)
+    answers = both_sides(example_site, titles)
+    assert [t for t in titles if answers[t][:1] != [t]] == []
+
+
+def test_query_syntax_applies_only_where_it_parses_with_real_fields(example_site: Path) -> None:
+    answers = both_sides(example_site, ["CBAM: Convolutional Block Attention Module", "cbam:", "x^y learning", "graph~x",
+                                        "title:registers", "+attention -vision", "notafield:vision", "trans*", "~", "^", ":", "*"])
+    assert answers["CBAM: Convolutional Block Attention Module"][0] == "CBAM: Convolutional Block Attention Module"
+    assert answers["cbam:"][0] == "CBAM: Convolutional Block Attention Module"
+    assert answers["x^y learning"] and answers["graph~x"]
+    assert answers["title:registers"] and all("register" in t.lower() for t in answers["title:registers"])
+    assert answers["+attention -vision"] and all("vision" not in t.lower() for t in answers["+attention -vision"])
+    assert answers["notafield:vision"] == both_sides(example_site, ["notafield vision"])["notafield vision"]
+    result = run_sitegen("search", "CBAM: Convolutional Block Attention Module", "-s", example_site, "-n", "1")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[0].endswith("CBAM: Convolutional Block Attention Module")
+
+
+ENTRIES = {
+    "Imagery Streams for Scene Parsing": "We parse scenes from video streams with a recurrent network and report segmentation accuracy on urban driving benchmarks.",
+    "Decoding Brain Signals with Covariance Geometry": "Motor imagery decoding from EEG uses Riemannian geometry on covariance matrices, evaluated on public datasets.",
+    "Generative Adversarial Networks for Faces": "A generative adversarial network generates faces; generation quality improves with a new discriminator loss.",
+    "Invariant Risk Minimization Revisited": "We study generalization out of distribution and show when invariant predictors generalize to new environments.",
+    "WiSE-FT: Robust Fine-Tuning of Zero-Shot Models": "Weight-space ensembles of fine-tuned and zero-shot models improve robustness under distribution shift.",
+    "Wise Choices for Ft Sensors": "Sensor placement choices for force-torque sensors, called ft sensors, with a wise heuristic.",
+    "Cross Attention in Video Models": "Cross attention links frames of a video; we measure what it attends to in detail.",
+    "Vision Transformers Need Registers": "Artifacts in feature maps of vision transformers vanish when register tokens are added to the input sequence.",
+    "Sparse Coding of Natural Images": "A sparse code of natural image patches learns oriented filters similar to simple cells.",
+    "Filters for Images Learned from Natural Sparse Codes": "Natural images, codes and learned filters, each studied on its own in separate experiments.",
+}
+
+
+@pytest.fixture(scope="module")
+def ranking_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = write_site(tmp_path_factory.mktemp("ranking"), {
+        "content/lists/ranking.txt": "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in ENTRIES.items())})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    return site
+
+
+def test_a_paper_that_has_every_word_of_the_query_ranks_above_one_with_a_title_word(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["motor imagery riemannian", "natural sparse codes"])
+    assert answers["motor imagery riemannian"][0] == "Decoding Brain Signals with Covariance Geometry"
+    assert "Imagery Streams for Scene Parsing" in answers["motor imagery riemannian"]
+    # A phrase in the title ranks above the same words scattered.
+    assert answers["natural sparse codes"][:1] == ["Filters for Images Learned from Natural Sparse Codes"]
+
+
+def test_stemming_keeps_unrelated_words_apart(ranking_site: Path) -> None:
+    assert index_terms("generalization") != index_terms("generative")
+    assert index_terms("visualization") != index_terms("visual")
+    assert index_terms("registers learned studies") == index_terms("register learning study")
+    answers = both_sides(ranking_site, ["out-of-distribution generalization", "registers"])
+    assert answers["out-of-distribution generalization"][0] == "Invariant Risk Minimization Revisited"
+    assert "Generative Adversarial Networks for Faces" not in answers["out-of-distribution generalization"]
+    assert answers["registers"] == ["Vision Transformers Need Registers"]
+
+
+def test_stop_words_are_ignored_never_fuzzed(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["across", "attention across video", "the of and"])
+    assert answers["across"] == [] and answers["the of and"] == []
+    assert answers["attention across video"][0] == "Cross Attention in Video Models"
+    assert index_terms("across the") == []
+
+
+def test_hyphenated_names_are_found_whole_first(ranking_site: Path) -> None:
+    assert "wiseft" in index_terms("WiSE-FT")
+    answers = both_sides(ranking_site, ["WiSE-FT", "wiseft"])
+    assert answers["WiSE-FT"][0] == "WiSE-FT: Robust Fine-Tuning of Zero-Shot Models"
+    assert answers["wiseft"] == ["WiSE-FT: Robust Fine-Tuning of Zero-Shot Models"]
+
+
+def test_one_edit_typos_of_long_words_find_the_paper(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["regsters", "sprase", "transfomers need", "imgs"])
+    assert answers["regsters"] == ["Vision Transformers Need Registers"]
+    assert answers["sprase"][0] in ("Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes")
+    assert answers["transfomers need"][0] == "Vision Transformers Need Registers"
+    assert answers["imgs"] == []  # too short to guess at
+
+
+def test_quoted_phrases_require_their_words(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ['"sparse" riemannian', '\u201cmotor imagery\u201d', '"natural images"'])
+    assert set(answers['"sparse" riemannian']) == {"Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes"}
+    assert answers['\u201cmotor imagery\u201d'] == ["Decoding Brain Signals with Covariance Geometry"]
+    assert set(answers['"natural images"']) == {"Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes"}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list('ab:*~^+-" \u201c\u201dtitle1é')), max_size=20))
+def test_no_text_makes_search_fail(ranking_site: Path, text: str) -> None:
+    index, payload = load_index_script(ranking_site / "site/search-index.js")
+    search(index, payload, text)
+
+
+def test_no_text_makes_the_browser_search_fail(ranking_site: Path) -> None:
+    texts = ["a:b:c", "title:", "+", "-", "*a", "a~~", "a^^1", '"', '""', "\u201c", "title:a:b", "::", "+-a", "a -"]
+    both_sides(ranking_site, texts)

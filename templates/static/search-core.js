@@ -13,6 +13,7 @@
   // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in search.py.
   var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\/()\[\]{}<>=,;!?"|\\&\u201c\u201d]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
+  var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
   var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
 
@@ -159,7 +160,7 @@
     var chunks = [];
     text.split(QUOTED).forEach(function (segment, i) {
       if (!segment) return;
-      normalize(segment).split(" ").forEach(function (chunk) { if (chunk) chunks.push([chunk, i % 3 !== 0]); });
+      normalize(segment).replace(SYNTAX_MARKS, " ").split(" ").forEach(function (chunk) { if (chunk) chunks.push([chunk, i % 3 !== 0]); });
     });
     var partsOf = chunks.map(function (c) {
       return [c[0].split("-").map(trim).filter(function (p) { return p.length > 0; }), c[1]];
@@ -183,7 +184,7 @@
           }
         }
         words.push({ stem: stem, whole: whole, prefix: typing && length >= boosts.prefixMinLength ? part : null, head: head,
-                     fuzzy: !known && !quoted && length >= boosts.fuzzyMinLength, required: quoted });
+                     fuzzy: !known && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
       });
     });
     return words;
