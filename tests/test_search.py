@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -13,9 +14,14 @@ from hypothesis import strategies as st
 from conftest import REPO, node_query, raw_list, run_sitegen, write_site
 from lunr.builder import Builder
 
+from sitegen.catalog import build_catalog
+from sitegen.config import SiteConfig
+from sitegen.records import PaperPage
 from sitegen.search import (
     FIELDS,
+    build_search,
     expand,
+    index_script,
     index_terms,
     load_index_script,
     normalize,
@@ -265,3 +271,22 @@ def test_no_text_makes_search_fail(ranking_site: Path, text: str) -> None:
 def test_no_text_makes_the_browser_search_fail(ranking_site: Path) -> None:
     texts = ["a:b:c", "title:", "+", "-", "*a", "a~~", "a^^1", '"', '""', "\u201c", "title:a:b", "::", "+-a", "a -"]
     both_sides(ranking_site, texts)
+
+
+def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
+    """Authors come from the metadata stage (PaperPage.authors); the index makes them a field."""
+    def page(slug: str, title: str, abstract: str, authors: tuple[str, ...]) -> PaperPage:
+        return PaperPage(slug=slug, path=tmp_path / f"{slug}.md", title=title, abstract=abstract, links=(), memberships=(),
+                         auto_tags=(), user_tags=(), status="unread", notes="", authors=authors)
+    pages = [page("dino", "Emerging Properties in Self-Supervised Vision Transformers", "Self-distillation without labels.",
+                  ("Mathilde Caron", "Hugo Touvron")),
+             page("caron", "Caron Wines and Vision", "A vineyard named Caron uses vision to sort grapes.", ("Ann Other",))]
+    catalog = build_catalog(SiteConfig(), [], pages, (), dt.date(2024, 1, 1))
+    script = index_script(build_search(catalog), catalog)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / script.path).write_bytes(script.content)
+    answers = both_sides(tmp_path, ["author:caron", "mathilde caron", "touvron", "author:other", "title:caron"])
+    assert answers["author:caron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
+    assert answers["mathilde caron"][0] == "Emerging Properties in Self-Supervised Vision Transformers"
+    assert answers["touvron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
+    assert answers["title:caron"] == ["Caron Wines and Vision"]
