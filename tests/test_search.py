@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -290,3 +292,139 @@ def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
     assert answers["mathilde caron"][0] == "Emerging Properties in Self-Supervised Vision Transformers"
     assert answers["touvron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
     assert answers["title:caron"] == ["Caron Wines and Vision"]
+
+
+# --- The search page in Chromium, from file:// -------------------------------------------------
+
+NOTE = "Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with Darcet's talk."
+
+
+@pytest.fixture(scope="module")
+def notes_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ranking site with the user's status and notes on two pages, as a user edits them."""
+    site = write_site(tmp_path_factory.mktemp("notes"), {
+        "content/lists/ranking.txt": "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in ENTRIES.items()),
+        "content/taxonomy.yml": "sparse-coding:\n  title: Sparse coding\n  phrases: [sparse]\nvision:\n  title: Vision\n  phrases: [vision, video, images]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0, "first build"
+    for slug, status, notes in [("vision-transformers-need-registers", "read", NOTE), ("sparse-coding-of-natural-images", "reading", "")]:
+        page = site / "content/papers" / f"{slug}.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("status: unread", f"status: {status}") + notes + "\n", encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+@pytest.fixture
+def page_of(browser: Any) -> Iterator[Callable[..., Any]]:
+    """A fresh Chromium page; afterwards, no request left file:// and nothing went wrong in the console."""
+    opened: list[tuple[Any, list[str], list[str]]] = []
+
+    def open_page(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        page = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        opened.append((context, requests, errors))
+        return page
+    yield open_page
+    for context, requests, errors in opened:
+        assert [u for u in requests if not u.startswith("file://")] == []
+        assert errors == []
+        context.close()
+
+
+def search_url(site: Path, query: str) -> str:
+    return (site / "site/search/index.html").as_uri() + "?" + query
+
+
+def test_on_a_phone_the_first_result_is_on_the_first_screen_and_filters_fold(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(search_url(notes_site, "q=vision"))
+    first = page.locator(".results .result").first
+    expect(first).to_be_visible()
+    box = first.locator(".result-title").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    expect(page.locator("summary", has_text="Filters")).to_be_visible()
+    expect(page.locator(".facet-tags")).to_be_hidden()
+    page.locator("summary", has_text="Filters").click()
+    expect(page.locator(".facet-tags label").first).to_be_visible()
+    wide = page_of(viewport={"width": 1280, "height": 800})
+    wide.goto(search_url(notes_site, "q=vision"))
+    expect(wide.locator(".facet-tags label").first).to_be_visible()
+    expect(wide.locator("summary", has_text="Filters")).to_be_hidden()
+
+
+def test_filters_and_sort_are_in_the_address_and_survive_a_reload(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=sparse+natural+images+vision"))
+    results = page.locator(".results .result")
+    expect(results.first).to_be_visible()
+    everything = results.count()
+    page.locator(".facet-status input[value=reading]").check()
+    expect(results).to_have_count(1)
+    expect(results.first.locator(".result-title")).to_have_text("Sparse Coding of Natural Images")
+    expect(page.locator(".facet-status input[value=read]")).not_to_be_checked()  # alternatives stay on offer
+    page.locator("#search-sort").select_option("title")
+    assert "status=reading" in page.url and "sort=title" in page.url and "q=sparse" in page.url
+    page.reload()
+    expect(results).to_have_count(1)
+    expect(page.locator(".facet-status input[value=reading]")).to_be_checked()
+    expect(page.locator("#search-sort")).to_have_value("title")
+    page.locator(".facet-status input[value=read]").check()  # status: any of those chosen
+    expect(results).to_have_count(2)
+    page.get_by_role("button", name="Clear filters").click()
+    expect(results).to_have_count(everything)
+    assert "status=" not in page.url
+
+
+def test_a_chosen_filter_that_no_result_has_stays_and_can_be_cleared(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=registers&tag=sparse-coding"))
+    chosen = page.locator(".facet-tags label", has_text="Sparse coding")
+    expect(chosen).to_be_visible()
+    expect(chosen.locator(".count")).to_have_text("0")
+    expect(page.locator(".result-count")).to_have_text("No papers match. 1 more without the filters.")
+    chosen.locator("input").click()
+    expect(page.locator(".results .result")).to_have_count(1)
+    assert "tag=" not in page.url
+
+
+def test_facets_show_the_most_common_first_and_more_on_request(example_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(example_site, "q=learning"))
+    tags = page.locator(".facet-tags label")
+    expect(tags).to_have_count(8)
+    counts = [int(c) for c in page.locator(".facet-tags .count").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)
+    page.locator(".facet-tags .facet-more").click()
+    assert tags.count() > 8
+    expect(tags.last).to_be_visible()
+
+
+def test_a_match_in_the_notes_shows_the_note(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=oscilloscope"))
+    result = page.locator(".results .result")
+    expect(result).to_have_count(1)
+    expect(result.locator(".note-snippet")).to_contain_text("Your note:")
+    expect(result.locator(".note-snippet mark")).to_have_text("oscilloscope")
+    expect(result.locator(".result-status")).to_have_text("read")
+    page.goto(search_url(notes_site, "q=registers"))
+    expect(page.locator(".results .snippet").first).not_to_contain_text("Your note:")
+
+
+def test_a_pasted_title_with_syntax_characters_is_found_on_the_page(example_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(example_site, ""))
+    page.fill("#search-page-input", "CBAM: Convolutional Block Attention Module")
+    expect(page.locator(".results .result-title").first).to_have_text("CBAM: Convolutional Block Attention Module")
+    expect(page.locator(".result-count")).not_to_contain_text("not understood")

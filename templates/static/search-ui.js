@@ -250,8 +250,11 @@
       }
     }
 
-    function keeps(doc) {
+    /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
+       alternatives counts what ticking one more of them would add). */
+    function keeps(doc, except) {
       return Object.keys(FACETS).every(function (kind) {
+        if (kind === except) return true;
         var values = FACETS[kind].values(doc), wanted = chosen[kind];
         if (!wanted.length) return true;
         var has = function (v) { return values.indexOf(v) >= 0; };
@@ -274,7 +277,8 @@
         var shown = results.filter(function (r) { return keeps(docs[r.ref]); });
         Object.keys(FACETS).forEach(function (kind) {
           var counts = {};
-          shown.forEach(function (r) {
+          var counted = FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
+          counted.forEach(function (r) {
             FACETS[kind].values(docs[r.ref]).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
           });
           facet(kind, counts);
