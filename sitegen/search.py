@@ -373,7 +373,7 @@ def search(index: Index, payload: dict[str, Any], text: str) -> list[tuple[int, 
     score; ref. Mirrors search() in search-core.js."""
     docs = payload["docs"]
     query = syntax_query(index, text)
-    words = [] if query else plain_words(index, text, payload["boosts"])
+    words: list[QueryWord] = [] if query else plain_words(index, text, payload["boosts"])
     if query is None:
         if not words:
             return []
