@@ -307,7 +307,7 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
               for chunk in SYNTAX_MARKS.sub(" ", normalize(segment)).split(" ") if chunk]
     parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
     last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
-    words = []
+    words: list[QueryWord] = []
     for i, (parts, quoted) in enumerate(parts_of):
         whole = light_stem("".join(parts)) if len(parts) > 1 else None
         for j, part in enumerate(parts):
