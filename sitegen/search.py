@@ -65,6 +65,13 @@ STEP_1B_EED, STEP_1B = re.compile(r"^(.+?)eed$"), re.compile(r"^(.+?)(ed|ing)$")
 ADD_E, DOUBLE, SHORT = re.compile(r"(at|bl|iz)$"), re.compile(r"([^aeiouylsz])\1$"), re.compile(f"^{CONSONANTS}{VOWEL}[^aeiouwxy]$")
 STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
 ENGLISH_WORD = re.compile(r"^[a-z]+$")
+# British spellings folded to American ones first ("normalisation", "modelling", "colour"), so either finds both.
+SPELLINGS = (
+    (re.compile(r"^(.*(?:al|ar|or|im))is(e|ed|es|er|ers|ing|ation|ations)$"), r"\1iz\2"),
+    (re.compile(r"^(.+)ys(e|ed|es|ing)$"), r"\1yz\2"),
+    (re.compile(r"^(.*[aeiou][^aeiou]+e)ll(ed|ing|er|ers)$"), r"\1l\2"),
+    (re.compile(r"^(.{2,}[^t])our(s?)$"), r"\1or\2"),
+)
 
 
 def normalize(text: str) -> str:
@@ -86,9 +93,11 @@ def trim(word: str) -> str:
 @lru_cache(maxsize=500_000)
 def light_stem(word: str) -> str:
     """A lower-case a-z word without its inflection ("registers" → "register", "learning" → "learn",
-    "studies" → "studi"), and nothing more; other words as they are. Mirrored by lightStem in search-core.js."""
+    "studies" → "studi", "modelling" → "model"), and nothing more; other words as they are. Mirrored by lightStem in search-core.js."""
     if len(word) < 3 or not ENGLISH_WORD.match(word):
         return word
+    for spelling, american in SPELLINGS:
+        word = spelling.sub(american, word)
     w = "Y" + word[1:] if word[0] == "y" else word  # an initial y is a consonant
     if m := STEP_1A.match(w) or STEP_1A_S.match(w):
         w = m[1] + m[2]

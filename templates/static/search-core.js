@@ -26,12 +26,20 @@
   var ADD_E = /(at|bl|iz)$/, DOUBLE = /([^aeiouylsz])\1$/, SHORT = new RegExp("^" + CONSONANTS + VOWEL + "[^aeiouwxy]$");
   var STEP_1C = /^(.+?[^aeiou])y$/;
   var ENGLISH_WORD = /^[a-z]+$/;
+  var SPELLINGS = [
+    [/^(.*(?:al|ar|or|im))is(e|ed|es|er|ers|ing|ation|ations)$/, "$1iz$2"],
+    [/^(.+)ys(e|ed|es|ing)$/, "$1yz$2"],
+    [/^(.*[aeiou][^aeiou]+e)ll(ed|ing|er|ers)$/, "$1l$2"],
+    [/^(.{2,}[^t])our(s?)$/, "$1or$2"]
+  ];
   var stems = new Map();
 
   function lightStem(word) {
     if (word.length < 3 || !ENGLISH_WORD.test(word)) return word;
     if (stems.has(word)) return stems.get(word);
-    var w = word[0] === "y" ? "Y" + word.slice(1) : word, m;
+    var w = word, m;
+    SPELLINGS.forEach(function (rule) { w = w.replace(rule[0], rule[1]); });
+    w = w[0] === "y" ? "Y" + w.slice(1) : w;
     if ((m = STEP_1A.exec(w) || STEP_1A_S.exec(w))) w = m[1] + m[2];
     if ((m = STEP_1B_EED.exec(w))) {
       if (MEASURE_ABOVE_0.test(m[1])) w = w.slice(0, -1);
