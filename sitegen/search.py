@@ -51,6 +51,7 @@ K1, B = 1.2, 0.75  # lunr's BM25 defaults
 NO_METADATA: dict[str, Any] = {}  # lunr only reads a posting's metadata: one empty object serves them all
 PREFIX_MIN_LENGTH = {0: 2, 2000: 3}  # from this many papers on, prefixes this short expand to too much
 STEM_PREFIX_MIN_LENGTH = 4
+MAX_WORDS = 30  # a query's words that count (the browser ranks them as bits of a 32-bit mask)
 SEPARATOR = re.compile(r"[ \-]+")
 SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff/()\\[\\]{}<>=,;!?\"|\\\\&\u201c\u201d]")
 
@@ -333,7 +334,7 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
             fuzzy = not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
             words.append(QueryWord(stem=stem, whole=whole, prefix=part if typing and length >= boosts["prefixMinLength"] else None,
                                    head=head, fuzzy=fuzzy, required=quoted))
-    return words
+    return words[:MAX_WORDS]
 
 
 def plain_query(index: Index, words: list[QueryWord], boosts: dict[str, Any]) -> Query:

@@ -26,6 +26,7 @@
   var ADD_E = /(at|bl|iz)$/, DOUBLE = /([^aeiouylsz])\1$/, SHORT = new RegExp("^" + CONSONANTS + VOWEL + "[^aeiouwxy]$");
   var STEP_1C = /^(.+?[^aeiou])y$/;
   var ENGLISH_WORD = /^[a-z]+$/;
+  var MAX_WORDS = 30;  // a query's words that count: ranked as bits of a 32-bit mask
   var SPELLINGS = [
     [/^(.*(?:al|ar|or|im))is(e|ed|es|er|ers|ing|ation|ations)$/, "$1iz$2"],
     [/^(.+)ys(e|ed|es|ing)$/, "$1yz$2"],
@@ -195,7 +196,7 @@
                      fuzzy: !known && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
       });
     });
-    return words;
+    return words.slice(0, MAX_WORDS);
   }
 
   /* Mirrors plain_query() in sitegen/search.py. */
@@ -226,22 +227,21 @@
     }
   }
 
-  var titleTerms = new WeakMap();  // payload → (doc → its title's query terms), computed once
-  function titleOf(data, ref) {
-    if (!titleTerms.has(data)) titleTerms.set(data, new Map());
-    var titles = titleTerms.get(data);
-    if (!titles.has(ref)) titles.set(ref, queryTerms(data.docs[ref][0]));
-    return titles.get(ref);
+  /* Per payload and doc, computed once: the title's query terms, and its stems without stop words. */
+  var titles = new WeakMap();
+  function titleOf(lunr, data, ref) {
+    if (!titles.has(data)) titles.set(data, new Map());
+    var known = titles.get(data);
+    if (!known.has(ref)) {
+      var terms = queryTerms(data.docs[ref][0]);
+      var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
+      known.set(ref, { terms: terms.join(" "), stems: " " + stems.join(" ") + " " });
+    }
+    return known.get(ref);
   }
 
-  function phraseIn(lunr, words, title) {
-    if (words.length < 2) return false;
-    var wanted = " " + words.map(function (w) { return w.stem; }).join(" ") + " ";
-    var stemmed = title.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
-    return (" " + stemmed.join(" ") + " ").indexOf(wanted) >= 0;
-  }
-
-  /* [{ref, score, terms, inNotes}] best first; mirrors search() in sitegen/search.py. */
+  /* [{ref, score, terms, inNotes}] best first; mirrors search() in sitegen/search.py. Which query
+     words a matched term finds is worked out once per term (bit masks), not once per paper. */
   function search(lunr, index, data, text) {
     var words = [];
     var matches = syntaxResults(lunr, index, text);
@@ -251,21 +251,42 @@
       matches = index.query(function (q) { plainQuery(lunr, q, words, data.boosts); });
     }
     var wanted = queryTerms(text).join(" ");
+    var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
+    var masks = new Map();  // term → [words it finds, words it is exactly]
+    function masksOf(term) {
+      if (!masks.has(term)) {
+        var found = 0, exact = 0;
+        words.forEach(function (w, i) {
+          if (foundBy(w, term)) found |= 1 << i;
+          if (term === w.stem || term === w.whole) exact |= 1 << i;
+        });
+        masks.set(term, [found, exact]);
+      }
+      return masks.get(term);
+    }
+    function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
     var results = matches.map(function (r) {
       var ref = Number(r.ref), matched = r.matchData.metadata, terms = Object.keys(matched);
-      var found = words.filter(function (w) { return terms.some(function (t) { return foundBy(w, t); }); });
-      var title = titleOf(data, ref);
+      var found = 0, exact = 0, inTitle = 0, inNotes = false;
+      terms.forEach(function (t) {
+        var m = masksOf(t), fields = matched[t];
+        found |= m[0];
+        exact |= m[1];
+        if (has(fields, "title")) inTitle |= m[0];
+        if (has(fields, "notes")) inNotes = true;
+      });
+      var title = titleOf(lunr, data, ref);
       return {
         ref: ref,
         score: r.score,
         terms: terms,
-        inNotes: terms.some(function (t) { return has(matched[t], "notes"); }),
+        inNotes: inNotes,
         key: [
-          title.join(" ") === wanted ? 0 : 1,
-          -found.length,
-          -found.filter(function (w) { return has(matched, w.stem) || (w.whole !== null && has(matched, w.whole)); }).length,
-          phraseIn(lunr, words, title) ? 0 : 1,
-          -found.filter(function (w) { return terms.some(function (t) { return foundBy(w, t) && has(matched[t], "title"); }); }).length,
+          title.terms === wanted ? 0 : 1,
+          -bits(found),
+          -bits(exact & found),
+          phrase !== null && title.stems.indexOf(phrase) >= 0 ? 0 : 1,
+          -bits(inTitle),
           -Math.floor(r.score * 1e9 + 0.5),
           ref
         ]
