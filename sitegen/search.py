@@ -321,7 +321,7 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
     for i, (parts, quoted) in enumerate(parts_of):
         whole = light_stem("".join(parts)) if len(parts) > 1 else None
         for j, part in enumerate(parts):
-            typing = i == last and j == len(parts) - 1 and not quoted and not text[-1:].isspace()
+            typing = i == last and j == len(parts) - 1 and not quoted and not text.endswith(" ")
             if is_stop_word(part) and not (typing and len(words) == 0):
                 continue
             stem = light_stem(part)

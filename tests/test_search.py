@@ -274,7 +274,7 @@ def test_no_text_makes_search_fail(ranking_site: Path, text: str) -> None:
 
 
 def test_no_text_makes_the_browser_search_fail(ranking_site: Path) -> None:
-    texts = ["a:b:c", "title:", "+", "-", "*a", "a~~", "a^^1", '"', '""', "\u201c", "title:a:b", "::", "+-a", "a -"]
+    texts = ["a:b:c", "title:", "+", "-", "*a", "a~~", "a^^1", '"', '""', "\u201c", "title:a:b", "::", "+-a", "a -", "regist\t", "regist\u00a0", "regist "]
     texts.append(" ".join(f"{title} {abstract}" for title, abstract in ENTRIES.items()))  # more words than a rank counts
     both_sides(ranking_site, texts)
 
