@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Search against its budgets, in headless Chromium from file://.
 
-    python3 benchmarks/search_budget.py [--papers 10000] [--runs 5]
+    python3 benchmarks/search_budget.py [--papers 10000] [--runs 5] [--gen-corpus ../shared/bench/gen_corpus.py]
 
 For the example site and a synthetic corpus of N papers (../shared/bench/gen_corpus.py), prints:
 the index script's size (raw, gzipped), the time from the first keystroke on the search page to the
@@ -67,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--gen-corpus", type=Path, default=GEN_CORPUS, help="the corpus generator (default: %(default)s)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         example = Path(work) / "example"
@@ -74,7 +75,7 @@ def main() -> None:
         shutil.copytree(REPO / "content" / "lists", example / "content" / "lists")
         shutil.copy(REPO / "content" / "taxonomy.yml", example / "content")
         corpus = Path(work) / "corpus"
-        subprocess.run([sys.executable, str(GEN_CORPUS), str(args.papers), str(corpus), "--forms", "raw"], check=True, capture_output=True)
+        subprocess.run([sys.executable, str(args.gen_corpus), str(args.papers), str(corpus), "--forms", "raw"], check=True, capture_output=True)
         large = Path(work) / "large"
         (large / "content").mkdir(parents=True)
         shutil.copytree(corpus / "raw", large / "content" / "lists")

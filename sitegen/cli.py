@@ -187,11 +187,11 @@ def run_search(args: argparse.Namespace) -> int:
     except QueryParseError as error:  # lunr's query syntax (field:, ^boost, ~distance) misused
         raise SitegenError(f"query {args.query!r}: {error}") from None
     for ref, score in results:
-        title, url, tags, *_ = payload["docs"][ref]
+        title, url, tags, _, _, status, *_ = payload["docs"][ref]
         if args.json:
-            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url}, ensure_ascii=False))
+            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
         else:
-            print(f"{score:7.3f}  {title}\n         {url}  [{', '.join(tags)}]")
+            print(f"{score:7.3f}  {title}\n         {url}  [{', '.join(tags)}]  {status}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0

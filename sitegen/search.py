@@ -6,8 +6,10 @@ is mirrored in `static/search-core.js` and tested against it in node:
 - fields and boosts travel in the script;
 - text is normalized the same way before tokenizing: accents folded, CJK characters spaced;
 - the trimmer keeps letters of every script (lunr.js's own drops all but ASCII);
-- the stemmer is lunr.js's, see `sitegen.words`;
-- queries are built by the same rules (`build_query`), so `sitegen search` ranks as the page does.
+- the stemmer is Porter's step 1 only (`light_stem`, lightStem in JS), applied by us on both sides:
+  the shipped pipeline is empty;
+- queries are built (`plain_words`, `syntax_query`) and ranked (`search`) by the same rules, so
+  `sitegen search` ranks as the page does.
 """
 
 from __future__ import annotations
@@ -17,36 +19,61 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lunr.exceptions import QueryParseError
 from lunr.index import Index
-from lunr.pipeline import Pipeline
-from lunr.query import Query
+from lunr.query import Query, QueryPresence
+from lunr.query_parser import QueryParser
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
 
 from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.output import RenderedFile
-from sitegen.words import stem
 
-FIELDS = {"title": 10, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
+FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
 SNIPPET_LENGTH = 200
+NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match in them
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
-EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 0.2
+MAX_EDIT_DISTANCE = 2  # `graph~99` would expand to every term of the index (minutes, gigabytes): capped
+SYNTAX_MARKS = re.compile(r"[:*~^]")  # in text taken as words, these separate words
+QUOTED = re.compile("\"([^\"]*)\"|\u201c([^\u201d]*)\u201d")
+EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 1
 FUZZY_MIN_LENGTH = 5
 K1, B = 1.2, 0.75  # lunr's BM25 defaults
 NO_METADATA: dict[str, Any] = {}  # lunr only reads a posting's metadata: one empty object serves them all
 PREFIX_MIN_LENGTH = {0: 2, 2000: 3}  # from this many papers on, prefixes this short expand to too much
 STEM_PREFIX_MIN_LENGTH = 4
+MAX_WORDS = 30  # a query's words that count (the browser ranks them as bits of a 32-bit mask)
 SEPARATOR = re.compile(r"[ \-]+")
 SPACES = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff/()\\[\\]{}<>=,;!?\"|\\\\&\u201c\u201d]")
+
+# Porter's step 1 only (plurals, -ed, -ing, y → i), as lunr.js 2.3.9 writes it: the later steps
+# merge unrelated words ("generalization" and "generative" both become "gener").
+CONSONANTS, VOWEL = "[^aeiou][^aeiouy]*", "[aeiouy]"
+VOWELS = VOWEL + "[aeiou]*"
+MEASURE_ABOVE_0 = re.compile(f"^({CONSONANTS})?{VOWELS}{CONSONANTS}")
+HAS_VOWEL = re.compile(f"^({CONSONANTS})?{VOWEL}")
+STEP_1A, STEP_1A_S = re.compile(r"^(.+?)(ss|i)es$"), re.compile(r"^(.+?)([^s])s$")
+STEP_1B_EED, STEP_1B = re.compile(r"^(.+?)eed$"), re.compile(r"^(.+?)(ed|ing)$")
+ADD_E, DOUBLE, SHORT = re.compile(r"(at|bl|iz)$"), re.compile(r"([^aeiouylsz])\1$"), re.compile(f"^{CONSONANTS}{VOWEL}[^aeiouwxy]$")
+STEP_1C = re.compile(r"^(.+?[^aeiou])y$")
+ENGLISH_WORD = re.compile(r"^[a-z]+$")
+# British spellings folded to American ones first ("normalisation", "modelling", "colour"), so either finds both.
+SPELLINGS = (
+    (re.compile(r"^(.*(?:al|ar|or|im))is(e|ed|es|er|ers|ing|ation|ations)$"), r"\1iz\2"),
+    (re.compile(r"^(.+)ys(e|ed|es|ing)$"), r"\1yz\2"),
+    (re.compile(r"^(.*[aeiou][^aeiou]+e)ll(ed|ing|er|ers)$"), r"\1l\2"),
+    (re.compile(r"^(.{2,}[^t])our(s?)$"), r"\1or\2"),
+)
 
 
 def normalize(text: str) -> str:
@@ -65,33 +92,57 @@ def trim(word: str) -> str:
     return EDGES.sub("", word)
 
 
-def unicode_trimmer(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token:
-    return token.update(lambda s, metadata=None: trim(s))
+@lru_cache(maxsize=500_000)
+def light_stem(word: str) -> str:
+    """A lower-case a-z word without its inflection ("registers" → "register", "learning" → "learn",
+    "studies" → "studi", "modelling" → "model"), and nothing more; other words as they are. Mirrored by lightStem in search-core.js."""
+    if len(word) < 3 or not ENGLISH_WORD.match(word):
+        return word
+    for spelling, american in SPELLINGS:
+        word = spelling.sub(american, word)
+    w = "Y" + word[1:] if word[0] == "y" else word  # an initial y is a consonant
+    if m := STEP_1A.match(w) or STEP_1A_S.match(w):
+        w = m[1] + m[2]
+    if m := STEP_1B_EED.match(w):
+        if MEASURE_ABOVE_0.match(m[1]):
+            w = w[:-1]
+    elif (m := STEP_1B.match(w)) and HAS_VOWEL.match(m[1]):
+        w = m[1]
+        if ADD_E.search(w):
+            w += "e"
+        elif DOUBLE.search(w):
+            w = w[:-1]
+        elif SHORT.match(w):
+            w += "e"
+    if m := STEP_1C.match(w):
+        w = m[1] + "i"
+    return "y" + w[1:] if w[0] == "Y" else w
 
 
-def lunr_js_stemmer(token: Token, i: int | None = None, tokens: list[Token] | None = None) -> Token:
-    return token.update(lambda s, metadata=None: stem(s))
-
-
-# Replace lunr.py's stemmer under the label lunr.js knows, so a loaded index uses ours too.
-lunr_js_stemmer.label = "stemmer"  # type: ignore[attr-defined]
-Pipeline.registered_functions["stemmer"] = lunr_js_stemmer
+def is_stop_word(word: str) -> bool:
+    return stop_word_filter(Token(word)) is None
 
 
 @lru_cache(maxsize=500_000)
 def index_pipeline_terms(word: str) -> tuple[str, ...]:
     """What the index holds for one word (nothing if dropped): trim, stop words, stem."""
-    token = Token(word)
-    for fn in (unicode_trimmer, stop_word_filter, lunr_js_stemmer):
-        token = fn(token)
-        if not token or not str(token):
-            return ()
-    return (str(token),)
+    trimmed = trim(word)
+    if not trimmed or is_stop_word(trimmed):
+        return ()
+    return (light_stem(trimmed),)
 
 
 def index_terms(text: str) -> list[str]:
-    """What the index holds for a text: normalized, split as lunr's tokenizer splits, then the pipeline."""
-    return [term for word in SEPARATOR.split(normalize(text)) if word for term in index_pipeline_terms(word)]
+    """What the index holds for a text: normalized, split at spaces and hyphens, then the pipeline;
+    a hyphenated name also whole ("WiSE-FT" → wise, ft, wiseft)."""
+    terms: list[str] = []
+    for chunk in normalize(text).split(" "):
+        parts = [p for p in chunk.split("-") if p]
+        for part in parts:
+            terms += index_pipeline_terms(part)
+        if len(parts) > 1:
+            terms += index_pipeline_terms("".join(parts))
+    return terms
 
 
 def build_search(catalog: Catalog) -> dict[str, Any]:
@@ -109,6 +160,7 @@ def build_search(catalog: Catalog) -> dict[str, Any]:
         memberships = [m.list_slug for m in paper.memberships if m.list_slug in catalog.lists_by_slug]
         texts = {
             "title": paper.title,
+            "author": " ".join(paper.authors),
             "tags": " ".join(t.replace("-", " ") for t in tags),
             "lists": " ".join(catalog.lists_by_slug[s].info.title for s in memberships),
             "abstract": paper.abstract,
@@ -116,7 +168,8 @@ def build_search(catalog: Catalog) -> dict[str, Any]:
         }
         for name, text in texts.items():
             field_counts[name].append(Counter(index_terms(text)))
-        docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract)])
+        docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract),
+                     paper.status, paper.notes[:NOTES_LENGTH], ", ".join(paper.authors)])
     terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
@@ -131,7 +184,7 @@ def build_search(catalog: Catalog) -> dict[str, Any]:
         postings[name] = [deltas(r) for r in refs]
         frequencies[name] = [[] if all(tf == 1 for tf in f) else f for f in tfs]  # [] means every tf is 1
     payload = {
-        "format": 1,
+        "format": 2,
         "fields": FIELDS,
         "boosts": {"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
                    "prefixMinLength": max(v for k, v in PREFIX_MIN_LENGTH.items() if len(docs) >= k),
@@ -183,7 +236,7 @@ def expand(payload: dict[str, Any]) -> dict[str, Any]:
         "fields": fields,
         "fieldVectors": [[f"{f}/{ref}", vectors[f][ref]] for f in fields for ref in range(count)],
         "invertedIndex": inverted,
-        "pipeline": ["stemmer"],
+        "pipeline": [],  # queries are stemmed by plain_query/syntax_query, never by lunr
     }
 
 
@@ -231,44 +284,126 @@ def query_terms(text: str) -> list[str]:
     return [t for t in (trim(w) for w in SEPARATOR.split(normalize(text))) if t]
 
 
-def build_query(index: Index, text: str, boosts: dict[str, Any]) -> Query | None:
-    """Plain words → for each: the exact stem; for the word being typed (the last), a prefix too.
-    A word whose stem the index does not know may be a typo or a word half typed: it also gets a
-    typo-tolerant stem (if long enough) and the longest indexed stem it begins with ("representat"
-    finds "represent"). Fewer clauses for known words keep large indexes fast.
-    Text with lunr syntax (`title:`, `+`, `-`, `*`, `~`, `^`) goes to lunr's own parser.
-    """
-    query = index.create_query()
-    if SYNTAX.search(text):
-        from lunr.query_parser import QueryParser
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a plain-text query (stop words never are one) and the terms that count as finding it."""
 
-        QueryParser(normalize(text), query).parse()
-        return query
-    terms = query_terms(text)
-    if not terms:
-        return None
-    for i, term in enumerate(terms):
-        query.term(term, boost=boosts["exact"])
-        length, known = len(term), stem(term) in index.inverted_index
-        if i == len(terms) - 1:
-            if length >= boosts["prefixMinLength"]:
-                query.term(term, boost=boosts["prefix"], wildcard=Query.WILDCARD_TRAILING, use_pipeline=False)
-            for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1):
-                if not known and term[:end] in index.inverted_index:
-                    query.term(term[:end], boost=boosts["prefix"], use_pipeline=False)
-                    break
-        if not known and length >= boosts["fuzzyMinLength"]:
-            query.term(stem(term), boost=boosts["fuzzy"], edit_distance=1, use_pipeline=False)
+    stem: str
+    whole: str | None  # the stem of the hyphenated name it is part of ("wiseft")
+    prefix: str | None  # the word being typed (the last), matched as a prefix
+    head: str | None  # the longest indexed stem an unknown word begins with ("representat" → "represent")
+    fuzzy: bool  # an unknown word of 5+ letters: one edit away counts (typos)
+    required: bool  # inside quotes
+
+    def found_by(self, term: str) -> bool:
+        return (term in (self.stem, self.whole, self.head) or (self.prefix is not None and term.startswith(self.prefix))
+                or (self.fuzzy and one_edit_apart(term, self.stem)))
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """At most one insertion, deletion, substitution or swap of neighbours: what lunr's `~1` finds."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    return (a[1:] == b[1:] or a[1:] == b or a == b[1:]
+            or (len(a) >= 2 and len(a) == len(b) and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
+
+
+def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWord]:
+    """The query's words (stop words dropped), with what each may match. Quoted words are required."""
+    chunks = [(chunk, i % 3 != 0) for i, segment in enumerate(QUOTED.split(text)) if segment
+              for chunk in SYNTAX_MARKS.sub(" ", normalize(segment)).split(" ") if chunk]
+    parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
+    last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
+    words: list[QueryWord] = []
+    for i, (parts, quoted) in enumerate(parts_of):
+        whole = light_stem("".join(parts)) if len(parts) > 1 else None
+        for j, part in enumerate(parts):
+            typing = i == last and j == len(parts) - 1 and not quoted and not text.endswith(" ")
+            if is_stop_word(part) and not (typing and len(words) == 0):
+                continue
+            stem = light_stem(part)
+            known = stem in index.inverted_index
+            length = len(part)
+            head = None
+            if typing and not known:
+                head = next((part[:end] for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1)
+                             if part[:end] in index.inverted_index), None)
+            fuzzy = not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
+            words.append(QueryWord(stem=stem, whole=whole, prefix=part if typing and length >= boosts["prefixMinLength"] else None,
+                                   head=head, fuzzy=fuzzy, required=quoted))
+    return words[:MAX_WORDS]
+
+
+def plain_query(index: Index, words: list[QueryWord], boosts: dict[str, Any]) -> Query:
+    """Each word's exact stem (and its hyphenated whole), a prefix for the word being typed,
+    the indexed stem an unknown word begins with, and one-edit typos of an unknown word."""
+    query = index.create_query()
+    for word in words:
+        presence = QueryPresence.REQUIRED if word.required else QueryPresence.OPTIONAL
+        query.term(word.stem, boost=boosts["exact"], use_pipeline=False, presence=presence)
+        if word.whole:
+            query.term(word.whole, boost=boosts["exact"], use_pipeline=False)
+        if word.prefix:
+            query.term(word.prefix, boost=boosts["prefix"], wildcard=Query.WILDCARD_TRAILING, use_pipeline=False)
+        if word.head:
+            query.term(word.head, boost=boosts["prefix"], use_pipeline=False)
+        if word.fuzzy:
+            query.term(word.stem, boost=boosts["fuzzy"], edit_distance=1, use_pipeline=False)
     return query
 
 
+def syntax_query(index: Index, text: str) -> Query | None:
+    """lunr's query syntax (`title:x`, `+a -b`, `trans*`, `x~1`, `x^2`), when the text has some and it
+    parses with real fields; otherwise None, and the text is taken as words."""
+    if not SYNTAX.search(text):
+        return None
+    query = index.create_query()
+    try:
+        QueryParser(normalize(text), query).parse()
+    except QueryParseError:
+        return None
+    for clause in query.clauses:
+        if clause.use_pipeline:
+            clause.term, clause.use_pipeline = light_stem(trim(clause.term)), False
+        clause.edit_distance = min(clause.edit_distance, MAX_EDIT_DISTANCE)
+    return query
+
+
+def phrase_in(words: list[QueryWord], title: str) -> bool:
+    """Whether the query's words (two or more) stand in this order, side by side, in the title."""
+    wanted = " ".join(w.stem for w in words)
+    return len(words) > 1 and f" {wanted} " in f" {' '.join(light_stem(t) for t in query_terms(title) if not is_stop_word(t))} "
+
+
 def search(index: Index, payload: dict[str, Any], text: str) -> list[tuple[int, float]]:
-    """(ref, score), best first: an exact title match first, then lunr's score, then ref."""
+    """(ref, score), best first: the title exactly as typed; then how many of the query's words a
+    paper has; how many exactly; the words as a phrase in the title; how many in the title; lunr's
+    score; ref. Mirrors search() in search-core.js."""
     docs = payload["docs"]
-    query = build_query(index, text, payload["boosts"])
+    query = syntax_query(index, text)
+    words: list[QueryWord] = [] if query else plain_words(index, text, payload["boosts"])
     if query is None:
-        return []
+        if not words:
+            return []
+        query = plain_query(index, words, payload["boosts"])
     wanted = " ".join(query_terms(text))
-    results = [(int(r["ref"]), float(r["score"])) for r in index.query(query)]
-    # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
-    return sorted(results, key=lambda r: (" ".join(query_terms(docs[r[0]][0])) != wanted, -math.floor(r[1] * 1e9 + 0.5), r[0]))
+    ranked = []
+    for result in index.query(query):
+        ref, matched = int(result["ref"]), result["match_data"].metadata
+        found = [w for w in words if any(w.found_by(t) for t in matched)]
+        key = (
+            " ".join(query_terms(docs[ref][0])) != wanted,
+            -len(found),
+            -sum(1 for w in found if w.stem in matched or w.whole in matched),
+            not phrase_in(words, docs[ref][0]),
+            -sum(1 for w in found if any(w.found_by(t) and "title" in fields for t, fields in matched.items())),
+            # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
+            -math.floor(float(result["score"]) * 1e9 + 0.5),
+            ref,
+        )
+        ranked.append((key, ref, float(result["score"])))
+    return [(ref, score) for _, ref, score in sorted(ranked)]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import REPO, node_query, raw_list, run_sitegen, write_site
 from lunr.builder import Builder
 
+from sitegen.catalog import build_catalog
+from sitegen.config import SiteConfig
+from sitegen.records import PaperPage
 from sitegen.search import (
     FIELDS,
+    build_search,
     expand,
+    index_script,
     index_terms,
     load_index_script,
     normalize,
@@ -74,9 +84,9 @@ def test_the_shipped_index_is_the_index_lunr_py_builds(example_site: Path) -> No
     builder.ref("r")
     for name, boost in FIELDS.items():
         builder.field(name, boost=boost)
-    for ref, (title, url, tags, memberships, _) in enumerate(payload["docs"]):
+    for ref, (title, url, tags, memberships, _, _, _, authors) in enumerate(payload["docs"]):
         paper = papers[url]
-        builder.add({"r": str(ref), "title": index_terms(title), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
+        builder.add({"r": str(ref), "title": index_terms(title), "author": index_terms(authors), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
                      "lists": index_terms(" ".join(lists[s] for s in memberships)), "abstract": index_terms(paper["abstract"]),
                      "notes": index_terms(paper["notes"])})
     reference = builder.build().serialize()
@@ -107,7 +117,7 @@ def test_every_word_stems_the_same_in_the_index_and_in_the_browser(example_site:
     text = (example_site / "site/papers.json").read_text(encoding="utf-8")
     vocabulary = words_of(text)
     vocabulary |= synthetic_vocabulary(vocabulary)
-    vocabulary |= {"day", "days", "try", "tries", "fly", "why", "sky", "employ", "survey", "Fréchet", "naïve", "Σίσυφος",
+    vocabulary |= {"colour", "modelling", "analysed", "normalisation", "yellow", "your", "hours", "day", "days", "try", "tries", "fly", "why", "sky", "employ", "survey", "Fréchet", "naïve", "Σίσυφος",
                    "中文", "a\u2009b", "x\u3000y", "self-supervised", "(transformers),", "_under_", "İstanbul", "ΣΑΣ"}
     browser = node_query(example_site / "site", words=sorted(vocabulary))["terms"]
     mismatches = {w: (index_terms(w), browser[w]) for w in vocabulary if index_terms(w) != browser[w]}
@@ -146,3 +156,288 @@ def test_index_script_is_a_classic_script_with_no_closing_tag_inside(example_sit
     script = (example_site / "site/search-index.js").read_text(encoding="utf-8")
     assert script.startswith("window.SITEGEN_SEARCH={") and script.endswith(";\n")
     assert "<" not in script
+
+
+def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:
+    """Each query's result titles from `sitegen search`'s code and from the browser's code in node, asserted equal."""
+    index, payload = load_index_script(site / "site/search-index.js")
+    titles = [d[0] for d in payload["docs"]]
+    browser = node_query(site / "site", queries=queries)["results"]
+    answers = {}
+    for query in queries:
+        python = [titles[ref] for ref, _ in search(index, payload, query)]
+        assert [titles[ref] for ref, _ in browser[query]] == python, query
+        answers[query] = python
+    return answers
+
+
+def test_pasting_any_title_finds_that_paper_first(example_site: Path) -> None:
+    """Every title of the example site, as pasted (colons, question marks, hyphens and all)."""
+    payload = read_payload(example_site / "site/search-index.js")
+    titles = [d[0] for d in payload["docs"]]
+    assert len(titles) >= 230 and any(":" in t for t in titles)
+    answers = both_sides(example_site, titles)
+    assert [t for t in titles if answers[t][:1] != [t]] == []
+
+
+def test_query_syntax_applies_only_where_it_parses_with_real_fields(example_site: Path) -> None:
+    answers = both_sides(example_site, ["CBAM: Convolutional Block Attention Module", "cbam:", "x^y learning", "graph~x",
+                                        "title:registers", "+attention -vision", "notafield:vision", "trans*", "~", "^", ":", "*"])
+    assert answers["CBAM: Convolutional Block Attention Module"][0] == "CBAM: Convolutional Block Attention Module"
+    assert answers["cbam:"][0] == "CBAM: Convolutional Block Attention Module"
+    assert answers["x^y learning"] and answers["graph~x"]
+    assert answers["title:registers"] and all("register" in t.lower() for t in answers["title:registers"])
+    assert answers["+attention -vision"] and all("vision" not in t.lower() for t in answers["+attention -vision"])
+    assert answers["notafield:vision"] == both_sides(example_site, ["notafield vision"])["notafield vision"]
+    result = run_sitegen("search", "CBAM: Convolutional Block Attention Module", "-s", example_site, "-n", "1")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.splitlines()[0].endswith("CBAM: Convolutional Block Attention Module")
+
+
+def test_a_huge_edit_distance_is_capped_on_both_sides(example_site: Path) -> None:
+    """`graph~99` would make lunr expand every term of the index (minutes, gigabytes): it means `graph~2`."""
+    answers = both_sides(example_site, ["graph~99", "graph~2"])
+    assert answers["graph~99"] == answers["graph~2"] and answers["graph~2"]
+    result = run_sitegen("search", "graph~99", "-s", example_site, "-n", "3")
+    assert result.returncode == 0 and result.stderr == "" and len(result.stdout.splitlines()) == 6
+
+
+ENTRIES = {
+    "Imagery Streams for Scene Parsing": "We parse scenes from video streams with a recurrent network and report segmentation accuracy on urban driving benchmarks.",
+    "Decoding Brain Signals with Covariance Geometry": "Motor imagery decoding from EEG uses Riemannian geometry on covariance matrices, evaluated on public datasets.",
+    "Generative Adversarial Networks for Faces": "A generative adversarial network generates faces; generation quality improves with a new discriminator loss.",
+    "Invariant Risk Minimization Revisited": "We study generalization out of distribution and show when invariant predictors generalize to new environments.",
+    "WiSE-FT: Robust Fine-Tuning of Zero-Shot Models": "Weight-space ensembles of fine-tuned and zero-shot models improve robustness under distribution shift.",
+    "Wise Choices for Ft Sensors": "Sensor placement choices for force-torque sensors, called ft sensors, with a wise heuristic.",
+    "Cross Attention in Video Models": "Cross attention links frames of a video; we measure what it attends to in detail.",
+    "Vision Transformers Need Registers": "Artifacts in feature maps of vision transformers vanish when register tokens are added to the input sequence.",
+    "Sparse Coding of Natural Images": "A sparse code of natural image patches learns oriented filters similar to simple cells.",
+    "Filters for Images Learned from Natural Sparse Codes": "Natural images, codes and learned filters, each studied on its own in separate experiments.",
+}
+
+
+@pytest.fixture(scope="module")
+def ranking_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = write_site(tmp_path_factory.mktemp("ranking"), {
+        "content/lists/ranking.txt": "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in ENTRIES.items())})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    return site
+
+
+def test_a_paper_that_has_every_word_of_the_query_ranks_above_one_with_a_title_word(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["motor imagery riemannian", "natural sparse codes"])
+    assert answers["motor imagery riemannian"][0] == "Decoding Brain Signals with Covariance Geometry"
+    assert "Imagery Streams for Scene Parsing" in answers["motor imagery riemannian"]
+    # A phrase in the title ranks above the same words scattered.
+    assert answers["natural sparse codes"][:1] == ["Filters for Images Learned from Natural Sparse Codes"]
+
+
+def test_stemming_keeps_unrelated_words_apart(ranking_site: Path) -> None:
+    assert index_terms("generalization") != index_terms("generative")
+    assert index_terms("visualization") != index_terms("visual")
+    assert index_terms("registers learned studies") == index_terms("register learning study")
+    british, american = "normalisation modelling colours analysed labelled optimising", "normalization modeling colors analyzed labeled optimizing"
+    assert index_terms(british) == index_terms(american)
+    assert index_terms("tell spelling hour contour four") == ["tell", "spell", "hour", "contour", "four"]
+    answers = both_sides(ranking_site, ["out-of-distribution generalization", "registers"])
+    assert answers["out-of-distribution generalization"][0] == "Invariant Risk Minimization Revisited"
+    assert "Generative Adversarial Networks for Faces" not in answers["out-of-distribution generalization"]
+    assert answers["registers"] == ["Vision Transformers Need Registers"]
+
+
+def test_stop_words_are_ignored_never_fuzzed(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["across", "attention across video", "the of and"])
+    assert answers["across"] == [] and answers["the of and"] == []
+    assert answers["attention across video"][0] == "Cross Attention in Video Models"
+    assert index_terms("across the") == []
+
+
+def test_hyphenated_names_are_found_whole_first(ranking_site: Path) -> None:
+    assert "wiseft" in index_terms("WiSE-FT")
+    answers = both_sides(ranking_site, ["WiSE-FT", "wiseft"])
+    assert answers["WiSE-FT"][0] == "WiSE-FT: Robust Fine-Tuning of Zero-Shot Models"
+    assert answers["wiseft"] == ["WiSE-FT: Robust Fine-Tuning of Zero-Shot Models"]
+
+
+def test_one_edit_typos_of_long_words_find_the_paper(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ["regsters", "sprase", "transfomers need", "imgs"])
+    assert answers["regsters"] == ["Vision Transformers Need Registers"]
+    assert answers["sprase"][0] in ("Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes")
+    assert answers["transfomers need"][0] == "Vision Transformers Need Registers"
+    assert answers["imgs"] == []  # too short to guess at
+
+
+def test_quoted_phrases_require_their_words(ranking_site: Path) -> None:
+    answers = both_sides(ranking_site, ['"sparse" riemannian', '\u201cmotor imagery\u201d', '"natural images"'])
+    assert set(answers['"sparse" riemannian']) == {"Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes"}
+    assert answers['\u201cmotor imagery\u201d'] == ["Decoding Brain Signals with Covariance Geometry"]
+    assert set(answers['"natural images"']) == {"Sparse Coding of Natural Images", "Filters for Images Learned from Natural Sparse Codes"}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list('ab:*~^+-" \u201c\u201dtitle1é')), max_size=20))
+def test_no_text_makes_search_fail(ranking_site: Path, text: str) -> None:
+    index, payload = load_index_script(ranking_site / "site/search-index.js")
+    search(index, payload, text)
+
+
+def test_no_text_makes_the_browser_search_fail(ranking_site: Path) -> None:
+    texts = ["a:b:c", "title:", "+", "-", "*a", "a~~", "a^^1", '"', '""', "\u201c", "title:a:b", "::", "+-a", "a -", "regist\t", "regist\u00a0", "regist "]
+    texts.append(" ".join(f"{title} {abstract}" for title, abstract in ENTRIES.items()))  # more words than a rank counts
+    both_sides(ranking_site, texts)
+
+
+def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
+    """Authors come from the metadata stage (PaperPage.authors); the index makes them a field."""
+    def page(slug: str, title: str, abstract: str, authors: tuple[str, ...]) -> PaperPage:
+        return PaperPage(slug=slug, path=tmp_path / f"{slug}.md", title=title, abstract=abstract, links=(), memberships=(),
+                         auto_tags=(), user_tags=(), status="unread", notes="", authors=authors)
+    pages = [page("dino", "Emerging Properties in Self-Supervised Vision Transformers", "Self-distillation without labels.",
+                  ("Mathilde Caron", "Hugo Touvron")),
+             page("caron", "Caron Wines and Vision", "A vineyard named Caron uses vision to sort grapes.", ("Ann Other",))]
+    catalog = build_catalog(SiteConfig(), [], pages, (), dt.date(2024, 1, 1))
+    script = index_script(build_search(catalog), catalog)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / script.path).write_bytes(script.content)
+    answers = both_sides(tmp_path, ["author:caron", "mathilde caron", "touvron", "author:other", "title:caron"])
+    assert answers["author:caron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
+    assert answers["mathilde caron"][0] == "Emerging Properties in Self-Supervised Vision Transformers"
+    assert answers["touvron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
+    assert answers["title:caron"] == ["Caron Wines and Vision"]
+
+
+# --- The search page in Chromium, from file:// -------------------------------------------------
+
+NOTE = "Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with Darcet's talk."
+
+
+@pytest.fixture(scope="module")
+def notes_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ranking site with the user's status and notes on two pages, as a user edits them."""
+    site = write_site(tmp_path_factory.mktemp("notes"), {
+        "content/lists/ranking.txt": "".join(f"{title}\n\n{abstract}\n\n" for title, abstract in ENTRIES.items()),
+        "content/taxonomy.yml": "sparse-coding:\n  title: Sparse coding\n  phrases: [sparse]\nvision:\n  title: Vision\n  phrases: [vision, video, images]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0, "first build"
+    for slug, status, notes in [("vision-transformers-need-registers", "read", NOTE), ("sparse-coding-of-natural-images", "reading", "")]:
+        page = site / "content/papers" / f"{slug}.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("status: unread", f"status: {status}") + notes + "\n", encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+@pytest.fixture
+def page_of(browser: Any) -> Iterator[Callable[..., Any]]:
+    """A fresh Chromium page; afterwards, no request left file:// and nothing went wrong in the console."""
+    opened: list[tuple[Any, list[str], list[str]]] = []
+
+    def open_page(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        page = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        opened.append((context, requests, errors))
+        return page
+    yield open_page
+    for context, requests, errors in opened:
+        assert [u for u in requests if not u.startswith("file://")] == []
+        assert errors == []
+        context.close()
+
+
+def search_url(site: Path, query: str) -> str:
+    return (site / "site/search/index.html").as_uri() + "?" + query
+
+
+def test_on_a_phone_the_first_result_is_on_the_first_screen_and_filters_fold(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page.goto(search_url(notes_site, "q=vision"))
+    first = page.locator(".results .result").first
+    expect(first).to_be_visible()
+    box = first.locator(".result-title").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    expect(page.locator("summary", has_text="Filters")).to_be_visible()
+    expect(page.locator(".facet-tags")).to_be_hidden()
+    page.locator("summary", has_text="Filters").click()
+    expect(page.locator(".facet-tags label").first).to_be_visible()
+    wide = page_of(viewport={"width": 1280, "height": 800})
+    wide.goto(search_url(notes_site, "q=vision"))
+    expect(wide.locator(".facet-tags label").first).to_be_visible()  # open beside the results on a wide screen
+    wide_box, result_box = wide.locator(".facets").bounding_box(), wide.locator(".results .result").first.bounding_box()
+    assert wide_box is not None and result_box is not None and wide_box["x"] + wide_box["width"] <= result_box["x"]
+
+
+def test_filters_and_sort_are_in_the_address_and_survive_a_reload(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=sparse+natural+images+vision"))
+    results = page.locator(".results .result")
+    expect(results.first).to_be_visible()
+    everything = results.count()
+    page.locator(".facet-status input[value=reading]").check()
+    expect(results).to_have_count(1)
+    expect(results.first.locator(".result-title")).to_have_text("Sparse Coding of Natural Images")
+    expect(page.locator(".facet-status input[value=read]")).not_to_be_checked()  # alternatives stay on offer
+    page.locator("#search-sort").select_option("title")
+    assert "status=reading" in page.url and "sort=title" in page.url and "q=sparse" in page.url
+    page.reload()
+    expect(results).to_have_count(1)
+    expect(page.locator(".facet-status input[value=reading]")).to_be_checked()
+    expect(page.locator("#search-sort")).to_have_value("title")
+    page.locator(".facet-status input[value=read]").check()  # status: any of those chosen
+    expect(results).to_have_count(2)
+    page.get_by_role("button", name="Clear filters").click()
+    expect(results).to_have_count(everything)
+    assert "status=" not in page.url
+
+
+def test_a_chosen_filter_that_no_result_has_stays_and_can_be_cleared(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=registers&tag=sparse-coding"))
+    chosen = page.locator(".facet-tags label", has_text="Sparse coding")
+    expect(chosen).to_be_visible()
+    expect(chosen.locator(".count")).to_have_text("0")
+    expect(page.locator(".result-count")).to_have_text("No papers match. 1 more without the filters.")
+    chosen.locator("input").click()
+    expect(page.locator(".results .result")).to_have_count(1)
+    assert "tag=" not in page.url
+
+
+def test_facets_show_the_most_common_first_and_more_on_request(example_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(example_site, "q=learning"))
+    tags = page.locator(".facet-tags label")
+    expect(tags).to_have_count(8)
+    counts = [int(c) for c in page.locator(".facet-tags .count").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)
+    page.locator(".facet-tags .facet-more").click()
+    assert tags.count() > 8
+    expect(tags.last).to_be_visible()
+
+
+def test_a_match_in_the_notes_shows_the_note(notes_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(notes_site, "q=oscilloscope"))
+    result = page.locator(".results .result")
+    expect(result).to_have_count(1)
+    expect(result.locator(".note-snippet")).to_contain_text("Your note:")
+    expect(result.locator(".note-snippet mark")).to_have_text("oscilloscope")
+    expect(result.locator(".result-status")).to_have_text("read")
+    page.goto(search_url(notes_site, "q=registers"))
+    expect(page.locator(".results .snippet").first).not_to_contain_text("Your note:")
+
+
+def test_a_pasted_title_with_syntax_characters_is_found_on_the_page(example_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    page.goto(search_url(example_site, ""))
+    page.fill("#search-page-input", "CBAM: Convolutional Block Attention Module")
+    expect(page.locator(".results .result-title").first).to_have_text("CBAM: Convolutional Block Attention Module")
+    expect(page.locator(".result-count")).not_to_contain_text("not understood")

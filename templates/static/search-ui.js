@@ -62,6 +62,21 @@
     return fragment;
   }
 
+  /* About SNIPPET_LENGTH characters of a text around its first matched word: where a match in the notes is. */
+  var SNIPPET_LENGTH = 200;
+  function around(text, terms) {
+    var offset = 0, at = -1;
+    core.highlight(window.lunr, text, terms).some(function (part) {
+      if (part[1]) { at = offset; return true; }
+      offset += part[0].length;
+      return false;
+    });
+    var start = at > SNIPPET_LENGTH / 2 ? text.lastIndexOf(" ", at - SNIPPET_LENGTH / 4) + 1 : 0;
+    var end = start + SNIPPET_LENGTH < text.length ? text.lastIndexOf(" ", start + SNIPPET_LENGTH) : text.length;
+    if (end <= start) end = Math.min(text.length, start + SNIPPET_LENGTH);
+    return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -77,9 +92,12 @@
     link.appendChild(marked(doc[0], result.terms));
     li.appendChild(link);
     if (withSnippet) {
-      var snippet = el("p", "snippet");
-      snippet.appendChild(marked(doc[4], result.terms));
+      if (doc[7]) li.appendChild(el("p", "result-authors", doc[7]));
+      var snippet = el("p", result.inNotes ? "snippet note-snippet" : "snippet");
+      if (result.inNotes) snippet.appendChild(el("span", "snippet-label", "Your note: "));
+      snippet.appendChild(marked(result.inNotes ? around(doc[6], result.terms) : doc[4], result.terms));
       li.appendChild(snippet);
+      li.appendChild(el("p", "result-status status-" + doc[5], doc[5]));
       if (doc[2].length) {
         var tags = el("p", "result-tags");
         tags.textContent = doc[2].map(function (t) { return state.data.tags[t] || t; }).join(" · ");
@@ -150,55 +168,121 @@
     document.addEventListener("click", function (event) { if (!event.target.closest(".search-form")) close(); });
   }
 
-  /* The search page: full results, tag and list facets with counts, sort, ?q= in the address. */
+  /* The search page: full results; status, tag and list facets with counts; sort. The text, the
+     chosen filters and the sort are in the address (?q=&status=&tag=&list=&sort=), so reload and
+     share keep them. On a narrow screen the filters fold into a "Filters" control above the results. */
+  var FACETS = {
+    status: { names: function () { return {}; }, values: function (doc) { return [doc[5]]; }, anyOf: true },
+    tag: { names: function () { return state.data.tags; }, values: function (doc) { return doc[2]; }, anyOf: false },
+    list: { names: function () { return state.data.lists; }, values: function (doc) { return doc[3]; }, anyOf: false }
+  };
+  var FACET_SIZE = 8;  // values shown before "more"
+  var NARROW = window.matchMedia("(max-width: 40rem)");
+
   function setUpPage(input, page) {
     page.hidden = false;
     var resultsList = page.querySelector(".results");
     var count = page.querySelector(".result-count");
     var sort = page.querySelector("#search-sort");
     var moreButton = page.querySelector(".more-results");
-    var chosen = { tags: {}, lists: {} };
+    var filters = page.querySelector(".filters");
+    var filterCount = page.querySelector(".filter-count");
+    var clearButton = page.querySelector(".clear-filters");
+    var chosen = {}, expanded = {};
+    var params = new URLSearchParams(window.location.search);
+    Object.keys(FACETS).forEach(function (kind) {
+      chosen[kind] = params.getAll(kind);
+      expanded[kind] = false;
+    });
+    if (params.get("sort") === "title") sort.value = "title";
 
-    function facet(container, kind, counts, names) {
+    function fold() { filters.open = !NARROW.matches; }
+    fold();
+    if (NARROW.addEventListener) NARROW.addEventListener("change", fold);
+
+    function chosenCount() {
+      return Object.keys(FACETS).reduce(function (n, kind) { return n + chosen[kind].length; }, 0);
+    }
+
+    function remember() {
+      var url = new URL(window.location.href);
+      ["q", "sort"].concat(Object.keys(FACETS)).forEach(function (key) { url.searchParams.delete(key); });
+      if (input.value) url.searchParams.set("q", input.value);
+      Object.keys(FACETS).forEach(function (kind) {
+        chosen[kind].forEach(function (value) { url.searchParams.append(kind, value); });
+      });
+      if (sort.value !== "relevance") url.searchParams.set("sort", sort.value);
+      try { history.replaceState(null, "", url.href); } catch (e) { /* some file:// setups refuse */ }
+    }
+
+    /* Every value with its count among the shown results, the most common first; the chosen ones
+       always (a chosen value no result has shows 0 and can be unticked); "more" shows the rest. */
+    function facet(kind, counts) {
+      var container = page.querySelector('[data-facet="' + kind + '"]');
+      var names = FACETS[kind].names();
+      chosen[kind].forEach(function (value) { if (!(value in counts)) counts[value] = 0; });
+      var values = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || a.localeCompare(b); });
+      var first = values.slice(0, FACET_SIZE);
+      var rest = values.slice(FACET_SIZE);
+      var shown = expanded[kind] ? values : first.concat(rest.filter(function (v) { return chosen[kind].indexOf(v) >= 0; }));
       container.textContent = "";
-      Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || a.localeCompare(b); }).slice(0, 20).forEach(function (key) {
+      shown.forEach(function (value) {
         var label = el("label", "facet");
         var box = el("input");
         box.type = "checkbox";
-        box.checked = !!chosen[kind][key];
-        box.addEventListener("change", function () { chosen[kind][key] = box.checked; update(); });
+        box.value = value;
+        box.checked = chosen[kind].indexOf(value) >= 0;
+        box.addEventListener("change", function () {
+          chosen[kind] = box.checked ? chosen[kind].concat([value]) : chosen[kind].filter(function (v) { return v !== value; });
+          update();
+        });
         label.appendChild(box);
-        label.appendChild(document.createTextNode(" " + (names[key] || key) + " "));
-        label.appendChild(el("span", "count", String(counts[key])));
+        label.appendChild(document.createTextNode(" " + (names[value] || value) + " "));
+        label.appendChild(el("span", "count", String(counts[value])));
         container.appendChild(label);
+      });
+      if (values.length > FACET_SIZE) {
+        var toggle = el("button", "facet-more", expanded[kind] ? "Fewer" : "More (" + (values.length - FACET_SIZE) + ")");
+        toggle.type = "button";
+        toggle.setAttribute("aria-expanded", String(expanded[kind]));
+        toggle.addEventListener("click", function () { expanded[kind] = !expanded[kind]; update(); });
+        container.appendChild(toggle);
+      }
+    }
+
+    /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
+       alternatives counts what ticking one more of them would add). */
+    function keeps(doc, except) {
+      return Object.keys(FACETS).every(function (kind) {
+        if (kind === except) return true;
+        var values = FACETS[kind].values(doc), wanted = chosen[kind];
+        if (!wanted.length) return true;
+        var has = function (v) { return values.indexOf(v) >= 0; };
+        return FACETS[kind].anyOf ? wanted.some(has) : wanted.every(has);
       });
     }
 
     function update() {
+      remember();
+      var n = chosenCount();
+      filterCount.textContent = n ? "(" + n + ")" : "";
+      clearButton.hidden = n === 0;
       var text = input.value;
-      var url = new URL(window.location.href);
-      if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
-      try { history.replaceState(null, "", url.href); } catch (e) { /* some file:// setups refuse */ }
-      if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; return; }
+      if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; moreButton.hidden = true; return; }
       loadIndex().then(function () {
         var results = run(text);
         resultsList.textContent = "";
-        if (results.error) { count.textContent = "Query not understood: " + results.error; return; }
+        if (results.error) { count.textContent = "Search failed: " + results.error; return; }
         var docs = state.data.docs;
-        var wantTags = Object.keys(chosen.tags).filter(function (k) { return chosen.tags[k]; });
-        var wantLists = Object.keys(chosen.lists).filter(function (k) { return chosen.lists[k]; });
-        var shown = results.filter(function (r) {
-          var doc = docs[r.ref];
-          return wantTags.every(function (t) { return doc[2].indexOf(t) >= 0; }) &&
-                 wantLists.every(function (l) { return doc[3].indexOf(l) >= 0; });
+        var shown = results.filter(function (r) { return keeps(docs[r.ref]); });
+        Object.keys(FACETS).forEach(function (kind) {
+          var counts = {};
+          var counted = FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
+          counted.forEach(function (r) {
+            FACETS[kind].values(docs[r.ref]).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+          });
+          facet(kind, counts);
         });
-        var tagCounts = {}, listCounts = {};
-        shown.forEach(function (r) {
-          docs[r.ref][2].forEach(function (t) { tagCounts[t] = (tagCounts[t] || 0) + 1; });
-          docs[r.ref][3].forEach(function (l) { listCounts[l] = (listCounts[l] || 0) + 1; });
-        });
-        facet(page.querySelector(".facet-tags"), "tags", tagCounts, state.data.tags);
-        facet(page.querySelector(".facet-lists"), "lists", listCounts, state.data.lists);
         if (sort.value === "title") {
           shown = shown.slice().sort(function (a, b) { return docs[a.ref][0].localeCompare(docs[b.ref][0]); });
         }
@@ -210,20 +294,26 @@
         }
         moreButton.onclick = more;
         more();
-        count.textContent = countText(shown.length);
-        announce(countText(shown.length));
+        var message = countText(shown.length);
+        if (shown.length < results.length) message += " " + (results.length - shown.length) + " more without the filters.";
+        count.textContent = message;
+        announce(message);
       }, function () {
         count.textContent = "The search index could not be loaded.";
         announce(count.textContent);
       });
     }
 
+    clearButton.addEventListener("click", function () {
+      Object.keys(FACETS).forEach(function (kind) { chosen[kind] = []; });
+      update();
+    });
     input.addEventListener("input", debounce(update));
     sort.addEventListener("change", update);
     listKeys(input, resultsList, function () {});
     page.closest("main").querySelector("form").addEventListener("submit", function (event) { event.preventDefault(); update(); });
-    var q = new URLSearchParams(window.location.search).get("q");
-    if (q) { input.value = q; update(); }
+    input.value = params.get("q") || "";
+    update();
   }
 
   var pageInput = document.getElementById("search-page-input");

@@ -18,15 +18,8 @@ const results = {};
 for (const query of input.queries || []) {
   results[query] = core.search(lunr, index, data, query).map((r) => [r.ref, r.score]);
 }
-// What the browser does to a typed word before it meets the index: normalize, split, trim, then
-// the index's search pipeline (the stemmer); stop words find nothing, as in the index.
+// What the browser makes of a text before it meets the index: normalize, split, trim, stop words, stem.
 const terms = {};
-for (const word of input.words || []) {
-  terms[word] = core.queryTerms(word).flatMap((t) => {
-    const token = new lunr.Token(t);
-    if (!lunr.stopWordFilter(token)) return [];
-    return index.pipeline.runString(t);
-  });
-}
+for (const word of input.words || []) terms[word] = core.indexTerms(lunr, word);
 const expanded = input.expand ? core.expand(data) : null;
 process.stdout.write(JSON.stringify({ results, terms, expanded }));
