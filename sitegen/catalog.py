@@ -31,6 +31,10 @@ class ListView:
     def read_count(self) -> int:
         return sum(1 for p in self.papers if p.status == "read")
 
+    @property
+    def reading_count(self) -> int:
+        return sum(1 for p in self.papers if p.status == "reading")
+
 
 @dataclass(frozen=True)
 class TagView:

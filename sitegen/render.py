@@ -25,9 +25,12 @@ from sitegen.catalog import Catalog, ListView, TagView
 from sitegen.errors import SitegenError, SourceError
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
-from sitegen.records import PaperPage
+from sitegen.records import STATUSES, PaperPage
 
 THEME_PREFIX = "default"
+# A list longer than this shows one compact row per paper, abstracts folded away to the paper pages,
+# so that even a 10,000-paper list stays a page of a few hundred KB.
+COMPACT_LIST_ABOVE = 300
 
 
 def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.Environment:
@@ -92,6 +95,7 @@ class Renderer:
             markdown_inline=self.render_markdown_inline,
             isodate=lambda d: d.isoformat() if d else "",
             longdate=long_date,
+            initial=initial,
         )
         recent_first = recent(catalog.papers)
         env.globals.update(
@@ -102,6 +106,8 @@ class Renderer:
             recent_papers=recent_first[: catalog.config.recent_count],
             added_rank={p.slug: i for i, p in enumerate(recent_first)},
             sitemap_paths=sitemap_paths(catalog),
+            statuses=STATUSES,
+            compact_above=COMPACT_LIST_ABOVE,
         )
 
     def site_path_of(self, target: Any) -> str:
@@ -202,6 +208,14 @@ def long_date(date: dt.date | None) -> str:
         return ""
     months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
     return f"{date.day} {months[date.month - 1]} {date.year}"
+
+
+def initial(title: str) -> str:
+    """The letter a title files under in the A–Z jump: A–Z, '0–9', or '#' for anything else."""
+    first = next((c for c in title if c.isalnum()), "")
+    if first.isascii() and first.isalpha():
+        return first.upper()
+    return "0–9" if first.isdigit() else "#"
 
 
 def latest_date(paper: PaperPage) -> dt.date:

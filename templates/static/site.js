@@ -1,8 +1,9 @@
-/* Progressive enhancements: theme toggle, tag filter on list pages, sorting, keyboard keys.
+/* Progressive enhancements: theme toggle, status and tag filters, sorting, math, keyboard keys.
    The site works without this file; search lives in search-core.js and search-ui.js. */
 (function () {
   "use strict";
   var root = document.documentElement;
+  var current = -1; /* the paper j/k last moved to */
 
   function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
   function currentTheme() { return root.dataset.theme || (systemDark() ? "dark" : "light"); }
@@ -19,25 +20,32 @@
     });
   }
 
-  /* Filter a list's papers by tags (a paper must have every chosen tag). */
+  /* Filter the papers of a list, tag or index page by reading status and by tags (a paper must have
+     every chosen tag); the count of what is left is announced. */
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.hidden = false;
-    var items = Array.prototype.slice.call(document.querySelectorAll(".papers > .paper-item"));
+    var items = Array.prototype.slice.call(document.querySelectorAll("[data-keynav] > li"));
     var status = filter.querySelector(".filter-status");
     filter.addEventListener("click", function (event) {
-      var chip = event.target.closest("button[data-tag]");
-      if (!chip) return;
-      chip.setAttribute("aria-pressed", String(chip.getAttribute("aria-pressed") !== "true"));
-      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[aria-pressed=true]"), function (b) { return b.dataset.tag; });
+      var button = event.target.closest("button[data-tag], button[data-status]");
+      if (!button) return;
+      if (button.hasAttribute("data-status")) {
+        filter.querySelectorAll("button[data-status]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      } else {
+        button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+      }
+      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
+      var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
       var shown = 0;
       items.forEach(function (item) {
         var tags = item.dataset.tags.split(" ");
-        var keep = chosen.every(function (t) { return tags.indexOf(t) >= 0; });
+        var keep = (!wanted || item.dataset.status === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
         item.hidden = !keep;
         if (keep) shown += 1;
       });
-      status.textContent = chosen.length ? shown + " of " + items.length + " papers shown" : "";
+      status.textContent = chosen.length || wanted ? shown + " of " + items.length + " papers shown" : "";
+      current = -1;
     });
   }
 
@@ -56,6 +64,8 @@
         return key === "added" ? Number(a.dataset.added) - Number(b.dataset.added) : a.dataset.title.localeCompare(b.dataset.title);
       });
       rows.forEach(function (row) { list.appendChild(row); });
+      var jump = document.querySelector(".jump");
+      if (jump) jump.hidden = key !== "title";
     });
   }
 
@@ -63,7 +73,6 @@
   var keys = document.getElementById("keys");
   var closeKeys = keys && keys.querySelector(".close-keys");
   if (closeKeys) closeKeys.addEventListener("click", function () { keys.close(); });
-  var current = -1;
   function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }
   function visibleItems() {
     return Array.prototype.filter.call(document.querySelectorAll("[data-keynav] > li"), function (li) { return !li.hidden; });
