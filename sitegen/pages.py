@@ -16,17 +16,18 @@ import yaml
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify, title_key
-from sitegen.records import STATUSES, Paper, PaperPage, TagMatch
+from sitegen.records import RATINGS, STATUSES, Paper, PaperPage, TagMatch
 from sitegen.yamlsource import Entry, check_type, compose_mapping
 
 MACHINE_FIELDS = ("title", "abstract", "links", "lists", "auto_tags")
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
+SHOWN_FIELDS = {*MACHINE_FIELDS, *USER_DEFAULTS, "rating"}  # the keys the paper page shows in their own places
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
-    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read.\n"
+    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
     "# Add any key you like, and write notes in Markdown after the closing '---'.\n"
 )
 
@@ -71,6 +72,9 @@ def read_page(path: Path, text: str) -> PageSource:
     status = entries.get("status")
     if status is not None and status.value not in STATUSES:
         raise SourceError(path, status.key_line, f"'status' must be one of {', '.join(STATUSES)}, not {status.value!r}")
+    rating = entries.get("rating")
+    if rating is not None and rating.value is not None and (type(rating.value) is not int or rating.value not in RATINGS):
+        raise SourceError(path, rating.key_line, f"'rating' must be a whole number from 1 to 5, not {rating.value!r}")
     return PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
 
 
@@ -89,7 +93,22 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         user_tags=tuple(values.get("tags") or ()),
         status=str(values.get("status") or "unread"),
         notes=source.body,
+        rating=values.get("rating"),
+        extra=tuple((k, as_text(v)) for k, v in values.items() if k not in SHOWN_FIELDS),
     )
+
+
+def as_text(value: Any) -> str:
+    """A user's front matter value as one line to show: lists joined, nested mappings as `key: value`."""
+    if isinstance(value, list):
+        return ", ".join(as_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {as_text(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:

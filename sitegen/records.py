@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STATUSES = ("unread", "reading", "read")
+RATINGS = range(1, 6)  # `rating: 1` to `rating: 5`, shown as stars
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,5 @@ class PaperPage:
     user_tags: tuple[str, ...]
     status: str
     notes: str
+    rating: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text

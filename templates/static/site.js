@@ -69,6 +69,26 @@
     });
   }
 
+  /* Math: a page with any `[data-tex]` fetches the vendored KaTeX (from this site, so from file:// too)
+     and typesets each span; until then, and without JavaScript, the readable text stays. */
+  var formulas = document.querySelectorAll("[data-tex]");
+  if (formulas.length) {
+    var katexDir = (root.dataset.root || "") + "static/vendor/katex-0.19.1/";
+    var sheet = document.createElement("link");
+    sheet.rel = "stylesheet";
+    sheet.href = katexDir + "katex.min.css";
+    document.head.appendChild(sheet);
+    var katexScript = document.createElement("script");
+    katexScript.src = katexDir + "katex.min.js";
+    katexScript.onload = function () {
+      formulas.forEach(function (span) {
+        window.katex.render(span.dataset.tex, span, { displayMode: span.classList.contains("math-display"), throwOnError: false });
+        span.classList.add("typeset");
+      });
+    };
+    document.head.appendChild(katexScript);
+  }
+
   /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
   var keys = document.getElementById("keys");
   var closeKeys = keys && keys.querySelector(".close-keys");
