@@ -21,12 +21,66 @@
   }
 
   /* Filter the papers of a list, tag or index page by reading status and by tags (a paper must have
-     every chosen tag); the count of what is left is announced. */
+     every chosen tag); the count of what is left is announced. A collection split over several pages
+     has a rows script (data-rows) with all its papers: while a filter is on, the matches of every page
+     are shown in place of this page's papers. */
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.hidden = false;
-    var items = Array.prototype.slice.call(document.querySelectorAll("[data-keynav] > li"));
-    var status = filter.querySelector(".filter-status");
+    var shownList = document.querySelector("[data-keynav]");
+    var pageItems = Array.prototype.slice.call(shownList.children);
+    var allItems = null;
+    var filterStatus = filter.querySelector(".filter-status");
+    var pager = document.querySelector(".pager");
+
+    var rowItem = function (row) {
+      var item = document.createElement("li");
+      item.className = "paper-item";
+      item.dataset.tags = row[3];
+      item.dataset.status = row[2];
+      var link = document.createElement("a");
+      link.href = (root.dataset.root || "") + row[0];
+      link.textContent = row[1];
+      item.appendChild(link);
+      if (row[2] !== "unread") {
+        var badge = document.createElement("span");
+        badge.className = "status status-" + row[2];
+        badge.textContent = row[2];
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(badge);
+      }
+      return item;
+    };
+    var withEveryPaper = function (then) {
+      if (!filter.dataset.rows || allItems) { then(); return; }
+      var script = document.createElement("script");
+      script.src = filter.dataset.rows;
+      script.onload = function () { allItems = window.sitegenRows.map(rowItem); then(); };
+      script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
+      document.head.appendChild(script);
+    };
+    var applyFilter = function () {
+      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
+      var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
+      var active = chosen.length > 0 || wanted !== "";
+      var items = active && allItems ? allItems : pageItems;
+      var shown = 0;
+      items.forEach(function (item) {
+        var tags = item.dataset.tags.split(" ");
+        var keep = (!wanted || item.dataset.status === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
+        item.hidden = !keep;
+        if (keep) shown += 1;
+      });
+      if (allItems) {
+        var fragment = document.createDocumentFragment();
+        items.forEach(function (item) { fragment.appendChild(item); });
+        shownList.replaceChildren(fragment);
+        shownList.classList.toggle("filtered", active);
+        if (pager) pager.hidden = active;
+      }
+      filterStatus.textContent = active ? shown + " of " + items.length + " papers shown" : "";
+      current = -1;
+    };
     filter.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-tag], button[data-status]");
       if (!button) return;
@@ -35,17 +89,7 @@
       } else {
         button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
       }
-      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
-      var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
-      var shown = 0;
-      items.forEach(function (item) {
-        var tags = item.dataset.tags.split(" ");
-        var keep = (!wanted || item.dataset.status === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
-        item.hidden = !keep;
-        if (keep) shown += 1;
-      });
-      status.textContent = chosen.length || wanted ? shown + " of " + items.length + " papers shown" : "";
-      current = -1;
+      withEveryPaper(applyFilter);
     });
   }
 
@@ -106,12 +150,14 @@
     }
     if (event.key !== "j" && event.key !== "k") return;
     var items = visibleItems();
-    if (!items.length) {
+    var step = event.key === "j" ? 1 : -1;
+    /* past either end of this page: the next (previous) page of the list, or paper of the list */
+    if (!items.length || current + step >= items.length || (current === 0 && step < 0)) {
       var link = document.querySelector(event.key === "j" ? "a[rel=next]" : "a[rel=prev]");
-      if (link) window.location.href = link.href;
-      return;
+      if (link && !link.closest("[hidden]")) { window.location.href = link.href; return; }
+      if (!items.length) return;
     }
-    current = Math.max(0, Math.min(items.length - 1, current + (event.key === "j" ? 1 : -1)));
+    current = Math.max(0, Math.min(items.length - 1, current + step));
     items.forEach(function (li, i) { li.classList.toggle("current", i === current); });
     var target = items[current].querySelector("a");
     if (target) target.focus();
