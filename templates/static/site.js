@@ -152,7 +152,7 @@
     var items = visibleItems();
     var step = event.key === "j" ? 1 : -1;
     /* past either end of this page: the next (previous) page of the list, or paper of the list */
-    if (!items.length || current + step >= items.length || (current === 0 && step < 0)) {
+    if (!items.length || current + step >= items.length || current + step < 0) {
       var link = document.querySelector(event.key === "j" ? "a[rel=next]" : "a[rel=prev]");
       if (link && !link.closest("[hidden]")) { window.location.href = link.href; return; }
       if (!items.length) return;
