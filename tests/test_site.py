@@ -187,6 +187,8 @@ def test_long_collections_are_split_into_pages_with_stable_urls(tmp_path: Path) 
     assert [p.read_text().count('<li class="paper-item"') for p in list_pages] == [200, 200, 50]
     assert not (out / "lists/long/page/4").exists()
     assert "Paper number 201 on vision" in list_pages[1].read_text()
+    assert "450 papers · page 2 of 3 ·" in list_pages[1].read_text()
+    assert "<title>Long (page 2) · Reading lists</title>" in list_pages[1].read_text()
     assert (out / "papers/index.html").read_text().count('<li class="paper-item"') == 450  # one page of the index
     assert not (out / "papers/page").exists() and not (out / "papers/rows.js").exists()
     rows = (out / "lists/long/rows.js").read_text()
