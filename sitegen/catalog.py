@@ -32,6 +32,10 @@ class ListView:
     def read_count(self) -> int:
         return sum(1 for p in self.papers if p.status == "read")
 
+    @property
+    def reading_count(self) -> int:
+        return sum(1 for p in self.papers if p.status == "reading")
+
 
 @dataclass(frozen=True)
 class TagView:
@@ -70,6 +74,28 @@ class Catalog:
     def path(self, kind: str, slug: str = "") -> str:
         """The output path of a page, relative to the site root: the one place routes live."""
         return self.routes[(kind, slug)]
+
+    def pages_of(self, kind: str, slug: str = "") -> tuple[str, ...]:
+        """Every page of a long list, tag or index ('list', 'tag', 'papers'), page 1 first."""
+        paths = [self.path(kind, slug)]
+        while (key := (f"{kind}-page", f"{slug}/{len(paths) + 1}")) in self.routes:
+            paths.append(self.routes[key])
+        return tuple(paths)
+
+
+LIST_PAGE_SIZE = 200  # papers, each with its folded abstract, on one page of a reading list
+INDEX_PAGE_SIZE = 1000  # one-line rows on one page of a tag or of all papers
+
+
+def paginate(routes: dict[tuple[str, str], str], kind: str, slug: str, count: int, size: int) -> None:
+    """Pages 2, 3, ... of a collection at `<its folder>/page/<n>/`, and, if there are several,
+    `<its folder>/rows.js` with every paper of it, for filters that cover all its pages."""
+    folder = routes[(kind, slug)].removesuffix("index.html")
+    pages = max(1, -(-count // size))
+    for number in range(2, pages + 1):
+        routes[(f"{kind}-page", f"{slug}/{number}")] = f"{folder}page/{number}/index.html"
+    if pages > 1:
+        routes[(f"{kind}-rows", slug)] = f"{folder}rows.js"
 
 
 PAGE_ROUTES = {
@@ -122,11 +148,14 @@ def build_catalog(
         claim(routes, claims, ("list", reading_list.slug), f"lists/{reading_list.slug}/index.html", str(reading_list.path))
         routes[("list-feed", reading_list.slug)] = f"lists/{reading_list.slug}/feed.xml"
         routes[("list-bib", reading_list.slug)] = f"lists/{reading_list.slug}/{reading_list.slug}.bib"
+        paginate(routes, "list", reading_list.slug, len(members[reading_list.slug]), LIST_PAGE_SIZE)
     for page in pages:
         claim(routes, claims, ("paper", page.slug), f"papers/{page.slug}/index.html", str(page.path))
+    paginate(routes, "papers", "", len(pages), INDEX_PAGE_SIZE)
     for tag in tags:
         routes[("tag", tag.slug)] = f"tags/{tag.slug}/index.html"
         routes[("tag-feed", tag.slug)] = f"tags/{tag.slug}/feed.xml"
+        paginate(routes, "tag", tag.slug, len(tag.papers), INDEX_PAGE_SIZE)
     return Catalog(
         config=config,
         papers=tuple(sorted(pages, key=lambda p: (p.title.casefold(), p.slug))),

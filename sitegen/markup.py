@@ -2,6 +2,9 @@
 `sitegen.parse.url_spans` finds them, at a fifth of linkify-it's cost), and
 LaTeX remnants from arXiv abstracts (`^{2}`, `\\textbf{x}`, `$\\alpha$`, `O(N^2)`) shown as
 readable text through inline rules, never by rewriting HTML.
+
+Math (`$...$`, `$$...$$`) becomes a `<span class="math" data-tex="...">` holding that readable text;
+in the browser site.js typesets it with the vendored KaTeX, fetched only by pages that have some.
 """
 
 from __future__ import annotations
@@ -132,8 +135,30 @@ def script(state: StateInline, silent: bool) -> bool:
     return False
 
 
+def math(state: StateInline, start: int, end: int, display: bool) -> None:
+    """A math span: the TeX for KaTeX in data-tex, and the readable text (the rules above) inside."""
+    classes = "math math-display" if display else "math"
+    state.push("math_open", "span", 1).attrs = {"class": classes, "data-tex": state.src[start:end].strip()}
+    wrap(state, "em", start, end)
+    state.push("math_close", "span", -1)
+
+
+def display_math(state: StateInline, silent: bool) -> bool:
+    """`$$...$$`, which may run over several lines of a paragraph."""
+    if not state.src.startswith("$$", state.pos):
+        return False
+    start = state.pos + 2
+    end = state.src.find("$$", start, state.posMax)
+    if end < 0 or not state.src[start:end].strip():
+        return False
+    if not silent:
+        math(state, start, end, display=True)
+    state.pos = end + 2
+    return True
+
+
 def inline_math(state: StateInline, silent: bool) -> bool:
-    """`$...$` on one line: its content, set in italics as math is, with the rules above."""
+    """`$...$` on one line; not `$5 and $6`: no space just inside, no digit just after."""
     if state.src[state.pos] != "$":
         return False
     start = state.pos + 1
@@ -143,7 +168,7 @@ def inline_math(state: StateInline, silent: bool) -> bool:
     if end + 1 < state.posMax and state.src[end + 1].isdigit():
         return False
     if not silent:
-        wrap(state, "em", start, end)
+        math(state, start, end, display=False)
     state.pos = end + 1
     return True
 
@@ -185,5 +210,6 @@ def make_markdown() -> MarkdownIt:
     md.core.ruler.after("inline", "link_urls", link_urls)
     md.inline.ruler.before("escape", "latex_command", latex_command)
     md.inline.ruler.before("emphasis", "script", script)
+    md.inline.ruler.before("emphasis", "display_math", display_math)
     md.inline.ruler.before("emphasis", "inline_math", inline_math)
     return md

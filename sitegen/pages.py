@@ -20,19 +20,20 @@ import yaml
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
-from sitegen.records import STATUSES, Bibliographic, Paper, PaperPage, TagMatch
+from sitegen.records import RATINGS, STATUSES, Bibliographic, Paper, PaperPage, TagMatch
 from sitegen.yamlsource import Entry, check_type, compose_mapping
 
 BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
 MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
+SHOWN_FIELDS = {*MACHINE_FIELDS, *USER_DEFAULTS, "links", "rating"}  # the keys the paper page shows in their own places
 EMPTY = Entry(None, 0, 0, 0)
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
-    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read.\n"
+    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
     "# arxiv, doi, authors, year, venue, code, project (above, when known): filled in only when missing;\n"
     "#   change or add them and your value stays. links: [...] adds links of your own.\n"
     "# Add any key you like, and write notes in Markdown after the closing '---'.\n"
@@ -108,6 +109,9 @@ def read_page(path: Path, text: str) -> PageSource:
     status = entries.get("status")
     if status is not None and status.value not in STATUSES:
         raise SourceError(path, status.key_line, f"'status' must be one of {', '.join(STATUSES)}, not {status.value!r}")
+    rating = entries.get("rating")
+    if rating is not None and rating.value is not None and (type(rating.value) is not int or rating.value not in RATINGS):
+        raise SourceError(path, rating.key_line, f"'rating' must be a whole number from 1 to 5, not {rating.value!r}")
     source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
     if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
         raise SourceError(path, entries["arxiv"].key_line, "'arxiv' must be an arXiv id such as 2309.16588")
@@ -132,7 +136,22 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         notes=source.body,
         user_links=tuple(values.get("links") or ()),
         **biblio_fields(biblio),
+        rating=values.get("rating"),
+        extra=tuple((k, as_text(v)) for k, v in values.items() if k not in SHOWN_FIELDS),
     )
+
+
+def as_text(value: Any) -> str:
+    """A user's front matter value as one line to show: lists joined, nested mappings as `key: value`."""
+    if isinstance(value, list):
+        return ", ".join(as_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {as_text(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:

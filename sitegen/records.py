@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STATUSES = ("unread", "reading", "read")
+RATINGS = range(1, 6)  # `rating: 1` to `rating: 5`, shown as stars
 
 
 @dataclass(frozen=True)
@@ -136,3 +137,5 @@ class PaperPage:
     def every_link(self) -> tuple[str, ...]:
         """The user's links, then those sitegen found, once each."""
         return tuple(dict.fromkeys(self.user_links + self.links))
+    rating: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text

@@ -22,12 +22,12 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from sitegen.catalog import Catalog, ListView, TagView
+from sitegen.catalog import INDEX_PAGE_SIZE, LIST_PAGE_SIZE, Catalog, ListView, TagView
 from sitegen.cite import bib_file
 from sitegen.errors import SitegenError, SourceError
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
-from sitegen.records import PaperPage
+from sitegen.records import STATUSES, PaperPage
 
 THEME_PREFIX = "default"
 
@@ -94,6 +94,7 @@ class Renderer:
             markdown_inline=self.render_markdown_inline,
             isodate=lambda d: d.isoformat() if d else "",
             longdate=long_date,
+            initial=initial,
         )
         recent_first = recent(catalog.papers)
         env.globals.update(
@@ -104,6 +105,7 @@ class Renderer:
             recent_papers=recent_first[: catalog.config.recent_count],
             added_rank={p.slug: i for i, p in enumerate(recent_first)},
             sitemap_paths=sitemap_paths(catalog),
+            statuses=STATUSES,
         )
 
     def site_path_of(self, target: Any) -> str:
@@ -143,12 +145,15 @@ class Renderer:
         """Every templated file of the site, in a fixed order, ready to render in any process."""
         c = self.catalog
         jobs = [Job(name, c.path(kind), {}) for name, kind in
-                (("home.html", "home"), ("papers.html", "papers"), ("lists.html", "lists"), ("tags.html", "tags"),
+                (("home.html", "home"), ("lists.html", "lists"), ("tags.html", "tags"),
                  ("search.html", "search"), ("404.html", "404"))]
-        jobs += [Job("list.html", c.path("list", lv.slug), {"list": lv}) for lv in c.lists]
+        jobs += [Job("papers.html", pager.path, {"pager": pager}) for pager in pagers(c, "papers", "", c.papers, INDEX_PAGE_SIZE)]
+        jobs += [Job("list.html", pager.path, {"list": lv, "pager": pager})
+                 for lv in c.lists for pager in pagers(c, "list", lv.slug, lv.papers, LIST_PAGE_SIZE)]
         around = neighbours(c)
         jobs += [Job("paper.html", c.path("paper", p.slug), {"paper": p, "neighbours": around[p.slug]}) for p in c.papers]
-        jobs += [Job("tag.html", c.path("tag", t.slug), {"tag": t}) for t in c.tags]
+        jobs += [Job("tag.html", pager.path, {"tag": t, "pager": pager})
+                 for t in c.tags for pager in pagers(c, "tag", t.slug, t.papers, INDEX_PAGE_SIZE)]
         jobs.append(feed(c.path("feed"), c.config.title, recent(c.papers), c.path("home")))
         jobs += [feed(c.path("list-feed", lv.slug), f"{lv.info.title} · {c.config.title}", lv.papers, c.path("list", lv.slug))
                  for lv in c.lists]
@@ -169,7 +174,45 @@ class Renderer:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
         bibs = [RenderedFile(c.path("bib"), bib_file(c.citations[p.slug] for p in sorted(c.papers, key=lambda p: p.slug)))]
         bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(c.citations[p.slug] for p in lv.papers)) for lv in c.lists]
-        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), *bibs]
+        collections = [("papers", "", c.papers), *(("list", lv.slug, lv.papers) for lv in c.lists),
+                       *(("tag", t.slug, t.papers) for t in c.tags)]
+        rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers) for kind, slug, papers in collections
+                if (f"{kind}-rows", slug) in c.routes]
+        return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), *bibs, *rows]
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a list, tag or index too long for one: its papers and where all its pages are."""
+
+    papers: tuple[PaperPage, ...]
+    number: int  # 1 for the first page
+    size: int  # papers per page
+    paths: tuple[str, ...]  # every page's site path, page 1 first
+    rows: str  # site path of the script with every paper of the collection ('' when one page holds all)
+
+    @property
+    def path(self) -> str:
+        return self.paths[self.number - 1]
+
+    @property
+    def offset(self) -> int:
+        """How many papers come before this page's first."""
+        return (self.number - 1) * self.size
+
+
+def pagers(catalog: Catalog, kind: str, slug: str, papers: tuple[PaperPage, ...], size: int) -> list[Pager]:
+    paths = catalog.pages_of(kind, slug)
+    rows = catalog.routes.get((f"{kind}-rows", slug), "")
+    return [Pager(papers[i * size : (i + 1) * size], i + 1, size, paths, rows) for i in range(len(paths))]
+
+
+def rows_script(catalog: Catalog, path: str, papers: tuple[PaperPage, ...]) -> RenderedFile:
+    """Every paper of a paginated collection as [site path, title, status, tags], a classic script
+    (no fetch, so it loads from file://) that the filter reads to cover all pages."""
+    rows = [[catalog.path("paper", p.slug), p.title, p.status, " ".join(catalog.paper_tags[p.slug])] for p in papers]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    return RenderedFile(path, f"window.sitegenRows = {text};\n".encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -213,6 +256,14 @@ def long_date(date: dt.date | None) -> str:
         return ""
     months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
     return f"{date.day} {months[date.month - 1]} {date.year}"
+
+
+def initial(title: str) -> str:
+    """The letter a title files under in the A–Z jump: A–Z, '0–9', or '#' for anything else."""
+    first = next((c for c in title if c.isalnum()), "")
+    if first.isascii() and first.isalpha():
+        return first.upper()
+    return "0–9" if first.isdigit() else "#"
 
 
 def latest_date(paper: PaperPage) -> dt.date:

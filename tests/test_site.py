@@ -12,6 +12,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import raw_list, run_sitegen, write_site
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.markup import make_markdown
 
 GOLDEN = Path(__file__).parent / "golden"
 EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
@@ -44,6 +48,8 @@ def test_every_internal_link_resolves_and_nothing_loads_from_another_host(exampl
     for page in pages:
         for tag, attribute, url in urls_of(page):
             parts = urlsplit(url)
+            if parts.scheme == "data":  # the inline favicon: no request at all
+                continue
             if parts.scheme in ("http", "https"):
                 if tag != "a":  # a link the reader may follow is fine; a load is not
                     external_loads.append((page, url))
@@ -130,3 +136,64 @@ def test_sitegen_check_finds_nothing_wrong_with_the_example_site(example_site: P
     result = run_sitegen("check", "-s", example_site)
     assert result.returncode == 0, result.stdout
     assert result.stdout == "" and result.stderr.strip() == "no problems"
+
+
+class MathSpans(HTMLParser):
+    """The TeX of every math span in rendered Markdown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tex: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if "data-tex" in values:
+            self.tex.append(values["data-tex"] or "")
+
+
+def math_of(markdown: str) -> list[str]:
+    parser = MathSpans()
+    parser.feed(make_markdown().render(markdown))
+    return parser.tex
+
+
+TEX = st.text(st.characters(blacklist_characters="$\n\r`", blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
+
+
+@given(TEX.filter(lambda t: not t[0].isspace() and not t[-1].isspace()))
+def test_inline_math_keeps_its_tex_exactly(tex: str) -> None:
+    assert math_of(f"Where ${tex}$ holds.") == [tex]
+
+
+@given(TEX.filter(lambda t: t.strip() != ""))
+def test_display_math_keeps_its_tex(tex: str) -> None:
+    assert math_of(f"Then\n\n$${tex}$$\n") == [tex.strip()]
+
+
+def test_dollar_amounts_are_not_math() -> None:
+    assert math_of("It cost $5 and $6, or $ 7 $ at most.") == []
+
+
+def test_long_collections_are_split_into_pages_with_stable_urls(tmp_path: Path) -> None:
+    titles = [f"Paper number {n:03d} on vision" for n in range(1, 451)]
+    site = write_site(tmp_path / "long", {
+        "sitegen.yml": "base_url: https://user.github.io/long/\n",
+        "content/taxonomy.yml": "vision:\n  phrases: [vision]\n",
+        "content/lists/long.txt": raw_list(*titles),
+    })
+    assert run_sitegen("build", "-s", site, env=EPOCH).returncode == 0
+    out = site / "site"
+    list_pages = [out / "lists/long/index.html", out / "lists/long/page/2/index.html", out / "lists/long/page/3/index.html"]
+    assert [p.read_text().count('<li class="paper-item"') for p in list_pages] == [200, 200, 50]
+    assert not (out / "lists/long/page/4").exists()
+    assert "Paper number 201 on vision" in list_pages[1].read_text()
+    assert "450 papers · page 2 of 3 ·" in list_pages[1].read_text()
+    assert "<title>Long (page 2) · Reading lists</title>" in list_pages[1].read_text()
+    assert (out / "papers/index.html").read_text().count('<li class="paper-item"') == 450  # one page of the index
+    assert not (out / "papers/page").exists() and not (out / "papers/rows.js").exists()
+    rows = (out / "lists/long/rows.js").read_text()
+    assert rows.startswith("window.sitegenRows = [") and rows.count('"papers/paper-number-') == 450
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "https://user.github.io/long/lists/long/page/3/" in sitemap
+    result = run_sitegen("check", "-s", site)
+    assert result.returncode == 0, result.stdout

@@ -1,8 +1,9 @@
-/* Progressive enhancements: theme toggle, tag filter on list pages, sorting, keyboard keys.
+/* Progressive enhancements: theme toggle, status and tag filters, sorting, math, keyboard keys.
    The site works without this file; search lives in search-core.js and search-ui.js. */
 (function () {
   "use strict";
   var root = document.documentElement;
+  var current = -1; /* the paper j/k last moved to */
 
   function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
   function currentTheme() { return root.dataset.theme || (systemDark() ? "dark" : "light"); }
@@ -19,25 +20,76 @@
     });
   }
 
-  /* Filter a list's papers by tags (a paper must have every chosen tag). */
+  /* Filter the papers of a list, tag or index page by reading status and by tags (a paper must have
+     every chosen tag); the count of what is left is announced. A collection split over several pages
+     has a rows script (data-rows) with all its papers: while a filter is on, the matches of every page
+     are shown in place of this page's papers. */
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.hidden = false;
-    var items = Array.prototype.slice.call(document.querySelectorAll(".papers > .paper-item"));
-    var status = filter.querySelector(".filter-status");
-    filter.addEventListener("click", function (event) {
-      var chip = event.target.closest("button[data-tag]");
-      if (!chip) return;
-      chip.setAttribute("aria-pressed", String(chip.getAttribute("aria-pressed") !== "true"));
-      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[aria-pressed=true]"), function (b) { return b.dataset.tag; });
+    var shownList = document.querySelector("[data-keynav]");
+    var pageItems = Array.prototype.slice.call(shownList.children);
+    var allItems = null;
+    var filterStatus = filter.querySelector(".filter-status");
+    var pager = document.querySelector(".pager");
+
+    var rowItem = function (row) {
+      var item = document.createElement("li");
+      item.className = "paper-item";
+      item.dataset.tags = row[3];
+      item.dataset.status = row[2];
+      var link = document.createElement("a");
+      link.href = (root.dataset.root || "") + row[0];
+      link.textContent = row[1];
+      item.appendChild(link);
+      if (row[2] !== "unread") {
+        var badge = document.createElement("span");
+        badge.className = "status status-" + row[2];
+        badge.textContent = row[2];
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(badge);
+      }
+      return item;
+    };
+    var withEveryPaper = function (then) {
+      if (!filter.dataset.rows || allItems) { then(); return; }
+      var script = document.createElement("script");
+      script.src = filter.dataset.rows;
+      script.onload = function () { allItems = window.sitegenRows.map(rowItem); then(); };
+      script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
+      document.head.appendChild(script);
+    };
+    var applyFilter = function () {
+      var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
+      var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
+      var active = chosen.length > 0 || wanted !== "";
+      var items = active && allItems ? allItems : pageItems;
       var shown = 0;
       items.forEach(function (item) {
         var tags = item.dataset.tags.split(" ");
-        var keep = chosen.every(function (t) { return tags.indexOf(t) >= 0; });
+        var keep = (!wanted || item.dataset.status === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
         item.hidden = !keep;
         if (keep) shown += 1;
       });
-      status.textContent = chosen.length ? shown + " of " + items.length + " papers shown" : "";
+      if (allItems) {
+        var fragment = document.createDocumentFragment();
+        items.forEach(function (item) { fragment.appendChild(item); });
+        shownList.replaceChildren(fragment);
+        shownList.classList.toggle("filtered", active);
+        if (pager) pager.hidden = active;
+      }
+      filterStatus.textContent = active ? shown + " of " + items.length + " papers shown" : "";
+      current = -1;
+    };
+    filter.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-tag], button[data-status]");
+      if (!button) return;
+      if (button.hasAttribute("data-status")) {
+        filter.querySelectorAll("button[data-status]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      } else {
+        button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
+      }
+      withEveryPaper(applyFilter);
     });
   }
 
@@ -60,14 +112,35 @@
         return a.dataset.title.localeCompare(b.dataset.title);
       });
       rows.forEach(function (row) { list.appendChild(row); });
+      var jump = document.querySelector(".jump");
+      if (jump) jump.hidden = key !== "title";
     });
+  }
+
+  /* Math: a page with any `[data-tex]` fetches the vendored KaTeX (from this site, so from file:// too)
+     and typesets each span; until then, and without JavaScript, the readable text stays. */
+  var formulas = document.querySelectorAll("[data-tex]");
+  if (formulas.length) {
+    var katexDir = (root.dataset.root || "") + "static/vendor/katex-0.19.1/";
+    var sheet = document.createElement("link");
+    sheet.rel = "stylesheet";
+    sheet.href = katexDir + "katex.min.css";
+    document.head.appendChild(sheet);
+    var katexScript = document.createElement("script");
+    katexScript.src = katexDir + "katex.min.js";
+    katexScript.onload = function () {
+      formulas.forEach(function (span) {
+        window.katex.render(span.dataset.tex, span, { displayMode: span.classList.contains("math-display"), throwOnError: false });
+        span.classList.add("typeset");
+      });
+    };
+    document.head.appendChild(katexScript);
   }
 
   /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
   var keys = document.getElementById("keys");
   var closeKeys = keys && keys.querySelector(".close-keys");
   if (closeKeys) closeKeys.addEventListener("click", function () { keys.close(); });
-  var current = -1;
   function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }
   function visibleItems() {
     return Array.prototype.filter.call(document.querySelectorAll("[data-keynav] > li"), function (li) { return !li.hidden; });
@@ -81,12 +154,14 @@
     }
     if (event.key !== "j" && event.key !== "k") return;
     var items = visibleItems();
-    if (!items.length) {
+    var step = event.key === "j" ? 1 : -1;
+    /* past either end of this page: the next (previous) page of the list, or paper of the list */
+    if (!items.length || current + step >= items.length || current + step < 0) {
       var link = document.querySelector(event.key === "j" ? "a[rel=next]" : "a[rel=prev]");
-      if (link) window.location.href = link.href;
-      return;
+      if (link && !link.closest("[hidden]")) { window.location.href = link.href; return; }
+      if (!items.length) return;
     }
-    current = Math.max(0, Math.min(items.length - 1, current + (event.key === "j" ? 1 : -1)));
+    current = Math.max(0, Math.min(items.length - 1, current + step));
     items.forEach(function (li, i) { li.classList.toggle("current", i === current); });
     var target = items[current].querySelector("a");
     if (target) target.focus();
