@@ -38,6 +38,11 @@ ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}  # every build of a run 
 FULL_PASS_UP_TO = 20000  # above this, no incremental rebuilds: each would take as long as a cold build
 
 
+def log(text: str) -> None:
+    """Each figure as it is measured, on stderr: a long run stopped part-way still tells what it saw."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def find_tool(name: str) -> str | None:
     local = REPO / "benchmarks" / "node_modules" / ".bin" / name
     return str(local) if local.exists() else shutil.which(name)
@@ -102,7 +107,7 @@ def corpus(n: int, work: Path) -> tuple[Path, Path]:
     return site, out / "hugo"
 
 
-def bench(n: int, runs: int, work: Path, search_runs: int) -> Figures:
+def bench(n: int, runs: int, work: Path, search_runs: int, peers: bool) -> Figures:
     started = time.perf_counter()
     site, hugo_site = corpus(n, work)
     extra = work / "extra-50"
@@ -110,11 +115,15 @@ def bench(n: int, runs: int, work: Path, search_runs: int) -> Figures:
         subprocess.run([sys.executable, str(GEN_CORPUS), "50", str(extra), "--forms", "raw", "--seed", "977"], check=True, capture_output=True)
     figures = Figures(n)
     full_pass = n <= FULL_PASS_UP_TO
+    log(f"{n} papers: corpus ready")
     for run in range(runs):
         figures.cold.append(cold(site))
+        log(f"{n} run {run + 1}: cold build {figures.cold[-1]}")
         if run == 0:
             measure_site(figures, site, search_runs)
-        both = hugo_and_pagefind(hugo_site)
+            log(f"{n}: {figures.papers} papers, site/ {figures.site_total} B, page {figures.anatomy}, search {figures.search}")
+        both = hugo_and_pagefind(hugo_site) if peers else None
+        log(f"{n} run {run + 1}: Hugo, Pagefind {both}")
         if both:
             figures.hugo.append(both[0])
             figures.pagefind.append(both[1])
@@ -124,11 +133,14 @@ def bench(n: int, runs: int, work: Path, search_runs: int) -> Figures:
         if not full_pass:
             continue
         figures.noop.append(measured_change(site))
+        log(f"{n} run {run + 1}: no-op {figures.noop[-1][0].seconds:.2f} s, {figures.noop[-1][1].describe()}")
         page = sorted((site / "content" / "papers").glob("*.md"))[len(figures.cold) * 7 % figures.papers]
         page.write_text(page.read_text(encoding="utf-8") + f"\nA note written in run {run}.\n", encoding="utf-8")
         figures.note.append(measured_change(site))
+        log(f"{n} run {run + 1}: one note {figures.note[-1][0].seconds:.2f} s, {figures.note[-1][1].describe()}")
         shutil.copy(extra / "raw" / "list-1.txt", site / "content" / "lists" / "zz-new-list-of-50.txt")
         figures.new_list.append(measured_change(site))
+        log(f"{n} run {run + 1}: new list {figures.new_list[-1][0].seconds:.2f} s, {figures.new_list[-1][1].describe()}")
         (site / "content" / "lists" / "zz-new-list-of-50.txt").unlink()
     figures.seconds = time.perf_counter() - started
     shutil.rmtree(site, ignore_errors=True)
@@ -167,7 +179,7 @@ def incremental_row(name: str, measured: list[tuple[Run, Changes]], cold_s: floa
             f"{verdict(seconds <= target * cold_s and (target != 0.01 or not any(c.rewritten or c.changed for _, c in measured)))} |")
 
 
-def report(f: Figures, runs: int) -> None:
+def report(f: Figures) -> None:
     cold_s = median([r.seconds for r in f.cold])
     assert cold_s is not None
     rss = median([r.peak_rss_mib for r in f.cold])
@@ -208,6 +220,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--search-runs", type=int, default=5, help="fresh search pages per size")
     parser.add_argument("--with-100k", action="store_true", help="add one pass at 100,000 papers (slow: ~25 min)")
+    parser.add_argument("--no-peers", action="store_true", help="skip Hugo + Pagefind (no ratio)")
     args = parser.parse_args()
     if not GEN_CORPUS.exists():
         raise SystemExit(f"{GEN_CORPUS} is missing: the benchmarks need ../shared/ beside the repository")
@@ -217,7 +230,7 @@ def main() -> None:
     plan = [(n, args.runs) for n in args.sizes] + ([(100000, 1)] if args.with_100k else [])
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as work:
         for n, runs in plan:
-            report(bench(n, runs, Path(work), args.search_runs if runs > 1 else 3), runs)
+            report(bench(n, runs, Path(work), args.search_runs if runs > 1 else 3, not args.no_peers))
             sys.stdout.flush()
     print(f"\nWhole benchmark: {(time.perf_counter() - started) / 60:.1f} min")
 
