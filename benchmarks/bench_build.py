@@ -7,7 +7,7 @@ For each size N (default 10000; `--with-100k` adds one pass at 100,000, about 25
 a corpus comes from ../shared/bench/gen_corpus.py (raw lists for sitegen, its Hugo form for Hugo), and
 each run measures: the cold build (its wall time, and the peak memory of its whole process tree,
 workers included); Hugo then Pagefind on the same corpus; a rebuild with nothing changed; one edited
-note; a new list of 50 papers; for each of the last three, which files under content/papers and site/
+note; a new list of 50 papers; `sitegen serve` showing an edited note; for each of the rebuilds, which files under content/papers and site/
 were rewritten (mtime) or changed (bytes). After the first cold build: disk per paper, what one paper
 page carries, and search from file:// in headless Chromium (search_budget.py). At 100,000 only the cold
 build, Hugo + Pagefind, disk and search run. Medians of the runs; prints Markdown for RESULTS.md.
@@ -22,10 +22,13 @@ import argparse
 import os
 import platform
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +69,34 @@ def measured_change(site: Path) -> tuple[Run, Changes]:
     return run, changes(before, snapshot(site, *roots))
 
 
+def serve_update(site: Path) -> float:
+    """Seconds from saving a note in a paper page to `sitegen serve` serving the updated page."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", str(port)], env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert server.stderr is not None
+        for line in server.stderr:
+            if line.startswith("serving"):
+                break
+        page = sorted((site / "content" / "papers").glob("*.md"))[7]
+        url = f"http://127.0.0.1:{port}/papers/{page.stem}/index.html"
+        marker = f"served-note-{time.time_ns()}"
+        start = time.perf_counter()
+        page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+        while time.perf_counter() - start < 300:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                if marker in response.read().decode():
+                    return time.perf_counter() - start
+            time.sleep(0.02)
+        raise SystemExit("serve never showed the edit")
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=120)
+
+
 def hugo_and_pagefind(hugo_site: Path) -> tuple[float, float] | None:
     hugo, pagefind = find_tool("hugo"), find_tool("pagefind")
     if not (hugo and pagefind):
@@ -87,6 +118,7 @@ class Figures:
     noop: list[tuple[Run, Changes]] = field(default_factory=list)
     note: list[tuple[Run, Changes]] = field(default_factory=list)
     new_list: list[tuple[Run, Changes]] = field(default_factory=list)
+    serve: list[float] = field(default_factory=list)
     site_total: int = 0
     site_by_top: dict[str, int] = field(default_factory=dict)
     hugo_public: int = 0
@@ -142,6 +174,8 @@ def bench(n: int, runs: int, work: Path, search_runs: int, peers: bool) -> Figur
         figures.new_list.append(measured_change(site))
         log(f"{n} run {run + 1}: new list {figures.new_list[-1][0].seconds:.2f} s, {figures.new_list[-1][1].describe()}")
         (site / "content" / "lists" / "zz-new-list-of-50.txt").unlink()
+        figures.serve.append(serve_update(site))
+        log(f"{n} run {run + 1}: serve showed an edit after {figures.serve[-1]:.2f} s")
     figures.seconds = time.perf_counter() - started
     shutil.rmtree(site, ignore_errors=True)
     shutil.rmtree(hugo_site.parent, ignore_errors=True)
@@ -192,10 +226,12 @@ def report(f: Figures) -> None:
     each = ", ".join(f"{r.seconds:.1f}" for r in f.cold)
     both = f"{secs(hugo + pagefind)} (Hugo {secs(hugo)} + Pagefind {secs(pagefind)})" if hugo and pagefind else "n/a"
     ratio_text = f"{ratio:.2f}× (each run: {', '.join(f'{x:.2f}' for x in f.ratios)})" if ratio else "n/a"
-    print(f"| cold build | {secs(cold_s)} (runs: {each} s) | {both} | ≤ 1.0× Hugo + Pagefind | {ratio_text}: {verdict(ratio <= 1.0 if ratio else None)} |")
+    print(f"| cold build | {secs(cold_s)} (runs: {each} s) | {both} | ≤ 1.0× Hugo + Pagefind | {ratio_text + ': ' + verdict(ratio <= 1.0) if ratio else 'n/a'} |")
     print(incremental_row("no-op rebuild", f.noop, cold_s, 0.01))
     print(incremental_row("one edited note", f.note, cold_s, 0.05))
     print(incremental_row("new list of 50 papers", f.new_list, cold_s, 0.10))
+    if f.serve:
+        print(f"| `serve`: edited paper page served | {secs(median(f.serve))} (the full build follows in the background) | | | |")
     print(f"| peak memory, process tree | RSS {rss:.0f} MiB (PSS {pss:.0f} MiB; up to {processes} processes) | | ≤ 1 GiB at 100,000 | "
           f"{verdict(rss <= 1024) if f.n >= 100000 else 'see 100k'} |")
     per_paper = f.site_total / max(f.papers, 1)
