@@ -3,7 +3,7 @@
 
     python3 benchmarks/bench_build.py [--runs 3] [--with-100k] [--sizes 10000 ...]
 
-For each size N (default 10000; `--with-100k` adds one pass at 100,000, about 25 minutes on 2 cores)
+For each size N (default 10000; `--with-100k` adds one pass at 100,000, 37 minutes on 2 busy cores)
 a corpus comes from ../shared/bench/gen_corpus.py (raw lists for sitegen, its Hugo form for Hugo), and
 each run measures: the cold build (its wall time, and the peak memory of its whole process tree,
 workers included); Hugo then Pagefind on the same corpus; a rebuild with nothing changed; one edited
@@ -255,7 +255,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[10000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--search-runs", type=int, default=5, help="fresh search pages per size")
-    parser.add_argument("--with-100k", action="store_true", help="add one pass at 100,000 papers (slow: ~25 min)")
+    parser.add_argument("--with-100k", action="store_true", help="add one pass at 100,000 papers (slow: 37 min on 2 busy cores)")
     parser.add_argument("--no-peers", action="store_true", help="skip Hugo + Pagefind (no ratio)")
     args = parser.parse_args()
     if not GEN_CORPUS.exists():
