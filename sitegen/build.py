@@ -32,9 +32,9 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.pages import PageSource, page_text, plan_pages, read_page
+from sitegen.pages import PageSource, page_text, plan_pages, read_page, recorded_list_dates
 from sitegen.parallel import in_background, render_into, stop_workers
-from sitegen.parse import decode, dedupe, is_list_file, parse_list_file
+from sitegen.parse import decode, dedupe, is_list_file, keep_recorded_date, parse_list_file
 from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule
 from sitegen.related import related_papers
 from sitegen.render import Renderer, check_templates, export_json, make_environment
@@ -94,7 +94,7 @@ def run_build(
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
             inputs = read_inputs(site_dir, package_resource("templates"))
-            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs, build_date().isoformat())) if reuse else None
+            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs)) if reuse else None
             if last_warnings is not None and not (strict and last_warnings):
                 for path, line, message in last_warnings:
                     diagnostics.warn(Path(path), line, message)
@@ -184,6 +184,8 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True)))
         tick()
+    recorded = recorded_list_dates(sources)
+    reading_lists = [keep_recorded_date(rl, recorded) for rl in reading_lists]
     taxonomy_path = content / "taxonomy.yml"
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
@@ -213,7 +215,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
 
-    catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules, loaded.today)
+    catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
     other_files = [export_json(catalog), index_script(build_search(catalog), catalog),
@@ -254,7 +256,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         raise
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs, loaded.today.isoformat()), warnings)
+    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings)
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),

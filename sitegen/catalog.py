@@ -54,7 +54,7 @@ class Catalog:
     lists: tuple[ListView, ...]  # newest first, then by slug
     tags: tuple[TagView, ...]  # by slug
     paper_tags: dict[str, tuple[str, ...]]  # paper slug → tag slugs, automatic first
-    build_date: dt.date
+    updated: dt.date  # the newest list's date: what feeds say they were updated on (never the build day)
     citations: dict[str, str] = field(default_factory=dict)  # paper slug → its BibTeX entry
     related: dict[str, tuple[Related, ...]] = field(default_factory=dict)
     routes: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, slug) → site-relative path
@@ -83,6 +83,7 @@ class Catalog:
         return tuple(paths)
 
 
+NO_DATE = dt.date(1970, 1, 1)  # Atom needs a date; a site whose lists have none gets this fixed one
 LIST_PAGE_SIZE = 200  # papers, each with its folded abstract, on one page of a reading list
 INDEX_PAGE_SIZE = 1000  # one-line rows on one page of a tag or of all papers
 
@@ -128,7 +129,6 @@ def build_catalog(
     reading_lists: list[ReadingList],
     pages: list[PaperPage],
     rules: tuple[TagRule, ...],
-    build_date: dt.date,
 ) -> Catalog:
     paper_tags = {p.slug: effective_tags(p) for p in pages}
     members: dict[str, list[tuple[int, PaperPage]]] = {rl.slug: [] for rl in reading_lists}
@@ -162,7 +162,7 @@ def build_catalog(
         lists=lists,
         tags=tags,
         paper_tags=paper_tags,
-        build_date=build_date,
+        updated=max((rl.date for rl in reading_lists if rl.date), default=NO_DATE),
         citations={page.slug: bibtex_entry(page, keys[page.slug]) for page in pages},
         routes=routes,
     )

@@ -10,6 +10,7 @@ has one: whoever wrote it, the value on the page wins. `links` is the user's; si
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +234,17 @@ def unique_slug(title: str, taken: set[str]) -> str:
         slug, n = f"{base}-{n}", n + 1
     taken.add(slug.casefold())
     return slug
+
+
+def recorded_list_dates(sources: list[PageSource]) -> dict[str, dt.date]:
+    """The date each list has in the pages' `lists:` entries: where a list's resolved date is kept, with the
+    content, so that a date line with no year keeps the year it was first given (`parse.keep_recorded_date`)."""
+    recorded: dict[str, dt.date] = {}
+    for source in sources:
+        for membership in source.entries.get("lists", EMPTY).value or ():
+            if isinstance(membership, dict) and isinstance(membership.get("date"), dt.date):
+                recorded.setdefault(str(membership.get("list")), membership["date"])
+    return recorded
 
 
 def machine_values(page: PaperPage) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sitegen.errors import Diagnostics, SourceError
@@ -105,8 +105,11 @@ def parse_list(
     entries = pair_entries(path, slug, content, diagnostics)
     date = header.get("date")
     assert date is None or isinstance(date, dt.date)
+    day_without_year = None
     if date is None and date_line is not None:
         date = resolve_date(date_line, today)
+        month, day, year = date_line
+        day_without_year = (month, day) if year is None and date is not None else None
     if not entries:
         diagnostics.warn(path, None, "no papers found in this list")
     reading_list = ReadingList(
@@ -115,8 +118,18 @@ def parse_list(
         date=date,
         description=str(header.get("description") or ""),
         path=path,
+        day_without_year=day_without_year,
     )
     return reading_list, entries
+
+
+def keep_recorded_date(reading_list: ReadingList, recorded: dict[str, dt.date]) -> ReadingList:
+    """A date resolved from a line with no year, as first resolved: the date the paper pages record for
+    this list when it falls on the same day of the year, so the list never moves to another year."""
+    known = recorded.get(reading_list.slug)
+    if reading_list.day_without_year is None or known is None or (known.month, known.day) != reading_list.day_without_year:
+        return reading_list
+    return replace(reading_list, date=known)
 
 
 def list_slug(path: Path) -> str:

@@ -19,6 +19,9 @@ class ReadingList:
     date: dt.date | None
     description: str
     path: Path
+    # (month, day) when the date comes from a date line with no year ("Mar 11"): resolved against the
+    # build day the first time, then read back from the paper pages that record it (`keep_recorded_date`)
+    day_without_year: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

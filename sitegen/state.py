@@ -1,7 +1,7 @@
 """The `.sitegen/` folder: what the last build was made from, and the lock that keeps builds apart.
 
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
-pages, taxonomy, templates, the theme, sitegen's version, the build day) and of the output's file
+pages, taxonomy, templates, the theme, sitegen's version; not the build day) and of the output's file
 list. Both equal: nothing to do, and nothing is written.
 """
 
@@ -113,8 +113,10 @@ def readable_file(path: Path, must: bool) -> bool:
     raise SitegenError(f"{path}: {kind}; sitegen reads only plain files here")
 
 
-def input_digest(inputs: dict[Path, bytes], build_day: str) -> str:
-    digest = hashlib.blake2b(f"{sitegen.__version__}\0{build_day}\0".encode(), digest_size=20)
+def input_digest(inputs: dict[Path, bytes]) -> str:
+    """Of sitegen's version and every input's path and bytes. Not of the build day: dates resolved from a
+    line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
+    digest = hashlib.blake2b(f"{sitegen.__version__}\0".encode(), digest_size=20)
     for path in sorted(inputs):
         digest.update(f"{path}\0".encode())
         digest.update(inputs[path])

@@ -102,3 +102,40 @@ def test_warnings_and_errors_are_annotations_on_github_actions(tmp_path: Path) -
     failed = run_sitegen("build", "-s", site, "-q", env={"GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(site)})
     assert failed.returncode == 1
     assert [line for line in failed.stdout.splitlines() if line.startswith("::error")][0].startswith("::error file=content/taxonomy.yml,line=")
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_date_line_keeps_its_year_when_built_a_year_later(tmp_path: Path) -> None:
+    """'Mar 11' is resolved once (against SOURCE_DATE_EPOCH), recorded in the pages, and read back after."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha networks", "Beta networks"),
+                                 "content/lists/other.txt": raw_list("Gamma networks", header="Daily Papers\n\nNov 2\n\n")})
+    first = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1790000000"})  # 2026-09-21
+    assert first.returncode == 0, first.stderr
+    page = (site / "content/papers/alpha-networks.md").read_text()
+    assert "date: 2026-03-11" in page
+    assert "date: 2025-11-02" in (site / "content/papers/gamma-networks.md").read_text()
+    before = snapshot(site / "content") | {f"site/{k}": v for k, v in snapshot(site / "site").items()}
+    later = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1821536000"})  # 2027-09-21
+    assert later.returncode == 0, later.stderr
+    assert "nothing changed" in later.stdout
+    after = snapshot(site / "content") | {f"site/{k}": v for k, v in snapshot(site / "site").items()}
+    assert after == before  # same bytes, same times: nothing written
+
+    # Another input changes a year later (a note): the site is rebuilt, and the dates still do not move.
+    notes = site / "content/papers/beta-networks.md"
+    notes.write_text(notes.read_text() + "A note.\n")
+    rebuilt = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1821536000"})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (site / "content/papers/alpha-networks.md").read_text() == page
+    listing = (site / "site/lists/week/index.html").read_text()
+    assert "11 March 2026" in listing and "2027" not in listing
+    assert "<updated>2026-03-11T00:00:00Z</updated>" in (site / "site/lists/week/feed.xml").read_text()
+
+
+def test_a_new_list_without_pages_resolves_against_the_build_day(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha networks")})
+    assert run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1821536000"}).returncode == 0  # 2027-09-21
+    assert "date: 2027-03-11" in (site / "content/papers/alpha-networks.md").read_text()

@@ -295,7 +295,7 @@ def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
     pages = [page("dino", "Emerging Properties in Self-Supervised Vision Transformers", "Self-distillation without labels.",
                   ("Mathilde Caron", "Hugo Touvron")),
              page("caron", "Caron Wines and Vision", "A vineyard named Caron uses vision to sort grapes.", ("Ann Other",))]
-    catalog = build_catalog(SiteConfig(), [], pages, (), dt.date(2024, 1, 1))
+    catalog = build_catalog(SiteConfig(), [], pages, ())
     script = index_script(build_search(catalog), catalog)
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / script.path).write_bytes(script.content)
