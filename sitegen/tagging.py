@@ -16,9 +16,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import accumulate, islice
 from pathlib import Path
+from typing import NamedTuple
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
@@ -37,7 +38,7 @@ MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
 
 WORD = re.compile(r"[^\W_]+")
 # A text's tokens: its words, and the breaks a phrase never spans (sentence ends, commas, list items).
-TOKEN = re.compile(r"([^\W_]+|[.!?;:,](?=\s|$)|\n)")
+TOKEN = re.compile(r"([^\W_]+|[.!?;:,](?!\S)|\n)")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 ACRONYM = re.compile(r"^.+[A-Z]|^[A-Z0-9]+$")
 BREAK_TOKENS = frozenset(".!?;:,\n")
@@ -55,14 +56,19 @@ class Words:
     text: str
     folded: tuple[str, ...]  # lower case, plural 's' stripped: what an ordinary phrase word matches
     exact: tuple[str, ...]  # as written: what an acronym matches (in each of its acronym_forms)
-    offsets: tuple[int, ...]  # where each gap and token of the text starts, in turn: found by adding up lengths
+    parts: list[str]  # the text cut into gap, token, gap, token, ..., gap
 
     @classmethod
     def of(cls, text: str) -> Words:
         """The tokens of a text, in one pass of the regex engine; words inside a URL are not the paper's words."""
         parts = TOKEN.split(without_urls(text))  # gap, token, gap, token, ..., gap
         tokens = parts[1::2]
-        return cls(text, tuple(map(folded_key, tokens)), tuple(tokens), tuple(accumulate(map(len, parts), initial=0)))
+        return cls(text, tuple(map(folded_key, tokens)), tuple(tokens), parts)
+
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Where each gap and token starts, by adding up lengths: worked out only for a text shown as evidence."""
+        return tuple(accumulate(map(len, self.parts), initial=0))
 
     def span(self, i: int) -> tuple[int, int]:
         """Where token i stands in the text."""
@@ -144,9 +150,8 @@ def is_phrase_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(p, str) and phrase_words(p) for p in value)
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """One place a tag's phrase stands in a title or abstract (token span, end exclusive)."""
+class Occurrence(NamedTuple):
+    """One place a tag's phrase stands in a title or abstract (token span, end exclusive); a tuple, as pages have dozens."""
 
     tag: str
     phrase: str
@@ -229,18 +234,15 @@ def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
 def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
     """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
     trie = phrase_trie(rules)
-    found: list[Occurrence] = []
-    for in_title, words in ((True, title), (False, abstract)):
-        hits: list[Occurrence] = []
-        excluded: list[Occurrence] = []
-        for phrase, start, end in trie.find(words):
-            (excluded if phrase.excluded else hits).append(Occurrence(phrase.tag, phrase.text, in_title, start, end))
-        found += [o for o in hits if not any(x.tag == o.tag and x.start < o.end and o.start < x.end for x in excluded)]
     # Two phrases of a tag that are the same words ("self-supervised", "self supervised") count once.
-    distinct: dict[tuple[str, bool, int, int], Occurrence] = {}
-    for o in found:
-        distinct.setdefault((o.tag, o.in_title, o.start, o.end), o)
-    return [o for o in distinct.values() if not any(o.within(other) for other in distinct.values() if other.tag == o.tag)]
+    by_tag: dict[str, dict[tuple[bool, int, int], Occurrence]] = {}
+    for in_title, words in ((True, title), (False, abstract)):
+        found = trie.find(words)
+        excluded = [(phrase.tag, start, end) for phrase, start, end in found if phrase.excluded]
+        for phrase, start, end in found:
+            if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
+                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end))
+    return [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
 
 
 @dataclass(frozen=True)
