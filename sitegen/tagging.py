@@ -200,19 +200,17 @@ class PhraseTrie:
     def find(self, words: Words) -> list[tuple[IndexedPhrase, int, int]]:
         """Each phrase standing in the text, with its first token and the token after its last."""
         found: list[tuple[IndexedPhrase, int, int]] = []
-        for i, key in enumerate(words.folded):
-            if key in self.ordinary:
-                self.ordinary[key].walk(words, i, i + 1, found)
-        if not self.acronyms.keys().isdisjoint(words.exact):
-            for i, token in enumerate(words.exact):
-                if token in self.acronyms:
-                    self.acronyms[token].walk(words, i, i + 1, found)
+        for first_words, keys in ((self.ordinary, words.folded), (self.acronyms, words.exact)):
+            if not first_words.keys().isdisjoint(keys):
+                for i, node in enumerate(map(first_words.get, keys)):
+                    if node is not None:
+                        node.walk(words, i, i + 1, found)
         return found
 
     def walk(self, words: Words, start: int, end: int, found: list[tuple[IndexedPhrase, int, int]]) -> None:
         """Adds the phrases ending here, reached by tokens start to end, and those the next tokens lead to."""
         found += [(phrase, start, end) for phrase in self.ending]
-        if end < len(words.folded):
+        if end < len(words.folded) and (self.ordinary or self.acronyms):
             if (child := self.ordinary.get(words.folded[end])) is not None:
                 child.walk(words, start, end + 1, found)
             if (child := self.acronyms.get(words.exact[end])) is not None:
