@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate, islice
 from pathlib import Path
+from typing import NamedTuple
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
@@ -36,30 +37,48 @@ SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full we
 MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
 
 WORD = re.compile(r"[^\W_]+")
-PHRASE_BREAK = re.compile(r"[.!?;:,](?:\s|$)|\n")  # a phrase never spans a sentence or a list
+# A text's tokens: its words, and the breaks a phrase never spans (sentence ends, commas, list items).
+TOKEN = re.compile(r"([^\W_]+|[.!?;:,](?!\S)|\n)")
 URL = re.compile(r"\b(?:https?://|www\.)\S+")
 ACRONYM = re.compile(r"^.+[A-Z]|^[A-Z0-9]+$")
+BREAK_TOKENS = frozenset(".!?;:,\n")
+BREAK = ""  # the key of a break token: no phrase word has it, so no phrase runs across one
 
 
 @dataclass(frozen=True)
 class Words:
-    """A text's words as parallel lists (hundreds per abstract, so no object per word)."""
+    """A text's tokens as parallel tuples of keys (hundreds per abstract, so no object per word).
+
+    Breaks are tokens too, keyed BREAK, so that a phrase stops at them without a sentence number
+    per word.
+    """
 
     text: str
-    folded: list[str]  # lower case, plural 's' stripped: what an ordinary phrase word matches
-    exact: list[str]  # as written, plural 's' after a capital stripped: what an acronym matches
-    sentence: list[int]  # a phrase matches only inside one sentence (or between commas)
-    spans: list[tuple[int, int]]  # where each word stands in the text
+    folded: tuple[str, ...]  # lower case, plural 's' stripped: what an ordinary phrase word matches
+    exact: tuple[str, ...]  # as written: what an acronym matches (in each of its acronym_forms)
+    parts: list[str]  # the text cut into gap, token, gap, token, ..., gap
 
     @classmethod
     def of(cls, text: str) -> Words:
-        """The words of a text; words inside a URL are not the paper's words."""
-        cleaned = URL.sub(lambda url: " " * len(url.group()), text)  # same length: offsets still point into text
-        breaks = [m.start() for m in PHRASE_BREAK.finditer(cleaned)]
-        found = list(WORD.finditer(cleaned))
-        keys = [word_keys(m.group()) for m in found]
-        spans = [m.span() for m in found]
-        return cls(text, [k[0] for k in keys], [k[1] for k in keys], [bisect_left(breaks, start) for start, _ in spans], spans)
+        """The tokens of a text, in one pass of the regex engine; words inside a URL are not the paper's words."""
+        parts = TOKEN.split(without_urls(text))  # gap, token, gap, token, ..., gap
+        tokens = parts[1::2]
+        return cls(text, tuple(map(folded_key, tokens)), tuple(tokens), parts)
+
+    @cached_property
+    def offsets(self) -> tuple[int, ...]:
+        """Where each gap and token starts, by adding up lengths: worked out only for a text shown as evidence."""
+        return tuple(accumulate(map(len, self.parts), initial=0))
+
+    def span(self, i: int) -> tuple[int, int]:
+        """Where token i stands in the text."""
+        return self.offsets[2 * i + 1], self.offsets[2 * i + 2]
+
+def without_urls(text: str) -> str:
+    """The text with each URL blanked out to the same length, so offsets still point into the text."""
+    if "http" not in text and "www." not in text:
+        return text
+    return URL.sub(lambda url: " " * len(url.group()), text)
 
 
 @dataclass(frozen=True)
@@ -68,9 +87,6 @@ class PhraseWord:
 
     key: str
     acronym: bool
-
-    def matches(self, words: Words, i: int) -> bool:
-        return (words.exact[i] if self.acronym else words.folded[i]) == self.key
 
 
 Phrase = tuple[PhraseWord, ...]
@@ -87,11 +103,15 @@ def singular(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=200_000)
-def word_keys(word: str) -> tuple[str, str]:
-    """What an ordinary phrase word and an acronym match this word under (memoized: words repeat a lot)."""
-    exact = word[:-1] if len(word) > 2 and word.endswith("s") and word[-2].isupper() else word
-    return singular(word.casefold()), exact
+@cache
+def folded_key(word: str) -> str:
+    """What an ordinary phrase word matches this word under (memoized: a corpus has far fewer words than tokens)."""
+    return BREAK if word in BREAK_TOKENS else singular(word.casefold())
+
+
+def acronym_forms(acronym: str) -> tuple[str, ...]:
+    """The tokens an acronym matches: as written, and with a plural 's' after a capital (CNN, CNNs)."""
+    return (acronym, acronym + "s") if len(acronym) > 1 and acronym[-1].isupper() else (acronym,)
 
 
 def phrase_words(phrase: str) -> Phrase:
@@ -130,9 +150,8 @@ def is_phrase_list(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(p, str) and phrase_words(p) for p in value)
 
 
-@dataclass(frozen=True)
-class Occurrence:
-    """One place a tag's phrase stands in a title or abstract (token span, end exclusive)."""
+class Occurrence(NamedTuple):
+    """One place a tag's phrase stands in a title or abstract (token span, end exclusive); a tuple, as pages have dozens."""
 
     tag: str
     phrase: str
@@ -151,63 +170,77 @@ class IndexedPhrase:
 
     tag: str
     text: str
-    words: Phrase
+    length: int  # in words
     excluded: bool  # one of the tag's `not` phrases
-    plain_keys: list[str] | None  # the words' keys when none is an acronym: a slice of the text compares at once
-
-    @classmethod
-    def of(cls, tag: str, text: str, excluded: bool) -> IndexedPhrase:
-        words = phrase_words(text)
-        return cls(tag, text, words, excluded, None if any(w.acronym for w in words) else [w.key for w in words])
-
-    def matches_at(self, words: Words, i: int) -> bool:
-        """Whether the phrase's words stand in a row from word i on (whose first word matched), inside one sentence."""
-        n = len(self.words)
-        if n == 1:
-            return True
-        if i + n > len(words.folded) or words.sentence[i] != words.sentence[i + n - 1]:
-            return False
-        if self.plain_keys is not None:
-            return words.folded[i : i + n] == self.plain_keys
-        return all(self.words[j].matches(words, i + j) for j in range(1, n))
 
 
-PhraseIndex = dict[str, tuple[IndexedPhrase, ...]]
+@dataclass
+class PhraseTrie:
+    """The taxonomy's phrases as a trie of words, so that one pass over a text finds them all.
+
+    Each token of a text looks up its two keys among the phrases' first words (an ordinary word,
+    an acronym) and only a hit walks on: the cost is a dict look-up or two per word, however many
+    phrases the taxonomy has.
+    """
+
+    ending: list[IndexedPhrase] = field(default_factory=list)  # the phrases whose last word leads here
+    ordinary: dict[str, PhraseTrie] = field(default_factory=dict)
+    acronyms: dict[str, PhraseTrie] = field(default_factory=dict)
+
+    def add(self, phrase: IndexedPhrase, words: Phrase) -> None:
+        nodes = [self]
+        for word in words:
+            nodes = [node.child(word, form) for node in nodes for form in (acronym_forms(word.key) if word.acronym else (word.key,))]
+        for node in nodes:
+            node.ending.append(phrase)
+
+    def child(self, word: PhraseWord, form: str) -> PhraseTrie:
+        return (self.acronyms if word.acronym else self.ordinary).setdefault(form, PhraseTrie())
+
+    def find(self, words: Words) -> list[tuple[IndexedPhrase, int, int]]:
+        """Each phrase standing in the text, with its first token and the token after its last."""
+        found: list[tuple[IndexedPhrase, int, int]] = []
+        for first_words, keys in ((self.ordinary, words.folded), (self.acronyms, words.exact)):
+            if not first_words.keys().isdisjoint(keys):
+                for i, node in enumerate(map(first_words.get, keys)):
+                    if node is not None:
+                        node.walk(words, i, i + 1, found)
+        return found
+
+    def walk(self, words: Words, start: int, end: int, found: list[tuple[IndexedPhrase, int, int]]) -> None:
+        """Adds the phrases ending here, reached by tokens start to end, and those the next tokens lead to."""
+        found += [(phrase, start, end) for phrase in self.ending]
+        if end < len(words.folded) and (self.ordinary or self.acronyms):
+            if (child := self.ordinary.get(words.folded[end])) is not None:
+                child.walk(words, start, end + 1, found)
+            if (child := self.acronyms.get(words.exact[end])) is not None:
+                child.walk(words, start, end + 1, found)
 
 
 @lru_cache(maxsize=16)
-def phrase_index(rules: tuple[TagRule, ...]) -> tuple[PhraseIndex, PhraseIndex]:
-    """Phrases and `not` phrases by first word (ordinary words, acronyms): each word of a text looks up only its own."""
-    ordinary: dict[str, list[IndexedPhrase]] = {}
-    acronyms: dict[str, list[IndexedPhrase]] = {}
+def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
+    """Every tag's phrases and `not` phrases in one trie."""
+    root = PhraseTrie()
     for rule in rules:
         for texts, excluded in ((rule.phrases, False), (rule.excluded, True)):
             for text in texts:
-                phrase = IndexedPhrase.of(rule.slug, text, excluded)
-                first = phrase.words[0]
-                (acronyms if first.acronym else ordinary).setdefault(first.key, []).append(phrase)
-    return ({k: tuple(v) for k, v in ordinary.items()}, {k: tuple(v) for k, v in acronyms.items()})
+                words = phrase_words(text)
+                root.add(IndexedPhrase(rule.slug, text, len(words), excluded), words)
+    return root
 
 
 def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
     """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
-    ordinary, acronyms = phrase_index(rules)
-    found: list[Occurrence] = []
-    for in_title, words in ((True, title), (False, abstract)):
-        hits: list[Occurrence] = []
-        excluded: list[Occurrence] = []
-        for i, (folded, exact) in enumerate(zip(words.folded, words.exact)):
-            for candidates in (ordinary.get(folded), acronyms.get(exact)):
-                for phrase in candidates or ():
-                    if phrase.matches_at(words, i):
-                        hit = Occurrence(phrase.tag, phrase.text, in_title, i, i + len(phrase.words))
-                        (excluded if phrase.excluded else hits).append(hit)
-        found += [o for o in hits if not any(x.tag == o.tag and x.start < o.end and o.start < x.end for x in excluded)]
+    trie = phrase_trie(rules)
     # Two phrases of a tag that are the same words ("self-supervised", "self supervised") count once.
-    distinct: dict[tuple[str, bool, int, int], Occurrence] = {}
-    for o in found:
-        distinct.setdefault((o.tag, o.in_title, o.start, o.end), o)
-    return [o for o in distinct.values() if not any(o.within(other) for other in distinct.values() if other.tag == o.tag)]
+    by_tag: dict[str, dict[tuple[bool, int, int], Occurrence]] = {}
+    for in_title, words in ((True, title), (False, abstract)):
+        found = trie.find(words)
+        excluded = [(phrase.tag, start, end) for phrase, start, end in found if phrase.excluded]
+        for phrase, start, end in found:
+            if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
+                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end))
+    return [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
 
 
 @dataclass(frozen=True)
@@ -244,12 +277,15 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
 
 def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
     """The matched words with up to CONTEXT_WORDS words either side, as (before, match, after)."""
-    spans, text = words.spans, words.text
-    left = spans[max(0, start - CONTEXT_WORDS)][0]
-    right = spans[min(len(spans), end + CONTEXT_WORDS) - 1][1]
-    before = ("…" if start > CONTEXT_WORDS else "") + text[left : spans[start][0]]
-    after = text[spans[end - 1][1] : right] + ("…" if end + CONTEXT_WORDS < len(spans) else "")
-    return before, text[spans[start][0] : spans[end - 1][1]], after
+    is_word = words.folded.__getitem__  # a break's key is BREAK, which is empty
+    left = list(islice(filter(is_word, range(start - 1, -1, -1)), CONTEXT_WORDS + 1))[::-1]
+    right = list(islice(filter(is_word, range(end, len(words.folded))), CONTEXT_WORDS + 1))
+    match_start, match_end = words.span(start)[0], words.span(end - 1)[1]
+    before_start = words.span(left[-CONTEXT_WORDS:][0])[0] if left else match_start
+    after_end = words.span(right[:CONTEXT_WORDS][-1])[1] if right else match_end
+    return (("…" if len(left) > CONTEXT_WORDS else "") + words.text[before_start:match_start],
+            words.text[match_start:match_end],
+            words.text[match_end:after_end] + ("…" if len(right) > CONTEXT_WORDS else ""))
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
