@@ -69,10 +69,15 @@ def inline(state: StateInline, start: int, end: int) -> None:
         state.push("text", "", 0).content = state.src[start:end]
         return
     state.env["latex_nesting"] = depth + 1
-    try:
-        state.md.inline.parse(state.src[start:end], state.md, state.env, state.tokens)
+    nested: list[Token] = []  # parsed apart and then appended, with the outer state's token metadata kept in step:
+    try:  # parsing into state.tokens itself would shift the outer emphasis delimiters' token indices ("*b* $a$")
+        state.md.inline.parse(state.src[start:end], state.md, state.env, nested)
     finally:
         state.env["latex_nesting"] = depth
+    for token in nested:
+        token.level += state.level
+    state.tokens.extend(nested)
+    state.tokens_meta.extend([None] * len(nested))
 
 
 def wrap(state: StateInline, tag: str, start: int, end: int) -> None:

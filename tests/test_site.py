@@ -199,3 +199,38 @@ def test_long_collections_are_split_into_pages_with_stable_urls(tmp_path: Path) 
     assert "https://user.github.io/long/lists/long/page/3/" in sitemap
     result = run_sitegen("check", "-s", site)
     assert result.returncode == 0, result.stdout
+
+
+class TagBalance(HTMLParser):
+    """Whether every element opened in a fragment is closed, in order, and the fragment's words."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.balanced = True
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.balanced = self.balanced and bool(self.open) and self.open.pop() == tag
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+FRAGMENT_WORDS = {"*stressed*": "stressed", "**strong**": "strong", "$x^2$": "x", "$$a+b$$": "a+b", "\\textbf{bold}": "bold",
+                  "\\emph{italic}": "italic", "x^{sup}": "sup", "y_{sub}": "sub", "word": "word", "`code`": "code",
+                  "_under_": "under", "[link](https://example.org)": "link"}
+FRAGMENTS = st.sampled_from(sorted(FRAGMENT_WORDS))
+
+
+@given(st.lists(FRAGMENTS, min_size=1, max_size=8))
+def test_emphasis_math_and_latex_in_any_order_make_whole_html(fragments: list[str]) -> None:
+    """Markdown emphasis next to math or LaTeX groups ("SSD is *fast*. Loss is $L$") once lost words and broke tags."""
+    parser = TagBalance()
+    parser.feed(make_markdown().render(" ".join(fragments)))
+    assert parser.balanced and parser.open == []
+    text = "".join(parser.text)
+    assert all(FRAGMENT_WORDS[fragment] in text for fragment in fragments)
