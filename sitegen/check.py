@@ -119,13 +119,13 @@ def check_output(output_dir: Path) -> list[str]:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(urlsplit(url).path)))
             if urlsplit(url).path and not (output_dir / target).is_file():
                 problems.append(format_place(page, None, f"broken link to {url}"))
-            elif here.startswith(("lists/", "tags/")):
-                linked.add(target)
+            elif here.startswith(("lists/", "tags/", "papers/page/")) or here == "papers/index.html":
+                linked.add(target)  # a paper in no list any more (its page kept for your edits) is on the index
     papers_json = output_dir / "papers.json"
     papers = json.loads(papers_json.read_text(encoding="utf-8"))["papers"] if papers_json.is_file() else []
     for paper in papers:
         if paper["url"] not in linked:
-            problems.append(format_place(output_dir / paper["url"], None, "no list or tag page links to this paper"))
+            problems.append(format_place(output_dir / paper["url"], None, "no list, tag or index page links to this paper"))
     try:
         payload = read_payload(output_dir / "search-index.js")
     except SitegenError as error:

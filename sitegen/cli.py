@@ -44,10 +44,17 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-s", "--source", type=Path, default=Path("."))
     search.add_argument("-o", "--output", type=Path)
-    search.add_argument("-n", "--limit", type=int, default=10)
+    search.add_argument("-n", "--limit", type=positive_count, default=10, help="at most this many results (default 10)")
     search.add_argument("--json", action="store_true", help="print results as JSON lines")
     search.add_argument("--debug", action="store_true")
     return parser
+
+
+def positive_count(text: str) -> int:
+    """A count given on the command line: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,14 +6,37 @@ anything, and refuses with one line naming the first file in the way.
 
 from __future__ import annotations
 
+import json
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import sitegen
 from sitegen.errors import SitegenError
 
 SCAFFOLD = Path(__file__).parent / "newsite"
 DISTRIBUTION = "sitegen-papers"  # the name on PyPI ("sitegen" is another project's)
-VERSION_MARK = "@VERSION@"
+REQUIREMENT_MARK = "@REQUIREMENT@"
+
+
+def requirement(direct_url: dict[str, Any] | None, version: str) -> str:
+    """What a new site's workflow installs: this very sitegen, pinned. Installed by pip from a git
+    repository (pip's direct_url.json names it and the commit): that commit; else the release of this version."""
+    vcs = (direct_url or {}).get("vcs_info") or {}
+    url = str((direct_url or {}).get("url", ""))
+    if vcs.get("vcs") == "git" and vcs.get("commit_id") and url.startswith("https://"):
+        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
+    return f"{DISTRIBUTION}=={version}"
+
+
+def installed_from() -> dict[str, Any] | None:
+    """pip's record of where this sitegen was installed from (PEP 610), if any."""
+    try:
+        text = metadata.distribution(DISTRIBUTION).read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+    record = json.loads(text) if text else None
+    return record if isinstance(record, dict) else None
 
 
 def example_content() -> Path:
@@ -30,7 +53,8 @@ def site_files() -> dict[str, bytes]:
         for path in sorted(content.rglob("*"))
         if path.is_file() and "papers" not in path.relative_to(content).parts
     }
-    workflow = (SCAFFOLD / "pages.yml").read_text(encoding="utf-8").replace(VERSION_MARK, sitegen.__version__)
+    pinned = requirement(installed_from(), sitegen.__version__)
+    workflow = (SCAFFOLD / "pages.yml").read_text(encoding="utf-8").replace(REQUIREMENT_MARK, pinned)
     files.update({
         "sitegen.yml": (SCAFFOLD / "sitegen.yml").read_bytes(),
         ".gitignore": (SCAFFOLD / "gitignore").read_bytes(),

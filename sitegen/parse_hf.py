@@ -59,6 +59,7 @@ def author_names(authors: object) -> tuple[str, ...]:
 def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
     """Each element of the top-level array (or the one object) with the line it starts on."""
     decoder = json.JSONDecoder()
+    index = 0  # where the item being decoded starts, for the error's line
     try:
         start = len(text) - len(text.lstrip())
         if text[start:start + 1] != "[":
@@ -88,6 +89,8 @@ def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
         return items
     except json.JSONDecodeError as error:
         raise SourceError(path, error.lineno, f"not valid JSON: {error.msg}") from None
+    except RecursionError:  # the decoder recurses per level: a hostile file nests thousands deep
+        raise SourceError(path, line_of(text, index), "JSON nested too deep to be a papers API response") from None
 
 
 def skip_space(text: str, index: int) -> int:

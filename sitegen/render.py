@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -46,7 +46,13 @@ def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.E
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.tests["web_url"] = is_web_url
     return env
+
+
+def is_web_url(value: object) -> bool:
+    """Only http(s) addresses become links: a `javascript:` or `data:` URL from a list or a page never does."""
+    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https") and bool(urlsplit(value.strip()).netloc)
 
 
 TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html", "404.html", "list.html",

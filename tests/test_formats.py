@@ -264,3 +264,26 @@ def test_a_long_author_list_folds_past_eight(tmp_path: Path, browser: Any) -> No
         expect(page.get_by_text("Author Number9, Author Number10")).to_be_visible()
     finally:
         context.close()
+
+
+def test_only_web_addresses_become_links(tmp_path: Path) -> None:
+    """A `javascript:` or `data:` URL from a list or a page is never a link (the CSP would block it; we never emit it)."""
+    daily = [{"paper": {"id": "2401.00001", "title": "Hostile Links Paper", "summary": "An abstract about links.",
+                        "authors": [{"name": "A. Author"}], "githubRepo": "javascript:alert(9)", "projectPage": "data:text/html,<b>x</b>"}}]
+    site = write_site(tmp_path, {"content/lists/daily.json": json.dumps(daily),
+                                 "content/lists/pasted.txt": raw_list("Plain Links Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/plain-links-paper.md"
+    page.write_text(page.read_text().replace("---\n", "---\nlinks: ['javascript:alert(1)', 'https://example.org/talk']\ncode: ' JaVaScRiPt:alert(2)'\n", 1))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    html = "".join(p.read_text() for p in (site / "site").rglob("*.html"))
+    assert "javascript:" not in html.lower() and "data:text/html" not in html
+    assert 'href="https://example.org/talk"' in (site / "site/papers/plain-links-paper/index.html").read_text()
+
+
+def test_a_json_list_nested_too_deep_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/deep.json": "[\n" + "[" * 100_000 + "]" * 100_000 + "\n]"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"error: {site}/content/lists/deep.json:2: JSON nested too deep to be a papers API response"]

@@ -139,3 +139,12 @@ def test_a_new_list_without_pages_resolves_against_the_build_day(tmp_path: Path)
     site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha networks")})
     assert run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1821536000"}).returncode == 0  # 2027-09-21
     assert "date: 2027-03-11" in (site / "content/papers/alpha-networks.md").read_text()
+
+
+def test_the_workflow_pins_the_git_commit_sitegen_was_installed_from() -> None:
+    from sitegen.new import requirement
+
+    from_git = {"url": "https://github.com/someone/sitegen", "vcs_info": {"vcs": "git", "commit_id": "0123abcd" * 5}}
+    assert requirement(from_git, "0.2.0") == f"sitegen-papers @ git+https://github.com/someone/sitegen@{'0123abcd' * 5}"
+    assert requirement({"url": "file:///home/me/sitegen", "dir_info": {"editable": True}}, "0.2.0") == "sitegen-papers==0.2.0"
+    assert requirement(None, "0.2.0") == "sitegen-papers==0.2.0"
