@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             annotate("error", None, None, str(error))
         return 1
     except KeyboardInterrupt:
-        print("interrupted: nothing half-written is left in place", file=sys.stderr)
-        return 130
+        print("interrupted: nothing half-written is left in place", file=sys.stderr, flush=True)
+        # Leave at once: everything is cleaned up, and the interpreter's shutdown would only flush a worker
+        # pool's queue into pipes the stopped workers closed, printing multiprocessing's traceback.
+        os._exit(130)
     except BrokenPipeError:
         # The reader went away (`sitegen search ... | head`): what it wanted is printed. Point
         # stdout at /dev/null so that Python's flush at exit does not fail a second time.
