@@ -1,8 +1,9 @@
-"""Words and stems, shared by tagging, related papers and the search index.
+"""Words and stems for related papers: which words two abstracts share, however inflected.
 
 The stemmer is lunr.py's Porter stemmer with step 1c as lunr.js 2.3.9 has it ('y' becomes
-'i' only after a consonant: "day" stays "day", "try" becomes "tri"), so that the stems in the
-index are the stems the browser computes for the same word. Memoized: words repeat a lot.
+'i' only after a consonant: "day" stays "day", "try" becomes "tri"). Tagging matches surface
+forms and search has its own light stemmer (`search.light_stem`): both merge fewer words than
+Porter does. Memoized: words repeat a lot.
 """
 
 from __future__ import annotations
@@ -36,8 +37,3 @@ _stemmer = LunrJsPorterStemmer()
 def stem(word: str) -> str:
     """The lunr.js stem of one lower-case word."""
     return str(_stemmer.stem(word))
-
-
-def stems(text: str) -> list[str]:
-    """The stems of a text's words, in order: what taxonomy phrases and related papers match on."""
-    return [stem(w) for w in WORD.findall(text.casefold())]
