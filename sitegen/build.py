@@ -32,9 +32,21 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.pages import PageSource, page_text, plan_pages, read_page, recorded_list_dates
+from sitegen.pages import (
+    PageSource,
+    page_text,
+    plan_pages,
+    read_page,
+    recorded_list_dates,
+)
 from sitegen.parallel import in_background, render_into, stop_workers
-from sitegen.parse import decode, dedupe, is_list_file, keep_recorded_date, parse_list_file
+from sitegen.parse import (
+    decode,
+    dedupe,
+    is_list_file,
+    keep_recorded_date,
+    parse_list_file,
+)
 from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule
 from sitegen.related import related_papers
 from sitegen.render import Renderer, check_templates, export_json, make_environment

@@ -14,7 +14,11 @@ from pathlib import Path
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.model import Entry
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latex2text import (
+    LatexNodes2Text,
+    MacroTextSpec,
+    get_default_latex_context_db,
+)
 
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name

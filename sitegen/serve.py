@@ -6,8 +6,8 @@ The reload script is added to HTML as it is served, never written into site/.
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import sys
 import threading
 from dataclasses import replace
