@@ -1,4 +1,4 @@
-"""Load → plan → write: the three steps of a build, shared by `build`, `check` and `serve`.
+"""Load → plan → write: the three steps of a build, which `build` and `serve` run alike.
 
 1. load: read every input once and check it (reads only).
 2. plan: every output as data (page texts, removals, the catalog), and the new site rendered into
@@ -136,7 +136,6 @@ class LoadedSite:
     site_dir: Path
     output_dir: Path
     theme: Path
-    today: dt.date
     inputs: dict[Path, bytes]
     config: SiteConfig
     reading_lists: list[ReadingList]
@@ -202,7 +201,7 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, today, inputs, config, reading_lists, entries, sources, rules)
+    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules)
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
@@ -235,14 +234,10 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     catalog = replace(catalog, related=related.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
-    with cannot_write():
+    with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir)
-        try:
-            count = write_files(folder, [*renderer.plain_files(), *other_files])
-            count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-        except BaseException:
-            abandon_site(loaded.output_dir)
-            raise
+        count = write_files(folder, [*renderer.plain_files(), *other_files])
+        count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
     return Plan(loaded, pages, page_writes, catalog, renderer, count)
 
 
@@ -251,21 +246,17 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     loaded = built.loaded
     inputs = dict(loaded.inputs)
     written = removed = 0
-    try:
-        with cannot_write():
-            for change in built.page_writes:
-                if change.content is None:
-                    remove_checked(change.path, change.read or b"")
-                    inputs.pop(change.path, None)
-                    removed += 1
-                else:
-                    write_atomic(change.path, change.content, expected=change.read, check=True)
-                    inputs[change.path] = change.content
-                    written += 1
-            finish_site(loaded.output_dir)
-    except BaseException:
-        abandon_site(loaded.output_dir)
-        raise
+    with cannot_write():  # a failure leaves the previous site: run_build drops the aside folder
+        for change in built.page_writes:
+            if change.content is None:
+                remove_checked(change.path, change.read or b"")
+                inputs.pop(change.path, None)
+                removed += 1
+            else:
+                write_atomic(change.path, change.content, expected=change.read, check=True)
+                inputs[change.path] = change.content
+                written += 1
+        finish_site(loaded.output_dir)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
     state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings)

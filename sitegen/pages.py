@@ -85,8 +85,7 @@ class PageSource:
         A bibliographic value counts too: sitegen cannot tell one it filled in from one the user wrote,
         and a value the user wrote must never be lost."""
         machine = {k: e.value for k, e in self.entries.items() if k in MACHINE_FIELDS}
-        as_made = dump_yaml(machine) + USER_FIELDS_NOTE + dump_yaml(USER_DEFAULTS)
-        return (bool(self.body.strip()) or self.yaml_text.replace("\r\n", "\n") != as_made or self.text.startswith("\ufeff")
+        return (bool(self.body.strip()) or self.yaml_text.replace("\r\n", "\n") != made_front_matter(machine) or self.text.startswith("\ufeff")
                 or any(k in self.entries for k in BIBLIO_FIELDS))
 
 
@@ -318,8 +317,14 @@ def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnosti
 
 
 def new_page_text(machine: dict[str, Any]) -> str:
-    """A page sitegen makes: its fields, a note on whose is what, the user's fields at their defaults."""
-    return f"---\n{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}---\n"
+    """A page sitegen makes: its front matter and no notes yet."""
+    return f"---\n{made_front_matter(machine)}---\n"
+
+
+def made_front_matter(machine: dict[str, Any]) -> str:
+    """The front matter sitegen writes for these machine values: its fields, a note on whose is what,
+    the user's fields at their defaults. A page that still holds exactly this is untouched by the user."""
+    return f"{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}"
 
 
 COMMENT = re.compile(r"(?:^|[ \t])#[^\n]*$")
