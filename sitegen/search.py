@@ -43,6 +43,7 @@ NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match 
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
 EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
+MAX_WORD_LENGTH = 64  # letters; typo tolerance on a pasted 3,000-letter "word" took a minute and 1.5 GB
 MAX_EDIT_DISTANCE = 2  # `graph~99` would expand to every term of the index (minutes, gigabytes): capped
 SYNTAX_MARKS = re.compile(r"[:*~^]")  # in text taken as words, these separate words
 QUOTED = re.compile("\"([^\"]*)\"|\u201c([^\u201d]*)\u201d")
@@ -328,13 +329,14 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
             stem = light_stem(part)
             known = stem in index.inverted_index
             length = len(part)
+            tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
             head = None
-            if typing and not known:
+            if typing and not known and tolerant:
                 head = next((part[:end] for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1)
                              if part[:end] in index.inverted_index), None)
-            fuzzy = not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
-            words.append(QueryWord(stem=stem, whole=whole, prefix=part if typing and length >= boosts["prefixMinLength"] else None,
-                                   head=head, fuzzy=fuzzy, required=quoted))
+            fuzzy = tolerant and not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
+            prefix = part if typing and tolerant and length >= boosts["prefixMinLength"] else None
+            words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted))
     return words[:MAX_WORDS]
 
 
@@ -369,7 +371,7 @@ def syntax_query(index: Index, text: str) -> Query | None:
     for clause in query.clauses:
         if clause.use_pipeline:
             clause.term, clause.use_pipeline = light_stem(trim(clause.term)), False
-        clause.edit_distance = min(clause.edit_distance, MAX_EDIT_DISTANCE)
+        clause.edit_distance = min(clause.edit_distance, MAX_EDIT_DISTANCE) if len(clause.term) <= MAX_WORD_LENGTH else 0
     return query
 
 

@@ -13,6 +13,7 @@
   // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in search.py.
   var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\/()\[\]{}<>=,;!?"|\\&\u201c\u201d]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
+  var MAX_WORD_LENGTH = 64;  // letters; as in search.py: no typo or prefix work on a pasted giant "word"
   var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in search.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
@@ -187,14 +188,15 @@
         var stem = lightStem(part);
         var known = has(index.invertedIndex, stem);
         var chars = Array.from(part), length = chars.length, head = null;
-        if (typing && !known) {
+        var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
+        if (typing && !known && tolerant) {
           for (var end = length - 1; end >= boosts.stemPrefixMinLength; end--) {
             var start = chars.slice(0, end).join("");
             if (has(index.invertedIndex, start)) { head = start; break; }
           }
         }
-        words.push({ stem: stem, whole: whole, prefix: typing && length >= boosts.prefixMinLength ? part : null, head: head,
-                     fuzzy: !known && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
+        words.push({ stem: stem, whole: whole, prefix: typing && tolerant && length >= boosts.prefixMinLength ? part : null, head: head,
+                     fuzzy: tolerant && !known && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
       });
     });
     return words.slice(0, MAX_WORDS);
@@ -220,7 +222,10 @@
         new lunr.QueryParser(normalize(text), q).parse();
         q.clauses.forEach(function (clause) {
           if (clause.usePipeline) { clause.term = lightStem(trim(clause.term)); clause.usePipeline = false; }
-          if ("editDistance" in clause) clause.editDistance = Math.min(clause.editDistance, MAX_EDIT_DISTANCE);
+          if ("editDistance" in clause) {
+            if (Array.from(clause.term).length > MAX_WORD_LENGTH) delete clause.editDistance;
+            else clause.editDistance = Math.min(clause.editDistance, MAX_EDIT_DISTANCE);
+          }
         });
       });
     } catch (error) {
