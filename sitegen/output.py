@@ -148,6 +148,8 @@ def claim_output(output_dir: Path, site_dir: Path, built_last: bool = False) -> 
     out, site = output_dir.resolve(), site_dir.resolve()
     if out == site or out in site.parents:
         raise SitegenError(f"{output_dir}: the output folder would replace the site folder {site_dir}; choose another -o")
+    if out in (site / "sitegen.yml", site / ".sitegen"):
+        raise SitegenError(f"{output_dir}: the output folder would take the place of the site's {out.name}; choose another -o")
     for inputs in ("content", "templates"):
         if out == site / inputs or site / inputs in out.parents:
             raise SitegenError(f"{output_dir}: the output folder is inside {site_dir / inputs}, which holds your files; choose another -o")

@@ -293,8 +293,14 @@ def title_key(title: str) -> str:
     """What makes two titles the same paper: case, punctuation and spacing do not count; format
     characters (soft hyphen, zero-width space) are dropped; symbols and emoji count (∇-Prox is not ∂-Prox)."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    kept = "".join("" if unicodedata.category(c) == "Cf" else c if unicodedata.category(c)[0] in "LNMS" else " " for c in folded)
+    kept = "".join("" if unicodedata.category(c) == "Cf" or is_variation_selector(c) else c if unicodedata.category(c)[0] in "LNMS" else " "
+                   for c in folded)
     return " ".join(kept.split())
+
+
+def is_variation_selector(char: str) -> bool:
+    """U+FE00-FE0F and U+E0100-E01EF choose how a character looks (❤ or ❤️), not which it is."""
+    return "\ufe00" <= char <= "\ufe0f" or "\U000e0100" <= char <= "\U000e01ef"
 
 
 def slugify(text: str, max_length: int = 80, max_bytes: int = MAX_NAME_BYTES) -> str:

@@ -45,14 +45,16 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
     entries: list[ListEntry] = []
     for entry in library.entries:
         line = (entry.start_line or 0) + 1
-        title = latex_to_text(field(entry, "title"))
+        try:
+            title, abstract, known = latex_to_text(field(entry, "title")), latex_to_text(field(entry, "abstract")), biblio(entry)
+        except Exception as error:  # pylatexenc on malformed or hostile LaTeX (a macro short of arguments, deep nesting)
+            raise SourceError(path, line, f"entry '{entry.key}': LaTeX that cannot be read as text ({type(error).__name__})") from None
         if not title:
             diagnostics.warn(path, line, f"skipped entry '{entry.key}': it has no title")
             continue
-        abstract = latex_to_text(field(entry, "abstract"))
         if not abstract:
             diagnostics.warn(path, line, f"entry '{entry.key}' has no abstract")
-        entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, biblio(entry)))
+        entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
 
 

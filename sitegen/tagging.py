@@ -32,6 +32,7 @@ MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
 MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
+MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
 MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
@@ -134,10 +135,10 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
             raise SourceError(path, entry.key_line, f"tag '{slug}': unknown key '{unknown[0]}' (known: {', '.join(RULE_KEYS)})")
         phrases = spec.get("phrases")
         if not is_phrase_list(phrases) or not phrases:
-            raise SourceError(path, entry.key_line, f"tag '{slug}': 'phrases' must be a list of words or phrases")
+            raise SourceError(path, entry.key_line, f"tag '{slug}': 'phrases' must be a list of words or phrases (of at most {MAX_PHRASE_WORDS} words)")
         excluded = spec.get("not", [])
         if not is_phrase_list(excluded):
-            raise SourceError(path, entry.key_line, f"tag '{slug}': 'not' must be a list of words or phrases")
+            raise SourceError(path, entry.key_line, f"tag '{slug}': 'not' must be a list of words or phrases (of at most {MAX_PHRASE_WORDS} words)")
         for key in ("title", "description"):
             if not isinstance(spec.get(key, ""), str):
                 raise SourceError(path, entry.key_line, f"tag '{slug}': '{key}' must be text")
@@ -147,7 +148,8 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
 
 
 def is_phrase_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(p, str) and phrase_words(p) for p in value)
+    """A list of phrases of 1 to MAX_PHRASE_WORDS words (a phrase is matched word by word, recursively)."""
+    return isinstance(value, list) and all(isinstance(p, str) and 0 < len(phrase_words(p)) <= MAX_PHRASE_WORDS for p in value)
 
 
 class Occurrence(NamedTuple):

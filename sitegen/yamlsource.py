@@ -34,6 +34,9 @@ class Entry:
 
 def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
     """Top-level keys of a YAML mapping with their values and character spans."""
+    deep = too_deep_at(text)
+    if deep is not None:  # before libyaml sees it: its composer recurses in C and overflows the stack (a crash, no message)
+        raise SourceError(path, first_line + deep, f"YAML nested too deeply (more than {MAX_DEPTH} levels)")
     loader = Loader(text)
     try:
         try:
@@ -72,6 +75,37 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
 
 MAX_DEPTH = 50  # levels of nesting; a front matter needs three or four
 MAX_NODES = 100_000  # values after aliases are expanded: a page is a few hundred; an alias bomb is billions
+
+
+def too_deep_at(text: str) -> int | None:
+    """The line (0-based) where `[`/`{` brackets first open deeper than MAX_DEPTH, or None.
+
+    Counts brackets outside quotes and comments; a bracket inside a plain scalar ("a [b") counts too,
+    which can only make a hostile text fail sooner. Block nesting needs a wider indentation per level,
+    so a text of bounded size cannot nest it deep enough to matter; check_bounds checks all after composing.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth, line, quote, comment = 0, 0, "", False
+    for index, char in enumerate(text):
+        if char == "\n":
+            line, comment = line + 1, False
+        elif comment:
+            continue
+        elif quote:
+            if char == quote and not (quote == '"' and text[index - 1] == "\\"):
+                quote = ""
+        elif char in "\"'" and (index == 0 or text[index - 1] in " \t\n[{,:"):
+            quote = char
+        elif char == "#" and (index == 0 or text[index - 1] in " \t\n"):
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:

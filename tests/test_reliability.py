@@ -265,3 +265,38 @@ def test_a_strict_build_that_fails_leaves_nothing_aside(tmp_path: Path) -> None:
     result = run_sitegen("build", "--strict", "-s", site)
     assert result.returncode == 1 and "--strict: nothing written" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sitegen", "content"]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("sitegen.yml", "title: " + "[" * 30000 + "\n", 1),
+    ("sitegen.yml", "title: x\nmine: " + "{a: " * 30000 + "\n", 2),
+    ("content/taxonomy.yml", "a:\n  phrases: " + "[" * 100_000 + "\n", 2),
+])
+def test_yaml_nested_past_the_loaders_stack_is_one_line(tmp_path: Path, name: str, text: str, line: int) -> None:
+    """libyaml's composer recursed in C until the process crashed (exit 139, no message)."""
+    site = write_site(small_site(tmp_path), {name: text})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"error: {site / name}:{line}: YAML nested too deeply (more than 50 levels)"]
+
+
+def test_a_variation_selector_does_not_make_another_paper(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/a.txt": raw_list("Emoji Paper \U0001F600 \u2764\ufe0f Learning"),
+                                 "content/lists/b.txt": raw_list("Emoji Paper \U0001F600 \u2764 Learning")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert len(list((site / "content/papers").glob("*.md"))) == 1
+
+
+def test_the_output_may_not_take_the_place_of_the_settings(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    result = run_sitegen("build", "-s", site, "-o", site / "sitegen.yml")
+    assert result.returncode == 1 and "would take the place of the site's sitegen.yml" in result.stderr
+    assert not (site / "sitegen.yml").exists()
+
+
+@pytest.mark.parametrize("field", ["title = {A \\href{x}}", "abstract = {" + "\\emph{" * 300 + "x" + "}" * 300 + "}, title = {T}"])
+def test_bibtex_latex_that_cannot_be_read_is_one_line(tmp_path: Path, field: str) -> None:
+    site = write_site(tmp_path, {"content/lists/refs.bib": f"\n@misc{{key1,\n  {field},\n  year = {{2023}}\n}}\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {site}/content/lists/refs.bib:2: entry 'key1': LaTeX that cannot be read as text (")
