@@ -72,6 +72,7 @@ class BuildSummary:
     pages_removed: int
     files: int
     seconds: float
+    files_changed: int | None = None  # None: the site was made afresh
     unchanged: bool = False  # nothing changed since the last build: nothing was done or written
     renderer: Renderer | None = field(default=None, repr=False, compare=False)  # for `serve`'s quick updates
 
@@ -170,7 +171,7 @@ class Plan:
     page_writes: list[PageWrite]
     catalog: Catalog
     renderer: Renderer
-    files: int
+    files: int  # in the new site
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
 
@@ -273,7 +274,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         folder = start_site(loaded.output_dir)
         count = write_files(folder, files)
         count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, pages, page_writes, catalog, renderer, count, keys, update)
+    return Plan(loaded, pages, page_writes, catalog, renderer, len(update.names) if update else count, keys, update)
 
 
 def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
@@ -316,10 +317,11 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
                 write_atomic(change.path, change.content, expected=change.read, check=True)
                 inputs[change.path] = change.content
                 written += 1
+        changed = None
         if built.update is None:
             finish_site(loaded.output_dir)
         else:
-            update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
+            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
     state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings, built.render_keys)
@@ -332,6 +334,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         pages_written=written,
         pages_removed=removed,
         files=built.files,
+        files_changed=changed,
         seconds=time.perf_counter() - started,
         renderer=built.renderer,
     )

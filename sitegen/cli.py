@@ -163,9 +163,10 @@ def escape_property(text: str) -> str:
 def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
     if summary.unchanged:
         return f"nothing changed since the last build; nothing written; {summary.seconds:.2f} s"
+    changed = "made afresh" if summary.files_changed is None else f"{summary.files_changed} changed"
     return (
         f"built {summary.papers} papers ({summary.entries} entries) in {summary.lists} lists, "
-        f"{summary.tags} tags, {summary.files} files; pages written {summary.pages_written}, "
+        f"{summary.tags} tags, {summary.files} files ({changed}); pages written {summary.pages_written}, "
         f"removed {summary.pages_removed}; {len(diagnostics.warnings)} warnings; {summary.seconds:.2f} s"
     )
 

@@ -267,11 +267,12 @@ def finish_site(site_dir: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> None:
+def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> int:
     """Change the live site in place: the files rendered aside (`changed`) replace theirs, the `gone`
     ones are removed, the marker lists `names`. Each file replaced or removed waits in the undo
     folder until all are done, so an interrupted update is undone (`recover`): after a failed build
-    a reader finds the previous site, and a kill mid-way is undone by the next build."""
+    a reader finds the previous site, and a kill mid-way is undone by the next build. A file rendered
+    again to the same bytes is left alone. Returns how many files changed."""
     new, _ = aside_paths(site_dir)
     real = site_dir.resolve()
     undo = undo_path(site_dir)
@@ -295,6 +296,7 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
         shutil.rmtree(undo)
     kill_point("site-updated")
     shutil.rmtree(new)
+    return len(changed) + len(gone)
 
 
 def remove_empty_folders(removed: Path, root: Path) -> None:
