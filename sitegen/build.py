@@ -112,12 +112,12 @@ def run_build(
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
             inputs = read_inputs(site_dir, package_resource("templates"))
-            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs)) if reuse else None
-            if last_warnings is not None and not (strict and last_warnings):
-                for path, line, message in last_warnings:
+            last = state.last_build(site_dir, output_dir)
+            if reuse and last.intact and last.inputs == input_digest(inputs) and not (strict and last.warnings):
+                for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, inputs, diagnostics, progress)
+            loaded = load(site_dir, output_dir, inputs, diagnostics, progress, last.rendered)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -149,6 +149,7 @@ class LoadedSite:
     sources: list[PageSource]
     rules: tuple[TagRule, ...]
     memo: state.Memo  # the last build's results of slow steps, for the inputs that did not change
+    rendered_last: dict[str, str]  # the last build's render keys, if the output folder is as it left it
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ class SiteUpdate:
 
 
 def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostics: Diagnostics,
-         progress: Progress = no_progress) -> LoadedSite:
+         progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
     content = site_dir / "content"
@@ -221,7 +222,8 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules, memo)
+    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules, memo,
+                      rendered_last or {})
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
@@ -261,7 +263,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     jobs = renderer.jobs()
     keys = render_keys(loaded, pages, catalog, jobs)
     files = [*renderer.plain_files(), *other_files]
-    previous = state.rendered_last(site_dir, loaded.output_dir)
+    previous = loaded.rendered_last
     update: SiteUpdate | None = None
     if previous:  # the live site is as the last build left it: change only what differs
         live = loaded.output_dir.resolve()

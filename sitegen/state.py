@@ -17,6 +17,7 @@ import pickle
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -140,21 +141,23 @@ def output_digest(output_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def unchanged(site_dir: Path, output_dir: Path, inputs: str) -> list[list[Any]] | None:
-    """The last build's warnings ([path, line, message]) if nothing changed since, else None."""
-    state = load(site_dir)
-    same = (state.get("inputs") == inputs and state.get("output") == str(output_dir.resolve())
-            and output_dir.is_dir() and state.get("files") == output_digest(output_dir))
-    return list(state.get("warnings", [])) if same else None
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last build into an output folder recorded, and whether the folder is as it left it."""
+
+    intact: bool  # the output folder holds the files the last build left (names and sizes)
+    inputs: str  # the digest of its inputs
+    warnings: list[list[Any]]  # [path, line, message]
+    rendered: dict[str, str]  # each rendered file's render key
 
 
-def rendered_last(site_dir: Path, output_dir: Path) -> dict[str, str]:
-    """The render key of each file the last build rendered into `output_dir`, if that folder is as
-    the build left it; else {} (nothing can be reused: the site is made afresh)."""
+def last_build(site_dir: Path, output_dir: Path) -> LastBuild:
     state = load(site_dir)
-    if state.get("output") != str(output_dir.resolve()) or not output_dir.is_dir() or state.get("files") != output_digest(output_dir):
-        return {}
-    return dict(state.get("rendered", {}))
+    intact = (state.get("output") == str(output_dir.resolve()) and output_dir.is_dir()
+              and state.get("files") == output_digest(output_dir))
+    if not intact:
+        return LastBuild(False, "", [], {})
+    return LastBuild(True, str(state.get("inputs", "")), list(state.get("warnings", [])), dict(state.get("rendered", {})))
 
 
 def built_last(site_dir: Path, output_dir: Path) -> bool:
