@@ -180,6 +180,19 @@ def load(site_dir: Path) -> dict[str, Any]:
     return state
 
 
+def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -> None:
+    """`serve` rewrote these output files between builds: the next build renders them again, and
+    still reuses everything else (the folder stays as sitegen left it)."""
+    state = load(site_dir)
+    if state.get("output") != str(output_dir.resolve()):
+        return
+    rendered = state.get("rendered", {})
+    for name in names:
+        rendered.pop(name, None)
+    state["files"] = output_digest(output_dir)
+    write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
+
+
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: str, warnings: list[list[Any]],
          rendered: dict[str, str]) -> None:
     state = {"inputs": digest, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings,
