@@ -375,22 +375,24 @@
     var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
     var title = fieldOf.title, notes = fieldOf.notes;
     for (var o = 0; o < order.length; o++) {
-      var term2 = pairs[order[o]], field2 = pairs[order[o] + 1];
-      var boost = vectors[field2].get(term2), idf = searcher.idf(term2), fieldBoost = searcher.data.fields[searcher.fields[field2]];
-      var refs2 = searcher.refs(term2, field2), tfs = searcher.data.frequencies[searcher.fields[field2]][term2];
-      var norms = searcher.norms[field2], sum = sums[field2], m = masks.get(term2);
-      for (var i = 0; i < refs2.length; i++) {
-        var ref = refs2[i], tf = tfs.length ? tfs[i] : 1;
+      term = pairs[order[o]];
+      field = pairs[order[o] + 1];
+      refs = searcher.refs(term, field);
+      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.data.fields[searcher.fields[field]];
+      var tfs = searcher.data.frequencies[searcher.fields[field]][term], norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
+      for (var i = 0; i < refs.length; i++) {
+        var ref = refs[i], tf = tfs.length ? tfs[i] : 1;
         if (!touched[ref]) {
           touched[ref] = 1;
           refsHit.push(ref);
           for (var f = 0; f < F; f++) sums[f][ref] = 0;
         }
+        // lunr's dot product adds boost × weight, the weight as `expand` computes it (lunr's builder's BM25).
         sum[ref] += boost * (idf * ((K1 + 1) * tf) / (norms[ref] + tf) * fieldBoost);
         foundOf[ref] |= m[0];
         exactOf[ref] |= m[1];
-        if (field2 === title) titleOf[ref] |= m[0];
-        if (field2 === notes) notesOf[ref] = 1;
+        if (field === title) titleOf[ref] |= m[0];
+        if (field === notes) notesOf[ref] = 1;
       }
     }
     var magnitudes = vectors.map(function (vector) {
