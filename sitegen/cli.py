@@ -187,12 +187,12 @@ def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from sitegen.search import load_index_script, search
+    from sitegen.search import load_searcher, search
 
-    index, payload = load_index_script(output_dir(args) / "search-index.js")
-    results = search(index, payload, args.query)[: args.limit]  # any text: syntax that does not parse is words
+    searcher = load_searcher(output_dir(args) / "search-index.js")
+    results = search(searcher, args.query)[: args.limit]  # any text: syntax that does not parse is words
     for ref, score in results:
-        title, url, tags, _, _, status, *_ = payload["docs"][ref]
+        title, url, tags, _, _, status, *_ = searcher.payload["docs"][ref]
         if args.json:
             print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
         else:
