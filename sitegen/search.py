@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lunr.exceptions import QueryParseError
 from lunr.query import Clause, Query, QueryPresence
@@ -34,6 +34,9 @@ from lunr.token_set import TokenSet
 from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.output import RenderedFile
+
+if TYPE_CHECKING:
+    from sitegen.state import Memo
 
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 GLOBAL_NAME = "SITEGEN_SEARCH"
@@ -146,15 +149,16 @@ def index_terms(text: str) -> list[str]:
     return terms
 
 
-def build_search(catalog: Catalog) -> dict[str, Any]:
+def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
     """What the browser loads: postings, term frequencies and field lengths (everything lunr's BM25
     vectors are made of, as small integers) and the docs that results show.
 
     The vectors themselves (one float per term of every field of every paper, most of a serialized
     lunr index) are not shipped: `expand` rebuilds the lunr-schema index from these integers, with
-    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike.
+    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike. A paper's words
+    are counted once and kept in the memo while its texts stay the same.
     """
-    field_counts: dict[str, list[Counter[str]]] = {name: [] for name in FIELDS}
+    field_counts: dict[str, list[dict[str, int]]] = {name: [] for name in FIELDS}
     docs: list[list[Any]] = []
     for paper in catalog.papers:
         tags = catalog.paper_tags[paper.slug]
@@ -167,8 +171,11 @@ def build_search(catalog: Catalog) -> dict[str, Any]:
             "abstract": paper.abstract,
             "notes": paper.notes,
         }
-        for name, text in texts.items():
-            field_counts[name].append(Counter(index_terms(text)))
+        def count(texts: dict[str, str] = texts) -> dict[str, dict[str, int]]:
+            return {name: dict(Counter(index_terms(text))) for name, text in texts.items()}
+        counted = memo.get("terms", texts, count) if memo else count()
+        for name, paper_counts in counted.items():
+            field_counts[name].append(paper_counts)
         docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract),
                      paper.status, paper.notes[:NOTES_LENGTH], ", ".join(paper.authors)])
     terms = sorted({t for counts in field_counts.values() for c in counts for t in c})

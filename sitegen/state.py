@@ -201,7 +201,7 @@ def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: st
 
 
 class Memo:
-    """Results of the build's slow pure steps (parsing a page's YAML, tagging, related papers), by a
+    """Results of the build's slow pure steps (a page's YAML, tags, related papers, indexed words), by a
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
