@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, islice
@@ -36,6 +37,16 @@ MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the defaul
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
 MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
+
+LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
+CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
+LONE_PHRASE = 0.5  # taken off a tag found only in the abstract and through one phrase: one word is weak evidence
+LEAD, CLAIM = "first sentence", "what the paper does"
+SENTENCE_ENDS = frozenset(".!?")
+CLAIM_STARTS = frozenset(("we", "this"))
+CLAIM_NOUNS = frozenset(("paper", "work", "study", "article"))
+CLAIM_VERBS = frozenset(("propose", "present", "introduce", "develop", "study", "investigate", "show", "explore",
+                         "design", "analyze", "analyse", "describe", "examine"))
 
 WORD = re.compile(r"[^\W_]+")
 # A text's tokens: its words, and the breaks a phrase never spans (sentence ends, commas, list items).
@@ -160,6 +171,7 @@ class Occurrence(NamedTuple):
     in_title: bool
     start: int
     end: int
+    place: str = ""  # in the abstract: LEAD (its first sentence), CLAIM (a sentence saying what the paper does), or ""
 
     def within(self, other: Occurrence) -> bool:
         return (self.in_title == other.in_title and other.start <= self.start and self.end <= other.end
@@ -231,6 +243,25 @@ def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
     return root
 
 
+def sentence_places(words: Words) -> Callable[[int], str]:
+    """Where a token of an abstract stands: LEAD in the first sentence, CLAIM in one saying what the paper does, else ""."""
+    exact, folded = words.exact, words.folded
+    ends = [i for i, token in enumerate(exact) if token in SENTENCE_ENDS]
+    claims = {bisect_left(ends, i) for i, key in enumerate(folded) if key in CLAIM_STARTS and is_claim(folded, i)}
+
+    def place(i: int) -> str:
+        sentence = bisect_left(ends, i)
+        return LEAD if sentence == 0 else CLAIM if sentence in claims else ""
+    return place
+
+
+def is_claim(folded: tuple[str, ...], i: int) -> bool:
+    """Whether token i starts the words a paper says what it does with: "we propose", "we first introduce", "this paper"."""
+    if folded[i] == "we":
+        return any(key in CLAIM_VERBS for key in folded[i + 1:i + 3])
+    return i + 1 < len(folded) and folded[i + 1] in CLAIM_NOUNS
+
+
 def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
     """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
     trie = phrase_trie(rules)
@@ -238,10 +269,11 @@ def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> li
     by_tag: dict[str, dict[tuple[bool, int, int], Occurrence]] = {}
     for in_title, words in ((True, title), (False, abstract)):
         found = trie.find(words)
+        place = (lambda i: "") if in_title or not found else sentence_places(words)
         excluded = [(phrase.tag, start, end) for phrase, start, end in found if phrase.excluded]
         for phrase, start, end in found:
             if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
-                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end))
+                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end, place(start)))
     return [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
 
 
@@ -302,16 +334,23 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     scores: list[tuple[float, str]] = []
     for tag, found in by_tag.items():
         score = 0.0
-        for phrase in {o.phrase for o in found}:
+        phrases = {o.phrase for o in found}
+        for phrase in phrases:
             in_title = any(o.in_title for o in found if o.phrase == phrase)
-            mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
-            score += TITLE_WEIGHT * in_title + weight[tag, phrase] * mentions
+            mentions = sorted((o for o in found if o.phrase == phrase and not o.in_title), key=lambda o: o.start)[:MAX_MENTIONS]
+            score += TITLE_WEIGHT * in_title + weight[tag, phrase] * sum(map(mention_weight, mentions))
+        if len(phrases) == 1 and not any(o.in_title for o in found):
+            score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
     kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in sorted(by_tag[tag], key=lambda o: (not o.in_title, o.start))))
                  for score, tag in kept[:MAX_TAGS])
+
+
+def mention_weight(o: Occurrence) -> float:
+    return 1 + (LEAD_BONUS if o.place == LEAD else CLAIM_BONUS if o.place == CLAIM else 0)
 
 
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
