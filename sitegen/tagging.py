@@ -126,6 +126,11 @@ def acronym_forms(acronym: str) -> tuple[str, ...]:
     return (acronym, acronym + "s") if len(acronym) > 1 and acronym[-1].isupper() else (acronym,)
 
 
+def word_ending(phrase: str) -> str | None:
+    """The ending a phrase like `-Former` stands for ("Former"), or None for an ordinary phrase."""
+    return phrase[1:] if phrase.startswith("-") and WORD.fullmatch(phrase[1:]) else None
+
+
 def phrase_words(phrase: str) -> Phrase:
     """A taxonomy phrase as the words it matches; words with inner capitals are acronyms."""
     return tuple(PhraseWord(w, True) if ACRONYM.match(w) else PhraseWord(singular(w.casefold()), False)
@@ -150,6 +155,9 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
         excluded = spec.get("not", [])
         if not is_phrase_list(excluded):
             raise SourceError(path, entry.key_line, f"tag '{slug}': 'not' must be a list of words or phrases (of at most {MAX_PHRASE_WORDS} words)")
+        problem = phrase_problem(phrases + excluded)
+        if problem:
+            raise SourceError(path, entry.key_line, f"tag '{slug}': {problem}")
         for key in ("title", "description"):
             if not isinstance(spec.get(key, ""), str):
                 raise SourceError(path, entry.key_line, f"tag '{slug}': '{key}' must be text")
@@ -159,8 +167,16 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
 
 
 def is_phrase_list(value: object) -> bool:
-    """A list of phrases of 1 to MAX_PHRASE_WORDS words (a phrase is matched word by word, recursively)."""
+    """A list of phrases of 1 to MAX_PHRASE_WORDS words (a phrase is matched word by word, recursively), or word endings."""
     return isinstance(value, list) and all(isinstance(p, str) and 0 < len(phrase_words(p)) <= MAX_PHRASE_WORDS for p in value)
+
+
+def phrase_problem(phrases: list[str]) -> str | None:
+    """What is wrong with a phrase that looks like a word ending but is not one word (`-Former block`)."""
+    for phrase in phrases:
+        if phrase.lstrip().startswith("-") and word_ending(phrase.strip()) is None:
+            return f"'{phrase}': a word ending is '-' and one word, as in '-Former' (matches VSFormer)"
+    return None
 
 
 class Occurrence(NamedTuple):
@@ -200,6 +216,13 @@ class PhraseTrie:
     ending: list[IndexedPhrase] = field(default_factory=list)  # the phrases whose last word leads here
     ordinary: dict[str, PhraseTrie] = field(default_factory=dict)
     acronyms: dict[str, PhraseTrie] = field(default_factory=dict)
+    word_endings: dict[str, list[IndexedPhrase]] = field(default_factory=dict)  # at the root: `-Former` phrases by ending
+
+    @cached_property
+    def compound(self) -> re.Pattern[str]:
+        """A word ending in one of word_endings after at least one letter, with a plural or a version after it."""
+        endings = "|".join(map(re.escape, sorted(self.word_endings, key=len, reverse=True)))
+        return re.compile(rf"[^\W_]+?({endings})(?:s|v?\d+)?")
 
     def add(self, phrase: IndexedPhrase, words: Phrase) -> None:
         nodes = [self]
@@ -214,6 +237,10 @@ class PhraseTrie:
     def find(self, words: Words) -> list[tuple[IndexedPhrase, int, int]]:
         """Each phrase standing in the text, with its first token and the token after its last."""
         found: list[tuple[IndexedPhrase, int, int]] = []
+        if self.word_endings and self.compound.search(words.text):
+            for i, token in enumerate(words.exact):
+                if (compound := self.compound.fullmatch(token)) is not None:
+                    found += [(phrase, i, i + 1) for phrase in self.word_endings[compound.group(1)]]
         for first_words, keys in ((self.ordinary, words.folded), (self.acronyms, words.exact)):
             if not first_words.keys().isdisjoint(keys):
                 for i, node in enumerate(map(first_words.get, keys)):
@@ -238,6 +265,10 @@ def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
     for rule in rules:
         for texts, excluded in ((rule.phrases, False), (rule.excluded, True)):
             for text in texts:
+                ending = word_ending(text)
+                if ending is not None:
+                    root.word_endings.setdefault(ending, []).append(IndexedPhrase(rule.slug, text, 1, excluded))
+                    continue
                 words = phrase_words(text)
                 root.add(IndexedPhrase(rule.slug, text, len(words), excluded), words)
     return root
