@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
-from itertools import accumulate, islice
+from itertools import accumulate, compress, count, islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -221,8 +221,16 @@ class PhraseTrie:
     @cached_property
     def compound(self) -> re.Pattern[str]:
         """A word ending in one of word_endings after at least one letter, with a plural or a version after it."""
-        endings = "|".join(map(re.escape, sorted(self.word_endings, key=len, reverse=True)))
-        return re.compile(rf"[^\W_]+?({endings})(?:s|v?\d+)?")
+        return re.compile(rf"[^\W_]+?({self.endings})(?:s|v?\d+)?")
+
+    @cached_property
+    def compound_anywhere(self) -> re.Pattern[str]:
+        """One of word_endings after a letter: a quick test of a whole text before its words are tried one by one."""
+        return re.compile(rf"(?<=[^\W_])(?:{self.endings})")
+
+    @cached_property
+    def endings(self) -> str:
+        return "|".join(map(re.escape, sorted(self.word_endings, key=len, reverse=True)))
 
     def add(self, phrase: IndexedPhrase, words: Phrase) -> None:
         nodes = [self]
@@ -237,7 +245,7 @@ class PhraseTrie:
     def find(self, words: Words) -> list[tuple[IndexedPhrase, int, int]]:
         """Each phrase standing in the text, with its first token and the token after its last."""
         found: list[tuple[IndexedPhrase, int, int]] = []
-        if self.word_endings and self.compound.search(words.text):
+        if self.word_endings and any(ending in words.text for ending in self.word_endings) and self.compound_anywhere.search(words.text):
             for i, token in enumerate(words.exact):
                 if (compound := self.compound.fullmatch(token)) is not None:
                     found += [(phrase, i, i + 1) for phrase in self.word_endings[compound.group(1)]]
@@ -277,8 +285,8 @@ def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
 def sentence_places(words: Words) -> Callable[[int], str]:
     """Where a token of an abstract stands: LEAD in the first sentence, CLAIM in one saying what the paper does, else ""."""
     exact, folded = words.exact, words.folded
-    ends = [i for i, token in enumerate(exact) if token in SENTENCE_ENDS]
-    claims = {bisect_left(ends, i) for i, key in enumerate(folded) if key in CLAIM_STARTS and is_claim(folded, i)}
+    ends = list(compress(count(), map(SENTENCE_ENDS.__contains__, exact)))  # compress: no Python loop over the tokens
+    claims = {bisect_left(ends, i) for i in compress(count(), map(CLAIM_STARTS.__contains__, folded)) if is_claim(folded, i)}
 
     def place(i: int) -> str:
         sentence = bisect_left(ends, i)
@@ -305,7 +313,8 @@ def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> li
         for phrase, start, end in found:
             if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
                 by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end, place(start)))
-    return [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
+    found = [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
+    return sorted(found, key=lambda o: (not o.in_title, o.start))
 
 
 @dataclass(frozen=True)
@@ -363,20 +372,21 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
     scores: list[tuple[float, str]] = []
-    for tag, found in by_tag.items():
-        score = 0.0
-        phrases = {o.phrase for o in found}
-        for phrase in phrases:
-            in_title = any(o.in_title for o in found if o.phrase == phrase)
-            mentions = sorted((o for o in found if o.phrase == phrase and not o.in_title), key=lambda o: o.start)[:MAX_MENTIONS]
-            score += TITLE_WEIGHT * in_title + weight[tag, phrase] * sum(map(mention_weight, mentions))
-        if len(phrases) == 1 and not any(o.in_title for o in found):
+    for tag, found in by_tag.items():  # title first, then the abstract in reading order
+        in_title = {o.phrase for o in found if o.in_title}
+        mentions: dict[str, int] = {}
+        score = TITLE_WEIGHT * len(in_title)
+        for o in found:
+            if not o.in_title and mentions.get(o.phrase, 0) < MAX_MENTIONS:
+                mentions[o.phrase] = mentions.get(o.phrase, 0) + 1
+                score += weight[tag, o.phrase] * mention_weight(o)
+        if not in_title and len(mentions) == 1:
             score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
     kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
-                          tuple(evidence_of(text, o) for o in sorted(by_tag[tag], key=lambda o: (not o.in_title, o.start))))
+                          tuple(evidence_of(text, o) for o in by_tag[tag]))
                  for score, tag in kept[:MAX_TAGS])
 
 
