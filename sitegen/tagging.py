@@ -2,12 +2,18 @@
 
 Phrases match surface forms, not stems: only a plural 's' is ignored, so "optimal" never fires
 "optimizer" and "by contrast" never fires "contrastive". A phrase written with capitals inside a
-word (CLIP, ViT, 3D) is an acronym and matches only with those capitals. Title and abstract are
-matched apart, and a phrase never spans a sentence break, a comma or a link; a tag's `not` phrases
-cancel the matches they overlap. A tag's score adds, for each phrase found, TITLE_WEIGHT for a
-title match plus one per abstract mention times how specific the phrase is across all papers
-(one in most abstracts says little). A tag applies at MIN_SCORE or more, the MAX_TAGS best per
-paper. The user's own tags are applied by PaperPage.tags.
+word (CLIP, ViT, 3D) is an acronym and matches only with those capitals; a phrase written `-Former`
+is a word ending and matches the end of a longer word as written (VSFormer, EmerNeRF for `-NeRF`).
+Title and abstract are matched apart, and a phrase never spans a sentence break, a comma or a
+link; a tag's `not` phrases cancel the matches they overlap.
+
+A tag's score adds, for each phrase found, TITLE_WEIGHT for a title match plus, for each of its
+first MAX_MENTIONS mentions in the abstract, how specific the phrase is across all papers (one in
+most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
+states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
+paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
+at MIN_SCORE or more, the MAX_TAGS best per paper, a third one only at SIDE_TAG_SHARE of the best
+one's score. The user's own tags are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
 MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
+SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its best tag's score
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
@@ -302,7 +309,10 @@ def is_claim(folded: tuple[str, ...], i: int) -> bool:
 
 
 def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
-    """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
+    """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins).
+
+    In reading order, title first: the mentions a tag's score counts are its first ones.
+    """
     trie = phrase_trie(rules)
     # Two phrases of a tag that are the same words ("self-supervised", "self supervised") count once.
     by_tag: dict[str, dict[tuple[bool, int, int], Occurrence]] = {}
@@ -363,7 +373,7 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most), each with its evidence.
+    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most, a third only near the best), each with its evidence.
 
     A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
     specific mention is weak evidence, but better than leaving the paper out of every tag page.
@@ -385,6 +395,7 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
     kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
+    kept = kept[:2] + [st for st in kept[2:] if st[0] >= SIDE_TAG_SHARE * kept[0][0]]
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in by_tag[tag]))
                  for score, tag in kept[:MAX_TAGS])
@@ -395,7 +406,7 @@ def mention_weight(o: Occurrence) -> float:
 
 
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
-    return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end))
+    return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end), place=o.place)
 
 
 def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:
