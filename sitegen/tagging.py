@@ -323,8 +323,8 @@ def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> li
         for phrase, start, end in found:
             if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
                 by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end, place(start)))
-    found = [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
-    return sorted(found, key=lambda o: (not o.in_title, o.start))
+    kept = [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
+    return sorted(kept, key=lambda o: (not o.in_title, o.start))
 
 
 @dataclass(frozen=True)
