@@ -258,9 +258,8 @@ class PhraseTrie:
                     found += [(phrase, i, i + 1) for phrase in self.word_endings[compound.group(1)]]
         for first_words, keys in ((self.ordinary, words.folded), (self.acronyms, words.exact)):
             if not first_words.keys().isdisjoint(keys):
-                for i, node in enumerate(map(first_words.get, keys)):
-                    if node is not None:
-                        node.walk(words, i, i + 1, found)
+                for i in compress(count(), map(first_words.__contains__, keys)):  # the tokens that start a phrase, found in C
+                    first_words[keys[i]].walk(words, i, i + 1, found)
         return found
 
     def walk(self, words: Words, start: int, end: int, found: list[tuple[IndexedPhrase, int, int]]) -> None:
