@@ -42,8 +42,8 @@ MAX_TAGS = 3
 SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its best tag's score
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
-SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
-MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
+SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
+PRIOR_PAPERS = 50  # the site is weighed as if it had 50 more papers, in which each phrase is that rare
 
 LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
 CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
@@ -341,11 +341,12 @@ class PageText:
 
 
 def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float]:
-    """Each (tag, phrase)'s weight from how many papers it occurs in: 1 when rare, less as it becomes common.
+    """Each (tag, phrase)'s weight from how many other papers it occurs in: 1 when rare, less as it becomes common.
 
     Inverse document frequency, scaled so that a phrase in at most one paper in SPECIFIC_SHARE
-    weighs 1 and a phrase in every paper weighs 0. On a site of fewer than MIN_CORPUS papers every
-    phrase weighs 1: a handful of papers cannot show that a phrase is common.
+    weighs 1 and a phrase in every paper weighs about 0. The other papers are counted as if the site
+    had PRIOR_PAPERS more in which the phrase is that rare: a handful of papers cannot show that a
+    phrase is common, so on a small site weights stay near 1 and sink as papers show it is common.
     """
     counts: dict[tuple[str, str], int] = {}
     n = 0
@@ -353,9 +354,8 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
         n += 1
         for key in {(o.tag, o.phrase) for o in text.found}:
             counts[key] = counts.get(key, 0) + 1
-    if n < MIN_CORPUS:
-        return dict.fromkeys(counts, 1.0)
-    return {key: min(1.0, math.log(n / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
+    papers, rare = n + PRIOR_PAPERS, PRIOR_PAPERS / SPECIFIC_SHARE
+    return {key: min(1.0, math.log(papers / (c - 1 + rare)) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
 
 
 def context(words: Words, start: int, end: int) -> tuple[str, str, str]:

@@ -186,6 +186,17 @@ def test_a_phrase_common_to_most_papers_weighs_less() -> None:
     assert "common" not in tagged["p0"]
 
 
+def test_on_a_small_site_a_phrase_of_one_paper_keeps_its_weight_and_a_shared_one_weighs_less() -> None:
+    rules = (rule("rare", "hypergraph"),)
+    text = "Some context first. A hypergraph, the hypergraph."
+    for n in (1, 5, 40):
+        pages = [page("Last", text, "last")] + [page(f"P{i}", "Nothing here.", f"p{i}") for i in range(n - 1)]
+        [score] = [m.score for p in tag_pages(pages, rules) if p.slug == "last" for m in p.auto_tags]
+        assert score == 1.5, n  # two mentions at full weight, less 0.5 for one phrase in the abstract only
+    shared = [p.auto_tags for p in tag_pages([page(f"P{i}", text, f"p{i}") for i in range(5)], rules)]
+    assert all(0 < m.score < 1.5 for tags in shared for m in tags)
+
+
 def test_the_reason_shows_the_words_in_context() -> None:
     words = " ".join(f"w{i}" for i in range(20))
     [found] = tags_of("A study", f"{words} Vision Transformers {words}. Vision transformers again.")["vision-transformers"].evidence[:1]
