@@ -43,7 +43,7 @@ SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its be
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
-PRIOR_PAPERS = 50  # the site is weighed as if it had 50 more papers, in which each phrase is that rare
+PRIOR_PAPERS = 100  # the site is weighed as if it had 100 more papers, in which each phrase is that rare
 
 LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
 CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more

@@ -22,7 +22,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.86, "recall": 0.81, "key_hit": 0.93}
+LABELLED_FLOOR = {"precision": 0.865, "recall": 0.805, "key_hit": 0.93}
 
 
 def default_rules() -> tuple[TagRule, ...]:
