@@ -111,13 +111,19 @@ def run_build(
         try:
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
-            inputs = read_inputs(site_dir, package_resource("templates"))
+            theme = package_resource("templates")
             last = state.last_build(site_dir, output_dir)
-            if reuse and last.intact and last.inputs == input_digest(inputs) and not (strict and last.warnings):
+            reusable = reuse and last.intact and not (strict and last.warnings)
+            # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
+            unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
+            if not unchanged:
+                inputs, stamps = read_inputs(site_dir, theme)
+                unchanged = reusable and last.inputs == input_digest(inputs)
+            if unchanged:
                 for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, inputs, diagnostics, progress, last.rendered)
+            loaded = load(site_dir, output_dir, inputs, stamps, diagnostics, progress, last.rendered)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -143,6 +149,7 @@ class LoadedSite:
     output_dir: Path
     theme: Path
     inputs: dict[Path, bytes]
+    stamps: dict[Path, state.Stamp]  # each input's stamp, taken before it was read
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
@@ -187,7 +194,7 @@ class SiteUpdate:
     names: list[str]
 
 
-def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostics: Diagnostics,
+def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[Path, state.Stamp], diagnostics: Diagnostics,
          progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
@@ -222,7 +229,7 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules, memo,
+    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
                       rendered_last or {})
 
 
@@ -307,17 +314,19 @@ def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jo
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
     """Step 3, write: the user's pages (each only if unchanged since it was read), then the site swap."""
     loaded = built.loaded
-    inputs = dict(loaded.inputs)
+    inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
     written = removed = 0
     with cannot_write():  # a failure leaves the previous site: run_build drops the aside folder
         for change in built.page_writes:
             if change.content is None:
                 remove_checked(change.path, change.read or b"")
                 inputs.pop(change.path, None)
+                stamps.pop(change.path, None)
                 removed += 1
             else:
                 write_atomic(change.path, change.content, expected=change.read, check=True)
                 inputs[change.path] = change.content
+                stamps[change.path] = state.stamp(change.path)
                 written += 1
         changed = None
         if built.update is None:
@@ -326,7 +335,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings, built.render_keys)
+    state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
     write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
     return BuildSummary(
         papers=len(built.pages),

@@ -73,28 +73,66 @@ def build_lock(site_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def read_inputs(site_dir: Path, theme_dir: Path) -> dict[Path, bytes]:
-    """Every input file's bytes, read once: the build parses these very bytes, and its digest is
-    of them, so an edit made while a build runs is seen by the next build.
+Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
 
-    A list or page that is not a regular file (a dangling symlink, a folder, a FIFO) is an error,
-    never silently dropped (its papers' pages would go with it), and never opened (a FIFO blocks).
-    """
+
+def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[Path], set[Path]]:
+    """Every path a build may read, in a fixed order, and those the site names (which must be files)."""
     content = site_dir / "content"
     named = [site_dir / "sitegen.yml", content / "taxonomy.yml"]
     named += sorted(p for p in (content / "lists").glob("*") if is_list_file(p))
     named += sorted((content / "papers").glob("*.md"))
     found = [p for folder in (site_dir / "templates", theme_dir) for p in sorted(folder.glob("**/*"))]
-    inputs = {}
-    must = set(named)
-    for path in [*named, *found]:
+    return [*named, *found], set(named)
+
+
+def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dict[Path, Stamp]]:
+    """Every input file's bytes, read once: the build parses these very bytes, and its digest is
+    of them, so an edit made while a build runs is seen by the next build. Each file's stamp is
+    taken before it is read: an edit made after that makes the next build look again.
+
+    A list or page that is not a regular file (a dangling symlink, a folder, a FIFO) is an error,
+    never silently dropped (its papers' pages would go with it), and never opened (a FIFO blocks).
+    """
+    paths, must = input_paths(site_dir, theme_dir)
+    inputs, stamps = {}, {}
+    for path in paths:
         if not readable_file(path, must=path in must):
             continue
         try:
+            stamps[path] = stamp(path)
             inputs[path] = path.read_bytes()
         except OSError as error:
             raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
-    return inputs
+    return inputs, stamps
+
+
+def stamp(path: Path) -> Stamp:
+    info = path.stat()
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def stamps_digest(stamps: dict[Path, Stamp]) -> str:
+    """Of sitegen's code and every input's path and stamp: equal to the last build's, and no input
+    can have changed (a write always moves a file's change time), so nothing needs reading."""
+    digest = hashlib.blake2b(f"{code_digest()}\0".encode(), digest_size=20)
+    for path in sorted(stamps):
+        digest.update(f"{path}\0{stamps[path]}\0".encode())
+    return digest.hexdigest()
+
+
+def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
+    """The stamps digest of the inputs as they stand, without reading them; None if any of them is
+    not a plain readable file (the build that follows says why)."""
+    paths, must = input_paths(site_dir, theme_dir)
+    stamps = {}
+    try:
+        for path in paths:
+            if readable_file(path, must=path in must):
+                stamps[path] = stamp(path)
+    except (OSError, SitegenError):
+        return None
+    return stamps_digest(stamps)
 
 
 def readable_file(path: Path, must: bool) -> bool:
@@ -147,6 +185,7 @@ class LastBuild:
 
     intact: bool  # the output folder holds the files the last build left (names and sizes)
     inputs: str  # the digest of its inputs
+    stamps: str  # the digest of its inputs' stamps
     warnings: list[list[Any]]  # [path, line, message]
     rendered: dict[str, str]  # each rendered file's render key
 
@@ -156,8 +195,9 @@ def last_build(site_dir: Path, output_dir: Path) -> LastBuild:
     intact = (state.get("output") == str(output_dir.resolve()) and output_dir.is_dir()
               and state.get("files") == output_digest(output_dir))
     if not intact:
-        return LastBuild(False, "", [], {})
-    return LastBuild(True, str(state.get("inputs", "")), list(state.get("warnings", [])), dict(state.get("rendered", {})))
+        return LastBuild(False, "", "", [], {})
+    return LastBuild(True, str(state.get("inputs", "")), str(state.get("stamps", "")), list(state.get("warnings", [])),
+                     dict(state.get("rendered", {})))
 
 
 def built_last(site_dir: Path, output_dir: Path) -> bool:
@@ -193,10 +233,10 @@ def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
 
 
-def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: str, warnings: list[list[Any]],
+def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[Path, Stamp], warnings: list[list[Any]],
          rendered: dict[str, str]) -> None:
-    state = {"inputs": digest, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings,
-             "sources": file_digests(inputs, site_dir), "rendered": rendered}
+    state = {"inputs": input_digest(inputs), "stamps": stamps_digest(stamps), "output": str(output_dir.resolve()),
+             "files": output_digest(output_dir), "warnings": warnings, "sources": file_digests(inputs, site_dir), "rendered": rendered}
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
 
 

@@ -142,3 +142,21 @@ def test_a_planted_memo_never_runs_code_and_is_ignored(tmp_path: Path) -> None:
     cold = inputs_of(small_site(tmp_path / "fresh"), tmp_path / "cold")
     assert run_sitegen("build", cwd=cold).returncode == 0
     assert tree(site / "site") == tree(cold / "site")
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_built(tmp_path: Path) -> None:
+    """The quick no-op check reads file stamps, not bytes; a same-size edit with its old modification
+    time put back (as some sync tools do) still moves the change time, and is built."""
+    site = small_site(tmp_path / "s")
+    build(site)
+    page = sorted((site / "content" / "papers").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nNote A.\n", encoding="utf-8")
+    build(site)
+    before = page.stat()
+    page.write_text(page.read_text(encoding="utf-8").replace("Note A.", "Note B."), encoding="utf-8")
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert page.stat().st_size == before.st_size and page.stat().st_mtime_ns == before.st_mtime_ns
+    summary = run_build(site, site / "site", Diagnostics())
+    assert not summary.unchanged
+    assert "Note B." in (site / "site" / "papers" / page.stem / "index.html").read_text(encoding="utf-8")
+    assert run_build(site, site / "site", Diagnostics()).unchanged  # and then nothing to do
