@@ -28,8 +28,10 @@ from sitegen.output import (
     abandon_site,
     claim_output,
     finish_site,
+    interrupts_deferred,
     made_by_sitegen,
     read_or_none,
+    refuse_own_files,
     remove_checked,
     start_site,
     sweep_temps,
@@ -60,6 +62,9 @@ from sitegen.state import input_digest, read_inputs
 from sitegen.tagging import load_taxonomy, tag_pages
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
+# Past this share of pages to render again, the site is made afresh and swapped in: one rename
+# instead of a rename per file (a new list changes every page: its footer counts the papers).
+MOST_OF_THE_SITE = 0.5
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ def run_build(
         try:
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
+            state.check_state_files(site_dir)
             theme = package_resource("templates")
             last = state.last_build(site_dir, output_dir)
             reusable = reuse and last.intact and not (strict and last.warnings)
@@ -270,12 +276,15 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     jobs = renderer.jobs()
     keys = render_keys(loaded, pages, catalog, jobs)
     files = [*renderer.plain_files(), *other_files]
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
     update: SiteUpdate | None = None
-    if previous:  # the live site is as the last build left it: change only what differs
-        live = loaded.output_dir.resolve()
+    live = loaded.output_dir.resolve()
+    changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+    if previous and len(changed_jobs) <= len(jobs) * MOST_OF_THE_SITE:
+        # The live site is as the last build left it and most of it stays: change only what differs.
         names = {*keys, *(file.path for file in files)}
-        jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+        jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
                             sorted(made_by_sitegen(live) - names - {MARKER}), sorted(names))
@@ -316,7 +325,8 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     loaded = built.loaded
     inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
     written = removed = 0
-    with cannot_write():  # a failure leaves the previous site: run_build drops the aside folder
+    # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
+    with cannot_write(), interrupts_deferred():
         for change in built.page_writes:
             if change.content is None:
                 remove_checked(change.path, change.read or b"")
@@ -335,8 +345,9 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
-    write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
+    with cannot_write():
+        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
+        write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),

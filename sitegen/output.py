@@ -14,6 +14,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,14 +63,31 @@ def kill_point(step: str) -> None:
         os.kill(os.getpid(), {"INT": signal.SIGINT, "STOP": signal.SIGSTOP}.get(how[0] if how else "", signal.SIGKILL))
 
 
+_deferring: list[int] = []  # the Ctrl+Cs that came while a deferring block ran (in the main thread)
+
+
 @contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Ctrl+C waits until this block ends, so that it never leaves a temp file or half a swap behind."""
+    """Ctrl+C waits until this block ends, so that it never leaves a temp file, half a swap or half
+    an update behind. SIGINT is blocked in this thread (a process forked here is born with it
+    blocked), and, in the main thread, Python's handler only notes it: a signal mask holds for
+    one thread, and the build's other threads (its worker pools') could take the Ctrl+C and have
+    it raised here. The outermost block raises it when it ends."""
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    outermost = threading.current_thread() is threading.main_thread() and not _deferring
+    if outermost:
+        _deferring.append(0)
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: _deferring.append(signum))
     try:
         yield
     finally:
+        if outermost:
+            signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+            came = len(_deferring) > 1
+            _deferring.clear()
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if outermost and came:
+            raise KeyboardInterrupt
 
 
 def through_links(path: Path) -> Path:
@@ -237,6 +255,32 @@ def made_by_sitegen(folder: Path) -> set[str]:
     except (OSError, UnicodeDecodeError):
         return set()
     return {line for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
+    """Stop before anything is written if a file of the user's (one sitegen's marker does not list,
+    such as a page they added by hand) stands where the new site needs one of its files, or a
+    folder: sitegen would otherwise replace it."""
+    real = site_dir.resolve()
+    if not (real / MARKER).is_file():
+        return  # a new or empty folder, or one this site's last build made before markers existed (`claim_output`)
+    ours = made_by_sitegen(real) | {MARKER}
+    seen: set[str] = set()
+    for name in names:
+        if name in ours:
+            continue
+        parts = name.split("/")
+        for depth in range(1, len(parts) + 1):
+            place = "/".join(parts[:depth])
+            if place in seen:
+                continue
+            seen.add(place)
+            path = real / place
+            is_folder_needed = depth < len(parts)
+            if (path.exists() or path.is_symlink()) and not (is_folder_needed and path.is_dir() and not path.is_symlink()):
+                needed = f"a folder for {name}" if is_folder_needed else "this file"
+                raise SitegenError(f"{site_dir / place}: not made by sitegen, and the site now needs {needed} there; "
+                                   "move your file elsewhere and build again")
 
 
 def marker_text(names: Iterable[str]) -> str:

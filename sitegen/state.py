@@ -175,9 +175,9 @@ def readable_file(path: Path, must: bool) -> bool:
 
 
 def input_digest(inputs: dict[Path, bytes]) -> str:
-    """Of sitegen's version and every input's path and bytes. Not of the build day: dates resolved from a
-    line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
-    digest = hashlib.blake2b(f"{sitegen.__version__}\0".encode(), digest_size=20)
+    """Of sitegen's version and code and every input's path and bytes. Not of the build day: dates resolved
+    from a line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
+    digest = hashlib.blake2b(f"{sitegen.__version__}\0{code_digest()}\0".encode(), digest_size=20)
     for path in sorted(inputs):
         digest.update(f"{path}\0".encode())
         digest.update(inputs[path])
@@ -186,7 +186,8 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
 
 
 def output_digest(output_dir: Path) -> str:
-    """Every output file's path and size: enough to notice a site deleted or changed by hand."""
+    """Every output file's path, size and modification time: a site changed by hand since the last
+    build is made afresh."""
     digest = hashlib.blake2b(digest_size=20)
 
     def add(folder: str) -> None:
@@ -196,7 +197,8 @@ def output_digest(output_dir: Path) -> str:
             if entry.is_dir(follow_symlinks=False):
                 add(entry.path)
             elif entry.is_file():
-                digest.update(f"{entry.path}\0{entry.stat().st_size}\0".encode())
+                info = entry.stat()
+                digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     if output_dir.is_dir():
         add(str(output_dir))
     return digest.hexdigest()
@@ -263,6 +265,29 @@ def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: di
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
 
 
+def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+
+def _is_tuple_of(value: object, kind: type) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, kind) for v in value)
+
+
+def _memo_shapes() -> dict[str, Callable[[Any], bool]]:
+    from sitegen.records import TagMatch
+    from sitegen.related import Related
+    from sitegen.yamlsource import Entry
+    return {
+        "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry)),
+        "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
+        "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
+        "terms": lambda v: _is_dict_of(v, lambda c: _is_dict_of(c, lambda n: type(n) is int)),
+    }
+
+
+MEMO_SHAPES = _memo_shapes()
+
+
 class Memo:
     """Results of the build's slow pure steps (a page's YAML, tags, related papers, indexed words), by a
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
@@ -276,14 +301,16 @@ class Memo:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
         tuples, records) are the same."""
         key, found = self.find(kind, inputs)
-        value: T = found if key in self.old else compute()
+        value: T = found if found is not None else compute()
         self.keep(key, value)
         return value
 
     def find(self, kind: str, inputs: object) -> tuple[str, Any]:
-        """The key of `inputs`, and the last build's value for it (None if it had none)."""
+        """The key of `inputs`, and the last build's value for it (None if it had none, or one not
+        of the shape this kind of step makes: the memo is a cache, never trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
-        return key, self.old.get(key)
+        found = self.old.get(key)
+        return key, found if found is not None and MEMO_SHAPES[kind](found) else None
 
     def keep(self, key: str, value: object) -> None:
         self.used[key] = value
@@ -323,6 +350,14 @@ class RecordsOnly(pickle.Unpickler):
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not a sitegen record")
         return super().find_class(module, name)
+
+
+def check_state_files(site_dir: Path) -> None:
+    """`.sitegen/`'s files must be plain files (or absent): found out before anything is written."""
+    for name in (STATE_FILE, MEMO_FILE):
+        path = site_dir / name
+        if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink()):
+            raise SitegenError(f"{path}: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)")
 
 
 def load_memo(site_dir: Path) -> Memo:

@@ -160,3 +160,66 @@ def test_an_edit_that_keeps_size_and_time_is_still_built(tmp_path: Path) -> None
     assert not summary.unchanged
     assert "Note B." in (site / "site" / "papers" / page.stem / "index.html").read_text(encoding="utf-8")
     assert run_build(site, site / "site", Diagnostics()).unchanged  # and then nothing to do
+
+
+def test_a_file_of_yours_where_the_site_now_needs_one_stops_the_build_before_any_write(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    assert run_sitegen("build", cwd=site).returncode == 0
+    (site / "site" / "lists" / "mine").mkdir()
+    (site / "site" / "lists" / "mine" / "index.html").write_text("MY OWN PAGE", encoding="utf-8")
+    (site / "site" / "lists" / "other").write_text("my file", encoding="utf-8")
+    before = tree(site)
+    for name in ("mine", "other"):
+        (site / "content" / "lists" / f"{name}.txt").write_text(raw_list(f"Paper for {name}"), encoding="utf-8")
+        result = run_sitegen("build", cwd=site)
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: site/lists/{name}") and "not made by sitegen" in lines[0], result.stderr
+        (site / "content" / "lists" / f"{name}.txt").unlink()
+        assert tree(site) == before
+
+
+def test_a_hand_edit_in_the_site_is_repaired_by_the_next_build(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    build(site)
+    tags = site / "site" / "tags" / "index.html"
+    tags.write_text(tags.read_text(encoding="utf-8").replace("<title>", "<titlE>"), encoding="utf-8")  # same size
+    build(site)
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site")
+
+
+def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    build(site)
+    memo = site / ".sitegen" / "memo.pickle"
+    shaped_wrong = {key: 42 for key in pickle.loads(memo.read_bytes())}
+    memo.write_bytes(pickle.dumps(shaped_wrong))
+    page = sorted((site / "content" / "papers").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    assert run_sitegen("build", cwd=site).returncode == 0
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site")
+    memo.unlink()
+    memo.mkdir()
+    page.write_text(page.read_text(encoding="utf-8") + "\nAnother.\n", encoding="utf-8")
+    before = tree(site / "site")
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: .sitegen/memo.pickle: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)"
+    assert tree(site / "site") == before
+
+
+def test_ctrl_c_during_the_update_lets_it_finish(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    assert run_sitegen("build", cwd=site).returncode == 0
+    for page in sorted((site / "content" / "papers").glob("*.md"))[:3]:
+        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    interrupted = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": "site-update:1:INT"})
+    assert interrupted.returncode == 130, interrupted.stderr
+    assert not (tmp_path / "s" / ".site.undo").exists()
+    cold = inputs_of(site, tmp_path / "cold")
+    assert run_sitegen("build", cwd=cold).returncode == 0
+    assert tree(site / "site") == tree(cold / "site")
