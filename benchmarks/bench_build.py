@@ -251,6 +251,9 @@ def report(f: Figures) -> None:
 
 
 def main() -> None:
+    # Started in the background (`nohup ... &`), this process ignores Ctrl+C, and so would the `serve`
+    # it starts: the SIGINT that stops serve like a user's Ctrl+C would go unheard.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[10000])
     parser.add_argument("--runs", type=int, default=3)
