@@ -248,13 +248,29 @@ def pagers(catalog: Catalog, kind: str, slug: str, papers: tuple[PaperPage, ...]
 
 
 def rows_script(catalog: Catalog, path: str, papers: tuple[PaperPage, ...], tags: bool) -> RenderedFile:
-    """Every paper of a paginated collection as [site path, title, status, tags], a classic script
-    (no fetch, so it loads from file://) that the filter reads to cover all pages. Status '' is
-    unread; tags only for a list (its filter has tag chips), else ''."""
-    rows = [[catalog.path("paper", p.slug), p.title, "" if p.status == "unread" else p.status,
-             " ".join(catalog.paper_tags[p.slug]) if tags else ""] for p in papers]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """Every paper of a paginated collection, a classic script (no fetch, so it loads from file://)
+    that the filter reads to cover all pages: `{"path": [before, after], "tags": [slug, ...],
+    "rows": [[middle of the site path, title, status, [tag numbers]], ...]}`. What every row
+    would repeat is said once: the start and end its paths share, each tag slug (a list's
+    filter has tag chips; other collections carry none), and status '' for unread."""
+    paths = [catalog.path("paper", p.slug) for p in papers]
+    before, after = shared_ends(paths)
+    slugs = sorted({t for p in papers for t in catalog.paper_tags[p.slug]}) if tags else []
+    number = {slug: i for i, slug in enumerate(slugs)}
+    rows = [[site_path[len(before): len(site_path) - len(after)], p.title, "" if p.status == "unread" else p.status,
+             [number[t] for t in catalog.paper_tags[p.slug]] if tags else []] for site_path, p in zip(paths, papers, strict=True)]
+    data = {"path": [before, after], "tags": slugs, "rows": rows}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return RenderedFile(path, f"window.sitegenRows = {text};\n".encode("utf-8"))
+
+
+def shared_ends(paths: list[str]) -> tuple[str, str]:
+    """The folder every path starts in and the '/file' every path ends with ('' when they differ)."""
+    start = posixpath.commonprefix(paths)
+    start = start[: start.rfind("/") + 1]
+    end = posixpath.commonprefix([p[len(start):][::-1] for p in paths])[::-1]
+    end = end[end.find("/"):] if "/" in end else ""
+    return start, end
 
 
 @dataclass(frozen=True)

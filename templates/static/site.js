@@ -5,6 +5,15 @@
   var root = document.documentElement;
   var current = -1; /* the paper j/k last moved to */
 
+  /* Search (search-core.js, then search-ui.js) is loaded from here, in order, so that each page names
+     one script rather than three; from file:// too, as classic scripts. */
+  ["static/search-core.js", "static/search-ui.js"].forEach(function (src) {
+    var script = document.createElement("script");
+    script.src = (root.dataset.root || "") + src;
+    script.async = false;
+    document.head.appendChild(script);
+  });
+
   function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
   function currentTheme() { return root.dataset.theme || (systemDark() ? "dark" : "light"); }
 
@@ -122,13 +131,14 @@
     var filterStatus = filter.querySelector(".filter-status");
     var pager = document.querySelector(".pager");
 
-    var rowItem = function (row) {
+    /* a row of the rows script: [middle of its path, title, status ('' unread), [numbers of its tags]] */
+    var rowItem = function (data, row) {
       var item = document.createElement("li");
       item.className = "paper-item";
-      if (row[3]) item.dataset.tags = row[3];
+      if (row[3].length) item.dataset.tags = row[3].map(function (n) { return data.tags[n]; }).join(" ");
       if (row[2]) item.dataset.status = row[2];
       var link = document.createElement("a");
-      link.href = (root.dataset.root || "") + row[0];
+      link.href = (root.dataset.root || "") + data.path[0] + row[0] + data.path[1];
       link.textContent = row[1];
       item.appendChild(link);
       if (row[2]) {
@@ -144,7 +154,11 @@
       if (!filter.dataset.rows || allItems) { then(); return; }
       var script = document.createElement("script");
       script.src = filter.dataset.rows;
-      script.onload = function () { allItems = window.sitegenRows.map(rowItem); then(); };
+      script.onload = function () {
+        var data = window.sitegenRows;
+        allItems = data.rows.map(function (row) { return rowItem(data, row); });
+        then();
+      };
       script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
       document.head.appendChild(script);
     };
