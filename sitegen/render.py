@@ -393,11 +393,16 @@ def neighbours(catalog: Catalog) -> dict[str, Neighbours]:
     return found
 
 
+def known(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields that have a value: not None, '', or []."""
+    return {key: value for key, value in fields.items() if value not in (None, "", [])}
+
+
 def export_json(catalog: Catalog) -> RenderedFile:
     """`papers.json`: every paper's data, for other tools; stable order, no timestamps. What each
     paper is, not what the site already says elsewhere: no abstract (on the paper's page, and in its
-    source content/papers/<slug>.md), no BibTeX (papers.bib), each list's title once in `lists`;
-    compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
+    source content/papers/<slug>.md), no BibTeX (papers.bib), each list's title once in `lists`,
+    no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
     lists = [{"slug": lv.slug, "title": lv.info.title, "date": lv.info.date.isoformat() if lv.info.date else None}
              for lv in sorted(catalog.lists, key=lambda lv: lv.slug)]
     papers = [
@@ -408,17 +413,10 @@ def export_json(catalog: Catalog) -> RenderedFile:
             "auto_tags": {m.tag: list(m.phrases) for m in p.auto_tags},
             "lists": [{"slug": m.list_slug, "position": m.position, "date": m.date.isoformat() if m.date else None}
                       for m in p.memberships],
-            "links": list(p.every_link),
-            "arxiv": p.arxiv or None,
-            "doi": p.doi or None,
-            "authors": list(p.authors),
-            "year": p.year,
-            "venue": p.venue or None,
-            "code": p.code or None,
-            "project": p.project or None,
             "status": p.status,
-            "notes": p.notes,
             "url": catalog.path("paper", p.slug),
+            **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
+                     "venue": p.venue, "code": p.code, "project": p.project, "notes": p.notes}),
         }
         for p in sorted(catalog.papers, key=lambda p: p.slug)
     ]
