@@ -129,6 +129,8 @@ class Renderer:
             initial=initial,
             teaser=self.teaser,
             abstract_start=abstract_start,
+            words_before=words_before,
+            words_after=words_after,
             query=lambda text: quote_plus(str(text), safe=""),
         )
         recent_first = recent(catalog.papers)
@@ -248,18 +250,23 @@ def pagers(catalog: Catalog, kind: str, slug: str, papers: tuple[PaperPage, ...]
 
 
 def rows_script(catalog: Catalog, path: str, papers: tuple[PaperPage, ...], tags: bool) -> RenderedFile:
-    """Every paper of a paginated collection, a classic script (no fetch, so it loads from file://)
-    that the filter reads to cover all pages: `{"path": [before, after], "tags": [slug, ...],
-    "rows": [[middle of the site path, title, status, [tag numbers]], ...]}`. What every row
-    would repeat is said once: the start and end its paths share, each tag slug (a list's
-    filter has tag chips; other collections carry none), and status '' for unread."""
-    paths = [catalog.path("paper", p.slug) for p in papers]
-    before, after = shared_ends(paths)
-    slugs = sorted({t for p in papers for t in catalog.paper_tags[p.slug]}) if tags else []
+    """Papers of a paginated collection, a classic script (no fetch, so it loads from file://) that
+    the filter reads to cover all pages: `{"count": papers in the collection, "path": [before, after],
+    "tags": [slug, ...], "rows": [[middle of the site path, title, status, [tag numbers]], ...]}`.
+    A list's filter has tag chips, so its rows are every paper, with tags. An index's or a tag's
+    filter has status chips only: its rows are the papers reading or read (`"statuses"`), few in a
+    large collection; unread is filtered page by page. What every row would repeat is said once:
+    the start and end its paths share, each tag slug, and status '' for unread."""
+    shown = papers if tags else tuple(p for p in papers if p.status != "unread")
+    paths = [catalog.path("paper", p.slug) for p in shown]
+    before, after = shared_ends(paths) if paths else ("", "")
+    slugs = sorted({t for p in shown for t in catalog.paper_tags[p.slug]}) if tags else []
     number = {slug: i for i, slug in enumerate(slugs)}
     rows = [[site_path[len(before): len(site_path) - len(after)], p.title, "" if p.status == "unread" else p.status,
-             [number[t] for t in catalog.paper_tags[p.slug]] if tags else []] for site_path, p in zip(paths, papers, strict=True)]
-    data = {"path": [before, after], "tags": slugs, "rows": rows}
+             [number[t] for t in catalog.paper_tags[p.slug]] if tags else []] for site_path, p in zip(paths, shown, strict=True)]
+    data: dict[str, Any] = {"count": len(papers), "path": [before, after], "tags": slugs, "rows": rows}
+    if not tags:
+        data["statuses"] = [s for s in STATUSES if s != "unread"]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return RenderedFile(path, f"window.sitegenRows = {text};\n".encode("utf-8"))
 
@@ -344,6 +351,24 @@ def abstract_start(abstract: str) -> str:
     return start + " …" if start else text
 
 
+def word_places(text: str) -> tuple[list[str], list[int]]:
+    """The text split into words and the spaces between them, and where the words are."""
+    parts = re.split(r"(\s+)", text)
+    return parts, [i for i, part in enumerate(parts) if part and not part.isspace()]
+
+
+def words_before(text: str, count: int) -> str:
+    """The last `count` words of the text before a matched phrase, '…' first when some are left out."""
+    parts, words = word_places(text.removeprefix("…"))
+    return text if len(words) <= count else "…" + "".join(parts[words[-count]:])
+
+
+def words_after(text: str, count: int) -> str:
+    """The first `count` words of the text after a matched phrase, '…' last when some are left out."""
+    parts, words = word_places(text.removesuffix("…"))
+    return text if len(words) <= count else "".join(parts[: words[count - 1] + 1]) + "…"
+
+
 def long_date(date: dt.date | None) -> str:
     """'11 March 2026', spelled the same whatever the machine's locale."""
     if date is None:
@@ -400,17 +425,18 @@ def known(fields: dict[str, Any]) -> dict[str, Any]:
 
 def export_json(catalog: Catalog) -> RenderedFile:
     """`papers.json`: every paper's data, for other tools; stable order, no timestamps. What each
-    paper is, not what the site already says elsewhere: no abstract (on the paper's page, and in its
+    paper is, not what the site already says elsewhere: its `url` (papers/<slug>/index.html) and
+    no separate slug, no abstract (on the paper's page, and in its
     source content/papers/<slug>.md), no BibTeX (papers.bib), each list's title once in `lists`,
-    no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
+    `auto_tags` as tag slugs (the phrases that matched are in the page's front matter and on its
+    page), no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
     lists = [{"slug": lv.slug, "title": lv.info.title, "date": lv.info.date.isoformat() if lv.info.date else None}
              for lv in sorted(catalog.lists, key=lambda lv: lv.slug)]
     papers = [
         {
-            "slug": p.slug,
             "title": p.title,
             "tags": list(catalog.paper_tags[p.slug]),
-            "auto_tags": {m.tag: list(m.phrases) for m in p.auto_tags},
+            "auto_tags": [m.tag for m in p.auto_tags],
             "lists": [{"slug": m.list_slug, "position": m.position, "date": m.date.isoformat() if m.date else None}
                       for m in p.memberships],
             "status": p.status,

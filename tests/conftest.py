@@ -42,7 +42,7 @@ def exported_papers(site: Path) -> list[dict[str, Any]]:
 
     papers = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]
     for paper in papers:
-        path = site / "content" / "papers" / f"{paper['slug']}.md"
+        path = site / "content" / "papers" / f"{paper['url'].split('/')[1]}.md"
         source = read_page(path, path.read_text(encoding="utf-8"))
         paper["abstract"] = str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
         paper["notes"] = source.body

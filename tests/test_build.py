@@ -67,7 +67,7 @@ def test_papers_json_exports_every_paper(tmp_path: Path) -> None:
     assert export["lists"] == [{"slug": "week-one", "title": "Week one", "date": "2026-03-11"},
                                {"slug": "week-two", "title": "Week two", "date": "2026-09-03"}]
     papers = export["papers"]
-    alpha = next(p for p in papers if p["slug"] == "alpha-paper")
+    alpha = next(p for p in papers if p["url"] == "papers/alpha-paper/index.html")
     assert alpha["title"] == "Alpha Paper"
     assert alpha["tags"] == ["deep-networks"]
     assert alpha["links"] == ["https://github.com/example/alpha"]

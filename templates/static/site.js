@@ -5,6 +5,11 @@
   var root = document.documentElement;
   var current = -1; /* the paper j/k last moved to */
 
+  /* The way up to the site root, from where this very script was loaded (static/site.js), kept on
+     <html data-root> for this file and search-ui.js: pages need not carry it. */
+  var self = document.currentScript && document.currentScript.getAttribute("src");
+  if (self && root.dataset.root === undefined) root.dataset.root = self.replace(/static\/site\.js(\?.*)?$/, "");
+
   /* Search (search-core.js, then search-ui.js) is loaded from here, in order, so that each page names
      one script rather than three; from file:// too, as classic scripts. */
   ["static/search-core.js", "static/search-ui.js"].forEach(function (src) {
@@ -128,6 +133,7 @@
     var shownList = document.querySelector("[data-keynav]");
     var pageItems = Array.prototype.slice.call(shownList.children);
     var allItems = null;
+    var rowsData = null;
     var filterStatus = filter.querySelector(".filter-status");
     var pager = document.querySelector(".pager");
 
@@ -155,8 +161,8 @@
       var script = document.createElement("script");
       script.src = filter.dataset.rows;
       script.onload = function () {
-        var data = window.sitegenRows;
-        allItems = data.rows.map(function (row) { return rowItem(data, row); });
+        rowsData = window.sitegenRows;
+        allItems = rowsData.rows.map(function (row) { return rowItem(rowsData, row); });
         then();
       };
       script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
@@ -166,7 +172,10 @@
       var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
       var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
       var active = chosen.length > 0 || wanted !== "";
-      var items = active && allItems ? allItems : pageItems;
+      /* An index or a tag (no tag chips) has rows only for the statuses few papers have (reading,
+         read): unread is filtered on this page, its pager kept. */
+      var everyPage = active && allItems !== null && (!rowsData.statuses || rowsData.statuses.indexOf(wanted) >= 0);
+      var items = everyPage ? allItems : pageItems;
       var shown = 0;
       items.forEach(function (item) {
         /* pages leave out what is the same for most papers: no data-status is unread, no data-tags none */
@@ -179,10 +188,11 @@
         var fragment = document.createDocumentFragment();
         items.forEach(function (item) { fragment.appendChild(item); });
         shownList.replaceChildren(fragment);
-        shownList.classList.toggle("filtered", active);
-        if (pager) pager.hidden = active;
+        shownList.classList.toggle("filtered", everyPage);
+        if (pager) pager.hidden = everyPage;
       }
-      filterStatus.textContent = active ? shown + " of " + items.length + " papers shown" : "";
+      var total = everyPage ? rowsData.count : items.length;
+      filterStatus.textContent = active ? shown + " of " + total + " papers" + (allItems && !everyPage ? " on this page" : "") + " shown" : "";
       current = -1;
     };
     filter.addEventListener("click", function (event) {
