@@ -37,7 +37,7 @@ class DedentedLoader(jinja2.FileSystemLoader):
     templates stay indented for people, the pages carry none of it. Only horizontal space goes,
     so template errors keep their line numbers; what a page inserts is never touched."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         return dedent_template(source), filename, uptodate
 

@@ -249,6 +249,43 @@ def test_a_long_list_is_split_into_pages_that_filter_and_j_k_cover(long_list_sit
     page.wait_for_url(first)
 
 
+@pytest.fixture(scope="module")
+def long_tag_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,005 papers in one tag: two pages of the tag and of the index; the first paper read, the last being read."""
+    root = tmp_path_factory.mktemp("long-tag")
+    titles = [f"Paper number {n:04d} on vision" for n in range(1, 1006)]
+    write_site(root, {"content/taxonomy.yml": "vision:\n  phrases: [vision]\n", "content/lists/long.txt": raw_list(*titles)})
+    assert run_sitegen("build", "-s", root, env=EPOCH).returncode == 0
+    set_user_fields(root / "content/papers/paper-number-0001-on-vision.md", "status: read\n")
+    set_user_fields(root / "content/papers/paper-number-1005-on-vision.md", "status: reading\n")
+    assert run_sitegen("build", "-s", root, env=EPOCH).returncode == 0
+    return root
+
+
+@pytest.mark.parametrize("path", ["tags/vision/index.html", "papers/index.html"])
+def test_a_long_tag_or_index_filters_reading_over_every_page_and_unread_page_by_page(long_tag_site: Path, visit: Any, path: str) -> None:
+    """Their rows script holds only the papers reading or read; unread is the rest of each page."""
+    page = visit().page
+    page.goto((long_tag_site / "site" / path).as_uri())
+    items = page.locator(".paper-index > li")
+    expect(items).to_have_count(1000)
+    pager = page.get_by_role("navigation", name="Pages")
+    expect(pager.get_by_role("link")).to_have_text(["1", "2", "Next →"])
+    page.get_by_role("button", name="Reading 1").click()  # the paper being read is on page 2
+    expect(page.locator(".paper-index > li:visible")).to_have_count(1)
+    expect(page.get_by_role("link", name="Paper number 1005 on vision")).to_be_visible()
+    expect(page.locator(".filter-status")).to_have_text("1 of 1005 papers shown")
+    expect(pager).to_be_hidden()
+    page.get_by_role("button", name="Unread 1003").click()
+    expect(page.locator(".filter-status")).to_have_text("999 of 1000 papers on this page shown")
+    expect(page.locator(".paper-index > li:visible")).to_have_count(999)
+    expect(page.get_by_role("link", name="Paper number 0001 on vision")).to_be_hidden()
+    expect(pager).to_be_visible()
+    page.get_by_role("button", name="All 1005").click()
+    expect(page.locator(".filter-status")).to_have_text("")
+    expect(page.locator(".paper-index > li:visible")).to_have_count(1000)
+
+
 def test_long_pages_work_without_javascript(long_list_site: Path, visit: Any) -> None:
     page = visit(java_script_enabled=False).page
     page.goto((long_list_site / "site/papers/index.html").as_uri())
