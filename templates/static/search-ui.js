@@ -327,7 +327,8 @@
     popup.id = "search-popup";
     popup.hidden = true;
     headerInput.parentNode.appendChild(popup);
-    [["role", "combobox"], ["aria-expanded", "false"], ["aria-autocomplete", "list"], ["aria-controls", "search-popup"]]
+    [["role", "combobox"], ["aria-expanded", "false"], ["aria-autocomplete", "list"], ["aria-controls", "search-popup"],
+     ["aria-describedby", "search-status"], ["autocomplete", "off"], ["spellcheck", "false"]]
       .forEach(function (pair) { headerInput.setAttribute(pair[0], pair[1]); });
   }
   if (pageInput && page) setUpPage(pageInput, page);
