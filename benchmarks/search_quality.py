@@ -42,7 +42,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sitegen.search import is_stop_word, load_index_script, search  # noqa: E402
+from sitegen.search import is_stop_word, load_searcher, search  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 PAGEFIND = REPO / "benchmarks" / "node_modules" / ".bin" / "pagefind"
@@ -159,8 +159,8 @@ def main() -> None:
         shutil.copy(REPO / "content" / "taxonomy.yml", site / "content")
         build(site)
         papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))["papers"]
-        index, payload = load_index_script(site / "site" / "search-index.js")
-        url_of = [doc[1] for doc in payload["docs"]]
+        searcher = load_searcher(site / "site" / "search-index.js")
+        url_of = [doc[1] for doc in searcher.payload["docs"]]
         items = known_items(papers, args.per_kind, args.seed)
         queries = sorted({q for pairs in items.values() for q, _ in pairs} | set(TOPICAL))
 
@@ -183,7 +183,7 @@ def main() -> None:
             browser.close()
         server.shutdown()
         pagefind_answers = {q: [u if u.endswith(".html") else u + "index.html" for u in urls] for q, urls in pagefind_answers.items()}
-        sitegen_answers = {q: [url_of[ref] for ref, _ in search(index, payload, q)[:10]] for q in queries}
+        sitegen_answers = {q: [url_of[ref] for ref, _ in search(searcher, q)[:10]] for q in queries}
 
         print(f"search quality on the example site ({len(papers)} papers), seed {args.seed}\n")
         print("| query kind | queries | sitegen | Pagefind |")

@@ -47,7 +47,7 @@ def untagged_pages(lists: Path) -> list[PaperPage]:
     entries = []
     for path in sorted(lists.glob("*.txt")):
         entries += parse_list(path, path.read_text(encoding="utf-8"), Diagnostics(), dt.date(2026, 11, 21))[1]
-    return [new_page(p.key, Path(p.key), p) for p in dedupe(entries, {})]
+    return [new_page(p.key, Path(p.key), p) for p in dedupe(entries, {}, Diagnostics())]
 
 
 def taxonomy_rules() -> tuple[TagRule, ...]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +23,17 @@ from sitegen.catalog import Catalog, build_catalog
 from sitegen.config import CONFIG_FILE, SiteConfig, load_config
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
+    MARKER,
     RenderedFile,
     abandon_site,
     claim_output,
     finish_site,
+    made_by_sitegen,
+    read_or_none,
     remove_checked,
     start_site,
     sweep_temps,
+    update_site,
     write_atomic,
     write_files,
 )
@@ -39,7 +44,7 @@ from sitegen.pages import (
     read_page,
     recorded_list_dates,
 )
-from sitegen.parallel import in_background, render_into, stop_workers
+from sitegen.parallel import Ready, in_background, render_into, stop_workers
 from sitegen.parse import (
     decode,
     dedupe,
@@ -49,7 +54,7 @@ from sitegen.parse import (
 )
 from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule
 from sitegen.related import related_papers
-from sitegen.render import Renderer, check_templates, export_json, make_environment
+from sitegen.render import Job, Renderer, check_templates, export_json, make_environment
 from sitegen.search import build_search, index_script
 from sitegen.state import input_digest, read_inputs
 from sitegen.tagging import load_taxonomy, tag_pages
@@ -67,6 +72,7 @@ class BuildSummary:
     pages_removed: int
     files: int
     seconds: float
+    files_changed: int | None = None  # None: the site was made afresh
     unchanged: bool = False  # nothing changed since the last build: nothing was done or written
     renderer: Renderer | None = field(default=None, repr=False, compare=False)  # for `serve`'s quick updates
 
@@ -106,12 +112,12 @@ def run_build(
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
             inputs = read_inputs(site_dir, package_resource("templates"))
-            last_warnings = state.unchanged(site_dir, output_dir, input_digest(inputs)) if reuse else None
-            if last_warnings is not None and not (strict and last_warnings):
-                for path, line, message in last_warnings:
+            last = state.last_build(site_dir, output_dir)
+            if reuse and last.intact and last.inputs == input_digest(inputs) and not (strict and last.warnings):
+                for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, inputs, diagnostics, progress)
+            loaded = load(site_dir, output_dir, inputs, diagnostics, progress, last.rendered)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -142,6 +148,8 @@ class LoadedSite:
     entries: list[ListEntry]
     sources: list[PageSource]
     rules: tuple[TagRule, ...]
+    memo: state.Memo  # the last build's results of slow steps, for the inputs that did not change
+    rendered_last: dict[str, str]  # the last build's render keys, if the output folder is as it left it
 
 
 @dataclass(frozen=True)
@@ -164,11 +172,23 @@ class Plan:
     page_writes: list[PageWrite]
     catalog: Catalog
     renderer: Renderer
-    files: int
+    files: int  # in the new site
+    render_keys: dict[str, str]
+    update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
+
+
+@dataclass(frozen=True)
+class SiteUpdate:
+    """A site changed in place: the files whose bytes changed (rendered aside), the files no longer
+    made, and every file sitegen now makes there (for the marker)."""
+
+    changed: list[str]
+    gone: list[str]
+    names: list[str]
 
 
 def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostics: Diagnostics,
-         progress: Progress = no_progress) -> LoadedSite:
+         progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
     content = site_dir / "content"
@@ -191,9 +211,10 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
+    memo = state.load_memo(site_dir)
     sources: list[PageSource] = []
     for path in page_paths:
-        sources.append(read_page(path, decode(path, inputs[path], keep_bom=True)))
+        sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
         tick()
     recorded = recorded_list_dates(sources)
     reading_lists = [keep_recorded_date(rl, recorded) for rl in reading_lists]
@@ -201,7 +222,8 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], diagnostic
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules)
+    return LoadedSite(site_dir, output_dir, theme, inputs, config, reading_lists, entries, sources, rules, memo,
+                      rendered_last or {})
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
@@ -211,8 +233,12 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
-    related = in_background(related_papers, listed, loaded.config.related_count)
-    pages = tag_pages(planned, loaded.rules)
+    memo = loaded.memo
+    related_key, known_related = memo.find("related", (listed, loaded.config.related_count))
+    related = Ready(known_related) if known_related is not None else in_background(related_papers, listed, loaded.config.related_count)
+    tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
+                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)})
+    pages = [replace(page, auto_tags=tagged[page.slug]) for page in planned]
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
     for page in pages:
@@ -229,16 +255,53 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
-    other_files = [export_json(catalog), index_script(build_search(catalog), catalog),
+    other_files = [export_json(catalog), index_script(build_search(catalog, memo), catalog),
                    *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
+    memo.keep(related_key, catalog.related)
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
+    keys = render_keys(loaded, pages, catalog, jobs)
+    files = [*renderer.plain_files(), *other_files]
+    previous = loaded.rendered_last
+    update: SiteUpdate | None = None
+    if previous:  # the live site is as the last build left it: change only what differs
+        live = loaded.output_dir.resolve()
+        names = {*keys, *(file.path for file in files)}
+        jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+        files = [file for file in files if read_or_none(live / file.path) != file.content]
+        update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
+                            sorted(made_by_sitegen(live) - names - {MARKER}), sorted(names))
     with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir)
-        count = write_files(folder, [*renderer.plain_files(), *other_files])
+        count = write_files(folder, files)
         count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, pages, page_writes, catalog, renderer, count)
+    return Plan(loaded, pages, page_writes, catalog, renderer, len(update.names) if update else count, keys, update)
+
+
+def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
+    """Each rendered file's key: a digest of everything its template can read. A file whose key is
+    the one the last build recorded is not rendered again (its bytes would be the same).
+
+    Templates read the whole catalog, so the key covers all of it (sitegen's version, the
+    templates, the settings, lists, pages, tags, related papers) except the notes: the default
+    theme shows a paper's notes on that paper's page only, so those notes go into that page's key
+    alone, and editing a note re-renders one page. A site with templates of its own may show
+    notes anywhere: there every key covers every note."""
+    own_templates = loaded.site_dir / "templates"
+    template_inputs = sorted((p, data) for p, data in loaded.inputs.items() if loaded.theme in p.parents or own_templates in p.parents)
+    notes_anywhere = any(p.suffix in (".html", ".xml") for p, _ in template_inputs if own_templates in p.parents)
+    shown = pages if notes_anywhere else [replace(page, notes="") for page in pages]
+    site = state.value_digest((sitegen.__version__, state.code_digest(), template_inputs, loaded.config, loaded.reading_lists,
+                               shown, loaded.rules, catalog.related)).encode()
+
+    def key(job: Job) -> str:
+        paper = job.values.get("paper")
+        notes = paper.notes if isinstance(paper, PaperPage) and not notes_anywhere else ""
+        digest = hashlib.blake2b(site, digest_size=16)
+        digest.update(f"{job.template}\0{job.path}\0{notes}".encode())
+        return digest.hexdigest()
+    return {job.path: key(job) for job in jobs}
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
@@ -256,10 +319,15 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
                 write_atomic(change.path, change.content, expected=change.read, check=True)
                 inputs[change.path] = change.content
                 written += 1
-        finish_site(loaded.output_dir)
+        changed = None
+        if built.update is None:
+            finish_site(loaded.output_dir)
+        else:
+            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings)
+    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings, built.render_keys)
+    write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),
@@ -268,6 +336,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         pages_written=written,
         pages_removed=removed,
         files=built.files,
+        files_changed=changed,
         seconds=time.perf_counter() - started,
         renderer=built.renderer,
     )
@@ -287,6 +356,6 @@ def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list
     their bytes are among the inputs already read."""
     found: dict[str, bytes] = {}
     for root in (theme / "static", site_dir / "templates" / "static"):
-        for path in sorted(p for p in inputs if root in p.parents):
+        for path in sorted(p for p in inputs if p.is_relative_to(root)):
             found["static/" + path.relative_to(root).as_posix()] = inputs[path]
     return [RenderedFile(name, content) for name, content in sorted(found.items())]

@@ -163,9 +163,10 @@ def escape_property(text: str) -> str:
 def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
     if summary.unchanged:
         return f"nothing changed since the last build; nothing written; {summary.seconds:.2f} s"
+    changed = "made afresh" if summary.files_changed is None else f"{summary.files_changed} changed"
     return (
         f"built {summary.papers} papers ({summary.entries} entries) in {summary.lists} lists, "
-        f"{summary.tags} tags, {summary.files} files; pages written {summary.pages_written}, "
+        f"{summary.tags} tags, {summary.files} files ({changed}); pages written {summary.pages_written}, "
         f"removed {summary.pages_removed}; {len(diagnostics.warnings)} warnings; {summary.seconds:.2f} s"
     )
 
@@ -186,12 +187,12 @@ def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from sitegen.search import load_index_script, search
+    from sitegen.search import load_searcher, search
 
-    index, payload = load_index_script(output_dir(args) / "search-index.js")
-    results = search(index, payload, args.query)[: args.limit]  # any text: syntax that does not parse is words
+    searcher = load_searcher(output_dir(args) / "search-index.js")
+    results = search(searcher, args.query)[: args.limit]  # any text: syntax that does not parse is words
     for ref, score in results:
-        title, url, tags, _, _, status, *_ = payload["docs"][ref]
+        title, url, tags, _, _, status, *_ = searcher.payload["docs"][ref]
         if args.json:
             print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
         else:

@@ -172,10 +172,32 @@ def aside_paths(site_dir: Path) -> tuple[Path, Path]:
     return real.with_name(f".{real.name}.new"), real.with_name(f".{real.name}.old")
 
 
+def undo_path(site_dir: Path) -> Path:
+    """Where an update in place keeps the files it replaces or removes until it is complete."""
+    real = site_dir.resolve()
+    return real.with_name(f".{real.name}.undo")
+
+
+UNDO_ADDED = ".sitegen-added"  # in the undo folder: the files the update adds (undone by removing them)
+
+
 def recover(site_dir: Path) -> None:
-    """Undo what a killed build left: restore a site caught mid-swap, drop a half-built one."""
+    """Undo what a killed build left: put back the files of an update caught half-way, restore a
+    site caught mid-swap, drop a half-built one."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
+    undo = undo_path(site_dir)
+    if undo.exists():
+        added = (undo / UNDO_ADDED).read_text(encoding="utf-8").splitlines() if (undo / UNDO_ADDED).exists() else []
+        for name in added:
+            (real / name).unlink(missing_ok=True)
+            remove_empty_folders(real / name, real)
+        for path in sorted(undo.rglob("*")):
+            if path.is_file() and path.name != UNDO_ADDED:
+                target = real / path.relative_to(undo)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+        shutil.rmtree(undo)
     if old.exists():
         if real.exists():
             shutil.rmtree(old)
@@ -217,12 +239,15 @@ def made_by_sitegen(folder: Path) -> set[str]:
     return {line for line in text.splitlines() if line and not line.startswith("#")}
 
 
+def marker_text(names: Iterable[str]) -> str:
+    return MARKER_HEADER + "".join(f"{name}\n" for name in sorted(names))
+
+
 def finish_site(site_dir: Path) -> None:
     """Mark the new site, keep the user's own files from the old one, swap, remove the old one."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
-    written = sorted(p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file())
-    (new / MARKER).write_text(MARKER_HEADER + "".join(f"{name}\n" for name in written), encoding="utf-8")
+    (new / MARKER).write_text(marker_text(p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file()), encoding="utf-8")
     if real.is_dir():
         ours = made_by_sitegen(real) | {MARKER}
         for path in sorted(real.rglob("*")):
@@ -240,6 +265,46 @@ def finish_site(site_dir: Path) -> None:
     for leftover in (new, old):  # after an exchange, `new` holds the old site
         if leftover.exists():
             shutil.rmtree(leftover)
+
+
+def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> int:
+    """Change the live site in place: the files rendered aside (`changed`) replace theirs, the `gone`
+    ones are removed, the marker lists `names`. Each file replaced or removed waits in the undo
+    folder until all are done, so an interrupted update is undone (`recover`): after a failed build
+    a reader finds the previous site, and a kill mid-way is undone by the next build. A file rendered
+    again to the same bytes is left alone. Returns how many files changed."""
+    new, _ = aside_paths(site_dir)
+    real = site_dir.resolve()
+    undo = undo_path(site_dir)
+    (new / MARKER).write_text(marker_text(names), encoding="utf-8")
+    changed = [name for name in [*changed, MARKER] if read_or_none(real / name) != (new / name).read_bytes()]
+    with interrupts_deferred():
+        undo.mkdir()
+        added = [name for name in changed if not (real / name).exists()]
+        (undo / UNDO_ADDED).write_text("".join(f"{name}\n" for name in added), encoding="utf-8")
+        for name in [*changed, *gone]:
+            if (real / name).exists():
+                (undo / name).parent.mkdir(parents=True, exist_ok=True)
+                os.link(real / name, undo / name)  # the old bytes stay there: each new file is a new inode
+        for name in changed:
+            (real / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(new / name, real / name)
+            kill_point("site-update")
+        for name in gone:
+            (real / name).unlink()
+            remove_empty_folders(real / name, real)
+        shutil.rmtree(undo)
+    kill_point("site-updated")
+    shutil.rmtree(new)
+    return len(changed) + len(gone)
+
+
+def remove_empty_folders(removed: Path, root: Path) -> None:
+    """The folders a removed file leaves empty (a paper's own folder), up to `root`."""
+    for folder in removed.parents:
+        if folder == root or not folder.is_dir() or any(folder.iterdir()):
+            break
+        folder.rmdir()
 
 
 def exchange(a: Path, b: Path) -> bool:

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,6 +23,9 @@ from sitegen.identifiers import arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
 from sitegen.records import RATINGS, STATUSES, Bibliographic, Paper, PaperPage, TagMatch
 from sitegen.yamlsource import Entry, check_type, compose_mapping
+
+if TYPE_CHECKING:
+    from sitegen.state import Memo
 
 BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
 MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
@@ -89,12 +92,15 @@ class PageSource:
                 or any(k in self.entries for k in BIBLIO_FIELDS))
 
 
-def read_page(path: Path, text: str) -> PageSource:
-    """Split and check a page; any problem is an error at its line, never a silent skip."""
+def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
+    """Split and check a page; any problem is an error at its line, never a silent skip. With a
+    memo, front matter read by the last build is not parsed again."""
     match = FRONT_MATTER.match(text)
     if not match:
         raise SourceError(path, 1, "a paper page must start with '---' front matter and close it with '---'")
-    entries = compose_mapping(path, match["yaml"], first_line=2)
+    yaml_text = match["yaml"]
+    entries = (memo.get("yaml", yaml_text, lambda: compose_mapping(path, yaml_text, first_line=2)) if memo
+               else compose_mapping(path, yaml_text, first_line=2))
     if not isinstance(entries.get("title", Entry(None, 1, 0, 0)).value, str) or not entries["title"].value.strip():
         raise SourceError(path, entries["title"].key_line if "title" in entries else 1, "'title' must be non-empty text")
     expected: dict[str, type] = {"abstract": str, "links": list, "found_links": list, "lists": list, "auto_tags": dict,

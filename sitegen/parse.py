@@ -291,11 +291,25 @@ def find_links(abstract: str) -> tuple[str, ...]:
 
 def title_key(title: str) -> str:
     """What makes two titles the same paper: case, punctuation and spacing do not count; format
-    characters (soft hyphen, zero-width space) are dropped; symbols and emoji count (∇-Prox is not ∂-Prox)."""
+    characters (soft hyphen, zero-width space) and variation selectors (❤ or ❤️) are dropped;
+    symbols and emoji count (∇-Prox is not ∂-Prox)."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    kept = "".join("" if unicodedata.category(c) == "Cf" or is_variation_selector(c) else c if unicodedata.category(c)[0] in "LNMS" else " "
-                   for c in folded)
-    return " ".join(kept.split())
+    return " ".join(folded.translate(TITLE_KEY_CHARS).split())
+
+
+class TitleKeyChars(dict[int, str]):
+    """`str.translate`'s table for `title_key`, filled in as characters are first seen (a title's
+    characters are looked up in C, not classified one by one in Python)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        category = unicodedata.category(char)
+        kept = "" if category == "Cf" or is_variation_selector(char) else char if category[0] in "LNMS" else " "
+        self[code] = kept
+        return kept
+
+
+TITLE_KEY_CHARS = TitleKeyChars()
 
 
 def is_variation_selector(char: str) -> bool:

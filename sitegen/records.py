@@ -97,6 +97,7 @@ class TagEvidence:
     before: str
     words: str
     after: str
+    place: str = ""  # in the abstract: "first sentence" or "what the paper does" when that weighed the mention more
 
 
 @dataclass(frozen=True)

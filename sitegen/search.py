@@ -8,8 +8,8 @@ is mirrored in `static/search-core.js` and tested against it in node:
 - the trimmer keeps letters of every script (lunr.js's own drops all but ASCII);
 - the stemmer is Porter's step 1 only (`light_stem`, lightStem in JS), applied by us on both sides:
   the shipped pipeline is empty;
-- queries are built (`plain_words`, `syntax_query`) and ranked (`search`) by the same rules, so
-  `sitegen search` ranks as the page does.
+- queries are built (`plain_words`, `syntax_query`), run (`execute`: lunr's Index.query, scored from
+  the postings) and ranked (`search`) by the same rules, so `sitegen search` ranks as the page does.
 """
 
 from __future__ import annotations
@@ -22,18 +22,21 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lunr.exceptions import QueryParseError
-from lunr.index import Index
-from lunr.query import Query, QueryPresence
+from lunr.query import Clause, Query, QueryPresence
 from lunr.query_parser import QueryParser
 from lunr.stop_word_filter import stop_word_filter
 from lunr.token import Token
+from lunr.token_set import TokenSet
 
 from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.output import RenderedFile
+
+if TYPE_CHECKING:
+    from sitegen.state import Memo
 
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 GLOBAL_NAME = "SITEGEN_SEARCH"
@@ -146,15 +149,16 @@ def index_terms(text: str) -> list[str]:
     return terms
 
 
-def build_search(catalog: Catalog) -> dict[str, Any]:
+def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
     """What the browser loads: postings, term frequencies and field lengths (everything lunr's BM25
     vectors are made of, as small integers) and the docs that results show.
 
     The vectors themselves (one float per term of every field of every paper, most of a serialized
     lunr index) are not shipped: `expand` rebuilds the lunr-schema index from these integers, with
-    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike.
+    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike. A paper's words
+    are counted once and kept in the memo while its texts stay the same.
     """
-    field_counts: dict[str, list[Counter[str]]] = {name: [] for name in FIELDS}
+    field_counts: dict[str, list[dict[str, int]]] = {name: [] for name in FIELDS}
     docs: list[list[Any]] = []
     for paper in catalog.papers:
         tags = catalog.paper_tags[paper.slug]
@@ -167,8 +171,11 @@ def build_search(catalog: Catalog) -> dict[str, Any]:
             "abstract": paper.abstract,
             "notes": paper.notes,
         }
-        for name, text in texts.items():
-            field_counts[name].append(Counter(index_terms(text)))
+        def count(texts: dict[str, str] = texts) -> dict[str, dict[str, int]]:
+            return {name: dict(Counter(index_terms(text))) for name, text in texts.items()}
+        counted = memo.get("terms", texts, count) if memo else count()
+        for name, paper_counts in counted.items():
+            field_counts[name].append(paper_counts)
         docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract),
                      paper.status, paper.notes[:NOTES_LENGTH], ", ".join(paper.authors)])
     terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
@@ -274,10 +281,67 @@ def read_payload(path: Path) -> dict[str, Any]:
     return payload
 
 
-def load_index_script(path: Path) -> tuple[Index, dict[str, Any]]:
-    """Read a built `search-index.js` back into a lunr.py Index: what `sitegen search` answers from."""
-    payload = read_payload(path)
-    return Index.load(expand(payload)), payload
+class Searcher:
+    """What queries run against: the payload's postings read directly (decoded once per term and field
+    when first needed), lunr's TokenSet of the index's terms for prefix and typo expansion (built as
+    lunr's Index.load builds it), and caches that outlive one query. Scores are lunr's (the query
+    vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
+    fields), computed from the postings in one pass per matched term and field instead of through
+    lunr's Index.query. Mirrors Searcher in search-core.js."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.payload = payload
+        self.fields: list[str] = list(payload["fields"])
+        self.count = len(payload["docs"])
+        self.terms: list[str] = payload["terms"]
+        self.number = {t: i for i, t in enumerate(self.terms)}
+        self.token_set = TokenSet.from_list(self.terms)
+        self.norms: list[list[float]] = []
+        for f in self.fields:
+            lengths = payload["lengths"][f]
+            average = sum(lengths) / self.count if self.count else 0
+            # A field no paper has words in (average 0) has no postings: its norms are never read.
+            self.norms.append([K1 * (1 - B + B * (length / average)) if average else 0.0 for length in lengths])
+        self.decoded: dict[tuple[int, int], list[int]] = {}
+        self.idfs: dict[int, float] = {}
+        self.expansions: dict[tuple[str, int, int], list[str]] = {}
+        self.titles: dict[int, tuple[str, str]] = {}
+
+    def refs(self, term: int, field: int) -> list[int]:
+        """A term's refs in one field, ascending."""
+        key = (term, field)
+        if key not in self.decoded:
+            self.decoded[key] = undelta(self.payload["postings"][self.fields[field]][term])
+        return self.decoded[key]
+
+    def idf(self, term: int) -> float:
+        """lunr's builder's idf: papers with the term in any field, counted once per field as lunr does."""
+        if term not in self.idfs:
+            with_term = sum(len(self.payload["postings"][f][term]) for f in self.fields)
+            self.idfs[term] = math.log(1 + abs((self.count - with_term + 0.5) / (with_term + 0.5)))
+        return self.idfs[term]
+
+    def expand(self, clause: Clause) -> list[str]:
+        """The index's terms a clause stands for (what lunr's Index.query looks up)."""
+        key = (clause.term, clause.wildcard, clause.edit_distance)
+        if key not in self.expansions:
+            if len(self.expansions) > 2000:
+                self.expansions.clear()
+            self.expansions[key] = self.token_set.intersect(TokenSet.from_clause(clause)).to_list()
+        return self.expansions[key]
+
+    def title(self, ref: int) -> tuple[str, str]:
+        """A title's query terms, and its stems without stop words (space-delimited), computed once per paper."""
+        if ref not in self.titles:
+            terms = query_terms(self.payload["docs"][ref][0])
+            stems = " ".join(light_stem(t) for t in terms if not is_stop_word(t))
+            self.titles[ref] = (" ".join(terms), f" {stems} ")
+        return self.titles[ref]
+
+
+def load_searcher(path: Path) -> Searcher:
+    """Read a built `search-index.js` back: what `sitegen search` answers from."""
+    return Searcher(read_payload(path))
 
 
 def query_terms(text: str) -> list[str]:
@@ -295,6 +359,7 @@ class QueryWord:
     head: str | None  # the longest indexed stem an unknown word begins with ("representat" → "represent")
     fuzzy: bool  # an unknown word of 5+ letters: one edit away counts (typos)
     required: bool  # inside quotes
+    stop_word: bool  # kept only as the first word, being typed
 
     def found_by(self, term: str) -> bool:
         return (term in (self.stem, self.whole, self.head) or (self.prefix is not None and term.startswith(self.prefix))
@@ -313,7 +378,7 @@ def one_edit_apart(a: str, b: str) -> bool:
             or (len(a) >= 2 and len(a) == len(b) and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
 
 
-def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWord]:
+def plain_words(searcher: Searcher, text: str, boosts: dict[str, Any]) -> list[QueryWord]:
     """The query's words (stop words dropped), with what each may match. Quoted words are required."""
     chunks = [(chunk, i % 3 != 0) for i, segment in enumerate(QUOTED.split(text)) if segment
               for chunk in SYNTAX_MARKS.sub(" ", normalize(segment)).split(" ") if chunk]
@@ -327,23 +392,23 @@ def plain_words(index: Index, text: str, boosts: dict[str, Any]) -> list[QueryWo
             if is_stop_word(part) and not (typing and len(words) == 0):
                 continue
             stem = light_stem(part)
-            known = stem in index.inverted_index
+            known = stem in searcher.number
             length = len(part)
             tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
             head = None
             if typing and not known and tolerant:
                 head = next((part[:end] for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1)
-                             if part[:end] in index.inverted_index), None)
+                             if part[:end] in searcher.number), None)
             fuzzy = tolerant and not known and not quoted and length >= boosts["fuzzyMinLength"] and not is_stop_word(part)
             prefix = part if typing and tolerant and length >= boosts["prefixMinLength"] else None
-            words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted))
+            words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted, stop_word=is_stop_word(part)))
     return words[:MAX_WORDS]
 
 
-def plain_query(index: Index, words: list[QueryWord], boosts: dict[str, Any]) -> Query:
+def plain_query(searcher: Searcher, words: list[QueryWord], boosts: dict[str, Any]) -> Query:
     """Each word's exact stem (and its hyphenated whole), a prefix for the word being typed,
     the indexed stem an unknown word begins with, and one-edit typos of an unknown word."""
-    query = index.create_query()
+    query = Query(searcher.fields)
     for word in words:
         presence = QueryPresence.REQUIRED if word.required else QueryPresence.OPTIONAL
         query.term(word.stem, boost=boosts["exact"], use_pipeline=False, presence=presence)
@@ -358,15 +423,17 @@ def plain_query(index: Index, words: list[QueryWord], boosts: dict[str, Any]) ->
     return query
 
 
-def syntax_query(index: Index, text: str) -> Query | None:
+def syntax_query(searcher: Searcher, text: str) -> Query | None:
     """lunr's query syntax (`title:x`, `+a -b`, `trans*`, `x~1`, `x^2`), when the text has some and it
     parses with real fields; otherwise None, and the text is taken as words."""
     if not SYNTAX.search(text):
         return None
-    query = index.create_query()
+    query = Query(searcher.fields)
     try:
         QueryParser(normalize(text), query).parse()
     except QueryParseError:
+        return None
+    if not query.clauses:  # lunr.js would return every paper, lunr.py none: taken as words instead
         return None
     for clause in query.clauses:
         if clause.use_pipeline:
@@ -375,37 +442,119 @@ def syntax_query(index: Index, text: str) -> Query | None:
     return query
 
 
-def phrase_in(words: list[QueryWord], title: str) -> bool:
-    """Whether the query's words (two or more) stand in this order, side by side, in the title."""
-    wanted = " ".join(w.stem for w in words)
-    return len(words) > 1 and f" {wanted} " in f" {' '.join(light_stem(t) for t in query_terms(title) if not is_stop_word(t))} "
+@dataclass
+class Run:
+    """What lunr's Index.query finds for a query, from the postings: the papers, their scores, and
+    which query words their matched terms find (bit masks), in the title and in the notes."""
+
+    refs: list[int]
+    scores: list[float]
+    found: dict[int, int]
+    exact: dict[int, int]
+    in_title: dict[int, int]
+    in_notes: set[int]
+    pairs: list[tuple[int, int]]  # (term, field) pairs that matched, in the order lunr first meets them
 
 
-def search(index: Index, payload: dict[str, Any], text: str) -> list[tuple[int, float]]:
+def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
+    """lunr's Index.query(query), from the postings; lunr's rules kept: a required clause must match in
+    any of its fields, a prohibited one in none, a query of prohibited clauses only returns every other
+    paper. Mirrors execute() in search-core.js, term for term, so the scores are the same floats."""
+    field_of = {f: i for i, f in enumerate(searcher.fields)}
+    vectors: list[dict[int, float]] = [{} for _ in searcher.fields]  # the query vector, by field: term → boost
+    pairs: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    required, required_hits = 0, Counter[int]()
+    prohibited: set[int] = set()
+    for clause in query.clauses:
+        expanded = searcher.expand(clause)
+        if not expanded and clause.presence == QueryPresence.REQUIRED:
+            return Run([], [], {}, {}, {}, set(), [])
+        in_clause: set[int] = set()
+        for name in expanded:
+            term = searcher.number[name]
+            for field in (field_of[f] for f in clause.fields):
+                refs = searcher.refs(term, field)
+                if clause.presence == QueryPresence.REQUIRED:
+                    in_clause.update(refs)
+                if clause.presence == QueryPresence.PROHIBITED:
+                    prohibited.update(refs)
+                    continue
+                vectors[field][term] = vectors[field].get(term, 0) + clause.boost
+                if (term, field) not in seen:
+                    seen.add((term, field))
+                    pairs.append((term, field))
+        if clause.presence == QueryPresence.REQUIRED:
+            required += 1
+            required_hits.update(in_clause)
+    masks: dict[int, tuple[int, int]] = {}
+    for term, _ in pairs:
+        if term not in masks:
+            name = searcher.terms[term]
+            masks[term] = (sum(1 << i for i, w in enumerate(words) if w.found_by(name)),
+                           sum(1 << i for i, w in enumerate(words) if name in (w.stem, w.whole)))
+    sums: list[dict[int, float]] = [{} for _ in searcher.fields]
+    found: dict[int, int] = {}
+    exact: dict[int, int] = {}
+    in_title: dict[int, int] = {}
+    in_notes: set[int] = set()
+    title, notes = field_of.get("title"), field_of.get("notes")
+    # One pass over each matched (term, field) posting; within a field, terms in index order, as lunr's dot product adds them.
+    for term, field in sorted(pairs, key=lambda pair: (pair[1], pair[0])):
+        boost, idf, field_boost = vectors[field][term], searcher.idf(term), searcher.payload["fields"][searcher.fields[field]]
+        refs, norms, total = searcher.refs(term, field), searcher.norms[field], sums[field]
+        tfs = searcher.payload["frequencies"][searcher.fields[field]][term] or [1] * len(refs)
+        found_mask, exact_mask = masks[term]
+        for ref, tf in zip(refs, tfs):
+            total[ref] = total.get(ref, 0.0) + boost * (idf * ((K1 + 1) * tf) / (norms[ref] + tf) * field_boost)
+            found[ref] = found.get(ref, 0) | found_mask
+            exact[ref] = exact.get(ref, 0) | exact_mask
+            if field == title:
+                in_title[ref] = in_title.get(ref, 0) | found_mask
+            if field == notes:
+                in_notes.add(ref)
+    magnitudes = [math.sqrt(sum(vector[t] * vector[t] for t in sorted(vector))) for vector in vectors]
+    negated = all(c.presence == QueryPresence.PROHIBITED for c in query.clauses)
+    out, scores = [], []
+    for ref in range(searcher.count) if negated else sorted(found):
+        if (required and required_hits[ref] != required) or ref in prohibited:
+            continue
+        score = 0.0
+        for f, magnitude in enumerate(magnitudes):
+            if magnitude and ref in sums[f]:
+                score += sums[f][ref] / magnitude
+        out.append(ref)
+        scores.append(score)
+    return Run(out, scores, found, exact, in_title, in_notes, pairs)
+
+
+def search(searcher: Searcher, text: str) -> list[tuple[int, float]]:
     """(ref, score), best first: the title exactly as typed; then how many of the query's words a
     paper has; how many exactly; the words as a phrase in the title; how many in the title; lunr's
     score; ref. Mirrors search() in search-core.js."""
-    docs = payload["docs"]
-    query = syntax_query(index, text)
-    words: list[QueryWord] = [] if query else plain_words(index, text, payload["boosts"])
+    query = syntax_query(searcher, text)
+    words: list[QueryWord] = [] if query else plain_words(searcher, text, searcher.payload["boosts"])
     if query is None:
         if not words:
             return []
-        query = plain_query(index, words, payload["boosts"])
+        query = plain_query(searcher, words, searcher.payload["boosts"])
+    run = execute(searcher, query, words)
     wanted = " ".join(query_terms(text))
-    ranked = []
-    for result in index.query(query):
-        ref, matched = int(result["ref"]), result["match_data"].metadata
-        found = [w for w in words if any(w.found_by(t) for t in matched)]
-        key = (
-            " ".join(query_terms(docs[ref][0])) != wanted,
-            -len(found),
-            -sum(1 for w in found if w.stem in matched or w.whole in matched),
-            not phrase_in(words, docs[ref][0]),
-            -sum(1 for w in found if any(w.found_by(t) and "title" in fields for t, fields in matched.items())),
-            # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
-            -math.floor(float(result["score"]) * 1e9 + 0.5),
-            ref,
-        )
-        ranked.append((key, ref, float(result["score"])))
-    return [(ref, score) for _, ref, score in sorted(ranked)]
+    phrase = f" {' '.join(w.stem for w in words)} " if len(words) > 1 else None
+    # A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
+    # term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
+    # title are looked at. Otherwise every match's title is (once per paper: cached).
+    every = (1 << len(words)) - 1
+    words_are_terms = bool(words) and not SYNTAX_MARKS.search(normalize(text)) and not any(w.stop_word for w in words)
+    keyed = []
+    for ref, score in zip(run.refs, run.scores):
+        found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
+        all_in_title = in_title == every
+        as_typed = (all_in_title or not words_are_terms) and searcher.title(ref)[0] == wanted
+        in_phrase = phrase is not None and all_in_title and phrase in searcher.title(ref)[1]
+        key = (not as_typed, -found.bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
+               -in_title.bit_count(),
+               # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
+               -math.floor(score * 1e9 + 0.5), ref)
+        keyed.append((key, ref, score))
+    return [(ref, score) for _, ref, score in sorted(keyed)]

@@ -16,6 +16,7 @@ from typing import Any
 
 from watchfiles import watch
 
+from sitegen import state
 from sitegen.build import run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
@@ -156,24 +157,30 @@ class Builder:
         with self.lock:
             catalog = self.renderer.catalog
             around = neighbours(catalog)
-            for path in changed:
-                if path.stem not in catalog.papers_by_slug:
-                    return False
-                try:
-                    source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
-                except SitegenError as error:
-                    self.fail(error)
-                    return False  # the full build that follows says it again, or clears it
-                page = page_from_source(path.stem, source, None)
-                old = catalog.papers_by_slug[path.stem]
-                page = replace(page, memberships=old.memberships)
-                job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
-                try:
-                    file = self.renderer.run(job)
-                    write_atomic(self.output_dir / file.path, file.content)
-                except Exception as error:  # a template error: the full build that follows says it again
-                    self.fail(error)
-                    return False
+            written: list[str] = []
+            try:
+                for path in changed:
+                    if path.stem not in catalog.papers_by_slug:
+                        return False
+                    try:
+                        source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
+                    except SitegenError as error:
+                        self.fail(error)
+                        return False  # the full build that follows says it again, or clears it
+                    page = page_from_source(path.stem, source, None)
+                    old = catalog.papers_by_slug[path.stem]
+                    page = replace(page, memberships=old.memberships)
+                    job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
+                    try:
+                        file = self.renderer.run(job)
+                        write_atomic(self.output_dir / file.path, file.content)
+                        written.append(file.path)
+                    except Exception as error:  # a template error: the full build that follows says it again
+                        self.fail(error)
+                        return False
+            finally:
+                if written:  # the build that follows renders these again, and reuses the rest
+                    state.replaced_outside_build(self.site_dir, self.output_dir, written)
             self.version += 1
             print(f"updated {len(changed)} paper page(s); full build follows", file=sys.stderr)
             return True

@@ -2,20 +2,25 @@
 
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
 pages, taxonomy, templates, the theme, sitegen's version; not the build day) and of the output's file
-list. Both equal: nothing to do, and nothing is written.
+list. Both equal: nothing to do, and nothing is written. It also holds each rendered page's key
+(`build.render_keys`): a page whose key has not changed is not rendered again.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import json
 import os
+import pickle
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
@@ -24,6 +29,8 @@ from sitegen.parse import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
+MEMO_FILE = Path(".sitegen") / "memo.pickle"
+T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
 
 
@@ -134,12 +141,23 @@ def output_digest(output_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def unchanged(site_dir: Path, output_dir: Path, inputs: str) -> list[list[Any]] | None:
-    """The last build's warnings ([path, line, message]) if nothing changed since, else None."""
+@dataclass(frozen=True)
+class LastBuild:
+    """What the last build into an output folder recorded, and whether the folder is as it left it."""
+
+    intact: bool  # the output folder holds the files the last build left (names and sizes)
+    inputs: str  # the digest of its inputs
+    warnings: list[list[Any]]  # [path, line, message]
+    rendered: dict[str, str]  # each rendered file's render key
+
+
+def last_build(site_dir: Path, output_dir: Path) -> LastBuild:
     state = load(site_dir)
-    same = (state.get("inputs") == inputs and state.get("output") == str(output_dir.resolve())
-            and output_dir.is_dir() and state.get("files") == output_digest(output_dir))
-    return list(state.get("warnings", [])) if same else None
+    intact = (state.get("output") == str(output_dir.resolve()) and output_dir.is_dir()
+              and state.get("files") == output_digest(output_dir))
+    if not intact:
+        return LastBuild(False, "", [], {})
+    return LastBuild(True, str(state.get("inputs", "")), list(state.get("warnings", [])), dict(state.get("rendered", {})))
 
 
 def built_last(site_dir: Path, output_dir: Path) -> bool:
@@ -162,7 +180,92 @@ def load(site_dir: Path) -> dict[str, Any]:
     return state
 
 
-def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: str, warnings: list[list[Any]]) -> None:
-    state = {"inputs": digest, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings,
-             "sources": file_digests(inputs, site_dir)}
+def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -> None:
+    """`serve` rewrote these output files between builds: the next build renders them again, and
+    still reuses everything else (the folder stays as sitegen left it)."""
+    state = load(site_dir)
+    if state.get("output") != str(output_dir.resolve()):
+        return
+    rendered = state.get("rendered", {})
+    for name in names:
+        rendered.pop(name, None)
+    state["files"] = output_digest(output_dir)
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
+
+
+def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], digest: str, warnings: list[list[Any]],
+         rendered: dict[str, str]) -> None:
+    state = {"inputs": digest, "output": str(output_dir.resolve()), "files": output_digest(output_dir), "warnings": warnings,
+             "sources": file_digests(inputs, site_dir), "rendered": rendered}
+    write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
+
+
+class Memo:
+    """Results of the build's slow pure steps (a page's YAML, tags, related papers, indexed words), by a
+    digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
+    last build is not run again. Only what this build used is kept for the next one."""
+
+    def __init__(self, old: dict[str, Any]) -> None:
+        self.old = old
+        self.used: dict[str, Any] = {}
+
+    def get(self, kind: str, inputs: object, compute: Callable[[], T]) -> T:
+        """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
+        tuples, records) are the same."""
+        key, found = self.find(kind, inputs)
+        value: T = found if key in self.old else compute()
+        self.keep(key, value)
+        return value
+
+    def find(self, kind: str, inputs: object) -> tuple[str, Any]:
+        """The key of `inputs`, and the last build's value for it (None if it had none)."""
+        key = f"{kind}:{value_digest((code_digest(), inputs))}"
+        return key, self.old.get(key)
+
+    def keep(self, key: str, value: object) -> None:
+        self.used[key] = value
+
+    def dumps(self) -> bytes:
+        return pickle.dumps(self.used, protocol=5)
+
+
+def value_digest(value: object) -> str:
+    """A digest of plain data by value: equal values, equal digests (pickle's memo is off, so that
+    where two equal strings are one object or two makes no difference)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: no back-references, which depend on object identity
+    pickler.dump(value)
+    return hashlib.blake2b(buffer.getbuffer(), digest_size=20).hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """Of sitegen's own source: a memo made by other code is never used."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class RecordsOnly(pickle.Unpickler):
+    """Builds plain data and sitegen's records, nothing else: a memo file planted in `.sitegen/`
+    (say, in a cloned site) can never run code, only be ignored."""
+
+    ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
+               ("sitegen.yamlsource", "Entry"), ("sitegen.records", "TagMatch"), ("sitegen.records", "TagEvidence"),
+               ("sitegen.related", "Related")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a sitegen record")
+        return super().find_class(module, name)
+
+
+def load_memo(site_dir: Path) -> Memo:
+    """The last build's memo; an empty one if there is none or it cannot be read (it is only a cache)."""
+    try:
+        data = RecordsOnly(io.BytesIO((site_dir / MEMO_FILE).read_bytes())).load()
+    except Exception:  # any damage at all: rebuild what it held
+        return Memo({})
+    return Memo(data if isinstance(data, dict) else {})

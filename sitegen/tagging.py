@@ -2,22 +2,29 @@
 
 Phrases match surface forms, not stems: only a plural 's' is ignored, so "optimal" never fires
 "optimizer" and "by contrast" never fires "contrastive". A phrase written with capitals inside a
-word (CLIP, ViT, 3D) is an acronym and matches only with those capitals. Title and abstract are
-matched apart, and a phrase never spans a sentence break, a comma or a link; a tag's `not` phrases
-cancel the matches they overlap. A tag's score adds, for each phrase found, TITLE_WEIGHT for a
-title match plus one per abstract mention times how specific the phrase is across all papers
-(one in most abstracts says little). A tag applies at MIN_SCORE or more, the MAX_TAGS best per
-paper. The user's own tags are applied by PaperPage.tags.
+word (CLIP, ViT, 3D) is an acronym and matches only with those capitals; a phrase written `-Former`
+is a word ending and matches the end of a longer word as written (VSFormer, EmerNeRF for `-NeRF`).
+Title and abstract are matched apart, and a phrase never spans a sentence break, a comma or a
+link; a tag's `not` phrases cancel the matches they overlap.
+
+A tag's score adds, for each phrase found, TITLE_WEIGHT for a title match plus, for each of its
+first MAX_MENTIONS mentions in the abstract, how specific the phrase is across all papers (one in
+most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
+states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
+paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
+at MIN_SCORE or more, the MAX_TAGS best per paper, a third one only at SIDE_TAG_SHARE of the best
+one's score. The user's own tags are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
-from itertools import accumulate, islice
+from itertools import accumulate, compress, count, islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,10 +39,21 @@ MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
 MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 MAX_TAGS = 3
+SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its best tag's score
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
-SPECIFIC_SHARE = 50  # a phrase found in at most 1 paper in 50 keeps its full weight
-MIN_CORPUS = 100  # on a smaller site every phrase weighs 1
+SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
+PRIOR_PAPERS = 100  # the site is weighed as if it had 100 more papers, in which each phrase is that rare
+
+LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
+CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
+LONE_PHRASE = 0.5  # taken off a tag found only in the abstract and through one phrase: one word is weak evidence
+LEAD, CLAIM = "first sentence", "what the paper does"
+SENTENCE_ENDS = frozenset(".!?")
+CLAIM_STARTS = frozenset(("we", "this"))
+CLAIM_NOUNS = frozenset(("paper", "work", "study", "article"))
+CLAIM_VERBS = frozenset(("propose", "present", "introduce", "develop", "study", "investigate", "show", "explore",
+                         "design", "analyze", "analyse", "describe", "examine"))
 
 WORD = re.compile(r"[^\W_]+")
 # A text's tokens: its words, and the breaks a phrase never spans (sentence ends, commas, list items).
@@ -115,6 +133,11 @@ def acronym_forms(acronym: str) -> tuple[str, ...]:
     return (acronym, acronym + "s") if len(acronym) > 1 and acronym[-1].isupper() else (acronym,)
 
 
+def word_ending(phrase: str) -> str | None:
+    """The ending a phrase like `-Former` stands for ("Former"), or None for an ordinary phrase."""
+    return phrase[1:] if phrase.startswith("-") and WORD.fullmatch(phrase[1:]) else None
+
+
 def phrase_words(phrase: str) -> Phrase:
     """A taxonomy phrase as the words it matches; words with inner capitals are acronyms."""
     return tuple(PhraseWord(w, True) if ACRONYM.match(w) else PhraseWord(singular(w.casefold()), False)
@@ -139,6 +162,9 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
         excluded = spec.get("not", [])
         if not is_phrase_list(excluded):
             raise SourceError(path, entry.key_line, f"tag '{slug}': 'not' must be a list of words or phrases (of at most {MAX_PHRASE_WORDS} words)")
+        problem = phrase_problem(phrases + excluded)
+        if problem:
+            raise SourceError(path, entry.key_line, f"tag '{slug}': {problem}")
         for key in ("title", "description"):
             if not isinstance(spec.get(key, ""), str):
                 raise SourceError(path, entry.key_line, f"tag '{slug}': '{key}' must be text")
@@ -148,8 +174,16 @@ def load_taxonomy(path: Path, text: str) -> tuple[TagRule, ...]:
 
 
 def is_phrase_list(value: object) -> bool:
-    """A list of phrases of 1 to MAX_PHRASE_WORDS words (a phrase is matched word by word, recursively)."""
+    """A list of phrases of 1 to MAX_PHRASE_WORDS words (a phrase is matched word by word, recursively), or word endings."""
     return isinstance(value, list) and all(isinstance(p, str) and 0 < len(phrase_words(p)) <= MAX_PHRASE_WORDS for p in value)
+
+
+def phrase_problem(phrases: list[str]) -> str | None:
+    """What is wrong with a phrase that looks like a word ending but is not one word (`-Former block`)."""
+    for phrase in phrases:
+        if phrase.lstrip().startswith("-") and word_ending(phrase.strip()) is None:
+            return f"'{phrase}': a word ending is '-' and one word, as in '-Former' (matches VSFormer)"
+    return None
 
 
 class Occurrence(NamedTuple):
@@ -160,6 +194,7 @@ class Occurrence(NamedTuple):
     in_title: bool
     start: int
     end: int
+    place: str = ""  # in the abstract: LEAD (its first sentence), CLAIM (a sentence saying what the paper does), or ""
 
     def within(self, other: Occurrence) -> bool:
         return (self.in_title == other.in_title and other.start <= self.start and self.end <= other.end
@@ -188,6 +223,21 @@ class PhraseTrie:
     ending: list[IndexedPhrase] = field(default_factory=list)  # the phrases whose last word leads here
     ordinary: dict[str, PhraseTrie] = field(default_factory=dict)
     acronyms: dict[str, PhraseTrie] = field(default_factory=dict)
+    word_endings: dict[str, list[IndexedPhrase]] = field(default_factory=dict)  # at the root: `-Former` phrases by ending
+
+    @cached_property
+    def compound(self) -> re.Pattern[str]:
+        """A word ending in one of word_endings after at least one letter, with a plural or a version after it."""
+        return re.compile(rf"[^\W_]+?({self.endings})(?:s|v?\d+)?")
+
+    @cached_property
+    def compound_anywhere(self) -> re.Pattern[str]:
+        """One of word_endings after a letter: a quick test of a whole text before its words are tried one by one."""
+        return re.compile(rf"(?<=[^\W_])(?:{self.endings})")
+
+    @cached_property
+    def endings(self) -> str:
+        return "|".join(map(re.escape, sorted(self.word_endings, key=len, reverse=True)))
 
     def add(self, phrase: IndexedPhrase, words: Phrase) -> None:
         nodes = [self]
@@ -202,11 +252,14 @@ class PhraseTrie:
     def find(self, words: Words) -> list[tuple[IndexedPhrase, int, int]]:
         """Each phrase standing in the text, with its first token and the token after its last."""
         found: list[tuple[IndexedPhrase, int, int]] = []
+        if self.word_endings and any(ending in words.text for ending in self.word_endings) and self.compound_anywhere.search(words.text):
+            for i, token in enumerate(words.exact):
+                if (compound := self.compound.fullmatch(token)) is not None:
+                    found += [(phrase, i, i + 1) for phrase in self.word_endings[compound.group(1)]]
         for first_words, keys in ((self.ordinary, words.folded), (self.acronyms, words.exact)):
             if not first_words.keys().isdisjoint(keys):
-                for i, node in enumerate(map(first_words.get, keys)):
-                    if node is not None:
-                        node.walk(words, i, i + 1, found)
+                for i in compress(count(), map(first_words.__contains__, keys)):  # the tokens that start a phrase, found in C
+                    first_words[keys[i]].walk(words, i, i + 1, found)
         return found
 
     def walk(self, words: Words, start: int, end: int, found: list[tuple[IndexedPhrase, int, int]]) -> None:
@@ -226,23 +279,51 @@ def phrase_trie(rules: tuple[TagRule, ...]) -> PhraseTrie:
     for rule in rules:
         for texts, excluded in ((rule.phrases, False), (rule.excluded, True)):
             for text in texts:
+                ending = word_ending(text)
+                if ending is not None:
+                    root.word_endings.setdefault(ending, []).append(IndexedPhrase(rule.slug, text, 1, excluded))
+                    continue
                 words = phrase_words(text)
                 root.add(IndexedPhrase(rule.slug, text, len(words), excluded), words)
     return root
 
 
+def sentence_places(words: Words) -> Callable[[int], str]:
+    """Where a token of an abstract stands: LEAD in the first sentence, CLAIM in one saying what the paper does, else ""."""
+    exact, folded = words.exact, words.folded
+    ends = list(compress(count(), map(SENTENCE_ENDS.__contains__, exact)))  # compress: no Python loop over the tokens
+    claims = {bisect_left(ends, i) for i in compress(count(), map(CLAIM_STARTS.__contains__, folded)) if is_claim(folded, i)}
+
+    def place(i: int) -> str:
+        sentence = bisect_left(ends, i)
+        return LEAD if sentence == 0 else CLAIM if sentence in claims else ""
+    return place
+
+
+def is_claim(folded: tuple[str, ...], i: int) -> bool:
+    """Whether token i starts the words a paper says what it does with: "we propose", "we first introduce", "this paper"."""
+    if folded[i] == "we":
+        return any(key in CLAIM_VERBS for key in folded[i + 1:i + 3])
+    return i + 1 < len(folded) and folded[i + 1] in CLAIM_NOUNS
+
+
 def occurrences(title: Words, abstract: Words, rules: tuple[TagRule, ...]) -> list[Occurrence]:
-    """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins)."""
+    """Every phrase occurrence outside its tag's `not` phrases, each counted once (a longer phrase of the tag wins).
+
+    In reading order, title first: the mentions a tag's score counts are its first ones.
+    """
     trie = phrase_trie(rules)
     # Two phrases of a tag that are the same words ("self-supervised", "self supervised") count once.
     by_tag: dict[str, dict[tuple[bool, int, int], Occurrence]] = {}
     for in_title, words in ((True, title), (False, abstract)):
         found = trie.find(words)
+        place = (lambda i: "") if in_title or not found else sentence_places(words)
         excluded = [(phrase.tag, start, end) for phrase, start, end in found if phrase.excluded]
         for phrase, start, end in found:
             if not phrase.excluded and not any(tag == phrase.tag and s < end and start < e for tag, s, e in excluded):
-                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end))
-    return [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
+                by_tag.setdefault(phrase.tag, {}).setdefault((in_title, start, end), Occurrence(phrase.tag, phrase.text, in_title, start, end, place(start)))
+    kept = [o for spans in by_tag.values() for o in spans.values() if not any(o.within(other) for other in spans.values())]
+    return sorted(kept, key=lambda o: (not o.in_title, o.start))
 
 
 @dataclass(frozen=True)
@@ -260,11 +341,12 @@ class PageText:
 
 
 def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float]:
-    """Each (tag, phrase)'s weight from how many papers it occurs in: 1 when rare, less as it becomes common.
+    """Each (tag, phrase)'s weight from how many other papers it occurs in: 1 when rare, less as it becomes common.
 
     Inverse document frequency, scaled so that a phrase in at most one paper in SPECIFIC_SHARE
-    weighs 1 and a phrase in every paper weighs 0. On a site of fewer than MIN_CORPUS papers every
-    phrase weighs 1: a handful of papers cannot show that a phrase is common.
+    weighs 1 and a phrase in every paper weighs about 0. The other papers are counted as if the site
+    had PRIOR_PAPERS more in which the phrase is that rare: a handful of papers cannot show that a
+    phrase is common, so on a small site weights stay near 1 and sink as papers show it is common.
     """
     counts: dict[tuple[str, str], int] = {}
     n = 0
@@ -272,9 +354,8 @@ def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float
         n += 1
         for key in {(o.tag, o.phrase) for o in text.found}:
             counts[key] = counts.get(key, 0) + 1
-    if n < MIN_CORPUS:
-        return dict.fromkeys(counts, 1.0)
-    return {key: min(1.0, math.log(n / c) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
+    papers, rare = n + PRIOR_PAPERS, PRIOR_PAPERS / SPECIFIC_SHARE
+    return {key: min(1.0, math.log(papers / (c - 1 + rare)) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
 
 
 def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
@@ -291,7 +372,7 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most), each with its evidence.
+    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most, a third only near the best), each with its evidence.
 
     A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
     specific mention is weak evidence, but better than leaving the paper out of every tag page.
@@ -300,22 +381,31 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
     scores: list[tuple[float, str]] = []
-    for tag, found in by_tag.items():
-        score = 0.0
-        for phrase in {o.phrase for o in found}:
-            in_title = any(o.in_title for o in found if o.phrase == phrase)
-            mentions = min(MAX_MENTIONS, sum(1 for o in found if o.phrase == phrase and not o.in_title))
-            score += TITLE_WEIGHT * in_title + weight[tag, phrase] * mentions
+    for tag, found in by_tag.items():  # title first, then the abstract in reading order
+        in_title = {o.phrase for o in found if o.in_title}
+        mentions: dict[str, int] = {}
+        score = TITLE_WEIGHT * len(in_title)
+        for o in found:
+            if not o.in_title and mentions.get(o.phrase, 0) < MAX_MENTIONS:
+                mentions[o.phrase] = mentions.get(o.phrase, 0) + 1
+                score += weight[tag, o.phrase] * mention_weight(o)
+        if not in_title and len(mentions) == 1:
+            score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
     kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
+    kept = kept[:2] + [st for st in kept[2:] if st[0] >= SIDE_TAG_SHARE * kept[0][0]]
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
-                          tuple(evidence_of(text, o) for o in sorted(by_tag[tag], key=lambda o: (not o.in_title, o.start))))
+                          tuple(evidence_of(text, o) for o in by_tag[tag]))
                  for score, tag in kept[:MAX_TAGS])
 
 
+def mention_weight(o: Occurrence) -> float:
+    return 1 + (LEAD_BONUS if o.place == LEAD else CLAIM_BONUS if o.place == CLAIM else 0)
+
+
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
-    return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end))
+    return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end), place=o.place)
 
 
 def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:

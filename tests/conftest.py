@@ -80,12 +80,13 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def node_query(site: Path, queries: list[str] = [], words: list[str] = [], expand: bool = False) -> dict[str, Any]:  # noqa: B006
-    """Ask the real lunr.js (from npm) and the browser's search code, in node."""
+def node_query(site: Path, queries: list[str] = [], words: list[str] = [], expand: bool = False, reference: bool = False) -> dict[str, Any]:  # noqa: B006
+    """Ask the real lunr.js (from npm) and the browser's search code, in node (and, with `reference`,
+    the code before it scored from the postings: lunr.js's own Index.query, tests/node/lunr-reference.js)."""
     if not (NODE_DIR / "node_modules" / "lunr").is_dir():
         pytest.fail("tests/node/node_modules is missing: run `npm ci --prefix tests/node` (the README's test command does)")
     out = subprocess.run(
-        ["node", str(NODE_DIR / "query.js")], input=json.dumps({"site": str(site), "queries": queries, "words": words, "expand": expand}),
+        ["node", str(NODE_DIR / "query.js")], input=json.dumps({"site": str(site), "queries": queries, "words": words, "expand": expand, "reference": reference}),
         capture_output=True, text=True, check=True, timeout=300,
     )
     result: dict[str, Any] = json.loads(out.stdout)

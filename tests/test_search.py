@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from conftest import REPO, exported_papers, node_query, raw_list, run_sitegen, write_site
 from lunr.builder import Builder
+from lunr.index import Index
 
 from sitegen.catalog import build_catalog
 from sitegen.config import SiteConfig
@@ -22,11 +24,18 @@ from sitegen.search import (
     build_search,
     expand,
     index_script,
+    Searcher,
     index_terms,
-    load_index_script,
+    load_searcher,
+    is_stop_word,
+    light_stem,
     normalize,
+    plain_query,
+    plain_words,
+    query_terms,
     read_payload,
     search,
+    syntax_query,
 )
 
 LUNR_SHA256 = "9431726f05c0eae2a6e54dc197709422869f25cad44f2430d2fb7ddae80cc717"
@@ -49,17 +58,72 @@ def test_vendored_lunr_is_the_unmodified_2_3_9_release() -> None:
 
 
 def test_lunr_js_returns_what_lunr_py_returns(example_site: Path) -> None:
-    index, payload = load_index_script(example_site / "site/search-index.js")
-    docs = payload["docs"]
+    searcher = load_searcher(example_site / "site/search-index.js")
+    docs = searcher.payload["docs"]
     browser = node_query(example_site / "site", queries=QUERIES)["results"]
     for query in QUERIES:
-        python = search(index, payload, query)
+        python = search(searcher, query)
         js = browser[query]
         assert [ref for ref, _ in python] == [ref for ref, _ in js], query
         for (_, a), (_, b) in zip(python, js):
             assert abs(a - b) < 1e-9, query
-    assert [docs[ref][0] for ref, _ in search(index, payload, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
-    assert [docs[ref][0] for ref, _ in search(index, payload, "representat")][:1] == [docs[ref][0] for ref, _ in search(index, payload, "representation")][:1]
+    assert [docs[ref][0] for ref, _ in search(searcher, "Vision Transformers Need Registers")][0] == "Vision Transformers Need Registers"
+    assert [docs[ref][0] for ref, _ in search(searcher, "representat")][:1] == [docs[ref][0] for ref, _ in search(searcher, "representation")][:1]
+
+
+def lunr_search(index: Index, searcher: Searcher, text: str) -> list[tuple[int, float]]:
+    """The same query through lunr.py's own Index.query (on the lunr-schema index `expand` makes), ranked
+    by the same rules: what `search` computed before it scored from the postings, kept as its reference."""
+    query = syntax_query(searcher, text)
+    words = [] if query else plain_words(searcher, text, searcher.payload["boosts"])
+    if query is None:
+        if not words:
+            return []
+        query = plain_query(searcher, words, searcher.payload["boosts"])
+    docs, wanted = searcher.payload["docs"], " ".join(query_terms(text))
+    phrase = " ".join(w.stem for w in words)
+    ranked = []
+    for result in index.query(query):
+        ref, matched, score = int(result["ref"]), result["match_data"].metadata, float(result["score"])
+        found = [w for w in words if any(w.found_by(t) for t in matched)]
+        stems = " ".join(light_stem(t) for t in query_terms(docs[ref][0]) if not is_stop_word(t))
+        key = (" ".join(query_terms(docs[ref][0])) != wanted, -len(found), -sum(1 for w in found if w.stem in matched or w.whole in matched),
+               not (len(words) > 1 and f" {phrase} " in f" {stems} "),
+               -sum(1 for w in found if any(w.found_by(t) and "title" in fields for t, fields in matched.items())),
+               -math.floor(score * 1e9 + 0.5), ref)
+        ranked.append((key, ref, score))
+    return [(ref, score) for _, ref, score in sorted(ranked)]
+
+
+def typed(text: str) -> list[str]:
+    """Every prefix of a text, as it stands after each keystroke."""
+    return [text[:end] for end in range(1, len(text) + 1)]
+
+
+def test_scoring_from_the_postings_returns_what_lunrs_own_query_returns(example_site: Path) -> None:
+    """`search` (Python) and search-core.js score from the postings instead of through lunr's Index.query:
+    on the real index, both return the papers, order and scores (and, in the browser, the terms to
+    highlight) that lunr.py's and lunr.js's own Index.query gave with the same ranking rules."""
+    searcher = load_searcher(example_site / "site/search-index.js")
+    titles = [d[0] for d in searcher.payload["docs"]]
+    queries = sorted(set(QUERIES + titles + typed("representation learning") + typed("sparse autoencoders find features")
+                         + typed("CBAM: Convolutional Block") + typed('"vision transformer" regsters') + [
+        "title:vision +learning", "-vision", "-vision -learning", "abstract:attention~1 title:trans*", "+zzzz learning",
+        '"zzzz" learning', "learning^3 vision", "the learning", "a:b learning", "feature-attribution", "self-supervised learning"]))
+    index = Index.load(expand(searcher.payload))
+    mismatches = []
+    for query in queries:
+        ours, lunrs = search(searcher, query), lunr_search(index, searcher, query)
+        if [r for r, _ in ours] != [r for r, _ in lunrs] or any(abs(a - b) > 1e-9 for (_, a), (_, b) in zip(ours, lunrs)):
+            mismatches.append(query)
+    assert mismatches == []
+    assert sum(1 for q in queries if search(searcher, q)) > len(queries) * 0.9
+    browser = node_query(example_site / "site", queries=queries, reference=True)
+    for query in queries:
+        ours, lunrs = browser["results"][query], browser["reference"][query]
+        assert [r for r, _ in ours] == [r for r, _ in lunrs], query
+        assert all(abs(a - b) <= 1e-9 for (_, a), (_, b) in zip(ours, lunrs)), query
+        assert browser["matched"][query] == browser["matched"][query + "\u0000reference"], query
 
 
 def test_the_browser_expands_the_index_exactly_as_python_does(example_site: Path) -> None:
@@ -131,14 +195,14 @@ def test_text_in_other_scripts_and_accents_is_findable_on_both_sides(tmp_path: P
         "Fréchet Distances for Naïve Café Models\n\nWe measure Fréchet distances between the outputs of naïve models trained on café menus, across many datasets and seeds, and report what changes.\n\n"
     ) + raw_list("Alpha Paper")})
     assert run_sitegen("build", "-s", site).returncode == 0
-    index, payload = load_index_script(site / "site/search-index.js")
-    docs = payload["docs"]
+    searcher = load_searcher(site / "site/search-index.js")
+    docs = searcher.payload["docs"]
     queries = {"注意力": 0, "Μάθηση": 1, "μαθηση": 1, "αναπαραστάσεις": 1, "frechet": 2, "Fréchet": 2, "naive cafe": 2, "NAÏVE": 2}
     browser = node_query(site / "site", queries=list(queries))["results"]
     titles = [d[0] for d in docs]
     order = ["视觉Transformer中的注意力机制研究", "Μάθηση αναπαραστάσεων για την όραση", "Fréchet Distances for Naïve Café Models"]
     for query, expected in queries.items():
-        python = [titles[ref] for ref, _ in search(index, payload, query)]
+        python = [titles[ref] for ref, _ in search(searcher, query)]
         assert python and python[0] == order[expected], query
         assert [titles[ref] for ref, _ in browser[query]] == python, query
 
@@ -159,12 +223,12 @@ def test_index_script_is_a_classic_script_with_no_closing_tag_inside(example_sit
 
 def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:
     """Each query's result titles from `sitegen search`'s code and from the browser's code in node, asserted equal."""
-    index, payload = load_index_script(site / "site/search-index.js")
-    titles = [d[0] for d in payload["docs"]]
+    searcher = load_searcher(site / "site/search-index.js")
+    titles = [d[0] for d in searcher.payload["docs"]]
     browser = node_query(site / "site", queries=queries)["results"]
     answers = {}
     for query in queries:
-        python = [titles[ref] for ref, _ in search(index, payload, query)]
+        python = [titles[ref] for ref, _ in search(searcher, query)]
         assert [titles[ref] for ref, _ in browser[query]] == python, query
         answers[query] = python
     return answers
@@ -286,8 +350,7 @@ def test_quoted_phrases_require_their_words(ranking_site: Path) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list('ab:*~^+-" \u201c\u201dtitle1é')), max_size=20))
 def test_no_text_makes_search_fail(ranking_site: Path, text: str) -> None:
-    index, payload = load_index_script(ranking_site / "site/search-index.js")
-    search(index, payload, text)
+    search(load_searcher(ranking_site / "site/search-index.js"), text)
 
 
 def test_no_text_makes_the_browser_search_fail(ranking_site: Path) -> None:

@@ -22,7 +22,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.855, "recall": 0.755, "key_hit": 0.90}
+LABELLED_FLOOR = {"precision": 0.865, "recall": 0.805, "key_hit": 0.93}
 
 
 def default_rules() -> tuple[TagRule, ...]:
@@ -139,22 +139,62 @@ def test_not_phrases_exclude_a_match_only_where_they_stand() -> None:
 
 
 def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_three_are_kept() -> None:
-    rules = tuple(rule(s, s) for s in ("alpha", "beta", "gamma", "delta", "epsilon"))
-    tags = tags_of("Alpha", "Beta once. Gamma twice, gamma. Delta delta delta. Epsilon, epsilon.", rules)
-    assert list(tags) == ["delta", "alpha", "epsilon"]  # best first: 3 mentions, then a title match, then 2 mentions (by name on a tie)
-    assert tags["delta"].score == 3.0 and tags["alpha"].score == 2.0
-    assert "beta" not in tags_of("A study", "Beta once. Gamma twice, gamma.", rules)
-    # a paper with no strong tag keeps its best weak one rather than none
-    assert list(tags_of("A study", "Beta once.", rules)) == ["beta"]
+    rules = (rule("alpha", "alpha"), rule("beta", "beta", "b-net"), rule("gamma", "gamma"), rule("delta", "delta", "d-net"),
+             rule("epsilon", "epsilon"))
+    tags = tags_of("Alpha", "Some context first. Beta and b-net once. Gamma twice, gamma. Delta, d-net and delta again, delta. "
+                   "Epsilon, epsilon, epsilon.", rules)
+    # best first: 4 mentions of two phrases, 3 of one phrase (less 0.5), a title match; then beta (two phrases, 2) by name on a tie
+    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0)]
+    assert "gamma" not in tags_of("A study", "Some context first. Beta and b-net once. Gamma twice, gamma.", rules)
+    # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1
+    assert [(t, m.score) for t, m in tags_of("A study", "Some context first. Gamma twice, gamma.", rules).items()] == [("gamma", 1.5)]
+    assert tags_of("A study", "Some context first. Gamma once.", rules) == {}
+
+
+def test_a_third_tag_far_below_the_best_is_left_out() -> None:
+    rules = (rule("main", "main", "core"), rule("side", "side"), rule("other", "other"))
+    tags = tags_of("Main core other", "Main and core lead here, main again. Side, side and side.", rules)
+    assert [(t, m.score) for t, m in tags.items()] == [("main", 10.0), ("side", 2.5)]  # other's 2 is under a quarter of 10
+    assert list(tags_of("Main other", "Some context first. Side, side and side.", rules)) == ["side", "main", "other"]
+
+
+def test_the_first_sentence_and_what_the_paper_does_weigh_more() -> None:
+    rules = (rule("x", "alpha"),)
+    lead = tags_of("A study", "Alpha leads here. Then alpha again.", rules)["x"]
+    assert lead.score == 2.5  # 2 for the first sentence, 1 for the other mention, less 0.5 for one phrase in the abstract only
+    assert [e.place for e in lead.evidence] == ["first sentence", ""]
+    assert tags_of("A study", "Some context first. Alpha here. Then alpha again.", rules)["x"].score == 1.5
+    for claim in ("We propose alpha here.", "In this paper, alpha is studied.", "We first introduce alpha."):
+        found = tags_of("A study", f"Some context first. {claim} Then alpha again.", rules)["x"]
+        assert found.score == 2.0 and found.evidence[0].place == "what the paper does", claim
+
+
+def test_a_word_ending_matches_the_end_of_a_model_name_as_written() -> None:
+    rules = (rule("transformers", "-Former"), rule("3d-vision", "-NeRF"))
+    tags = tags_of("VSFormer and EmerNeRF", "", rules)
+    assert set(tags) == {"transformers", "3d-vision"} and tags["transformers"].evidence[0].words == "VSFormer"
+    assert set(tags_of("SegFormers with StyleNeRF2", "", rules)) == {"transformers", "3d-vision"}  # a plural, a version
+    assert tags_of("Former work on NeRF", "The former approach. A transformer and a Transformer, or a FORMER.", rules) == {}
 
 
 def test_a_phrase_common_to_most_papers_weighs_less() -> None:
     rules = (rule("common", "network"), rule("rare", "hypergraph"))
     pages = [page(f"Paper {i}", "A network. Another network.", f"p{i}") for i in range(200)]
-    pages.append(page("Last", "A network and a hypergraph. The network, the hypergraph.", "last"))
+    pages.append(page("Last", "Some context first. A network and a hypergraph. The network, the hypergraph.", "last"))
     tagged = {p.slug: {m.tag: m.score for m in p.auto_tags} for p in tag_pages(pages, rules)}
-    assert tagged["last"]["rare"] == 2.0
+    assert tagged["last"]["rare"] == 1.5  # two mentions at full weight, less 0.5 for one phrase in the abstract only
     assert "common" not in tagged["p0"]
+
+
+def test_on_a_small_site_a_phrase_of_one_paper_keeps_its_weight_and_a_shared_one_weighs_less() -> None:
+    rules = (rule("rare", "hypergraph"),)
+    text = "Some context first. A hypergraph, the hypergraph."
+    for n in (1, 5, 40):
+        pages = [page("Last", text, "last")] + [page(f"P{i}", "Nothing here.", f"p{i}") for i in range(n - 1)]
+        [score] = [m.score for p in tag_pages(pages, rules) if p.slug == "last" for m in p.auto_tags]
+        assert score == 1.5, n  # two mentions at full weight, less 0.5 for one phrase in the abstract only
+    shared = [p.auto_tags for p in tag_pages([page(f"P{i}", text, f"p{i}") for i in range(5)], rules)]
+    assert all(0 < m.score < 1.5 for tags in shared for m in tags)
 
 
 def test_the_reason_shows_the_words_in_context() -> None:
@@ -195,6 +235,7 @@ def test_user_tags_add_and_a_leading_dash_removes_an_automatic_tag() -> None:
     ("a:\n  phrases: [x\n", 3, "invalid YAML"),
     ("a:\n  phrases: [" + "w " * 13 + "]\n", 1, "'phrases' must be a list of words or phrases (of at most 12 words)"),
     ("a: just text\n", 1, "needs 'phrases:'"),
+    ("a:\n  phrases: [x, -Former block]\n", 1, "tag 'a': '-Former block': a word ending is '-' and one word"),
 ])
 def test_taxonomy_errors_name_the_line(text: str, line: int, message: str) -> None:
     with pytest.raises(SourceError) as error:
@@ -210,8 +251,9 @@ def test_words_inside_a_link_are_not_evidence() -> None:
 
 def test_two_phrases_of_a_tag_for_the_same_words_count_once() -> None:
     rules = (rule("ssl", "self-supervised", "self supervised", "supervised"),)
-    [found] = tags_of("A study", "A self-supervised model. Another self supervised one.", rules).values()
-    assert found.score == 2.0 and [e.words for e in found.evidence] == ["self-supervised", "self supervised"]
+    [found] = tags_of("A study", "Some context first. A self-supervised model. Another self supervised one.", rules).values()
+    # two mentions of one phrase (less 0.5, as one phrase only), not two phrases
+    assert found.score == 1.5 and [e.words for e in found.evidence] == ["self-supervised", "self supervised"]
 
 
 def test_phrases_that_share_words_are_all_found_in_one_pass() -> None:
@@ -227,7 +269,7 @@ def test_phrases_that_share_words_are_all_found_in_one_pass() -> None:
 
 
 def test_the_context_counts_words_not_punctuation() -> None:
-    [found] = tags_of("A study", "a, b; c. d, e, f, g: Vision Transformers, h. i, j, k, l, m, n.")["vision-transformers"].evidence
+    found = tags_of("Vision transformers", "a, b; c. d, e, f, g: Vision Transformers, h. i, j, k, l, m, n.")["vision-transformers"].evidence[1]
     assert found.before == "…b; c. d, e, f, g: " and found.after == ", h. i, j, k, l, m…"
 
 

@@ -16,6 +16,7 @@
   var MAX_WORD_LENGTH = 64;  // letters; as in search.py: no typo or prefix work on a pasted giant "word"
   var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in search.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
+  var HAS_SYNTAX_MARK = /[:*~^]/;
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
   var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
 
@@ -75,7 +76,9 @@
     return terms;
   }
 
+  var ASCII = /^[\x00-\x7f]*$/;
   function normalize(text) {
+    if (ASCII.test(text)) return text.toLowerCase().replace(SPACES, " ");  // as search.py: nothing to fold
     return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(CJK, " $1 ").replace(SPACES, " ");
   }
 
@@ -146,7 +149,89 @@
     return posting;
   }
 
-  function load(lunr, data) { return lunr.Index.load(expand(data)); }
+  /* What queries run against: the payload's postings read directly (typed arrays, decoded once per
+     term and field when first needed), lunr's TokenSet of the index's terms for prefix and typo
+     expansion (built as lunr.Index.load builds it), and caches that outlive a keystroke. Scores are
+     lunr's (the query vector's dot product with each field's BM25 vector, over the query vector's
+     magnitude, summed over fields), computed from the postings in one pass per matched term and
+     field instead of through lunr's Index.query, which made a MatchData and Set per document. */
+  function Searcher(lunr, data) {
+    var fields = Object.keys(data.fields), count = data.docs.length;
+    this.lunr = lunr;
+    this.data = data;
+    this.fields = fields;
+    this.count = count;
+    this.number = new Map();
+    for (var i = 0; i < data.terms.length; i++) this.number.set(data.terms[i], i);
+    this.tokenSet = lunr.TokenSet.fromArray(data.terms);
+    this.norms = fields.map(function (f) {
+      var lengths = data.lengths[f], sum = 0, norms = new Float64Array(count);
+      for (var r = 0; r < count; r++) sum += lengths[r];
+      var average = count ? sum / count : 0;
+      for (r = 0; r < count; r++) norms[r] = K1 * (1 - B + B * (lengths[r] / average));
+      return norms;
+    });
+    this.decoded = fields.map(function () { return new Array(data.terms.length); });
+    this.idfs = new Float64Array(data.terms.length).fill(-1);
+    this.expansions = new Map();
+    this.titles = new Array(count);
+    this.sums = fields.map(function () { return new Float64Array(count); });
+  }
+
+  /* A term's refs in one field, ascending. */
+  Searcher.prototype.refs = function (term, field) {
+    var refs = this.decoded[field][term];
+    if (!refs) {
+      var gaps = this.data.postings[this.fields[field]][term], total = 0;
+      refs = new Int32Array(gaps.length);
+      for (var j = 0; j < gaps.length; j++) refs[j] = total += gaps[j];
+      this.decoded[field][term] = refs;
+    }
+    return refs;
+  };
+
+  /* lunr's builder's idf: papers with the term in any field, counted once per field as lunr does. */
+  Searcher.prototype.idf = function (term) {
+    if (this.idfs[term] < 0) {
+      var withTerm = 0;
+      for (var f = 0; f < this.fields.length; f++) withTerm += this.data.postings[this.fields[f]][term].length;
+      this.idfs[term] = Math.log(1 + Math.abs((this.count - withTerm + 0.5) / (withTerm + 0.5)));
+    }
+    return this.idfs[term];
+  };
+
+  /* The index's terms a clause stands for (what lunr's Index.query looks up): cached by clause. */
+  Searcher.prototype.expand = function (clause) {
+    var key = clause.term + "\u0000" + (clause.wildcard || 0) + "\u0000" + (clause.editDistance || 0);
+    var terms = this.expansions.get(key);
+    if (!terms) {
+      if (this.expansions.size > 2000) this.expansions.clear();
+      terms = this.tokenSet.intersect(this.lunr.TokenSet.fromClause(clause)).toArray();
+      this.expansions.set(key, terms);
+    }
+    return terms;
+  };
+
+  /* A title's query terms and its stems without stop words, computed once per paper. */
+  Searcher.prototype.title = function (ref) {
+    var known = this.titles[ref];
+    if (!known) {
+      var lunr = this.lunr, terms = queryTerms(this.data.docs[ref][0]);
+      var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
+      known = this.titles[ref] = { terms: terms.join(" "), stems: " " + stems.join(" ") + " " };
+    }
+    return known;
+  };
+
+  /* Work off the typing path: the titles of papers from `start` on, a slice at a time, so the first
+     query that matches most papers finds them ready. Returns where to go on from (count: done). */
+  Searcher.prototype.warm = function (start, size) {
+    var end = Math.min(this.count, start + size);
+    for (var ref = start; ref < end; ref++) this.title(ref);
+    return end;
+  };
+
+  function load(lunr, data) { return new Searcher(lunr, data); }
 
   function oneEditApart(x, y) {
     var a = Array.from(x), b = Array.from(y);
@@ -167,7 +252,8 @@
   }
 
   /* Mirrors plain_words() in sitegen/search.py. */
-  function plainWords(lunr, index, text, boosts) {
+  function plainWords(searcher, text, boosts) {
+    var lunr = searcher.lunr, known = searcher.number;
     var chunks = [];
     text.split(QUOTED).forEach(function (segment, i) {
       if (!segment) return;
@@ -186,17 +272,17 @@
         var typing = i === last && j === parts.length - 1 && !quoted && !/ $/.test(text);
         if (isStopWord(lunr, part) && !(typing && words.length === 0)) return;
         var stem = lightStem(part);
-        var known = has(index.invertedIndex, stem);
+        var indexed = known.has(stem);
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
-        if (typing && !known && tolerant) {
+        if (typing && !indexed && tolerant) {
           for (var end = length - 1; end >= boosts.stemPrefixMinLength; end--) {
             var start = chars.slice(0, end).join("");
-            if (has(index.invertedIndex, start)) { head = start; break; }
+            if (known.has(start)) { head = start; break; }
           }
         }
-        words.push({ stem: stem, whole: whole, prefix: typing && tolerant && length >= boosts.prefixMinLength ? part : null, head: head,
-                     fuzzy: tolerant && !known && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
+        words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: typing && tolerant && length >= boosts.prefixMinLength ? part : null, head: head,
+                     fuzzy: tolerant && !indexed && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
       });
     });
     return words.slice(0, MAX_WORDS);
@@ -215,94 +301,183 @@
   }
 
   /* Mirrors syntax_query() in sitegen/search.py: lunr's syntax where it parses with real fields, else null. */
-  function syntaxResults(lunr, index, text) {
+  function syntaxQuery(searcher, text) {
     if (!SYNTAX.test(text)) return null;
+    var lunr = searcher.lunr, q = new lunr.Query(searcher.fields);
     try {
-      return index.query(function (q) {
-        new lunr.QueryParser(normalize(text), q).parse();
-        q.clauses.forEach(function (clause) {
-          if (clause.usePipeline) { clause.term = lightStem(trim(clause.term)); clause.usePipeline = false; }
-          if ("editDistance" in clause) {
-            if (Array.from(clause.term).length > MAX_WORD_LENGTH) delete clause.editDistance;
-            else clause.editDistance = Math.min(clause.editDistance, MAX_EDIT_DISTANCE);
-          }
-        });
-      });
+      new lunr.QueryParser(normalize(text), q).parse();
     } catch (error) {
       if (error instanceof lunr.QueryParseError) return null;
       throw error;
     }
+    if (!q.clauses.length) return null;  // lunr.js would return every paper, lunr.py none: taken as words instead
+    q.clauses.forEach(function (clause) {
+      if (clause.usePipeline) { clause.term = lightStem(trim(clause.term)); clause.usePipeline = false; }
+      if ("editDistance" in clause) {
+        if (Array.from(clause.term).length > MAX_WORD_LENGTH) delete clause.editDistance;
+        else clause.editDistance = Math.min(clause.editDistance, MAX_EDIT_DISTANCE);
+      }
+    });
+    return q;
   }
 
-  /* Per payload and doc, computed once: the title's query terms, and its stems without stop words. */
-  var titles = new WeakMap();
-  function titleOf(lunr, data, ref) {
-    if (!titles.has(data)) titles.set(data, new Map());
-    var known = titles.get(data);
-    if (!known.has(ref)) {
-      var terms = queryTerms(data.docs[ref][0]);
-      var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
-      known.set(ref, { terms: terms.join(" "), stems: " " + stems.join(" ") + " " });
+  /* What lunr's Index.query(query) finds, from the postings: the papers it returns, each with its
+     score and which query words its matched terms find (bit masks). Mirrors `execute` in
+     sitegen/search.py; lunr's rules kept: a required clause must match in any of its fields, a
+     prohibited one in none, a query of prohibited clauses only returns every other paper. */
+  function execute(searcher, query, words) {
+    var lunr = searcher.lunr, presence = lunr.Query.presence, n = searcher.count, F = searcher.fields.length;
+    var fieldOf = {};
+    searcher.fields.forEach(function (f, i) { fieldOf[f] = i; });
+    var vectors = searcher.fields.map(function () { return new Map(); });  // the query vector, by field: term → boost
+    var pairs = [], seen = new Set();  // (term, field) pairs that score, in the order lunr first meets them
+    var required = 0, requiredHits = null, prohibited = null;
+    var negated = query.clauses.every(function (c) { return c.presence === presence.PROHIBITED; });
+    for (var c = 0; c < query.clauses.length; c++) {
+      var clause = query.clauses[c], expanded = searcher.expand(clause);
+      var isRequired = clause.presence === presence.REQUIRED, isProhibited = clause.presence === presence.PROHIBITED;
+      if (!expanded.length && isRequired) return { refs: [], scores: [], pairs: [], searcher: searcher };
+      var inClause = null;
+      if (isRequired) { required++; requiredHits = requiredHits || new Int32Array(n); inClause = new Uint8Array(n); }
+      for (var e = 0; e < expanded.length; e++) {
+        var term = searcher.number.get(expanded[e]);
+        for (var k = 0; k < clause.fields.length; k++) {
+          var field = fieldOf[clause.fields[k]], refs = searcher.refs(term, field), j;
+          if (isRequired) for (j = 0; j < refs.length; j++) if (!inClause[refs[j]]) { inClause[refs[j]] = 1; requiredHits[refs[j]]++; }
+          if (isProhibited) {
+            prohibited = prohibited || new Uint8Array(n);
+            for (j = 0; j < refs.length; j++) prohibited[refs[j]] = 1;
+            continue;
+          }
+          vectors[field].set(term, (vectors[field].get(term) || 0) + clause.boost);
+          if (!seen.has(term * F + field)) { seen.add(term * F + field); pairs.push(term, field); }
+        }
+      }
     }
-    return known.get(ref);
+    // Which words each matched term finds (and finds exactly), worked out once per term.
+    var masks = new Map();
+    for (var p = 0; p < pairs.length; p += 2) {
+      var t = pairs[p];
+      if (!masks.has(t)) {
+        var name = searcher.data.terms[t], found = 0, exact = 0;
+        for (var w = 0; w < words.length; w++) {
+          if (foundBy(words[w], name)) found |= 1 << w;
+          if (name === words[w].stem || name === words[w].whole) exact |= 1 << w;
+        }
+        masks.set(t, [found, exact]);
+      }
+    }
+    // One pass over each scoring (term, field) posting, terms in index order within a field as lunr's dot product adds them.
+    var order = [];
+    for (p = 0; p < pairs.length; p += 2) order.push(p);
+    order.sort(function (a, b) { return pairs[a + 1] - pairs[b + 1] || pairs[a] - pairs[b]; });
+    var sums = searcher.sums, touched = new Uint8Array(n), refsHit = [];
+    var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
+    var title = fieldOf.title, notes = fieldOf.notes;
+    for (var o = 0; o < order.length; o++) {
+      term = pairs[order[o]];
+      field = pairs[order[o] + 1];
+      refs = searcher.refs(term, field);
+      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.data.fields[searcher.fields[field]];
+      var tfs = searcher.data.frequencies[searcher.fields[field]][term], norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
+      for (var i = 0; i < refs.length; i++) {
+        var ref = refs[i], tf = tfs.length ? tfs[i] : 1;
+        if (!touched[ref]) {
+          touched[ref] = 1;
+          refsHit.push(ref);
+          for (var f = 0; f < F; f++) sums[f][ref] = 0;
+        }
+        // lunr's dot product adds boost × weight, the weight as `expand` computes it (lunr's builder's BM25).
+        sum[ref] += boost * (idf * ((K1 + 1) * tf) / (norms[ref] + tf) * fieldBoost);
+        foundOf[ref] |= m[0];
+        exactOf[ref] |= m[1];
+        if (field === title) titleOf[ref] |= m[0];
+        if (field === notes) notesOf[ref] = 1;
+      }
+    }
+    var magnitudes = vectors.map(function (vector) {
+      var squares = 0;
+      Array.from(vector.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) { squares += vector.get(t) * vector.get(t); });
+      return Math.sqrt(squares);
+    });
+    var candidates = negated ? Array.from({ length: n }, function (_, r) { return r; }) : refsHit;  // in any order: ranking orders them
+    var out = [], scores = [];
+    for (var x = 0; x < candidates.length; x++) {
+      var r = candidates[x];
+      if ((required && requiredHits[r] !== required) || (prohibited && prohibited[r])) continue;
+      var score = 0;
+      if (touched[r]) for (f = 0; f < F; f++) score += sums[f][r] / magnitudes[f] || 0;
+      out.push(r);
+      scores.push(score);
+    }
+    return { refs: out, scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf, pairs: pairs, searcher: searcher };
   }
 
-  /* [{ref, score, terms, inNotes}] best first; mirrors search() in sitegen/search.py. Which query
-     words a matched term finds is worked out once per term (bit masks), not once per paper. */
-  function search(lunr, index, data, text) {
+  /* The matched terms of one result (for highlighting), looked up only for the results shown. */
+  function matchedTerms(run, ref) {
+    var terms = [], searcher = run.searcher;
+    for (var p = 0; p < run.pairs.length; p += 2) {
+      var name = searcher.data.terms[run.pairs[p]];
+      if (terms.indexOf(name) < 0 && contains(searcher.refs(run.pairs[p], run.pairs[p + 1]), ref)) terms.push(name);
+    }
+    return terms;
+  }
+
+  function contains(sorted, value) {
+    var lo = 0, hi = sorted.length - 1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (sorted[mid] === value) return true;
+      if (sorted[mid] < value) lo = mid + 1; else hi = mid - 1;
+    }
+    return false;
+  }
+
+  function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
+
+  function Result(run, ref, score, inNotes, rank, rounded) {
+    this.run = run;
+    this.ref = ref;
+    this.score = score;
+    this.inNotes = inNotes;
+    this.rank = rank;
+    this.rounded = rounded;  // lunr.js and lunr.py may differ in the last bits of a logarithm: ordered by the score to 1e-9
+  }
+  Object.defineProperty(Result.prototype, "terms", {
+    get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
+  });
+
+  /* [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of the query's
+     words a paper has; how many exactly; the words as a phrase in the title; how many in the title;
+     lunr's score; ref. Mirrors search() in sitegen/search.py. */
+  function search(searcher, text) {
     var words = [];
-    var matches = syntaxResults(lunr, index, text);
-    if (matches === null) {
-      words = plainWords(lunr, index, text, data.boosts);
+    var query = syntaxQuery(searcher, text);
+    if (query === null) {
+      words = plainWords(searcher, text, searcher.data.boosts);
       if (!words.length) return [];
-      matches = index.query(function (q) { plainQuery(lunr, q, words, data.boosts); });
+      query = new searcher.lunr.Query(searcher.fields);
+      plainQuery(searcher.lunr, query, words, searcher.data.boosts);
     }
+    var run = execute(searcher, query, words);
     var wanted = queryTerms(text).join(" ");
     var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
-    var masks = new Map();  // term → [words it finds, words it is exactly]
-    function masksOf(term) {
-      if (!masks.has(term)) {
-        var found = 0, exact = 0;
-        words.forEach(function (w, i) {
-          if (foundBy(w, term)) found |= 1 << i;
-          if (term === w.stem || term === w.whole) exact |= 1 << i;
-        });
-        masks.set(term, [found, exact]);
-      }
-      return masks.get(term);
+    // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
+    // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
+    // title are looked at. Otherwise every match's title is (once per paper: cached).
+    var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
+    var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
+    var results = new Array(run.refs.length);
+    for (var i = 0; i < run.refs.length; i++) {
+      var ref = run.refs[i], score = run.scores[i];
+      var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+      var asTyped = (allInTitle || !wordsAreTerms) && searcher.title(ref).terms === wanted;
+      var inPhrase = phrase !== null && allInTitle && searcher.title(ref).stems.indexOf(phrase) >= 0;
+      // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
+      var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+      results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
     }
-    function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
-    var results = matches.map(function (r) {
-      var ref = Number(r.ref), matched = r.matchData.metadata, terms = Object.keys(matched);
-      var found = 0, exact = 0, inTitle = 0, inNotes = false;
-      terms.forEach(function (t) {
-        var m = masksOf(t), fields = matched[t];
-        found |= m[0];
-        exact |= m[1];
-        if (has(fields, "title")) inTitle |= m[0];
-        if (has(fields, "notes")) inNotes = true;
-      });
-      var title = titleOf(lunr, data, ref);
-      return {
-        ref: ref,
-        score: r.score,
-        terms: terms,
-        inNotes: inNotes,
-        key: [
-          title.terms === wanted ? 0 : 1,
-          -bits(found),
-          -bits(exact & found),
-          phrase !== null && title.stems.indexOf(phrase) >= 0 ? 0 : 1,
-          -bits(inTitle),
-          -Math.floor(r.score * 1e9 + 0.5),
-          ref
-        ]
-      };
-    });
-    results.sort(function (a, b) {
-      for (var i = 0; i < a.key.length; i++) if (a.key[i] !== b.key[i]) return a.key[i] - b.key[i];
-      return 0;
-    });
+    results.sort(function (a, b) { return a.rank - b.rank || a.rounded - b.rounded || a.ref - b.ref; });
     return results;
   }
 
@@ -316,6 +491,6 @@
     });
   }
 
-  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, load: load,
+  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, load: load, Searcher: Searcher,
            search: search, highlight: highlight, indexTerms: indexTerms, lightStem: lightStem };
 });

@@ -5,7 +5,7 @@
   "use strict";
   var root = document.documentElement.dataset.root || "";
   var core = window.SitegenSearch;
-  var state = { loading: null, index: null, data: null };
+  var state = { loading: null, searcher: null, data: null };
   var status = document.getElementById("search-status");
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
@@ -29,18 +29,24 @@
         .then(function () { return addScript("search-index.js"); })
         .then(function () {
           state.data = window.SITEGEN_SEARCH;
-          state.index = core.load(window.lunr, state.data);
+          state.searcher = core.load(window.lunr, state.data);
+          warm(0);
           return state;
         });
     }
     return state.loading;
   }
 
+  /* Between keystrokes, a slice at a time: what the first query matching most papers would otherwise do while the user waits. */
+  function warm(start) {
+    if (start < state.searcher.count) setTimeout(function () { warm(state.searcher.warm(start, 200)); }, 0);
+  }
+
   function run(text) {
     if (!text.trim()) return [];
     var started = performance.now();
     try {
-      return core.search(window.lunr, state.index, state.data, text);
+      return core.search(state.searcher, text);
     } catch (error) {
       return { error: error.message || String(error) };
     } finally {
@@ -48,17 +54,21 @@
     }
   }
 
+  /* The text with its matched words in <mark>: one text node for each run of unmatched words. */
   function marked(text, terms) {
-    var fragment = document.createDocumentFragment();
+    var fragment = document.createDocumentFragment(), plain = "";
     core.highlight(window.lunr, text, terms).forEach(function (part) {
       if (part[1]) {
+        if (plain) fragment.appendChild(document.createTextNode(plain));
+        plain = "";
         var mark = document.createElement("mark");
         mark.textContent = part[0];
         fragment.appendChild(mark);
       } else {
-        fragment.appendChild(document.createTextNode(part[0]));
+        plain += part[0];
       }
     });
+    if (plain) fragment.appendChild(document.createTextNode(plain));
     return fragment;
   }
 
@@ -250,6 +260,28 @@
       }
     }
 
+    /* How many of the results have each value of a facet: values numbered once per paper, counted in a typed array. */
+    var numbered = {};
+    function countValues(kind, results) {
+      if (!numbered[kind]) {
+        var names = [], ids = new Map();
+        var perDoc = state.data.docs.map(function (doc) {
+          return FACETS[kind].values(doc).map(function (v) {
+            if (!ids.has(v)) { ids.set(v, names.length); names.push(v); }
+            return ids.get(v);
+          });
+        });
+        numbered[kind] = { names: names, perDoc: perDoc };
+      }
+      var facetValues = numbered[kind], tally = new Int32Array(facetValues.names.length), counts = {};
+      for (var i = 0; i < results.length; i++) {
+        var values = facetValues.perDoc[results[i].ref];
+        for (var j = 0; j < values.length; j++) tally[values[j]]++;
+      }
+      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facetValues.names[k]] = tally[k];
+      return counts;
+    }
+
     /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
        alternatives counts what ticking one more of them would add). */
     function keeps(doc, except) {
@@ -273,15 +305,11 @@
         var results = run(text);
         resultsList.textContent = "";
         if (results.error) { count.textContent = "Search failed: " + results.error; return; }
-        var docs = state.data.docs;
-        var shown = results.filter(function (r) { return keeps(docs[r.ref]); });
+        var docs = state.data.docs, filtered = chosenCount() > 0;
+        var shown = filtered ? results.filter(function (r) { return keeps(docs[r.ref]); }) : results;
         Object.keys(FACETS).forEach(function (kind) {
-          var counts = {};
-          var counted = FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
-          counted.forEach(function (r) {
-            FACETS[kind].values(docs[r.ref]).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
-          });
-          facet(kind, counts);
+          var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
+          facet(kind, countValues(kind, counted));
         });
         if (sort.value === "title") {
           shown = shown.slice().sort(function (a, b) { return docs[a.ref][0].localeCompare(docs[b.ref][0]); });

@@ -1,0 +1,144 @@
+"""A build after an edit changes only what the edit changes, and ends byte for byte where a cold
+build of the same inputs ends: real builds of real sites, any sequence of edits."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import raw_list, run_sitegen, write_site
+from sitegen.build import run_build
+from sitegen.errors import Diagnostics
+
+TAXONOMY = """\
+vision-transformers:
+  title: Vision transformers
+  phrases: [vision transformer, ViT]
+object-detection:
+  title: Object detection
+  phrases: [object detection, detector]
+"""
+TITLES = ["Vision Transformer Registers", "Object Detection at Scale", "Sparse Attention Kernels",
+          "Detector Heads Revisited", "Contrastive Pretraining", "A ViT for Video"]
+
+
+def small_site(root: Path) -> Path:
+    return write_site(root, {
+        "content/lists/first.txt": raw_list(*TITLES[:4]),
+        "content/lists/second.txt": raw_list(*TITLES[2:]),
+        "content/taxonomy.yml": TAXONOMY,
+    })
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(site: Path) -> None:
+    run_build(site, site / "site", Diagnostics())
+
+
+def inputs_of(site: Path, into: Path) -> Path:
+    """A copy of the site's inputs, as a user's fresh clone would have them: no site/, no .sitegen/."""
+    shutil.copytree(site, into, ignore=lambda folder, names: [n for n in names if n in ("site", ".sitegen")] if Path(folder) == site else [])
+    return into
+
+
+def edit(site: Path, kind: str, n: int) -> None:
+    """One edit a user makes between builds."""
+    pages = sorted((site / "content" / "papers").glob("*.md"))
+    page = pages[n % len(pages)] if pages else None
+    if kind == "note" and page:
+        page.write_text(page.read_text(encoding="utf-8") + f"\nA note, take {n}: see **this**.\n", encoding="utf-8")
+    elif kind == "status" and page:
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("\n---\n", "\nstatus: reading\n---\n", 1) if "status:" not in text else text, encoding="utf-8")
+    elif kind == "tag" and page:
+        text = page.read_text(encoding="utf-8")
+        page.write_text(text.replace("\n---\n", f"\ntags: [mine-{n % 2}]\n---\n", 1) if "\ntags:" not in text else text, encoding="utf-8")
+    elif kind == "new-list":
+        (site / "content" / "lists" / f"extra-{n}.txt").write_text(raw_list(f"Extra Paper {n} on Detection", TITLES[n % len(TITLES)]), encoding="utf-8")
+    elif kind == "drop-list":
+        lists = sorted((site / "content" / "lists").glob("*.txt"))
+        if len(lists) > 1:
+            lists[n % len(lists)].unlink()
+    elif kind == "abstract":
+        first = site / "content" / "lists" / "first.txt"
+        if first.exists():
+            first.write_text(first.read_text(encoding="utf-8").replace("several datasets", f"{n} datasets", 1), encoding="utf-8")
+    elif kind == "taxonomy":
+        taxonomy = site / "content" / "taxonomy.yml"
+        taxonomy.write_text(taxonomy.read_text(encoding="utf-8").replace("[object detection, detector]", "[object detection, detector, kernels]"), encoding="utf-8")
+    elif kind == "settings":
+        (site / "sitegen.yml").write_text(f"title: Reading {n}\n", encoding="utf-8")
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["note", "status", "tag", "new-list", "drop-list", "abstract", "taxonomy", "settings"]),
+                           st.integers(0, 20)), min_size=1, max_size=4)
+
+
+@settings(max_examples=12, deadline=None)
+@given(edits=EDITS)
+def test_any_sequence_of_edits_ends_where_a_cold_build_does(tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]) -> None:
+    root = tmp_path_factory.mktemp("edits")
+    site = small_site(root / "site-a")
+    build(site)
+    for step, (kind, n) in enumerate(edits):
+        edit(site, kind, n)
+        cold = inputs_of(site, root / f"cold-{step}")
+        build(site)
+        build(cold)
+        assert tree(site / "site") == tree(cold / "site"), (kind, n)
+        assert tree(site / "content") == tree(cold / "content"), (kind, n)
+
+
+def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    build(site)
+    before = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
+    page = sorted((site / "content" / "papers").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    build(site)
+    after = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
+    rewritten = sorted(name for name in after if before.get(name) != after[name])
+    assert rewritten == sorted([f"papers/{page.stem}/index.html", "papers.json", "search-index.js"])
+
+
+def test_a_kill_during_the_update_is_undone_by_the_next_build(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    assert run_sitegen("build", cwd=site).returncode == 0
+    for page in sorted((site / "content" / "papers").glob("*.md"))[:2]:
+        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    killed = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": "site-update:1"})
+    assert killed.returncode != 0
+    assert (tmp_path / "s" / ".site.undo").exists()  # what the update replaced, kept to be put back
+    assert run_sitegen("build", cwd=site).returncode == 0
+    assert not (tmp_path / "s" / ".site.undo").exists()
+    cold = inputs_of(site, tmp_path / "cold")
+    shutil.rmtree(cold / "content" / "papers")
+    shutil.copytree(site / "content" / "papers", cold / "content" / "papers")
+    assert run_sitegen("build", cwd=cold).returncode == 0
+    assert tree(site / "site") == tree(cold / "site")
+
+
+class Planted:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("touch planted-ran",))
+
+
+def test_a_planted_memo_never_runs_code_and_is_ignored(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    (site / ".sitegen").mkdir()
+    (site / ".sitegen" / "memo.pickle").write_bytes(pickle.dumps({"yaml:x": Planted()}))
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert not (site / "planted-ran").exists()
+    cold = inputs_of(small_site(tmp_path / "fresh"), tmp_path / "cold")
+    assert run_sitegen("build", cwd=cold).returncode == 0
+    assert tree(site / "site") == tree(cold / "site")
