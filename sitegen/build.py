@@ -326,8 +326,9 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings, built.render_keys)
-    write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
+    with cannot_write():  # a full disk here too is one line, not an internal error
+        state.save(loaded.site_dir, loaded.output_dir, inputs, input_digest(inputs), warnings, built.render_keys)
+        write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),
