@@ -23,6 +23,12 @@ def gzipped(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
+def paper_items(html: str) -> int:
+    """Papers on a page: the items of a list of papers, or the rows of an index (which carry no class)."""
+    rows = sum(part.split("</ol>", 1)[0].count("<li") for part in html.split('<ol class="paper-index"')[1:])
+    return html.count('<li class="paper-item"') + rows
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     generator = GEN_CORPUS if GEN_CORPUS.exists() else Path("/work/shared/bench/gen_corpus.py")
@@ -46,7 +52,7 @@ def main() -> None:
             if not pages:
                 continue
             biggest = max(pages, key=gzipped)
-            items = biggest.read_text(encoding="utf-8").count('<li class="paper-item"')
+            items = paper_items(biggest.read_text(encoding="utf-8"))
             print(f"  {kind:24} {len(pages):5} pages; biggest {biggest.relative_to(out)}: "
                   f"{biggest.stat().st_size / 1024:7.0f} KB, {gzipped(biggest) / 1024:5.0f} KB gzipped, {items} papers")
         for rows in sorted(out.glob("**/rows.js"))[:3]:

@@ -10,14 +10,14 @@ import datetime as dt
 import json
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -32,11 +32,37 @@ from sitegen.records import STATUSES, PaperPage
 THEME_PREFIX = "default"
 
 
+class DedentedLoader(jinja2.FileSystemLoader):
+    """Templates read with each line's indentation removed (outside <pre> and <textarea>): the
+    templates stay indented for people, the pages carry none of it. Only horizontal space goes,
+    so template errors keep their line numbers; what a page inserts is never touched."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return dedent_template(source), filename, uptodate
+
+
+PRE_OPEN = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
+PRE_CLOSE = re.compile(r"</(pre|textarea)>", re.IGNORECASE)
+
+
+def dedent_template(source: str) -> str:
+    """Leading spaces and tabs of every template line, except lines inside a <pre> or <textarea>."""
+    lines = source.splitlines(keepends=True)
+    inside = False
+    for i, line in enumerate(lines):
+        if not inside:
+            lines[i] = line.lstrip(" \t")
+        opened, closed = len(PRE_OPEN.findall(line)), len(PRE_CLOSE.findall(line))
+        inside = opened > closed if opened != closed else inside
+    return "".join(lines)
+
+
 def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.Environment:
     """Site templates first, then the default theme; `default/x.html` always names the default's."""
-    default_loader = jinja2.FileSystemLoader(default_theme)
+    default_loader = DedentedLoader(default_theme)
     loader = jinja2.ChoiceLoader(
-        [*(jinja2.FileSystemLoader(d) for d in template_dirs), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
+        [*(DedentedLoader(d) for d in template_dirs), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
     )
     env = jinja2.Environment(
         loader=loader,
@@ -101,6 +127,11 @@ class Renderer:
             isodate=lambda d: d.isoformat() if d else "",
             longdate=long_date,
             initial=initial,
+            teaser=self.teaser,
+            abstract_start=abstract_start,
+            words_before=words_before,
+            words_after=words_after,
+            query=lambda text: quote_plus(str(text), safe=""),
         )
         recent_first = recent(catalog.papers)
         env.globals.update(
@@ -128,8 +159,13 @@ class Renderer:
 
     @jinja2.pass_context
     def url_filter(self, context: jinja2.runtime.Context, target: Any) -> str:
-        """`target`'s path relative to the page being rendered: up to the root, then down, encoded."""
-        return str(context["root"]) + self.encode(self.site_path_of(target) or "index.html")
+        """`target`'s path relative to the page being rendered (up past the folders they do not
+        share, then down), encoded: `../b/index.html` from papers/a/ to papers/b/."""
+        return self.encode(relative_path(str(context["page_path"]), self.site_path_of(target) or "index.html"))
+
+    def teaser(self, abstract: str) -> Markup:
+        """The start of an abstract for pages that list many papers; the paper's page has all of it."""
+        return self.render_markdown(abstract_start(abstract))
 
     def absolute_url(self, target: Any) -> str:
         """For feeds, sitemap and canonical links: base_url + path ('' when no base_url is set)."""
@@ -182,7 +218,7 @@ class Renderer:
         bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(c.citations[p.slug] for p in lv.papers)) for lv in c.lists]
         collections = [("papers", "", c.papers), *(("list", lv.slug, lv.papers) for lv in c.lists),
                        *(("tag", t.slug, t.papers) for t in c.tags)]
-        rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers) for kind, slug, papers in collections
+        rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers, kind == "list") for kind, slug, papers in collections
                 if (f"{kind}-rows", slug) in c.routes]
         return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), *bibs, *rows]
 
@@ -213,12 +249,35 @@ def pagers(catalog: Catalog, kind: str, slug: str, papers: tuple[PaperPage, ...]
     return [Pager(papers[i * size : (i + 1) * size], i + 1, size, paths, rows) for i in range(len(paths))]
 
 
-def rows_script(catalog: Catalog, path: str, papers: tuple[PaperPage, ...]) -> RenderedFile:
-    """Every paper of a paginated collection as [site path, title, status, tags], a classic script
-    (no fetch, so it loads from file://) that the filter reads to cover all pages."""
-    rows = [[catalog.path("paper", p.slug), p.title, p.status, " ".join(catalog.paper_tags[p.slug])] for p in papers]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+def rows_script(catalog: Catalog, path: str, papers: tuple[PaperPage, ...], tags: bool) -> RenderedFile:
+    """Papers of a paginated collection, a classic script (no fetch, so it loads from file://) that
+    the filter reads to cover all pages: `{"count": papers in the collection, "path": [before, after],
+    "tags": [slug, ...], "rows": [[middle of the site path, title, status, [tag numbers]], ...]}`.
+    A list's filter has tag chips, so its rows are every paper, with tags. An index's or a tag's
+    filter has status chips only: its rows are the papers reading or read (`"statuses"`), few in a
+    large collection; unread is filtered page by page. What every row would repeat is said once:
+    the start and end its paths share, each tag slug, and status '' for unread."""
+    shown = papers if tags else tuple(p for p in papers if p.status != "unread")
+    paths = [catalog.path("paper", p.slug) for p in shown]
+    before, after = shared_ends(paths) if paths else ("", "")
+    slugs = sorted({t for p in shown for t in catalog.paper_tags[p.slug]}) if tags else []
+    number = {slug: i for i, slug in enumerate(slugs)}
+    rows = [[site_path[len(before): len(site_path) - len(after)], p.title, "" if p.status == "unread" else p.status,
+             [number[t] for t in catalog.paper_tags[p.slug]] if tags else []] for site_path, p in zip(paths, shown, strict=True)]
+    data: dict[str, Any] = {"count": len(papers), "path": [before, after], "tags": slugs, "rows": rows}
+    if not tags:
+        data["statuses"] = [s for s in STATUSES if s != "unread"]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     return RenderedFile(path, f"window.sitegenRows = {text};\n".encode("utf-8"))
+
+
+def shared_ends(paths: list[str]) -> tuple[str, str]:
+    """The folder every path starts in and the '/file' every path ends with ('' when they differ)."""
+    start = posixpath.commonprefix(paths)
+    start = start[: start.rfind("/") + 1]
+    end = posixpath.commonprefix([p[len(start):][::-1] for p in paths])[::-1]
+    end = end[end.find("/"):] if "/" in end else ""
+    return start, end
 
 
 @dataclass(frozen=True)
@@ -254,6 +313,60 @@ def template_place(trace: TracebackType | None, template_name: str) -> tuple[str
             place = (filename, trace.tb_lineno)
         trace = trace.tb_next
     return place
+
+
+@cache
+def folders(path: str) -> tuple[str, ...]:
+    return tuple(path.split("/")[:-1])
+
+
+def relative_path(page: str, target: str) -> str:
+    """`target` (a site path) as a link from `page` (another), without going up to the root and
+    down again through the folders both are in."""
+    here, there = folders(page), target.split("/")
+    shared = 0
+    while shared < len(here) and shared < len(there) - 1 and here[shared] == there[shared]:
+        shared += 1
+    return "../" * (len(here) - shared) + "/".join(there[shared:])
+
+
+TEASER_CHARS = 240
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+
+
+@cache
+def abstract_start(abstract: str) -> str:
+    """Whole sentences up to TEASER_CHARS (at least the first, cut at a word if it is longer), then
+    '…' when more follows. A cut never leaves a `$` formula open."""
+    text = " ".join(abstract.split())
+    if len(text) <= TEASER_CHARS:
+        return text
+    ends = [m.start() for m in SENTENCE_END.finditer(text)]
+    cut = max((e for e in ends if e <= TEASER_CHARS), default=0)
+    if not cut:
+        cut = text.rfind(" ", 0, TEASER_CHARS) if " " in text[:TEASER_CHARS] else TEASER_CHARS
+    start = text[:cut]
+    if start.count("$") % 2:
+        start = start[: start.rfind("$")].rstrip()
+    return start + " …" if start else text
+
+
+def word_places(text: str) -> tuple[list[str], list[int]]:
+    """The text split into words and the spaces between them, and where the words are."""
+    parts = re.split(r"(\s+)", text)
+    return parts, [i for i, part in enumerate(parts) if part and not part.isspace()]
+
+
+def words_before(text: str, count: int) -> str:
+    """The last `count` words of the text before a matched phrase, '…' first when some are left out."""
+    parts, words = word_places(text.removeprefix("…"))
+    return text if len(words) <= count else "…" + "".join(parts[words[-count]:])
+
+
+def words_after(text: str, count: int) -> str:
+    """The first `count` words of the text after a matched phrase, '…' last when some are left out."""
+    parts, words = word_places(text.removesuffix("…"))
+    return text if len(words) <= count else "".join(parts[: words[count - 1] + 1]) + "…"
 
 
 def long_date(date: dt.date | None) -> str:
@@ -305,35 +418,33 @@ def neighbours(catalog: Catalog) -> dict[str, Neighbours]:
     return found
 
 
+def known(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields that have a value: not None, '', or []."""
+    return {key: value for key, value in fields.items() if value not in (None, "", [])}
+
+
 def export_json(catalog: Catalog) -> RenderedFile:
-    """`papers.json`: every paper as data, for other tools; stable order, no timestamps."""
-    def membership(m: Any) -> dict[str, Any]:
-        lv = catalog.lists_by_slug.get(m.list_slug)
-        return {"slug": m.list_slug, "title": lv.info.title if lv else m.list_slug, "position": m.position,
-                "date": m.date.isoformat() if m.date else None}
+    """`papers.json`: every paper's data, for other tools; stable order, no timestamps. What each
+    paper is, not what the site already says elsewhere: its `url` (papers/<slug>/index.html) and
+    no separate slug, no abstract (on the paper's page, and in its
+    source content/papers/<slug>.md), no BibTeX (papers.bib), each list's title once in `lists`,
+    `auto_tags` as tag slugs (the phrases that matched are in the page's front matter and on its
+    page), no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
+    lists = [{"slug": lv.slug, "title": lv.info.title, "date": lv.info.date.isoformat() if lv.info.date else None}
+             for lv in sorted(catalog.lists, key=lambda lv: lv.slug)]
     papers = [
         {
-            "slug": p.slug,
             "title": p.title,
-            "abstract": p.abstract,
             "tags": list(catalog.paper_tags[p.slug]),
-            "auto_tags": {m.tag: list(m.phrases) for m in p.auto_tags},
-            "lists": [membership(m) for m in p.memberships],
-            "links": list(p.every_link),
-            "arxiv": p.arxiv or None,
-            "doi": p.doi or None,
-            "authors": list(p.authors),
-            "year": p.year,
-            "venue": p.venue or None,
-            "code": p.code or None,
-            "project": p.project or None,
-            "bibtex": catalog.citations[p.slug],
+            "auto_tags": [m.tag for m in p.auto_tags],
+            "lists": [{"slug": m.list_slug, "position": m.position, "date": m.date.isoformat() if m.date else None}
+                      for m in p.memberships],
             "status": p.status,
-            "notes": p.notes,
             "url": catalog.path("paper", p.slug),
+            **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
+                     "venue": p.venue, "code": p.code, "project": p.project, "notes": p.notes}),
         }
         for p in sorted(catalog.papers, key=lambda p: p.slug)
     ]
-    text = json.dumps({"papers": papers}, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    text = json.dumps({"lists": lists, "papers": papers}, ensure_ascii=False, separators=(",", ":")) + "\n"
     return RenderedFile(catalog.path("export"), text.encode("utf-8"))
-

@@ -40,6 +40,20 @@ def raw_list(*titles: str, header: str = "Daily Papers\n\nMar 11\n\n") -> str:
     return header + body
 
 
+def exported_papers(site: Path) -> list[dict[str, Any]]:
+    """papers.json's papers, each with the abstract and notes of its page (content/papers/<slug>.md):
+    papers.json leaves the abstract to the pages, so tests of the data read it where it is."""
+    from sitegen.pages import read_page
+
+    papers = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]
+    for paper in papers:
+        path = site / "content" / "papers" / f"{paper['url'].split('/')[1]}.md"
+        source = read_page(path, path.read_text(encoding="utf-8"))
+        paper["abstract"] = str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
+        paper["notes"] = source.body
+    return papers
+
+
 def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
     """A site from a dict of relative path → text (or bytes)."""
     for name, content in files.items():

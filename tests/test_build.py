@@ -61,15 +61,21 @@ def test_papers_json_exports_every_paper(tmp_path: Path) -> None:
     })
     result = run_sitegen("build", "-s", site, "-o", tmp_path / "out", env={"SOURCE_DATE_EPOCH": "1790000000"})
     assert result.returncode == 0, result.stderr
-    papers = json.loads((tmp_path / "out" / "papers.json").read_text())["papers"]
-    alpha = next(p for p in papers if p["slug"] == "alpha-paper")
+    text = (tmp_path / "out" / "papers.json").read_text()
+    assert "\n" not in text.rstrip("\n")  # compact: one line
+    export = json.loads(text)
+    assert export["lists"] == [{"slug": "week-one", "title": "Week one", "date": "2026-03-11"},
+                               {"slug": "week-two", "title": "Week two", "date": "2026-09-03"}]
+    papers = export["papers"]
+    alpha = next(p for p in papers if p["url"] == "papers/alpha-paper/index.html")
     assert alpha["title"] == "Alpha Paper"
     assert alpha["tags"] == ["deep-networks"]
     assert alpha["links"] == ["https://github.com/example/alpha"]
-    assert alpha["lists"] == [{"slug": "week-one", "title": "Week one", "position": 1, "date": "2026-03-11"},
-                              {"slug": "week-two", "title": "Week two", "position": 2, "date": "2026-09-03"}]
+    assert alpha["lists"] == [{"slug": "week-one", "position": 1, "date": "2026-03-11"},
+                              {"slug": "week-two", "position": 2, "date": "2026-09-03"}]
     assert alpha["url"] == "papers/alpha-paper/index.html"
     assert (tmp_path / "out" / alpha["url"]).is_file()
+    assert "abstract" not in alpha and "bibtex" not in alpha  # on the paper's page and its source; in papers.bib
     assert len(papers) == 3
 
 
@@ -91,4 +97,4 @@ def test_a_site_template_overrides_and_extends_the_default(tmp_path: Path) -> No
     assert run_sitegen("build", "-s", site).returncode == 0
     html = (site / "site/papers/alpha-paper/index.html").read_text()
     assert "<title>READ: Alpha Paper</title>" in html
-    assert "<h2 id=\"abstract-heading\">Abstract</h2>" in html
+    assert "<h2>Abstract</h2>" in html

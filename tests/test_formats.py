@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import raw_list, run_sitegen, write_site
+from conftest import exported_papers, raw_list, run_sitegen, write_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,8 +80,7 @@ REGISTERS = json.loads(REGISTERS_ABSTRACT)[0]["paper"]["summary"].replace("\n", 
 
 
 def built_papers(site: Path) -> dict[str, dict[str, Any]]:
-    papers = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]
-    return {p["title"]: p for p in papers}
+    return {p["title"]: p for p in exported_papers(site)}
 
 
 def test_a_site_mixing_four_formats_builds_one_catalog(tmp_path: Path) -> None:
@@ -194,7 +193,7 @@ def test_paper_page_links_out_and_the_cite_button_copies(tmp_path: Path, browser
         page.goto((site / "site/papers/frechet-inception-distance-revisited/index.html").as_uri())
         find = page.get_by_role("link", name="Find on arXiv")
         expect(find).to_be_visible()
-        assert "%22Fr%C3%A9chet%20Inception%20Distance%3A%20Revisited%22" in (find.get_attribute("href") or "")
+        assert "%22Fr%C3%A9chet+Inception+Distance%3A+Revisited%22" in (find.get_attribute("href") or "")
         expect(page.get_by_role("link", name="Find on Hugging Face")).to_be_visible()
         assert all(url.startswith("file://") for url in requests), requests
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import raw_list, run_sitegen, write_site
+from conftest import exported_papers, raw_list, run_sitegen, write_site
 
 HOSTILE_TITLES = [
     "<script>alert('title')</script> Attention Is All You Need",
@@ -45,7 +44,7 @@ def test_hostile_text_is_inert_in_every_output(tmp_path: Path) -> None:
             assert "<script>alert" not in text and "<img src=x" not in text and "<svg/onload" not in text, path
             assert "<iframe" not in text and 'href="javascript:' not in text, path
             assert ">49<" not in text and "49 and" not in text, path  # {{ 7*7 }} never evaluated
-    exported = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]  # data: kept exactly
+    exported = exported_papers(site)  # data: kept exactly
     assert sorted(p["title"] for p in exported) == sorted(HOSTILE_TITLES)
     assert {p["abstract"] for p in exported} == {HOSTILE_ABSTRACT}
     page = next((site / "content/papers").glob("script-alert-title*.md")).read_text(encoding="utf-8")
@@ -211,9 +210,11 @@ def test_a_full_disk_mid_build_is_one_line_and_keeps_the_old_site(tmp_path: Path
     before = {p.relative_to(site): p.read_bytes() for p in (site / "site").rglob("*") if p.is_file()}
     (site / "content/lists/week.txt").write_text(raw_list(*[f"Paper Number {i}" for i in range(41)]))
 
+    limit = (site / "site/lists/week/index.html").stat().st_size // 2  # the list's page, rewritten, cannot be
+
     def small_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     result = subprocess.run([sys.executable, "-m", "sitegen", "build", "-s", str(site)], capture_output=True, text=True,
                             preexec_fn=small_disk)

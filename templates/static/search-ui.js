@@ -348,6 +348,17 @@
   var page = document.querySelector("[data-search-page]");
   var headerInput = document.getElementById("site-search");
   var popup = document.getElementById("search-popup");
+  if (headerInput && !popup) {
+    /* The header box is a combobox only once this script runs: the pages carry a plain search field
+       (it submits to the search page), and its popup and combobox attributes are made here. */
+    popup = el("div", "search-popup");
+    popup.id = "search-popup";
+    popup.hidden = true;
+    headerInput.parentNode.appendChild(popup);
+    [["role", "combobox"], ["aria-expanded", "false"], ["aria-autocomplete", "list"], ["aria-controls", "search-popup"],
+     ["aria-describedby", "search-status"], ["autocomplete", "off"], ["spellcheck", "false"]]
+      .forEach(function (pair) { headerInput.setAttribute(pair[0], pair[1]); });
+  }
   if (pageInput && page) setUpPage(pageInput, page);
   if (headerInput && popup) setUpPopup(headerInput, popup);
 

@@ -1,22 +1,125 @@
-/* Progressive enhancements: theme toggle, status and tag filters, sorting, math, keyboard keys.
+/* Progressive enhancements: theme toggle, copy BibTeX, status and tag filters, sorting, math, keyboard keys.
    The site works without this file; search lives in search-core.js and search-ui.js. */
 (function () {
   "use strict";
   var root = document.documentElement;
   var current = -1; /* the paper j/k last moved to */
 
+  /* The way up to the site root, from where this very script was loaded (static/site.js), kept on
+     <html data-root> for this file and search-ui.js: pages need not carry it. */
+  var self = document.currentScript && document.currentScript.getAttribute("src");
+  if (self && root.dataset.root === undefined) root.dataset.root = self.replace(/static\/site\.js(\?.*)?$/, "");
+
+  /* Search (search-core.js, then search-ui.js) is loaded from here, in order, so that each page names
+     one script rather than three; from file:// too, as classic scripts. */
+  ["static/search-core.js", "static/search-ui.js"].forEach(function (src) {
+    var script = document.createElement("script");
+    script.src = (root.dataset.root || "") + src;
+    script.async = false;
+    document.head.appendChild(script);
+  });
+
   function systemDark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
   function currentTheme() { return root.dataset.theme || (systemDark() ? "dark" : "light"); }
 
-  var toggle = document.querySelector(".theme-toggle");
-  if (toggle) {
-    toggle.hidden = false;
+  /* Elements that only work with JavaScript are made here, so pages without it do not carry them. */
+  function make(tag, attributes, text) {
+    var element = document.createElement(tag);
+    Object.keys(attributes).forEach(function (name) { element.setAttribute(name, attributes[name]); });
+    if (text) element.textContent = text;
+    return element;
+  }
+
+  var bar = document.querySelector(".site-header .bar");
+  if (bar) {
+    var toggle = make("button", { "class": "theme-toggle", type: "button", "aria-label": "Switch between dark and light theme", title: "Dark / light theme" });
+    toggle.appendChild(make("span", { "aria-hidden": "true" }, "◐"));
+    bar.appendChild(toggle);
     toggle.setAttribute("aria-pressed", String(currentTheme() === "dark"));
     toggle.addEventListener("click", function () {
       var next = currentTheme() === "dark" ? "light" : "dark";
       root.dataset.theme = next;
       toggle.setAttribute("aria-pressed", String(next === "dark"));
       try { localStorage.setItem("sitegen-theme", next); } catch (e) { /* not saved; fine */ }
+    });
+  }
+
+  var footer = document.querySelector(".site-footer p");
+  if (footer) {
+    var hint = make("span", {}, " · Press ");
+    hint.appendChild(make("kbd", {}, "?"));
+    hint.appendChild(document.createTextNode(" for keyboard shortcuts"));
+    footer.appendChild(hint);
+  }
+
+  var KEYS = [[["/"], " or ", ["Ctrl", "K"], "Search"], [["j"], " / ", ["k"], "Next / previous paper"],
+              [["↓", "↑", "Enter"], "", [], "Move through search results and open one"], [["Esc"], "", [], "Close search or this panel"],
+              [["?"], "", [], "Show these keys"]];
+  var keysPanel = null;
+  function keys() {
+    if (keysPanel) return keysPanel;
+    keysPanel = make("dialog", { "class": "keys", id: "keys", "aria-labelledby": "keys-title" });
+    keysPanel.appendChild(make("h2", { id: "keys-title" }, "Keyboard shortcuts"));
+    var list = make("dl", {});
+    KEYS.forEach(function (row) {
+      var term = make("dt", {});
+      var kbds = function (names) {
+        names.forEach(function (name, i) {
+          if (i) term.appendChild(document.createTextNode(" "));
+          term.appendChild(make("kbd", {}, name));
+        });
+      };
+      kbds(row[0]);
+      if (row[1]) term.appendChild(document.createTextNode(row[1]));
+      kbds(row[2]);
+      list.appendChild(term);
+      list.appendChild(make("dd", {}, row[3]));
+    });
+    keysPanel.appendChild(list);
+    var close = make("button", { type: "button", "class": "close-keys" }, "Close");
+    close.addEventListener("click", function () { keysPanel.close(); });
+    keysPanel.appendChild(close);
+    document.body.appendChild(keysPanel);
+    return keysPanel;
+  }
+
+  /* The Cite block's copy button. Works from file://: a selection copied with execCommand first
+     (no permission needed), the Clipboard API only when that is refused. */
+  var bibtex = document.getElementById("bibtex");
+  if (bibtex) {
+    var copyLine = make("p", {});
+    var copy = make("button", { type: "button", "class": "copy-bibtex" }, "Copy BibTeX");
+    var copyStatus = make("span", { "class": "copy-status", role: "status", "aria-live": "polite" });
+    copyLine.appendChild(copy);
+    copyLine.appendChild(document.createTextNode(" "));
+    copyLine.appendChild(copyStatus);
+    var cite = bibtex.closest(".cite");
+    cite.insertBefore(copyLine, cite.firstChild);
+    var selectBibtex = function () {
+      var range = document.createRange();
+      range.selectNodeContents(bibtex);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      copyStatus.textContent = "Selected: press Ctrl+C (⌘C) to copy";
+    };
+    copy.addEventListener("click", function () {
+      var text = bibtex.textContent;
+      var area = make("textarea", { readonly: "" });
+      area.value = text;
+      area.style.position = "fixed";
+      area.style.top = "-1000px";
+      document.body.appendChild(area);
+      area.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      document.body.removeChild(area);
+      if (copied) { copyStatus.textContent = "Copied"; return; }
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { copyStatus.textContent = "Copied"; }, selectBibtex);
+        return;
+      }
+      selectBibtex();
     });
   }
 
@@ -30,19 +133,21 @@
     var shownList = document.querySelector("[data-keynav]");
     var pageItems = Array.prototype.slice.call(shownList.children);
     var allItems = null;
+    var rowsData = null;
     var filterStatus = filter.querySelector(".filter-status");
     var pager = document.querySelector(".pager");
 
-    var rowItem = function (row) {
+    /* a row of the rows script: [middle of its path, title, status ('' unread), [numbers of its tags]] */
+    var rowItem = function (data, row) {
       var item = document.createElement("li");
       item.className = "paper-item";
-      item.dataset.tags = row[3];
-      item.dataset.status = row[2];
+      if (row[3].length) item.dataset.tags = row[3].map(function (n) { return data.tags[n]; }).join(" ");
+      if (row[2]) item.dataset.status = row[2];
       var link = document.createElement("a");
-      link.href = (root.dataset.root || "") + row[0];
+      link.href = (root.dataset.root || "") + data.path[0] + row[0] + data.path[1];
       link.textContent = row[1];
       item.appendChild(link);
-      if (row[2] !== "unread") {
+      if (row[2]) {
         var badge = document.createElement("span");
         badge.className = "status status-" + row[2];
         badge.textContent = row[2];
@@ -55,7 +160,11 @@
       if (!filter.dataset.rows || allItems) { then(); return; }
       var script = document.createElement("script");
       script.src = filter.dataset.rows;
-      script.onload = function () { allItems = window.sitegenRows.map(rowItem); then(); };
+      script.onload = function () {
+        rowsData = window.sitegenRows;
+        allItems = rowsData.rows.map(function (row) { return rowItem(rowsData, row); });
+        then();
+      };
       script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
       document.head.appendChild(script);
     };
@@ -63,11 +172,15 @@
       var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
       var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
       var active = chosen.length > 0 || wanted !== "";
-      var items = active && allItems ? allItems : pageItems;
+      /* An index or a tag (no tag chips) has rows only for the statuses few papers have (reading,
+         read): unread is filtered on this page, its pager kept. */
+      var everyPage = active && allItems !== null && (!rowsData.statuses || rowsData.statuses.indexOf(wanted) >= 0);
+      var items = everyPage ? allItems : pageItems;
       var shown = 0;
       items.forEach(function (item) {
-        var tags = item.dataset.tags.split(" ");
-        var keep = (!wanted || item.dataset.status === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
+        /* pages leave out what is the same for most papers: no data-status is unread, no data-tags none */
+        var tags = (item.dataset.tags || "").split(" ");
+        var keep = (!wanted || (item.dataset.status || "unread") === wanted) && chosen.every(function (t) { return tags.indexOf(t) >= 0; });
         item.hidden = !keep;
         if (keep) shown += 1;
       });
@@ -75,10 +188,11 @@
         var fragment = document.createDocumentFragment();
         items.forEach(function (item) { fragment.appendChild(item); });
         shownList.replaceChildren(fragment);
-        shownList.classList.toggle("filtered", active);
-        if (pager) pager.hidden = active;
+        shownList.classList.toggle("filtered", everyPage);
+        if (pager) pager.hidden = everyPage;
       }
-      filterStatus.textContent = active ? shown + " of " + items.length + " papers shown" : "";
+      var total = everyPage ? rowsData.count : items.length;
+      filterStatus.textContent = active ? shown + " of " + total + " papers" + (allItems && !everyPage ? " on this page" : "") + " shown" : "";
       current = -1;
     };
     filter.addEventListener("click", function (event) {
@@ -104,12 +218,16 @@
       var key = button.dataset.sort;
       sorter.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
       var rows = Array.prototype.slice.call(list.children);
+      /* the title is the row's first link; a list's order is its number */
+      var title = function (row) { return row.querySelector("a").textContent.toLowerCase(); };
+      var position = function (row) { return Number(row.querySelector(".number").textContent); };
       rows.sort(function (a, b) {
         if (key === "year") {  /* newest first; papers of no known year last */
-          return (Number(b.dataset.year) || 0) - (Number(a.dataset.year) || 0) || a.dataset.title.localeCompare(b.dataset.title);
+          return (Number(b.dataset.year) || 0) - (Number(a.dataset.year) || 0) || title(a).localeCompare(title(b));
         }
-        if (key === "added" || key === "position") return Number(a.dataset[key]) - Number(b.dataset[key]);
-        return a.dataset.title.localeCompare(b.dataset.title);
+        if (key === "position") return position(a) - position(b);
+        if (key === "added") return Number(a.dataset.added) - Number(b.dataset.added);
+        return title(a).localeCompare(title(b));
       });
       rows.forEach(function (row) { list.appendChild(row); });
       var jump = document.querySelector(".jump");
@@ -138,9 +256,6 @@
   }
 
   /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
-  var keys = document.getElementById("keys");
-  var closeKeys = keys && keys.querySelector(".close-keys");
-  if (closeKeys) closeKeys.addEventListener("click", function () { keys.close(); });
   function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }
   function visibleItems() {
     return Array.prototype.filter.call(document.querySelectorAll("[data-keynav] > li"), function (li) { return !li.hidden; });
@@ -149,7 +264,8 @@
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (event.key === "?") {
       event.preventDefault();
-      if (keys && keys.showModal && !keys.open) keys.showModal();
+      var panel = keys();
+      if (panel.showModal && !panel.open) panel.showModal();
       return;
     }
     if (event.key !== "j" && event.key !== "k") return;
