@@ -210,6 +210,9 @@ def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: di
     config = load_config(config_path, decode(config_path, inputs[config_path]) if config_path in inputs else None)
 
     list_paths = sorted(p for p in inputs if p.parent == content / "lists" and is_list_file(p))
+    for path in state.visible_files(content / "lists"):
+        if path.is_file() and not is_list_file(path) and not path.name.lower().startswith("readme"):
+            diagnostics.warn(path, None, "not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one")
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
     reading_lists: list[ReadingList] = []

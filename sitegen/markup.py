@@ -218,3 +218,23 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("emphasis", "display_math", display_math)
     md.inline.ruler.before("emphasis", "inline_math", inline_math)
     return md
+
+
+@lru_cache(maxsize=1)
+def plain_markdown() -> MarkdownIt:
+    return make_markdown()
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as the words a reader sees, for search: no `**`, list dashes or link targets; math as its
+    typeset symbols' text (`$\\sqrt{d}$` → `√{d}`)."""
+    if not markdown.strip():
+        return ""
+    blocks = []
+    for token in plain_markdown().parse(markdown):
+        if token.type == "inline" and token.children:
+            blocks.append("".join(c.content if c.type in ("text", "code_inline") else " " if c.type in ("softbreak", "hardbreak") else ""
+                                  for c in token.children))
+        elif token.type in ("code_block", "fence"):
+            blocks.append(token.content)
+    return " ".join(" ".join(blocks).split())

@@ -95,11 +95,30 @@ def parse_list_file(
     return ReadingList(slug=slug, title=title_from_slug(slug), date=date, description="", path=path), entries
 
 
+# The first lines of list files in the other formats: saved as .txt, each would make junk papers.
+OTHER_FORMATS = (
+    (re.compile(r"^\s*@[A-Za-z]+\s*\{", re.MULTILINE), "BibTeX", ".bib"),
+    (re.compile(r"\A\s*[\[{]\s*[\"\[{]"), "JSON", ".json"),
+    (re.compile(r"\A\s*<(\?xml|feed)\b"), "an Atom feed", ".atom"),
+)
+
+
+def refuse_other_format(path: Path, text: str) -> None:
+    """A .txt list is a pasted papers page; one that is plainly another format is an error naming it."""
+    head = text[:4096]
+    for pattern, name, suffix in OTHER_FORMATS:
+        found = pattern.search(head)
+        if found:
+            line = text.count("\n", 0, found.start() + len(found.group(0)) - len(found.group(0).lstrip())) + 1
+            raise SourceError(path, line, f"this looks like {name}, not a pasted papers page: rename the file to {path.stem}{suffix}")
+
+
 def parse_list(
     path: Path, text: str, diagnostics: Diagnostics, today: dt.date
 ) -> tuple[ReadingList, list[ListEntry]]:
     """One list file's text → its header and its entries in source order."""
     slug = list_slug(path)
+    refuse_other_format(path, text)
     header, lines = split_list_front_matter(path, text)
     content, date_line = strip_furniture(path, lines, diagnostics)
     entries = pair_entries(path, slug, content, diagnostics)

@@ -33,6 +33,7 @@ from lunr.token_set import TokenSet
 
 from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
+from sitegen.markup import plain_text
 from sitegen.output import RenderedFile
 
 if TYPE_CHECKING:
@@ -162,6 +163,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
     docs: list[list[Any]] = []
     for paper in catalog.papers:
         tags = catalog.paper_tags[paper.slug]
+        notes = plain_text(paper.notes)
         memberships = [m.list_slug for m in paper.memberships if m.list_slug in catalog.lists_by_slug]
         texts = {
             "title": paper.title,
@@ -169,7 +171,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
             "tags": " ".join(t.replace("-", " ") for t in tags),
             "lists": " ".join(catalog.lists_by_slug[s].info.title for s in memberships),
             "abstract": paper.abstract,
-            "notes": paper.notes,
+            "notes": notes,
         }
         def count(texts: dict[str, str] = texts) -> dict[str, dict[str, int]]:
             return {name: dict(Counter(index_terms(text))) for name, text in texts.items()}
@@ -177,7 +179,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
         for name, paper_counts in counted.items():
             field_counts[name].append(paper_counts)
         docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract),
-                     paper.status, paper.notes[:NOTES_LENGTH], ", ".join(paper.authors)])
+                     paper.status, notes[:NOTES_LENGTH], ", ".join(paper.authors)])
     terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}

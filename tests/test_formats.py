@@ -286,3 +286,25 @@ def test_a_json_list_nested_too_deep_is_one_line_naming_the_file(tmp_path: Path)
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f"error: {site}/content/lists/deep.json:2: JSON nested too deep to be a papers API response"]
+
+
+@pytest.mark.parametrize(("text", "line", "named"), [
+    ("% Exported by Zotero\n\n@article{vaswani2017,\n  title = {Attention Is All You Need},\n}\n", 3, "BibTeX, not a pasted papers page: rename the file to mine.bib"),
+    ('{"papers": []}\n', 1, "JSON, not a pasted papers page: rename the file to mine.json"),
+    ('<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom"></feed>\n', 1, "an Atom feed, not a pasted papers page: rename the file to mine.atom"),
+])
+def test_a_list_in_another_format_saved_as_txt_is_one_line_naming_the_format(tmp_path: Path, text: str, line: int, named: str) -> None:
+    site = write_site(tmp_path, {"content/lists/mine.txt": text})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {site}/content/lists/mine.txt:{line}: this looks like {named}"
+    assert not (site / "site").exists()
+
+
+def test_a_file_in_lists_that_is_not_a_list_is_named_in_a_warning(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision"), "content/lists/extra.bibtex": "@misc{x, title={X}}\n",
+                                 "content/lists/README.md": "My lists.\n", "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"warning: {site}/content/lists/extra.bibtex: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"]

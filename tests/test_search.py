@@ -18,6 +18,7 @@ from lunr.index import Index
 
 from sitegen.catalog import build_catalog
 from sitegen.config import SiteConfig
+from sitegen.markup import plain_text
 from sitegen.records import PaperPage
 from sitegen.search import (
     FIELDS,
@@ -150,7 +151,7 @@ def test_the_shipped_index_is_the_index_lunr_py_builds(example_site: Path) -> No
         paper = papers[url]
         builder.add({"r": str(ref), "title": index_terms(title), "author": index_terms(authors), "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
                      "lists": index_terms(" ".join(lists[s] for s in memberships)), "abstract": index_terms(paper["abstract"]),
-                     "notes": index_terms(paper["notes"])})
+                     "notes": index_terms(plain_text(paper["notes"]))})
     reference = builder.build().serialize()
     postings = lambda index: {t: {f: sorted(p[f]) for f in FIELDS} for t, p in index["invertedIndex"]}  # noqa: E731
     assert postings(ours) == postings(reference)
@@ -380,7 +381,8 @@ def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
 
 # --- The search page in Chromium, from file:// -------------------------------------------------
 
-NOTE = "Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with Darcet's talk."
+NOTE = ("Read with the lab. The **oscilloscope analogy** in section 3 is what made it click for me; compare with "
+        "[Darcet's talk](https://example.org/talk), and $\\sqrt{d}$.\n\n- Re-read section 4")
 
 
 @pytest.fixture(scope="module")
@@ -513,3 +515,12 @@ def test_a_pasted_title_with_syntax_characters_is_found_on_the_page(example_site
     page.fill("#search-page-input", "CBAM: Convolutional Block Attention Module")
     expect(page.locator(".results .result-title").first).to_have_text("CBAM: Convolutional Block Attention Module")
     expect(page.locator(".result-count")).not_to_contain_text("not understood")
+
+
+def test_a_note_is_searched_and_shown_as_the_words_a_reader_sees(notes_site: Path) -> None:
+    """Markdown's marks, link targets and math commands are neither matched nor shown in a result's snippet."""
+    payload = read_payload(notes_site / "site/search-index.js")
+    shown = [doc[6] for doc in payload["docs"] if doc[6]]
+    assert shown == ["Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with "
+                     "Darcet’s talk, and √{d}. Re-read section 4"]
+    assert "example" not in payload["terms"] and "sqrt" not in payload["terms"]
