@@ -94,7 +94,7 @@ def test_walk_home_list_paper_tag_and_back(example_site: Path, visit: Any) -> No
     expect(page.locator(".kicker")).to_have_text(re.compile(r"^TAG", re.IGNORECASE))
     page.go_back()
     expect(page.locator("h1")).to_have_text("SSD: Single Shot MultiBox Detector")
-    following = page.locator("a[rel=next]").inner_text().removesuffix(" →")
+    following = page.locator("a[rel=next]").inner_text().removeprefix("→ ")
     assert following and following != "SSD: Single Shot MultiBox Detector"
     page.keyboard.press("j")
     expect(page.locator("h1")).to_have_text(following)
