@@ -322,11 +322,22 @@ class Memo:
 def value_digest(value: object) -> str:
     """A digest of plain data by value: equal values, equal digests (pickle's memo is off, so that
     where two equal strings are one object or two makes no difference)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
+    digest = hashlib.blake2b(digest_size=20)
+    pickler = pickle.Pickler(DigestWriter(digest), protocol=5)  # streamed: a 100k-paper catalog is never one buffer
     pickler.fast = True  # no memo: no back-references, which depend on object identity
     pickler.dump(value)
-    return hashlib.blake2b(buffer.getbuffer(), digest_size=20).hexdigest()
+    return digest.hexdigest()
+
+
+class DigestWriter:
+    """A file that only feeds what is written to it into a digest."""
+
+    def __init__(self, digest: Any) -> None:
+        self.digest = digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return len(data)
 
 
 @cache
