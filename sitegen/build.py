@@ -63,7 +63,7 @@ from sitegen.tagging import load_taxonomy, tag_pages
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
 # Past this share of pages to render again, the site is made afresh and swapped in: one rename
-# instead of a rename per file (a new list changes every page: its footer counts the papers).
+# instead of a rename per file (a new list changes the related papers and tags of much of the site).
 MOST_OF_THE_SITE = 0.5
 
 
@@ -129,7 +129,7 @@ def run_build(
                 for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, inputs, stamps, diagnostics, progress, last.rendered)
+            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -200,12 +200,11 @@ class SiteUpdate:
     names: list[str]
 
 
-def load(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[Path, state.Stamp], diagnostics: Diagnostics,
-         progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
+def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[Path, state.Stamp],
+         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     today = build_date()
     content = site_dir / "content"
-    theme = package_resource("templates")
     config_path = site_dir / CONFIG_FILE
     config = load_config(config_path, decode(config_path, inputs[config_path]) if config_path in inputs else None)
 
@@ -308,8 +307,8 @@ def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jo
     alone, and editing a note re-renders one page. A site with templates of its own may show
     notes anywhere: there every key covers every note."""
     own_templates = loaded.site_dir / "templates"
-    template_inputs = sorted((p, data) for p, data in loaded.inputs.items() if loaded.theme in p.parents or own_templates in p.parents)
-    notes_anywhere = any(p.suffix in (".html", ".xml") for p, _ in template_inputs if own_templates in p.parents)
+    template_inputs = sorted((p, data) for p, data in loaded.inputs.items() if p.is_relative_to(loaded.theme) or p.is_relative_to(own_templates))
+    notes_anywhere = any(p.suffix in (".html", ".xml") for p, _ in template_inputs if p.is_relative_to(own_templates))
     shown = pages if notes_anywhere else [replace(page, notes="") for page in pages]
     site = state.value_digest((sitegen.__version__, state.code_digest(), template_inputs, loaded.config, loaded.reading_lists,
                                shown, loaded.rules, catalog.related)).encode()

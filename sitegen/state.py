@@ -208,7 +208,7 @@ def output_digest(output_dir: Path) -> str:
 class LastBuild:
     """What the last build into an output folder recorded, and whether the folder is as it left it."""
 
-    intact: bool  # the output folder holds the files the last build left (names and sizes)
+    intact: bool  # the output folder holds the files the last build left (names, sizes, modification times)
     inputs: str  # the digest of its inputs
     stamps: str  # the digest of its inputs' stamps
     warnings: list[list[Any]]  # [path, line, message]
@@ -234,7 +234,7 @@ def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
     """Each content file's own digest, so that `sitegen check` can name the ones changed since."""
     content = site_dir / "content"
     return {str(p.relative_to(site_dir)): hashlib.blake2b(data, digest_size=12).hexdigest()
-            for p, data in sorted(inputs.items()) if content in p.parents}
+            for p, data in sorted(inputs.items()) if p.is_relative_to(content)}
 
 
 def load(site_dir: Path) -> dict[str, Any]:
@@ -255,13 +255,17 @@ def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -
     for name in names:
         rendered.pop(name, None)
     state["files"] = output_digest(output_dir)
-    write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
+    write_state(site_dir, state)
 
 
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[Path, Stamp], warnings: list[list[Any]],
          rendered: dict[str, str]) -> None:
     state = {"inputs": input_digest(inputs), "stamps": stamps_digest(stamps), "output": str(output_dir.resolve()),
              "files": output_digest(output_dir), "warnings": warnings, "sources": file_digests(inputs, site_dir), "rendered": rendered}
+    write_state(site_dir, state)
+
+
+def write_state(site_dir: Path, state: dict[str, Any]) -> None:
     write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
 
 
