@@ -95,11 +95,12 @@ def parse_list_file(
     return ReadingList(slug=slug, title=title_from_slug(slug), date=date, description="", path=path), entries
 
 
-# The first lines of list files in the other formats: saved as .txt, each would make junk papers.
+# How list files in the other formats begin: saved as .txt, each would make junk papers. Only the
+# start counts: a pasted page that quotes a BibTeX entry further down is still a pasted page.
 OTHER_FORMATS = (
-    (re.compile(r"^\s*@[A-Za-z]+\s*\{", re.MULTILINE), "BibTeX", ".bib"),
-    (re.compile(r"\A\s*[\[{]\s*[\"\[{]"), "JSON", ".json"),
-    (re.compile(r"\A\s*<(\?xml|feed)\b"), "an Atom feed", ".atom"),
+    (re.compile(r"\A(?:\s*%[^\n]*\n)*\s*(?P<start>@[A-Za-z]+\s*\{)"), "BibTeX", ".bib"),  # after comment lines, as exports start
+    (re.compile(r"\A\s*(?P<start>[\[{]\s*[\"\[{])"), "JSON", ".json"),
+    (re.compile(r"\A\s*(?P<start><(\?xml|feed)\b)"), "an Atom feed", ".atom"),
 )
 
 
@@ -109,7 +110,7 @@ def refuse_other_format(path: Path, text: str) -> None:
     for pattern, name, suffix in OTHER_FORMATS:
         found = pattern.search(head)
         if found:
-            line = text.count("\n", 0, found.start() + len(found.group(0)) - len(found.group(0).lstrip())) + 1
+            line = text.count("\n", 0, found.start("start")) + 1
             raise SourceError(path, line, f"this looks like {name}, not a pasted papers page: rename the file to {path.stem}{suffix}")
 
 

@@ -308,3 +308,12 @@ def test_a_file_in_lists_that_is_not_a_list_is_named_in_a_warning(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines() == [
         f"warning: {site}/content/lists/extra.bibtex: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"]
+
+
+def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision") + "@article{x2020, title={Quoted}}\n\n"
+                                 + raw_list("Another Paper on Vision", header=""),
+                                 "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert len(list((site / "content/papers").glob("*.md"))) == 2
