@@ -4,6 +4,9 @@
 2. plan: every output as data (page texts, removals, the catalog), and the new site rendered into
    its aside folder, so a template error stops the build before any user-visible byte is written.
 3. write: the user's pages, each only while it still holds the bytes load read, then the site swap.
+
+The stages' modules are imported by the step that runs them: a build with nothing to do stops
+before importing them (jinja2, markdown-it, lunr, the parsers: most of a no-op build's time).
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sitegen
 from sitegen import state
-from sitegen.catalog import Catalog, build_catalog
-from sitegen.config import CONFIG_FILE, SiteConfig, load_config
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
     MARKER,
@@ -39,27 +41,15 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.pages import (
-    PageSource,
-    page_text,
-    plan_pages,
-    read_page,
-    recorded_list_dates,
-)
-from sitegen.parallel import Ready, in_background, render_into, stop_workers
-from sitegen.parse import (
-    decode,
-    dedupe,
-    is_list_file,
-    keep_recorded_date,
-    parse_list_file,
-)
-from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule
-from sitegen.related import related_papers
-from sitegen.render import Job, Renderer, check_templates, export_json, make_environment
-from sitegen.search import build_search, index_script
+from sitegen.parallel import stop_workers
+from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule, is_list_file
 from sitegen.state import input_digest, read_inputs
-from sitegen.tagging import load_taxonomy, tag_pages
+
+if TYPE_CHECKING:
+    from sitegen.catalog import Catalog
+    from sitegen.config import SiteConfig
+    from sitegen.pages import PageSource
+    from sitegen.render import Job, Renderer
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
 # Past this share of pages to render again, the site is made afresh and swapped in: one rename
@@ -155,7 +145,7 @@ class LoadedSite:
     output_dir: Path
     theme: Path
     inputs: dict[Path, bytes]
-    stamps: dict[Path, state.Stamp]  # each input's stamp, taken before it was read
+    stamps: dict[str, state.Stamp]  # each input's stamp, taken before it was read
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
@@ -200,17 +190,23 @@ class SiteUpdate:
     names: list[str]
 
 
-def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[Path, state.Stamp],
+def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
          diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
+    from sitegen.config import CONFIG_FILE, load_config
+    from sitegen.pages import read_page, recorded_list_dates
+    from sitegen.parse import decode, keep_recorded_date, parse_list_file
+    from sitegen.tagging import load_taxonomy
+
     today = build_date()
     content = site_dir / "content"
     config_path = site_dir / CONFIG_FILE
     config = load_config(config_path, decode(config_path, inputs[config_path]) if config_path in inputs else None)
 
-    list_paths = sorted(p for p in inputs if p.parent == content / "lists" and is_list_file(p))
-    for path in state.visible_files(content / "lists"):
-        if path.is_file() and not is_list_file(path) and not path.name.lower().startswith("readme"):
+    in_lists = sorted(p for p in inputs if p.parent == content / "lists")
+    list_paths = [p for p in in_lists if is_list_file(p)]
+    for path in in_lists:
+        if not is_list_file(path) and not path.name.lower().startswith("readme"):
             diagnostics.warn(path, None, "not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one")
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
@@ -243,6 +239,15 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
     """Every page text, every removal, the catalog, and the new site rendered aside."""
+    from sitegen.catalog import build_catalog
+    from sitegen.pages import page_text, plan_pages
+    from sitegen.parallel import Ready, in_background, render_into
+    from sitegen.parse import dedupe
+    from sitegen.related import related_papers
+    from sitegen.render import Renderer, check_templates, export_json, make_environment
+    from sitegen.search import build_search, index_script
+    from sitegen.tagging import tag_pages
+
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
@@ -333,12 +338,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             if change.content is None:
                 remove_checked(change.path, change.read or b"")
                 inputs.pop(change.path, None)
-                stamps.pop(change.path, None)
+                stamps.pop(str(change.path), None)
                 removed += 1
             else:
                 write_atomic(change.path, change.content, expected=change.read, check=True)
                 inputs[change.path] = change.content
-                stamps[change.path] = state.stamp(change.path)
+                stamps[str(change.path)] = state.stamp(change.path)
                 written += 1
         changed = None
         if built.update is None:

@@ -18,7 +18,8 @@ from sitegen.config import CONFIG_FILE, load_config
 from sitegen.errors import Diagnostics, SitegenError, format_place
 from sitegen.output import claim_output
 from sitegen.pages import PageSource, earlier_page_of_same_paper, read_page
-from sitegen.parse import decode, is_list_file, parse_list_file
+from sitegen.parse import decode, parse_list_file
+from sitegen.records import is_list_file
 from sitegen.search import read_payload
 
 
@@ -40,7 +41,7 @@ def plain_files(paths: list[Path], problems: list[str]) -> list[Path]:
     plain = []
     for path in paths:
         try:
-            if state.readable_file(path, must=True):
+            if state.input_stamp(path, must=True) is not None:
                 plain.append(path)
         except SitegenError as error:
             problems.append(str(error))
@@ -53,7 +54,7 @@ def check_settings(site_dir: Path, output_dir: Path) -> list[str]:
     config_path = site_dir / CONFIG_FILE
     try:
         if config_path.exists() or config_path.is_symlink():
-            if state.readable_file(config_path, must=True):
+            if state.input_stamp(config_path, must=True) is not None:
                 load_config(config_path, decode(config_path, config_path.read_bytes()))
     except SitegenError as error:
         problems.append(str(error))

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sitegen import state
 from sitegen.output import RenderedFile, interrupts_deferred, write_files
-from sitegen.render import Job, Renderer
+
+if TYPE_CHECKING:
+    from sitegen.render import Job, Renderer
 
 T = TypeVar("T")
 PARALLEL_FROM = 400  # files or papers: below this, forking costs more than it saves

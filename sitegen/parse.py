@@ -54,7 +54,6 @@ MAX_NAME_BYTES = 200  # a slug's UTF-8 bytes: room left under 255 for '.md', '-2
 LIST_KEYS = {"title": str, "date": dt.date, "description": str}
 FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
 FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
-LIST_SUFFIXES = (".txt", *FORMAT_PARSERS)
 # Abstracts of one paper from two sources share most words; below this share they are two papers.
 SAME_ABSTRACT_OVERLAP = 0.5
 
@@ -74,10 +73,6 @@ def decode(path: Path, data: bytes, keep_bom: bool = False) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise SourceError(path, line, "not UTF-8 text (save the file as UTF-8)") from None
     return text if keep_bom else text.removeprefix("\ufeff")
-
-
-def is_list_file(path: Path) -> bool:
-    return path.suffix.lower() in LIST_SUFFIXES
 
 
 def parse_list_file(

@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.output import write_atomic
-from sitegen.parse import is_list_file
+from sitegen.output import MARKER, made_by_sitegen, write_atomic
+from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
@@ -76,19 +76,24 @@ def build_lock(site_dir: Path) -> Iterator[None]:
 Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
 
 
-def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[Path], set[Path]]:
-    """Every path a build may read, in a fixed order, and those the site names (which must be files)."""
+def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str]]:
+    """Every path a build reads, in a fixed order, and those the site names (which must be files).
+    Strings, not Paths: a build with nothing to do only stats them, 10,000 pages and more.
+
+    Every visible file of content/lists/ is read, lists or not: a file added there that is not a
+    list changes what the build warns about, so it must change the digest too."""
     content = site_dir / "content"
-    named = [site_dir / "sitegen.yml", content / "taxonomy.yml"]
-    named += [p for p in visible_files(content / "lists") if is_list_file(p)]
-    named += [p for p in visible_files(content / "papers") if p.suffix == ".md"]
+    in_lists = visible_files(content / "lists")
+    named = [str(site_dir / "sitegen.yml"), str(content / "taxonomy.yml"), *(p for p in in_lists if is_list_file(p))]
+    named += [p for p in visible_files(content / "papers") if p.endswith(".md")]
+    others = [p for p in in_lists if not is_list_file(p)]
     found = [p for folder in (site_dir / "templates", theme_dir) for p in visible_files(folder, every_level=True)]
-    return [*named, *found], set(named)
+    return [*named, *others, *found], set(named)
 
 
-def visible_files(folder: Path, every_level: bool = False) -> list[Path]:
-    """What `folder.glob("*")` (or `"**/*"`) finds, hidden names left out, sorted by name; one
-    directory read, not a Path made and compared per file (10,000 pages)."""
+def visible_files(folder: Path | str, every_level: bool = False) -> list[str]:
+    """What `folder.glob("*")` (or `"**/*"`) finds, hidden names left out, sorted by name, as strings
+    spelled as the folder's Path spells its children; one directory read per folder."""
     try:
         with os.scandir(folder) as found:
             entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
@@ -96,13 +101,14 @@ def visible_files(folder: Path, every_level: bool = False) -> list[Path]:
         return []
     paths = []
     for entry in entries:
-        paths.append(folder / entry.name)
+        path = os.path.join(folder, entry.name)
+        paths.append(path)
         if every_level and entry.is_dir(follow_symlinks=False):
-            paths += visible_files(folder / entry.name, every_level=True)
+            paths += visible_files(path, every_level=True)
     return paths
 
 
-def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dict[Path, Stamp]]:
+def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dict[str, Stamp]]:
     """Every input file's bytes, read once: the build parses these very bytes, and its digest is
     of them, so an edit made while a build runs is seen by the next build. Each file's stamp is
     taken before it is read: an edit made after that makes the next build look again.
@@ -113,28 +119,27 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dic
     paths, must = input_paths(site_dir, theme_dir)
     inputs, stamps = {}, {}
     for path in paths:
-        if not readable_file(path, must=path in must):
+        found = input_stamp(path, must=path in must)
+        if found is None:
             continue
         try:
-            stamps[path] = stamp(path)
-            inputs[path] = path.read_bytes()
+            stamps[path] = found
+            inputs[Path(path)] = Path(path).read_bytes()
         except OSError as error:
             raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
     return inputs, stamps
 
 
-def stamp(path: Path) -> Stamp:
-    info = path.stat()
+def stamp(path: Path | str) -> Stamp:
+    info = os.stat(path)
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
-def stamps_digest(stamps: dict[Path, Stamp]) -> str:
+def stamps_digest(stamps: dict[str, Stamp]) -> str:
     """Of sitegen's code and every input's path and stamp: equal to the last build's, and no input
     can have changed (a write always moves a file's change time), so nothing needs reading."""
-    digest = hashlib.blake2b(f"{code_digest()}\0".encode(), digest_size=20)
-    for path in sorted(stamps):
-        digest.update(f"{path}\0{stamps[path]}\0".encode())
-    return digest.hexdigest()
+    text = "".join(f"{path}\0{stamps[path]}\0" for path in sorted(stamps))
+    return hashlib.blake2b(f"{code_digest()}\0{text}".encode(), digest_size=20).hexdigest()
 
 
 def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
@@ -144,33 +149,34 @@ def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
     stamps = {}
     try:
         for path in paths:
-            if readable_file(path, must=path in must):
-                stamps[path] = stamp(path)
+            if (found := input_stamp(path, must=path in must)) is not None:
+                stamps[path] = found
     except (OSError, SitegenError):
         return None
     return stamps_digest(stamps)
 
 
-def readable_file(path: Path, must: bool) -> bool:
-    """Whether `path` is a regular file to read; for a file the site names (`must`), anything
-    there that is not one is an error with its reason. Folders among templates are skipped."""
+def input_stamp(path: Path | str, must: bool) -> Stamp | None:
+    """The stamp of a regular file to read (one stat), or None if there is none: nothing there, or a
+    folder among templates. For a file the site names (`must`), anything there that is not a regular
+    file is an error with its reason."""
     try:
-        os.fsencode(path.name).decode("utf-8")
+        os.fsencode(os.path.basename(path)).decode("utf-8")
     except UnicodeDecodeError:
         raise SitegenError(f"{path}: the file name is not UTF-8; rename the file") from None
     try:
-        mode = path.stat().st_mode
+        info = os.stat(path)
     except FileNotFoundError:
-        if path.is_symlink():
+        if os.path.islink(path):
             raise SitegenError(f"{path}: a symlink to {os.readlink(path)}, which does not exist") from None
-        return False
+        return None
     except OSError as error:
         raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
-    if stat.S_ISREG(mode):
-        return True
-    if stat.S_ISDIR(mode) and not must:
-        return False
-    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, socket or device)"
+    if stat.S_ISREG(info.st_mode):
+        return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    if stat.S_ISDIR(info.st_mode) and not must:
+        return None
+    kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a FIFO, socket or device)"
     raise SitegenError(f"{path}: {kind}; sitegen reads only plain files here")
 
 
@@ -186,22 +192,18 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
 
 
 def output_digest(output_dir: Path) -> str:
-    """Every output file's path, size and modification time: a site changed by hand since the last
-    build is made afresh."""
-    digest = hashlib.blake2b(digest_size=20)
-
-    def add(folder: str) -> None:
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda e: e.name)
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                add(entry.path)
-            elif entry.is_file():
-                info = entry.stat()
-                digest.update(f"{entry.path}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
-    if output_dir.is_dir():
-        add(str(output_dir))
-    return digest.hexdigest()
+    """The marker's and every file it lists: path, size and modification time. A site changed by
+    hand since the last build (a file sitegen made edited or removed) is made afresh; a file the
+    user added is not sitegen's to look at (a build carries it over)."""
+    lines = []
+    for name in [MARKER, *sorted(made_by_sitegen(output_dir))]:
+        try:
+            info = os.stat(os.path.join(output_dir, name))
+        except OSError:
+            lines.append(f"{name}\0missing\0")
+            continue
+        lines.append(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0{info.st_mtime_ns}\0")
+    return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -
     write_state(site_dir, state)
 
 
-def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[Path, Stamp], warnings: list[list[Any]],
+def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[str, Stamp], warnings: list[list[Any]],
          rendered: dict[str, str]) -> None:
     state = {"inputs": input_digest(inputs), "stamps": stamps_digest(stamps), "output": str(output_dir.resolve()),
              "files": output_digest(output_dir), "warnings": warnings, "sources": file_digests(inputs, site_dir), "rendered": rendered}
@@ -277,7 +279,9 @@ def _is_tuple_of(value: object, kind: type) -> bool:
     return isinstance(value, tuple) and all(isinstance(v, kind) for v in value)
 
 
-def _memo_shapes() -> dict[str, Callable[[Any], bool]]:
+@cache
+def memo_shapes() -> dict[str, Callable[[Any], bool]]:
+    """What each kind of memo value must be (imported on first use: a build with nothing to do never needs them)."""
     from sitegen.records import TagMatch
     from sitegen.related import Related
     from sitegen.yamlsource import Entry
@@ -287,9 +291,6 @@ def _memo_shapes() -> dict[str, Callable[[Any], bool]]:
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
         "terms": lambda v: _is_dict_of(v, lambda c: _is_dict_of(c, lambda n: type(n) is int)),
     }
-
-
-MEMO_SHAPES = _memo_shapes()
 
 
 class Memo:
@@ -314,7 +315,7 @@ class Memo:
         of the shape this kind of step makes: the memo is a cache, never trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
         found = self.old.get(key)
-        return key, found if found is not None and MEMO_SHAPES[kind](found) else None
+        return key, found if found is not None and memo_shapes()[kind](found) else None
 
     def keep(self, key: str, value: object) -> None:
         self.used[key] = value

@@ -310,6 +310,19 @@ def test_a_file_in_lists_that_is_not_a_list_is_named_in_a_warning(tmp_path: Path
         f"warning: {site}/content/lists/extra.bibtex: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"]
 
 
+def test_a_file_put_in_lists_after_a_build_is_warned_about_by_the_next_one_and_fails_a_strict_one(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision"), "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    assert run_sitegen("build", "-s", site).stderr == ""
+    (site / "content/lists/later.bibtex").write_text("@misc{x, title={X}}\n", encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert "nothing changed" not in result.stdout
+    assert result.stderr.strip().endswith("content/lists/later.bibtex: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one")
+    assert run_sitegen("build", "-s", site, "--strict").returncode == 1
+    (site / "content/lists/later.bibtex").unlink()
+    result = run_sitegen("build", "-s", site, "--strict")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_path: Path) -> None:
     site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision") + "@article{x2020, title={Quoted}}\n\n"
                                  + raw_list("Another Paper on Vision", header=""),
