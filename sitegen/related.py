@@ -12,6 +12,7 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
@@ -67,28 +68,29 @@ def related_papers(docs: list[Document], count: int) -> dict[str, tuple[Related,
                    if document_frequency[t] > 1}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         vectors.append({t: w / norm for t, w in weights.items()})
-    strong = [sorted(v, key=lambda t: (-v[t], t))[:STRONG_TERMS] for v in vectors]
-    postings: dict[str, list[int]] = {}
+    strong = [[t for _, t in heapq.nsmallest(STRONG_TERMS, [(-w, t) for t, w in v.items()])] for v in vectors]
+    postings: dict[str, list[tuple[float, int]]] = {}  # term → (-weight, paper) of its champions, best first
     for i, terms in enumerate(strong):
         for term in terms:
-            postings.setdefault(term, []).append(i)
-    for term, champions in postings.items():
-        champions.sort(key=lambda j: (-vectors[j][term], j))
+            postings.setdefault(term, []).append((-vectors[i][term], i))
+    for champions in postings.values():
+        champions.sort()
         del champions[CHAMPIONS:]
     word_for = {s: words.most_common(1)[0][0] for s, words in surface.items()}
     result: dict[str, tuple[Related, ...]] = {}
     for i, vector in enumerate(vectors):
         partial: dict[int, float] = {}
         for term in strong[i]:
-            weight = vector[term]
-            for j in postings[term]:
-                partial[j] = partial.get(j, 0.0) + weight * vectors[j][term]
+            weight = -vector[term]  # times a champion's -weight: the product of the two weights
+            for other_weight, j in postings[term]:
+                partial[j] = partial.get(j, 0.0) + weight * other_weight
         partial.pop(i, None)
         scored = []
         for j in heapq.nsmallest(CANDIDATES, partial, key=lambda j: (-partial[j], j)):
             other = vectors[j]
-            shared = sorted(((vector[t] * other[t], t) for t in vector.keys() & other.keys()), key=lambda x: (-x[0], x[1]))
-            score = round(sum(w for w, _ in shared), 6)
+            # (-weight, term), sorted: heaviest first, ties by term; the score sums them in that order
+            shared = sorted([(-vector[t] * other[t], t) for t in vector.keys() & other.keys()])
+            score = round(-sum(map(itemgetter(0), shared)), 6)
             scored.append(Related(docs[j][0], score, tuple(word_for[t] for _, t in shared[:3])))
         scored.sort(key=lambda r: (-r.score, r.slug))
         result[docs[i][0]] = tuple(scored[:count])
