@@ -12,8 +12,9 @@ first MAX_MENTIONS mentions in the abstract, how specific the phrase is across a
 most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
 states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
 paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
-at MIN_SCORE or more, the MAX_TAGS best per paper, a third one only at SIDE_TAG_SHARE of the best
-one's score. The user's own tags are applied by PaperPage.tags.
+at MIN_SCORE or more, or at MIN_SCORE_WEAK if it is the paper's best or is named in the abstract's
+first sentence; a paper keeps its best ones, each after the second only at its TAG_SHARES share of
+the best one's score. The user's own tags are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
-MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
-MAX_TAGS = 3
-SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its best tag's score
+MIN_SCORE_WEAK = 1.0  # enough for a paper's best tag, and for one named in the abstract's first sentence (it states the topic)
+TAG_SHARES = (0.0, 0.0, 0.25, 0.4)  # the share of a paper's best score its first, second, third and fourth tag need
+MAX_TAGS = len(TAG_SHARES)
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
@@ -372,10 +373,12 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most, a third only near the best), each with its evidence.
+    """The tags at MIN_SCORE or above, best first, each with its evidence; a third or fourth only near the best (TAG_SHARES).
 
-    A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
-    specific mention is weak evidence, but better than leaving the paper out of every tag page.
+    A tag named in the abstract's first sentence, which states the paper's topic, applies at
+    MIN_SCORE_WEAK: one mention there says more than one further on. So does the best tag of a
+    paper with no tag at MIN_SCORE: weak evidence, but better than leaving the paper out of every
+    tag page. A paper with four topics each near the strongest keeps all four.
     """
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
@@ -393,11 +396,13 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
             score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
-    kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
-    kept = kept[:2] + [st for st in kept[2:] if st[0] >= SIDE_TAG_SHARE * kept[0][0]]
+    in_lead = {o.tag for o in text.found if o.place == LEAD}
+    applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
+                if score >= MIN_SCORE or (score >= MIN_SCORE_WEAK and (rank == 0 or tag in in_lead))]
+    best = applying[0][0] if applying else 0.0
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in by_tag[tag]))
-                 for score, tag in kept[:MAX_TAGS])
+                 for (score, tag), share in zip(applying, TAG_SHARES) if score >= share * best)
 
 
 def mention_weight(o: Occurrence) -> float:
