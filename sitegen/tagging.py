@@ -12,9 +12,10 @@ first MAX_MENTIONS mentions in the abstract, how specific the phrase is across a
 most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
 states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
 paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
-at MIN_SCORE or more, or at MIN_SCORE_WEAK if it is the paper's best or is named in the abstract's
-first sentence; a paper keeps its best ones, each after the second only at its TAG_SHARES share of
-the best one's score. The user's own tags are applied by PaperPage.tags.
+at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence, or at
+MIN_SCORE_ALONE if it is the best of a paper with none at MIN_SCORE; a paper keeps its best ones,
+each after the second only at its TAG_SHARES share of the best one's score. The user's own tags
+are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
-MIN_SCORE_WEAK = 1.0  # enough for a paper's best tag, and for one named in the abstract's first sentence (it states the topic)
+MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
 TAG_SHARES = (0.0, 0.0, 0.25, 0.4)  # the share of a paper's best score its first, second, third and fourth tag need
 MAX_TAGS = len(TAG_SHARES)
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
@@ -49,6 +50,7 @@ PRIOR_PAPERS = 100  # the site is weighed as if it had 100 more papers, in which
 LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
 CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
 LONE_PHRASE = 0.5  # taken off a tag found only in the abstract and through one phrase: one word is weak evidence
+MIN_SCORE_LEAD = 1 + LEAD_BONUS - LONE_PHRASE  # one mention of a specific phrase in the first sentence, which states the topic
 LEAD, CLAIM = "first sentence", "what the paper does"
 SENTENCE_ENDS = frozenset(".!?")
 CLAIM_STARTS = frozenset(("we", "this"))
@@ -376,9 +378,9 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     """The tags at MIN_SCORE or above, best first, each with its evidence; a third or fourth only near the best (TAG_SHARES).
 
     A tag named in the abstract's first sentence, which states the paper's topic, applies at
-    MIN_SCORE_WEAK: one mention there says more than one further on. So does the best tag of a
-    paper with no tag at MIN_SCORE: weak evidence, but better than leaving the paper out of every
-    tag page. A paper with four topics each near the strongest keeps all four.
+    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
+    best one if that reaches MIN_SCORE_ALONE: weak evidence, but better than leaving the paper out
+    of every tag page. A paper with four topics each near the strongest keeps all four.
     """
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
@@ -398,7 +400,7 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
     scores.sort(key=lambda st: (-st[0], st[1]))
     in_lead = {o.tag for o in text.found if o.place == LEAD}
     applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
-                if score >= MIN_SCORE or (score >= MIN_SCORE_WEAK and (rank == 0 or tag in in_lead))]
+                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD) or (rank == 0 and score >= MIN_SCORE_ALONE)]
     best = applying[0][0] if applying else 0.0
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in by_tag[tag]))

@@ -22,7 +22,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.86, "recall": 0.835, "key_hit": 0.955}
+LABELLED_FLOOR = {"precision": 0.87, "recall": 0.835, "key_hit": 0.955}
 
 
 def default_rules() -> tuple[TagRule, ...]:
@@ -170,9 +170,13 @@ def test_a_fourth_tag_needs_to_be_nearer_the_best_than_a_third() -> None:
 def test_a_tag_named_in_the_first_sentence_applies_on_weaker_evidence() -> None:
     rules = (rule("lead", "alpha"), rule("main", "beta"), rule("later", "gamma"))
     tags = tags_of("A study", "Alpha leads here. Beta is strong, beta again and beta. Gamma, gamma.", rules)
-    # alpha once in the first sentence (2, less 0.5 for one phrase) applies; gamma twice further on (the same 1.5) does not
+    # alpha once in the first sentence (2, less 0.5 for one phrase) applies at 1.5; gamma twice further on (the same 1.5) does not
     assert [(t, m.score) for t, m in tags.items()] == [("main", 2.5), ("lead", 1.5)]
     assert list(tags_of("A study", "Some context first. Alpha here. Beta is strong, beta again and beta.", rules)) == ["main"]
+    # a first-sentence phrase the site shares with two other papers weighs 0.79 there: 1.08 is too little
+    pages = [page("Beta", "Alpha leads here.", "last"), page("A", "Alpha leads here.", "a"), page("B", "Alpha leads here.", "b")]
+    [last] = [p for p in tag_pages(pages, rules) if p.slug == "last"]
+    assert [(m.tag, m.score) for m in last.auto_tags] == [("main", 2.0)]
 
 
 def test_the_first_sentence_and_what_the_paper_does_weigh_more() -> None:
