@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Automatic tags of the example site against the hand labels in tests/tagging_labels.json.
 
-    python3 benchmarks/tag_quality.py [--per-tag] [--worst 5]
+    python3 benchmarks/tag_quality.py [--per-tag] [--worst 5] [--folds 5]
     python3 benchmarks/tag_quality.py --speed CORPUS/raw   # CORPUS from gen_corpus.py N CORPUS --forms raw
 
 Tags every paper of content/lists/ with content/taxonomy.yml, as a build does, and prints precision,
 recall, tags per paper, exact-set rate and key-tag rate (definitions as in the labels' scorer), for
 all labelled papers and for two fixed halves of them: "dev" (the 100 whose title hash is lowest)
-and "held out" (the other 40), so that a taxonomy change can be seen to generalise. With --speed,
+and "held out" (the other 40), so that a taxonomy change can be seen to generalise; with --folds K,
+also for K folds by another title hash and their mean (decide a change on K-1 folds, watch the last). With --speed,
 tags every paper of the lists in a folder instead, and prints the CPU seconds tagging took (best of
 --repeat runs, the phrase trie built afresh in each).
 """
@@ -83,6 +84,14 @@ def split(labels: list[dict[str, object]]) -> tuple[list[dict[str, object]], lis
     return ordered[:DEV_SIZE], ordered[DEV_SIZE:]
 
 
+def folds(labels: list[dict[str, object]], k: int) -> list[list[dict[str, object]]]:
+    """K folds by a title hash other than the dev/held-out split's, so that they cut across it."""
+    parts: list[list[dict[str, object]]] = [[] for _ in range(k)]
+    for paper in labels:
+        parts[int(hashlib.sha256(("fold" + norm_title(str(paper["title"]))).encode()).hexdigest(), 16) % k].append(paper)
+    return parts
+
+
 def scores(labels: list[dict[str, object]], tags: dict[str, tuple[str, ...]]) -> dict[str, float]:
     tp = fp = fn = exact = key_hit = 0
     for paper in labels:
@@ -111,6 +120,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-tag", action="store_true", help="print every tag's figures")
     parser.add_argument("--worst", type=int, default=5, help="print this many tags with the most errors")
+    parser.add_argument("--folds", type=int, default=0, metavar="K", help="also print K folds of the labels and their mean")
     parser.add_argument("--speed", type=Path, metavar="LISTS", help="time the tagging of every paper of the lists in LISTS")
     parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of")
     args = parser.parse_args()
@@ -124,6 +134,12 @@ def main() -> None:
     for name, part in (("all", labels), ("dev", dev), ("held out", held_out)):
         s = scores(part, tags)
         print(f"{name:9} n={len(part):3}  " + "  ".join(f"{k} {v:.3f}" for k, v in s.items()))
+    if args.folds:
+        parts = folds(labels, args.folds)
+        per_fold = [scores(part, tags) for part in parts]
+        for i, (part, s) in enumerate(zip(parts, per_fold)):
+            print(f"fold {i:<4} n={len(part):3}  " + "  ".join(f"{k} {v:.3f}" for k, v in s.items()))
+        print("fold mean        " + "  ".join(f"{k} {sum(s[k] for s in per_fold) / len(per_fold):.3f}" for k in per_fold[0]))
     rows = sorted(per_tag(labels, tags), key=lambda r: (-(r[2] + r[3]), r[0]))
     print(f"\n{'tag':32} {'P':>5} {'R':>5}  tp fp fn")
     for tag, tp, fp, fn in rows if args.per_tag else rows[: args.worst]:

@@ -12,8 +12,10 @@ first MAX_MENTIONS mentions in the abstract, how specific the phrase is across a
 most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
 states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
 paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
-at MIN_SCORE or more, the MAX_TAGS best per paper, a third one only at SIDE_TAG_SHARE of the best
-one's score. The user's own tags are applied by PaperPage.tags.
+at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence, or at
+MIN_SCORE_ALONE if it is the best of a paper with none at MIN_SCORE; a paper keeps its best ones,
+each after the second only at its TAG_SHARES share of the best one's score. The user's own tags
+are applied by PaperPage.tags.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in th
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
 MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
-MAX_TAGS = 3
-SIDE_TAG_SHARE = 0.25  # a paper's third tag needs at least this share of its best tag's score
+TAG_SHARES = (0.0, 0.0, 0.25, 0.4)  # the share of a paper's best score its first, second, third and fourth tag need
+MAX_TAGS = len(TAG_SHARES)
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
@@ -48,6 +50,7 @@ PRIOR_PAPERS = 100  # the site is weighed as if it had 100 more papers, in which
 LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
 CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
 LONE_PHRASE = 0.5  # taken off a tag found only in the abstract and through one phrase: one word is weak evidence
+MIN_SCORE_LEAD = 1 + LEAD_BONUS - LONE_PHRASE  # one mention of a specific phrase in the first sentence, which states the topic
 LEAD, CLAIM = "first sentence", "what the paper does"
 SENTENCE_ENDS = frozenset(".!?")
 CLAIM_STARTS = frozenset(("we", "this"))
@@ -372,10 +375,12 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
 
 
 def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first (MAX_TAGS at most, a third only near the best), each with its evidence.
+    """The tags at MIN_SCORE or above, best first, each with its evidence; a third or fourth only near the best (TAG_SHARES).
 
-    A paper with no tag that strong keeps its best one if that reaches MIN_SCORE_ALONE: one
-    specific mention is weak evidence, but better than leaving the paper out of every tag page.
+    A tag named in the abstract's first sentence, which states the paper's topic, applies at
+    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
+    best one if that reaches MIN_SCORE_ALONE: weak evidence, but better than leaving the paper out
+    of every tag page. A paper with four topics each near the strongest keeps all four.
     """
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
@@ -393,11 +398,13 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
             score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
-    kept = [st for st in scores if st[0] >= MIN_SCORE] or [st for st in scores[:1] if st[0] >= MIN_SCORE_ALONE]
-    kept = kept[:2] + [st for st in kept[2:] if st[0] >= SIDE_TAG_SHARE * kept[0][0]]
+    in_lead = {o.tag for o in text.found if o.place == LEAD}
+    applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
+                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD) or (rank == 0 and score >= MIN_SCORE_ALONE)]
+    best = applying[0][0] if applying else 0.0
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in by_tag[tag]))
-                 for score, tag in kept[:MAX_TAGS])
+                 for (score, tag), share in zip(applying, TAG_SHARES) if score >= share * best)
 
 
 def mention_weight(o: Occurrence) -> float:

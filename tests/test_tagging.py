@@ -22,7 +22,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.865, "recall": 0.805, "key_hit": 0.93}
+LABELLED_FLOOR = {"precision": 0.87, "recall": 0.835, "key_hit": 0.955}
 
 
 def default_rules() -> tuple[TagRule, ...]:
@@ -138,13 +138,14 @@ def test_not_phrases_exclude_a_match_only_where_they_stand() -> None:
     assert "contrastive-learning" in tags_of("By contrast, a contrastive method", "", rules)
 
 
-def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_three_are_kept() -> None:
+def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_four_are_kept() -> None:
     rules = (rule("alpha", "alpha"), rule("beta", "beta", "b-net"), rule("gamma", "gamma"), rule("delta", "delta", "d-net"),
-             rule("epsilon", "epsilon"))
+             rule("epsilon", "epsilon"), rule("zeta", "zeta", "z-net"))
     tags = tags_of("Alpha", "Some context first. Beta and b-net once. Gamma twice, gamma. Delta, d-net and delta again, delta. "
-                   "Epsilon, epsilon, epsilon.", rules)
-    # best first: 4 mentions of two phrases, 3 of one phrase (less 0.5), a title match; then beta (two phrases, 2) by name on a tie
-    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0)]
+                   "Epsilon, epsilon, epsilon. Zeta and z-net once.", rules)
+    # best first: 4 mentions of two phrases, 3 of one phrase (less 0.5), a title match, then beta (two phrases, 2) by name
+    # on a tie with alpha and zeta; zeta is a fifth; gamma (one phrase twice, 1.5) is too weak
+    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0), ("beta", 2.0)]
     assert "gamma" not in tags_of("A study", "Some context first. Beta and b-net once. Gamma twice, gamma.", rules)
     # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1
     assert [(t, m.score) for t, m in tags_of("A study", "Some context first. Gamma twice, gamma.", rules).items()] == [("gamma", 1.5)]
@@ -156,6 +157,26 @@ def test_a_third_tag_far_below_the_best_is_left_out() -> None:
     tags = tags_of("Main core other", "Main and core lead here, main again. Side, side and side.", rules)
     assert [(t, m.score) for t, m in tags.items()] == [("main", 10.0), ("side", 2.5)]  # other's 2 is under a quarter of 10
     assert list(tags_of("Main other", "Some context first. Side, side and side.", rules)) == ["side", "main", "other"]
+
+
+def test_a_fourth_tag_needs_to_be_nearer_the_best_than_a_third() -> None:
+    rules = (rule("alpha", "alpha", "a-net"), rule("beta", "beta"), rule("gamma", "gamma"), rule("delta", "delta"))
+    assert list(tags_of("Alpha beta gamma delta", "", rules)) == ["alpha", "beta", "delta", "gamma"]  # four topics, equally strong
+    tags = tags_of("Alpha a-net beta gamma delta", "Some context first. Alpha, alpha and alpha.", rules)
+    # alpha 7: a third at 2 is above a quarter of it, a fourth at 2 under the 0.4 of it a fourth needs
+    assert [(t, m.score) for t, m in tags.items()] == [("alpha", 7.0), ("beta", 2.0), ("delta", 2.0)]
+
+
+def test_a_tag_named_in_the_first_sentence_applies_on_weaker_evidence() -> None:
+    rules = (rule("lead", "alpha"), rule("main", "beta"), rule("later", "gamma"))
+    tags = tags_of("A study", "Alpha leads here. Beta is strong, beta again and beta. Gamma, gamma.", rules)
+    # alpha once in the first sentence (2, less 0.5 for one phrase) applies at 1.5; gamma twice further on (the same 1.5) does not
+    assert [(t, m.score) for t, m in tags.items()] == [("main", 2.5), ("lead", 1.5)]
+    assert list(tags_of("A study", "Some context first. Alpha here. Beta is strong, beta again and beta.", rules)) == ["main"]
+    # a first-sentence phrase the site shares with two other papers weighs 0.79 there: 1.08 is too little
+    pages = [page("Beta", "Alpha leads here.", "last"), page("A", "Alpha leads here.", "a"), page("B", "Alpha leads here.", "b")]
+    [last] = [p for p in tag_pages(pages, rules) if p.slug == "last"]
+    assert [(m.tag, m.score) for m in last.auto_tags] == [("main", 2.0)]
 
 
 def test_the_first_sentence_and_what_the_paper_does_weigh_more() -> None:
