@@ -175,19 +175,17 @@ class Plan:
     page_writes: list[PageWrite]
     catalog: Catalog
     renderer: Renderer
-    files: int  # in the new site
+    names: list[str]  # every file of the new site, sorted
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
 
 
 @dataclass(frozen=True)
 class SiteUpdate:
-    """A site changed in place: the files whose bytes changed (rendered aside), the files no longer
-    made, and every file sitegen now makes there (for the marker)."""
+    """A site changed in place: the files whose bytes changed (rendered aside), and the files no longer made."""
 
     changed: list[str]
     gone: list[str]
-    names: list[str]
 
 
 def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
@@ -288,18 +286,18 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
     changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+    names = sorted({*keys, *(file.path for file in files)})
     if previous and len(changed_jobs) <= len(jobs) * MOST_OF_THE_SITE:
         # The live site is as the last build left it and most of it stays: change only what differs.
-        names = {*keys, *(file.path for file in files)}
         jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
-                            sorted(made_by_sitegen(live) - names - {MARKER}), sorted(names))
+                            sorted(made_by_sitegen(live) - set(names) - {MARKER}))
     with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir)
-        count = write_files(folder, files)
-        count += render_into(folder, renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, pages, page_writes, catalog, renderer, len(update.names) if update else count, keys, update)
+        write_files(folder, files)
+        render_into(folder, renderer, jobs, progress("render", len(jobs)))
+    return Plan(loaded, pages, page_writes, catalog, renderer, names, keys, update)
 
 
 def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
@@ -347,9 +345,9 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
                 written += 1
         changed = None
         if built.update is None:
-            finish_site(loaded.output_dir)
+            finish_site(loaded.output_dir, built.names)
         else:
-            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.update.names)
+            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
     # After the page writes: the next build sees these pages as they now stand.
     warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
     with cannot_write():
@@ -362,7 +360,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         tags=len(built.catalog.tags),
         pages_written=written,
         pages_removed=removed,
-        files=built.files,
+        files=len(built.names),
         files_changed=changed,
         seconds=time.perf_counter() - started,
         renderer=built.renderer,

@@ -233,10 +233,9 @@ def start_site(site_dir: Path) -> Path:
     return new
 
 
-def write_files(folder: Path, files: Iterable[RenderedFile]) -> int:
-    """Write files into the aside folder (nobody reads it until the swap); returns how many."""
+def write_files(folder: Path, files: Iterable[RenderedFile]) -> None:
+    """Write files into the aside folder (nobody reads it until the swap)."""
     made: set[Path] = set()
-    count = 0
     for file in files:
         target = folder / file.path
         if target.parent not in made:
@@ -244,8 +243,6 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> int:
             made.add(target.parent)
         target.write_bytes(file.content)
         kill_point("site-file")
-        count += 1
-    return count
 
 
 def made_by_sitegen(folder: Path) -> set[str]:
@@ -287,11 +284,12 @@ def marker_text(names: Iterable[str]) -> str:
     return MARKER_HEADER + "".join(f"{name}\n" for name in sorted(names))
 
 
-def finish_site(site_dir: Path) -> None:
-    """Mark the new site, keep the user's own files from the old one, swap, remove the old one."""
+def finish_site(site_dir: Path, names: list[str]) -> None:
+    """Mark the new site (`names`: every file written into it), keep the user's own files from the
+    old one, swap, remove the old one."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
-    (new / MARKER).write_text(marker_text(p.relative_to(new).as_posix() for p in new.rglob("*") if p.is_file()), encoding="utf-8")
+    (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     if real.is_dir():
         ours = made_by_sitegen(real) | {MARKER}
         for path in sorted(real.rglob("*")):

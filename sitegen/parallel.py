@@ -96,7 +96,7 @@ def in_background(fn: Callable[..., T], items: list[Any], *args: Any) -> Backgro
     return Ready(fn(items, *args))
 
 
-def _render_shard(shard: int, shards: int) -> int:
+def _render_shard(shard: int, shards: int) -> None:
     """In a worker: render every `shards`-th job, starting at `shard`, straight into the aside folder."""
     renderer, jobs, folder, done = _inherited["render"]
 
@@ -105,16 +105,16 @@ def _render_shard(shard: int, shards: int) -> int:
             yield renderer.run(job)
             with done.get_lock():
                 done.value += 1
-    return write_files(folder, counted())
+    write_files(folder, counted())
 
 
-def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callable[[], None]) -> int:
+def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callable[[], None]) -> None:
     """Render every job into `folder`, on two cores where the platform can fork; the same bytes either way."""
     if not can_fork() or len(jobs) < PARALLEL_FROM:
         for job in jobs:
             write_files(folder, [renderer.run(job)])
             tick()
-        return len(jobs)
+        return
     done = multiprocessing.get_context("fork").Value("i", 0)
     _inherited["render"] = (renderer, jobs, folder, done)
     pool = _pool(2)
@@ -126,7 +126,8 @@ def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callabl
             for _ in range(done.value - reported):
                 tick()
             reported = done.value
-        return sum(f.result() for f in futures)
+        for future in futures:
+            future.result()  # a worker's error, raised here
     except BaseException:
         stop_workers()
         raise
