@@ -285,6 +285,9 @@ def dump_yaml(values: dict[str, Any]) -> str:
     return yaml.dump(values, Dumper=PageDumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
+USER_DEFAULTS_YAML = dump_yaml(USER_DEFAULTS)
+
+
 def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnostics) -> str:
     """The page as it should stand on disk: only the lines of machine fields whose value changed
     differ from `source`, in its own line endings; a comment on such a line is kept. When that
@@ -330,7 +333,7 @@ def new_page_text(machine: dict[str, Any]) -> str:
 def made_front_matter(machine: dict[str, Any]) -> str:
     """The front matter sitegen writes for these machine values: its fields, a note on whose is what,
     the user's fields at their defaults. A page that still holds exactly this is untouched by the user."""
-    return f"{dump_yaml(machine)}{USER_FIELDS_NOTE}{dump_yaml(USER_DEFAULTS)}"
+    return f"{dump_yaml(machine)}{USER_FIELDS_NOTE}{USER_DEFAULTS_YAML}"
 
 
 COMMENT = re.compile(r"(?:^|[ \t])#[^\n]*$")
