@@ -28,6 +28,7 @@ from sitegen.errors import SitegenError, SourceError
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
 from sitegen.records import STATUSES, PaperPage
+from sitegen.tagging import MIN_SCORE, MIN_SCORE_LEAD, TAG_SHARES
 
 THEME_PREFIX = "default"
 
@@ -143,6 +144,7 @@ class Renderer:
             added_rank={p.slug: i for i, p in enumerate(recent_first)},
             sitemap_paths=sitemap_paths(catalog),
             statuses=STATUSES,
+            tag_thresholds={"score": MIN_SCORE, "lead": MIN_SCORE_LEAD, "shares": TAG_SHARES[2:]},
         )
 
     def site_path_of(self, target: Any) -> str:

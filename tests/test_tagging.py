@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sitegen.catalog import effective_tags
 from sitegen.errors import SourceError
 from sitegen.records import Membership, PaperPage, TagMatch, TagRule
-from sitegen.tagging import MAX_TAGS, Words, acronym_forms, load_taxonomy, phrase_trie, phrase_words, tag_pages
+from sitegen.tagging import MAX_TAGS, MIN_SCORE, Words, acronym_forms, load_taxonomy, phrase_trie, phrase_words, tag_pages
 
 REPO = Path(__file__).resolve().parent.parent
 TAXONOMY = REPO / "content" / "taxonomy.yml"
@@ -336,4 +336,8 @@ def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, 
     box = why.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    why.get_by_role("link", name="How tags are scored, and how to fix a wrong one").click()
+    expect(page).to_have_url(re.compile(r"/tags/index\.html$"))
+    expect(page.get_by_text(f"A tag applies from a score of {MIN_SCORE:g}")).to_be_visible()
+    expect(page.get_by_text("tags: [-tag-name]")).to_be_visible()
     context.close()
