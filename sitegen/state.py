@@ -76,19 +76,20 @@ def build_lock(site_dir: Path) -> Iterator[None]:
 Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
 
 
-def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str]]:
-    """Every path a build reads, in a fixed order, and those the site names (which must be files).
-    Strings, not Paths: a build with nothing to do only stats them, 10,000 pages and more.
+def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str], set[str]]:
+    """Every path a build looks at, in a fixed order; those the site names (which must be files); and
+    those whose name alone counts. Strings, not Paths: a build with nothing to do only stats them,
+    10,000 pages and more.
 
-    Every visible file of content/lists/ is read, lists or not: a file added there that is not a
-    list changes what the build warns about, so it must change the digest too."""
+    A file in content/lists/ that is no list is never read, but the build warns about it: its name
+    is an input, so adding or removing one changes the digest."""
     content = site_dir / "content"
     in_lists = visible_files(content / "lists")
     named = [str(site_dir / "sitegen.yml"), str(content / "taxonomy.yml"), *(p for p in in_lists if is_list_file(p))]
     named += [p for p in visible_files(content / "papers") if p.endswith(".md")]
-    others = [p for p in in_lists if not is_list_file(p)]
+    unread = [p for p in in_lists if not is_list_file(p)]
     found = [p for folder in (site_dir / "templates", theme_dir) for p in visible_files(folder, every_level=True)]
-    return [*named, *others, *found], set(named)
+    return [*named, *unread, *found], set(named), set(unread)
 
 
 def visible_files(folder: Path | str, every_level: bool = False) -> list[str]:
@@ -115,16 +116,17 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dic
 
     A list or page that is not a regular file (a dangling symlink, a folder, a FIFO) is an error,
     never silently dropped (its papers' pages would go with it), and never opened (a FIFO blocks).
+    A file in content/lists/ that is no list is an input by its name only (no bytes).
     """
-    paths, must = input_paths(site_dir, theme_dir)
+    paths, must, unread = input_paths(site_dir, theme_dir)
     inputs, stamps = {}, {}
     for path in paths:
-        found = input_stamp(path, must=path in must)
+        found = name_stamp(path) if path in unread else input_stamp(path, must=path in must)
         if found is None:
             continue
         try:
             stamps[path] = found
-            inputs[Path(path)] = Path(path).read_bytes()
+            inputs[Path(path)] = b"" if path in unread else Path(path).read_bytes()
         except OSError as error:
             raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
     return inputs, stamps
@@ -139,21 +141,31 @@ def stamps_digest(stamps: dict[str, Stamp]) -> str:
     """Of sitegen's code and every input's path and stamp: equal to the last build's, and no input
     can have changed (a write always moves a file's change time), so nothing needs reading."""
     text = "".join(f"{path}\0{stamps[path]}\0" for path in sorted(stamps))
-    return hashlib.blake2b(f"{code_digest()}\0{text}".encode(), digest_size=20).hexdigest()
+    return hashlib.blake2b(f"{code_digest()}\0{text}".encode(errors="surrogateescape"), digest_size=20).hexdigest()
 
 
 def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
     """The stamps digest of the inputs as they stand, without reading them; None if any of them is
     not a plain readable file (the build that follows says why)."""
-    paths, must = input_paths(site_dir, theme_dir)
+    paths, must, unread = input_paths(site_dir, theme_dir)
     stamps = {}
     try:
         for path in paths:
-            if (found := input_stamp(path, must=path in must)) is not None:
+            if (found := name_stamp(path) if path in unread else input_stamp(path, must=path in must)) is not None:
                 stamps[path] = found
     except (OSError, SitegenError):
         return None
     return stamps_digest(stamps)
+
+
+def name_stamp(path: str) -> Stamp | None:
+    """The stamp of a file whose name alone counts: anything there but a folder (a FIFO is stat'ed,
+    never opened); None for a folder or nothing."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return None if stat.S_ISDIR(info.st_mode) else (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def input_stamp(path: Path | str, must: bool) -> Stamp | None:
@@ -185,7 +197,7 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
     from a line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
     digest = hashlib.blake2b(f"{sitegen.__version__}\0{code_digest()}\0".encode(), digest_size=20)
     for path in sorted(inputs):
-        digest.update(f"{path}\0".encode())
+        digest.update(f"{path}\0".encode(errors="surrogateescape"))
         digest.update(inputs[path])
         digest.update(b"\0")
     return digest.hexdigest()

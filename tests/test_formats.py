@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +322,17 @@ def test_a_file_put_in_lists_after_a_build_is_warned_about_by_the_next_one_and_f
     (site / "content/lists/later.bibtex").unlink()
     result = run_sitegen("build", "-s", site, "--strict")
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_a_fifo_or_a_name_that_is_not_utf8_in_lists_is_warned_about_never_opened(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision"), "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    os.mkfifo(site / "content/lists/pipe")
+    (site / os.fsdecode(b"content/lists/scan\xff.pdf")).write_bytes(b"%PDF")
+    (site / "content/lists/old").mkdir()
+    for _ in range(2):  # the second build has nothing to do, and says the same
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 0, result.stderr
+        assert [line.split("content/lists/")[1].split(":")[0] for line in result.stderr.splitlines()] == ["pipe", "scan\\udcff.pdf"]
 
 
 def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_path: Path) -> None:
