@@ -141,6 +141,37 @@ def test_status_filter_with_tags_on_a_list_page(reading_site: Path, visit: Any) 
     expect(shown).to_have_count(75)
 
 
+def test_list_filters_count_by_status_and_survive_a_reload(reading_site: Path, visit: Any) -> None:
+    page = visit().page
+    page.goto((reading_site / "site/lists/feature-learning/index.html").as_uri())
+    read = page.locator(".papers > .paper-item[data-status=read]")
+    read_tags = [t for item in read.all() for t in (item.get_attribute("data-tags") or "").split()]
+    chips = page.locator("button[data-tag]")
+    tag = chips.first.get_attribute("data-tag")
+    everywhere = chips.first.locator(".count").inner_text()
+    page.get_by_role("button", name="Read 3").click()
+    expect(chips.first.locator(".count")).to_have_text(str(read_tags.count(tag)))  # the tag's count among the read papers
+    expect(page).to_have_url(re.compile(r"\?status=read$"))
+    page.reload()
+    expect(page.locator(".papers > .paper-item:visible")).to_have_count(3)
+    expect(page.get_by_role("button", name="Read 3")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="All 75").click()
+    expect(chips.first.locator(".count")).to_have_text(everywhere)
+    chips.first.click()
+    expect(page).to_have_url(re.compile(rf"\?tag={tag}$"))
+    page.reload()
+    expect(chips.first).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".papers > .paper-item:visible")).to_have_count(page.locator(f".papers > .paper-item[data-tags~={tag}]").count())
+
+
+def test_the_search_page_shows_one_search_box(example_site: Path, visit: Any) -> None:
+    page = visit(viewport={"width": 390, "height": 800}).page
+    page.goto((example_site / "site/search/index.html").as_uri() + "?q=registers")
+    expect(page.get_by_role("searchbox").or_(page.get_by_role("combobox"))).to_have_count(1)
+    expect(page.locator("#search-page-input")).to_be_visible()
+    expect(page.locator("#site-search")).to_be_hidden()
+
+
 def test_status_filter_on_tag_and_all_papers_pages(reading_site: Path, visit: Any) -> None:
     page = visit().page
     page.goto((reading_site / "site/papers/index.html").as_uri())

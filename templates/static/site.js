@@ -124,9 +124,11 @@
   }
 
   /* Filter the papers of a list, tag or index page by reading status and by tags (a paper must have
-     every chosen tag); the count of what is left is announced. A collection split over several pages
-     has a rows script (data-rows) with all its papers: while a filter is on, the matches of every page
-     are shown in place of this page's papers. */
+     every chosen tag); the count of what is left is announced, each tag's count follows the chosen
+     status, and the choice is kept in the address (?status=read&tag=x), so a reload or a shared link
+     shows the same papers. A collection split over several pages has a rows script (data-rows) with
+     all its papers: while a filter is on, the matches of every page are shown in place of this page's
+     papers. */
   var filter = document.querySelector("[data-filter]");
   if (filter) {
     filter.hidden = false;
@@ -168,9 +170,31 @@
       script.onerror = function () { filterStatus.textContent = "The papers of the other pages could not be loaded."; };
       document.head.appendChild(script);
     };
+    var tagButtons = Array.prototype.slice.call(filter.querySelectorAll("button[data-tag]"));
+    tagButtons.forEach(function (b) { b.dataset.count = b.querySelector(".count").textContent; });
+    /* each tag's count among the papers of the chosen status (its count in the whole collection for "All") */
+    var countTags = function (items, wanted) {
+      var counts = {};
+      if (wanted) {
+        items.forEach(function (item) {
+          if ((item.dataset.status || "unread") !== wanted) return;
+          (item.dataset.tags || "").split(" ").forEach(function (t) { counts[t] = (counts[t] || 0) + 1; });
+        });
+      }
+      tagButtons.forEach(function (b) { b.querySelector(".count").textContent = wanted ? String(counts[b.dataset.tag] || 0) : b.dataset.count; });
+    };
+    var remember = function (chosen, wanted) {
+      var url = new URL(window.location.href);
+      url.searchParams.delete("status");
+      url.searchParams.delete("tag");
+      if (wanted) url.searchParams.set("status", wanted);
+      chosen.forEach(function (t) { url.searchParams.append("tag", t); });
+      try { history.replaceState(null, "", url.href); } catch (e) { /* some file:// setups refuse */ }
+    };
     var applyFilter = function () {
       var chosen = Array.prototype.map.call(filter.querySelectorAll("button[data-tag][aria-pressed=true]"), function (b) { return b.dataset.tag; });
       var wanted = filter.querySelector("button[data-status][aria-pressed=true]").dataset.status;
+      remember(chosen, wanted);
       var active = chosen.length > 0 || wanted !== "";
       /* An index or a tag (no tag chips) has rows only for the statuses few papers have (reading,
          read): unread is filtered on this page, its pager kept. */
@@ -191,6 +215,7 @@
         shownList.classList.toggle("filtered", everyPage);
         if (pager) pager.hidden = everyPage;
       }
+      countTags(allItems || pageItems, wanted);
       var total = everyPage ? rowsData.count : items.length;
       filterStatus.textContent = active ? shown + " of " + total + " papers" + (allItems && !everyPage ? " on this page" : "") + " shown" : "";
       current = -1;
@@ -205,6 +230,17 @@
       }
       withEveryPaper(applyFilter);
     });
+    /* A filter in the address (a reload, a shared link): chosen as if clicked. */
+    var asked = new URLSearchParams(window.location.search);
+    var askedStatus = filter.querySelector('button[data-status="' + CSS.escape(asked.get("status") || "") + '"]') || filter.querySelector('button[data-status=""]');
+    var askedTags = tagButtons.filter(function (b) { return asked.getAll("tag").indexOf(b.dataset.tag) >= 0; });
+    if (askedStatus.dataset.status || askedTags.length) {
+      filter.querySelectorAll("button[data-status]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === askedStatus)); });
+      askedTags.forEach(function (b) { b.setAttribute("aria-pressed", "true"); });
+      var folded = askedTags.length && askedTags[askedTags.length - 1].closest("details");
+      if (folded) folded.open = true;
+      withEveryPaper(applyFilter);
+    }
   }
 
   /* Sort the index of all papers by title or by date added. */
