@@ -133,7 +133,10 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dic
 
 
 def stamp(path: Path | str) -> Stamp:
-    info = os.stat(path)
+    return stamp_of(os.stat(path))
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
@@ -165,7 +168,7 @@ def name_stamp(path: str) -> Stamp | None:
         info = os.stat(path)
     except OSError:
         return None
-    return None if stat.S_ISDIR(info.st_mode) else (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return None if stat.S_ISDIR(info.st_mode) else stamp_of(info)
 
 
 def input_stamp(path: Path | str, must: bool) -> Stamp | None:
@@ -185,7 +188,7 @@ def input_stamp(path: Path | str, must: bool) -> Stamp | None:
     except OSError as error:
         raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
     if stat.S_ISREG(info.st_mode):
-        return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        return stamp_of(info)
     if stat.S_ISDIR(info.st_mode) and not must:
         return None
     kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file (a FIFO, socket or device)"
