@@ -336,7 +336,7 @@ def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, 
     box = why.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    why.get_by_role("link", name="How tags are scored, and how to fix a wrong one").click()
+    why.get_by_role("link", name="How tags are scored and fixed").click()
     expect(page).to_have_url(re.compile(r"/tags/index\.html$"))
     expect(page.get_by_text(f"A tag applies from a score of {MIN_SCORE:g}")).to_be_visible()
     expect(page.get_by_text("tags: [-tag-name]")).to_be_visible()
