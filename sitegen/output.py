@@ -292,11 +292,10 @@ def finish_site(site_dir: Path, names: list[str]) -> None:
     (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     if real.is_dir():
         ours = made_by_sitegen(real) | {MARKER}
-        for path in sorted(real.rglob("*")):
-            name = path.relative_to(real).as_posix()
-            if (path.is_file() or path.is_symlink()) and name not in ours and not (new / name).exists():
+        for name in files_under(real):
+            if name not in ours and not (new / name).exists():
                 (new / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
+                shutil.copy2(real / name, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
     with interrupts_deferred():
         if not (real.exists() and exchange(new, real)):
             if real.exists():
@@ -307,6 +306,17 @@ def finish_site(site_dir: Path, names: list[str]) -> None:
     for leftover in (new, old):  # after an exchange, `new` holds the old site
         if leftover.exists():
             shutil.rmtree(leftover)
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file and symlink under `folder` ('/'-separated, relative, sorted), in one directory read
+    per folder: a site of 10,000 paper folders is walked in a fraction of a second."""
+    found = []
+    for top, folders, files in os.walk(folder):
+        base = os.path.relpath(top, folder)
+        links = [f for f in folders if os.path.islink(os.path.join(top, f))]  # not followed: kept as links
+        found += [name if base == "." else f"{base}/{name}" for name in [*files, *links]]
+    return sorted(found)
 
 
 def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> int:

@@ -48,9 +48,14 @@ def test_an_empty_or_sitegen_made_folder_is_used_and_the_users_own_files_in_it_a
     out.mkdir()
     assert run_sitegen("build", "-s", site, "-o", out).returncode == 0
     (out / "CNAME").write_text("papers.example.org\n")  # GitHub Pages' custom domain, put there by hand
+    (out / "talks").mkdir()
+    (out / "talks/slides.pdf").write_bytes(b"%PDF")
+    (out / "all").symlink_to("papers", target_is_directory=True)
     (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Gamma Paper"))
     assert run_sitegen("build", "-s", site, "-o", out).returncode == 0
     assert (out / "CNAME").read_text() == "papers.example.org\n"
+    assert (out / "talks/slides.pdf").read_bytes() == b"%PDF"
+    assert (out / "all").is_symlink() and os.readlink(out / "all") == "papers"
     assert (out / "papers/gamma-paper/index.html").is_file() and not (out / "papers/beta-paper").exists()
 
 
