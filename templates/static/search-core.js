@@ -149,40 +149,82 @@
     return posting;
   }
 
-  /* What queries run against: the payload's postings read directly (typed arrays, decoded once per
-     term and field when first needed), lunr's TokenSet of the index's terms for prefix and typo
-     expansion (built as lunr.Index.load builds it), and caches that outlive a keystroke. Scores are
-     lunr's (the query vector's dot product with each field's BM25 vector, over the query vector's
-     magnitude, summed over fields), computed from the postings in one pass per matched term and
-     field instead of through lunr's Index.query, which made a MatchData and Set per document. */
-  function Searcher(lunr, data) {
-    var fields = Object.keys(data.fields), count = data.docs.length;
+  /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
+     `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
+     query's clauses expand to, the titles ranking looks at, what the results show. Postings are decoded
+     once per term and field (typed arrays); lunr's TokenSet of the index's terms expands prefixes and
+     typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
+     vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
+     fields), computed from the postings in one pass per matched term and field instead of through
+     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in search.py. */
+  function Searcher(lunr, base, loadShard) {
+    var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
-    this.data = data;
+    this.base = base;
+    this.loadShard = loadShard;
+    this.shards = new Map();  // "kind/number" → its items
+    this.pending = new Map();  // "kind/number" → the promise of its items, while it loads
     this.fields = fields;
     this.count = count;
     this.number = new Map();
-    for (var i = 0; i < data.terms.length; i++) this.number.set(data.terms[i], i);
-    this.tokenSet = lunr.TokenSet.fromArray(data.terms);
+    for (var i = 0; i < base.terms.length; i++) this.number.set(base.terms[i], i);
+    this.tokenSet = lunr.TokenSet.fromArray(base.terms);
     this.norms = fields.map(function (f) {
-      var lengths = data.lengths[f], sum = 0, norms = new Float64Array(count);
+      var lengths = base.lengths[f], sum = 0, norms = new Float64Array(count);
       for (var r = 0; r < count; r++) sum += lengths[r];
       var average = count ? sum / count : 0;
       for (r = 0; r < count; r++) norms[r] = K1 * (1 - B + B * (lengths[r] / average));
       return norms;
     });
-    this.decoded = fields.map(function () { return new Array(data.terms.length); });
-    this.idfs = new Float64Array(data.terms.length).fill(-1);
+    this.decoded = fields.map(function () { return new Array(base.terms.length); });
+    this.idfs = new Float64Array(base.terms.length).fill(-1);
     this.expansions = new Map();
     this.titles = new Array(count);
     this.sums = fields.map(function () { return new Float64Array(count); });
   }
 
+  /* The shard of a kind that holds item `number` (a term's, or a paper's). */
+  Searcher.prototype.shardOf = function (kind, number) {
+    var starts = this.base.shards[kind], lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= number) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  /* Item `number` of a kind (a term's postings, a paper's title or doc; the facets are one item), from its loaded shard. */
+  Searcher.prototype.item = function (kind, number) {
+    var shard = this.shardOf(kind, number), items = this.shards.get(kind + "/" + shard);
+    if (!items) throw new Error("search index shard " + kind + "-" + shard + " is not loaded");
+    return kind === "facets" ? items : items[number - this.base.shards[kind][shard]];
+  };
+
+  /* A promise kept once the shards holding these items are loaded: each shard loaded once, however many ask. */
+  Searcher.prototype.ensure = function (kind, numbers) {
+    var self = this, wanted = new Set();
+    for (var i = 0; i < numbers.length; i++) wanted.add(this.shardOf(kind, numbers[i]));
+    return Promise.all(Array.from(wanted, function (shard) {
+      var key = kind + "/" + shard;
+      if (self.shards.has(key)) return null;
+      if (!self.pending.has(key)) {
+        self.pending.set(key, self.loadShard(kind, shard).then(function (items) {
+          self.shards.set(key, items);
+          self.pending.delete(key);
+        }, function (error) {
+          self.pending.delete(key);  // a later query tries again
+          throw error;
+        }));
+      }
+      return self.pending.get(key);
+    }));
+  };
+
   /* A term's refs in one field, ascending. */
   Searcher.prototype.refs = function (term, field) {
     var refs = this.decoded[field][term];
     if (!refs) {
-      var gaps = this.data.postings[this.fields[field]][term], total = 0;
+      var gaps = this.item("terms", term)[2 * field], total = 0;
       refs = new Int32Array(gaps.length);
       for (var j = 0; j < gaps.length; j++) refs[j] = total += gaps[j];
       this.decoded[field][term] = refs;
@@ -190,11 +232,14 @@
     return refs;
   };
 
+  /* A term's frequency in each paper of its refs in one field ([] when every one is 1). */
+  Searcher.prototype.frequencies = function (term, field) { return this.item("terms", term)[2 * field + 1]; };
+
   /* lunr's builder's idf: papers with the term in any field, counted once per field as lunr does. */
   Searcher.prototype.idf = function (term) {
     if (this.idfs[term] < 0) {
-      var withTerm = 0;
-      for (var f = 0; f < this.fields.length; f++) withTerm += this.data.postings[this.fields[f]][term].length;
+      var postings = this.item("terms", term), withTerm = 0;
+      for (var f = 0; f < this.fields.length; f++) withTerm += postings[2 * f].length;
       this.idfs[term] = Math.log(1 + Math.abs((this.count - withTerm + 0.5) / (withTerm + 0.5)));
     }
     return this.idfs[term];
@@ -216,22 +261,13 @@
   Searcher.prototype.title = function (ref) {
     var known = this.titles[ref];
     if (!known) {
-      var lunr = this.lunr, terms = queryTerms(this.data.docs[ref][0]);
+      var lunr = this.lunr, terms = queryTerms(this.item("titles", ref));
       var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
       known = this.titles[ref] = { terms: terms.join(" "), stems: " " + stems.join(" ") + " " };
     }
     return known;
   };
 
-  /* Work off the typing path: the titles of papers from `start` on, a slice at a time, so the first
-     query that matches most papers finds them ready. Returns where to go on from (count: done). */
-  Searcher.prototype.warm = function (start, size) {
-    var end = Math.min(this.count, start + size);
-    for (var ref = start; ref < end; ref++) this.title(ref);
-    return end;
-  };
-
-  function load(lunr, data) { return new Searcher(lunr, data); }
 
   function oneEditApart(x, y) {
     var a = Array.from(x), b = Array.from(y);
@@ -359,7 +395,7 @@
     for (var p = 0; p < pairs.length; p += 2) {
       var t = pairs[p];
       if (!masks.has(t)) {
-        var name = searcher.data.terms[t], found = 0, exact = 0;
+        var name = searcher.base.terms[t], found = 0, exact = 0;
         for (var w = 0; w < words.length; w++) {
           if (foundBy(words[w], name)) found |= 1 << w;
           if (name === words[w].stem || name === words[w].whole) exact |= 1 << w;
@@ -378,8 +414,8 @@
       term = pairs[order[o]];
       field = pairs[order[o] + 1];
       refs = searcher.refs(term, field);
-      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.data.fields[searcher.fields[field]];
-      var tfs = searcher.data.frequencies[searcher.fields[field]][term], norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
+      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.base.fields[searcher.fields[field]];
+      var tfs = searcher.frequencies(term, field), norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
       for (var i = 0; i < refs.length; i++) {
         var ref = refs[i], tf = tfs.length ? tfs[i] : 1;
         if (!touched[ref]) {
@@ -417,7 +453,7 @@
   function matchedTerms(run, ref) {
     var terms = [], searcher = run.searcher;
     for (var p = 0; p < run.pairs.length; p += 2) {
-      var name = searcher.data.terms[run.pairs[p]];
+      var name = searcher.base.terms[run.pairs[p]];
       if (terms.indexOf(name) < 0 && contains(searcher.refs(run.pairs[p], run.pairs[p + 1]), ref)) terms.push(name);
     }
     return terms;
@@ -447,38 +483,49 @@
     get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
   });
 
-  /* [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of the query's
-     words a paper has; how many exactly; the words as a phrase in the title; how many in the title;
-     lunr's score; ref. Mirrors search() in sitegen/search.py. */
+  /* A promise of [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of
+     the query's words a paper has; how many exactly; the words as a phrase in the title; how many in
+     the title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded
+     first, then those of the titles ranking looks at; the rest is synchronous, so scores are the same
+     floats whatever the shards. Mirrors search() in sitegen/search.py. */
   function search(searcher, text) {
     var words = [];
     var query = syntaxQuery(searcher, text);
     if (query === null) {
-      words = plainWords(searcher, text, searcher.data.boosts);
-      if (!words.length) return [];
+      words = plainWords(searcher, text, searcher.base.boosts);
+      if (!words.length) return Promise.resolve([]);
       query = new searcher.lunr.Query(searcher.fields);
-      plainQuery(searcher.lunr, query, words, searcher.data.boosts);
+      plainQuery(searcher.lunr, query, words, searcher.base.boosts);
     }
-    var run = execute(searcher, query, words);
-    var wanted = queryTerms(text).join(" ");
-    var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
-    // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
-    // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
-    // title are looked at. Otherwise every match's title is (once per paper: cached).
-    var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
-    var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-    var results = new Array(run.refs.length);
-    for (var i = 0; i < run.refs.length; i++) {
-      var ref = run.refs[i], score = run.scores[i];
-      var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
-      var asTyped = (allInTitle || !wordsAreTerms) && searcher.title(ref).terms === wanted;
-      var inPhrase = phrase !== null && allInTitle && searcher.title(ref).stems.indexOf(phrase) >= 0;
-      // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
-      var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
-      results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
-    }
-    results.sort(function (a, b) { return a.rank - b.rank || a.rounded - b.rounded || a.ref - b.ref; });
-    return results;
+    var terms = [];
+    query.clauses.forEach(function (clause) {
+      searcher.expand(clause).forEach(function (name) { terms.push(searcher.number.get(name)); });
+    });
+    return searcher.ensure("terms", terms).then(function () {
+      var run = execute(searcher, query, words);
+      var wanted = queryTerms(text).join(" ");
+      var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
+      // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
+      // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
+      // title are looked at (their titles loaded). Otherwise every match's title is (once per paper: cached).
+      var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
+      var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
+      var titled = wordsAreTerms ? run.refs.filter(function (ref) { return run.inTitle[ref] === every; }) : run.refs;
+      return searcher.ensure("titles", titled).then(function () {
+        var results = new Array(run.refs.length);
+        for (var i = 0; i < run.refs.length; i++) {
+          var ref = run.refs[i], score = run.scores[i];
+          var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+          var asTyped = (allInTitle || !wordsAreTerms) && searcher.title(ref).terms === wanted;
+          var inPhrase = phrase !== null && allInTitle && searcher.title(ref).stems.indexOf(phrase) >= 0;
+          // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
+          var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
+        }
+        results.sort(function (a, b) { return a.rank - b.rank || a.rounded - b.rounded || a.ref - b.ref; });
+        return results;
+      });
+    });
   }
 
   /* Split text into [piece, matched] so the UI can mark matched words without HTML strings. */
@@ -491,6 +538,6 @@
     });
   }
 
-  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, load: load, Searcher: Searcher,
+  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, Searcher: Searcher,
            search: search, highlight: highlight, indexTerms: indexTerms, lightStem: lightStem };
 });

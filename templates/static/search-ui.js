@@ -5,7 +5,7 @@
   "use strict";
   var root = document.documentElement.dataset.root || "";
   var core = window.SitegenSearch;
-  var state = { loading: null, searcher: null, data: null };
+  var state = { loading: null, searcher: null };
   var status = document.getElementById("search-status");
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
@@ -23,35 +23,57 @@
     });
   }
 
+  /* A shard's script hands its items to this global as it runs (before its load event). */
+  var arrived = new Map();
+  window.SITEGEN_SEARCH_SHARD = function (kind, number, items) { arrived.set(kind + "/" + number, items); };
+
+  function loadShard(kind, number) {
+    var key = kind + "/" + number;
+    return addScript(state.searcher.base.folder + kind + "-" + number + ".js").then(function () {
+      var items = arrived.get(key);
+      arrived.delete(key);
+      if (items === undefined) throw new Error("could not load " + key);
+      return items;
+    });
+  }
+
+  /* lunr.js and the index's base (its terms, field lengths and where each shard starts), once. */
   function loadIndex() {
     if (!state.loading) {
       state.loading = addScript("static/vendor/lunr-2.3.9/lunr.js")
         .then(function () { return addScript("search-index.js"); })
         .then(function () {
-          state.data = window.SITEGEN_SEARCH;
-          state.searcher = core.load(window.lunr, state.data);
-          warm(0);
+          state.searcher = new core.Searcher(window.lunr, window.SITEGEN_SEARCH, loadShard);
           return state;
         });
+      state.loading.catch(function () { state.loading = null; });  // the next keystroke tries again
     }
     return state.loading;
   }
 
-  /* Between keystrokes, a slice at a time: what the first query matching most papers would otherwise do while the user waits. */
-  function warm(start) {
-    if (start < state.searcher.count) setTimeout(function () { warm(state.searcher.warm(start, 200)); }, 0);
+  /* The results for a text (the shards it needs loaded first), or {error} for a query that fails;
+     a rejection when the index cannot be loaded. */
+  function find(text) {
+    if (!text.trim()) return Promise.resolve([]);
+    return loadIndex().then(function () {
+      var started = performance.now();
+      var found;
+      try {
+        found = core.search(state.searcher, text);
+      } catch (error) {
+        return { error: error.message || String(error) };
+      }
+      return found.then(function (results) {
+        lastSearchMs = performance.now() - started;
+        return results;
+      });
+    });
   }
 
-  function run(text) {
-    if (!text.trim()) return [];
-    var started = performance.now();
-    try {
-      return core.search(state.searcher, text);
-    } catch (error) {
-      return { error: error.message || String(error) };
-    } finally {
-      lastSearchMs = performance.now() - started;
-    }
+  /* What results show (their titles and docs), loaded. */
+  function shown(results) {
+    var refs = results.map(function (r) { return r.ref; });
+    return Promise.all([state.searcher.ensure("titles", refs), state.searcher.ensure("docs", refs)]);
   }
 
   /* The text with its matched words in <mark>: one text node for each run of unmatched words. */
@@ -95,22 +117,22 @@
   }
 
   function resultItem(result, withSnippet) {
-    var doc = state.data.docs[result.ref];
+    var searcher = state.searcher, doc = searcher.item("docs", result.ref);  // [url, tags, snippet, status, notes, authors]
     var li = el("li", "result");
     var link = el("a", "result-title");
-    link.href = root + doc[1];
-    link.appendChild(marked(doc[0], result.terms));
+    link.href = root + doc[0];
+    link.appendChild(marked(searcher.item("titles", result.ref), result.terms));
     li.appendChild(link);
     if (withSnippet) {
-      if (doc[7]) li.appendChild(el("p", "result-authors", doc[7]));
+      if (doc[5]) li.appendChild(el("p", "result-authors", doc[5]));
       var snippet = el("p", result.inNotes ? "snippet note-snippet" : "snippet");
       if (result.inNotes) snippet.appendChild(el("span", "snippet-label", "Your note: "));
-      snippet.appendChild(marked(result.inNotes ? around(doc[6], result.terms) : doc[4], result.terms));
+      snippet.appendChild(marked(result.inNotes ? around(doc[4], result.terms) : doc[2], result.terms));
       li.appendChild(snippet);
-      li.appendChild(el("p", "result-status status-" + doc[5], doc[5]));
-      if (doc[2].length) {
+      li.appendChild(el("p", "result-status status-" + doc[3], doc[3]));
+      if (doc[1].length) {
         var tags = el("p", "result-tags");
-        tags.textContent = doc[2].map(function (t) { return state.data.tags[t] || t; }).join(" · ");
+        tags.textContent = doc[1].map(function (t) { return searcher.base.tags[t] || t; }).join(" · ");
         li.appendChild(tags);
       }
     }
@@ -145,11 +167,14 @@
   /* The header box: a popup of the best results and a link to all of them. */
   function setUpPopup(input, popup) {
     function close() { popup.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    var latest = 0;  // the newest keystroke's number: an older search that ends later draws nothing
     function update() {
-      var text = input.value;
+      var text = input.value, asked = ++latest;
       if (!text.trim()) { close(); return; }
-      loadIndex().then(function () {
-        var results = run(text);
+      find(text).then(function (results) {
+        return results.error ? results : shown(results.slice(0, POPUP_SIZE)).then(function () { return results; });
+      }).then(function (results) {
+        if (asked !== latest) return;
         popup.textContent = "";
         if (results.error) {
           popup.appendChild(el("p", "empty", "Query not understood: " + results.error));
@@ -166,6 +191,7 @@
         popup.hidden = false;
         input.setAttribute("aria-expanded", "true");
       }, function () {
+        if (asked !== latest) return;
         popup.textContent = "";
         popup.appendChild(el("p", "empty", "The search index could not be loaded."));
         popup.hidden = false;
@@ -182,9 +208,9 @@
      chosen filters and the sort are in the address (?q=&status=&tag=&list=&sort=), so reload and
      share keep them. On a narrow screen the filters fold into a "Filters" control above the results. */
   var FACETS = {
-    status: { names: function () { return {}; }, values: function (doc) { return [doc[5]]; }, anyOf: true },
-    tag: { names: function () { return state.data.tags; }, values: function (doc) { return doc[2]; }, anyOf: false },
-    list: { names: function () { return state.data.lists; }, values: function (doc) { return doc[3]; }, anyOf: false }
+    status: { at: 0, names: function () { return {}; }, anyOf: true },
+    tag: { at: 1, names: function () { return state.searcher.base.tags; }, anyOf: false },
+    list: { at: 2, names: function () { return state.searcher.base.lists; }, anyOf: false }
   };
   var FACET_SIZE = 8;  // values shown before "more"
   var NARROW = window.matchMedia("(max-width: 40rem)");
@@ -260,76 +286,89 @@
       }
     }
 
-    /* How many of the results have each value of a facet: values numbered once per paper, counted in a typed array. */
-    var numbered = {};
+    /* A paper's values of a facet, as numbers into the facets shard's names of that facet (a paper has one status). */
+    function numbers(kind, ref) {
+      var value = state.searcher.item("facets", 0).papers[ref][FACETS[kind].at];
+      return typeof value === "number" ? [value] : value;
+    }
+
+    /* How many of the results have each value of a facet, counted in a typed array. */
     function countValues(kind, results) {
-      if (!numbered[kind]) {
-        var names = [], ids = new Map();
-        var perDoc = state.data.docs.map(function (doc) {
-          return FACETS[kind].values(doc).map(function (v) {
-            if (!ids.has(v)) { ids.set(v, names.length); names.push(v); }
-            return ids.get(v);
-          });
-        });
-        numbered[kind] = { names: names, perDoc: perDoc };
-      }
-      var facetValues = numbered[kind], tally = new Int32Array(facetValues.names.length), counts = {};
+      var names = state.searcher.item("facets", 0)[kind], tally = new Int32Array(names.length), counts = {};
       for (var i = 0; i < results.length; i++) {
-        var values = facetValues.perDoc[results[i].ref];
+        var values = numbers(kind, results[i].ref);
         for (var j = 0; j < values.length; j++) tally[values[j]]++;
       }
-      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facetValues.names[k]] = tally[k];
+      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[names[k]] = tally[k];
       return counts;
     }
 
     /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
        alternatives counts what ticking one more of them would add). */
-    function keeps(doc, except) {
+    function keeps(ref, except) {
+      var facets = state.searcher.item("facets", 0);
       return Object.keys(FACETS).every(function (kind) {
         if (kind === except) return true;
-        var values = FACETS[kind].values(doc), wanted = chosen[kind];
+        var wanted = chosen[kind];
         if (!wanted.length) return true;
+        var values = numbers(kind, ref).map(function (n) { return facets[kind][n]; });
         var has = function (v) { return values.indexOf(v) >= 0; };
         return FACETS[kind].anyOf ? wanted.some(has) : wanted.every(has);
       });
     }
 
+    var latest = 0;  // the newest update's number: an older search that ends later draws nothing
     function update() {
       remember();
-      var n = chosenCount();
+      var n = chosenCount(), asked = ++latest;
       filterCount.textContent = n ? "(" + n + ")" : "";
       clearButton.hidden = n === 0;
       var text = input.value;
       if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; moreButton.hidden = true; return; }
-      loadIndex().then(function () {
-        var results = run(text);
-        resultsList.textContent = "";
-        if (results.error) { count.textContent = "Search failed: " + results.error; return; }
-        var docs = state.data.docs, filtered = chosenCount() > 0;
-        var shown = filtered ? results.filter(function (r) { return keeps(docs[r.ref]); }) : results;
-        Object.keys(FACETS).forEach(function (kind) {
-          var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
-          facet(kind, countValues(kind, counted));
-        });
+      find(text).then(function (results) {
+        if (results.error) return results;
+        // The facets (every paper's status, tags and lists) for the counts; every title to sort by title.
+        var needs = [state.searcher.ensure("facets", [0])];
+        if (sort.value === "title") needs.push(state.searcher.ensure("titles", results.map(function (r) { return r.ref; })));
+        return Promise.all(needs).then(function () { return results; });
+      }).then(function (results) {
+        if (asked !== latest) return null;
+        if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; return null; }
+        var filtered = chosenCount() > 0;
+        var kept = filtered ? results.filter(function (r) { return keeps(r.ref); }) : results;
         if (sort.value === "title") {
-          shown = shown.slice().sort(function (a, b) { return docs[a.ref][0].localeCompare(docs[b.ref][0]); });
+          var searcher = state.searcher;
+          kept = kept.slice().sort(function (a, b) { return searcher.item("titles", a.ref).localeCompare(searcher.item("titles", b.ref)); });
         }
         var rendered = 0;
         function more() {
-          shown.slice(rendered, rendered + PAGE_SIZE).forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
-          rendered = Math.min(shown.length, rendered + PAGE_SIZE);
-          moreButton.hidden = rendered >= shown.length;
+          var next = kept.slice(rendered, rendered + PAGE_SIZE);
+          return shown(next).then(function () {
+            if (asked !== latest) return;
+            if (rendered === 0) resultsList.textContent = "";
+            next.forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
+            rendered = Math.min(kept.length, rendered + PAGE_SIZE);
+            moreButton.hidden = rendered >= kept.length;
+          });
         }
-        moreButton.onclick = more;
-        more();
-        var message = countText(shown.length);
-        if (shown.length < results.length) message += " " + (results.length - shown.length) + " more without the filters.";
-        count.textContent = message;
-        announce(message);
-      }, function () {
-        count.textContent = "The search index could not be loaded.";
-        announce(count.textContent);
-      });
+        moreButton.onclick = function () { more().catch(unloaded); };
+        return more().then(function () {
+          if (asked !== latest) return;
+          Object.keys(FACETS).forEach(function (kind) {
+            var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
+            facet(kind, countValues(kind, counted));
+          });
+          var message = countText(kept.length);
+          if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
+          count.textContent = message;
+          announce(message);
+        });
+      }).catch(function () { if (asked === latest) unloaded(); });
+    }
+
+    function unloaded() {
+      count.textContent = "The search index could not be loaded.";
+      announce(count.textContent);
     }
 
     clearButton.addEventListener("click", function () {
