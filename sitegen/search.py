@@ -188,6 +188,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
+    title_refs: list[list[int]] = []
     for name, counts in field_counts.items():
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
@@ -197,6 +198,16 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
                 tfs[number[term]].append(tf)
         postings[name] = [deltas(r) for r in refs]
         frequencies[name] = [[] if all(tf == 1 for tf in f) else f for f in tfs]  # [] means every tf is 1
+        if name == "title":
+            title_refs = refs
+    at: dict[tuple[int, int], list[int]] = {}
+    for ref, paper in enumerate(catalog.papers):
+        for place, stem in enumerate(title_stems(paper.title)):
+            at.setdefault((number[stem], ref), []).append(place)
+    # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
+    # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
+    positions = [[places[0] if len(places) == 1 else places for places in (at.get((i, ref), []) for ref in refs)]
+                 for i, refs in enumerate(title_refs)]
     payload = {
         "format": 2,
         "fields": FIELDS,
@@ -209,6 +220,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
         "terms": terms,
         "postings": postings,
         "frequencies": frequencies,
+        "positions": positions,
         "lengths": {name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()},
     }
     return payload
@@ -274,14 +286,20 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: int = SH
     sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
     of about `shard_bytes`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
     when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
-    number), `titles` and `docs` (what ranking and results read, by paper number) and `facets` (each
-    paper's status, tags and lists as numbers, for the search page's counts). A shard whose items did
-    not change keeps its bytes, so an incremental build leaves it be."""
+    number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms,
+    in UTF-16 order as JS compares strings; the base holds each shard's first), `titles` and `docs` (what
+    results show, by paper number) and `facets` (each paper's status, tags and lists as numbers, for the
+    search page's counts). A shard whose items did not change keeps its bytes, so an incremental build
+    leaves it be."""
     fields = list(payload["fields"])
     count = len(payload["docs"])
-    terms = [[part for f in fields for part in (payload["postings"][f][i], payload["frequencies"][f][i])]
+    terms = [[*(part for f in fields for part in (payload["postings"][f][i], payload["frequencies"][f][i])), payload["positions"][i]]
              for i in range(len(payload["terms"]))]
     titles = [doc[0] for doc in payload["docs"]]
+    refs_by_key: dict[str, list[int]] = {}
+    for ref, title in enumerate(titles):
+        refs_by_key.setdefault(" ".join(query_terms(title)), []).append(ref)
+    typed = sorted(refs_by_key.items(), key=lambda item: utf16(item[0]))
     docs = [[url, tags, text, status, notes, authors] for _, url, tags, _, text, status, notes, authors in payload["docs"]]
     statuses = sorted({doc[5] for doc in payload["docs"]})
     tag_slugs, list_slugs = list(payload["tags"]), list(payload["lists"])
@@ -291,18 +309,24 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: int = SH
                          for doc in payload["docs"]]}
     folder = catalog.path("search-shards")
     files: list[RenderedFile] = []
-    starts: dict[str, list[int]] = {}
-    for kind, items in (("terms", terms), ("titles", titles), ("docs", docs)):
+    firsts: dict[str, list[Any]] = {}
+    for kind, items in (("terms", terms), ("titles", titles), ("docs", docs), ("typed", typed)):
         dumped = [script_json(item) for item in items]
-        starts[kind] = shard_starts([len(text.encode()) for text in dumped], shard_bytes)
-        for number, (start, end) in enumerate(zip(starts[kind], [*starts[kind][1:], len(items)])):
+        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes)
+        for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(items)])):
             files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
-    starts["facets"] = [0]
+        firsts[kind] = ["", *(typed[i][0] for i in cuts[1:])] if kind == "typed" else cuts
+    firsts["facets"] = [0]
     files.append(shard_script(folder, "facets", 0, script_json(facets)))
     base = {"format": FORMAT, "fields": payload["fields"], "boosts": payload["boosts"], "tags": payload["tags"],
             "lists": payload["lists"], "count": count, "terms": payload["terms"], "lengths": payload["lengths"],
-            "folder": folder, "shards": starts}
+            "folder": folder, "shards": firsts}
     return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
+
+
+def utf16(text: str) -> bytes:
+    """A key that orders strings as JS compares them (by UTF-16 code unit)."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def shard_starts(sizes: list[int], shard_bytes: int) -> list[int]:
@@ -350,6 +374,15 @@ class IndexFiles:
             self.shards[key] = called[2]
         return self.shards[key]
 
+    def typed(self, key: str) -> list[int]:
+        """The papers whose title's query terms are `key`, from the one `typed` shard that can hold them."""
+        firsts = self.base["shards"]["typed"]
+        shard = bisect.bisect_right([utf16(first) for first in firsts], utf16(key)) - 1
+        for found, refs in self.shard("typed", shard):
+            if found == key:
+                return list(refs)
+        return []
+
     def item(self, kind: str, number: int) -> Any:
         """Item `number` of a kind (a term's postings, a paper's title or doc), from the shard that holds it."""
         starts = self.base["shards"][kind]
@@ -388,12 +421,12 @@ def read_payload(path: Path) -> dict[str, Any]:
             "docs": docs, "terms": base["terms"],
             "postings": {f: [term[2 * k] for term in terms] for k, f in enumerate(fields)},
             "frequencies": {f: [term[2 * k + 1] for term in terms] for k, f in enumerate(fields)},
-            "lengths": base["lengths"]}
+            "positions": [term[-1] for term in terms], "lengths": base["lengths"]}
 
 
 class Searcher:
     """What queries run against: an index's base (terms, lengths, boosts) and, read when first needed,
-    the shards of the terms a query's clauses expand to and the titles ranking looks at; postings
+    the shards of the terms a query's clauses expand to and of a title as typed; postings
     decoded once per term and field, lunr's TokenSet of the index's terms for prefix and typo expansion
     (built as lunr's Index.load builds it), and caches that outlive one query. Scores are lunr's (the
     query vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed
@@ -418,7 +451,7 @@ class Searcher:
         self.decoded: dict[tuple[int, int], list[int]] = {}
         self.idfs: dict[int, float] = {}
         self.expansions: dict[tuple[str, int, int], list[str]] = {}
-        self.titles: dict[int, tuple[str, str]] = {}
+        self.title_field = self.fields.index("title")
 
     def refs(self, term: int, field: int) -> list[int]:
         """A term's refs in one field, ascending."""
@@ -449,13 +482,19 @@ class Searcher:
             self.expansions[key] = self.token_set.intersect(TokenSet.from_clause(clause)).to_list()
         return self.expansions[key]
 
-    def title(self, ref: int) -> tuple[str, str]:
-        """A title's query terms, and its stems without stop words (space-delimited), computed once per paper."""
-        if ref not in self.titles:
-            terms = query_terms(self.index.item("titles", ref))
-            stems = " ".join(light_stem(t) for t in terms if not is_stop_word(t))
-            self.titles[ref] = (" ".join(terms), f" {stems} ")
-        return self.titles[ref]
+    def positions(self, term: int, ref: int) -> list[int]:
+        """Where a term stands among a paper's title stems (none if the title lacks it)."""
+        refs = self.refs(term, self.title_field)
+        at = bisect.bisect_left(refs, ref)
+        if at == len(refs) or refs[at] != ref:
+            return []
+        places: int | list[int] = self.index.item("terms", term)[-1][at]
+        return [places] if isinstance(places, int) else places
+
+    def in_phrase(self, ref: int, stems: list[str]) -> bool:
+        """Whether a paper's title has these stems in a row, stop words aside (what "phrase in title" ranks)."""
+        places = [self.positions(self.number[stem], ref) if stem in self.number else [] for stem in stems]
+        return any(all(start + i in places[i] for i in range(1, len(stems))) for start in places[0])
 
     def doc(self, ref: int) -> tuple[str, str, list[str], str]:
         """What `sitegen search` shows of a paper: its title, address, tags and status."""
@@ -471,6 +510,11 @@ def load_searcher(path: Path) -> Searcher:
 def query_terms(text: str) -> list[str]:
     """Words as lunr's tokenizer splits them (spaces and hyphens), normalized and trimmed."""
     return [t for t in (trim(w) for w in SEPARATOR.split(normalize(text))) if t]
+
+
+def title_stems(title: str) -> list[str]:
+    """A title's stems without stop words, in order: its index terms but for a hyphenated name's whole."""
+    return [light_stem(t) for t in query_terms(title) if not is_stop_word(t)]
 
 
 @dataclass(frozen=True)
@@ -664,18 +708,21 @@ def search(searcher: Searcher, text: str) -> list[tuple[int, float]]:
         query = plain_query(searcher, words, searcher.base["boosts"])
     run = execute(searcher, query, words)
     wanted = " ".join(query_terms(text))
-    phrase = f" {' '.join(w.stem for w in words)} " if len(words) > 1 else None
+    stems = [w.stem for w in words]
     # A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
     # term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
-    # title are looked at. Otherwise every match's title is (once per paper: cached).
+    # title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
+    # is found from the title stems' positions in the postings.
     every = (1 << len(words)) - 1
     words_are_terms = bool(words) and not SYNTAX_MARKS.search(normalize(text)) and not any(w.stop_word for w in words)
+    looked_at = bool(run.refs) and (not words_are_terms or any(run.in_title.get(ref, 0) == every for ref in run.refs))
+    typed = set(searcher.index.typed(wanted)) if looked_at else set()
     keyed = []
     for ref, score in zip(run.refs, run.scores):
         found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
         all_in_title = in_title == every
-        as_typed = (all_in_title or not words_are_terms) and searcher.title(ref)[0] == wanted
-        in_phrase = phrase is not None and all_in_title and phrase in searcher.title(ref)[1]
+        as_typed = (all_in_title or not words_are_terms) and ref in typed
+        in_phrase = len(words) > 1 and all_in_title and searcher.in_phrase(ref, stems)
         key = (not as_typed, -found.bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
                -in_title.bit_count(),
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.

@@ -151,7 +151,7 @@
 
   /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
      `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
-     query's clauses expand to, the titles ranking looks at, what the results show. Postings are decoded
+     query's clauses expand to, the `typed` shard of a title as typed, what the results show. Postings are decoded
      once per term and field (typed arrays); lunr's TokenSet of the index's terms expands prefixes and
      typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
      vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
@@ -179,11 +179,11 @@
     this.decoded = fields.map(function () { return new Array(base.terms.length); });
     this.idfs = new Float64Array(base.terms.length).fill(-1);
     this.expansions = new Map();
-    this.titles = new Array(count);
+    this.titleField = fields.indexOf("title");
     this.sums = fields.map(function () { return new Float64Array(count); });
   }
 
-  /* The shard of a kind that holds item `number` (a term's, or a paper's). */
+  /* The shard of a kind that holds item `number` (a term's, or a paper's; of `typed`, a title's key). */
   Searcher.prototype.shardOf = function (kind, number) {
     var starts = this.base.shards[kind], lo = 0, hi = starts.length - 1;
     while (lo < hi) {
@@ -193,11 +193,12 @@
     return lo;
   };
 
-  /* Item `number` of a kind (a term's postings, a paper's title or doc; the facets are one item), from its loaded shard. */
+  /* Item `number` of a kind (a term's postings, a paper's title or doc), from its loaded shard; of `typed`
+     (keyed by title) and `facets` (one shard), the whole shard. */
   Searcher.prototype.item = function (kind, number) {
     var shard = this.shardOf(kind, number), items = this.shards.get(kind + "/" + shard);
     if (!items) throw new Error("search index shard " + kind + "-" + shard + " is not loaded");
-    return kind === "facets" ? items : items[number - this.base.shards[kind][shard]];
+    return kind === "facets" || kind === "typed" ? items : items[number - this.base.shards[kind][shard]];
   };
 
   /* A promise kept once the shards holding these items are loaded: each shard loaded once, however many ask. */
@@ -257,17 +258,34 @@
     return terms;
   };
 
-  /* A title's query terms and its stems without stop words, computed once per paper. */
-  Searcher.prototype.title = function (ref) {
-    var known = this.titles[ref];
-    if (!known) {
-      var lunr = this.lunr, terms = queryTerms(this.item("titles", ref));
-      var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
-      known = this.titles[ref] = { terms: terms.join(" "), stems: " " + stems.join(" ") + " " };
-    }
-    return known;
+  /* The papers whose title's query terms are `key`, from its loaded `typed` shard. */
+  Searcher.prototype.typed = function (key) {
+    var items = this.item("typed", key);
+    for (var i = 0; i < items.length; i++) if (items[i][0] === key) return items[i][1];
+    return [];
   };
 
+  /* Where a term stands among a paper's title stems (none if the title lacks it). */
+  Searcher.prototype.positions = function (term, ref) {
+    var refs = this.refs(term, this.titleField), lo = 0, hi = refs.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (refs[mid] < ref) lo = mid + 1; else hi = mid;
+    }
+    if (lo === refs.length || refs[lo] !== ref) return [];
+    var places = this.item("terms", term)[2 * this.fields.length][lo];
+    return typeof places === "number" ? [places] : places;
+  };
+
+  /* Whether a paper's title has these stems in a row, stop words aside (what "phrase in title" ranks). */
+  Searcher.prototype.inPhrase = function (ref, stems) {
+    var self = this;
+    var places = stems.map(function (stem) { return self.number.has(stem) ? self.positions(self.number.get(stem), ref) : []; });
+    return places[0].some(function (start) {
+      for (var i = 1; i < stems.length; i++) if (places[i].indexOf(start + i) < 0) return false;
+      return true;
+    });
+  };
 
   function oneEditApart(x, y) {
     var a = Array.from(x), b = Array.from(y);
@@ -486,8 +504,8 @@
   /* A promise of [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of
      the query's words a paper has; how many exactly; the words as a phrase in the title; how many in
      the title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded
-     first, then those of the titles ranking looks at; the rest is synchronous, so scores are the same
-     floats whatever the shards. Mirrors search() in sitegen/search.py. */
+     first, then, if a paper may have the title as typed, the `typed` shard of the text; the rest is
+     synchronous, so scores are the same floats whatever the shards. Mirrors search() in sitegen/search.py. */
   function search(searcher, text) {
     var words = [];
     var query = syntaxQuery(searcher, text);
@@ -504,20 +522,22 @@
     return searcher.ensure("terms", terms).then(function () {
       var run = execute(searcher, query, words);
       var wanted = queryTerms(text).join(" ");
-      var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
+      var stems = words.map(function (w) { return w.stem; });
       // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
       // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
-      // title are looked at (their titles loaded). Otherwise every match's title is (once per paper: cached).
+      // title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
+      // is found from the title stems' positions in the postings.
       var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
       var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-      var titled = wordsAreTerms ? run.refs.filter(function (ref) { return run.inTitle[ref] === every; }) : run.refs;
-      return searcher.ensure("titles", titled).then(function () {
+      var lookedAt = run.refs.length > 0 && (!wordsAreTerms || run.refs.some(function (ref) { return run.inTitle[ref] === every; }));
+      return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
+        var typed = new Set(lookedAt ? searcher.typed(wanted) : []);
         var results = new Array(run.refs.length);
         for (var i = 0; i < run.refs.length; i++) {
           var ref = run.refs[i], score = run.scores[i];
           var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
-          var asTyped = (allInTitle || !wordsAreTerms) && searcher.title(ref).terms === wanted;
-          var inPhrase = phrase !== null && allInTitle && searcher.title(ref).stems.indexOf(phrase) >= 0;
+          var asTyped = (allInTitle || !wordsAreTerms) && typed.has(ref);
+          var inPhrase = words.length > 1 && allInTitle && searcher.inPhrase(ref, stems);
           // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
           var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
           results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
