@@ -45,7 +45,10 @@ GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
 SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
 FORMAT = 3  # the base's layout: a base and shards (2 was one script holding everything)
-SHARD_BYTES = 50_000  # about what one shard holds: a query loads a few of them
+# About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
+# (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small; `titles`
+# serves only sorting by title, which loads them all.
+SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "titles": 50_000, "docs": 8_000}
 SNIPPET_LENGTH = 200
 NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match in them
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
@@ -281,14 +284,14 @@ def snippet(text: str) -> str:
     return text[: cut if cut > 0 else SNIPPET_LENGTH] + "…"
 
 
-def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: int = SHARD_BYTES) -> list[RenderedFile]:
+def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
     """The payload as classic scripts: a small base (`window.SITEGEN_SEARCH={...};`: fields, boosts, the
     sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
-    of about `shard_bytes`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
+    of about `shard_bytes[kind]`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
     when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
     number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms,
-    in UTF-16 order as JS compares strings; the base holds each shard's first), `titles` and `docs` (what
-    results show, by paper number) and `facets` (each paper's status, tags and lists as numbers, for the
+    in UTF-16 order as JS compares strings; the base holds each shard's first), `docs` (what results
+    show, by paper number), `titles` (to sort by title) and `facets` (each paper's status, tags and lists as numbers, for the
     search page's counts). A shard whose items did not change keeps its bytes, so an incremental build
     leaves it be."""
     fields = list(payload["fields"])
@@ -300,7 +303,7 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: int = SH
     for ref, title in enumerate(titles):
         refs_by_key.setdefault(" ".join(query_terms(title)), []).append(ref)
     typed = sorted(refs_by_key.items(), key=lambda item: utf16(item[0]))
-    docs = [[url, tags, text, status, notes, authors] for _, url, tags, _, text, status, notes, authors in payload["docs"]]
+    docs = [[title, url, tags, text, status, notes, authors] for title, url, tags, _, text, status, notes, authors in payload["docs"]]
     statuses = sorted({doc[5] for doc in payload["docs"]})
     tag_slugs, list_slugs = list(payload["tags"]), list(payload["lists"])
     status_number, tag_number, list_number = ({s: i for i, s in enumerate(names)} for names in (statuses, tag_slugs, list_slugs))
@@ -312,7 +315,7 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: int = SH
     firsts: dict[str, list[Any]] = {}
     for kind, items in (("terms", terms), ("titles", titles), ("docs", docs), ("typed", typed)):
         dumped = [script_json(item) for item in items]
-        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes)
+        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
         for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(items)])):
             files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
         firsts[kind] = ["", *(typed[i][0] for i in cuts[1:])] if kind == "typed" else cuts
@@ -414,9 +417,11 @@ def read_payload(path: Path) -> dict[str, Any]:
     facets = index.shard("facets", 0)
     docs = []
     for ref in range(count):
-        url, tags, text, status, notes, authors = index.item("docs", ref)
+        title, url, tags, text, status, notes, authors = index.item("docs", ref)
+        if index.item("titles", ref) != title:
+            raise SitegenError(f"{path}: its titles and docs disagree; run `sitegen build` to rebuild it")
         memberships = [facets["list"][n] for n in facets["papers"][ref][2]]
-        docs.append([index.item("titles", ref), url, tags, memberships, text, status, notes, authors])
+        docs.append([title, url, tags, memberships, text, status, notes, authors])
     return {"format": 2, "fields": base["fields"], "boosts": base["boosts"], "tags": base["tags"], "lists": base["lists"],
             "docs": docs, "terms": base["terms"],
             "postings": {f: [term[2 * k] for term in terms] for k, f in enumerate(fields)},
@@ -498,8 +503,8 @@ class Searcher:
 
     def doc(self, ref: int) -> tuple[str, str, list[str], str]:
         """What `sitegen search` shows of a paper: its title, address, tags and status."""
-        url, tags, _, status, _, _ = self.index.item("docs", ref)
-        return self.index.item("titles", ref), url, tags, status
+        title, url, tags, _, status, _, _ = self.index.item("docs", ref)
+        return title, url, tags, status
 
 
 def load_searcher(path: Path) -> Searcher:

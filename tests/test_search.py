@@ -25,6 +25,7 @@ from sitegen.markup import plain_text
 from sitegen.records import PaperPage
 from sitegen.search import (
     FIELDS,
+    SHARD_BYTES,
     build_search,
     expand,
     index_files,
@@ -84,7 +85,7 @@ def lunr_search(index: Index, searcher: Searcher, text: str) -> list[tuple[int, 
         if not words:
             return []
         query = plain_query(searcher, words, searcher.base["boosts"])
-    docs, wanted = [[searcher.index.item("titles", ref)] for ref in range(searcher.count)], " ".join(query_terms(text))
+    docs, wanted = [searcher.doc(ref) for ref in range(searcher.count)], " ".join(query_terms(text))
     phrase = " ".join(w.stem for w in words)
     ranked = []
     for result in index.query(query):
@@ -551,7 +552,7 @@ def test_a_note_is_searched_and_shown_as_the_words_a_reader_sees(notes_site: Pat
 
 # --- Shards: results never depend on how the index is cut -----------------------------------------
 
-LAYOUTS = {"tiny": 1, "small": 3_000, "whole": 10**9}  # shard bytes: one item a shard, a few dozen, everything in one
+LAYOUTS = {"tiny": 1, "small": 3_000, "whole": 10**9}  # shard bytes: one item a shard, a few dozen items, everything in one
 
 
 @pytest.fixture(scope="module")
@@ -562,7 +563,7 @@ def layouts(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     sites = {}
     for name, shard_bytes in LAYOUTS.items():
         site = tmp_path_factory.mktemp(f"layout-{name}")
-        for file in index_files(payload, catalog, shard_bytes):
+        for file in index_files(payload, catalog, dict.fromkeys(SHARD_BYTES, shard_bytes)):
             (site / file.path).parent.mkdir(parents=True, exist_ok=True)
             (site / file.path).write_bytes(file.content)
         assert read_payload(site / "search-index.js") == payload, name
@@ -650,8 +651,17 @@ def test_a_query_from_file_loads_only_the_shards_it_needs(example_site: Path, pa
     every = sorted(p.name.removesuffix(".js") for p in (example_site / "site/search-index").iterdir())
     assert len(requested) == len(set(requested))  # each script once
     assert [s for s in shards if s.startswith("terms-")] == sorted(shards_of(example_site, "registers"))
-    assert "facets-0" in shards and any(s.startswith("titles-") for s in shards) and any(s.startswith("docs-") for s in shards)
+    # The facets for the counts, the one `typed` shard, the docs of the results shown; no title shard (only sorting reads them).
+    assert "facets-0" in shards and sum(s.startswith("typed-") for s in shards) == 1 and any(s.startswith("docs-") for s in shards)
+    assert not any(s.startswith("titles-") for s in shards)
     assert len(shards) < len(every) / 2, shards
+    page.locator("#search-sort").select_option("title")
+    expect(page).to_have_url(re.compile("sort=title"))
+    page.wait_for_load_state("networkidle")
+    titles = sorted(p.name for p in (example_site / "site/search-index").glob("titles-*.js"))
+    assert sorted(Path(url).name for url in requested if "/search-index/titles-" in url) == titles
+    shown = page.locator(".results .result-title").all_inner_texts()
+    assert shown == sorted(shown, key=lambda t: t.casefold()) or len(shown) < 2
 
 
 def test_typing_fast_shows_the_newest_query_even_when_an_older_one_ends_later(example_site: Path, page_of: Any) -> None:
@@ -671,142 +681,6 @@ def test_typing_fast_shows_the_newest_query_even_when_an_older_one_ends_later(ex
         return append.call(this, child);
       };
     })();""" % json.dumps(sorted(slow)))
-    page.goto(search_url(example_site, ""))
-    page.fill("#search-page-input", "CBAM: Convolutional Block Attention Module")
-    expect(page.locator(".results .result-title").first).to_have_text("CBAM: Convolutional Block Attention Module")
-    expect(page.locator(".result-count")).not_to_contain_text("not understood")
-
-
-def test_a_note_is_searched_and_shown_as_the_words_a_reader_sees(notes_site: Path) -> None:
-    """Markdown's marks, link targets and math commands are neither matched nor shown in a result's snippet."""
-    payload = read_payload(notes_site / "site/search-index.js")
-    shown = [doc[6] for doc in payload["docs"] if doc[6]]
-    assert shown == ["Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with "
-                     "Darcet’s talk, and √{d}. Re-read section 4"]
-    assert "example" not in payload["terms"] and "sqrt" not in payload["terms"]
-
-
-# --- Shards: results never depend on how the index is cut -----------------------------------------
-
-LAYOUTS = {"tiny": 1, "small": 3_000, "whole": 10**9}  # shard bytes: one item a shard, a few dozen, everything in one
-
-
-@pytest.fixture(scope="module")
-def layouts(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The example site's index cut three ways (the payload `build_search` made, as the build writes it)."""
-    payload = read_payload(example_site / "site/search-index.js")
-    catalog = build_catalog(SiteConfig(), [], [], ())
-    sites = {}
-    for name, shard_bytes in LAYOUTS.items():
-        site = tmp_path_factory.mktemp(f"layout-{name}")
-        for file in index_files(payload, catalog, shard_bytes):
-            (site / file.path).parent.mkdir(parents=True, exist_ok=True)
-            (site / file.path).write_bytes(file.content)
-        assert read_payload(site / "search-index.js") == payload, name
-        sites[name] = site
-    counts = {name: len(list((site / "search-index").iterdir())) for name, site in sites.items()}
-    assert counts["tiny"] > 2000 and counts["small"] > 50 and counts["whole"] == 5, counts
-    return sites
-
-
-def query_texts(terms: list[str]) -> st.SearchStrategy[str]:
-    """Words of the index as a user types them: whole, cut short, with a typo, in lunr's syntax, quoted."""
-    word = st.sampled_from(terms)
-    typo = st.tuples(word, st.integers(0, 20)).map(lambda t: t[0][: t[1]] + t[0][t[1] + 1:])
-    prefix = st.tuples(word, st.integers(1, 8)).map(lambda t: t[0][: t[1]])
-    piece = st.one_of(word, typo, prefix, word.map(lambda w: f"title:{w}"), word.map(lambda w: f"+{w}"), word.map(lambda w: f"-{w}"),
-                      word.map(lambda w: f"{w}*"), word.map(lambda w: f"{w}~1"), st.tuples(word, word).map(lambda t: f'"{t[0]} {t[1]}"'),
-                      st.sampled_from(["the", "a", "of", "vision", "learning"]))
-    return st.lists(piece, min_size=1, max_size=4).map(" ".join)
-
-
-def test_python_results_are_the_same_however_the_index_is_cut(layouts: dict[str, Path]) -> None:
-    """`sitegen search` reads only the shards a query needs: the same papers and the same float scores
-    from one item a shard as from one shard holding everything."""
-    searchers = {name: load_searcher(site / "search-index.js") for name, site in layouts.items()}
-    terms = searchers["whole"].terms
-
-    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(query_texts(terms))
-    def same(text: str) -> None:
-        whole = search(searchers["whole"], text)
-        assert search(searchers["tiny"], text) == whole, text
-        assert search(searchers["small"], text) == whole, text
-    same()
-    tiny = searchers["tiny"]
-    assert len(tiny.index.shards) < len(list((layouts["tiny"] / "search-index").iterdir())) / 2  # read on demand, not all
-
-
-def test_the_browser_returns_the_same_however_the_index_is_cut_and_loads_only_what_a_query_needs(layouts: dict[str, Path]) -> None:
-    """search-core.js, in node, on each cut of the index: the same (ref, score) lists as Python's, and a
-    fresh page loads only the shards of the terms its query expands to (and of the titles it ranks),
-    each once."""
-    searcher = load_searcher(layouts["whole"] / "search-index.js")
-    terms = searcher.terms
-    rng = random.Random(7)
-    queries = sorted({" ".join(rng.choice([w, w[: rng.randint(1, 6)], f"title:{w}", f"+{w}", f"-{w}", f"{w}*", f"{w[:-1]}~1", f'"{w}"'])
-                      for w in rng.sample(terms, rng.randint(1, 3))) for _ in range(250)} | set(QUERIES))
-    python = {query: search(searcher, query) for query in queries}
-    answers = {name: node_query(site, queries=queries) for name, site in layouts.items()}
-    for name, answer in answers.items():
-        assert answer["results"] == answers["whole"]["results"], name  # the same floats, whatever the cut
-    # lunr.js and lunr.py may differ in the last bits of a logarithm: the same papers, scores to 1e-9.
-    browser = answers["whole"]["results"]
-    mismatched = [q for q in queries if [r for r, _ in browser[q]] != [r for r, _ in python[q]]
-                  or any(abs(a - b) > 1e-9 for (_, a), (_, b) in zip(browser[q], python[q]))]
-    assert mismatched == []
-    tiny = load_searcher(layouts["tiny"] / "search-index.js")
-    for query in ["registers", "vision transformer", "transf", "atention"]:
-        loaded = answers["tiny"]["loaded"][query]
-        needed = {tiny.number[t] for clause in (syntax_query(tiny, query) or plain_query(tiny, plain_words(tiny, query, tiny.base["boosts"]), tiny.base["boosts"])).clauses
-                  for t in tiny.expand(clause)}
-        assert sorted(n for n in loaded if n.startswith("terms-")) == sorted(f"terms-{n}" for n in needed), query  # one term a shard
-        assert len(loaded) == len(set(loaded)), query  # each shard once
-        assert not any(n.startswith(("docs-", "titles-", "facets-")) for n in loaded), query  # ranking reads no title or doc
-        assert sum(n.startswith("typed-") for n in loaded) <= 1, query
-
-
-def shards_of(site: Path, query: str) -> set[str]:
-    """The term shards a query's clauses expand to, as `sitegen search` works them out."""
-    searcher = load_searcher(site / "site/search-index.js")
-    boosts = searcher.base["boosts"]
-    query_ = syntax_query(searcher, query) or plain_query(searcher, plain_words(searcher, query, boosts), boosts)
-    starts = searcher.base["shards"]["terms"]
-    return {f"terms-{bisect.bisect_right(starts, searcher.number[t]) - 1}" for clause in query_.clauses for t in searcher.expand(clause)}
-
-
-def test_a_query_from_file_loads_only_the_shards_it_needs(example_site: Path, page_of: Any) -> None:
-    from playwright.sync_api import expect
-    page = page_of()
-    requested: list[str] = []
-    page.on("request", lambda r: requested.append(r.url))
-    page.goto(search_url(example_site, "q=registers"))
-    expect(page.locator(".results .result-title").first).to_have_text(both_sides(example_site, ["registers"])["registers"][0])
-    page.wait_for_load_state("networkidle")
-    shards = sorted(Path(url).name.removesuffix(".js") for url in requested if "/search-index/" in url)
-    every = sorted(p.name.removesuffix(".js") for p in (example_site / "site/search-index").iterdir())
-    assert len(requested) == len(set(requested))  # each script once
-    assert [s for s in shards if s.startswith("terms-")] == sorted(shards_of(example_site, "registers"))
-    assert "facets-0" in shards and any(s.startswith("titles-") for s in shards) and any(s.startswith("docs-") for s in shards)
-    assert len(shards) < len(every) / 2, shards
-
-
-def test_typing_fast_shows_the_newest_query_even_when_an_older_one_ends_later(example_site: Path, page_of: Any) -> None:
-    """The first query's term shard is held back 1.5 s; the second's results are drawn first and stay."""
-    from playwright.sync_api import expect
-    slow = shards_of(example_site, "registers")
-    fast = next(q for q in ["attention", "graph", "diffusion", "language", "reward"] if not shards_of(example_site, q) & slow)
-    page = page_of()
-    page.add_init_script("""(slow) => {
-      const append = Node.prototype.appendChild;
-      Node.prototype.appendChild = function (child) {
-        if (child.tagName === "SCRIPT" && slow.some((name) => child.src.endsWith("/search-index/" + name + ".js"))) {
-          setTimeout(() => append.call(this, child), 1500);
-          return child;
-        }
-        return append.call(this, child);
-      };
-    }""".replace("(slow) => {", f"(() => {{ const slow = {sorted(slow)!r};", 1).rstrip("}") + "})();")
     page.goto(search_url(example_site, ""))
     box = page.locator("#search-page-input")
     box.fill("registers")

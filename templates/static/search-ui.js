@@ -70,10 +70,9 @@
     });
   }
 
-  /* What results show (their titles and docs), loaded. */
+  /* What results show (their docs), loaded. */
   function shown(results) {
-    var refs = results.map(function (r) { return r.ref; });
-    return Promise.all([state.searcher.ensure("titles", refs), state.searcher.ensure("docs", refs)]);
+    return state.searcher.ensure("docs", results.map(function (r) { return r.ref; }));
   }
 
   /* The text with its matched words in <mark>: one text node for each run of unmatched words. */
@@ -117,22 +116,22 @@
   }
 
   function resultItem(result, withSnippet) {
-    var searcher = state.searcher, doc = searcher.item("docs", result.ref);  // [url, tags, snippet, status, notes, authors]
+    var doc = state.searcher.item("docs", result.ref);  // [title, url, tags, snippet, status, notes, authors]
     var li = el("li", "result");
     var link = el("a", "result-title");
-    link.href = root + doc[0];
-    link.appendChild(marked(searcher.item("titles", result.ref), result.terms));
+    link.href = root + doc[1];
+    link.appendChild(marked(doc[0], result.terms));
     li.appendChild(link);
     if (withSnippet) {
-      if (doc[5]) li.appendChild(el("p", "result-authors", doc[5]));
+      if (doc[6]) li.appendChild(el("p", "result-authors", doc[6]));
       var snippet = el("p", result.inNotes ? "snippet note-snippet" : "snippet");
       if (result.inNotes) snippet.appendChild(el("span", "snippet-label", "Your note: "));
-      snippet.appendChild(marked(result.inNotes ? around(doc[4], result.terms) : doc[2], result.terms));
+      snippet.appendChild(marked(result.inNotes ? around(doc[5], result.terms) : doc[3], result.terms));
       li.appendChild(snippet);
-      li.appendChild(el("p", "result-status status-" + doc[3], doc[3]));
-      if (doc[1].length) {
+      li.appendChild(el("p", "result-status status-" + doc[4], doc[4]));
+      if (doc[2].length) {
         var tags = el("p", "result-tags");
-        tags.textContent = doc[1].map(function (t) { return searcher.base.tags[t] || t; }).join(" · ");
+        tags.textContent = doc[2].map(function (t) { return state.searcher.base.tags[t] || t; }).join(" · ");
         li.appendChild(tags);
       }
     }
