@@ -10,6 +10,7 @@
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
   var PAGE_SIZE = 50;  // results drawn at a time on the search page
+  var FIRST_DRAWN = 10;  // of them, drawn before the rest of their docs are loaded
 
   function announce(text) { if (status) status.textContent = text; }
 
@@ -339,20 +340,25 @@
           var searcher = state.searcher;
           kept = kept.slice().sort(function (a, b) { return searcher.item("titles", a.ref).localeCompare(searcher.item("titles", b.ref)); });
         }
-        var rendered = 0;
-        function more() {
-          var next = kept.slice(rendered, rendered + PAGE_SIZE);
-          return shown(next).then(function () {
-            if (asked !== latest) return;
-            if (rendered === 0) resultsList.textContent = "";
-            next.forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
-            rendered = Math.min(kept.length, rendered + PAGE_SIZE);
-            moreButton.hidden = rendered >= kept.length;
+        // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
+        // counts, then the rest of the page; one draw at a time, so "more" never draws before them.
+        var rendered = 0, drawing = Promise.resolve();
+        function more(size) {
+          drawing = drawing.then(function () {
+            var next = kept.slice(rendered, rendered + size);
+            return shown(next).then(function () {
+              if (asked !== latest) return;
+              if (rendered === 0) resultsList.textContent = "";
+              next.forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
+              rendered += next.length;
+              moreButton.hidden = rendered >= kept.length;
+            });
           });
+          return drawing;
         }
-        moreButton.onclick = function () { more().catch(unloaded); };
-        return more().then(function () {
-          if (asked !== latest) return;
+        moreButton.onclick = function () { more(PAGE_SIZE).catch(unloaded); };
+        return more(FIRST_DRAWN).then(function () {
+          if (asked !== latest) return null;
           Object.keys(FACETS).forEach(function (kind) {
             var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
             facet(kind, countValues(kind, counted));
@@ -361,6 +367,7 @@
           if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
+          return more(PAGE_SIZE - FIRST_DRAWN);
         });
       }).catch(function () { if (asked === latest) unloaded(); });
     }
