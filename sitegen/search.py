@@ -1,9 +1,12 @@
-"""Catalog → search payload (postings, term frequencies and a small document store) → `search-index.js`.
+"""Catalog → search payload (postings, term frequencies, title positions and a small document store) →
+`search-index.js` and the shards of `search-index/`.
 
-The browser loads that script (a classic script defining a global: fetch fails from file://)
-and queries it with lunr.js 2.3.9. Everything both sides must agree on lives in the script or
-is mirrored in `static/search-core.js` and tested against it in node:
-- fields and boosts travel in the script;
+The browser loads the base script and, as queries need them, its shards (classic scripts: fetch and
+modules fail from file://), and queries them with lunr.js 2.3.9; `sitegen search` reads the same files.
+At 100,000 papers one script holding everything was ~100 MB: three seconds before the first results.
+Everything both sides must agree on lives in the scripts or is mirrored in `static/search-core.js` and
+tested against it in node:
+- fields and boosts travel in the base;
 - text is normalized the same way before tokenizing: accents folded, CJK characters spaced;
 - the trimmer keeps letters of every script (lunr.js's own drops all but ASCII);
 - the stemmer is Porter's step 1 only (`light_stem`, lightStem in JS), applied by us on both sides:
@@ -46,9 +49,8 @@ SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
 SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
 FORMAT = 3  # the base's layout: a base and shards (2 was one script holding everything)
 # About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
-# (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small; `titles`
-# serves only sorting by title, which loads them all.
-SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "titles": 50_000, "docs": 8_000}
+# (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
+SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "docs": 8_000}
 SNIPPET_LENGTH = 200
 NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match in them
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
@@ -291,16 +293,15 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: dict[str
     when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
     number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms,
     in UTF-16 order as JS compares strings; the base holds each shard's first), `docs` (what results
-    show, by paper number), `titles` (to sort by title) and `facets` (each paper's status, tags and lists as numbers, for the
+    show, by paper number: papers are numbered in title order, so sorting by title loads nothing) and `facets` (each paper's status, tags and lists as numbers, for the
     search page's counts). A shard whose items did not change keeps its bytes, so an incremental build
     leaves it be."""
     fields = list(payload["fields"])
     count = len(payload["docs"])
     terms = [[*(part for f in fields for part in (payload["postings"][f][i], payload["frequencies"][f][i])), payload["positions"][i]]
              for i in range(len(payload["terms"]))]
-    titles = [doc[0] for doc in payload["docs"]]
     refs_by_key: dict[str, list[int]] = {}
-    for ref, title in enumerate(titles):
+    for ref, (title, *_) in enumerate(payload["docs"]):
         refs_by_key.setdefault(" ".join(query_terms(title)), []).append(ref)
     typed = sorted(refs_by_key.items(), key=lambda item: utf16(item[0]))
     docs = [[title, url, tags, text, status, notes, authors] for title, url, tags, _, text, status, notes, authors in payload["docs"]]
@@ -313,7 +314,7 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: dict[str
     folder = catalog.path("search-shards")
     files: list[RenderedFile] = []
     firsts: dict[str, list[Any]] = {}
-    for kind, items in (("terms", terms), ("titles", titles), ("docs", docs), ("typed", typed)):
+    for kind, items in (("terms", terms), ("docs", docs), ("typed", typed)):
         dumped = [script_json(item) for item in items]
         cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
         for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(items)])):
@@ -418,8 +419,6 @@ def read_payload(path: Path) -> dict[str, Any]:
     docs = []
     for ref in range(count):
         title, url, tags, text, status, notes, authors = index.item("docs", ref)
-        if index.item("titles", ref) != title:
-            raise SitegenError(f"{path}: its titles and docs disagree; run `sitegen build` to rebuild it")
         memberships = [facets["list"][n] for n in facets["papers"][ref][2]]
         docs.append([title, url, tags, memberships, text, status, notes, authors])
     return {"format": 2, "fields": base["fields"], "boosts": base["boosts"], "tags": base["tags"], "lists": base["lists"],

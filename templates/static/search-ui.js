@@ -1,6 +1,7 @@
-/* The search box on every page and the search page. The index (search-index.js) and lunr.js
-   are classic scripts injected on first use: fetch, modules and workers fail from file://.
-   Results are built with DOM text nodes only, never HTML strings. */
+/* The search box on every page and the search page. lunr.js, the index's base (search-index.js)
+   and, as queries need them, its shards (search-index/) are classic scripts injected on first use:
+   fetch, modules and workers fail from file://. A keystroke's results are drawn only if no newer
+   keystroke's were asked for meanwhile. Results are built with DOM text nodes only, never HTML strings. */
 (function () {
   "use strict";
   var root = document.documentElement.dataset.root || "";
@@ -327,19 +328,15 @@
       if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; moreButton.hidden = true; return; }
       find(text).then(function (results) {
         if (results.error) return results;
-        // The facets (every paper's status, tags and lists) for the counts; every title to sort by title.
-        var needs = [state.searcher.ensure("facets", [0])];
-        if (sort.value === "title") needs.push(state.searcher.ensure("titles", results.map(function (r) { return r.ref; })));
-        return Promise.all(needs).then(function () { return results; });
+        // The facets (every paper's status, tags and lists) for the counts.
+        return state.searcher.ensure("facets", [0]).then(function () { return results; });
       }).then(function (results) {
         if (asked !== latest) return null;
         if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; return null; }
         var filtered = chosenCount() > 0;
         var kept = filtered ? results.filter(function (r) { return keeps(r.ref); }) : results;
-        if (sort.value === "title") {
-          var searcher = state.searcher;
-          kept = kept.slice().sort(function (a, b) { return searcher.item("titles", a.ref).localeCompare(searcher.item("titles", b.ref)); });
-        }
+        // Papers are numbered in title order (the catalog's, as on the site's other pages).
+        if (sort.value === "title") kept = kept.slice().sort(function (a, b) { return a.ref - b.ref; });
         // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
         // counts, then the rest of the page; one draw at a time, so "more" never draws before them.
         var rendered = 0, drawing = Promise.resolve();

@@ -31,13 +31,12 @@ function loadShard(kind, number) {
 async function payload() {
   const searcher = new core.Searcher(lunr, base, loadShard);
   const every = (n) => Array.from({ length: n }, (_, i) => i);
-  await Promise.all([searcher.ensure("terms", every(base.terms.length)), searcher.ensure("titles", every(base.count)),
-                     searcher.ensure("docs", every(base.count))]);
+  await Promise.all([searcher.ensure("terms", every(base.terms.length)), searcher.ensure("docs", every(base.count))]);
   const fields = Object.keys(base.fields);
   const terms = every(base.terms.length).map((i) => searcher.item("terms", i));
   const postings = {}, frequencies = {};
   fields.forEach((f, k) => { postings[f] = terms.map((t) => t[2 * k]); frequencies[f] = terms.map((t) => t[2 * k + 1]); });
-  const docs = every(base.count).map((ref) => [searcher.item("titles", ref)]);
+  const docs = every(base.count).map((ref) => searcher.item("docs", ref).slice(0, 1));
   return { fields: base.fields, boosts: base.boosts, docs, terms: base.terms, postings, frequencies, lengths: base.lengths };
 }
 
