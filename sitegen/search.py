@@ -48,6 +48,7 @@ GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
 SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
 FORMAT = 3  # the base's layout: a base and shards (2 was one script holding everything)
+BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "folder", "shards"}
 # About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
 # (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
 SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "docs": 8_000}
@@ -293,9 +294,9 @@ def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: dict[str
     when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
     number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms,
     in UTF-16 order as JS compares strings; the base holds each shard's first), `docs` (what results
-    show, by paper number: papers are numbered in title order, so sorting by title loads nothing) and `facets` (each paper's status, tags and lists as numbers, for the
-    search page's counts). A shard whose items did not change keeps its bytes, so an incremental build
-    leaves it be."""
+    show, by paper number: papers are numbered in title order, so sorting by title loads nothing) and
+    `facets` (each paper's status, tags and lists as numbers, for the search page's counts). A shard
+    whose items did not change keeps its bytes, so an incremental build leaves it be."""
     fields = list(payload["fields"])
     count = len(payload["docs"])
     terms = [[*(part for f in fields for part in (payload["postings"][f][i], payload["frequencies"][f][i])), payload["positions"][i]]
@@ -361,10 +362,11 @@ class IndexFiles:
     def __init__(self, path: Path) -> None:
         self.path = path
         base = read_script(path, SCRIPT_PREFIX, ";")
-        if not isinstance(base, dict) or base.get("format") != FORMAT:
+        if not isinstance(base, dict) or base.get("format") != FORMAT or not BASE_KEYS <= base.keys():
             raise SitegenError(f"{path}: made by another version of sitegen; run `sitegen build` to rebuild it")
         self.base: dict[str, Any] = base
         self.shards: dict[tuple[str, int], Any] = {}
+        self.typed_firsts = [utf16(first) for first in base["shards"]["typed"]]
 
     def shard(self, kind: str, number: int) -> Any:
         key = (kind, number)
@@ -380,15 +382,14 @@ class IndexFiles:
 
     def typed(self, key: str) -> list[int]:
         """The papers whose title's query terms are `key`, from the one `typed` shard that can hold them."""
-        firsts = self.base["shards"]["typed"]
-        shard = bisect.bisect_right([utf16(first) for first in firsts], utf16(key)) - 1
+        shard = bisect.bisect_right(self.typed_firsts, utf16(key)) - 1
         for found, refs in self.shard("typed", shard):
             if found == key:
                 return list(refs)
         return []
 
     def item(self, kind: str, number: int) -> Any:
-        """Item `number` of a kind (a term's postings, a paper's title or doc), from the shard that holds it."""
+        """Item `number` of a kind (a term's postings, a paper's doc), from the shard that holds it."""
         starts = self.base["shards"][kind]
         shard = bisect.bisect_right(starts, number) - 1
         return self.shard(kind, shard)[number - starts[shard]]
