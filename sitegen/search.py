@@ -375,7 +375,7 @@ class IndexFiles:
             if not path.is_file():
                 raise SitegenError(f"{path}: missing; run `sitegen build` to rebuild the search index")
             called = read_script(path, SHARD_PREFIX, ");")
-            if not isinstance(called, list) or called[:2] != [kind, number]:
+            if not isinstance(called, list) or len(called) != 3 or called[:2] != [kind, number] or not isinstance(called[2], (list, dict)):
                 raise SitegenError(f"{path}: not this index's shard; run `sitegen build` to rebuild the search index")
             self.shards[key] = called[2]
         return self.shards[key]
