@@ -162,7 +162,7 @@
     this.lunr = lunr;
     this.base = base;
     this.loadShard = loadShard;
-    this.shards = new Map();  // "kind/number" → its items
+    this.loaded = {};  // kind → its loaded shards' items, by shard number
     this.pending = new Map();  // "kind/number" → the promise of its items, while it loads
     this.fields = fields;
     this.count = count;
@@ -196,7 +196,7 @@
   /* Item `number` of a kind (a term's postings, a paper's title or doc), from its loaded shard; of `typed`
      (keyed by title) and `facets` (one shard), the whole shard. */
   Searcher.prototype.item = function (kind, number) {
-    var shard = this.shardOf(kind, number), items = this.shards.get(kind + "/" + shard);
+    var shard = this.shardOf(kind, number), loaded = this.loaded[kind], items = loaded && loaded[shard];
     if (!items) throw new Error("search index shard " + kind + "-" + shard + " is not loaded");
     return kind === "facets" || kind === "typed" ? items : items[number - this.base.shards[kind][shard]];
   };
@@ -207,10 +207,10 @@
     for (var i = 0; i < numbers.length; i++) wanted.add(this.shardOf(kind, numbers[i]));
     return Promise.all(Array.from(wanted, function (shard) {
       var key = kind + "/" + shard;
-      if (self.shards.has(key)) return null;
+      if (self.loaded[kind] && self.loaded[kind][shard]) return null;
       if (!self.pending.has(key)) {
         self.pending.set(key, self.loadShard(kind, shard).then(function (items) {
-          self.shards.set(key, items);
+          (self.loaded[kind] = self.loaded[kind] || [])[shard] = items;
           self.pending.delete(key);
         }, function (error) {
           self.pending.delete(key);  // a later query tries again
@@ -265,27 +265,44 @@
     return [];
   };
 
-  /* Where a term stands among a paper's title stems (none if the title lacks it). */
-  Searcher.prototype.positions = function (term, ref) {
-    var refs = this.refs(term, this.titleField), lo = 0, hi = refs.length;
+  /* A test of whether a paper's title has these stems in a row, stop words aside (what "phrase in title"
+     ranks), made once per query from the stems' title postings and positions; null when a stem is in no
+     title (no paper has the phrase). Allocates nothing per paper: it runs on every match. */
+  Searcher.prototype.phrase = function (stems) {
+    var parts = [];
+    for (var i = 0; i < stems.length; i++) {
+      var term = this.number.get(stems[i]);
+      if (term === undefined) return null;
+      var refs = this.refs(term, this.titleField);
+      if (!refs.length) return null;
+      parts.push({ refs: refs, places: this.item("terms", term)[2 * this.fields.length] });
+    }
+    return function (ref) {
+      var first = placesIn(parts[0], ref);
+      if (typeof first === "number") return phraseFrom(parts, ref, first);
+      for (var k = 0; first !== null && k < first.length; k++) if (phraseFrom(parts, ref, first[k])) return true;
+      return false;
+    };
+  };
+
+  /* Where a term stands in a paper's title stems: a number, a list of them, or null (not in that title). */
+  function placesIn(part, ref) {
+    var refs = part.refs, lo = 0, hi = refs.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
       if (refs[mid] < ref) lo = mid + 1; else hi = mid;
     }
-    if (lo === refs.length || refs[lo] !== ref) return [];
-    var places = this.item("terms", term)[2 * this.fields.length][lo];
-    return typeof places === "number" ? [places] : places;
-  };
+    return lo < refs.length && refs[lo] === ref ? part.places[lo] : null;
+  }
 
-  /* Whether a paper's title has these stems in a row, stop words aside (what "phrase in title" ranks). */
-  Searcher.prototype.inPhrase = function (ref, stems) {
-    var self = this;
-    var places = stems.map(function (stem) { return self.number.has(stem) ? self.positions(self.number.get(stem), ref) : []; });
-    return places[0].some(function (start) {
-      for (var i = 1; i < stems.length; i++) if (places[i].indexOf(start + i) < 0) return false;
-      return true;
-    });
-  };
+  /* Whether the other parts' terms follow the first one's, standing at `start`, one place at a time. */
+  function phraseFrom(parts, ref, start) {
+    for (var i = 1; i < parts.length; i++) {
+      var places = placesIn(parts[i], ref);
+      if (places === null || (typeof places === "number" ? places !== start + i : places.indexOf(start + i) < 0)) return false;
+    }
+    return true;
+  }
 
   function oneEditApart(x, y) {
     var a = Array.from(x), b = Array.from(y);
@@ -489,13 +506,11 @@
 
   function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
 
-  function Result(run, ref, score, inNotes, rank, rounded) {
+  function Result(run, ref, score, inNotes) {
     this.run = run;
     this.ref = ref;
     this.score = score;
     this.inNotes = inNotes;
-    this.rank = rank;
-    this.rounded = rounded;  // lunr.js and lunr.py may differ in the last bits of a logarithm: ordered by the score to 1e-9
   }
   Object.defineProperty(Result.prototype, "terms", {
     get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
@@ -532,17 +547,26 @@
       var lookedAt = run.refs.length > 0 && (!wordsAreTerms || run.refs.some(function (ref) { return run.inTitle[ref] === every; }));
       return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
         var typed = new Set(lookedAt ? searcher.typed(wanted) : []);
-        var results = new Array(run.refs.length);
-        for (var i = 0; i < run.refs.length; i++) {
-          var ref = run.refs[i], score = run.scores[i];
-          var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+        var inPhraseOf = words.length > 1 ? searcher.phrase(stems) : null;
+        // The rules above as one number per match, smaller first (title as typed, words found, found exactly,
+        // phrase, words in the title), then the score rounded to 1e-9 (lunr.js and lunr.py may differ in its
+        // last bits), then ref: matches sorted by numbers in typed arrays (tens of thousands a keystroke at
+        // 100,000 papers), results made in that order.
+        var count = run.refs.length, ranks = new Int32Array(count), rounded = new Float64Array(count), order = new Array(count);
+        for (var i = 0; i < count; i++) {
+          var ref = run.refs[i], found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
           var asTyped = (allInTitle || !wordsAreTerms) && typed.has(ref);
-          var inPhrase = words.length > 1 && allInTitle && searcher.inPhrase(ref, stems);
-          // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
-          var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
-          results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
+          var inPhrase = inPhraseOf !== null && allInTitle && inPhraseOf(ref);
+          ranks[i] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          rounded[i] = -Math.floor(run.scores[i] * 1e9 + 0.5);
+          order[i] = i;
         }
-        results.sort(function (a, b) { return a.rank - b.rank || a.rounded - b.rounded || a.ref - b.ref; });
+        order.sort(function (a, b) { return ranks[a] - ranks[b] || rounded[a] - rounded[b] || run.refs[a] - run.refs[b]; });
+        var results = new Array(count);
+        for (i = 0; i < count; i++) {
+          var at = order[i];
+          results[i] = new Result(run, run.refs[at], run.scores[at], run.inNotes[run.refs[at]] === 1);
+        }
         return results;
       });
     });

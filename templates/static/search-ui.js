@@ -287,33 +287,51 @@
       }
     }
 
-    /* A paper's values of a facet, as numbers into the facets shard's names of that facet (a paper has one status). */
-    function numbers(kind, ref) {
-      var value = state.searcher.item("facets", 0).papers[ref][FACETS[kind].at];
-      return typeof value === "number" ? [value] : value;
+    /* Every paper's values of each facet, numbered, in flat typed arrays (made once, when the facets shard
+       has come): counting them over tens of thousands of results at each keystroke is then a tight loop. */
+    var numbered = null;
+    function facetValues() {
+      if (!numbered) {
+        var facets = state.searcher.item("facets", 0), papers = facets.papers;
+        numbered = {};
+        Object.keys(FACETS).forEach(function (kind) {
+          var at = FACETS[kind].at, starts = new Int32Array(papers.length + 1), values = [];
+          for (var ref = 0; ref < papers.length; ref++) {
+            var value = papers[ref][at];  // a paper has one status, and a list of tags and of lists
+            if (typeof value === "number") values.push(value);
+            else for (var j = 0; j < value.length; j++) values.push(value[j]);
+            starts[ref + 1] = values.length;
+          }
+          numbered[kind] = { names: facets[kind], starts: starts, values: Int32Array.from(values) };
+        });
+      }
+      return numbered;
     }
 
     /* How many of the results have each value of a facet, counted in a typed array. */
     function countValues(kind, results) {
-      var names = state.searcher.item("facets", 0)[kind], tally = new Int32Array(names.length), counts = {};
+      var facet = facetValues()[kind], starts = facet.starts, values = facet.values;
+      var tally = new Int32Array(facet.names.length), counts = {};
       for (var i = 0; i < results.length; i++) {
-        var values = numbers(kind, results[i].ref);
-        for (var j = 0; j < values.length; j++) tally[values[j]]++;
+        var ref = results[i].ref;
+        for (var j = starts[ref]; j < starts[ref + 1]; j++) tally[values[j]]++;
       }
-      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[names[k]] = tally[k];
+      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facet.names[k]] = tally[k];
       return counts;
     }
 
     /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
        alternatives counts what ticking one more of them would add). */
     function keeps(ref, except) {
-      var facets = state.searcher.item("facets", 0);
+      var all = facetValues();
       return Object.keys(FACETS).every(function (kind) {
         if (kind === except) return true;
-        var wanted = chosen[kind];
+        var wanted = chosen[kind], facet = all[kind];
         if (!wanted.length) return true;
-        var values = numbers(kind, ref).map(function (n) { return facets[kind][n]; });
-        var has = function (v) { return values.indexOf(v) >= 0; };
+        var has = function (name) {
+          for (var j = facet.starts[ref]; j < facet.starts[ref + 1]; j++) if (facet.names[facet.values[j]] === name) return true;
+          return false;
+        };
         return FACETS[kind].anyOf ? wanted.some(has) : wanted.every(has);
       });
     }
@@ -338,7 +356,7 @@
         // Papers are numbered in title order (the catalog's, as on the site's other pages).
         if (sort.value === "title") kept = kept.slice().sort(function (a, b) { return a.ref - b.ref; });
         // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
-        // counts, then the rest of the page; one draw at a time, so "more" never draws before them.
+        // count, then the rest of the page; one draw at a time, so "more" never draws before them.
         var rendered = 0, drawing = Promise.resolve();
         function more(size) {
           drawing = drawing.then(function () {
@@ -356,14 +374,18 @@
         moreButton.onclick = function () { more(PAGE_SIZE).catch(unloaded); };
         return more(FIRST_DRAWN).then(function () {
           if (asked !== latest) return null;
-          Object.keys(FACETS).forEach(function (kind) {
-            var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
-            facet(kind, countValues(kind, counted));
-          });
           var message = countText(kept.length);
           if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
+          // The facets' counts (over every result: tens of milliseconds at 100,000 papers) just after the results show.
+          setTimeout(function () {
+            if (asked !== latest) return;
+            Object.keys(FACETS).forEach(function (kind) {
+              var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
+              facet(kind, countValues(kind, counted));
+            });
+          }, 0);
           return more(PAGE_SIZE - FIRST_DRAWN);
         });
       }).catch(function () { if (asked === latest) unloaded(); });
