@@ -12,6 +12,7 @@
   var POPUP_SIZE = 8;
   var PAGE_SIZE = 50;  // results drawn at a time on the search page
   var FIRST_DRAWN = 10;  // of them, drawn before the rest of their docs are loaded
+  var REST_DELAY_MS = 250;  // the rest are drawn when no key has come for this long
 
   function announce(text) { if (status) status.textContent = text; }
 
@@ -356,7 +357,7 @@
         // Papers are numbered in title order (the catalog's, as on the site's other pages).
         if (sort.value === "title") kept = kept.slice().sort(function (a, b) { return a.ref - b.ref; });
         // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
-        // count, then the rest of the page; one draw at a time, so "more" never draws before them.
+        // count, the rest of the page when typing pauses; one draw at a time, so "more" never draws before them.
         var rendered = 0, drawing = Promise.resolve();
         function more(size) {
           drawing = drawing.then(function () {
@@ -386,7 +387,11 @@
               facet(kind, countValues(kind, counted));
             });
           }, 0);
-          return more(PAGE_SIZE - FIRST_DRAWN);
+          // The rest of the page once typing pauses: its docs are tens of small scripts, each keystroke's others.
+          setTimeout(function () {
+            if (asked === latest) more(PAGE_SIZE - FIRST_DRAWN).catch(function () { if (asked === latest) unloaded(); });
+          }, REST_DELAY_MS);
+          return null;
         });
       }).catch(function () { if (asked === latest) unloaded(); });
     }
