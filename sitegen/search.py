@@ -23,6 +23,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -487,19 +488,29 @@ class Searcher:
             self.expansions[key] = self.token_set.intersect(TokenSet.from_clause(clause)).to_list()
         return self.expansions[key]
 
-    def positions(self, term: int, ref: int) -> list[int]:
-        """Where a term stands among a paper's title stems (none if the title lacks it)."""
-        refs = self.refs(term, self.title_field)
-        at = bisect.bisect_left(refs, ref)
-        if at == len(refs) or refs[at] != ref:
-            return []
-        places: int | list[int] = self.index.item("terms", term)[-1][at]
-        return [places] if isinstance(places, int) else places
+    def phrase(self, stems: list[str]) -> Callable[[int], bool] | None:
+        """A test of whether a paper's title has these stems in a row, stop words aside (what "phrase in
+        title" ranks), made once per query from the stems' title postings and positions; None when a stem
+        is in no title (no paper has the phrase). Mirrors Searcher.phrase in search-core.js."""
+        parts: list[tuple[list[int], list[int | list[int]]]] = []
+        for stem in stems:
+            term = self.number.get(stem)
+            refs = self.refs(term, self.title_field) if term is not None else []
+            if term is None or not refs:
+                return None
+            parts.append((refs, self.index.item("terms", term)[-1]))
 
-    def in_phrase(self, ref: int, stems: list[str]) -> bool:
-        """Whether a paper's title has these stems in a row, stop words aside (what "phrase in title" ranks)."""
-        places = [self.positions(self.number[stem], ref) if stem in self.number else [] for stem in stems]
-        return any(all(start + i in places[i] for i in range(1, len(stems))) for start in places[0])
+        def places_in(part: tuple[list[int], list[int | list[int]]], ref: int) -> list[int]:
+            refs, places = part
+            at = bisect.bisect_left(refs, ref)
+            if at == len(refs) or refs[at] != ref:
+                return []
+            found = places[at]
+            return [found] if isinstance(found, int) else found
+
+        def test(ref: int) -> bool:
+            return any(all(start + i in places_in(part, ref) for i, part in enumerate(parts[1:], 1)) for start in places_in(parts[0], ref))
+        return test
 
     def doc(self, ref: int) -> tuple[str, str, list[str], str]:
         """What `sitegen search` shows of a paper: its title, address, tags and status."""
@@ -722,12 +733,13 @@ def search(searcher: Searcher, text: str) -> list[tuple[int, float]]:
     words_are_terms = bool(words) and not SYNTAX_MARKS.search(normalize(text)) and not any(w.stop_word for w in words)
     looked_at = bool(run.refs) and (not words_are_terms or any(run.in_title.get(ref, 0) == every for ref in run.refs))
     typed = set(searcher.index.typed(wanted)) if looked_at else set()
+    in_phrase_of = searcher.phrase(stems) if len(words) > 1 else None
     keyed = []
     for ref, score in zip(run.refs, run.scores):
         found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
         all_in_title = in_title == every
         as_typed = (all_in_title or not words_are_terms) and ref in typed
-        in_phrase = len(words) > 1 and all_in_title and searcher.in_phrase(ref, stems)
+        in_phrase = in_phrase_of is not None and all_in_title and in_phrase_of(ref)
         key = (not as_typed, -found.bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
                -in_title.bit_count(),
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
