@@ -160,7 +160,7 @@ def main() -> None:
         build(site)
         papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))["papers"]
         searcher = load_searcher(site / "site" / "search-index.js")
-        url_of = [doc[1] for doc in searcher.payload["docs"]]
+        url_of = [searcher.doc(ref)[1] for ref in range(searcher.count)]
         items = known_items(papers, args.per_kind, args.seed)
         queries = sorted({q for pairs in items.values() for q, _ in pairs} | set(TOPICAL))
 

@@ -243,7 +243,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     from sitegen.parse import dedupe
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
-    from sitegen.search import build_search, index_script
+    from sitegen.search import build_search, index_files
     from sitegen.tagging import tag_pages
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
@@ -273,7 +273,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
-    other_files = [export_json(catalog), index_script(build_search(catalog, memo), catalog),
+    other_files = [export_json(catalog), *index_files(build_search(catalog, memo), catalog),
                    *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)

@@ -113,6 +113,7 @@ PAGE_ROUTES = {
     ("export", ""): "papers.json",
     ("bib", ""): "papers.bib",
     ("search-index", ""): "search-index.js",
+    ("search-shards", ""): "search-index/",  # the folder of the index's shards (search.index_files names them)
 }
 
 

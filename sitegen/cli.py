@@ -192,7 +192,7 @@ def run_search(args: argparse.Namespace) -> int:
     searcher = load_searcher(output_dir(args) / "search-index.js")
     results = search(searcher, args.query)[: args.limit]  # any text: syntax that does not parse is words
     for ref, score in results:
-        title, url, tags, _, _, status, *_ = searcher.payload["docs"][ref]
+        title, url, tags, status = searcher.doc(ref)
         if args.json:
             print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
         else:

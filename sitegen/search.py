@@ -1,9 +1,12 @@
-"""Catalog → search payload (postings, term frequencies and a small document store) → `search-index.js`.
+"""Catalog → search payload (postings, term frequencies, title positions and a small document store) →
+`search-index.js` and the shards of `search-index/`.
 
-The browser loads that script (a classic script defining a global: fetch fails from file://)
-and queries it with lunr.js 2.3.9. Everything both sides must agree on lives in the script or
-is mirrored in `static/search-core.js` and tested against it in node:
-- fields and boosts travel in the script;
+The browser loads the base script and, as queries need them, its shards (classic scripts: fetch and
+modules fail from file://), and queries them with lunr.js 2.3.9; `sitegen search` reads the same files.
+At 100,000 papers one script holding everything was ~100 MB: three seconds before the first results.
+Everything both sides must agree on lives in the scripts or is mirrored in `static/search-core.js` and
+tested against it in node:
+- fields and boosts travel in the base;
 - text is normalized the same way before tokenizing: accents folded, CJK characters spaced;
 - the trimmer keeps letters of every script (lunr.js's own drops all but ASCII);
 - the stemmer is Porter's step 1 only (`light_stem`, lightStem in JS), applied by us on both sides:
@@ -14,11 +17,13 @@ is mirrored in `static/search-core.js` and tested against it in node:
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +47,12 @@ if TYPE_CHECKING:
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
+SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
+FORMAT = 3  # the base's layout: a base and shards (2 was one script holding everything)
+BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "folder", "shards"}
+# About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
+# (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
+SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "docs": 8_000}
 SNIPPET_LENGTH = 200
 NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match in them
 CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])")
@@ -184,6 +195,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
+    title_refs: list[list[int]] = []
     for name, counts in field_counts.items():
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
@@ -193,6 +205,16 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
                 tfs[number[term]].append(tf)
         postings[name] = [deltas(r) for r in refs]
         frequencies[name] = [[] if all(tf == 1 for tf in f) else f for f in tfs]  # [] means every tf is 1
+        if name == "title":
+            title_refs = refs
+    at: dict[tuple[int, int], list[int]] = {}
+    for ref, paper in enumerate(catalog.papers):
+        for place, stem in enumerate(title_stems(paper.title)):
+            at.setdefault((number[stem], ref), []).append(place)
+    # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
+    # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
+    positions = [[places[0] if len(places) == 1 else places for places in (at.get((i, ref), []) for ref in refs)]
+                 for i, refs in enumerate(title_refs)]
     payload = {
         "format": 2,
         "fields": FIELDS,
@@ -205,6 +227,7 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
         "terms": terms,
         "postings": postings,
         "frequencies": frequencies,
+        "positions": positions,
         "lengths": {name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()},
     }
     return payload
@@ -265,61 +288,194 @@ def snippet(text: str) -> str:
     return text[: cut if cut > 0 else SNIPPET_LENGTH] + "…"
 
 
-def index_script(payload: dict[str, Any], catalog: Catalog) -> RenderedFile:
-    """The payload as a classic script: `window.SITEGEN_SEARCH={...};`, with '<' escaped for safety."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{text};\n".encode())
+def index_files(payload: dict[str, Any], catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
+    """The payload as classic scripts: a small base (`window.SITEGEN_SEARCH={...};`: fields, boosts, the
+    sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
+    of about `shard_bytes[kind]`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
+    when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
+    number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms,
+    in UTF-16 order as JS compares strings; the base holds each shard's first), `docs` (what results
+    show, by paper number: papers are numbered in title order, so sorting by title loads nothing) and
+    `facets` (each paper's status, tags and lists as numbers, for the search page's counts). A shard
+    whose items did not change keeps its bytes, so an incremental build leaves it be."""
+    fields = list(payload["fields"])
+    count = len(payload["docs"])
+    terms = [[*(part for f in fields for part in (payload["postings"][f][i], payload["frequencies"][f][i])), payload["positions"][i]]
+             for i in range(len(payload["terms"]))]
+    refs_by_key: dict[str, list[int]] = {}
+    for ref, (title, *_) in enumerate(payload["docs"]):
+        refs_by_key.setdefault(" ".join(query_terms(title)), []).append(ref)
+    typed = sorted(refs_by_key.items(), key=lambda item: utf16(item[0]))
+    docs = [[title, url, tags, text, status, notes, authors] for title, url, tags, _, text, status, notes, authors in payload["docs"]]
+    statuses = sorted({doc[5] for doc in payload["docs"]})
+    tag_slugs, list_slugs = list(payload["tags"]), list(payload["lists"])
+    status_number, tag_number, list_number = ({s: i for i, s in enumerate(names)} for names in (statuses, tag_slugs, list_slugs))
+    facets = {"status": statuses, "tag": tag_slugs, "list": list_slugs,
+              "papers": [[status_number[doc[5]], [tag_number[t] for t in doc[2]], [list_number[s] for s in doc[3]]]
+                         for doc in payload["docs"]]}
+    folder = catalog.path("search-shards")
+    files: list[RenderedFile] = []
+    firsts: dict[str, list[Any]] = {}
+    for kind, items in (("terms", terms), ("docs", docs), ("typed", typed)):
+        dumped = [script_json(item) for item in items]
+        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
+        for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(items)])):
+            files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
+        firsts[kind] = ["", *(typed[i][0] for i in cuts[1:])] if kind == "typed" else cuts
+    firsts["facets"] = [0]
+    files.append(shard_script(folder, "facets", 0, script_json(facets)))
+    base = {"format": FORMAT, "fields": payload["fields"], "boosts": payload["boosts"], "tags": payload["tags"],
+            "lists": payload["lists"], "count": count, "terms": payload["terms"], "lengths": payload["lengths"],
+            "folder": folder, "shards": firsts}
+    return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
+
+
+def utf16(text: str) -> bytes:
+    """A key that orders strings as JS compares them (by UTF-16 code unit)."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def shard_starts(sizes: list[int], shard_bytes: int) -> list[int]:
+    """Where each shard starts: items in order, a new shard once the next item would take one past `shard_bytes`."""
+    starts, held = [0], 0
+    for i, size in enumerate(sizes):
+        if held and held + size > shard_bytes:
+            starts.append(i)
+            held = 0
+        held += size
+    return starts
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a classic script: '<' escaped (no closing tag), and the line separators JS once refused."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def shard_script(folder: str, kind: str, number: int, items: str) -> RenderedFile:
+    return RenderedFile(f"{folder}{kind}-{number}.js", f'{SHARD_PREFIX}"{kind}",{number},{items});\n'.encode())
+
+
+class IndexFiles:
+    """A built index read from disk as `sitegen search` needs it: the base at once, each shard the first
+    time it is asked for. An index an older sitegen wrote, or a shard gone missing, is one line: rebuild."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        base = read_script(path, SCRIPT_PREFIX, ";")
+        if not isinstance(base, dict) or base.get("format") != FORMAT or not BASE_KEYS <= base.keys():
+            raise SitegenError(f"{path}: made by another version of sitegen; run `sitegen build` to rebuild it")
+        self.base: dict[str, Any] = base
+        self.shards: dict[tuple[str, int], Any] = {}
+        self.typed_firsts = [utf16(first) for first in base["shards"]["typed"]]
+
+    def shard(self, kind: str, number: int) -> Any:
+        key = (kind, number)
+        if key not in self.shards:
+            path = self.path.parent / f"{self.base['folder']}{kind}-{number}.js"
+            if not path.is_file():
+                raise SitegenError(f"{path}: missing; run `sitegen build` to rebuild the search index")
+            called = read_script(path, SHARD_PREFIX, ");")
+            if not isinstance(called, list) or len(called) != 3 or called[:2] != [kind, number] or not isinstance(called[2], (list, dict)):
+                raise SitegenError(f"{path}: not this index's shard; run `sitegen build` to rebuild the search index")
+            self.shards[key] = called[2]
+        return self.shards[key]
+
+    def typed(self, key: str) -> list[int]:
+        """The papers whose title's query terms are `key`, from the one `typed` shard that can hold them."""
+        shard = bisect.bisect_right(self.typed_firsts, utf16(key)) - 1
+        for found, refs in self.shard("typed", shard):
+            if found == key:
+                return list(refs)
+        return []
+
+    def item(self, kind: str, number: int) -> Any:
+        """Item `number` of a kind (a term's postings, a paper's doc), from the shard that holds it."""
+        starts = self.base["shards"][kind]
+        shard = bisect.bisect_right(starts, number) - 1
+        return self.shard(kind, shard)[number - starts[shard]]
+
+
+def read_script(path: Path, prefix: str, suffix: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
+        raise SitegenError(f"{path}: cannot read the search index ({reason}); run `sitegen build` first") from None
+    if not text.startswith(prefix) or not text.endswith(suffix):
+        raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it")
+    try:
+        return json.loads(f"[{text[len(prefix):-len(suffix)]}]" if suffix == ");" else text[len(prefix):-len(suffix)])
+    except json.JSONDecodeError:
+        raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it") from None
 
 
 def read_payload(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise SitegenError(f"{path}: cannot read the search index ({error.strerror}); run `sitegen build` first") from None
-    if not text.startswith(SCRIPT_PREFIX) or not text.endswith(";"):
-        raise SitegenError(f"{path}: not a sitegen search index")
-    payload: dict[str, Any] = json.loads(text[len(SCRIPT_PREFIX) : -1])
-    return payload
+    """Every shard of a built index put back together: the payload `build_search` made (what `sitegen check`
+    compares with papers.json, and the tests with lunr's own index)."""
+    index = IndexFiles(path)
+    base, count = index.base, index.base["count"]
+    fields = list(base["fields"])
+    terms = [index.item("terms", i) for i in range(len(base["terms"]))]
+    facets = index.shard("facets", 0)
+    docs = []
+    for ref in range(count):
+        title, url, tags, text, status, notes, authors = index.item("docs", ref)
+        memberships = [facets["list"][n] for n in facets["papers"][ref][2]]
+        docs.append([title, url, tags, memberships, text, status, notes, authors])
+    return {"format": 2, "fields": base["fields"], "boosts": base["boosts"], "tags": base["tags"], "lists": base["lists"],
+            "docs": docs, "terms": base["terms"],
+            "postings": {f: [term[2 * k] for term in terms] for k, f in enumerate(fields)},
+            "frequencies": {f: [term[2 * k + 1] for term in terms] for k, f in enumerate(fields)},
+            "positions": [term[-1] for term in terms], "lengths": base["lengths"]}
 
 
 class Searcher:
-    """What queries run against: the payload's postings read directly (decoded once per term and field
-    when first needed), lunr's TokenSet of the index's terms for prefix and typo expansion (built as
-    lunr's Index.load builds it), and caches that outlive one query. Scores are lunr's (the query
-    vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
-    fields), computed from the postings in one pass per matched term and field instead of through
+    """What queries run against: an index's base (terms, lengths, boosts) and, read when first needed,
+    the shards of the terms a query's clauses expand to and of a title as typed; postings
+    decoded once per term and field, lunr's TokenSet of the index's terms for prefix and typo expansion
+    (built as lunr's Index.load builds it), and caches that outlive one query. Scores are lunr's (the
+    query vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed
+    over fields), computed from the postings in one pass per matched term and field instead of through
     lunr's Index.query. Mirrors Searcher in search-core.js."""
 
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self.payload = payload
-        self.fields: list[str] = list(payload["fields"])
-        self.count = len(payload["docs"])
-        self.terms: list[str] = payload["terms"]
+    def __init__(self, index: IndexFiles) -> None:
+        self.index = index
+        base = index.base
+        self.base: dict[str, Any] = base
+        self.fields: list[str] = list(base["fields"])
+        self.count: int = base["count"]
+        self.terms: list[str] = base["terms"]
         self.number = {t: i for i, t in enumerate(self.terms)}
         self.token_set = TokenSet.from_list(self.terms)
         self.norms: list[list[float]] = []
         for f in self.fields:
-            lengths = payload["lengths"][f]
+            lengths = base["lengths"][f]
             average = sum(lengths) / self.count if self.count else 0
             # A field no paper has words in (average 0) has no postings: its norms are never read.
             self.norms.append([K1 * (1 - B + B * (length / average)) if average else 0.0 for length in lengths])
         self.decoded: dict[tuple[int, int], list[int]] = {}
         self.idfs: dict[int, float] = {}
         self.expansions: dict[tuple[str, int, int], list[str]] = {}
-        self.titles: dict[int, tuple[str, str]] = {}
+        self.title_field = self.fields.index("title")
 
     def refs(self, term: int, field: int) -> list[int]:
         """A term's refs in one field, ascending."""
         key = (term, field)
         if key not in self.decoded:
-            self.decoded[key] = undelta(self.payload["postings"][self.fields[field]][term])
+            self.decoded[key] = undelta(self.index.item("terms", term)[2 * field])
         return self.decoded[key]
+
+    def frequencies(self, term: int, field: int) -> list[int]:
+        """A term's frequency in each paper of its refs in one field ([] when every one is 1)."""
+        frequencies: list[int] = self.index.item("terms", term)[2 * field + 1]
+        return frequencies
 
     def idf(self, term: int) -> float:
         """lunr's builder's idf: papers with the term in any field, counted once per field as lunr does."""
         if term not in self.idfs:
-            with_term = sum(len(self.payload["postings"][f][term]) for f in self.fields)
+            postings = self.index.item("terms", term)
+            with_term = sum(len(postings[2 * f]) for f in range(len(self.fields)))
             self.idfs[term] = math.log(1 + abs((self.count - with_term + 0.5) / (with_term + 0.5)))
         return self.idfs[term]
 
@@ -332,23 +488,49 @@ class Searcher:
             self.expansions[key] = self.token_set.intersect(TokenSet.from_clause(clause)).to_list()
         return self.expansions[key]
 
-    def title(self, ref: int) -> tuple[str, str]:
-        """A title's query terms, and its stems without stop words (space-delimited), computed once per paper."""
-        if ref not in self.titles:
-            terms = query_terms(self.payload["docs"][ref][0])
-            stems = " ".join(light_stem(t) for t in terms if not is_stop_word(t))
-            self.titles[ref] = (" ".join(terms), f" {stems} ")
-        return self.titles[ref]
+    def phrase(self, stems: list[str]) -> Callable[[int], bool] | None:
+        """A test of whether a paper's title has these stems in a row, stop words aside (what "phrase in
+        title" ranks), made once per query from the stems' title postings and positions; None when a stem
+        is in no title (no paper has the phrase). Mirrors Searcher.phrase in search-core.js."""
+        parts: list[tuple[list[int], list[int | list[int]]]] = []
+        for stem in stems:
+            term = self.number.get(stem)
+            refs = self.refs(term, self.title_field) if term is not None else []
+            if term is None or not refs:
+                return None
+            parts.append((refs, self.index.item("terms", term)[-1]))
+
+        def places_in(part: tuple[list[int], list[int | list[int]]], ref: int) -> list[int]:
+            refs, places = part
+            at = bisect.bisect_left(refs, ref)
+            if at == len(refs) or refs[at] != ref:
+                return []
+            found = places[at]
+            return [found] if isinstance(found, int) else found
+
+        def test(ref: int) -> bool:
+            return any(all(start + i in places_in(part, ref) for i, part in enumerate(parts[1:], 1)) for start in places_in(parts[0], ref))
+        return test
+
+    def doc(self, ref: int) -> tuple[str, str, list[str], str]:
+        """What `sitegen search` shows of a paper: its title, address, tags and status."""
+        title, url, tags, _, status, _, _ = self.index.item("docs", ref)
+        return title, url, tags, status
 
 
 def load_searcher(path: Path) -> Searcher:
-    """Read a built `search-index.js` back: what `sitegen search` answers from."""
-    return Searcher(read_payload(path))
+    """Read a built `search-index.js` back (its shards as queries need them): what `sitegen search` answers from."""
+    return Searcher(IndexFiles(path))
 
 
 def query_terms(text: str) -> list[str]:
     """Words as lunr's tokenizer splits them (spaces and hyphens), normalized and trimmed."""
     return [t for t in (trim(w) for w in SEPARATOR.split(normalize(text))) if t]
+
+
+def title_stems(title: str) -> list[str]:
+    """A title's stems without stop words, in order: its index terms but for a hyphenated name's whole."""
+    return [light_stem(t) for t in query_terms(title) if not is_stop_word(t)]
 
 
 @dataclass(frozen=True)
@@ -503,9 +685,9 @@ def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
     title, notes = field_of.get("title"), field_of.get("notes")
     # One pass over each matched (term, field) posting; within a field, terms in index order, as lunr's dot product adds them.
     for term, field in sorted(pairs, key=lambda pair: (pair[1], pair[0])):
-        boost, idf, field_boost = vectors[field][term], searcher.idf(term), searcher.payload["fields"][searcher.fields[field]]
+        boost, idf, field_boost = vectors[field][term], searcher.idf(term), searcher.base["fields"][searcher.fields[field]]
         refs, norms, total = searcher.refs(term, field), searcher.norms[field], sums[field]
-        tfs = searcher.payload["frequencies"][searcher.fields[field]][term] or [1] * len(refs)
+        tfs = searcher.frequencies(term, field) or [1] * len(refs)
         found_mask, exact_mask = masks[term]
         for ref, tf in zip(refs, tfs):
             total[ref] = total.get(ref, 0.0) + boost * (idf * ((K1 + 1) * tf) / (norms[ref] + tf) * field_boost)
@@ -535,25 +717,29 @@ def search(searcher: Searcher, text: str) -> list[tuple[int, float]]:
     paper has; how many exactly; the words as a phrase in the title; how many in the title; lunr's
     score; ref. Mirrors search() in search-core.js."""
     query = syntax_query(searcher, text)
-    words: list[QueryWord] = [] if query else plain_words(searcher, text, searcher.payload["boosts"])
+    words: list[QueryWord] = [] if query else plain_words(searcher, text, searcher.base["boosts"])
     if query is None:
         if not words:
             return []
-        query = plain_query(searcher, words, searcher.payload["boosts"])
+        query = plain_query(searcher, words, searcher.base["boosts"])
     run = execute(searcher, query, words)
     wanted = " ".join(query_terms(text))
-    phrase = f" {' '.join(w.stem for w in words)} " if len(words) > 1 else None
+    stems = [w.stem for w in words]
     # A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
     # term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
-    # title are looked at. Otherwise every match's title is (once per paper: cached).
+    # title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
+    # is found from the title stems' positions in the postings.
     every = (1 << len(words)) - 1
     words_are_terms = bool(words) and not SYNTAX_MARKS.search(normalize(text)) and not any(w.stop_word for w in words)
+    looked_at = bool(run.refs) and (not words_are_terms or any(run.in_title.get(ref, 0) == every for ref in run.refs))
+    typed = set(searcher.index.typed(wanted)) if looked_at else set()
+    in_phrase_of = searcher.phrase(stems) if len(words) > 1 else None
     keyed = []
     for ref, score in zip(run.refs, run.scores):
         found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
         all_in_title = in_title == every
-        as_typed = (all_in_title or not words_are_terms) and searcher.title(ref)[0] == wanted
-        in_phrase = phrase is not None and all_in_title and phrase in searcher.title(ref)[1]
+        as_typed = (all_in_title or not words_are_terms) and ref in typed
+        in_phrase = in_phrase_of is not None and all_in_title and in_phrase_of(ref)
         key = (not as_typed, -found.bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
                -in_title.bit_count(),
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.

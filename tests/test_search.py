@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import json
 import math
+import random
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,9 +25,10 @@ from sitegen.markup import plain_text
 from sitegen.records import PaperPage
 from sitegen.search import (
     FIELDS,
+    SHARD_BYTES,
     build_search,
     expand,
-    index_script,
+    index_files,
     Searcher,
     index_terms,
     load_searcher,
@@ -60,7 +64,7 @@ def test_vendored_lunr_is_the_unmodified_2_3_9_release() -> None:
 
 def test_lunr_js_returns_what_lunr_py_returns(example_site: Path) -> None:
     searcher = load_searcher(example_site / "site/search-index.js")
-    docs = searcher.payload["docs"]
+    docs = read_payload(example_site / "site/search-index.js")["docs"]
     browser = node_query(example_site / "site", queries=QUERIES)["results"]
     for query in QUERIES:
         python = search(searcher, query)
@@ -76,12 +80,12 @@ def lunr_search(index: Index, searcher: Searcher, text: str) -> list[tuple[int, 
     """The same query through lunr.py's own Index.query (on the lunr-schema index `expand` makes), ranked
     by the same rules: what `search` computed before it scored from the postings, kept as its reference."""
     query = syntax_query(searcher, text)
-    words = [] if query else plain_words(searcher, text, searcher.payload["boosts"])
+    words = [] if query else plain_words(searcher, text, searcher.base["boosts"])
     if query is None:
         if not words:
             return []
-        query = plain_query(searcher, words, searcher.payload["boosts"])
-    docs, wanted = searcher.payload["docs"], " ".join(query_terms(text))
+        query = plain_query(searcher, words, searcher.base["boosts"])
+    docs, wanted = [searcher.doc(ref) for ref in range(searcher.count)], " ".join(query_terms(text))
     phrase = " ".join(w.stem for w in words)
     ranked = []
     for result in index.query(query):
@@ -106,12 +110,13 @@ def test_scoring_from_the_postings_returns_what_lunrs_own_query_returns(example_
     on the real index, both return the papers, order and scores (and, in the browser, the terms to
     highlight) that lunr.py's and lunr.js's own Index.query gave with the same ranking rules."""
     searcher = load_searcher(example_site / "site/search-index.js")
-    titles = [d[0] for d in searcher.payload["docs"]]
+    payload = read_payload(example_site / "site/search-index.js")
+    titles = [d[0] for d in payload["docs"]]
     queries = sorted(set(QUERIES + titles + typed("representation learning") + typed("sparse autoencoders find features")
                          + typed("CBAM: Convolutional Block") + typed('"vision transformer" regsters') + [
         "title:vision +learning", "-vision", "-vision -learning", "abstract:attention~1 title:trans*", "+zzzz learning",
         '"zzzz" learning', "learning^3 vision", "the learning", "a:b learning", "feature-attribution", "self-supervised learning"]))
-    index = Index.load(expand(searcher.payload))
+    index = Index.load(expand(payload))
     mismatches = []
     for query in queries:
         ours, lunrs = search(searcher, query), lunr_search(index, searcher, query)
@@ -197,7 +202,7 @@ def test_text_in_other_scripts_and_accents_is_findable_on_both_sides(tmp_path: P
     ) + raw_list("Alpha Paper")})
     assert run_sitegen("build", "-s", site).returncode == 0
     searcher = load_searcher(site / "site/search-index.js")
-    docs = searcher.payload["docs"]
+    docs = read_payload(site / "site/search-index.js")["docs"]
     queries = {"注意力": 0, "Μάθηση": 1, "μαθηση": 1, "αναπαραστάσεις": 1, "frechet": 2, "Fréchet": 2, "naive cafe": 2, "NAÏVE": 2}
     browser = node_query(site / "site", queries=list(queries))["results"]
     titles = [d[0] for d in docs]
@@ -220,12 +225,31 @@ def test_index_script_is_a_classic_script_with_no_closing_tag_inside(example_sit
     script = (example_site / "site/search-index.js").read_text(encoding="utf-8")
     assert script.startswith("window.SITEGEN_SEARCH={") and script.endswith(";\n")
     assert "<" not in script
+    shards = sorted((example_site / "site/search-index").iterdir())
+    assert {p.name.split("-")[0] for p in shards} == {"terms", "typed", "docs", "facets"}
+    for shard in shards:
+        text = shard.read_text(encoding="utf-8")
+        assert text.startswith("window.SITEGEN_SEARCH_SHARD(") and text.endswith(");\n") and "<" not in text, shard.name
+
+
+def test_an_index_from_an_older_sitegen_asks_for_a_rebuild(tmp_path: Path) -> None:
+    """Format 2 was one script holding everything: `sitegen search` on it says to rebuild, in one line."""
+    site = write_site(tmp_path, {"site/search-index.js": 'window.SITEGEN_SEARCH={"format":2,"docs":[],"terms":[]};\n'})
+    result = run_sitegen("search", "x", "-s", site)
+    assert result.returncode == 1 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "rebuild" in result.stderr
+    built = write_site(tmp_path / "built", {"content/lists/a.txt": raw_list("Alpha Paper", "Beta Study")})
+    assert run_sitegen("build", "-s", built).returncode == 0
+    for shard in (built / "site/search-index").glob("terms-*.js"):
+        shard.unlink()
+    result = run_sitegen("search", "alpha", "-s", built)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1 and "rebuild" in result.stderr
 
 
 def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:
     """Each query's result titles from `sitegen search`'s code and from the browser's code in node, asserted equal."""
     searcher = load_searcher(site / "site/search-index.js")
-    titles = [d[0] for d in searcher.payload["docs"]]
+    titles = [d[0] for d in read_payload(site / "site/search-index.js")["docs"]]
     browser = node_query(site / "site", queries=queries)["results"]
     answers = {}
     for query in queries:
@@ -369,9 +393,9 @@ def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
                   ("Mathilde Caron", "Hugo Touvron")),
              page("caron", "Caron Wines and Vision", "A vineyard named Caron uses vision to sort grapes.", ("Ann Other",))]
     catalog = build_catalog(SiteConfig(), [], pages, ())
-    script = index_script(build_search(catalog), catalog)
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / script.path).write_bytes(script.content)
+    for file in index_files(build_search(catalog), catalog):
+        (tmp_path / "site" / file.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "site" / file.path).write_bytes(file.content)
     answers = both_sides(tmp_path, ["author:caron", "mathilde caron", "touvron", "author:other", "title:caron"])
     assert answers["author:caron"] == ["Emerging Properties in Self-Supervised Vision Transformers"]
     assert answers["mathilde caron"][0] == "Emerging Properties in Self-Supervised Vision Transformers"
@@ -524,3 +548,145 @@ def test_a_note_is_searched_and_shown_as_the_words_a_reader_sees(notes_site: Pat
     assert shown == ["Read with the lab. The oscilloscope analogy in section 3 is what made it click for me; compare with "
                      "Darcet’s talk, and √{d}. Re-read section 4"]
     assert "example" not in payload["terms"] and "sqrt" not in payload["terms"]
+
+
+# --- Shards: results never depend on how the index is cut -----------------------------------------
+
+LAYOUTS = {"tiny": 1, "small": 3_000, "whole": 10**9}  # shard bytes: one item a shard, a few dozen items, everything in one
+
+
+@pytest.fixture(scope="module")
+def layouts(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example site's index cut three ways (the payload `build_search` made, as the build writes it)."""
+    payload = read_payload(example_site / "site/search-index.js")
+    catalog = build_catalog(SiteConfig(), [], [], ())
+    sites = {}
+    for name, shard_bytes in LAYOUTS.items():
+        site = tmp_path_factory.mktemp(f"layout-{name}")
+        for file in index_files(payload, catalog, dict.fromkeys(SHARD_BYTES, shard_bytes)):
+            (site / file.path).parent.mkdir(parents=True, exist_ok=True)
+            (site / file.path).write_bytes(file.content)
+        assert read_payload(site / "search-index.js") == payload, name
+        sites[name] = site
+    counts = {name: len(list((site / "search-index").iterdir())) for name, site in sites.items()}
+    assert counts["tiny"] > 2000 and counts["small"] > 50 and counts["whole"] == 4, counts
+    return sites
+
+
+def query_texts(terms: list[str]) -> st.SearchStrategy[str]:
+    """Words of the index as a user types them: whole, cut short, with a typo, in lunr's syntax, quoted."""
+    word = st.sampled_from(terms)
+    typo = st.tuples(word, st.integers(0, 20)).map(lambda t: t[0][: t[1]] + t[0][t[1] + 1:])
+    prefix = st.tuples(word, st.integers(1, 8)).map(lambda t: t[0][: t[1]])
+    piece = st.one_of(word, typo, prefix, word.map(lambda w: f"title:{w}"), word.map(lambda w: f"+{w}"), word.map(lambda w: f"-{w}"),
+                      word.map(lambda w: f"{w}*"), word.map(lambda w: f"{w}~1"), st.tuples(word, word).map(lambda t: f'"{t[0]} {t[1]}"'),
+                      st.sampled_from(["the", "a", "of", "vision", "learning"]))
+    return st.lists(piece, min_size=1, max_size=4).map(" ".join)
+
+
+def test_python_results_are_the_same_however_the_index_is_cut(layouts: dict[str, Path]) -> None:
+    """`sitegen search` reads only the shards a query needs: the same papers and the same float scores
+    from one item a shard as from one shard holding everything."""
+    searchers = {name: load_searcher(site / "search-index.js") for name, site in layouts.items()}
+    terms = searchers["whole"].terms
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(query_texts(terms))
+    def same(text: str) -> None:
+        whole = search(searchers["whole"], text)
+        assert search(searchers["tiny"], text) == whole, text
+        assert search(searchers["small"], text) == whole, text
+    same()
+    tiny = searchers["tiny"]
+    assert len(tiny.index.shards) < len(list((layouts["tiny"] / "search-index").iterdir())) / 2  # read on demand, not all
+
+
+def test_the_browser_returns_the_same_however_the_index_is_cut_and_loads_only_what_a_query_needs(layouts: dict[str, Path]) -> None:
+    """search-core.js, in node, on each cut of the index: the same (ref, score) lists as Python's, and a
+    fresh page loads only the shards of the terms its query expands to (and one `typed` shard), each once."""
+    searcher = load_searcher(layouts["whole"] / "search-index.js")
+    terms = searcher.terms
+    rng = random.Random(7)
+    queries = sorted({" ".join(rng.choice([w, w[: rng.randint(1, 6)], f"title:{w}", f"+{w}", f"-{w}", f"{w}*", f"{w[:-1]}~1", f'"{w}"'])
+                      for w in rng.sample(terms, rng.randint(1, 3))) for _ in range(250)} | set(QUERIES))
+    python = {query: search(searcher, query) for query in queries}
+    answers = {name: node_query(site, queries=queries) for name, site in layouts.items()}
+    for name, answer in answers.items():
+        assert answer["results"] == answers["whole"]["results"], name  # the same floats, whatever the cut
+    # lunr.js and lunr.py may differ in the last bits of a logarithm: the same papers, scores to 1e-9.
+    browser = answers["whole"]["results"]
+    mismatched = [q for q in queries if [r for r, _ in browser[q]] != [r for r, _ in python[q]]
+                  or any(abs(a - b) > 1e-9 for (_, a), (_, b) in zip(browser[q], python[q]))]
+    assert mismatched == []
+    tiny = load_searcher(layouts["tiny"] / "search-index.js")
+    for query in ["registers", "vision transformer", "transf", "atention"]:
+        loaded = answers["tiny"]["loaded"][query]
+        needed = {tiny.number[t] for clause in (syntax_query(tiny, query) or plain_query(tiny, plain_words(tiny, query, tiny.base["boosts"]), tiny.base["boosts"])).clauses
+                  for t in tiny.expand(clause)}
+        assert sorted(n for n in loaded if n.startswith("terms-")) == sorted(f"terms-{n}" for n in needed), query  # one term a shard
+        assert len(loaded) == len(set(loaded)), query  # each shard once
+        assert not any(n.startswith(("docs-", "facets-")) for n in loaded), query  # ranking reads no doc
+        assert sum(n.startswith("typed-") for n in loaded) <= 1, query
+
+
+def shards_of(site: Path, query: str) -> set[str]:
+    """The term shards a query's clauses expand to, as `sitegen search` works them out."""
+    searcher = load_searcher(site / "site/search-index.js")
+    boosts = searcher.base["boosts"]
+    query_ = syntax_query(searcher, query) or plain_query(searcher, plain_words(searcher, query, boosts), boosts)
+    starts = searcher.base["shards"]["terms"]
+    return {f"terms-{bisect.bisect_right(starts, searcher.number[t]) - 1}" for clause in query_.clauses for t in searcher.expand(clause)}
+
+
+def test_a_query_from_file_loads_only_the_shards_it_needs(example_site: Path, page_of: Any) -> None:
+    from playwright.sync_api import expect
+    page = page_of()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(search_url(example_site, "q=registers"))
+    expect(page.locator(".results .result-title").first).to_have_text(both_sides(example_site, ["registers"])["registers"][0])
+    page.wait_for_load_state("networkidle")
+    shards = sorted(Path(url).name.removesuffix(".js") for url in requested if "/search-index/" in url)
+    every = sorted(p.name.removesuffix(".js") for p in (example_site / "site/search-index").iterdir())
+    assert len(requested) == len(set(requested))  # each script once
+    assert [s for s in shards if s.startswith("terms-")] == sorted(shards_of(example_site, "registers"))
+    # The facets for the counts, the one `typed` shard, the docs of the results shown.
+    assert "facets-0" in shards and sum(s.startswith("typed-") for s in shards) == 1 and any(s.startswith("docs-") for s in shards)
+    assert len(shards) < len(every) / 2, shards
+    loaded = len(requested)
+    page.locator("#search-sort").select_option("title")  # papers are numbered in title order: nothing more to load
+    expect(page).to_have_url(re.compile("sort=title"))
+    page.wait_for_load_state("networkidle")
+    shown = page.locator(".results .result-title").all_inner_texts()
+    assert len(shown) > 1 and shown == sorted(shown, key=lambda t: t.casefold())
+    assert [url for url in requested[loaded:] if "/search-index" in url] == []
+
+
+def test_typing_fast_shows_the_newest_query_even_when_an_older_one_ends_later(example_site: Path, page_of: Any) -> None:
+    """The first query's term shard is held back 1.5 s; the second's results are drawn first and stay."""
+    from playwright.sync_api import expect
+    slow = shards_of(example_site, "registers")
+    fast = next(q for q in ["attention", "graph", "diffusion", "language", "reward"] if not shards_of(example_site, q) & slow)
+    page = page_of()
+    page.add_init_script("""(() => {
+      const slow = %s;
+      const append = Node.prototype.appendChild;
+      Node.prototype.appendChild = function (child) {
+        if (child.tagName === "SCRIPT" && slow.some((name) => child.src.endsWith("/search-index/" + name + ".js"))) {
+          setTimeout(() => append.call(this, child), 1500);
+          return child;
+        }
+        return append.call(this, child);
+      };
+    })();""" % json.dumps(sorted(slow)))
+    page.goto(search_url(example_site, ""))
+    box = page.locator("#search-page-input")
+    box.fill("registers")
+    box.fill(fast)
+    expected = both_sides(example_site, [fast])[fast]
+    first = page.locator(".results .result-title").first
+    expect(first).to_have_text(expected[0])
+    page.wait_for_timeout(2500)  # the held-back query has ended by now, and drew nothing
+    expect(first).to_have_text(expected[0])
+    expect(page.locator(".result-count")).to_contain_text(f"{len(expected)} paper")
+    assert "Vision Transformers Need Registers" not in page.locator(".results").inner_text() or "Vision Transformers Need Registers" in expected[:50]

@@ -149,40 +149,83 @@
     return posting;
   }
 
-  /* What queries run against: the payload's postings read directly (typed arrays, decoded once per
-     term and field when first needed), lunr's TokenSet of the index's terms for prefix and typo
-     expansion (built as lunr.Index.load builds it), and caches that outlive a keystroke. Scores are
-     lunr's (the query vector's dot product with each field's BM25 vector, over the query vector's
-     magnitude, summed over fields), computed from the postings in one pass per matched term and
-     field instead of through lunr's Index.query, which made a MatchData and Set per document. */
-  function Searcher(lunr, data) {
-    var fields = Object.keys(data.fields), count = data.docs.length;
+  /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
+     `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
+     query's clauses expand to, the `typed` shard of a title as typed, what the results show. Postings are decoded
+     once per term and field (typed arrays); lunr's TokenSet of the index's terms expands prefixes and
+     typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
+     vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
+     fields), computed from the postings in one pass per matched term and field instead of through
+     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in search.py. */
+  function Searcher(lunr, base, loadShard) {
+    var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
-    this.data = data;
+    this.base = base;
+    this.loadShard = loadShard;
+    this.loaded = {};  // kind → its loaded shards' items, by shard number
+    this.pending = new Map();  // "kind/number" → the promise of its items, while it loads
     this.fields = fields;
     this.count = count;
     this.number = new Map();
-    for (var i = 0; i < data.terms.length; i++) this.number.set(data.terms[i], i);
-    this.tokenSet = lunr.TokenSet.fromArray(data.terms);
+    for (var i = 0; i < base.terms.length; i++) this.number.set(base.terms[i], i);
+    this.tokenSet = lunr.TokenSet.fromArray(base.terms);
     this.norms = fields.map(function (f) {
-      var lengths = data.lengths[f], sum = 0, norms = new Float64Array(count);
+      var lengths = base.lengths[f], sum = 0, norms = new Float64Array(count);
       for (var r = 0; r < count; r++) sum += lengths[r];
       var average = count ? sum / count : 0;
       for (r = 0; r < count; r++) norms[r] = K1 * (1 - B + B * (lengths[r] / average));
       return norms;
     });
-    this.decoded = fields.map(function () { return new Array(data.terms.length); });
-    this.idfs = new Float64Array(data.terms.length).fill(-1);
+    this.decoded = fields.map(function () { return new Array(base.terms.length); });
+    this.idfs = new Float64Array(base.terms.length).fill(-1);
     this.expansions = new Map();
-    this.titles = new Array(count);
+    this.titleField = fields.indexOf("title");
     this.sums = fields.map(function () { return new Float64Array(count); });
   }
+
+  /* The shard of a kind that holds item `number` (a term's, or a paper's; of `typed`, a title's key). */
+  Searcher.prototype.shardOf = function (kind, number) {
+    var starts = this.base.shards[kind], lo = 0, hi = starts.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= number) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  };
+
+  /* Item `number` of a kind (a term's postings, a paper's title or doc), from its loaded shard; of `typed`
+     (keyed by title) and `facets` (one shard), the whole shard. */
+  Searcher.prototype.item = function (kind, number) {
+    var shard = this.shardOf(kind, number), loaded = this.loaded[kind], items = loaded && loaded[shard];
+    if (!items) throw new Error("search index shard " + kind + "-" + shard + " is not loaded");
+    return kind === "facets" || kind === "typed" ? items : items[number - this.base.shards[kind][shard]];
+  };
+
+  /* A promise kept once the shards holding these items are loaded: each shard loaded once, however many ask. */
+  Searcher.prototype.ensure = function (kind, numbers) {
+    var self = this, wanted = new Set();
+    for (var i = 0; i < numbers.length; i++) wanted.add(this.shardOf(kind, numbers[i]));
+    return Promise.all(Array.from(wanted, function (shard) {
+      var key = kind + "/" + shard;
+      if (self.loaded[kind] && self.loaded[kind][shard]) return null;
+      if (!self.pending.has(key)) {
+        self.pending.set(key, self.loadShard(kind, shard).then(function (items) {
+          (self.loaded[kind] = self.loaded[kind] || [])[shard] = items;
+          self.pending.delete(key);
+        }, function (error) {
+          self.pending.delete(key);  // a later query tries again
+          throw error;
+        }));
+      }
+      return self.pending.get(key);
+    }));
+  };
 
   /* A term's refs in one field, ascending. */
   Searcher.prototype.refs = function (term, field) {
     var refs = this.decoded[field][term];
     if (!refs) {
-      var gaps = this.data.postings[this.fields[field]][term], total = 0;
+      var gaps = this.item("terms", term)[2 * field], total = 0;
       refs = new Int32Array(gaps.length);
       for (var j = 0; j < gaps.length; j++) refs[j] = total += gaps[j];
       this.decoded[field][term] = refs;
@@ -190,11 +233,14 @@
     return refs;
   };
 
+  /* A term's frequency in each paper of its refs in one field ([] when every one is 1). */
+  Searcher.prototype.frequencies = function (term, field) { return this.item("terms", term)[2 * field + 1]; };
+
   /* lunr's builder's idf: papers with the term in any field, counted once per field as lunr does. */
   Searcher.prototype.idf = function (term) {
     if (this.idfs[term] < 0) {
-      var withTerm = 0;
-      for (var f = 0; f < this.fields.length; f++) withTerm += this.data.postings[this.fields[f]][term].length;
+      var postings = this.item("terms", term), withTerm = 0;
+      for (var f = 0; f < this.fields.length; f++) withTerm += postings[2 * f].length;
       this.idfs[term] = Math.log(1 + Math.abs((this.count - withTerm + 0.5) / (withTerm + 0.5)));
     }
     return this.idfs[term];
@@ -212,26 +258,51 @@
     return terms;
   };
 
-  /* A title's query terms and its stems without stop words, computed once per paper. */
-  Searcher.prototype.title = function (ref) {
-    var known = this.titles[ref];
-    if (!known) {
-      var lunr = this.lunr, terms = queryTerms(this.data.docs[ref][0]);
-      var stems = terms.filter(function (t) { return !isStopWord(lunr, t); }).map(lightStem);
-      known = this.titles[ref] = { terms: terms.join(" "), stems: " " + stems.join(" ") + " " };
+  /* The papers whose title's query terms are `key`, from its loaded `typed` shard. */
+  Searcher.prototype.typed = function (key) {
+    var items = this.item("typed", key);
+    for (var i = 0; i < items.length; i++) if (items[i][0] === key) return items[i][1];
+    return [];
+  };
+
+  /* A test of whether a paper's title has these stems in a row, stop words aside (what "phrase in title"
+     ranks), made once per query from the stems' title postings and positions; null when a stem is in no
+     title (no paper has the phrase). Allocates nothing per paper: it runs on every match. */
+  Searcher.prototype.phrase = function (stems) {
+    var parts = [];
+    for (var i = 0; i < stems.length; i++) {
+      var term = this.number.get(stems[i]);
+      if (term === undefined) return null;
+      var refs = this.refs(term, this.titleField);
+      if (!refs.length) return null;
+      parts.push({ refs: refs, places: this.item("terms", term)[2 * this.fields.length] });
     }
-    return known;
+    return function (ref) {
+      var first = placesIn(parts[0], ref);
+      if (typeof first === "number") return phraseFrom(parts, ref, first);
+      for (var k = 0; first !== null && k < first.length; k++) if (phraseFrom(parts, ref, first[k])) return true;
+      return false;
+    };
   };
 
-  /* Work off the typing path: the titles of papers from `start` on, a slice at a time, so the first
-     query that matches most papers finds them ready. Returns where to go on from (count: done). */
-  Searcher.prototype.warm = function (start, size) {
-    var end = Math.min(this.count, start + size);
-    for (var ref = start; ref < end; ref++) this.title(ref);
-    return end;
-  };
+  /* Where a term stands in a paper's title stems: a number, a list of them, or null (not in that title). */
+  function placesIn(part, ref) {
+    var refs = part.refs, lo = 0, hi = refs.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (refs[mid] < ref) lo = mid + 1; else hi = mid;
+    }
+    return lo < refs.length && refs[lo] === ref ? part.places[lo] : null;
+  }
 
-  function load(lunr, data) { return new Searcher(lunr, data); }
+  /* Whether the other parts' terms follow the first one's, standing at `start`, one place at a time. */
+  function phraseFrom(parts, ref, start) {
+    for (var i = 1; i < parts.length; i++) {
+      var places = placesIn(parts[i], ref);
+      if (places === null || (typeof places === "number" ? places !== start + i : places.indexOf(start + i) < 0)) return false;
+    }
+    return true;
+  }
 
   function oneEditApart(x, y) {
     var a = Array.from(x), b = Array.from(y);
@@ -359,7 +430,7 @@
     for (var p = 0; p < pairs.length; p += 2) {
       var t = pairs[p];
       if (!masks.has(t)) {
-        var name = searcher.data.terms[t], found = 0, exact = 0;
+        var name = searcher.base.terms[t], found = 0, exact = 0;
         for (var w = 0; w < words.length; w++) {
           if (foundBy(words[w], name)) found |= 1 << w;
           if (name === words[w].stem || name === words[w].whole) exact |= 1 << w;
@@ -378,8 +449,8 @@
       term = pairs[order[o]];
       field = pairs[order[o] + 1];
       refs = searcher.refs(term, field);
-      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.data.fields[searcher.fields[field]];
-      var tfs = searcher.data.frequencies[searcher.fields[field]][term], norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
+      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.base.fields[searcher.fields[field]];
+      var tfs = searcher.frequencies(term, field), norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
       for (var i = 0; i < refs.length; i++) {
         var ref = refs[i], tf = tfs.length ? tfs[i] : 1;
         if (!touched[ref]) {
@@ -417,7 +488,7 @@
   function matchedTerms(run, ref) {
     var terms = [], searcher = run.searcher;
     for (var p = 0; p < run.pairs.length; p += 2) {
-      var name = searcher.data.terms[run.pairs[p]];
+      var name = searcher.base.terms[run.pairs[p]];
       if (terms.indexOf(name) < 0 && contains(searcher.refs(run.pairs[p], run.pairs[p + 1]), ref)) terms.push(name);
     }
     return terms;
@@ -435,50 +506,70 @@
 
   function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
 
-  function Result(run, ref, score, inNotes, rank, rounded) {
+  function Result(run, ref, score, inNotes) {
     this.run = run;
     this.ref = ref;
     this.score = score;
     this.inNotes = inNotes;
-    this.rank = rank;
-    this.rounded = rounded;  // lunr.js and lunr.py may differ in the last bits of a logarithm: ordered by the score to 1e-9
   }
   Object.defineProperty(Result.prototype, "terms", {
     get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
   });
 
-  /* [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of the query's
-     words a paper has; how many exactly; the words as a phrase in the title; how many in the title;
-     lunr's score; ref. Mirrors search() in sitegen/search.py. */
+  /* A promise of [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of
+     the query's words a paper has; how many exactly; the words as a phrase in the title; how many in
+     the title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded
+     first, then, if a paper may have the title as typed, the `typed` shard of the text; the rest is
+     synchronous, so scores are the same floats whatever the shards. Mirrors search() in sitegen/search.py. */
   function search(searcher, text) {
     var words = [];
     var query = syntaxQuery(searcher, text);
     if (query === null) {
-      words = plainWords(searcher, text, searcher.data.boosts);
-      if (!words.length) return [];
+      words = plainWords(searcher, text, searcher.base.boosts);
+      if (!words.length) return Promise.resolve([]);
       query = new searcher.lunr.Query(searcher.fields);
-      plainQuery(searcher.lunr, query, words, searcher.data.boosts);
+      plainQuery(searcher.lunr, query, words, searcher.base.boosts);
     }
-    var run = execute(searcher, query, words);
-    var wanted = queryTerms(text).join(" ");
-    var phrase = words.length > 1 ? " " + words.map(function (w) { return w.stem; }).join(" ") + " " : null;
-    // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
-    // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
-    // title are looked at. Otherwise every match's title is (once per paper: cached).
-    var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
-    var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-    var results = new Array(run.refs.length);
-    for (var i = 0; i < run.refs.length; i++) {
-      var ref = run.refs[i], score = run.scores[i];
-      var found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
-      var asTyped = (allInTitle || !wordsAreTerms) && searcher.title(ref).terms === wanted;
-      var inPhrase = phrase !== null && allInTitle && searcher.title(ref).stems.indexOf(phrase) >= 0;
-      // The rules above as one number, smaller first: title as typed, words found, found exactly, phrase, words in the title.
-      var rank = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
-      results[i] = new Result(run, ref, score, run.inNotes[ref] === 1, rank, -Math.floor(score * 1e9 + 0.5));
-    }
-    results.sort(function (a, b) { return a.rank - b.rank || a.rounded - b.rounded || a.ref - b.ref; });
-    return results;
+    var terms = [];
+    query.clauses.forEach(function (clause) {
+      searcher.expand(clause).forEach(function (name) { terms.push(searcher.number.get(name)); });
+    });
+    return searcher.ensure("terms", terms).then(function () {
+      var run = execute(searcher, query, words);
+      var wanted = queryTerms(text).join(" ");
+      var stems = words.map(function (w) { return w.stem; });
+      // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
+      // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
+      // title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
+      // is found from the title stems' positions in the postings.
+      var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
+      var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
+      var lookedAt = run.refs.length > 0 && (!wordsAreTerms || run.refs.some(function (ref) { return run.inTitle[ref] === every; }));
+      return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
+        var typed = new Set(lookedAt ? searcher.typed(wanted) : []);
+        var inPhraseOf = words.length > 1 ? searcher.phrase(stems) : null;
+        // The rules above as one number per match, smaller first (title as typed, words found, found exactly,
+        // phrase, words in the title), then the score rounded to 1e-9 (lunr.js and lunr.py may differ in its
+        // last bits), then ref: matches sorted by numbers in typed arrays (tens of thousands a keystroke at
+        // 100,000 papers), results made in that order.
+        var count = run.refs.length, ranks = new Int32Array(count), rounded = new Float64Array(count), order = new Array(count);
+        for (var i = 0; i < count; i++) {
+          var ref = run.refs[i], found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+          var asTyped = (allInTitle || !wordsAreTerms) && typed.has(ref);
+          var inPhrase = inPhraseOf !== null && allInTitle && inPhraseOf(ref);
+          ranks[i] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          rounded[i] = -Math.floor(run.scores[i] * 1e9 + 0.5);
+          order[i] = i;
+        }
+        order.sort(function (a, b) { return ranks[a] - ranks[b] || rounded[a] - rounded[b] || run.refs[a] - run.refs[b]; });
+        var results = new Array(count);
+        for (i = 0; i < count; i++) {
+          var at = order[i];
+          results[i] = new Result(run, run.refs[at], run.scores[at], run.inNotes[run.refs[at]] === 1);
+        }
+        return results;
+      });
+    });
   }
 
   /* Split text into [piece, matched] so the UI can mark matched words without HTML strings. */
@@ -491,6 +582,6 @@
     });
   }
 
-  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, load: load, Searcher: Searcher,
+  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, Searcher: Searcher,
            search: search, highlight: highlight, indexTerms: indexTerms, lightStem: lightStem };
 });

@@ -1,15 +1,18 @@
-/* The search box on every page and the search page. The index (search-index.js) and lunr.js
-   are classic scripts injected on first use: fetch, modules and workers fail from file://.
-   Results are built with DOM text nodes only, never HTML strings. */
+/* The search box on every page and the search page. lunr.js, the index's base (search-index.js)
+   and, as queries need them, its shards (search-index/) are classic scripts injected on first use:
+   fetch, modules and workers fail from file://. A keystroke's results are drawn only if no newer
+   keystroke's were asked for meanwhile. Results are built with DOM text nodes only, never HTML strings. */
 (function () {
   "use strict";
   var root = document.documentElement.dataset.root || "";
   var core = window.SitegenSearch;
-  var state = { loading: null, searcher: null, data: null };
+  var state = { loading: null, searcher: null };
   var status = document.getElementById("search-status");
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
   var PAGE_SIZE = 50;  // results drawn at a time on the search page
+  var FIRST_DRAWN = 10;  // of them, drawn before the rest of their docs are loaded
+  var REST_DELAY_MS = 250;  // the rest are drawn when no key has come for this long
 
   function announce(text) { if (status) status.textContent = text; }
 
@@ -23,35 +26,56 @@
     });
   }
 
+  /* A shard's script hands its items to this global as it runs (before its load event). */
+  var arrived = new Map();
+  window.SITEGEN_SEARCH_SHARD = function (kind, number, items) { arrived.set(kind + "/" + number, items); };
+
+  function loadShard(kind, number) {
+    var key = kind + "/" + number;
+    return addScript(state.searcher.base.folder + kind + "-" + number + ".js").then(function () {
+      var items = arrived.get(key);
+      arrived.delete(key);
+      if (items === undefined) throw new Error("could not load " + key);
+      return items;
+    });
+  }
+
+  /* lunr.js and the index's base (its terms, field lengths and where each shard starts), once. */
   function loadIndex() {
     if (!state.loading) {
       state.loading = addScript("static/vendor/lunr-2.3.9/lunr.js")
         .then(function () { return addScript("search-index.js"); })
         .then(function () {
-          state.data = window.SITEGEN_SEARCH;
-          state.searcher = core.load(window.lunr, state.data);
-          warm(0);
+          state.searcher = new core.Searcher(window.lunr, window.SITEGEN_SEARCH, loadShard);
           return state;
         });
+      state.loading.catch(function () { state.loading = null; });  // the next keystroke tries again
     }
     return state.loading;
   }
 
-  /* Between keystrokes, a slice at a time: what the first query matching most papers would otherwise do while the user waits. */
-  function warm(start) {
-    if (start < state.searcher.count) setTimeout(function () { warm(state.searcher.warm(start, 200)); }, 0);
+  /* The results for a text (the shards it needs loaded first), or {error} for a query that fails;
+     a rejection when the index cannot be loaded. */
+  function find(text) {
+    if (!text.trim()) return Promise.resolve([]);
+    return loadIndex().then(function () {
+      var started = performance.now();
+      var found;
+      try {
+        found = core.search(state.searcher, text);
+      } catch (error) {
+        return { error: error.message || String(error) };
+      }
+      return found.then(function (results) {
+        lastSearchMs = performance.now() - started;
+        return results;
+      });
+    });
   }
 
-  function run(text) {
-    if (!text.trim()) return [];
-    var started = performance.now();
-    try {
-      return core.search(state.searcher, text);
-    } catch (error) {
-      return { error: error.message || String(error) };
-    } finally {
-      lastSearchMs = performance.now() - started;
-    }
+  /* What results show (their docs), loaded. */
+  function shown(results) {
+    return state.searcher.ensure("docs", results.map(function (r) { return r.ref; }));
   }
 
   /* The text with its matched words in <mark>: one text node for each run of unmatched words. */
@@ -95,22 +119,22 @@
   }
 
   function resultItem(result, withSnippet) {
-    var doc = state.data.docs[result.ref];
+    var doc = state.searcher.item("docs", result.ref);  // [title, url, tags, snippet, status, notes, authors]
     var li = el("li", "result");
     var link = el("a", "result-title");
     link.href = root + doc[1];
     link.appendChild(marked(doc[0], result.terms));
     li.appendChild(link);
     if (withSnippet) {
-      if (doc[7]) li.appendChild(el("p", "result-authors", doc[7]));
+      if (doc[6]) li.appendChild(el("p", "result-authors", doc[6]));
       var snippet = el("p", result.inNotes ? "snippet note-snippet" : "snippet");
       if (result.inNotes) snippet.appendChild(el("span", "snippet-label", "Your note: "));
-      snippet.appendChild(marked(result.inNotes ? around(doc[6], result.terms) : doc[4], result.terms));
+      snippet.appendChild(marked(result.inNotes ? around(doc[5], result.terms) : doc[3], result.terms));
       li.appendChild(snippet);
-      li.appendChild(el("p", "result-status status-" + doc[5], doc[5]));
+      li.appendChild(el("p", "result-status status-" + doc[4], doc[4]));
       if (doc[2].length) {
         var tags = el("p", "result-tags");
-        tags.textContent = doc[2].map(function (t) { return state.data.tags[t] || t; }).join(" · ");
+        tags.textContent = doc[2].map(function (t) { return state.searcher.base.tags[t] || t; }).join(" · ");
         li.appendChild(tags);
       }
     }
@@ -145,11 +169,14 @@
   /* The header box: a popup of the best results and a link to all of them. */
   function setUpPopup(input, popup) {
     function close() { popup.hidden = true; input.setAttribute("aria-expanded", "false"); }
+    var latest = 0;  // the newest keystroke's number: an older search that ends later draws nothing
     function update() {
-      var text = input.value;
+      var text = input.value, asked = ++latest;
       if (!text.trim()) { close(); return; }
-      loadIndex().then(function () {
-        var results = run(text);
+      find(text).then(function (results) {
+        return results.error ? results : shown(results.slice(0, POPUP_SIZE)).then(function () { return results; });
+      }).then(function (results) {
+        if (asked !== latest) return;
         popup.textContent = "";
         if (results.error) {
           popup.appendChild(el("p", "empty", "Query not understood: " + results.error));
@@ -166,6 +193,7 @@
         popup.hidden = false;
         input.setAttribute("aria-expanded", "true");
       }, function () {
+        if (asked !== latest) return;
         popup.textContent = "";
         popup.appendChild(el("p", "empty", "The search index could not be loaded."));
         popup.hidden = false;
@@ -182,9 +210,9 @@
      chosen filters and the sort are in the address (?q=&status=&tag=&list=&sort=), so reload and
      share keep them. On a narrow screen the filters fold into a "Filters" control above the results. */
   var FACETS = {
-    status: { names: function () { return {}; }, values: function (doc) { return [doc[5]]; }, anyOf: true },
-    tag: { names: function () { return state.data.tags; }, values: function (doc) { return doc[2]; }, anyOf: false },
-    list: { names: function () { return state.data.lists; }, values: function (doc) { return doc[3]; }, anyOf: false }
+    status: { at: 0, names: function () { return {}; }, anyOf: true },
+    tag: { at: 1, names: function () { return state.searcher.base.tags; }, anyOf: false },
+    list: { at: 2, names: function () { return state.searcher.base.lists; }, anyOf: false }
   };
   var FACET_SIZE = 8;  // values shown before "more"
   var NARROW = window.matchMedia("(max-width: 40rem)");
@@ -260,76 +288,117 @@
       }
     }
 
-    /* How many of the results have each value of a facet: values numbered once per paper, counted in a typed array. */
-    var numbered = {};
-    function countValues(kind, results) {
-      if (!numbered[kind]) {
-        var names = [], ids = new Map();
-        var perDoc = state.data.docs.map(function (doc) {
-          return FACETS[kind].values(doc).map(function (v) {
-            if (!ids.has(v)) { ids.set(v, names.length); names.push(v); }
-            return ids.get(v);
-          });
+    /* Every paper's values of each facet, numbered, in flat typed arrays (made once, when the facets shard
+       has come): counting them over tens of thousands of results at each keystroke is then a tight loop. */
+    var numbered = null;
+    function facetValues() {
+      if (!numbered) {
+        var facets = state.searcher.item("facets", 0), papers = facets.papers;
+        numbered = {};
+        Object.keys(FACETS).forEach(function (kind) {
+          var at = FACETS[kind].at, starts = new Int32Array(papers.length + 1), values = [];
+          for (var ref = 0; ref < papers.length; ref++) {
+            var value = papers[ref][at];  // a paper has one status, and a list of tags and of lists
+            if (typeof value === "number") values.push(value);
+            else for (var j = 0; j < value.length; j++) values.push(value[j]);
+            starts[ref + 1] = values.length;
+          }
+          numbered[kind] = { names: facets[kind], starts: starts, values: Int32Array.from(values) };
         });
-        numbered[kind] = { names: names, perDoc: perDoc };
       }
-      var facetValues = numbered[kind], tally = new Int32Array(facetValues.names.length), counts = {};
+      return numbered;
+    }
+
+    /* How many of the results have each value of a facet, counted in a typed array. */
+    function countValues(kind, results) {
+      var facet = facetValues()[kind], starts = facet.starts, values = facet.values;
+      var tally = new Int32Array(facet.names.length), counts = {};
       for (var i = 0; i < results.length; i++) {
-        var values = facetValues.perDoc[results[i].ref];
-        for (var j = 0; j < values.length; j++) tally[values[j]]++;
+        var ref = results[i].ref;
+        for (var j = starts[ref]; j < starts[ref + 1]; j++) tally[values[j]]++;
       }
-      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facetValues.names[k]] = tally[k];
+      for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facet.names[k]] = tally[k];
       return counts;
     }
 
     /* Whether a paper passes the chosen filters (all but `except`'s: a facet whose values are
        alternatives counts what ticking one more of them would add). */
-    function keeps(doc, except) {
+    function keeps(ref, except) {
+      var all = facetValues();
       return Object.keys(FACETS).every(function (kind) {
         if (kind === except) return true;
-        var values = FACETS[kind].values(doc), wanted = chosen[kind];
+        var wanted = chosen[kind], facet = all[kind];
         if (!wanted.length) return true;
-        var has = function (v) { return values.indexOf(v) >= 0; };
+        var has = function (name) {
+          for (var j = facet.starts[ref]; j < facet.starts[ref + 1]; j++) if (facet.names[facet.values[j]] === name) return true;
+          return false;
+        };
         return FACETS[kind].anyOf ? wanted.some(has) : wanted.every(has);
       });
     }
 
+    var latest = 0;  // the newest update's number: an older search that ends later draws nothing
     function update() {
       remember();
-      var n = chosenCount();
+      var n = chosenCount(), asked = ++latest;
       filterCount.textContent = n ? "(" + n + ")" : "";
       clearButton.hidden = n === 0;
       var text = input.value;
       if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; moreButton.hidden = true; return; }
-      loadIndex().then(function () {
-        var results = run(text);
-        resultsList.textContent = "";
-        if (results.error) { count.textContent = "Search failed: " + results.error; return; }
-        var docs = state.data.docs, filtered = chosenCount() > 0;
-        var shown = filtered ? results.filter(function (r) { return keeps(docs[r.ref]); }) : results;
-        Object.keys(FACETS).forEach(function (kind) {
-          var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(docs[r.ref], kind); }) : shown;
-          facet(kind, countValues(kind, counted));
+      find(text).then(function (results) {
+        if (results.error) return results;
+        // The facets (every paper's status, tags and lists) for the counts.
+        return state.searcher.ensure("facets", [0]).then(function () { return results; });
+      }).then(function (results) {
+        if (asked !== latest) return null;
+        if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; return null; }
+        var filtered = chosenCount() > 0;
+        var kept = filtered ? results.filter(function (r) { return keeps(r.ref); }) : results;
+        // Papers are numbered in title order (the catalog's, as on the site's other pages).
+        if (sort.value === "title") kept = kept.slice().sort(function (a, b) { return a.ref - b.ref; });
+        // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
+        // count, the rest of the page when typing pauses; one draw at a time, so "more" never draws before them.
+        var rendered = 0, drawing = Promise.resolve();
+        function more(size) {
+          drawing = drawing.then(function () {
+            var next = kept.slice(rendered, rendered + size);
+            return shown(next).then(function () {
+              if (asked !== latest) return;
+              if (rendered === 0) resultsList.textContent = "";
+              next.forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
+              rendered += next.length;
+              moreButton.hidden = rendered >= kept.length;
+            });
+          });
+          return drawing;
+        }
+        moreButton.onclick = function () { more(PAGE_SIZE).catch(unloaded); };
+        return more(FIRST_DRAWN).then(function () {
+          if (asked !== latest) return null;
+          var message = countText(kept.length);
+          if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
+          count.textContent = message;
+          announce(message);
+          // The facets' counts (over every result: tens of milliseconds at 100,000 papers) just after the results show.
+          setTimeout(function () {
+            if (asked !== latest) return;
+            Object.keys(FACETS).forEach(function (kind) {
+              var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
+              facet(kind, countValues(kind, counted));
+            });
+          }, 0);
+          // The rest of the page once typing pauses: its docs are tens of small scripts, each keystroke's others.
+          setTimeout(function () {
+            if (asked === latest) more(PAGE_SIZE - FIRST_DRAWN).catch(function () { if (asked === latest) unloaded(); });
+          }, REST_DELAY_MS);
+          return null;
         });
-        if (sort.value === "title") {
-          shown = shown.slice().sort(function (a, b) { return docs[a.ref][0].localeCompare(docs[b.ref][0]); });
-        }
-        var rendered = 0;
-        function more() {
-          shown.slice(rendered, rendered + PAGE_SIZE).forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
-          rendered = Math.min(shown.length, rendered + PAGE_SIZE);
-          moreButton.hidden = rendered >= shown.length;
-        }
-        moreButton.onclick = more;
-        more();
-        var message = countText(shown.length);
-        if (shown.length < results.length) message += " " + (results.length - shown.length) + " more without the filters.";
-        count.textContent = message;
-        announce(message);
-      }, function () {
-        count.textContent = "The search index could not be loaded.";
-        announce(count.textContent);
-      });
+      }).catch(function () { if (asked === latest) unloaded(); });
+    }
+
+    function unloaded() {
+      count.textContent = "The search index could not be loaded.";
+      announce(count.textContent);
     }
 
     clearButton.addEventListener("click", function () {
