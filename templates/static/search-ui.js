@@ -7,14 +7,25 @@
   var root = document.documentElement.dataset.root || "";
   var core = window.SitegenSearch;
   var state = { loading: null, searcher: null };
-  var status = document.getElementById("search-status");
+  var status = document.getElementById("search-status") || liveRegion();
   var lastSearchMs = 0;  // how long the last search took: the debounce adapts to it
   var POPUP_SIZE = 8;
   var PAGE_SIZE = 50;  // results drawn at a time on the search page
   var FIRST_DRAWN = 10;  // of them, drawn before the rest of their docs are loaded
   var REST_DELAY_MS = 250;  // the rest are drawn when no key has come for this long
 
-  function announce(text) { if (status) status.textContent = text; }
+  function announce(text) { status.textContent = text; }
+
+  /* Where result counts are announced to screen readers: made here, on load, before anything is
+     said in it (a region added along with its first words is not read out), not carried by every page. */
+  function liveRegion() {
+    var region = document.createElement("p");
+    region.id = "search-status";
+    region.className = "visually-hidden";
+    region.setAttribute("role", "status");
+    document.body.insertBefore(region, document.getElementById("main"));
+    return region;
+  }
 
   function addScript(src) {
     return new Promise(function (resolve, reject) {
