@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,16 @@ class SourceError(SitegenError):
         return (SourceError, (self.path, self.line, self.message))
 
 
+# Control characters (a pasted line, a file name) shown as \x1b and the like: printed raw, an escape
+# sequence in a hostile list could retitle, clear or hide what the terminal shows.
+CONTROL_CHARACTERS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+MAX_WARNINGS_PER_FILE = 20  # then one line saying more are not shown: a 40 MB log pasted as a list gave 1.5 M
+
+
 def format_place(path: Path, line: int | None, message: str) -> str:
-    """The one spelling of a located message, shared by errors and warnings."""
-    return f"{path}:{line}: {message}" if line else f"{path}: {message}"
+    """The one spelling of a located message, shared by errors and warnings, on one printable line."""
+    text = f"{path}:{line}: {message}" if line else f"{path}: {message}"
+    return text.translate(CONTROL_CHARACTERS)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,13 @@ class Diagnostics:
     """Warnings collected across a build; `--strict` turns any of them into a failed build."""
 
     warnings: list[Diagnostic] = field(default_factory=list)
+    per_file: Counter[Path] = field(default_factory=Counter)
 
     def warn(self, path: Path, line: int | None, message: str) -> None:
-        self.warnings.append(Diagnostic(path, line, message))
+        """Keep a warning; past MAX_WARNINGS_PER_FILE of one file, one more says the rest are not shown."""
+        self.per_file[path] += 1
+        if self.per_file[path] <= MAX_WARNINGS_PER_FILE:
+            self.warnings.append(Diagnostic(path, line, message))
+        elif self.per_file[path] == MAX_WARNINGS_PER_FILE + 1:
+            self.warnings.append(Diagnostic(path, None, f"more warnings than the {MAX_WARNINGS_PER_FILE} above: the rest are not "
+                                            "shown (is it a reading list?)"))

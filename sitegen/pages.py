@@ -270,7 +270,11 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
 
 class PageDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Text with line breaks of any kind, or anything unprintable, goes double-quoted and escaped:
-    PyYAML's plain and single-quoted styles turn NEL or U+2028 into a space."""
+    PyYAML's plain and single-quoted styles turn NEL or U+2028 into a space. A value met twice (a
+    list's date, when a paper is in a list twice) is written twice, never as an `&id001` anchor."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def represent_text(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:

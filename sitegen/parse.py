@@ -377,6 +377,10 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
                                  f"{first.path}:{first.line} but another abstract or arXiv id: kept as two papers")
             group = []
             groups.append(group)
+        again = next((e for e in group if e.list_slug == entry.list_slug), None)
+        if again is not None:
+            where = f"at line {again.line}" if again.line else "above"
+            diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' is in this list already, {where}: listed once, at its first place")
         group.append(entry)
         if not any(g is group for g in by_title.setdefault(key, [])):
             by_title[key].append(group)
@@ -386,9 +390,8 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     taken: set[str] = set()
     for group in groups:
         abstract = max((e.abstract for e in group), key=len)
-        memberships = tuple(
-            dict.fromkeys(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group)
-        )
+        first_in_list = {e.list_slug: e for e in reversed(group)}  # a paper is in a list once, at its first place
+        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group if first_in_list[e.list_slug] is e)
         biblio = Bibliographic()
         for entry in group:
             biblio = biblio.merged(entry.biblio)

@@ -342,3 +342,30 @@ def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_pat
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 0, result.stderr
     assert len(list((site / "content/papers").glob("*.md"))) == 2
+
+
+def test_a_paper_twice_in_one_list_is_listed_once_with_a_warning_and_its_page_has_no_yaml_anchor(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision", "Another Paper", "A Paper on Vision"),
+                                 "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert "'A Paper on Vision' is in this list already, at line " in result.stderr
+    assert "listed once, at its first place" in result.stderr
+    page = (site / "content/papers/a-paper-on-vision.md").read_text(encoding="utf-8")
+    assert "&id" not in page and "*id" not in page
+    assert page.count("list: week") == 1
+    assert "2 papers" in (site / "site/lists/week/index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_of_junk_gives_a_few_warnings_and_escape_sequences_never_reach_the_terminal(tmp_path: Path) -> None:
+    junk = "\x1b]0;pwned\x07 \x1b[2K\n\n" + "".join(f"lorem ipsum dolor sit amet {i}\n\n" for i in range(2000))
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision"), "content/lists/log.txt": junk,
+                                 "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
+    for _ in range(2):  # the second build has nothing to do and says the same
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 0, result.stderr
+        lines = result.stderr.splitlines()
+        assert len(lines) == 21
+        assert lines[-1] == f"warning: {site}/content/lists/log.txt: more warnings than the 20 above: the rest are not shown (is it a reading list?)"
+        assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;pwned\\x07" in result.stderr
+    assert (site / ".sitegen/build.json").stat().st_size < 100_000
