@@ -348,9 +348,9 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             finish_site(loaded.output_dir, built.names)
         else:
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
-    # After the page writes: the next build sees these pages as they now stand.
-    warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
-    with cannot_write():
+        # After the page writes, so the next build sees these pages as they now stand; inside the deferred
+        # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
+        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
         write_atomic(loaded.site_dir / state.MEMO_FILE, loaded.memo.dumps())
     return BuildSummary(

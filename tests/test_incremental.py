@@ -224,6 +224,7 @@ def test_ctrl_c_during_the_update_lets_it_finish(tmp_path: Path) -> None:
     interrupted = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": "site-update:1:INT"})
     assert interrupted.returncode == 130, interrupted.stderr
     assert not (tmp_path / "s" / ".site.undo").exists()
+    assert "nothing changed since the last build" in run_sitegen("build", cwd=site).stdout  # what it wrote was recorded
     cold = inputs_of(site, tmp_path / "cold")
     assert run_sitegen("build", cwd=cold).returncode == 0
     assert tree(site / "site") == tree(cold / "site")
