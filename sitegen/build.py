@@ -204,8 +204,8 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     in_lists = sorted(p for p in inputs if p.parent == content / "lists")
     list_paths = [p for p in in_lists if is_list_file(p)]
     for path in in_lists:
-        if not is_list_file(path) and not path.name.lower().startswith("readme"):
-            diagnostics.warn(path, None, "not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one")
+        if (unread := why_not_read(path)) is not None:
+            diagnostics.warn(path, None, unread)
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
     reading_lists: list[ReadingList] = []
@@ -233,6 +233,17 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
         diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
     return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
                       rendered_last or {})
+
+
+def why_not_read(path: Path) -> str | None:
+    """Why an entry of content/lists/ is not read as a list (None: it is one, or a README)."""
+    if path.is_dir():
+        return "not read: a folder; lists are read from content/lists/ itself, not from folders in it"
+    if not path.exists():
+        return f"not read: a symlink to {os.readlink(path)}, which does not exist"
+    if not is_list_file(path) and not path.name.lower().startswith("readme"):
+        return "not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"
+    return None
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:

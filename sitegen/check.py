@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen import state
-from sitegen.build import build_date
+from sitegen.build import build_date, why_not_read
 from sitegen.config import CONFIG_FILE, load_config
 from sitegen.errors import Diagnostics, SitegenError, format_place
 from sitegen.output import claim_output
@@ -68,7 +68,9 @@ def check_settings(site_dir: Path, output_dir: Path) -> list[str]:
 def check_content(site_dir: Path) -> list[str]:
     problems: list[str] = []
     content = site_dir / "content"
-    for path in plain_files(sorted(p for p in (content / "lists").glob("*") if is_list_file(p)), problems):
+    in_lists = [Path(p) for p in state.visible_files(content / "lists")]
+    problems += [format_place(p, None, unread) for p in in_lists if (unread := why_not_read(p)) is not None]
+    for path in plain_files([p for p in in_lists if is_list_file(p)], problems):
         try:
             diagnostics = Diagnostics()
             _, entries = parse_list_file(path, path.read_bytes(), diagnostics, build_date())
@@ -96,7 +98,7 @@ def check_content(site_dir: Path) -> list[str]:
         slugs.setdefault(folded, path)
     last = state.load(site_dir).get("sources")
     if last is not None:
-        for path in plain_files(sorted(p for p in (content / "lists").glob("*") if is_list_file(p)), []):
+        for path in plain_files([p for p in in_lists if is_list_file(p)], []):
             name = str(path.relative_to(site_dir))
             digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
             if last.get(name) != digest:

@@ -34,7 +34,8 @@ MAX_WARNINGS_PER_FILE = 20  # then one line saying more are not shown: a 40 MB l
 def format_place(path: Path, line: int | None, message: str) -> str:
     """The one spelling of a located message, shared by errors and warnings, on one printable line."""
     text = f"{path}:{line}: {message}" if line else f"{path}: {message}"
-    return text.translate(CONTROL_CHARACTERS)
+    # a name that is not UTF-8 shown as \udcff on stdout as on stderr, never as its raw bytes
+    return text.translate(CONTROL_CHARACTERS).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -162,13 +162,12 @@ def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
 
 
 def name_stamp(path: str) -> Stamp | None:
-    """The stamp of a file whose name alone counts: anything there but a folder (a FIFO is stat'ed,
-    never opened); None for a folder or nothing."""
+    """The stamp of an entry whose name alone counts: whatever is there (a FIFO is stat'ed, never
+    opened; a folder or a dangling symlink counts too: the build warns about each); None if nothing."""
     try:
-        info = os.stat(path)
+        return stamp_of(os.lstat(path))
     except OSError:
         return None
-    return None if stat.S_ISDIR(info.st_mode) else stamp_of(info)
 
 
 def input_stamp(path: Path | str, must: bool) -> Stamp | None:
@@ -248,10 +247,11 @@ def built_last(site_dir: Path, output_dir: Path) -> bool:
 
 
 def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
-    """Each content file's own digest, so that `sitegen check` can name the ones changed since."""
+    """Each content file's own digest, so that `sitegen check` can name the ones changed since (a
+    file in content/lists/ that is no list is not read: it has none)."""
     content = site_dir / "content"
     return {str(p.relative_to(site_dir)): hashlib.blake2b(data, digest_size=12).hexdigest()
-            for p, data in sorted(inputs.items()) if p.is_relative_to(content)}
+            for p, data in sorted(inputs.items()) if p.is_relative_to(content) and (p.parent != content / "lists" or is_list_file(p))}
 
 
 def load(site_dir: Path) -> dict[str, Any]:

@@ -324,15 +324,24 @@ def test_a_file_put_in_lists_after_a_build_is_warned_about_by_the_next_one_and_f
     assert (result.returncode, result.stderr) == (0, "")
 
 
-def test_a_fifo_or_a_name_that_is_not_utf8_in_lists_is_warned_about_never_opened(tmp_path: Path) -> None:
+def test_a_fifo_a_folder_a_dangling_link_or_a_name_that_is_not_utf8_in_lists_is_warned_about_never_opened(tmp_path: Path) -> None:
     site = write_site(tmp_path, {"content/lists/week.txt": raw_list("A Paper on Vision"), "content/taxonomy.yml": "vision:\n  phrases: [vision]\n"})
     os.mkfifo(site / "content/lists/pipe")
     (site / os.fsdecode(b"content/lists/scan\xff.pdf")).write_bytes(b"%PDF")
     (site / "content/lists/old").mkdir()
+    (site / "content/lists/old/more.txt").write_text(raw_list("A Paper in a Folder"), encoding="utf-8")
+    (site / "content/lists/notes").symlink_to(tmp_path / "nowhere")
     for _ in range(2):  # the second build has nothing to do, and says the same
         result = run_sitegen("build", "-s", site)
         assert result.returncode == 0, result.stderr
-        assert [line.split("content/lists/")[1].split(":")[0] for line in result.stderr.splitlines()] == ["pipe", "scan\\udcff.pdf"]
+        assert [line.split("content/lists/", 1)[1] for line in result.stderr.splitlines()] == [
+            f"notes: not read: a symlink to {tmp_path / 'nowhere'}, which does not exist",
+            "old: not read: a folder; lists are read from content/lists/ itself, not from folders in it",
+            "pipe: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one",
+            "scan\\udcff.pdf: not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"]
+    assert run_sitegen("build", "-s", site, "--strict").returncode == 1
+    checked = run_sitegen("check", "-s", site)  # says what the build says, and nothing is "removed since the last build"
+    assert [line.split("content/lists/", 1)[1].split(":")[0] for line in checked.stdout.splitlines()] == ["notes", "old", "pipe", "scan\\udcff.pdf"]
 
 
 def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_path: Path) -> None:
