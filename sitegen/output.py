@@ -265,6 +265,9 @@ def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
     seen: set[str] = set()
     for name in names:
         if name in ours:
+            if os.path.isdir(real / name) and not os.path.islink(real / name) and files_under(real / name):
+                raise SitegenError(f"{site_dir / name}: a folder with files of yours, where the site needs this file; "
+                                   "move the folder elsewhere and build again")
             continue
         parts = name.split("/")
         for depth in range(1, len(parts) + 1):

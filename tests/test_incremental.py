@@ -183,6 +183,24 @@ def test_a_file_of_yours_where_the_site_now_needs_one_stops_the_build_before_any
         assert tree(site) == before
 
 
+def test_a_folder_of_yours_in_place_of_a_page_stops_the_build_before_any_write(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "s")
+    assert run_sitegen("build", cwd=site).returncode == 0
+    page = next((site / "site" / "papers").glob("*/index.html"))
+    page.unlink()
+    page.mkdir()
+    (page / "mine.txt").write_text("my file", encoding="utf-8")
+    before = (tree(site / "site"), tree(site / "content"))
+    for remembered in (True, False):  # the site updated in place, and (no build record) made afresh
+        if not remembered:
+            shutil.rmtree(site / ".sitegen")
+        result = run_sitegen("build", cwd=site)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [f"error: {page.relative_to(site)}: a folder with files of yours, where the site "
+                                                      "needs this file; move the folder elsewhere and build again"]
+        assert (tree(site / "site"), tree(site / "content")) == before
+
+
 def test_a_hand_edit_in_the_site_is_repaired_by_the_next_build(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     build(site)
