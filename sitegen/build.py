@@ -41,7 +41,6 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.parallel import stop_workers
 from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule, is_list_file
 from sitegen.state import input_digest, read_inputs
 
@@ -125,6 +124,8 @@ def run_build(
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             return write(built, diagnostics, started)
         except BaseException:
+            from sitegen.parallel import stop_workers  # imported here: a build with nothing to do never needs it
+
             stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
             abandon_site(output_dir)
             raise

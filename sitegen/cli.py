@@ -172,11 +172,16 @@ def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
 
 
 def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
-    """A tqdm bar per stage on a terminal; nothing when quiet or piped."""
+    """A tqdm bar per stage on a terminal; nothing when quiet or piped (and tqdm is not even imported:
+    a build with nothing to do is over in the time that takes)."""
+    from sitegen.build import no_progress
+
+    if quiet or not sys.stderr.isatty():
+        return no_progress
     from tqdm import tqdm
 
     def start(stage: str, total: int) -> Callable[[], None]:
-        bar = tqdm(total=total, desc=stage, unit="", leave=False, disable=None if not quiet else True, file=sys.stderr)
+        bar = tqdm(total=total, desc=stage, unit="", leave=False, file=sys.stderr)
 
         def tick() -> None:
             bar.update()

@@ -164,6 +164,20 @@ def test_list_filters_count_by_status_and_survive_a_reload(reading_site: Path, v
     expect(page.locator(".papers > .paper-item:visible")).to_have_count(page.locator(f".papers > .paper-item[data-tags~={tag}]").count())
 
 
+def test_a_filter_from_the_address_shows_its_chip_on_a_phone_and_unknown_values_leave_the_address(reading_site: Path, visit: Any) -> None:
+    page = visit(viewport={"width": 390, "height": 800}).page
+    listing = (reading_site / "site/lists/feature-learning/index.html").as_uri()
+    page.goto(listing)
+    last = page.locator("button[data-tag]").last.get_attribute("data-tag")  # the rarest tag, folded away
+    page.goto(f"{listing}?tag={last}")
+    chip = page.locator(f"button[data-tag={last}]")
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    expect(chip).to_be_in_viewport()
+    page.goto(f"{listing}?status=bogus&tag=no-such-tag")
+    expect(page.locator(".papers > .paper-item:visible")).to_have_count(75)
+    expect(page).to_have_url(re.compile(r"/index\.html$"))
+
+
 def test_the_search_page_shows_one_search_box(example_site: Path, visit: Any) -> None:
     page = visit(viewport={"width": 390, "height": 800}).page
     page.goto((example_site / "site/search/index.html").as_uri() + "?q=registers")

@@ -239,7 +239,10 @@
       askedTags.forEach(function (b) { b.setAttribute("aria-pressed", "true"); });
       var folded = askedTags.length && askedTags[askedTags.length - 1].closest("details");
       if (folded) folded.open = true;
+      if (askedTags.length) askedTags[0].scrollIntoView({ block: "nearest", inline: "center" });  // a chip far along a phone's row
       withEveryPaper(applyFilter);
+    } else if (asked.has("status") || asked.has("tag")) {
+      remember([], "");  // values this page has no filter for leave the address
     }
   }
 
