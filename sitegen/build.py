@@ -124,7 +124,9 @@ def run_build(
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             return write(built, diagnostics, started)
         except BaseException:
-            from sitegen.parallel import stop_workers  # imported here: a build with nothing to do never needs it
+            from sitegen.parallel import (
+                stop_workers,  # imported here: a build with nothing to do never needs it
+            )
 
             stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
             abandon_site(output_dir)
