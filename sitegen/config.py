@@ -22,7 +22,7 @@ class SiteConfig:
     language: str = "en"
     base_url: str = ""  # e.g. https://user.github.io/repo/ — feeds, sitemap and canonical links need it
     recent_count: int = 12
-    related_count: int = 5
+    related_count: int = 4  # a 100,000-paper site fits GitHub Pages' 1 GB with four (10.07 KB a paper with five)
 
 
 # Bounds that keep a value meaningful: a negative count or a page of 10,000 "recent" papers is a typo.
