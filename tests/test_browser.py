@@ -380,6 +380,9 @@ def test_search_page_restores_the_query_and_filters(example_site: Path, visit: A
     filtered = int(page.locator(".result-count").inner_text().split()[0])
     assert 0 < filtered < total
     page.locator("#search-sort").select_option("title")
+    # the results are drawn again once the sort is applied (asynchronously): wait for that, not a fixed time
+    page.wait_for_function("""() => { const t = [...document.querySelectorAll('.results .result-title')].map(e => e.textContent.toLowerCase());
+                                      return t.length > 1 && t.every((x, i) => i === 0 || t[i - 1] <= x); }""")
     titles = page.locator(".results .result-title").all_inner_texts()
     assert len(titles) > 1
     assert titles == sorted(titles, key=str.lower)
