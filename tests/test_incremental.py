@@ -117,8 +117,8 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
 def test_a_kill_during_the_update_is_undone_by_the_next_build(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     assert run_sitegen("build", cwd=site).returncode == 0
-    for page in sorted((site / "content" / "papers").glob("*.md"))[:2]:
-        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    for n in range(2):
+        edit(site, "note", n)
     killed = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": "site-update:1"})
     assert killed.returncode != 0
     assert (tmp_path / "s" / ".site.undo").exists()  # what the update replaced, kept to be put back
@@ -237,8 +237,8 @@ def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -
 def test_ctrl_c_during_the_update_lets_it_finish(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     assert run_sitegen("build", cwd=site).returncode == 0
-    for page in sorted((site / "content" / "papers").glob("*.md"))[:3]:
-        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    for n in range(3):
+        edit(site, "note", n)
     interrupted = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": "site-update:1:INT"})
     assert interrupted.returncode == 130, interrupted.stderr
     assert not (tmp_path / "s" / ".site.undo").exists()
