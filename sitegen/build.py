@@ -239,12 +239,15 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
 
 
 def why_not_read(path: Path) -> str | None:
-    """Why an entry of content/lists/ is not read as a list (None: it is one, or a README)."""
+    """Why an entry of content/lists/ is not read as a list (None: it is one, or a README). A list that
+    cannot be read (a folder, a dangling link) is an error of its own, not also one of these."""
+    if is_list_file(path):
+        return None
     if path.is_dir():
         return "not read: a folder; lists are read from content/lists/ itself, not from folders in it"
     if not path.exists():
         return f"not read: a symlink to {os.readlink(path)}, which does not exist"
-    if not is_list_file(path) and not path.name.lower().startswith("readme"):
+    if not path.name.lower().startswith("readme"):
         return "not read: lists are .txt (a pasted papers page), .json, .bib or .atom; rename it if it is one"
     return None
 

@@ -70,7 +70,8 @@ def check_content(site_dir: Path) -> list[str]:
     content = site_dir / "content"
     in_lists = [Path(p) for p in state.visible_files(content / "lists")]
     problems += [format_place(p, None, unread) for p in in_lists if (unread := why_not_read(p)) is not None]
-    for path in plain_files([p for p in in_lists if is_list_file(p)], problems):
+    list_files = [p for p in in_lists if is_list_file(p)]
+    for path in plain_files(list_files, problems):
         try:
             diagnostics = Diagnostics()
             _, entries = parse_list_file(path, path.read_bytes(), diagnostics, build_date())
@@ -98,7 +99,7 @@ def check_content(site_dir: Path) -> list[str]:
         slugs.setdefault(folded, path)
     last = state.load(site_dir).get("sources")
     if last is not None:
-        for path in plain_files([p for p in in_lists if is_list_file(p)], []):
+        for path in plain_files(list_files, []):
             name = str(path.relative_to(site_dir))
             digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
             if last.get(name) != digest:
