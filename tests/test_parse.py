@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sitegen.errors import Diagnostics, SourceError
@@ -17,7 +17,9 @@ from sitegen.parse import (
     Line,
     decode,
     dedupe,
+    URL,
     find_links,
+    may_hold_url,
     parse_list,
     resolve_date,
     strip_furniture,
@@ -102,6 +104,15 @@ def test_links_lose_trailing_punctuation_and_latex_wrapping() -> None:
         "https://github.com/a/b", "https://x.github.io/p/", "https://github.com/c/d",
         "https://github.com/e/f", "https://en.wikipedia.org/wiki/Foo_(bar)",
     )
+
+
+@given(st.lists(st.sampled_from(["http", "HTTPſ", "://", "gıthub.com/", "GİTHUB.COM/", "huggingface.co/", "huggıngface.co/", "x", " ", "/", ".", "\u212a"]),
+                max_size=8).map("".join) | st.text(max_size=60))
+@example("see gıthub.com/a/b")
+@example("httpſ://x.org/")
+def test_a_text_the_url_prefilter_skips_holds_no_url(text: str) -> None:
+    """The cheap test before the URL regex never skips a text the regex matches, in any case folding it knows."""
+    assert may_hold_url(text) or URL.search(text) is None
 
 
 def test_dedupe_ignores_case_punctuation_and_spacing_and_keeps_every_membership() -> None:
