@@ -29,7 +29,7 @@ from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_FILE = Path(".sitegen") / "memo.pickle"
+MEMO_KINDS = ("yaml", "tags", "related", "terms")  # each in a file of its own: a build rewrites only the ones that changed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
 
@@ -308,14 +308,19 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
     }
 
 
+def memo_file(kind: str) -> Path:
+    return Path(".sitegen") / f"memo-{kind}.pickle"
+
+
 class Memo:
     """Results of the build's slow pure steps (a page's YAML, tags, related papers, indexed words), by a
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
-    def __init__(self, old: dict[str, Any]) -> None:
-        self.old = old
-        self.used: dict[str, Any] = {}
+    def __init__(self, old: dict[str, dict[str, Any]]) -> None:
+        self.old = old  # kind → key → value
+        self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
+        self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
 
     def get(self, kind: str, inputs: object, compute: Callable[[], T]) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
@@ -329,14 +334,20 @@ class Memo:
         """The key of `inputs`, and the last build's value for it (None if it had none, or one not
         of the shape this kind of step makes: the memo is a cache, never trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
-        found = self.old.get(key)
-        return key, found if found is not None and memo_shapes()[kind](found) else None
+        found = self.old.get(kind, {}).get(key)
+        if found is not None and not memo_shapes()[kind](found):
+            self.refused.add(kind)
+            found = None
+        return key, found
 
     def keep(self, key: str, value: object) -> None:
-        self.used[key] = value
+        self.used[key.partition(":")[0]][key] = value
 
-    def dumps(self) -> bytes:
-        return pickle.dumps(self.used, protocol=5)
+    def changed_files(self) -> dict[Path, bytes]:
+        """The memo files to write (site-relative): those of the kinds whose entries differ from the last
+        build's. Keys are digests of the inputs, so the same keys hold the same values."""
+        return {memo_file(kind): pickle.dumps(used, protocol=5) for kind, used in self.used.items()
+                if kind in self.refused or used.keys() != self.old.get(kind, {}).keys()}
 
 
 def value_digest(value: object) -> str:
@@ -385,16 +396,20 @@ class RecordsOnly(pickle.Unpickler):
 
 def check_state_files(site_dir: Path) -> None:
     """`.sitegen/`'s files must be plain files (or absent): found out before anything is written."""
-    for name in (STATE_FILE, MEMO_FILE):
+    for name in (STATE_FILE, *map(memo_file, MEMO_KINDS)):
         path = site_dir / name
         if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink()):
             raise SitegenError(f"{path}: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)")
 
 
 def load_memo(site_dir: Path) -> Memo:
-    """The last build's memo; an empty one if there is none or it cannot be read (it is only a cache)."""
+    """The last build's memo; empty of each kind whose file is missing or cannot be read (it is only a cache)."""
+    return Memo({kind: load_memo_file(site_dir / memo_file(kind)) for kind in MEMO_KINDS})
+
+
+def load_memo_file(path: Path) -> dict[str, Any]:
     try:
-        data = RecordsOnly(io.BytesIO((site_dir / MEMO_FILE).read_bytes())).load()
+        data = RecordsOnly(io.BytesIO(path.read_bytes())).load()
     except Exception:  # any damage at all: rebuild what it held
-        return Memo({})
-    return Memo(data if isinstance(data, dict) else {})
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -104,8 +104,13 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     before = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
     page = sorted((site / "content" / "papers").glob("*.md"))[0]
     page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+    build(site)  # the first build to read the pages: it keeps their YAML
+    memos = {m.name: m.stat().st_mtime_ns for m in (site / ".sitegen").glob("memo-*.pickle")}
+    page.write_text(page.read_text(encoding="utf-8") + "\nMore of my note.\n", encoding="utf-8")
     build(site)
     after = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
+    # Of the steps' results kept between builds, only the words indexed changed.
+    assert [name for name, mtime in memos.items() if (site / ".sitegen" / name).stat().st_mtime_ns != mtime] == ["memo-terms.pickle"]
     rewritten = sorted(name for name in after if before.get(name) != after[name])
     index_files = [name for name in rewritten if name.startswith("search-index")]
     assert [name for name in rewritten if name not in index_files] == sorted([f"papers/{page.stem}/index.html", "papers.json"])
@@ -139,7 +144,7 @@ class Planted:
 def test_a_planted_memo_never_runs_code_and_is_ignored(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     (site / ".sitegen").mkdir()
-    (site / ".sitegen" / "memo.pickle").write_bytes(pickle.dumps({"yaml:x": Planted()}))
+    (site / ".sitegen" / "memo-yaml.pickle").write_bytes(pickle.dumps({"yaml:x": Planted()}))
     result = run_sitegen("build", cwd=site)
     assert result.returncode == 0, result.stderr
     assert not (site / "planted-ran").exists()
@@ -215,22 +220,24 @@ def test_a_hand_edit_in_the_site_is_repaired_by_the_next_build(tmp_path: Path) -
 def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     build(site)
-    memo = site / ".sitegen" / "memo.pickle"
-    shaped_wrong = {key: 42 for key in pickle.loads(memo.read_bytes())}
-    memo.write_bytes(pickle.dumps(shaped_wrong))
+    memos = sorted((site / ".sitegen").glob("memo-*.pickle"))
+    assert {m.name for m in memos} >= {"memo-related.pickle", "memo-tags.pickle", "memo-terms.pickle"}  # no page read yet: no YAML
+    for memo in memos:
+        memo.write_bytes(pickle.dumps({key: 42 for key in pickle.loads(memo.read_bytes())}))
     page = sorted((site / "content" / "papers").glob("*.md"))[0]
     page.write_text(page.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
     assert run_sitegen("build", cwd=site).returncode == 0
     cold = inputs_of(site, tmp_path / "cold")
     build(cold)
     assert tree(site / "site") == tree(cold / "site")
+    memo = site / ".sitegen" / "memo-yaml.pickle"
     memo.unlink()
     memo.mkdir()
     page.write_text(page.read_text(encoding="utf-8") + "\nAnother.\n", encoding="utf-8")
     before = tree(site / "site")
     result = run_sitegen("build", cwd=site)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: .sitegen/memo.pickle: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)"
+    assert result.stderr.strip() == "error: .sitegen/memo-yaml.pickle: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)"
     assert tree(site / "site") == before
 
 
