@@ -290,7 +290,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
-    other_files = [export_json(catalog), *index_files(build_search(catalog, memo), catalog),
+    other_files = [export_json(catalog), *index_files(build_search(catalog), catalog),
                    *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)

@@ -26,8 +26,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from operator import sub
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lunr.exceptions import QueryParseError
 from lunr.query import Clause, Query, QueryPresence
@@ -40,9 +42,6 @@ from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.markup import plain_text
 from sitegen.output import RenderedFile
-
-if TYPE_CHECKING:
-    from sitegen.state import Memo
 
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 GLOBAL_NAME = "SITEGEN_SEARCH"
@@ -149,28 +148,29 @@ def index_pipeline_terms(word: str) -> tuple[str, ...]:
 
 
 def index_terms(text: str) -> list[str]:
-    """What the index holds for a text: normalized, split at spaces and hyphens, then the pipeline;
-    a hyphenated name also whole ("WiSE-FT" → wise, ft, wiseft)."""
-    terms: list[str] = []
-    for chunk in normalize(text).split(" "):
-        parts = [p for p in chunk.split("-") if p]
-        for part in parts:
-            terms += index_pipeline_terms(part)
-        if len(parts) > 1:
-            terms += index_pipeline_terms("".join(parts))
-    return terms
+    """What the index holds for a text: normalized, split at spaces, then each chunk's terms (looked up
+    in C: a text has hundreds of words, mostly ones seen before)."""
+    return list(chain.from_iterable(map(chunk_terms, normalize(text).split(" "))))
 
 
-def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
+@lru_cache(maxsize=500_000)
+def chunk_terms(chunk: str) -> tuple[str, ...]:
+    """A space-separated chunk's terms: split at hyphens, then the pipeline; a hyphenated name also
+    whole ("WiSE-FT" → wise, ft, wiseft)."""
+    parts = [p for p in chunk.split("-") if p]
+    whole = ["".join(parts)] if len(parts) > 1 else []
+    return tuple(term for part in [*parts, *whole] for term in index_pipeline_terms(part))
+
+
+def build_search(catalog: Catalog) -> dict[str, Any]:
     """What the browser loads: postings, term frequencies and field lengths (everything lunr's BM25
     vectors are made of, as small integers) and the docs that results show.
 
     The vectors themselves (one float per term of every field of every paper, most of a serialized
     lunr index) are not shipped: `expand` rebuilds the lunr-schema index from these integers, with
-    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike. A paper's words
-    are counted once and kept in the memo while its texts stay the same.
+    lunr's own formula, in the browser (search-core.js) and in `sitegen search` alike.
     """
-    field_counts: dict[str, list[dict[str, int]]] = {name: [] for name in FIELDS}
+    field_counts: dict[str, list[Counter[str]]] = {name: [] for name in FIELDS}
     docs: list[list[Any]] = []
     for paper in catalog.papers:
         tags = catalog.paper_tags[paper.slug]
@@ -184,18 +184,14 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
             "abstract": paper.abstract,
             "notes": notes,
         }
-        def count(texts: dict[str, str] = texts) -> dict[str, dict[str, int]]:
-            return {name: dict(Counter(index_terms(text))) for name, text in texts.items()}
-        counted = memo.get("terms", texts, count) if memo else count()
-        for name, paper_counts in counted.items():
-            field_counts[name].append(paper_counts)
+        for name, text in texts.items():
+            field_counts[name].append(Counter(index_terms(text)))
         docs.append([paper.title, catalog.path("paper", paper.slug), list(tags), memberships, snippet(paper.abstract),
                      paper.status, notes[:NOTES_LENGTH], ", ".join(paper.authors)])
     terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
-    title_refs: list[list[int]] = []
     for name, counts in field_counts.items():
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
@@ -204,18 +200,18 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
                 refs[number[term]].append(ref)
                 tfs[number[term]].append(tf)
         postings[name] = [deltas(r) for r in refs]
-        frequencies[name] = [[] if all(tf == 1 for tf in f) else f for f in tfs]  # [] means every tf is 1
-        if name == "title":
-            title_refs = refs
-    at: dict[tuple[int, int], list[int]] = {}
-    for ref, paper in enumerate(catalog.papers):
-        for place, stem in enumerate(title_stems(paper.title)):
-            at.setdefault((number[stem], ref), []).append(place)
+        frequencies[name] = [[] if f.count(1) == len(f) else f for f in tfs]  # [] means every tf is 1
     # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
     # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
-    positions = [[places[0] if len(places) == 1 else places for places in (at.get((i, ref), []) for ref in refs)]
-                 for i, refs in enumerate(title_refs)]
-    payload = {
+    positions: list[list[Any]] = [[] for _ in terms]
+    for c, paper in zip(field_counts["title"], catalog.papers):
+        places: dict[str, list[int]] = {}
+        for place, stem in enumerate(title_stems(paper.title)):
+            places.setdefault(stem, []).append(place)
+        for term in c:
+            found = places.get(term, [])
+            positions[number[term]].append(found[0] if len(found) == 1 else found)
+    return {
         "format": 2,
         "fields": FIELDS,
         "boosts": {"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
@@ -230,12 +226,11 @@ def build_search(catalog: Catalog, memo: Memo | None = None) -> dict[str, Any]:
         "positions": positions,
         "lengths": {name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()},
     }
-    return payload
 
 
 def deltas(refs: list[int]) -> list[int]:
     """Ascending refs as gaps from the previous one: small numbers, which compress well."""
-    return [b - a for a, b in zip([0, *refs], refs)]
+    return list(map(sub, refs, [0, *refs]))
 
 
 def expand(payload: dict[str, Any]) -> dict[str, Any]:

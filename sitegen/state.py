@@ -29,7 +29,7 @@ from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "related", "terms")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "related")  # each in a file of its own: a build rewrites only the ones that changed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
 
@@ -304,7 +304,6 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
         "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry)),
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
-        "terms": lambda v: _is_dict_of(v, lambda c: _is_dict_of(c, lambda n: type(n) is int)),
     }
 
 
@@ -313,7 +312,7 @@ def memo_file(kind: str) -> Path:
 
 
 class Memo:
-    """Results of the build's slow pure steps (a page's YAML, tags, related papers, indexed words), by a
+    """Results of the build's slow pure steps (a page's YAML, tags, related papers), by a
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
