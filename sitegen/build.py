@@ -369,8 +369,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
         warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
-        for name, data in loaded.memo.changed_files().items():
-            write_atomic(loaded.site_dir / name, data)
+        state.save_memo(loaded.site_dir, loaded.memo)
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),

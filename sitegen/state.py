@@ -30,6 +30,7 @@ from sitegen.records import is_list_file
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
 MEMO_KINDS = ("yaml", "tags", "related")  # each in a file of its own: a build rewrites only the ones that changed
+OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
 
@@ -305,6 +306,15 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
     }
+
+
+def save_memo(site_dir: Path, memo: Memo) -> None:
+    """The memo files that changed; the one-file memo of earlier versions goes (tens of megabytes, never read again)."""
+    for name, data in memo.changed_files().items():
+        write_atomic(site_dir / name, data)
+    old = site_dir / OLD_MEMO_FILE
+    if old.is_file() and not old.is_symlink():
+        old.unlink()
 
 
 def memo_file(kind: str) -> Path:

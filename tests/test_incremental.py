@@ -145,9 +145,11 @@ def test_a_planted_memo_never_runs_code_and_is_ignored(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     (site / ".sitegen").mkdir()
     (site / ".sitegen" / "memo-yaml.pickle").write_bytes(pickle.dumps({"yaml:x": Planted()}))
+    (site / ".sitegen" / "memo.pickle").write_bytes(pickle.dumps({"yaml:x": Planted()}))  # where earlier builds kept it all
     result = run_sitegen("build", cwd=site)
     assert result.returncode == 0, result.stderr
     assert not (site / "planted-ran").exists()
+    assert not (site / ".sitegen" / "memo.pickle").exists()
     cold = inputs_of(small_site(tmp_path / "fresh"), tmp_path / "cold")
     assert run_sitegen("build", cwd=cold).returncode == 0
     assert tree(site / "site") == tree(cold / "site")
