@@ -329,7 +329,7 @@ def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jo
     own_templates = loaded.site_dir / "templates"
     template_inputs = sorted((p, data) for p, data in loaded.inputs.items() if p.is_relative_to(loaded.theme) or p.is_relative_to(own_templates))
     notes_anywhere = any(p.suffix in (".html", ".xml") for p, _ in template_inputs if p.is_relative_to(own_templates))
-    shown = pages if notes_anywhere else [replace(page, notes="") for page in pages]
+    shown = pages if notes_anywhere else [{**vars(page), "notes": ""} for page in pages]
     site = state.value_digest((sitegen.__version__, state.code_digest(), template_inputs, loaded.config, loaded.reading_lists,
                                shown, loaded.rules, catalog.related)).encode()
 

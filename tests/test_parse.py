@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import string
 from pathlib import Path
 
@@ -113,6 +114,13 @@ def test_links_lose_trailing_punctuation_and_latex_wrapping() -> None:
 def test_a_text_the_url_prefilter_skips_holds_no_url(text: str) -> None:
     """The cheap test before the URL regex never skips a text the regex matches, in any case folding it knows."""
     assert may_hold_url(text) or URL.search(text) is None
+
+
+@given(st.lists(st.sampled_from(["http", "HTTPS", "://", "github.com/", "GitHub.Com/", "huggingface.co/", "w.github.com/", "x", " ", "/", ".",
+                                  "(", ")", "\u017f", "\u0131"]), max_size=10).map("".join) | st.text(max_size=60))
+def test_the_url_look_ahead_changes_no_match(text: str) -> None:
+    without = re.compile(URL.pattern.removeprefix("(?=[hg])"), re.IGNORECASE)
+    assert [m.span() for m in URL.finditer(text)] == [m.span() for m in without.finditer(text)]
 
 
 def test_dedupe_ignores_case_punctuation_and_spacing_and_keeps_every_membership() -> None:
