@@ -170,11 +170,16 @@
     });
   }
 
-  /* Debounced by what a search costs: at once while searches are quick; when they are slow, keys
-     typed during one are gathered into the next, so fast typing never queues searches to throw away. */
+  /* Debounced by what a search costs: at once (in the input event, not a task later) while searches are
+     quick; when they are slow, keys typed during one are gathered into the next, so fast typing never
+     queues searches to throw away. */
   function debounce(fn) {
     var timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, lastSearchMs > 50 ? 30 : 0); };
+    return function () {
+      clearTimeout(timer);
+      if (lastSearchMs > 50) timer = setTimeout(fn, 30);
+      else fn();
+    };
   }
 
   /* The header box: a popup of the best results and a link to all of them. */
