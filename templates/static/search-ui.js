@@ -395,7 +395,7 @@
           if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
-          // The facets' counts (over every result: tens of milliseconds at 100,000 papers) just after the results show.
+          // The facets' counts (over every match: a few milliseconds at 100,000 papers) just after the results show.
           setTimeout(function () {
             if (asked !== latest) return;
             Object.keys(FACETS).forEach(function (kind) {
