@@ -619,6 +619,13 @@ def test_the_browser_returns_the_same_however_the_index_is_cut_and_loads_only_wh
     mismatched = [q for q in queries if [r for r, _ in browser[q]] != [r for r, _ in python[q]]
                   or any(abs(a - b) > 1e-9 for (_, a), (_, b) in zip(browser[q], python[q]))]
     assert mismatched == []
+    # The page asks for the best few, then the rest of a page, picked from the matches without ranking them
+    # all: the same as the start of the whole ranking, also among the matches a filter keeps.
+    for query in queries:
+        refs = [r for r, _ in browser[query]]
+        assert answers["whole"]["pages"][query] == refs[:50], query
+        assert answers["whole"]["even"][query] == [r for r in refs if r % 2 == 0][:20], query
+    assert sum(len(browser[q]) > 50 for q in queries) > 10  # more matches than a page, often
     tiny = load_searcher(layouts["tiny"] / "search-index.js")
     for query in ["registers", "vision transformer", "transf", "atention"]:
         loaded = answers["tiny"]["loaded"][query]

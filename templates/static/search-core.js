@@ -177,10 +177,11 @@
       return norms;
     });
     this.decoded = fields.map(function () { return new Array(base.terms.length); });
+    this.weighted = fields.map(function () { return new Array(base.terms.length); });
     this.idfs = new Float64Array(base.terms.length).fill(-1);
     this.expansions = new Map();
     this.titleField = fields.indexOf("title");
-    this.sums = fields.map(function () { return new Float64Array(count); });
+    this.sums = new Float64Array(count * fields.length);  // a query's sum in each field of each paper, the paper's fields side by side
   }
 
   /* The shard of a kind that holds item `number` (a term's, or a paper's; of `typed`, a title's key). */
@@ -236,6 +237,23 @@
   /* A term's frequency in each paper of its refs in one field ([] when every one is 1). */
   Searcher.prototype.frequencies = function (term, field) { return this.item("terms", term)[2 * field + 1]; };
 
+  /* A term's BM25 weight in each paper of its refs in one field (lunr's builder's, as `expand` computes
+     it), worked out once: a query adds its boost × these. */
+  Searcher.prototype.weights = function (term, field) {
+    var weights = this.weighted[field][term];
+    if (!weights) {
+      var refs = this.refs(term, field), tfs = this.frequencies(term, field), norms = this.norms[field];
+      var idf = this.idf(term), fieldBoost = this.base.fields[this.fields[field]];
+      weights = new Float64Array(refs.length);
+      for (var i = 0; i < refs.length; i++) {
+        var tf = tfs.length ? tfs[i] : 1;
+        weights[i] = idf * ((K1 + 1) * tf) / (norms[refs[i]] + tf) * fieldBoost;
+      }
+      this.weighted[field][term] = weights;
+    }
+    return weights;
+  };
+
   /* lunr's builder's idf: papers with the term in any field, counted once per field as lunr does. */
   Searcher.prototype.idf = function (term) {
     if (this.idfs[term] < 0) {
@@ -265,9 +283,10 @@
     return [];
   };
 
-  /* A test of whether a paper's title has these stems in a row, stop words aside (what "phrase in title"
-     ranks), made once per query from the stems' title postings and positions; null when a stem is in no
-     title (no paper has the phrase). Allocates nothing per paper: it runs on every match. */
+  /* The papers whose title has these stems in a row, stop words aside (what "phrase in title" ranks),
+     marked in an array by paper, made once per query by walking the stems' title postings (ascending)
+     side by side with their positions; null when a stem is in no title (no paper has the phrase).
+     Nothing is allocated per paper: the walk covers every paper with the stems in its title. */
   Searcher.prototype.phrase = function (stems) {
     var parts = [];
     for (var i = 0; i < stems.length; i++) {
@@ -277,29 +296,29 @@
       if (!refs.length) return null;
       parts.push({ refs: refs, places: this.item("terms", term)[2 * this.fields.length] });
     }
-    return function (ref) {
-      var first = placesIn(parts[0], ref);
-      if (typeof first === "number") return phraseFrom(parts, ref, first);
-      for (var k = 0; first !== null && k < first.length; k++) if (phraseFrom(parts, ref, first[k])) return true;
-      return false;
-    };
+    var inPhrase = new Uint8Array(this.count), at = new Int32Array(parts.length);  // where each part's walk stands
+    var first = parts[0];
+    walk: for (i = 0; i < first.refs.length; i++) {
+      var ref = first.refs[i];
+      for (var k = 1; k < parts.length; k++) {
+        var others = parts[k].refs;
+        while (at[k] < others.length && others[at[k]] < ref) at[k]++;
+        if (at[k] === others.length) break walk;
+        if (others[at[k]] !== ref) continue walk;
+      }
+      var starts = first.places[i];
+      if (typeof starts === "number") inPhrase[ref] = follows(parts, at, starts) ? 1 : 0;
+      else for (var s = 0; s < starts.length && !inPhrase[ref]; s++) inPhrase[ref] = follows(parts, at, starts[s]) ? 1 : 0;
+    }
+    return inPhrase;
   };
 
-  /* Where a term stands in a paper's title stems: a number, a list of them, or null (not in that title). */
-  function placesIn(part, ref) {
-    var refs = part.refs, lo = 0, hi = refs.length;
-    while (lo < hi) {
-      var mid = (lo + hi) >> 1;
-      if (refs[mid] < ref) lo = mid + 1; else hi = mid;
-    }
-    return lo < refs.length && refs[lo] === ref ? part.places[lo] : null;
-  }
-
-  /* Whether the other parts' terms follow the first one's, standing at `start`, one place at a time. */
-  function phraseFrom(parts, ref, start) {
-    for (var i = 1; i < parts.length; i++) {
-      var places = placesIn(parts[i], ref);
-      if (places === null || (typeof places === "number" ? places !== start + i : places.indexOf(start + i) < 0)) return false;
+  /* Whether the other parts' terms follow the first one's, standing at `start` in the paper each part's
+     walk stands at (a place a number, or a list of them), one place at a time. */
+  function follows(parts, at, start) {
+    for (var k = 1; k < parts.length; k++) {
+      var places = parts[k].places[at[k]];
+      if (typeof places === "number" ? places !== start + k : places.indexOf(start + k) < 0) return false;
     }
     return true;
   }
@@ -392,10 +411,10 @@
     return q;
   }
 
-  /* What lunr's Index.query(query) finds, from the postings: the papers it returns, each with its
-     score and which query words its matched terms find (bit masks). Mirrors `execute` in
-     sitegen/search.py; lunr's rules kept: a required clause must match in any of its fields, a
-     prohibited one in none, a query of prohibited clauses only returns every other paper. */
+  /* What lunr's Index.query(query) finds, from the postings: the papers it returns (ascending), each with
+     its score and which query words its matched terms find (bit masks), in typed arrays by paper. Mirrors
+     `execute` in sitegen/search.py; lunr's rules kept: a required clause must match in any of its fields,
+     a prohibited one in none, a query of prohibited clauses only returns every other paper. */
   function execute(searcher, query, words) {
     var lunr = searcher.lunr, presence = lunr.Query.presence, n = searcher.count, F = searcher.fields.length;
     var fieldOf = {};
@@ -407,7 +426,7 @@
     for (var c = 0; c < query.clauses.length; c++) {
       var clause = query.clauses[c], expanded = searcher.expand(clause);
       var isRequired = clause.presence === presence.REQUIRED, isProhibited = clause.presence === presence.PROHIBITED;
-      if (!expanded.length && isRequired) return { refs: [], scores: [], pairs: [], searcher: searcher };
+      if (!expanded.length && isRequired) return noRun(searcher);
       var inClause = null;
       if (isRequired) { required++; requiredHits = requiredHits || new Int32Array(n); inClause = new Uint8Array(n); }
       for (var e = 0; e < expanded.length; e++) {
@@ -442,46 +461,48 @@
     var order = [];
     for (p = 0; p < pairs.length; p += 2) order.push(p);
     order.sort(function (a, b) { return pairs[a + 1] - pairs[b + 1] || pairs[a] - pairs[b]; });
-    var sums = searcher.sums, touched = new Uint8Array(n), refsHit = [];
+    var sums = searcher.sums, touched = new Uint8Array(n);
     var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
-    var title = fieldOf.title, notes = fieldOf.notes;
     for (var o = 0; o < order.length; o++) {
       term = pairs[order[o]];
       field = pairs[order[o] + 1];
       refs = searcher.refs(term, field);
-      var boost = vectors[field].get(term), idf = searcher.idf(term), fieldBoost = searcher.base.fields[searcher.fields[field]];
-      var tfs = searcher.frequencies(term, field), norms = searcher.norms[field], sum = sums[field], m = masks.get(term);
+      var weights = searcher.weights(term, field), boost = vectors[field].get(term);
+      var foundMask = masks.get(term)[0], exactMask = masks.get(term)[1];
       for (var i = 0; i < refs.length; i++) {
-        var ref = refs[i], tf = tfs.length ? tfs[i] : 1;
+        var ref = refs[i];
         if (!touched[ref]) {
           touched[ref] = 1;
-          refsHit.push(ref);
-          for (var f = 0; f < F; f++) sums[f][ref] = 0;
+          for (var f = 0; f < F; f++) sums[ref * F + f] = 0;
         }
         // lunr's dot product adds boost × weight, the weight as `expand` computes it (lunr's builder's BM25).
-        sum[ref] += boost * (idf * ((K1 + 1) * tf) / (norms[ref] + tf) * fieldBoost);
-        foundOf[ref] |= m[0];
-        exactOf[ref] |= m[1];
-        if (field === title) titleOf[ref] |= m[0];
-        if (field === notes) notesOf[ref] = 1;
+        sums[ref * F + field] += boost * weights[i];
+        foundOf[ref] |= foundMask;
+        exactOf[ref] |= exactMask;
       }
+      if (field === fieldOf.title) for (i = 0; i < refs.length; i++) titleOf[refs[i]] |= foundMask;
+      if (field === fieldOf.notes) for (i = 0; i < refs.length; i++) notesOf[refs[i]] = 1;
     }
-    var magnitudes = vectors.map(function (vector) {
+    var magnitudes = Float64Array.from(vectors, function (vector) {
       var squares = 0;
       Array.from(vector.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) { squares += vector.get(t) * vector.get(t); });
       return Math.sqrt(squares);
     });
-    var candidates = negated ? Array.from({ length: n }, function (_, r) { return r; }) : refsHit;  // in any order: ranking orders them
-    var out = [], scores = [];
-    for (var x = 0; x < candidates.length; x++) {
-      var r = candidates[x];
-      if ((required && requiredHits[r] !== required) || (prohibited && prohibited[r])) continue;
+    var out = new Int32Array(n), matched = 0, scores = new Float64Array(n);
+    for (var r = 0; r < n; r++) {
+      if (!(negated || touched[r]) || (required && requiredHits[r] !== required) || (prohibited && prohibited[r])) continue;
       var score = 0;
-      if (touched[r]) for (f = 0; f < F; f++) score += sums[f][r] / magnitudes[f] || 0;
-      out.push(r);
-      scores.push(score);
+      if (touched[r]) for (f = 0; f < F; f++) score += sums[r * F + f] / magnitudes[f] || 0;
+      out[matched++] = r;
+      scores[r] = score;
     }
-    return { refs: out, scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf, pairs: pairs, searcher: searcher };
+    return { refs: out.subarray(0, matched), scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf,
+             pairs: pairs, searcher: searcher };
+  }
+
+  /* What a query that finds nothing runs to. */
+  function noRun(searcher) {
+    return { refs: new Int32Array(0), scores: null, found: null, exact: null, inTitle: null, inNotes: null, pairs: [], searcher: searcher };
   }
 
   /* The matched terms of one result (for highlighting), looked up only for the results shown. */
@@ -506,27 +527,81 @@
 
   function bits(mask) { var n = 0; for (; mask; mask &= mask - 1) n++; return n; }
 
-  function Result(run, ref, score, inNotes) {
+  function Result(run, ref) {
     this.run = run;
     this.ref = ref;
-    this.score = score;
-    this.inNotes = inNotes;
+    this.score = run.scores[ref];
+    this.inNotes = run.inNotes[ref] === 1;
   }
   Object.defineProperty(Result.prototype, "terms", {
     get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
   });
 
-  /* A promise of [{ref, score, terms, inNotes}] best first: the title exactly as typed; then how many of
-     the query's words a paper has; how many exactly; the words as a phrase in the title; how many in
-     the title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded
-     first, then, if a paper may have the title as typed, the `typed` shard of the text; the rest is
-     synchronous, so scores are the same floats whatever the shards. Mirrors search() in sitegen/search.py. */
+  /* A query's matches: `refs` (ascending, which is title order) and `length`, and `slice(start, end, byTitle)`,
+     their Results {ref, score, terms, inNotes} in rank order (or title order). A match's rank is one number
+     for the rules (`ranks`, by paper, smaller first) then its rounded score (`rounded`) then its ref; the
+     matches are put in that order only as far as results are asked for (tens of thousands of matches a
+     keystroke at 100,000 papers, of which a page shows 50). */
+  function Matches(run, refs, ranks, rounded) {
+    this.run = run;
+    this.refs = refs;
+    this.length = refs.length;
+    this.ranks = ranks;
+    this.rounded = rounded;
+    this.best = new Int32Array(0);  // the best refs in rank order, as many as asked for so far
+  }
+
+  /* The matches that `keep(ref)` keeps, ranked the same. */
+  Matches.prototype.filter = function (keep) {
+    var kept = new Int32Array(this.length), count = 0;
+    for (var i = 0; i < this.length; i++) if (keep(this.refs[i])) kept[count++] = this.refs[i];
+    return new Matches(this.run, kept.subarray(0, count), this.ranks, this.rounded);
+  };
+
+  Matches.prototype.slice = function (start, end, byTitle) {
+    end = Math.min(end, this.length);
+    if (!byTitle && this.best.length < end) this.best = select(this.refs, end, this.ranks, this.rounded);
+    var refs = byTitle ? this.refs : this.best, results = [];
+    for (var i = start; i < end; i++) results.push(new Result(this.run, refs[i]));
+    return results;
+  };
+
+  /* The `count` best of `refs`, best first: a heap of the best met so far, the worst of them on top, so
+     that most matches are turned away by one comparison, then sorted. */
+  function select(refs, count, ranks, rounded) {
+    function worse(a, b) { return ranks[a] - ranks[b] || rounded[a] - rounded[b] || a - b; }
+    var heap = new Int32Array(count), size = 0;
+    for (var i = 0; i < refs.length; i++) {
+      var ref = refs[i], at;
+      if (size < count) {
+        for (at = size++; at > 0 && worse(ref, heap[(at - 1) >> 1]) > 0; at = (at - 1) >> 1) heap[at] = heap[(at - 1) >> 1];
+      } else if (worse(ref, heap[0]) < 0) {
+        for (at = 0; 2 * at + 1 < size; ) {
+          var child = 2 * at + 1;
+          if (child + 1 < size && worse(heap[child + 1], heap[child]) > 0) child++;
+          if (worse(heap[child], ref) <= 0) break;
+          heap[at] = heap[child];
+          at = child;
+        }
+      } else {
+        continue;
+      }
+      heap[at] = ref;
+    }
+    return heap.sort(worse);
+  }
+
+  /* A promise of the Matches of a text, ranked by: the title exactly as typed; then how many of the
+     query's words a paper has; how many exactly; the words as a phrase in the title; how many in the
+     title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded first,
+     then, if a paper may have the title as typed, the `typed` shard of the text; the rest is synchronous,
+     so scores are the same floats whatever the shards. Mirrors search() in sitegen/search.py. */
   function search(searcher, text) {
     var words = [];
     var query = syntaxQuery(searcher, text);
     if (query === null) {
       words = plainWords(searcher, text, searcher.base.boosts);
-      if (!words.length) return Promise.resolve([]);
+      if (!words.length) return Promise.resolve(new Matches(noRun(searcher), new Int32Array(0), null, null));
       query = new searcher.lunr.Query(searcher.fields);
       plainQuery(searcher.lunr, query, words, searcher.base.boosts);
     }
@@ -535,7 +610,7 @@
       searcher.expand(clause).forEach(function (name) { terms.push(searcher.number.get(name)); });
     });
     return searcher.ensure("terms", terms).then(function () {
-      var run = execute(searcher, query, words);
+      var run = execute(searcher, query, words), refs = run.refs;
       var wanted = queryTerms(text).join(" ");
       var stems = words.map(function (w) { return w.stem; });
       // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
@@ -544,30 +619,22 @@
       // is found from the title stems' positions in the postings.
       var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
       var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-      var lookedAt = run.refs.length > 0 && (!wordsAreTerms || run.refs.some(function (ref) { return run.inTitle[ref] === every; }));
+      var lookedAt = refs.length > 0 && (!wordsAreTerms || refs.some(function (ref) { return run.inTitle[ref] === every; }));
       return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
-        var typed = new Set(lookedAt ? searcher.typed(wanted) : []);
-        var inPhraseOf = words.length > 1 ? searcher.phrase(stems) : null;
+        var n = searcher.count, typed = new Uint8Array(n);
+        if (lookedAt) searcher.typed(wanted).forEach(function (ref) { typed[ref] = 1; });
+        var inPhrase = words.length > 1 && refs.length > 0 ? searcher.phrase(stems) : null;
         // The rules above as one number per match, smaller first (title as typed, words found, found exactly,
-        // phrase, words in the title), then the score rounded to 1e-9 (lunr.js and lunr.py may differ in its
-        // last bits), then ref: matches sorted by numbers in typed arrays (tens of thousands a keystroke at
-        // 100,000 papers), results made in that order.
-        var count = run.refs.length, ranks = new Int32Array(count), rounded = new Float64Array(count), order = new Array(count);
-        for (var i = 0; i < count; i++) {
-          var ref = run.refs[i], found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
-          var asTyped = (allInTitle || !wordsAreTerms) && typed.has(ref);
-          var inPhrase = inPhraseOf !== null && allInTitle && inPhraseOf(ref);
-          ranks[i] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (inPhrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
-          rounded[i] = -Math.floor(run.scores[i] * 1e9 + 0.5);
-          order[i] = i;
+        // phrase, words in the title), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
+        var ranks = new Int32Array(n), rounded = new Float64Array(n);
+        for (var i = 0; i < refs.length; i++) {
+          var ref = refs[i], found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+          var asTyped = (allInTitle || !wordsAreTerms) && typed[ref] === 1;
+          var phrase = inPhrase !== null && allInTitle && inPhrase[ref] === 1;
+          ranks[ref] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          rounded[ref] = -Math.floor(run.scores[ref] * 1e9 + 0.5);
         }
-        order.sort(function (a, b) { return ranks[a] - ranks[b] || rounded[a] - rounded[b] || run.refs[a] - run.refs[b]; });
-        var results = new Array(count);
-        for (i = 0; i < count; i++) {
-          var at = order[i];
-          results[i] = new Result(run, run.refs[at], run.scores[at], run.inNotes[run.refs[at]] === 1);
-        }
-        return results;
+        return new Matches(run, refs, ranks, rounded);
       });
     });
   }

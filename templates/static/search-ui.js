@@ -65,7 +65,7 @@
     return state.loading;
   }
 
-  /* The results for a text (the shards it needs loaded first), or {error} for a query that fails;
+  /* The matches of a text (core.search's, the shards it needs loaded first), or {error} for a query that fails;
      a rejection when the index cannot be loaded. */
   function find(text) {
     if (!text.trim()) return Promise.resolve([]);
@@ -170,11 +170,16 @@
     });
   }
 
-  /* Debounced by what a search costs: at once while searches are quick; when they are slow, keys
-     typed during one are gathered into the next, so fast typing never queues searches to throw away. */
+  /* Debounced by what a search costs: at once (in the input event, not a task later) while searches are
+     quick; when they are slow, keys typed during one are gathered into the next, so fast typing never
+     queues searches to throw away. */
   function debounce(fn) {
     var timer = null;
-    return function () { clearTimeout(timer); timer = setTimeout(fn, lastSearchMs > 50 ? 30 : 0); };
+    return function () {
+      clearTimeout(timer);
+      if (lastSearchMs > 50) timer = setTimeout(fn, 30);
+      else fn();
+    };
   }
 
   /* The header box: a popup of the best results and a link to all of them. */
@@ -320,12 +325,12 @@
       return numbered;
     }
 
-    /* How many of the results have each value of a facet, counted in a typed array. */
-    function countValues(kind, results) {
-      var facet = facetValues()[kind], starts = facet.starts, values = facet.values;
+    /* How many of the matches have each value of a facet, counted in a typed array. */
+    function countValues(kind, matches) {
+      var facet = facetValues()[kind], starts = facet.starts, values = facet.values, refs = matches.refs;
       var tally = new Int32Array(facet.names.length), counts = {};
-      for (var i = 0; i < results.length; i++) {
-        var ref = results[i].ref;
+      for (var i = 0; i < refs.length; i++) {
+        var ref = refs[i];
         for (var j = starts[ref]; j < starts[ref + 1]; j++) tally[values[j]]++;
       }
       for (var k = 0; k < tally.length; k++) if (tally[k]) counts[facet.names[k]] = tally[k];
@@ -364,15 +369,15 @@
         if (asked !== latest) return null;
         if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; return null; }
         var filtered = chosenCount() > 0;
-        var kept = filtered ? results.filter(function (r) { return keeps(r.ref); }) : results;
-        // Papers are numbered in title order (the catalog's, as on the site's other pages).
-        if (sort.value === "title") kept = kept.slice().sort(function (a, b) { return a.ref - b.ref; });
+        var kept = filtered ? results.filter(function (ref) { return keeps(ref); }) : results;
+        // Papers are numbered in title order (the catalog's, as on the site's other pages): matches come in it.
+        var byTitle = sort.value === "title";
         // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
         // count, the rest of the page when typing pauses; one draw at a time, so "more" never draws before them.
         var rendered = 0, drawing = Promise.resolve();
         function more(size) {
           drawing = drawing.then(function () {
-            var next = kept.slice(rendered, rendered + size);
+            var next = kept.slice(rendered, rendered + size, byTitle);
             return shown(next).then(function () {
               if (asked !== latest) return;
               if (rendered === 0) resultsList.textContent = "";
@@ -390,11 +395,11 @@
           if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
-          // The facets' counts (over every result: tens of milliseconds at 100,000 papers) just after the results show.
+          // The facets' counts (over every match: a few milliseconds at 100,000 papers) just after the results show.
           setTimeout(function () {
             if (asked !== latest) return;
             Object.keys(FACETS).forEach(function (kind) {
-              var counted = filtered && FACETS[kind].anyOf ? results.filter(function (r) { return keeps(r.ref, kind); }) : kept;
+              var counted = filtered && FACETS[kind].anyOf ? results.filter(function (ref) { return keeps(ref, kind); }) : kept;
               facet(kind, countValues(kind, counted));
             });
           }, 0);

@@ -3,7 +3,8 @@
 // stdin: {"site": DIR, "queries": [...], "words": [...], "expand": bool, "reference": bool}
 // stdout: {"results": {query: [[ref, score], ...]}, "terms": {word: [term] or []}, "expanded": lunr-schema index,
 //          "reference": {query: [[ref, score], ...]} from lunr's own Index.query (lunr-reference.js), "matched": {query: [terms of the first result]},
-//          "loaded": {query: ["kind-number", ...] shards a fresh searcher loaded for it}}
+//          "loaded": {query: ["kind-number", ...] shards a fresh searcher loaded for it},
+//          "pages": {query: refs of results 0-1, 1-10 and 10-50 asked for in turn}, "even": {query: refs of the best 20 even-numbered matches}}
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -45,14 +46,20 @@ async function main() {
   const results = {};
   const matched = {};
   const loaded = {};
+  const pages = {}, even = {};
   for (const query of input.queries || []) {
     log = [];
     const fresh = new core.Searcher(lunr, base, loadShard);
     await core.search(fresh, query);
     loaded[query] = log.slice();
-    const found = await core.search(searcher, query);
+    const found = (await core.search(searcher, query)).slice(0, Infinity);
     results[query] = found.map((r) => [r.ref, r.score]);
     matched[query] = found.length ? found[0].terms.slice().sort() : [];
+    // As the search page asks for them: the best first, then the rest of a page, each picked from the
+    // matches without ranking them all; and the best 20 of the matches a filter keeps.
+    const matches = await core.search(searcher, query);
+    pages[query] = [matches.slice(0, 1), matches.slice(1, 10), matches.slice(10, 50)].flat().map((r) => r.ref);
+    even[query] = matches.filter((ref) => ref % 2 === 0).slice(0, 20).map((r) => r.ref);
   }
   const data = input.reference || input.expand ? await payload() : null;
   let reference = null;
@@ -70,7 +77,7 @@ async function main() {
   const terms = {};
   for (const word of input.words || []) terms[word] = core.indexTerms(lunr, word);
   const expanded = input.expand ? core.expand(data) : null;
-  process.stdout.write(JSON.stringify({ results, terms, expanded, reference, matched, loaded }));
+  process.stdout.write(JSON.stringify({ results, terms, expanded, reference, matched, loaded, pages, even }));
 }
 
 main().catch((error) => { process.stderr.write(String(error.stack || error)); process.exit(1); });
