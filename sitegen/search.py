@@ -609,7 +609,7 @@ def syntax_query(searcher: Searcher, text: str) -> Query | None:
         return None
     query = Query(searcher.fields)
     try:
-        QueryParser(normalize(quoted_required(text)), query).parse()
+        QueryParser(normalize(text), query).parse()
     except QueryParseError:
         return None
     if not query.clauses:  # lunr.js would return every paper, lunr.py none: taken as words instead
@@ -619,15 +619,6 @@ def syntax_query(searcher: Searcher, text: str) -> Query | None:
             clause.term, clause.use_pipeline = light_stem(trim(clause.term)), False
         clause.edit_distance = min(clause.edit_distance, MAX_EDIT_DISTANCE) if len(clause.term) <= MAX_WORD_LENGTH else 0
     return query
-
-
-def quoted_required(text: str) -> str:
-    """Each word of a quoted group made required (`"register neurons" -diffusion` → `+register +neurons
-    -diffusion`): lunr's syntax has no quotes, and quoted words must all be there, as in plain text."""
-    def required(group: re.Match[str]) -> str:
-        words = SEPARATOR.split(normalize(group[1] if group[1] is not None else group[2]))
-        return " ".join("+" + word for word in words if word)
-    return QUOTED.sub(required, text)
 
 
 @dataclass

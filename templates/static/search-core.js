@@ -390,21 +390,12 @@
     });
   }
 
-  /* Mirrors quoted_required() in sitegen/search.py: each word of a quoted group made required ("+word"). */
-  function quotedRequired(text) {
-    return text.replace(new RegExp(QUOTED.source, "g"), function (match, straight, curly) {
-      return normalize(straight !== undefined ? straight : curly).split(SEPARATOR)
-        .filter(function (word) { return word.length > 0; })
-        .map(function (word) { return "+" + word; }).join(" ");
-    });
-  }
-
   /* Mirrors syntax_query() in sitegen/search.py: lunr's syntax where it parses with real fields, else null. */
   function syntaxQuery(searcher, text) {
     if (!SYNTAX.test(text)) return null;
     var lunr = searcher.lunr, q = new lunr.Query(searcher.fields);
     try {
-      new lunr.QueryParser(normalize(quotedRequired(text)), q).parse();
+      new lunr.QueryParser(normalize(text), q).parse();
     } catch (error) {
       if (error instanceof lunr.QueryParseError) return null;
       throw error;

@@ -217,21 +217,12 @@
     });
   }
 
-  /* As quotedRequired in search-core.js: each word of a quoted group made required ("+word"). */
-  function quotedRequired(text) {
-    return text.replace(new RegExp(QUOTED.source, "g"), function (match, straight, curly) {
-      return normalize(straight !== undefined ? straight : curly).split(SEPARATOR)
-        .filter(function (word) { return word.length > 0; })
-        .map(function (word) { return "+" + word; }).join(" ");
-    });
-  }
-
   /* Mirrors syntax_query() in sitegen/search.py: lunr's syntax where it parses with real fields, else null. */
   function syntaxResults(lunr, index, text) {
     if (!SYNTAX.test(text)) return null;
     try {
       return index.query(function (q) {
-        new lunr.QueryParser(normalize(quotedRequired(text)), q).parse();
+        new lunr.QueryParser(normalize(text), q).parse();
         q.clauses.forEach(function (clause) {
           if (clause.usePipeline) { clause.term = lightStem(trim(clause.term)); clause.usePipeline = false; }
           if ("editDistance" in clause) {
