@@ -40,6 +40,12 @@ def make_parser() -> argparse.ArgumentParser:
     check.add_argument("-s", "--source", type=Path, default=Path("."))
     check.add_argument("-o", "--output", type=Path)
     check.add_argument("--debug", action="store_true")
+    lookup = commands.add_parser("lookup", help="look papers with no arXiv id up on arXiv; record ids, authors, year in their pages")
+    lookup.add_argument("-s", "--source", type=Path, default=Path("."), help="the site folder (default: here)")
+    lookup.add_argument("--dry-run", action="store_true", help="ask arXiv and print what would be recorded; write nothing")
+    lookup.add_argument("--refresh", action="store_true", help="ask again for papers looked up before")
+    lookup.add_argument("-q", "--quiet", action="store_true", help="print only warnings, errors and the summary")
+    lookup.add_argument("--debug", action="store_true", help="show tracebacks")
     search = commands.add_parser("search", help="query the built search index, as the website does")
     search.add_argument("query")
     search.add_argument("-s", "--source", type=Path, default=Path("."))
@@ -114,6 +120,8 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
     elif args.command == "search":
         return run_search(args)
+    elif args.command == "lookup":
+        return run_lookup_command(args)
     elif args.command == "check":
         from sitegen.check import check_site
 
@@ -189,6 +197,33 @@ def progress_bar(quiet: bool) -> Callable[[str, int], Callable[[], None]]:
                 bar.close()
         return tick
     return start
+
+
+def run_lookup_command(args: argparse.Namespace) -> int:
+    """Look up, then: warnings, what a dry run would record, one summary line, and why it stopped if it did.
+    Exit status 1 when it could not finish, 130 on Ctrl+C (what was found until then is kept either way)."""
+    from sitegen.lookup import run_lookup
+
+    diagnostics = Diagnostics()
+    try:
+        summary = run_lookup(args.source, diagnostics, refresh=args.refresh, dry_run=args.dry_run,
+                             progress=progress_bar(args.quiet))
+    finally:
+        report(diagnostics)
+    for change in summary.changes:
+        print(change)
+    kept = "nothing written (dry run)" if args.dry_run else "pages written as found"
+    print(f"lookup: {summary.found} found, {summary.not_found} not found, {summary.known} skipped as already known"
+          + (f", {summary.not_asked} not asked" if summary.not_asked else "")
+          + f"; {summary.requests} requests, {summary.seconds:.1f} s; {kept}")
+    if summary.interrupted:
+        print("interrupted: the pages looked up so far are kept; run `sitegen lookup` again for the rest", file=sys.stderr)
+        return 130
+    if summary.stopped:
+        print(f"error: {summary.stopped}; stopped: the pages looked up so far are kept, the rest are not looked up", file=sys.stderr)
+        annotate("error", None, None, summary.stopped)
+        return 1
+    return 0
 
 
 def run_search(args: argparse.Namespace) -> int:

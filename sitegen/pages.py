@@ -5,14 +5,16 @@ sitegen owns MACHINE_FIELDS and rewrites only their lines; every other key, ever
 the body are the user's and are kept byte for byte. The BIBLIO_FIELDS (arxiv, doi, authors, year,
 venue, code, project) are filled by sitegen when the page has no value, and never changed once it
 has one: whoever wrote it, the value on the page wins. `links` is the user's; sitegen's own links
-(found in the abstract) are `found_links`.
+(found in the abstract) are `found_links`. `lookup` is what `sitegen lookup` found on arXiv: only that
+command writes it; a build reads it as a source below the page's own values and a .bib's, and never
+copies its values into the page's own fields (deleting the block undoes the lookup).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +30,10 @@ if TYPE_CHECKING:
     from sitegen.state import Memo
 
 BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
-MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS)
+MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS, "lookup")
+# The `lookup:` mapping's keys and their types; `date` (the day it was looked up) is always there.
+LOOKUP_FIELDS: dict[str, type] = {"date": dt.date, "arxiv": str, "authors": list, "year": int, "venue": str, "doi": str,
+                                  "category": str}
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
 SHOWN_FIELDS = {*MACHINE_FIELDS, *USER_DEFAULTS, "links", "rating"}  # the keys the paper page shows in their own places
 EMPTY = Entry(None, 0, 0, 0)
@@ -81,6 +86,19 @@ class PageSource:
             project=str(values.get("project") or ""),
         )
 
+    def looked_up(self) -> Bibliographic:
+        """What `sitegen lookup` found on arXiv for this page ('' or () when nothing, or not looked up)."""
+        entry = self.entries.get("lookup")
+        found: dict[str, Any] = entry.value if entry is not None and isinstance(entry.value, dict) else {}
+        return Bibliographic(
+            arxiv=arxiv_id(str(found.get("arxiv") or "")),
+            doi=str(found.get("doi") or ""),
+            authors=tuple(map(str, found.get("authors") or ())),
+            year=found.get("year") or None,
+            venue=str(found.get("venue") or ""),
+            category=str(found.get("category") or ""),
+        )
+
     def is_edited(self) -> bool:
         """Whether the user put anything of theirs in this page: anything that differs from what
         sitegen writes for these machine values (notes, tags, status, own keys, a comment, an empty key).
@@ -118,17 +136,42 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
     rating = entries.get("rating")
     if rating is not None and rating.value is not None and (type(rating.value) is not int or rating.value not in RATINGS):
         raise SourceError(path, rating.key_line, f"'rating' must be a whole number from 1 to 5, not {rating.value!r}")
+    if "lookup" in entries:
+        check_lookup(path, entries["lookup"])
     source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
     if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
         raise SourceError(path, entries["arxiv"].key_line, "'arxiv' must be an arXiv id such as 2309.16588")
     return source
 
 
+def check_lookup(path: Path, entry: Entry) -> None:
+    """A `lookup:` block is input like any other: a mapping of LOOKUP_FIELDS with a date, each of its type."""
+    undo = "(what `sitegen lookup` found; delete the block to look the paper up again)"
+    if not isinstance(entry.value, dict):
+        raise SourceError(path, entry.key_line, f"'lookup' must be a mapping {undo}")
+    for key, value in entry.value.items():
+        if key not in LOOKUP_FIELDS:
+            raise SourceError(path, entry.key_line, f"'lookup' has an unknown key {key!r} (known: {', '.join(LOOKUP_FIELDS)}) {undo}")
+        check_type(path, entry.key_line, f"lookup: {key}", value, LOOKUP_FIELDS[key])
+    if not isinstance(entry.value.get("date"), dt.date):
+        raise SourceError(path, entry.key_line, f"'lookup' must have the date it was looked up (date: YYYY-MM-DD) {undo}")
+    if not all(isinstance(v, str) for v in entry.value.get("authors") or []):
+        raise SourceError(path, entry.key_line, "every item of 'lookup: authors' must be text")
+    found_id = entry.value.get("arxiv")
+    if found_id is not None and not (isinstance(found_id, str) and arxiv_id(found_id)):
+        raise SourceError(path, entry.key_line, f"'lookup: arxiv' must be a quoted arXiv id such as '2309.16588' {undo}")
+
+
 def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> PaperPage:
-    """The page's record: machine fields from the paper (or the page if none), user fields from the page."""
+    """The page's record: machine fields from the paper (or the page if none), user fields from the page.
+
+    Bibliographic values: the page's own first, then a .bib's, then what `sitegen lookup` found
+    on arXiv, then the other lists' (HF JSON, a pasted page)."""
     values = {k: e.value for k, e in source.entries.items()}
     auto = values.get("auto_tags") or {}
-    biblio = source.biblio().merged(paper.biblio) if paper else source.biblio()
+    listed = paper.biblio if paper else Bibliographic()
+    above, below = (listed, source.looked_up()) if listed.bibtex else (source.looked_up(), listed)
+    biblio = source.biblio().merged(above).merged(below)
     return PaperPage(
         slug=slug,
         path=source.path,
@@ -167,7 +210,7 @@ def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:
 
 def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
     """A PaperPage's bibliographic keyword arguments."""
-    return {name: getattr(biblio, name) for name in (*BIBLIO_FIELDS, "bibtex")}
+    return {name: getattr(biblio, name) for name in (*BIBLIO_FIELDS, "bibtex", "category")}
 
 
 def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path) -> tuple[list[PaperPage], list[Path]]:
@@ -297,8 +340,10 @@ def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnosti
     differ from `source`, in its own line endings; a comment on such a line is kept. When that
     cannot be done without changing the user's YAML, the page is left as it is, with a warning."""
     machine = machine_values(page)
-    if source is not None:  # a bibliographic value already on the page is left as written
-        machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS or source.entries.get(k, EMPTY).value in (None, "", [])}
+    if source is not None:  # a bibliographic value already on the page is left as written; one lookup found stays in `lookup:`
+        looked_up = machine_values(replace(page, **biblio_fields(source.looked_up())))
+        machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS
+                   or (source.entries.get(k, EMPTY).value in (None, "", []) and looked_up.get(k) != v)}
     if source is None:
         return new_page_text(machine)
     newline = "\r\n" if "\r\n" in source.yaml_text else "\n"

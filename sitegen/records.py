@@ -43,6 +43,7 @@ class Bibliographic:
     code: str = ""  # code repository URL
     project: str = ""  # project page URL
     bibtex: str = ""  # the entry as a .bib file gave it, if one did
+    category: str = ""  # arXiv's primary category (e.g. cs.CV), as `sitegen lookup` found it
 
     def merged(self, other: Bibliographic) -> Bibliographic:
         """Each field from self when known, else from `other`."""
@@ -143,6 +144,7 @@ class PaperPage:
     code: str = ""
     project: str = ""
     bibtex: str = ""  # the source .bib entry, when the paper came from one (not kept in the page)
+    category: str = ""  # arXiv's primary category, from the page's `lookup:` block
 
     @property
     def every_link(self) -> tuple[str, ...]:
