@@ -183,7 +183,8 @@ def read_feed(body: bytes) -> Feed:
         kind = "an HTML page" if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")) else "not a whole Atom feed"
         raise ApiError(f"the answer was {kind} ({str(error).split(':')[0]})") from None
     if root.tag != ATOM + "feed":
-        raise ApiError(f"the answer was not an Atom feed (<{root.tag.split('}')[-1]}>)")
+        kind = "an HTML page" if root.tag.split("}")[-1].lower() == "html" else f"<{root.tag.split('}')[-1]}>"
+        raise ApiError(f"the answer was {kind}, not an Atom feed")
     rejected = atom_error(body)
     if rejected:
         raise QueryRejected(f"arXiv rejected the query: {rejected}")

@@ -79,7 +79,8 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
     if page.doi:
         fields.append(("doi", latex_escape(page.doi)))
     if page.arxiv:
-        fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), ("url", f"https://arxiv.org/abs/{page.arxiv}")]
+        fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else []),
+                   ("url", f"https://arxiv.org/abs/{page.arxiv}")]
     kind = "article" if page.venue else "misc"
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{key},\n{body}\n}}"

@@ -268,7 +268,7 @@ def fold_title(title: str) -> str:
     spacing (line breaks, double spaces, around hyphens and punctuation) and a trailing period
     folded away. Words and their order still count: a title one word away is another paper."""
     text = latex_to_text(title) if LATEX_MARK.search(title) else title
-    text = " ".join(plain(text).casefold().split())
+    text = " ".join(plain(text.casefold()).casefold().split())  # casefold first: ᾀ and ἈΙ fold alike; again: 𝒪 is O only once plain
     text = PUNCTUATION_SPACING.sub("", HYPHEN_SPACING.sub("-", text))
     return text.rstrip(". ")
 

@@ -36,16 +36,17 @@ class FakePaper:
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted bad answer: kind is '503', '429', 'truncated', 'html', 'error', 'slow' or 'empty'."""
+    """One scripted answer: kind is '503', '429', 'truncated', 'html', 'error', 'slow', 'empty' or 'ok' (a normal one)."""
 
     kind: str
     retry_after: str = ""
 
 
 def tokens(text: str) -> list[str]:
-    """Words as arXiv's index sees them: lower case, accents and TeX punctuation gone."""
+    """Words as arXiv's index sees them: lower case, accents and TeX punctuation gone, stemmed (crudely:
+    a plural's s dropped, so 'Transformer' finds 'Transformers' as arXiv's stemming does)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.findall(r"[^\W_]+", plain.lower())
+    return [w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[^\W_]+", plain.lower())]
 
 
 def wrapped(title: str, width: int = 60) -> str:
@@ -164,8 +165,8 @@ def make_handler(fake: FakeArxiv) -> type[http.server.BaseHTTPRequestHandler]:
             with fake.lock:
                 fake.asked.append((fake.clock(), method, query, max_results))
                 fault = fake.faults.pop(0) if fake.faults else None
-            if fault is None or fault.kind == "empty":
-                body = fake.answer(query, max_results, start) if fault is None else feed_xml(query, [], 0, start)
+            if fault is None or fault.kind in ("ok", "empty"):
+                body = feed_xml(query, [], 0, start) if fault and fault.kind == "empty" else fake.answer(query, max_results, start)
                 self.send(200, body, "application/atom+xml; charset=utf-8")
             elif fault.kind in ("503", "429"):
                 self.send(int(fault.kind), HTML_PAGE, "text/html", {"Retry-After": fault.retry_after} if fault.retry_after else {})
