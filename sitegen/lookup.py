@@ -75,9 +75,9 @@ def run_lookup(site_dir: Path, diagnostics: Diagnostics, client: Client | None =
     with nullcontext() if dry_run else state.build_lock(site_dir):
         if not dry_run:
             sweep_temps(papers_dir)
-        wanted = pages_to_ask(papers_dir, refresh, diagnostics, summary)
+        wanted, owners = pages_to_ask(papers_dir, refresh, diagnostics, summary)
         tick = (progress or (lambda stage, total: lambda: None))("lookup", len(wanted))
-        record = Recorder(today or build_date(), dry_run, diagnostics, summary, tick)
+        record = Recorder(today or build_date(), dry_run, diagnostics, summary, tick, owners)
         try:
             with stops(summary):
                 ask(wanted, client, record, diagnostics)
@@ -98,15 +98,19 @@ def stops(summary: LookupSummary) -> Iterator[None]:
         summary.stopped = str(error)
 
 
-def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summary: LookupSummary) -> list[Wanted]:
-    """Every page with no arXiv id of its own, in file order; those looked up before only with `refresh`."""
+def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summary: LookupSummary) -> tuple[list[Wanted], dict[str, Path]]:
+    """Every page with no arXiv id of its own, in file order (those looked up before only with `refresh`),
+    and the page each arXiv id already on a page belongs to."""
     paths = sorted(papers_dir.glob("*.md")) if papers_dir.is_dir() else []
     if not paths:
         raise SourceError(papers_dir, None, "no paper pages to look up: run `sitegen build` first, which makes them from your lists")
     wanted: list[Wanted] = []
+    owners: dict[str, Path] = {}
     for path in paths:
         data = path.read_bytes()
         source = read_page(path, decode(path, data, keep_bom=True))
+        if known_id := source.arxiv or source.looked_up().arxiv:
+            owners.setdefault(known_id, path)
         if source.arxiv:
             continue
         if "lookup" in source.entries and not refresh:
@@ -125,7 +129,7 @@ def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summ
             diagnostics.warn(item.source.path, item.source.entries["title"].key_line, "another page has this title: not looked up, "
                              "since a title cannot tell which is which (write `arxiv: ID` on the page yourself)")
             summary.not_asked += 1
-    return [w for w in wanted if shared[w.key] == 1]
+    return [w for w in wanted if shared[w.key] == 1], owners
 
 
 def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Diagnostics) -> None:
@@ -179,10 +183,16 @@ class Recorder:
     diagnostics: Diagnostics
     summary: LookupSummary
     tick: Tick
+    owners: dict[str, Path]  # arXiv id → the page that has it (its own, or found for it)
 
     def __call__(self, outcomes: list[tuple[Wanted, ArxivRecord | None]]) -> None:
         for item, found in outcomes:
             self.tick()
+            owner = self.owners.setdefault(found.arxiv, item.source.path) if found else item.source.path
+            if owner != item.source.path:
+                self.diagnostics.warn(item.source.path, item.source.entries["title"].key_line, f"arXiv {found.arxiv if found else ''} has "
+                                      f"this exact title, and {owner} is that paper already: not recorded (merge the two pages?)")
+                found = None
             if found is None:
                 self.summary.not_found += 1
                 earlier = item.source.entries.get("lookup")

@@ -241,6 +241,16 @@ def test_pages_whose_title_is_shared_or_has_no_words_are_not_asked(tmp_path: Pat
     assert summary.not_asked == 2 and sum("another page has this title" in w.message for w in diagnostics.warnings) == 2
 
 
+def test_an_id_another_page_already_has_is_not_recorded_twice(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers", "Registers for ViTs, Our Reading")
+    mine = page(site, "registers-for-vits-our-reading")
+    mine.write_text(mine.read_text(encoding="utf-8").replace("status: unread\n", "status: unread\narxiv: '2309.16588'\n"), encoding="utf-8")
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, diagnostics = look(site, paced(server, fake_time))
+    assert summary.found == 0 and "arxiv" not in looked_up(site, "vision-transformers-need-registers")
+    assert any(f"{mine} is that paper already" in w.message for w in diagnostics.warnings)
+
+
 def test_503_with_retry_after_is_honoured_and_never_shorter_than_3_s(tmp_path: Path, fake_time: FakeTime) -> None:
     site = built_site(tmp_path, "Vision Transformers Need Registers")
     with serve(ARXIV, fake_time.clock, [Fault("503", "17"), Fault("429", "1"), Fault("503")]) as server:
