@@ -26,7 +26,7 @@ from sitegen import state
 from sitegen.arxiv_api import ApiError, ArxivRecord, Client, Feed, QueryRejected
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.output import ChangedOnDisk, kill_point, sweep_temps, write_atomic
-from sitegen.pages import MACHINE_FIELDS, PageSource, dump_yaml, line_end, read_page
+from sitegen.pages import MACHINE_FIELDS, USER_FIELDS_NOTE, PageSource, dump_yaml, line_end, read_page
 from sitegen.parse import decode
 from sitegen.parse_bibtex import latex_to_text
 from sitegen.yamlsource import compose_mapping
@@ -237,15 +237,18 @@ def described(found: ArxivRecord | None) -> str:
 
 
 def with_lookup(source: PageSource, values: dict[str, Any]) -> str | None:
-    """The page's text with its `lookup:` lines replaced (or added after the last machine field);
+    """The page's text with its `lookup:` lines replaced (or added at the end of sitegen's part, above its note);
     None when that would change any other value (then the page is left alone)."""
     newline = "\r\n" if "\r\n" in source.yaml_text else "\n"
     block = dump_yaml({"lookup": values}).replace("\n", newline)
     yaml_text = source.yaml_text
     entry = source.entries.get("lookup")
+    note = yaml_text.find(USER_FIELDS_NOTE.split("\n", 1)[0])
     if entry is not None:
         start, end = entry.start, line_end(yaml_text, entry.end)
-    else:
+    elif note == 0 or note > 0 and yaml_text[note - 1] == "\n":  # sitegen's note on whose is what: just above it
+        start = end = note
+    else:  # the user removed the note: after the last of sitegen's fields
         last = max((e for k, e in source.entries.items() if k in MACHINE_FIELDS), key=lambda e: e.end)
         start = end = line_end(yaml_text, last.end)
     changed = yaml_text[:start] + block + yaml_text[end:]

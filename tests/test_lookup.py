@@ -167,7 +167,8 @@ def test_user_values_and_notes_stay_byte_for_byte(tmp_path: Path, fake_time: Fak
     after = pages(site)
     assert after[own_id.name] == before[own_id.name]
     assert after[own_authors.name] != before[own_authors.name]
-    assert without_lookup(after[own_authors.name]) == before[own_authors.name]  # only the lookup lines were added
+    assert without_lookup(after[own_authors.name]) == before[own_authors.name]  # only the lookup lines were added,
+    assert re.search(rb"\nauto_tags: \{\}\nlookup:\n(  .*\n)+# Above: kept up to date by sitegen", after[own_authors.name])  # in sitegen's part
     assert summary.found == 1
     assert cli.main(["build", "-s", str(site), "-q"]) == 0
     assert pages(site) == after  # the build keeps the lookup block and copies none of it into the page's own fields
@@ -454,3 +455,33 @@ def no_real_arxiv(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr("sitegen.arxiv_api.DEFAULT_API", "http://127.0.0.1:9/never")
     monkeypatch.delenv(API_ENV, raising=False)
     yield
+
+
+USER_KEYS = st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True).filter(lambda k: k not in ("title", "abstract", "lookup", "arxiv")),
+                            st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=8), max_size=3)), max_size=4)
+
+
+@given(USER_KEYS, st.text(max_size=60), st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["# mine\n", ""]))
+def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], notes: str, newline: str, note_kept: bool, comment: str) -> None:
+    import datetime as dt
+
+    from sitegen.arxiv_api import ArxivRecord
+    from sitegen.lookup import lookup_values, with_lookup
+    from sitegen.pages import dump_yaml, made_front_matter, read_page
+
+    front = made_front_matter({"title": "A Title", "abstract": "Some words.", "lists": [{"list": "a", "position": 1}], "auto_tags": {}})
+    if not note_kept:
+        front = "".join(line for line in front.splitlines(keepends=True) if not line.startswith("#"))
+    text = f"---\n{front}{comment}{dump_yaml(user) if user else ''}---\n{notes}".replace("\n", newline)
+    path = Path("content/papers/a-title.md")
+    found = ArxivRecord("2309.16588", "A Title", ("Ada Lovelace",), 2023, "ICLR 2024", "", "cs.CV")
+    original = text
+    for record in (None, found):  # first not found, then (a --refresh) found: the block is replaced
+        changed = with_lookup(read_page(path, text), lookup_values(record, dt.date(2026, 12, 7)))
+        assert changed is not None
+        text = changed
+        assert LOOKUP_BLOCK.sub("", text) == original
+    source = read_page(path, text)
+    assert source.looked_up().arxiv == "2309.16588" and source.looked_up().authors == ("Ada Lovelace",)
+    assert source.body == notes.replace("\n", newline)
+    assert {k: source.entries[k].value for k in user} == user
