@@ -38,6 +38,7 @@ def test_each_format_gives_the_expected_records(name: str) -> None:
     for entry in entries:
         biblio = dataclasses.asdict(entry.biblio)
         biblio.pop("bibtex")
+        assert biblio.pop("category") == ""  # only `sitegen lookup` knows a paper's arXiv category
         assert entry.abstract.startswith(entry.abstract[:60])
         got.append({"line": entry.line, "title": entry.title, "abstract_start": entry.abstract[:60],
                     **{k: list(v) if isinstance(v, tuple) else v for k, v in biblio.items()}})
