@@ -265,7 +265,7 @@ def with_lookup(source: PageSource, values: dict[str, Any]) -> str | None:
 FOLDED_CHARS = {**dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"), "-"),
                 **dict.fromkeys(map(ord, "\u2018\u2019\u201b`\u00b4"), "'"), **dict.fromkeys(map(ord, "\u201c\u201d\u201e"), '"')}
 LATEX_MARK = re.compile(r"[$\\{}]")
-HYPHEN_SPACING = re.compile(r" ?- ?")
+HYPHEN_SPACING = re.compile(r" ?-+ ?")  # TeX's -- and --- are dashes too
 PUNCTUATION_SPACING = re.compile(r" (?=[:;,.!?)\]])|(?<=[(\[]) ")
 WORD = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 
@@ -281,7 +281,8 @@ def fold_title(title: str) -> str:
     spacing (line breaks, double spaces, around hyphens and punctuation) and a trailing period
     folded away. Words and their order still count: a title one word away is another paper."""
     text = latex_to_text(title) if LATEX_MARK.search(title) else title
-    text = " ".join(plain(text.casefold()).casefold().split())  # casefold first: ᾀ and ἈΙ fold alike; again: 𝒪 is O only once plain
+    # casefold before NFKD (ᾀ and ἈΙ fold alike) and after (𝒪 is O only once plain); TeX's ``quotes'' are "quotes"
+    text = " ".join(plain(text.casefold()).casefold().replace("''", '"').split())
     text = PUNCTUATION_SPACING.sub("", HYPHEN_SPACING.sub("-", text))
     return text.rstrip(". ")
 

@@ -417,6 +417,9 @@ def test_the_paper_page_shows_arxiv_and_pdf_buttons_and_authors(tmp_path: Path, 
     ("Don’t Stop Pretraining: Adapt Language Models", "Don't Stop Pretraining : Adapt Language Models"),
     ("Efficient O(n) Attention", "Efficient $\\mathcal{O}(n)$ Attention"),
     ("100% Accuracy on Long Dashes—Really", "100\\% Accuracy on Long Dashes--Really"),
+    ("Long Dashes – Really", "Long Dashes --- Really"),
+    ("“Quoted” Words in a Title", "``Quoted'' words in a title"),
+    ("Self-Supervised Learning", "Self-\n  Supervised Learning"),
 ])
 def test_what_arxiv_changes_in_a_title_is_folded(ours: str, arxivs: str) -> None:
     assert fold_title(ours) == fold_title(arxivs)
@@ -428,6 +431,8 @@ def test_what_arxiv_changes_in_a_title_is_folded(ours: str, arxivs: str) -> None
     ("Scaling Vision Transformers to 22 Billion Parameters", "Scaling Vision Transformers to 22 Million Parameters"),
     ("β-VAE", "α-VAE"),
     ("Learning to See", "Learning to Sea"),
+    ("Learning to See", "Learning to See, Again"),
+    ("Vision Transformers Need Registers", "Vision Transformers Need No Registers"),
 ])
 def test_a_near_miss_is_not_folded_together(ours: str, arxivs: str) -> None:
     assert fold_title(ours) != fold_title(arxivs)
