@@ -42,8 +42,12 @@ class ApiError(SitegenError):
     """arXiv could not be asked, or answered something that is not a usable feed, after every retry."""
 
 
-class QueryRejected(ApiError):
-    """arXiv answered with its Atom error entry: the query itself is wrong, and asking again will not help."""
+class Refused(ApiError):
+    """An answer that asking again cannot change (an HTTP 4xx other than 429): not retried."""
+
+
+class QueryRejected(Refused):
+    """arXiv answered with its Atom error entry: the query itself is wrong (another query may do)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class Client:
                     raise ApiError(f"{self.url}: arXiv is busy and asks to wait {busy.seconds:.0f} s; try again later") from None
                 problem, backoff = f"busy (HTTP {busy.status})", 0.0
                 self.ready_at = max(self.ready_at, self.clock() + busy.seconds)
-            except QueryRejected:
+            except Refused:
                 raise
             except (ApiError, OSError, http.client.HTTPException) as error:
                 problem, backoff = describe(error), self.spacing * 2 ** attempt  # 3, 6, 12 s more than the pacing
@@ -122,6 +126,8 @@ class Client:
             rejected = atom_error(body)
             if rejected:
                 raise QueryRejected(f"{self.url}: arXiv rejected the query: {rejected}") from None
+            if 400 <= error.code < 500:
+                raise Refused(f"{self.url}: HTTP {error.code} {error.reason} (is the address right?)") from None
             raise ApiError(f"HTTP {error.code} {error.reason}") from None
         finally:
             self.ready_at = self.clock() + self.spacing

@@ -158,6 +158,9 @@ def make_handler(fake: FakeArxiv) -> type[http.server.BaseHTTPRequestHandler]:
             self.respond(self.rfile.read(length).decode(), "POST")
 
         def respond(self, query_string: str, method: str) -> None:
+            if urllib.parse.urlsplit(self.path).path != "/api/query":
+                self.send(404, HTML_PAGE, "text/html")
+                return
             params = urllib.parse.parse_qs(query_string)
             query = params.get("search_query", [""])[0]
             max_results = int(params.get("max_results", ["10"])[0])

@@ -302,6 +302,13 @@ def test_a_refused_connection_is_one_line_and_exit_1(tmp_path: Path, fake_time: 
     assert fake_time.slept == [6.0, 9.0, 15.0]  # the 3 s pacing, and 3, 6, 12 s more: backing off between tries
 
 
+def test_a_wrong_address_is_not_asked_again(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, Client(url=server.url.replace("/api/query", "/api/nothing"), clock=fake_time.clock, sleep=fake_time.sleep))
+    assert summary.requests == 1 and summary.stopped.endswith("/api/nothing: HTTP 404 Not Found (is the address right?)")
+
+
 def test_a_slow_answer_times_out_and_is_asked_again(tmp_path: Path, fake_time: FakeTime) -> None:
     site = built_site(tmp_path, "Vision Transformers Need Registers")
     with serve(ARXIV, fake_time.clock, [Fault("slow")]) as server:
