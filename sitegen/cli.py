@@ -215,7 +215,7 @@ def run_lookup_command(args: argparse.Namespace) -> int:
     kept = "nothing written (dry run)" if args.dry_run else "pages written as found"
     print(f"lookup: {summary.found} found, {summary.not_found} not found, {summary.known} skipped as already known"
           + (f", {summary.not_asked} not asked" if summary.not_asked else "")
-          + f"; {summary.requests} requests, {summary.seconds:.1f} s; {kept}")
+          + f"; {summary.requests} requests, {summary.seconds:.1f} s; {len(diagnostics.warnings)} warnings; {kept}")
     if summary.interrupted:
         print("interrupted: the pages looked up so far are kept; run `sitegen lookup` again for the rest", file=sys.stderr)
         return 130
