@@ -5,6 +5,7 @@ request arrives), so a lookup of many batches takes no real time; one test check
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import socket
@@ -25,6 +26,7 @@ from sitegen.errors import Diagnostics
 from sitegen.lookup import LookupSummary, fold_title, query_words, run_lookup
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1790000000"}
+DAY = dt.date(2026, 12, 7)
 
 
 class FakeTime:
@@ -133,7 +135,7 @@ def test_exact_titles_get_their_id_and_authors_and_no_trap_gets_one(tmp_path: Pa
     monkeypatch.setattr(lookup, "BATCH", 3)  # several batches, so pacing between them is checked too
     site = built_site(tmp_path, *EXACT, *TRAPS)
     with serve(ARXIV, fake_time.clock) as server:
-        summary, diagnostics = look(site, paced(server, fake_time), today=__import__("datetime").date(2026, 12, 7))
+        summary, diagnostics = look(site, paced(server, fake_time), today=DAY)
         asked = server.fake.asked
     for title, paper in EXACT.items():
         found = looked_up(site, slug_of(title))
@@ -144,7 +146,7 @@ def test_exact_titles_get_their_id_and_authors_and_no_trap_gets_one(tmp_path: Pa
     assert looked_up(site, slug_of("Vision Transformers Need Registers"))["venue"] == "ICLR 2024"
     assert looked_up(site, slug_of("Vision Transformers Need Registers"))["doi"] == "10.48550/arXiv.2309.16588"
     for title in TRAPS:
-        assert looked_up(site, slug_of(title)) == {"date": __import__("datetime").date(2026, 12, 7)}, title
+        assert looked_up(site, slug_of(title)) == {"date": DAY}, title
     assert (summary.found, summary.not_found, summary.known) == (len(EXACT), len(TRAPS), 0)
     assert any("1706.03762, 2401.00001" in w.message for w in diagnostics.warnings)
     # batched (9 titles, 3 a request) and paced: at least 3 s between requests, on the clock the server reads
@@ -475,8 +477,6 @@ USER_KEYS = st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True).filter
 
 @given(USER_KEYS, st.text(max_size=60), st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["# mine\n", ""]))
 def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], notes: str, newline: str, note_kept: bool, comment: str) -> None:
-    import datetime as dt
-
     from sitegen.arxiv_api import ArxivRecord
     from sitegen.lookup import lookup_values, with_lookup
     from sitegen.pages import dump_yaml, made_front_matter, read_page
@@ -489,7 +489,7 @@ def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], not
     found = ArxivRecord("2309.16588", "A Title", ("Ada Lovelace",), 2023, "ICLR 2024", "", "cs.CV")
     original = text
     for record in (None, found):  # first not found, then (a --refresh) found: the block is replaced
-        changed = with_lookup(read_page(path, text), lookup_values(record, dt.date(2026, 12, 7)))
+        changed = with_lookup(read_page(path, text), lookup_values(record, DAY))
         assert changed is not None
         text = changed
         assert LOOKUP_BLOCK.sub("", text) == original
