@@ -21,7 +21,6 @@ notes included (a safe fallback: an edit there renders the whole site again).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,8 @@ import sitegen
 from sitegen import state
 from sitegen.catalog import Catalog, ListView, TagView
 from sitegen.config import SiteConfig
-from sitegen.records import STATUSES, PaperPage, ReadingList, TagRule
-from sitegen.render import Job, Pager, initial, latest_date, recent, sitemap_paths
+from sitegen.records import PaperPage, ReadingList, TagRule
+from sitegen.render import Job, Pager, collection_counts, first_of_each_initial, latest_date, recent, sitemap_paths
 
 Facts = tuple[Any, ...]
 
@@ -110,10 +109,9 @@ class JobFacts:
     def filter_counts(self, kind: str, slug: str, papers: tuple[PaperPage, ...], tags: bool) -> Facts:
         """What a collection's filter counts over all its papers: statuses, and tags with their titles."""
         if (found := self.filters.get((kind, slug))) is None:
-            statuses = Counter(p.status for p in papers)
-            tag_counts = Counter(t for p in papers for t in self.catalog.paper_tags[p.slug]) if tags else Counter()
-            found = self.filters[(kind, slug)] = (len(papers), tuple(statuses[s] for s in STATUSES),
-                                                   tuple((t, n, self.catalog.tags_by_slug[t].title) for t, n in sorted(tag_counts.items())))
+            counts = collection_counts(papers, self.catalog.paper_tags, tags)
+            found = self.filters[(kind, slug)] = (len(papers), tuple(counts.statuses.items()),
+                                                   tuple((t, n, self.catalog.tags_by_slug[t].title) for t, n in counts.tags))
         return found
 
     @staticmethod
@@ -142,10 +140,7 @@ class JobFacts:
         pager: Pager = values["pager"]
         c = self.catalog
         if (found := self.initials.get(pager.size)) is None:
-            initials: dict[str, tuple[int, str]] = {}
-            for i, paper in enumerate(c.papers):
-                initials.setdefault(initial(paper.title), (i // pager.size, paper.slug))
-            found = self.initials[pager.size] = tuple(initials.items())
+            found = self.initials[pager.size] = tuple(first_of_each_initial(c.papers, pager.size).items())
         single = len(pager.paths) == 1
         added = tuple(self.added_rank()[p.slug] for p in pager.papers) if single else ()
         return (found, self.filter_counts("papers", "", c.papers, False), self.pager(pager),
