@@ -7,8 +7,9 @@ For each size N (default 10000; `--with-100k` adds one pass at 100,000, 37 minut
 a corpus comes from ../shared/bench/gen_corpus.py (raw lists for sitegen, its Hugo form for Hugo), and
 each run measures: the cold build (its wall time, and the peak memory of its whole process tree,
 workers included); Hugo then Pagefind on the same corpus; a rebuild with nothing changed; one edited
-note; a new list of 50 papers; `sitegen serve` showing an edited note; for each of the rebuilds, which files under content/papers and site/
-were rewritten (mtime) or changed (bytes). After the first cold build: disk per paper, what one paper
+note; one paper marked `status: read`; a new list of 50 papers; `sitegen serve` showing an edited note; for each
+of the rebuilds, which files under content/papers and site/ were rewritten (mtime) or changed (bytes): unlike
+the seconds, these counts do not depend on the machine's load, which is printed with each run (`os.getloadavg`). After the first cold build: disk per paper, what one paper
 page carries, and search from file:// in headless Chromium (search_budget.py). At 100,000 only the cold
 build, Hugo + Pagefind, disk and search run. Medians of the runs; prints Markdown for RESULTS.md.
 Needs `hugo` (Debian: apt-get install hugo) and Pagefind (npm install --prefix benchmarks); without
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from measure import GEN_CORPUS, Changes, Run, changes, mean_anatomy, median, paper_pages, run_measured, site_bytes, snapshot  # noqa: E402
+from measure import GEN_CORPUS, Changes, Run, changes, group, mean_anatomy, median, paper_pages, run_measured, site_bytes, snapshot  # noqa: E402
 from search_budget import QUERY, SearchFigures, measure_search  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,6 +119,7 @@ class Figures:
     ratios: list[float] = field(default_factory=list)
     noop: list[tuple[Run, Changes]] = field(default_factory=list)
     note: list[tuple[Run, Changes]] = field(default_factory=list)
+    status: list[tuple[Run, Changes]] = field(default_factory=list)
     new_list: list[tuple[Run, Changes]] = field(default_factory=list)
     serve: list[float] = field(default_factory=list)
     site_total: int = 0
@@ -126,6 +129,7 @@ class Figures:
     anatomy_pages: int = 0
     search: SearchFigures | None = None
     seconds: float = 0.0
+    loads: list[float] = field(default_factory=list)  # the 1-minute load average at each cold build
 
 
 def corpus(n: int, work: Path) -> tuple[Path, Path]:
@@ -149,8 +153,9 @@ def bench(n: int, runs: int, work: Path, search_runs: int, peers: bool) -> Figur
     full_pass = n <= FULL_PASS_UP_TO
     log(f"{n} papers: corpus ready")
     for run in range(runs):
+        figures.loads.append(os.getloadavg()[0])
         figures.cold.append(cold(site))
-        log(f"{n} run {run + 1}: cold build {figures.cold[-1]}")
+        log(f"{n} run {run + 1}: cold build {figures.cold[-1]} (load average before it {figures.loads[-1]:.1f})")
         if run == 0:
             measure_site(figures, site, search_runs)
             log(f"{n}: {figures.papers} papers, site/ {figures.site_total} B, page {figures.anatomy}, search {figures.search}")
@@ -170,6 +175,12 @@ def bench(n: int, runs: int, work: Path, search_runs: int, peers: bool) -> Figur
         page.write_text(page.read_text(encoding="utf-8") + f"\nA note written in run {run}.\n", encoding="utf-8")
         figures.note.append(measured_change(site))
         log(f"{n} run {run + 1}: one note {figures.note[-1][0].seconds:.2f} s, {figures.note[-1][1].describe()}")
+        page = sorted((site / "content" / "papers").glob("*.md"))[(len(figures.cold) * 7 + 3) % figures.papers]
+        text = page.read_text(encoding="utf-8")
+        page.write_text(re.sub(r"\nstatus: \w+\n", "\nstatus: read\n" if "\nstatus: read\n" not in text else "\nstatus: reading\n", text, count=1),
+                        encoding="utf-8")
+        figures.status.append(measured_change(site))
+        log(f"{n} run {run + 1}: one status edit {figures.status[-1][0].seconds:.2f} s, {figures.status[-1][1].describe()}")
         shutil.copy(extra / "raw" / "list-1.txt", site / "content" / "lists" / "zz-new-list-of-50.txt")
         figures.new_list.append(measured_change(site))
         log(f"{n} run {run + 1}: new list {figures.new_list[-1][0].seconds:.2f} s, {figures.new_list[-1][1].describe()}")
@@ -208,19 +219,23 @@ def incremental_row(name: str, measured: list[tuple[Run, Changes]], cold_s: floa
     seconds = median([r.seconds for r, _ in measured])
     assert seconds is not None
     last = measured[-1][1]
-    return (f"| {name} | {secs(seconds)} = {seconds / cold_s:.1%} of cold; last run: {last.describe()} | | "
+    rewritten = ", ".join(sorted({f"{len(c.rewritten)}" for _, c in measured}))
+    return (f"| {name} | {secs(seconds)} = {seconds / cold_s:.1%} of cold; files rewritten (each run): {rewritten}, "
+            f"last run's by place: {group(last.rewritten, 8) or 'none'}; changed: {last.describe()} | | "
             f"≤ {target:.0%} of cold{', nothing written' if target == 0.01 else ''} | "
             f"{verdict(seconds <= target * cold_s and (target != 0.01 or not any(c.rewritten or c.changed for _, c in measured)))} |")
 
 
-def report(f: Figures) -> None:
+def report(f: Figures) -> float:
+    """Print a size's table; return its median cold build (seconds)."""
     cold_s = median([r.seconds for r in f.cold])
     assert cold_s is not None
     rss = median([r.peak_rss_mib for r in f.cold])
     pss = median([r.peak_pss_mib for r in f.cold])
     processes = max(r.peak_processes for r in f.cold)
     hugo, pagefind, ratio = median(f.hugo), median(f.pagefind), median(f.ratios)
-    print(f"\n### {f.n} papers asked, {f.papers} built; {len(f.cold)} run(s); this size took {f.seconds / 60:.1f} min\n")
+    print(f"\n### {f.n} papers asked, {f.papers} built; {len(f.cold)} run(s); this size took {f.seconds / 60:.1f} min; "
+          f"1-minute load average before each cold build: {', '.join(f'{x:.1f}' for x in f.loads)}\n")
     print("| figure | sitegen | Hugo + Pagefind (same run) | target | |")
     print("|---|---|---|---|---|")
     each = ", ".join(f"{r.seconds:.1f}" for r in f.cold)
@@ -229,11 +244,14 @@ def report(f: Figures) -> None:
     print(f"| cold build | {secs(cold_s)} (runs: {each} s) | {both} | ≤ 1.0× Hugo + Pagefind | {ratio_text + ': ' + verdict(ratio <= 1.0) if ratio else 'n/a'} |")
     print(incremental_row("no-op rebuild", f.noop, cold_s, 0.01))
     print(incremental_row("one edited note", f.note, cold_s, 0.05))
+    print(incremental_row("one status edit", f.status, cold_s, 0.05))
     print(incremental_row("new list of 50 papers", f.new_list, cold_s, 0.10))
     if f.serve:
         print(f"| `serve`: edited paper page served | {secs(median(f.serve))} (the full build follows in the background) | | | |")
-    print(f"| peak memory, process tree | RSS {rss:.0f} MiB (PSS {pss:.0f} MiB; up to {processes} processes) | | ≤ 1 GiB at 100,000 | "
-          f"{verdict(rss <= 1024) if f.n >= 100000 else 'see 100k'} |")
+    pss_target = 1024 if f.n >= 100000 else 600
+    assert rss is not None and pss is not None
+    print(f"| peak memory, process tree (PSS) | {pss:.0f} MiB (RSS {rss:.0f} MiB; up to {processes} processes) | | "
+          f"≤ {pss_target} MiB at {f.n:,} | {verdict(pss <= pss_target)} |")
     per_paper = f.site_total / max(f.papers, 1)
     hugo_disk = f"{f.hugo_public / max(f.papers, 1) / 1000:.1f} KB/paper (Hugo public/ incl. Pagefind)" if f.hugo_public else ""
     print(f"| disk: site/ per paper | {per_paper / 1000:.1f} KB ({f.site_total / 1e6:.1f} MB total) | {hugo_disk} | ≤ 10 KB | {verdict(per_paper <= 10000)} |")
@@ -248,6 +266,7 @@ def report(f: Figures) -> None:
         total = f.anatomy["total"]
         parts = ", ".join(f"{k} {v:.0f} B ({v / total:.0%})" for k, v in f.anatomy.items() if k not in ("total", "gzipped"))
         print(f"\nOne paper page, mean of {f.anatomy_pages} pages: {total:.0f} B ({f.anatomy['gzipped']:.0f} B gzipped); {parts}")
+    return cold_s
 
 
 def main() -> None:
@@ -268,9 +287,13 @@ def main() -> None:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; search query {QUERY!r}")
     plan = [(n, args.runs) for n in args.sizes] + ([(100000, 1)] if args.with_100k else [])
     with tempfile.TemporaryDirectory(prefix="sitegen-bench-") as work:
+        colds: dict[int, float] = {}
         for n, runs in plan:
-            report(bench(n, runs, Path(work), args.search_runs if runs > 1 else 3, not args.no_peers))
+            colds[n] = report(bench(n, runs, Path(work), args.search_runs if runs > 1 else 3, not args.no_peers))
             sys.stdout.flush()
+    if 10000 in colds and 100000 in colds:
+        scale = colds[100000] / colds[10000]
+        print(f"\nCold build at 100,000 = {scale:.1f}× the 10,000 build's (target ≤ 12×): {verdict(scale <= 12)}")
     print(f"\nWhole benchmark: {(time.perf_counter() - started) / 60:.1f} min")
 
 

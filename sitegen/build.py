@@ -12,7 +12,6 @@ before importing them (jinja2, markdown-it, lunr, the parsers: most of a no-op b
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -48,7 +47,7 @@ if TYPE_CHECKING:
     from sitegen.catalog import Catalog
     from sitegen.config import SiteConfig
     from sitegen.pages import PageSource
-    from sitegen.render import Job, Renderer
+    from sitegen.render import Renderer
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
 # Past this share of pages to render again, the site is made afresh and swapped in: one rename
@@ -255,6 +254,7 @@ def why_not_read(path: Path) -> str | None:
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
     """Every page text, every removal, the catalog, and the new site rendered aside."""
     from sitegen.catalog import build_catalog
+    from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background, render_into
     from sitegen.parse import dedupe
@@ -296,7 +296,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     memo.keep(related_key, catalog.related)
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
-    keys = render_keys(loaded, pages, catalog, jobs)
+    keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     files = [*renderer.plain_files(), *other_files]
     refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
@@ -315,31 +315,6 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         write_files(folder, files)
         render_into(folder, renderer, jobs, progress("render", len(jobs)))
     return Plan(loaded, pages, page_writes, catalog, renderer, names, keys, update)
-
-
-def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
-    """Each rendered file's key: a digest of everything its template can read. A file whose key is
-    the one the last build recorded is not rendered again (its bytes would be the same).
-
-    Templates read the whole catalog, so the key covers all of it (sitegen's version, the
-    templates, the settings, lists, pages, tags, related papers) except the notes: the default
-    theme shows a paper's notes on that paper's page only, so those notes go into that page's key
-    alone, and editing a note re-renders one page. A site with templates of its own may show
-    notes anywhere: there every key covers every note."""
-    own_templates = loaded.site_dir / "templates"
-    template_inputs = sorted((p, data) for p, data in loaded.inputs.items() if p.is_relative_to(loaded.theme) or p.is_relative_to(own_templates))
-    notes_anywhere = any(p.suffix in (".html", ".xml") for p, _ in template_inputs if p.is_relative_to(own_templates))
-    shown = pages if notes_anywhere else [{**vars(page), "notes": ""} for page in pages]
-    site = state.value_digest((sitegen.__version__, state.code_digest(), template_inputs, loaded.config, loaded.reading_lists,
-                               shown, loaded.rules, catalog.related)).encode()
-
-    def key(job: Job) -> str:
-        paper = job.values.get("paper")
-        notes = paper.notes if isinstance(paper, PaperPage) and not notes_anywhere else ""
-        digest = hashlib.blake2b(site, digest_size=16)
-        digest.update(f"{job.template}\0{job.path}\0{notes}".encode())
-        return digest.hexdigest()
-    return {job.path: key(job) for job in jobs}
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:

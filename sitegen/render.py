@@ -10,10 +10,12 @@ import datetime as dt
 import json
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -145,7 +147,25 @@ class Renderer:
             sitemap_paths=sitemap_paths(catalog),
             statuses=STATUSES,
             tag_thresholds={"score": MIN_SCORE, "lead": MIN_SCORE_LEAD, "shares": TAG_SHARES[2:]},
+            collection_counts=self.collection_counts,
+            first_of_each_initial=self.first_of_each_initial,
         )
+        self.counted: dict[tuple[int, bool], tuple[tuple[PaperPage, ...], Counts]] = {}
+        self.initials: dict[tuple[int, int], tuple[tuple[PaperPage, ...], dict[str, tuple[int, str]]]] = {}
+
+    def collection_counts(self, papers: tuple[PaperPage, ...], tags: bool) -> Counts:
+        """What a collection's filter counts, once for all its pages (in Jinja, each page of a
+        10,000-paper collection counted them again)."""
+        found = self.counted.get((id(papers), tags))
+        if found is None or found[0] is not papers:
+            found = self.counted[(id(papers), tags)] = (papers, collection_counts(papers, self.catalog.paper_tags, tags))
+        return found[1]
+
+    def first_of_each_initial(self, papers: tuple[PaperPage, ...], size: int) -> dict[str, tuple[int, str]]:
+        found = self.initials.get((id(papers), size))
+        if found is None or found[0] is not papers:
+            found = self.initials[(id(papers), size)] = (papers, first_of_each_initial(papers, size))
+        return found[1]
 
     def site_path_of(self, target: Any) -> str:
         """The site path of a record or of a path given as text."""
@@ -223,6 +243,30 @@ class Renderer:
         rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers, kind == "list") for kind, slug, papers in collections
                 if (f"{kind}-rows", slug) in c.routes]
         return [RenderedFile(c.path("robots"), robots.encode()), RenderedFile(c.path("nojekyll"), b""), *bibs, *rows]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A collection's papers by status, and by tag (most papers first) when its filter has tag chips."""
+
+    statuses: dict[str, int]
+    tags: list[tuple[str, int]]
+
+
+def collection_counts(papers: tuple[PaperPage, ...], paper_tags: dict[str, tuple[str, ...]], tags: bool) -> Counts:
+    """A collection's papers by status and, for a filter with tag chips, by tag."""
+    statuses = Counter(p.status for p in papers)
+    tag_counts = Counter(t for p in papers for t in paper_tags[p.slug]) if tags else Counter()
+    # most papers first, ties in the order first met (as Jinja's dictsort(by='value', reverse=true) gives)
+    return Counts({s: statuses[s] for s in STATUSES}, sorted(tag_counts.items(), key=itemgetter(1), reverse=True))
+
+
+def first_of_each_initial(papers: tuple[PaperPage, ...], size: int) -> dict[str, tuple[int, str]]:
+    """For the A–Z jump of an index in pages of `size`: each initial's first paper, as (page index, slug)."""
+    firsts: dict[str, tuple[int, str]] = {}
+    for i, paper in enumerate(papers):
+        firsts.setdefault(initial(paper.title), (i // size, paper.slug))
+    return firsts
 
 
 @dataclass(frozen=True)
