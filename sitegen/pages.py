@@ -117,7 +117,7 @@ class PageSource:
         return biblio_of({k: v for k, v in values.items() if k in BIBLIO_FIELDS and valid(k, v)}, arxiv)
 
     def anchor(self) -> PageAnchor:
-        return PageAnchor(self.path, str(self.entries["title"].value), page_abstract(self), self.arxiv,
+        return PageAnchor(self.path, self.entries["title"].key_line, str(self.entries["title"].value), page_abstract(self), self.arxiv,
                           str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv, self.is_edited())
 
     def is_edited(self) -> bool:

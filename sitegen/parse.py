@@ -519,7 +519,7 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
         # Of two pages of one paper (a user's id joined them), the edited one; an untouched one is removed.
         anchors = sorted(page_of.get(root, []), key=lambda a: (not a.edited, a.path))
         if len(anchors) > 1 and anchors[1].edited:
-            raise SourceError(anchors[1].path, None, f"same paper as {anchors[0].path}; merge the two pages")
+            raise SourceError(anchors[1].path, anchors[1].line, f"same paper as {anchors[0].path}; merge the two pages")
         papers.append(Paper(key, title, abstract, find_links(abstract), memberships, claims, anchors[0].path if anchors else None))
     return papers
 

@@ -97,6 +97,7 @@ class PageAnchor:
     ids the user wrote and the arXiv id sitegen recorded), so it joins the paper they are in."""
 
     path: Path
+    line: int  # of its title
     title: str
     abstract: str
     arxiv: str  # the user's own `arxiv:`
