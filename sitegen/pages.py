@@ -118,7 +118,7 @@ class PageSource:
 
     def anchor(self) -> PageAnchor:
         return PageAnchor(self.path, self.entries["title"].key_line, str(self.entries["title"].value), page_abstract(self), self.arxiv,
-                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv, self.is_edited())
+                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv)
 
     def is_edited(self) -> bool:
         """Whether the user put anything of theirs in this page: anything that differs from what
@@ -238,7 +238,8 @@ def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
 
 def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path) -> tuple[list[PaperPage], list[Path]]:
     """Every paper's page (its existing page, found by dedupe, or a new one with a unique slug) and the
-    unedited pages to remove.
+    unedited pages to remove. Of two pages of one paper (a user's id joined them), the edited one is kept
+    and the other, untouched, removed; both edited is an error.
 
     A page whose paper left every list stays if the user edited it (with no lists);
     an untouched one is removed, since re-adding the paper to a list recreates it.
@@ -253,7 +254,10 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     unclaimed = {s.path: s for s in sources}
     pages: list[PaperPage] = []
     for paper in papers:
-        existing = unclaimed.pop(paper.page) if paper.page is not None else None
+        found = sorted((unclaimed[path] for path in paper.pages), key=lambda s: not s.is_edited() if len(paper.pages) > 1 else 0)
+        if len(found) > 1 and found[1].is_edited():
+            raise SourceError(found[1].path, found[1].entries["title"].key_line, f"same paper as {found[0].path}; merge the two pages")
+        existing = unclaimed.pop(found[0].path) if found else None
         if existing is not None:
             pages.append(page_from_source(existing.path.stem, existing, paper))
         else:

@@ -479,7 +479,7 @@ def overlap(a: int, b: int, groups: Groups, abstracts: list[str], words: dict[st
 
 def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups, dates: dict[str, dt.date | None],
               diagnostics: Diagnostics, titles: list[str]) -> list[Paper]:
-    """The papers the groups make, each with its memberships, claims and page; warnings for what stays apart."""
+    """The papers the groups make, each with its memberships, claims and pages; warnings for what stays apart."""
     members: dict[int, list[int]] = {}
     for node in range(len(entries)):
         members.setdefault(groups.find(node), []).append(node)
@@ -516,11 +516,8 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
         while key in taken:
             key, n = f"{title_key(title)} ({n})", n + 1
         taken.add(key)
-        # Of two pages of one paper (a user's id joined them), the edited one; an untouched one is removed.
-        anchors = sorted(page_of.get(root, []), key=lambda a: (not a.edited, a.path))
-        if len(anchors) > 1 and anchors[1].edited:
-            raise SourceError(anchors[1].path, anchors[1].line, f"same paper as {anchors[0].path}; merge the two pages")
-        papers.append(Paper(key, title, abstract, find_links(abstract), memberships, claims, anchors[0].path if anchors else None))
+        own_pages = tuple(sorted(a.path for a in page_of.get(root, [])))
+        papers.append(Paper(key, title, abstract, find_links(abstract), memberships, claims, own_pages))
     return papers
 
 

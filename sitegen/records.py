@@ -103,7 +103,6 @@ class PageAnchor:
     arxiv: str  # the user's own `arxiv:`
     doi: str  # the user's own `doi:`
     recorded_arxiv: str  # `metadata: arxiv:`, what the sources said at the last build
-    edited: bool  # the user wrote something on it: of two pages of one paper, the one to keep
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,7 @@ class Paper:
     links: tuple[str, ...]
     memberships: tuple[Membership, ...]
     claims: tuple[Claim, ...] = ()  # every source's word on it; resolve.resolve picks each field's value
-    page: Path | None = None  # its existing page, when one is this paper
+    pages: tuple[Path, ...] = ()  # its existing pages (two, when a user's id joined two papers' pages), by path
 
 
 @dataclass(frozen=True)

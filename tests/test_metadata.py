@@ -279,17 +279,21 @@ def test_a_deleted_list_takes_its_papers_but_those_the_user_wrote_on(tmp_path: P
 def test_a_users_arxiv_id_merges_with_the_list_entry_of_that_id(tmp_path: Path) -> None:
     """The README invites adding `arxiv:` to a pasted paper's page: a .json list with that id under another title
     then joins it (one page, every build green); correcting the id moves nothing out of its lists."""
-    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Registers for ViTs")})
-    built(site)
-    page = site / "content/papers/registers-for-vits.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: reading\narxiv: '2309.16588'\n"), encoding="utf-8")
-    (site / "content/lists/daily.json").write_text(hf(("2309.16588", "Vision Transformers Need Registers", "Registers.")), encoding="utf-8")
-    built(site)
-    built(site)
-    assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["registers-for-vits"]
-    (paper,) = exported_papers(site)
-    assert [m["slug"] for m in paper["lists"]] == ["daily", "week"]
-    assert (paper["arxiv"], paper["status"]) == ("2309.16588", "reading")
+    for daily_first in (False, True):
+        site = write_site(tmp_path / str(daily_first), {"content/lists/week.txt": raw_list("Registers for ViTs")})
+        daily = hf(("2309.16588", "Vision Transformers Need Registers", "Registers."))
+        if daily_first:  # both papers have their pages already: the one the user did not touch goes
+            write_site(site, {"content/lists/daily.json": daily})
+        built(site)
+        page = site / "content/papers/registers-for-vits.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: reading\narxiv: '2309.16588'\n"), encoding="utf-8")
+        write_site(site, {"content/lists/daily.json": daily})
+        built(site)
+        built(site)
+        assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["registers-for-vits"]
+        (paper,) = exported_papers(site)
+        assert [m["slug"] for m in paper["lists"]] == ["daily", "week"]
+        assert (paper["arxiv"], paper["status"]) == ("2309.16588", "reading")
     # a .bib with a wrong id: the user corrects it on the page; the paper stays in its list, no copy
     site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {1111.11111},"
                                                                               " archivePrefix = {arXiv}, year = 2020}\n"})
