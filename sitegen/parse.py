@@ -432,16 +432,16 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     abstracts = [e.abstract for e in entries] + [a.abstract for a in pages]
     groups = Groups([frozenset({e.biblio.arxiv} - {""}) for e in entries] + [frozenset({a.arxiv} - {""}) for a in pages])
     words: dict[str, frozenset[str]] = {}  # each abstract's words, found once
-    by_id: dict[str, list[int]] = {}
+    by_identifier: dict[str, list[int]] = {}
     for node, entry in enumerate(entries):
-        by_id.setdefault(f"arxiv:{entry.biblio.arxiv}" if entry.biblio.arxiv else "", []).append(node)
-        by_id.setdefault(f"doi:{entry.biblio.doi.casefold()}" if entry.biblio.doi else "", []).append(node)
+        by_identifier.setdefault(f"arxiv:{entry.biblio.arxiv}" if entry.biblio.arxiv else "", []).append(node)
+        by_identifier.setdefault(f"doi:{entry.biblio.doi.casefold()}" if entry.biblio.doi else "", []).append(node)
     for number, anchor in enumerate(pages, len(entries)):
         for key in {f"arxiv:{anchor.arxiv}", f"arxiv:{anchor.recorded_arxiv}", f"doi:{anchor.doi.casefold()}"} - {"arxiv:", "doi:"}:
-            by_id.setdefault(key, []).append(number)
-    by_id.pop("", None)
-    for key in sorted(by_id):  # arXiv ids first ('arxiv:' < 'doi:'): a DOI never joins two ids
-        nodes = by_id[key]
+            by_identifier.setdefault(key, []).append(number)
+    by_identifier.pop("", None)
+    for key in sorted(by_identifier):  # arXiv ids first ('arxiv:' < 'doi:'): a DOI never joins two ids
+        nodes = by_identifier[key]
         if key.startswith("arxiv:") or not any(groups.conflict(a, b) for a in nodes for b in nodes):
             for node in nodes[1:]:
                 groups.join(nodes[0], node)
@@ -455,16 +455,23 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     for key in sorted(by_title):
         nodes = by_title[key]
         roots = sorted({groups.find(n) for n in nodes})
-        loose = [r for r in roots if not groups.ids[r]]
-        for a in loose:  # groups with no arXiv id and this title: one paper unless their abstracts differ
-            for b in loose:
+        # Groups with no arXiv id and this title: one paper unless their abstracts differ, taken in the
+        # order of what they hold (an entry with no abstract may fit two that differ: the first takes it).
+        loose = sorted((r for r in roots if not groups.ids[r]), key=lambda r: sorted(groups.texts(r, abstracts), reverse=True))
+        for number, a in enumerate(loose):
+            for b in loose[number + 1:]:
                 if groups.find(a) != groups.find(b) and not differ(a, b):
                     groups.join(a, b)
-        for root in sorted({groups.find(r) for r in loose}):
-            # then each joins the paper with an id and this title whose abstract it shares most
-            known = [r for r in roots if groups.ids[groups.find(r)] and not groups.conflict(root, r) and not differ(root, r)]
-            if known:
-                groups.join(root, max(known, key=lambda r: (overlap(root, r, groups, abstracts, words), -r)))
+        # then each joins the paper with an id and this title whose abstract it shares most (all chosen
+        # before any joins, so that no choice depends on another's)
+        known = [r for r in roots if groups.ids[r]]
+        choices = []
+        for root in {groups.find(r) for r in loose}:
+            fits = [r for r in known if not groups.conflict(root, r) and not differ(root, r)]
+            if fits:
+                choices.append((root, max(fits, key=lambda r: (overlap(root, r, groups, abstracts, words), sorted(groups.ids[r])))))
+        for root, chosen in choices:
+            groups.join(root, chosen)
     return papers_of(entries, pages, groups, dates, diagnostics, titles)
 
 

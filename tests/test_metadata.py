@@ -338,3 +338,36 @@ def test_a_page_from_before_metadata_keeps_the_users_values_and_hands_sitegens_t
     (site / "content/lists/library.bib").write_text(bib + "\n", encoding="utf-8")  # a build that reads everything again
     built(site)
     assert (site / "content/papers/old-page-paper.md").read_text(encoding="utf-8") == text
+
+
+TITLES = ["Sparse Probes Find Features", "sparse probes find features!", "Dense Probes"]
+ABSTRACTS = ["We train sparse probes on residual streams and find interpretable features in language models.",
+             "Coral reefs bleach under heat stress; we map three decades of satellite imagery of the Pacific.",
+             ""]
+ENTRY = st.tuples(st.integers(0, 2), st.integers(0, 2), st.sampled_from(["", "2401.00001", "2401.00002"]), st.integers(0, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=st.lists(ENTRY, min_size=1, max_size=9), suffixes=st.lists(st.sampled_from([".txt", ".bib", ".json", ".atom"]), min_size=3, max_size=3),
+       names=st.permutations(["x", "y", "z"]), order=st.permutations([0, 1, 2]))
+def test_the_same_entries_make_the_same_papers_whatever_the_files_are_called_and_their_order(
+        spec: list[tuple[int, int, str, int]], suffixes: list[str], names: list[str], order: list[int]) -> None:
+    """Titles that clash, ids that agree or contradict, abstracts that differ: the papers (which entries
+    each holds, and its values) are the same under any naming and reading order of the files."""
+    from sitegen.records import Bibliographic, ListEntry
+    from sitegen.resolve import resolve
+
+    def papers(file_names: list[str], file_order: list[int]) -> set[tuple[frozenset[tuple[int, int]], str, str, str]]:
+        entries = []
+        for file in file_order:
+            path = Path(file_names[file] + suffixes[file])
+            rows = [row for row in spec if row[3] == file]
+            for position, (title, abstract, arxiv, _) in enumerate(rows, 1):
+                known = Bibliographic(arxiv="" if suffixes[file] == ".txt" else arxiv, year=2000 + title + abstract)
+                entries.append(ListEntry(TITLES[title], ABSTRACTS[abstract], file_names[file], position, path, position, None, known))
+        made = dedupe(entries, {}, Diagnostics())
+        slug_file = {file_names[f]: f for f in range(3)}
+        return {(frozenset((slug_file[m.list_slug], m.position) for m in p.memberships), p.title, p.abstract, repr(resolve(p.claims)))
+                for p in made}
+
+    assert papers(names, order) == papers(["a", "b", "c"], [0, 1, 2])
