@@ -371,3 +371,18 @@ def test_the_same_entries_make_the_same_papers_whatever_the_files_are_called_and
                 for p in made}
 
     assert papers(names, order) == papers(["a", "b", "c"], [0, 1, 2])
+
+
+def test_a_renamed_list_keeps_its_year_and_a_users_doi_joins_the_entry_of_that_doi(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"),
+                                 "content/lists/library.bib": "@article{k, title = {A Published Version}, doi = {10.1000/xyz}, year = 2021}\n"})
+    built(site)  # "Mar 11" with no year: 2026-03-11 on the first build's day
+    (site / "content/lists/week.txt").rename(site / "content/lists/reading-group.txt")
+    page = site / "content/papers/alpha-paper.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\ndoi: 10.1000/XYZ\n"), encoding="utf-8")
+    built(site, LATER)
+    lists = {lv["slug"]: lv["date"] for lv in json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["lists"]}
+    assert lists["reading-group"] == "2026-03-11"
+    assert sorted(p.stem for p in (site / "content/papers").glob("*.md")) == ["alpha-paper", "beta-paper"]
+    alpha = papers_by_title(site)["A Published Version"]
+    assert ([m["slug"] for m in alpha["lists"]], alpha["year"]) == (["library", "reading-group"], 2021)
