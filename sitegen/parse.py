@@ -532,6 +532,8 @@ def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] |
     """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
 
     `words` caches each abstract's words across calls."""
+    if not first or not second or first == second:  # most pairs: a page and the entry it was made from
+        return False
     cache = {} if words is None else words
     for text in (first, second):
         if text not in cache:

@@ -40,6 +40,8 @@ def resolve(claims: Iterable[Claim]) -> Bibliographic:
 
 def best(known: Sequence[tuple[int, Any]]) -> Any:
     """The best rank's value; within it, the one most sources give, then the first by sort order."""
+    if len(known) == 1:  # most fields of most papers: one source knows them
+        return known[0][1]
     top = min(rank for rank, _ in known)
     counts = Counter(repr(value) for rank, value in known if rank == top)
     return min((value for rank, value in known if rank == top), key=lambda v: (-counts[repr(v)], repr(v)))
