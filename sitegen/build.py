@@ -195,7 +195,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
     from sitegen.pages import read_page, recorded_list_dates
-    from sitegen.parse import decode, keep_recorded_date, parse_list_file
+    from sitegen.parse import decode, keep_recorded_date, list_slug, parse_list_file
     from sitegen.tagging import load_taxonomy
 
     today = build_date()
@@ -214,10 +214,14 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     entries: list[ListEntry] = []
     tick = progress("parse", len(list_paths))
     for path in list_paths:
-        reading_list, list_entries = parse_list_file(path, inputs[path], diagnostics, today)
-        reading_lists.append(reading_list)
-        entries.extend(list_entries)
+        reading_list, list_entries = parse_list_file(path, inputs[path], diagnostics, today, config.list_settings(path.stem, list_slug(path)))
+        if list_entries:  # an empty list is not published (parse_list_file warned)
+            reading_lists.append(reading_list)
+            entries.extend(list_entries)
         tick()
+    for settings in config.lists:
+        if not any(settings.name in (path.stem, list_slug(path)) for path in list_paths):
+            diagnostics.warn(config_path, settings.line, f"lists: '{settings.name}' is not a list file in content/lists/")
 
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
@@ -227,8 +231,8 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
         tick()
-    recorded = recorded_list_dates(sources)
-    reading_lists = [keep_recorded_date(rl, recorded) for rl in reading_lists]
+    recorded = recorded_list_dates(sources, reading_lists, entries)
+    reading_lists = [keep_recorded_date(rl, recorded, today) for rl in reading_lists]
     taxonomy_path = content / "taxonomy.yml"
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
@@ -264,7 +268,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     from sitegen.tagging import tag_pages
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
-    papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics)
+    papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics, [s.anchor() for s in loaded.sources])
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]

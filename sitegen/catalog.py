@@ -71,6 +71,11 @@ class Catalog:
     def tags_by_slug(self) -> dict[str, TagView]:
         return {t.slug: t for t in self.tags}
 
+    @cached_property
+    def in_no_list(self) -> tuple[PaperPage, ...]:
+        """Papers no list has any more, kept for what the user wrote on their pages (a fact `sitegen check` notes)."""
+        return tuple(p for p in self.papers if not p.memberships)
+
     def path(self, kind: str, slug: str = "") -> str:
         """The output path of a page, relative to the site root: the one place routes live."""
         return self.routes[(kind, slug)]

@@ -1,8 +1,11 @@
 """PaperPage → its BibTeX entry and citation key; the `.bib` files of each list and of the whole site.
 
-A paper that came from a `.bib` file keeps its entry as written (under its unique key); any other
-gets an `@article` (a venue is known) or `@misc` entry from what is known, with text escaped so that
-LaTeX, and our own BibTeX reader, give the same text back.
+A paper that came from a `.bib` file keeps its entry's type, key (made unique), citation fields as
+written and their order (parse_bibtex kept only CITATION_FIELDS: nothing private is ever published);
+a field whose value the paper's page shows otherwise (resolve's answer) is rewritten to that value, and
+one the entry lacks is added, so the Cite block and the page agree. Any other paper gets an `@article`
+(a venue is known) or `@misc` entry from what is known, with text escaped so that LaTeX, and our own
+BibTeX reader, give the same text back.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from sitegen.records import PaperPage
+from sitegen.records import BibEntry, PaperPage
 
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -19,7 +22,8 @@ LATEX_SPECIALS = {
 }
 LIGATURE = re.compile(r"(?<=[-`'!?])(?=[-`'])")  # '--', '``', "''", '!`', '?`' would become – “ ” ¡ ¿
 KEY_STOPWORDS = frozenset("a an the on of in for to and with from by is are at as via towards toward".split())
-ENTRY_HEAD = re.compile(r"^(@\s*\w+\s*[{(]\s*)([^,\s]*)", re.ASCII)
+# The entry types whose venue is a `booktitle`; any other's is a `journal`.
+IN_A_BOOK = frozenset({"inproceedings", "incollection", "conference", "inbook"})
 
 
 def latex_escape(text: str) -> str:
@@ -34,18 +38,13 @@ def citation_keys(pages: Iterable[PaperPage]) -> dict[str, str]:
     keys: dict[str, str] = {}
     used: set[str] = set()
     for page in sorted(pages, key=lambda p: p.slug):
-        base = source_key(page.bibtex) or generated_key(page) or page.slug
+        base = (page.bibtex.key if page.bibtex else "") or generated_key(page) or page.slug
         key, suffix = base, ord("b")
         while key.casefold() in used:
             key, suffix = f"{base}{chr(suffix)}", suffix + 1
         used.add(key.casefold())
         keys[page.slug] = key
     return keys
-
-
-def source_key(entry: str) -> str:
-    found = ENTRY_HEAD.match(entry)
-    return found.group(2) if found else ""
 
 
 def ascii_word(text: str) -> str:
@@ -66,9 +65,7 @@ def generated_key(page: PaperPage) -> str:
 def bibtex_entry(page: PaperPage, key: str) -> str:
     """The paper's BibTeX entry under `key`."""
     if page.bibtex:
-        found = ENTRY_HEAD.match(page.bibtex)
-        if found:
-            return page.bibtex[: found.start(2)] + key + page.bibtex[found.end(2) :]
+        return entry_text(page.bibtex.kind, key, with_page_values(page.bibtex, page))
     fields: list[tuple[str, str]] = [("title", latex_escape(page.title))]
     if page.authors:
         fields.append(("author", " and ".join(author_field(a) for a in page.authors)))
@@ -79,11 +76,52 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
     if page.doi:
         fields.append(("doi", latex_escape(page.doi)))
     if page.arxiv:
-        fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else []),
-                   ("url", f"https://arxiv.org/abs/{page.arxiv}")]
-    kind = "article" if page.venue else "misc"
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else [])]
+    if page.url or page.arxiv:
+        fields.append(("url", latex_escape(page.url) if page.url else f"https://arxiv.org/abs/{page.arxiv}"))
+    return entry_text("article" if page.venue else "misc", key, [(name, "{" + value + "}") for name, value in fields])
+
+
+def entry_text(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{kind}{{{key},\n{body}\n}}"
+
+
+def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
+    """The entry's fields, each one whose value the page shows otherwise rewritten (or added, at the end)."""
+    fields = list(entry.fields)
+    reads = entry.reads
+    where = {name.casefold(): index for index, (name, _) in enumerate(fields)}
+
+    def put(names: tuple[str, ...], value: str) -> None:
+        at = next((where[name] for name in names if name in where), None)
+        if at is None:
+            where[names[0]] = len(fields)
+            fields.append((names[0], value))
+        else:
+            fields[at] = (fields[at][0], value)
+
+    def differs(name: str) -> bool:
+        return bool(getattr(page, name)) and (reads is None or getattr(reads, name) != getattr(page, name))
+
+    if page.title != entry.title:
+        put(("title",), "{" + latex_escape(page.title) + "}")
+    if differs("authors"):
+        put(("author",), "{" + " and ".join(author_field(a) for a in page.authors) + "}")
+    if differs("year"):
+        put(("year", "date"), f"{{{page.year}}}")
+    if differs("venue"):
+        venue = ("booktitle",) if entry.kind.casefold() in IN_A_BOOK else ("journal", "journaltitle")
+        put(("booktitle", "journal", "journaltitle") if "booktitle" in where else venue, "{" + latex_escape(page.venue) + "}")
+    if differs("doi"):
+        put(("doi",), "{" + latex_escape(page.doi) + "}")
+    if differs("url"):
+        put(("url",), "{" + latex_escape(page.url) + "}")
+    if differs("arxiv"):
+        put(("eprint",), "{" + page.arxiv + "}")
+        if "archiveprefix" not in where and "eprinttype" not in where:
+            put(("archivePrefix",), "{arXiv}")
+    return fields
 
 
 def author_field(name: str) -> str:

@@ -99,7 +99,7 @@ def stops(summary: LookupSummary) -> Iterator[None]:
 
 
 def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summary: LookupSummary) -> tuple[list[Wanted], dict[str, Path]]:
-    """Every page with no arXiv id of its own, in file order (those looked up before only with `refresh`),
+    """Every page with no arXiv id of its own or from a list, in file order (those looked up before only with `refresh`),
     and the page each arXiv id already on a page belongs to."""
     paths = sorted(papers_dir.glob("*.md")) if papers_dir.is_dir() else []
     if not paths:
@@ -109,9 +109,9 @@ def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summ
     for path in paths:
         data = path.read_bytes()
         source = read_page(path, decode(path, data, keep_bom=True))
-        if known_id := source.arxiv or source.looked_up().arxiv:
+        if known_id := source.arxiv or source.recorded().arxiv or source.looked_up().arxiv:
             owners.setdefault(known_id, path)
-        if source.arxiv:
+        if source.arxiv or source.recorded().arxiv:  # the user's own id, or one a list gives
             continue
         if "lookup" in source.entries and not refresh:
             summary.known += 1

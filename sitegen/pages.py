@@ -2,19 +2,24 @@
 
 A page is `content/papers/<slug>.md`: YAML front matter, then the user's notes in Markdown.
 sitegen owns MACHINE_FIELDS and rewrites only their lines; every other key, every comment and
-the body are the user's and are kept byte for byte. The BIBLIO_FIELDS (arxiv, doi, authors, year,
-venue, code, project) are filled by sitegen when the page has no value, and never changed once it
-has one: whoever wrote it, the value on the page wins. `links` is the user's; sitegen's own links
-(found in the abstract) are `found_links`. `lookup` is what `sitegen lookup` found on arXiv: only that
-command writes it; a build reads it as a source below the page's own values and a .bib's, and never
-copies its values into the page's own fields (deleting the block undoes the lookup).
+the body are the user's and are kept byte for byte. What the lists say of the paper (BIBLIO_FIELDS:
+arxiv, doi, authors, year, venue, url, code, project) is sitegen's `metadata:` mapping, refreshed on
+every build; the same keys at the top level are the user's and win (resolve.resolve decides). `links`
+is the user's; sitegen's own links (found in the abstract) are `found_links`. `lookup` is what
+`sitegen lookup` found on arXiv: only that command writes it; a build reads it as a source at arXiv's
+rank and keeps it as it is (deleting the block undoes the lookup).
+
+Pages written before `metadata:` existed held sitegen's fills as top-level keys: on such a page a
+top-level value that some source gives for that field is sitegen's old fill and moves into
+`metadata:`; any other value stays the user's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,24 +28,44 @@ import yaml
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
-from sitegen.records import RATINGS, STATUSES, Bibliographic, Paper, PaperPage, TagMatch
+from sitegen.records import (
+    RATINGS,
+    STATUSES,
+    Bibliographic,
+    Claim,
+    ListEntry,
+    PageAnchor,
+    Paper,
+    PaperPage,
+    ReadingList,
+    TagMatch,
+)
+from sitegen.resolve import resolve
 from sitegen.yamlsource import Entry, check_type, compose_mapping
 
 if TYPE_CHECKING:
     from sitegen.state import Memo
 
-BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "code", "project")
-MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", *BIBLIO_FIELDS, "lookup")
+BIBLIO_FIELDS = ("arxiv", "doi", "authors", "year", "venue", "url", "code", "project")
+MACHINE_FIELDS = ("title", "abstract", "found_links", "lists", "auto_tags", "metadata", "lookup")
 # The `lookup:` mapping's keys and their types; `date` (the day it was looked up) is always there.
 LOOKUP_FIELDS: dict[str, type] = {"date": dt.date, "arxiv": str, "authors": list, "year": int, "venue": str, "doi": str,
                                   "category": str}
 USER_DEFAULTS: dict[str, Any] = {"tags": [], "status": "unread"}
-SHOWN_FIELDS = {*MACHINE_FIELDS, *USER_DEFAULTS, "links", "rating"}  # the keys the paper page shows in their own places
+# the keys the paper page shows in their own places
+SHOWN_FIELDS = {*MACHINE_FIELDS, *BIBLIO_FIELDS, *USER_DEFAULTS, "links", "rating"}
 EMPTY = Entry(None, 0, 0, 0)
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<yaml>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_SLUG_LENGTH = 80
 USER_FIELDS_NOTE = (
+    "# Above: kept up to date by sitegen from your lists and taxonomy (metadata: what the lists say). Below: yours.\n"
+    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
+    "# arxiv, doi, authors, year, venue, url, code, project: write one here and your value wins over metadata's.\n"
+    "# links: [...] adds links of your own. Add any key you like, and write notes in Markdown after the closing '---'.\n"
+)
+# The note pages made before `metadata:` carry: replaced by USER_FIELDS_NOTE when such a page is rewritten.
+OLD_USER_FIELDS_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
     "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
     "# arxiv, doi, authors, year, venue, code, project (above, when known): filled in only when missing;\n"
@@ -73,18 +98,32 @@ class PageSource:
         written = self.yaml_text[entry.start:entry.end].split(":", 1)[1].split("#")[0].strip().strip("'\"")
         return arxiv_id(written)
 
-    def biblio(self) -> Bibliographic:
-        """What the page itself says of the paper's identity and credits ('' or () when it says nothing)."""
-        values = {k: self.entries[k].value for k in BIBLIO_FIELDS if k in self.entries}
-        return Bibliographic(
-            arxiv=self.arxiv,
-            doi=str(values.get("doi") or ""),
-            authors=tuple(map(str, values.get("authors") or ())),
-            year=values.get("year") or None,
-            venue=str(values.get("venue") or ""),
-            code=str(values.get("code") or ""),
-            project=str(values.get("project") or ""),
-        )
+    def own_biblio(self, claims: tuple[Claim, ...]) -> Bibliographic:
+        """The user's own bibliographic keys (top level). On a page from before `metadata:`, a value some
+        source gives for that field is sitegen's old fill, not the user's (unless a comment is on its line)."""
+        values = {k: e.value for k, e in self.entries.items() if k in BIBLIO_FIELDS and e.value not in (None, "", [])}
+        own = biblio_of(values, self.arxiv)
+        if "metadata" in self.entries:
+            return own
+        filled = {name for name in BIBLIO_FIELDS for claim in claims
+                  if getattr(own, name) and getattr(own, name) == getattr(claim.biblio, name) and not self.commented(name)}
+        return Bibliographic(**{name: getattr(own, name) for name in BIBLIO_FIELDS if name not in filled})
+
+    def commented(self, key: str) -> bool:
+        entry = self.entries[key]
+        return bool(COMMENT.search(self.yaml_text[entry.start:line_end(self.yaml_text, entry.end)]))
+
+    def recorded(self) -> Bibliographic:
+        """What the sources said at the last build (`metadata:`); what is not of its type is ignored."""
+        values = self.entries.get("metadata", EMPTY).value
+        if not isinstance(values, dict):
+            return Bibliographic()
+        arxiv = arxiv_id(values["arxiv"]) if isinstance(values.get("arxiv"), str) else ""
+        return biblio_of({k: v for k, v in values.items() if k in BIBLIO_FIELDS and valid(k, v)}, arxiv)
+
+    def anchor(self) -> PageAnchor:
+        return PageAnchor(self.path, self.entries["title"].key_line, str(self.entries["title"].value), page_abstract(self), self.arxiv,
+                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv or self.looked_up().arxiv)
 
     def looked_up(self) -> Bibliographic:
         """What `sitegen lookup` found on arXiv for this page ('' or () when nothing, or not looked up)."""
@@ -101,13 +140,36 @@ class PageSource:
 
     def is_edited(self) -> bool:
         """Whether the user put anything of theirs in this page: anything that differs from what
-        sitegen writes for these machine values (notes, tags, status, own keys, a comment, an empty key).
-
-        A bibliographic value counts too: sitegen cannot tell one it filled in from one the user wrote,
-        and a value the user wrote must never be lost."""
+        sitegen writes for these machine values (notes, tags, status, rating, own keys, a bibliographic
+        key of their own, a comment, an empty key). What sitegen filled in (`metadata:`) does not count."""
         machine = {k: e.value for k, e in self.entries.items() if k in MACHINE_FIELDS}
-        return (bool(self.body.strip()) or self.yaml_text.replace("\r\n", "\n") != made_front_matter(machine) or self.text.startswith("\ufeff")
-                or any(k in self.entries for k in BIBLIO_FIELDS))
+        written = self.yaml_text.replace("\r\n", "\n").replace(OLD_USER_FIELDS_NOTE, USER_FIELDS_NOTE)
+        return bool(self.body.strip()) or written != made_front_matter(machine) or self.text.startswith("\ufeff")
+
+
+BIBLIO_TYPES: dict[str, type] = {"doi": str, "authors": list, "year": int, "venue": str, "url": str, "code": str, "project": str}
+
+
+def valid(key: str, value: Any) -> bool:
+    """A `metadata:` value of the type sitegen writes (the mapping is sitegen's, but a hand may touch it)."""
+    kind = BIBLIO_TYPES.get(key)
+    if kind is None or isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    return not isinstance(value, list) or all(isinstance(v, str) for v in value)
+
+
+def biblio_of(values: dict[str, Any], arxiv: str) -> Bibliographic:
+    """Front matter values (checked by read_page) as a Bibliographic; `arxiv` read as written."""
+    return Bibliographic(
+        arxiv=arxiv,
+        doi=str(values.get("doi") or ""),
+        authors=tuple(map(str, values.get("authors") or ())),
+        year=values.get("year") or None,
+        venue=str(values.get("venue") or ""),
+        url=str(values.get("url") or ""),
+        code=str(values.get("code") or ""),
+        project=str(values.get("project") or ""),
+    )
 
 
 def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
@@ -122,8 +184,7 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
     if not isinstance(entries.get("title", Entry(None, 1, 0, 0)).value, str) or not entries["title"].value.strip():
         raise SourceError(path, entries["title"].key_line if "title" in entries else 1, "'title' must be non-empty text")
     expected: dict[str, type] = {"abstract": str, "links": list, "found_links": list, "lists": list, "auto_tags": dict,
-                                 "tags": list, "status": str, "doi": str, "authors": list, "year": int, "venue": str,
-                                 "code": str, "project": str}
+                                 "tags": list, "status": str, "metadata": dict, **BIBLIO_TYPES}
     for key, kind in expected.items():
         if key in entries:
             check_type(path, entries[key].key_line, key, entries[key].value, kind)
@@ -163,15 +224,14 @@ def check_lookup(path: Path, entry: Entry) -> None:
 
 
 def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> PaperPage:
-    """The page's record: machine fields from the paper (or the page if none), user fields from the page.
-
-    Bibliographic values: the page's own first, then a .bib's, then what `sitegen lookup` found
-    on arXiv, then the other lists' (HF JSON, a pasted page)."""
+    """The page's record: machine fields from the paper (or the page if none), user fields from the page,
+    and each bibliographic value as resolve decides: the user's own key, else what the lists and
+    `sitegen lookup` say (`metadata:` holds the lists' alone: lookup's stay in their own block)."""
     values = {k: e.value for k, e in source.entries.items()}
     auto = values.get("auto_tags") or {}
-    listed = paper.biblio if paper else Bibliographic()
-    above, below = (listed, source.looked_up()) if listed.bibtex else (source.looked_up(), listed)
-    biblio = source.biblio().merged(above).merged(below)
+    listed = paper.claims if paper else (Claim("recorded", source.recorded()),)
+    claims = (*listed, Claim("lookup", source.looked_up()))
+    own = source.own_biblio(claims)
     return PaperPage(
         slug=slug,
         path=source.path,
@@ -184,7 +244,9 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         status=str(values.get("status") or "unread"),
         notes=source.body,
         user_links=tuple(values.get("links") or ()),
-        **biblio_fields(biblio),
+        **biblio_fields(resolve((Claim("page", own), *claims))),
+        metadata=resolve(listed),
+        own=tuple(name for name in BIBLIO_FIELDS if getattr(own, name)),
         rating=values.get("rating"),
         extra=tuple((k, as_text(v)) for k, v in values.items() if k not in SHOWN_FIELDS),
     )
@@ -204,8 +266,9 @@ def as_text(value: Any) -> str:
 
 
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:
+    sourced = resolve(paper.claims)
     return PaperPage(slug, path, paper.title, paper.abstract, paper.links, paper.memberships, (), (), "unread", "",
-                     **biblio_fields(paper.biblio))
+                     **biblio_fields(sourced), metadata=sourced)
 
 
 def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
@@ -214,7 +277,9 @@ def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
 
 
 def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path) -> tuple[list[PaperPage], list[Path]]:
-    """Every paper's page (existing slugs kept, new ones unique) and the unedited pages to remove.
+    """Every paper's page (its existing page, found by dedupe, or a new one with a unique slug) and the
+    unedited pages to remove. Of two pages of one paper (a user's id joined them), the edited one is kept
+    and the other, untouched, removed; both edited is an error.
 
     A page whose paper left every list stays if the user edited it (with no lists);
     an untouched one is removed, since re-adding the paper to a list recreates it.
@@ -229,9 +294,11 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     unclaimed = {s.path: s for s in sources}
     pages: list[PaperPage] = []
     for paper in papers:
-        existing = page_of(paper, by_arxiv, by_title, unclaimed)
+        found = sorted((unclaimed[path] for path in paper.pages), key=lambda s: not s.is_edited() if len(paper.pages) > 1 else 0)
+        if len(found) > 1 and found[1].is_edited():
+            raise SourceError(found[1].path, found[1].entries["title"].key_line, f"same paper as {found[0].path}; merge the two pages")
+        existing = unclaimed.pop(found[0].path) if found else None
         if existing is not None:
-            del unclaimed[existing.path]
             pages.append(page_from_source(existing.path.stem, existing, paper))
         else:
             slug = unique_slug(paper.title, taken)
@@ -258,16 +325,6 @@ def earlier_page_of_same_paper(source: PageSource, by_arxiv: dict[str, PageSourc
     return same
 
 
-def page_of(paper: Paper, by_arxiv: dict[str, PageSource], by_title: dict[str, list[PageSource]],
-            unclaimed: dict[Path, PageSource]) -> PageSource | None:
-    """The existing page of a paper: the one with its arXiv id, else one with its title whose id and
-    abstract do not say it is another paper."""
-    if paper.biblio.arxiv in by_arxiv and by_arxiv[paper.biblio.arxiv].path in unclaimed:
-        return by_arxiv[paper.biblio.arxiv]
-    return next((s for s in by_title.get(title_key(paper.title), []) if s.path in unclaimed
-                 and (not s.arxiv or not paper.biblio.arxiv) and not abstracts_differ(page_abstract(s), paper.abstract)), None)
-
-
 def page_abstract(source: PageSource) -> str:
     return str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
 
@@ -284,14 +341,41 @@ def unique_slug(title: str, taken: set[str]) -> str:
     return slug
 
 
-def recorded_list_dates(sources: list[PageSource]) -> dict[str, dt.date]:
+def recorded_dates(source: PageSource) -> dict[str, dt.date]:
+    """The date of each list a page's `lists:` records one for."""
+    found: dict[str, dt.date] = {}
+    for membership in source.entries.get("lists", EMPTY).value or ():
+        if isinstance(membership, dict) and isinstance(membership.get("date"), dt.date):
+            found.setdefault(str(membership.get("list")), membership["date"])
+    return found
+
+
+def recorded_list_dates(sources: list[PageSource], reading_lists: list[ReadingList], entries: list[ListEntry]) -> dict[str, dt.date]:
     """The date each list has in the pages' `lists:` entries: where a list's resolved date is kept, with the
-    content, so that a date line with no year keeps the year it was first given (`parse.keep_recorded_date`)."""
+    content, so that a date line with no year keeps the year it was first given and a list with no date
+    the day it was first built (`parse.keep_recorded_date`). A list renamed since (no page records its
+    new name) keeps the date recorded under its old name: the gone list that most of its papers' pages
+    record, if they are at least half of its papers."""
     recorded: dict[str, dt.date] = {}
     for source in sources:
-        for membership in source.entries.get("lists", EMPTY).value or ():
-            if isinstance(membership, dict) and isinstance(membership.get("date"), dt.date):
-                recorded.setdefault(str(membership.get("list")), membership["date"])
+        for slug, date in recorded_dates(source).items():
+            recorded.setdefault(slug, date)
+    present = {rl.slug for rl in reading_lists}
+    gone: dict[str, set[str]] = {}  # a paper's arXiv id or title key → lists its page records that are gone
+    for source in sources:
+        slugs = {slug for slug in recorded_dates(source) if slug not in present}
+        for key in (source.arxiv, source.recorded().arxiv, source.key):
+            if key and slugs:
+                gone.setdefault(key, set()).update(slugs)
+    for reading_list in reading_lists:
+        if reading_list.slug in recorded or not gone:
+            continue
+        papers = [e for e in entries if e.list_slug == reading_list.slug]
+        votes = Counter(slug for e in papers for slug in gone.get(e.biblio.arxiv, set()) | gone.get(title_key(e.title), set()))
+        if votes:
+            slug, count = min(votes.items(), key=lambda vote: (-vote[1], vote[0]))
+            if 2 * count >= len(papers):
+                recorded[reading_list.slug] = recorded[slug]
     return recorded
 
 
@@ -306,8 +390,8 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
             for m in page.memberships
         ],
         "auto_tags": {m.tag: list(m.phrases) for m in page.auto_tags},
-        **{name: list(value) if isinstance(value, tuple) else value
-           for name in BIBLIO_FIELDS if (value := getattr(page, name))},
+        "metadata": {name: list(value) if isinstance(value, tuple) else value
+                     for name in BIBLIO_FIELDS if (value := getattr(page.metadata, name))},
     }
 
 
@@ -340,14 +424,19 @@ def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnosti
     differ from `source`, in its own line endings; a comment on such a line is kept. When that
     cannot be done without changing the user's YAML, the page is left as it is, with a warning."""
     machine = machine_values(page)
-    if source is not None:  # a bibliographic value already on the page is left as written; one lookup found stays in `lookup:`
-        looked_up = machine_values(replace(page, **biblio_fields(source.looked_up())))
-        machine = {k: v for k, v in machine.items() if k not in BIBLIO_FIELDS
-                   or (source.entries.get(k, EMPTY).value in (None, "", []) and looked_up.get(k) != v)}
     if source is None:
         return new_page_text(machine)
     newline = "\r\n" if "\r\n" in source.yaml_text else "\n"
     edits: list[tuple[int, int, str]] = []
+    # A page from before `metadata:`: sitegen's old fills leave the top level, and its note is renewed.
+    migrated = [] if "metadata" in source.entries else [k for k in BIBLIO_FIELDS if k in source.entries and k not in page.own]
+    for key in migrated:
+        old = source.entries[key]
+        edits.append((old.start, line_end(source.yaml_text, old.end), ""))
+    old_note = OLD_USER_FIELDS_NOTE.replace("\n", newline)
+    if old_note in source.yaml_text:
+        at = source.yaml_text.index(old_note)
+        edits.append((at, at + len(old_note), USER_FIELDS_NOTE.replace("\n", newline)))
     insert_at = 0
     for key, value in machine.items():
         entry = source.entries.get(key)
@@ -366,7 +455,7 @@ def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnosti
     # Later edits first, so earlier offsets stay valid; keys inserted at one place keep their order.
     for _, (start, end, replacement) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
         yaml_text = yaml_text[:start] + replacement + yaml_text[end:]
-    if not keeps_values(source, yaml_text, machine):
+    if not keeps_values(source, yaml_text, machine, migrated):
         line = source.entries["title"].key_line
         diagnostics.warn(source.path, line, "sitegen's fields could not be updated without changing your own YAML "
                          "(an anchor or alias they share?): page left as it is, the site uses the new values")
@@ -413,13 +502,14 @@ def with_comments(source: PageSource, key: str, old: str, new: str) -> str:
     return f"{first[0]}\n{new}{rest}"
 
 
-def keeps_values(source: PageSource, yaml_text: str, machine: dict[str, Any]) -> bool:
-    """Whether an edited front matter holds exactly the new machine values and the user's old ones."""
+def keeps_values(source: PageSource, yaml_text: str, machine: dict[str, Any], migrated: list[str]) -> bool:
+    """Whether an edited front matter holds exactly the new machine values and the user's old ones
+    (but sitegen's old fills, `migrated` into `metadata:`)."""
     try:
         values = {k: e.value for k, e in compose_mapping(source.path, yaml_text, 2).items()}
     except SourceError:
         return False
-    user = {k: e.value for k, e in source.entries.items() if k not in machine}
+    user = {k: e.value for k, e in source.entries.items() if k not in machine and k not in migrated}
     return values == {**user, **machine}
 
 

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sitegen.config import LIST_KEYS, ListSettings
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
-from sitegen.records import Bibliographic, ListEntry, Membership, Paper, ReadingList
+from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList
+from sitegen.resolve import best_title
 from sitegen.yamlsource import load_mapping
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -56,7 +58,6 @@ LIKE_I_AND_S = str.maketrans("\u0131\u0130\u017f", "iis")
 CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MAX_NAME_BYTES = 200  # a slug's UTF-8 bytes: room left under 255 for '.md', '-2' and the like
-LIST_KEYS = {"title": str, "date": dt.date, "description": str}
 FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
 FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
 # Abstracts of one paper from two sources share most words; below this share they are two papers.
@@ -81,18 +82,24 @@ def decode(path: Path, data: bytes, keep_bom: bool = False) -> str:
 
 
 def parse_list_file(
-    path: Path, data: bytes, diagnostics: Diagnostics, today: dt.date
+    path: Path, data: bytes, diagnostics: Diagnostics, today: dt.date, settings: ListSettings | None = None
 ) -> tuple[ReadingList, list[ListEntry]]:
-    """Any list file: its extension decides the format; every format gives the same records."""
+    """Any list file: its extension decides the format; every format gives the same records. `settings`
+    (sitegen.yml's `lists:`) describe it; a .txt's own front matter wins over them, field by field. A list
+    with no papers is not published: a warning says so."""
     text = decode(path, data)
     parser = FORMAT_PARSERS.get(path.suffix.lower())
     if parser is None:
-        return parse_list(path, text, diagnostics, today)
-    slug = list_slug(path)
-    date, entries = parser(path, slug, text, diagnostics)
+        reading_list, entries = parse_list(path, text, diagnostics, today, settings)
+    else:
+        slug = list_slug(path)
+        date, entries = parser(path, slug, text, diagnostics)
+        reading_list = ReadingList(slug=slug, title=settings.title if settings and settings.title else title_from_slug(slug),
+                                   date=settings.date if settings and settings.date else date,
+                                   description=settings.description if settings else "", path=path)
     if not entries:
-        diagnostics.warn(path, None, "no papers found in this list")
-    return ReadingList(slug=slug, title=title_from_slug(slug), date=date, description="", path=path), entries
+        diagnostics.warn(path, None, "no papers in this list: not published")
+    return replace(reading_list, undated=reading_list.date is None), entries
 
 
 # How list files in the other formats begin: saved as .txt, each would make junk papers. Only the
@@ -115,12 +122,18 @@ def refuse_other_format(path: Path, text: str) -> None:
 
 
 def parse_list(
-    path: Path, text: str, diagnostics: Diagnostics, today: dt.date
+    path: Path, text: str, diagnostics: Diagnostics, today: dt.date, settings: ListSettings | None = None
 ) -> tuple[ReadingList, list[ListEntry]]:
-    """One list file's text → its header and its entries in source order."""
+    """One list file's text → its header (its front matter, else sitegen.yml's `settings`) and its entries in source order."""
     slug = list_slug(path)
     refuse_other_format(path, text)
     header, lines = split_list_front_matter(path, text)
+    if settings is not None:
+        given = {"title": settings.title, "date": settings.date, "description": settings.description}
+        for key, value in given.items():
+            if value and key in header and header[key] != value:
+                diagnostics.warn(path, None, f"'{key}' is given here and in sitegen.yml (line {settings.line}): this file's is used")
+        header = {**{k: v for k, v in given.items() if v}, **header}
     content, date_line = strip_furniture(path, lines, diagnostics)
     entries = pair_entries(path, slug, content, diagnostics)
     date = header.get("date")
@@ -130,8 +143,6 @@ def parse_list(
         date = resolve_date(date_line, today)
         month, day, year = date_line
         day_without_year = (month, day) if year is None and date is not None else None
-    if not entries:
-        diagnostics.warn(path, None, "no papers found in this list")
     reading_list = ReadingList(
         slug=slug,
         title=str(header.get("title") or title_from_slug(slug)),
@@ -143,10 +154,13 @@ def parse_list(
     return reading_list, entries
 
 
-def keep_recorded_date(reading_list: ReadingList, recorded: dict[str, dt.date]) -> ReadingList:
-    """A date resolved from a line with no year, as first resolved: the date the paper pages record for
-    this list when it falls on the same day of the year, so the list never moves to another year."""
+def keep_recorded_date(reading_list: ReadingList, recorded: dict[str, dt.date], today: dt.date) -> ReadingList:
+    """A date as first resolved, so the list never moves: one from a line with no year keeps the date the
+    paper pages record for this list when it falls on the same day of the year; a list with no date
+    at all gets the one they record, else the day of this (its first) build."""
     known = recorded.get(reading_list.slug)
+    if reading_list.undated:
+        return replace(reading_list, date=known or today)
     if reading_list.day_without_year is None or known is None or (known.month, known.day) != reading_list.day_without_year:
         return reading_list
     return replace(reading_list, date=known)
@@ -367,70 +381,159 @@ def slugify(text: str, max_length: int = 80, max_bytes: int = MAX_NAME_BYTES) ->
     return slug
 
 
-def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnostics: Diagnostics) -> list[Paper]:
-    """One Paper per distinct paper, in order of first appearance, keeping every membership.
+class Groups:
+    """Union-find over the nodes dedupe joins (list entries, then pages), each group with the arXiv ids
+    that say which paper it is: the ids of its entries and the ones users wrote on its pages."""
 
-    Entries are one paper when they share an arXiv id, or when their titles normalize the same,
-    neither id contradicts the other, and their abstracts do not clearly differ. Same title but
-    different abstracts: two papers, and a warning naming both places.
+    def __init__(self, ids: list[frozenset[str]]) -> None:
+        self.parent = list(range(len(ids)))
+        self.ids = list(ids)
+        self.members = [[node] for node in range(len(ids))]  # of each root
+
+    def find(self, node: int) -> int:
+        while self.parent[node] != node:
+            self.parent[node] = self.parent[self.parent[node]]
+            node = self.parent[node]
+        return node
+
+    def conflict(self, a: int, b: int) -> bool:
+        """Two groups that each know an arXiv id, none in common: two papers."""
+        first, second = self.ids[self.find(a)], self.ids[self.find(b)]
+        return bool(first and second and not first & second)
+
+    def join(self, a: int, b: int) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            a, b = min(a, b), max(a, b)
+            self.parent[b] = a
+            self.ids[a] = self.ids[a] | self.ids[b]
+            self.members[a] += self.members[b]
+            self.members[b] = []
+
+    def texts(self, node: int, texts: list[str]) -> list[str]:
+        """The texts of every node in `node`'s group."""
+        return [texts[n] for n in self.members[self.find(node)]]
+
+
+def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnostics: Diagnostics,
+           anchors: list[PageAnchor] | None = None) -> list[Paper]:
+    """One Paper per distinct paper, in order of first appearance, keeping every membership and
+    every source's claims; each with its existing page (`anchors`), if one is that paper.
+
+    Nodes (entries and pages) are one paper when they share an arXiv id (a page joins the ids the user
+    wrote and the one sitegen recorded: a corrected id keeps the paper in its lists), or a DOI, or a
+    title (ignoring case, punctuation and spacing) when their abstracts do not clearly differ and no
+    ids contradict. Each step is over sets, taken in an order of their contents, so the answer never
+    depends on the order of the files or their names. Same title but different abstracts or ids: two
+    papers, and a warning naming both places.
     """
-    groups: list[list[ListEntry]] = []
+    pages = anchors or []
+    titles = [title_key(e.title) for e in entries] + [title_key(a.title) for a in pages]
+    abstracts = [e.abstract for e in entries] + [a.abstract for a in pages]
+    groups = Groups([frozenset({e.biblio.arxiv} - {""}) for e in entries] + [frozenset({a.arxiv} - {""}) for a in pages])
     words: dict[str, frozenset[str]] = {}  # each abstract's words, found once
-    by_id: dict[str, list[ListEntry]] = {}
-    by_title: dict[str, list[list[ListEntry]]] = {}
-    for entry in entries:
-        key = title_key(entry.title)
-        same_id = [by_id[entry.biblio.arxiv]] if entry.biblio.arxiv in by_id else []
-        group = next((g for g in same_id + by_title.get(key, []) if belongs(entry, g, words)), None)
-        if group is None:
-            if key in by_title:
-                first = by_title[key][0][0]
-                diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' has the title of the paper at "
-                                 f"{first.path}:{first.line} but another abstract or arXiv id: kept as two papers")
-            group = []
-            groups.append(group)
-        again = next((e for e in group if e.list_slug == entry.list_slug), None)
-        if again is not None:
-            where = f"at line {again.line}" if again.line else "above"
-            diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' is in this list already, {where}: listed once, at its first place")
-        group.append(entry)
-        if not any(g is group for g in by_title.setdefault(key, [])):
-            by_title[key].append(group)
-        if entry.biblio.arxiv:
-            by_id.setdefault(entry.biblio.arxiv, group)
+    by_identifier: dict[str, list[int]] = {}
+    for node, entry in enumerate(entries):
+        by_identifier.setdefault(f"arxiv:{entry.biblio.arxiv}" if entry.biblio.arxiv else "", []).append(node)
+        by_identifier.setdefault(f"doi:{entry.biblio.doi.casefold()}" if entry.biblio.doi else "", []).append(node)
+    for number, anchor in enumerate(pages, len(entries)):
+        for key in {f"arxiv:{anchor.arxiv}", f"arxiv:{anchor.recorded_arxiv}", f"doi:{anchor.doi.casefold()}"} - {"arxiv:", "doi:"}:
+            by_identifier.setdefault(key, []).append(number)
+    by_identifier.pop("", None)
+    for key in sorted(by_identifier):  # arXiv ids first ('arxiv:' < 'doi:'): a DOI never joins two ids
+        nodes = by_identifier[key]
+        if key.startswith("arxiv:") or not any(groups.conflict(a, b) for a in nodes for b in nodes):
+            for node in nodes[1:]:
+                groups.join(nodes[0], node)
+
+    def differ(a: int, b: int) -> bool:
+        return any(abstracts_differ(x, y, words) for x in groups.texts(a, abstracts) for y in groups.texts(b, abstracts))
+
+    by_title: dict[str, list[int]] = {}
+    for node, key in enumerate(titles):
+        by_title.setdefault(key, []).append(node)
+    for key in sorted(by_title):
+        nodes = by_title[key]
+        roots = sorted({groups.find(n) for n in nodes})
+        # Groups with no arXiv id and this title: one paper unless their abstracts differ, taken in the
+        # order of what they hold (an entry with no abstract may fit two that differ: the first takes it).
+        loose = sorted((r for r in roots if not groups.ids[r]), key=lambda r: sorted(groups.texts(r, abstracts), reverse=True))
+        for number, a in enumerate(loose):
+            for b in loose[number + 1:]:
+                if groups.find(a) != groups.find(b) and not differ(a, b):
+                    groups.join(a, b)
+        # then each joins the paper with an id and this title whose abstract it shares most (all chosen
+        # before any joins, so that no choice depends on another's)
+        known = [r for r in roots if groups.ids[r]]
+        choices = []
+        for root in {groups.find(r) for r in loose}:
+            fits = [r for r in known if not groups.conflict(root, r) and not differ(root, r)]
+            if fits:
+                choices.append((root, max(fits, key=lambda r: (overlap(root, r, groups, abstracts, words), sorted(groups.ids[r])))))
+        for root, chosen in choices:
+            groups.join(root, chosen)
+    return papers_of(entries, pages, groups, dates, diagnostics, titles)
+
+
+def overlap(a: int, b: int, groups: Groups, abstracts: list[str], words: dict[str, frozenset[str]]) -> int:
+    """Words two groups' abstracts share (the best pair)."""
+    mine, theirs = groups.texts(a, abstracts), groups.texts(b, abstracts)
+    for text in mine + theirs:
+        if text not in words:
+            words[text] = frozenset(title_key(text).split())
+    return max((len(words[x] & words[y]) for x in mine for y in theirs), default=0)
+
+
+def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups, dates: dict[str, dt.date | None],
+              diagnostics: Diagnostics, titles: list[str]) -> list[Paper]:
+    """The papers the groups make, each with its memberships, claims and pages; warnings for what stays apart."""
+    members: dict[int, list[int]] = {}
+    for node in range(len(entries)):
+        members.setdefault(groups.find(node), []).append(node)
+    page_of: dict[int, list[PageAnchor]] = {}
+    for number, anchor in enumerate(pages, len(entries)):
+        page_of.setdefault(groups.find(number), []).append(anchor)
+    firsts: dict[str, ListEntry] = {}
+    for root in sorted(members, key=lambda r: min((entries[n].path, entries[n].line) for n in members[r])):
+        first = min((entries[n] for n in members[root]), key=lambda e: (e.path, e.line))
+        for key in dict.fromkeys(titles[n] for n in members[root]):
+            other = firsts.setdefault(key, first)
+            if other is not first:
+                diagnostics.warn(first.path, first.line, f"'{shorten(first.title)}' has the title of the paper at "
+                                 f"{other.path}:{other.line} but another abstract or arXiv id: kept as two papers")
     papers = []
     taken: set[str] = set()
-    for group in groups:
-        abstract = max((e.abstract for e in group), key=len)
-        first_in_list = {e.list_slug: e for e in reversed(group)}  # a paper is in a list once, at its first place
-        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group if first_in_list[e.list_slug] is e)
-        biblio = Bibliographic()
-        for entry in group:
-            biblio = biblio.merged(entry.biblio)
-        key = f"arxiv:{biblio.arxiv}" if biblio.arxiv else title_key(group[0].title)
+    for root, nodes in members.items():
+        group = [entries[n] for n in nodes]
+        title = best_title((e.claim.source, e.title) for e in group)
+        abstract = min((e.abstract for e in group), key=lambda a: (-len(a), a))
+        in_list: dict[str, ListEntry] = {}
+        for entry in sorted(group, key=lambda e: (e.list_slug, e.position)):  # in a list once, at its first place
+            if entry.list_slug in in_list:
+                again = in_list[entry.list_slug]
+                where = f"at line {again.line}" if again.line else "above"
+                diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' is in this list already, {where}: listed once, at its first place")
+            else:
+                in_list[entry.list_slug] = entry
+        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group if in_list[e.list_slug] is e)
+        claims = tuple(sorted((e.claim for e in group), key=repr))
+        ids = sorted({e.biblio.arxiv for e in group if e.biblio.arxiv})
+        key = f"arxiv:{ids[0]}" if ids else title_key(title)
         n = 2
         while key in taken:
-            key, n = f"{title_key(group[0].title)} ({n})", n + 1
+            key, n = f"{title_key(title)} ({n})", n + 1
         taken.add(key)
-        papers.append(Paper(key, group[0].title, abstract, find_links(abstract), memberships, biblio))
+        own_pages = tuple(sorted(a.path for a in page_of.get(root, [])))
+        papers.append(Paper(key, title, abstract, find_links(abstract), memberships, claims, own_pages))
     return papers
-
-
-def belongs(entry: ListEntry, group: list[ListEntry], words: dict[str, frozenset[str]]) -> bool:
-    """Whether an entry is the paper a group of entries already holds."""
-    ids = {e.biblio.arxiv for e in group if e.biblio.arxiv}
-    if entry.biblio.arxiv and entry.biblio.arxiv in ids:
-        return True
-    if entry.biblio.arxiv and ids:
-        return False
-    return any(title_key(e.title) == title_key(entry.title) for e in group) and all(
-        not abstracts_differ(e.abstract, entry.abstract, words) for e in group)
 
 
 def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
     """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
 
     `words` caches each abstract's words across calls."""
+    if not first or not second or first == second:  # most pairs: a page and the entry it was made from
+        return False
     cache = {} if words is None else words
     for text in (first, second):
         if text not in cache:

@@ -44,6 +44,9 @@ def parse_arxiv(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> t
         raise SourceError(path, 1, "expected an arXiv API response (an Atom <feed>)")
     entries: list[ListEntry] = []
     for element, line in zip(root.iter(ATOM + "entry"), lines, strict=True):
+        if "/api/errors" in (element.findtext(ATOM + "id") or ""):  # how the arXiv API reports a bad query
+            said = folded(element.findtext(ATOM + "summary")) or folded(element.findtext(ATOM + "title")) or "an error"
+            raise SourceError(path, line, f"the arXiv API answered with an error, not papers: {said} (save a response that lists papers)")
         arxiv = arxiv_reference(element.findtext(ATOM + "id") or "")
         title = folded(element.findtext(ATOM + "title"))
         if not arxiv or not title:

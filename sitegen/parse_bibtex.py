@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
-from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
+from bibtexparser.middlewares.parsestack import default_parse_stack
 from bibtexparser.model import Entry
+from bibtexparser.splitter import Splitter
 from pylatexenc.latex2text import (
     LatexNodes2Text,
     MacroTextSpec,
@@ -22,7 +24,7 @@ from pylatexenc.latex2text import (
 
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name
-from sitegen.records import Bibliographic, ListEntry
+from sitegen.records import BibEntry, Bibliographic, ListEntry
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failed entries are reported as our own errors
 LATEX_MACROS = get_default_latex_context_db()
@@ -33,11 +35,24 @@ YEAR = re.compile(r"\b(\d{4})\b")
 BARE_PERCENT = re.compile(r"(?<!\\)%")
 SIMPLE_LATEX = re.compile(r"\\([%&$#_{}])|[{}]")  # an escaped special (the character) or a brace (nothing)
 LATEX_BEYOND_BRACES = re.compile(r"[\\$~%&#^_]|--|``|''|[!?]`")  # macros, math, specials, ligatures
+# The fields sitegen publishes (an allowlist): what a citation needs, in BibTeX and BibLaTeX. Anything
+# else a reference manager writes (file, abstract, keywords, annote, urldate, owner, timestamp, groups,
+# mendeley-tags, ...) may be private and is never kept, so no page, export or index can show it.
+CITATION_FIELDS = frozenset("""
+    author title year month journal booktitle volume number pages publisher doi url eprint archiveprefix primaryclass
+    note editor address edition series school institution organization howpublished isbn issn chapter type
+    journaltitle date eprinttype eprintclass location subtitle titleaddon maintitle booksubtitle issuetitle issue
+    eventtitle eventdate venue pubstate version language
+""".split())
+MONTH_MACROS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
 def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """Every entry with a title, in file order; a .bib file has no list date."""
-    library = parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
+    library = Splitter(bibstr=text).split()
+    written = {entry.start_line: {f.key.casefold(): f.value for f in entry.fields} for entry in library.entries}
+    for middleware in [*default_parse_stack(), SeparateCoAuthors(), SplitNameParts()]:
+        library = middleware.transform(library=library)
     if library.failed_blocks:
         block = library.failed_blocks[0]
         reason = getattr(block.error, "abort_reason", "") or str(block.error)
@@ -46,7 +61,8 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
     for entry in library.entries:
         line = (entry.start_line or 0) + 1
         try:
-            title, abstract, known = latex_to_text(field(entry, "title")), latex_to_text(field(entry, "abstract")), biblio(entry)
+            title, abstract = latex_to_text(field(entry, "title")), latex_to_text(field(entry, "abstract"))
+            known = biblio(entry, written.get(entry.start_line, {}))
         except Exception as error:  # pylatexenc on malformed or hostile LaTeX (a macro short of arguments, deep nesting)
             raise SourceError(path, line, f"entry '{entry.key}': LaTeX that cannot be read as text ({type(error).__name__})") from None
         if not title:
@@ -58,20 +74,49 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
     return None, entries
 
 
-def biblio(entry: Entry) -> Bibliographic:
-    journal = latex_to_text(field(entry, "journal"))
+def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
+    """What an entry says of its paper (BibLaTeX's journaltitle, date and eprinttype too), and its citation."""
+    journal = latex_to_text(field(entry, "journal") or field(entry, "journaltitle"))
     arxiv = entry_arxiv(entry, journal)
     year = YEAR.search(field(entry, "year") or field(entry, "date"))
-    return Bibliographic(
+    doi = doi_name(field(entry, "doi"))
+    url = field(entry, "url")
+    reads = Bibliographic(
         arxiv=arxiv,
-        doi=doi_name(field(entry, "doi")),
+        doi=doi,
         authors=authors(entry),
         year=int(year.group(1)) if year else None,
         venue=latex_to_text(field(entry, "booktitle")) or ("" if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
-        code="",
-        project="",
-        bibtex=(entry.raw or "").strip(),
+        url="" if not url.startswith(("http://", "https://")) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
     )
+    return replace(reads, bibtex=citation(entry, written, reads))
+
+
+def citation(entry: Entry, written: dict[str, str], reads: Bibliographic) -> BibEntry:
+    """The entry's citation fields (CITATION_FIELDS), in file order, each as written when it stands alone
+    (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces."""
+    kept = []
+    for item in entry.fields:
+        name = item.key.casefold()
+        if name in CITATION_FIELDS:
+            raw = written.get(name, "")
+            kept.append((item.key, raw if stands_alone(raw) else "{" + field(entry, name) + "}"))
+    return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads)
+
+
+def stands_alone(raw: str) -> bool:
+    """Whether a field's BibTeX text means the same in any file: one braced or quoted value, a number, a month."""
+    raw = raw.strip()
+    if raw.isdigit() or raw.casefold() in MONTH_MACROS:
+        return True
+    if len(raw) < 2 or (raw[0], raw[-1]) not in (("{", "}"), ('"', '"')):
+        return False
+    depth = 0
+    for index, char in enumerate(raw[1:-1], 1):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0 or (raw[0] == '"' and char == '"' and depth == 0 and raw[index - 1] != "\\"):
+            return False
+    return depth == 0
 
 
 def entry_arxiv(entry: Entry, journal: str) -> str:

@@ -19,6 +19,7 @@ from sitegen.records import Bibliographic, ListEntry
 def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """The entries of a saved response, and the day of the daily page it is (None for other endpoints)."""
     items = top_level_items(path, text)
+    refuse_error_body(path, items)
     entries: list[ListEntry] = []
     days: list[dt.date] = []
     for line, item in items:
@@ -47,6 +48,30 @@ def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tupl
         )
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, biblio))
     return (max(days) if days else None), entries
+
+
+# Where an API's error body puts what it says: `{"error": "Invalid date format"}` and its kin.
+ERROR_KEYS = ("error", "errors", "message", "detail")
+
+
+def refuse_error_body(path: Path, items: list[tuple[int, Any]]) -> None:
+    """A saved response that is an error, not papers: one line naming the file and what the service said."""
+    if len(items) != 1 or not isinstance(items[0][1], dict):
+        return
+    line, item = items[0]
+    if "title" in item or "paper" in item:
+        return
+    said = next((item[key] for key in ERROR_KEYS if item.get(key)), None)
+    if said is not None:
+        what = said if isinstance(said, str) else json.dumps(said, ensure_ascii=False)
+        raise SourceError(path, line, f"the Hugging Face API answered with an error, not papers: {shorten(what)} (save a response that lists papers)")
+    keys = ", ".join(sorted(map(str, item))[:6]) or "none"
+    raise SourceError(path, line, f"not a Hugging Face papers API response: an object with no paper in it (its keys: {shorten(keys)})")
+
+
+def shorten(text: str, width: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def author_names(authors: object) -> tuple[str, ...]:

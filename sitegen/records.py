@@ -17,9 +17,13 @@ def is_list_file(path: Path | str) -> bool:
     return os.path.splitext(path)[1].lower() in LIST_SUFFIXES
 
 
+# Where a paper's values come from, by file extension (a page's own keys are "page").
+SOURCE_BY_SUFFIX = {".bib": "bibtex", ".atom": "arxiv", ".xml": "arxiv", ".json": "hf", ".txt": "pasted"}
+
+
 @dataclass(frozen=True)
 class ReadingList:
-    """One `content/lists/*.txt` file: its identity and what its header says."""
+    """One list file of `content/lists/`: its identity and what its header (or `sitegen.yml`) says."""
 
     slug: str
     title: str
@@ -29,6 +33,21 @@ class ReadingList:
     # (month, day) when the date comes from a date line with no year ("Mar 11"): resolved against the
     # build day the first time, then read back from the paper pages that record it (`keep_recorded_date`)
     day_without_year: tuple[int, int] | None = None
+    # No date anywhere (a .bib, an .atom, a .txt with no date line): the day of the first build, read back
+    # from the paper pages that record it, so the list stays put
+    undated: bool = False
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """A `.bib` entry to cite from: its type, its key and its citation fields only (the allowlist in
+    parse_bibtex: never `file`, `annote`, `keywords` and the like), each value as BibTeX text, in file order."""
+
+    kind: str
+    key: str
+    fields: tuple[tuple[str, str], ...]
+    title: str = ""  # what the entry's title reads as: cite.py rewrites a field only where the paper's value differs
+    reads: Bibliographic | None = None  # what the entry says of the paper (with no `bibtex` of its own)
 
 
 @dataclass(frozen=True)
@@ -42,12 +61,17 @@ class Bibliographic:
     venue: str = ""  # booktitle or journal
     code: str = ""  # code repository URL
     project: str = ""  # project page URL
-    bibtex: str = ""  # the entry as a .bib file gave it, if one did
+    url: str = ""  # the paper's own web page (a .bib's `url`), when it is not an arXiv one
+    bibtex: BibEntry | None = None  # the entry a .bib file gave, if one did
     category: str = ""  # arXiv's primary category (e.g. cs.CV), as `sitegen lookup` found it
 
-    def merged(self, other: Bibliographic) -> Bibliographic:
-        """Each field from self when known, else from `other`."""
-        return Bibliographic(**{name: getattr(self, name) or getattr(other, name) for name in self.__dataclass_fields__})
+
+@dataclass(frozen=True)
+class Claim:
+    """What one source says of a paper: `source` is one of resolve.RANK's kinds ('page', 'bibtex', ...)."""
+
+    source: str
+    biblio: Bibliographic
 
 
 @dataclass(frozen=True)
@@ -62,6 +86,24 @@ class ListEntry:
     line: int
     abstract_line: int | None  # None when the abstract was cut off
     biblio: Bibliographic = Bibliographic()
+
+    @property
+    def claim(self) -> Claim:
+        return Claim(SOURCE_BY_SUFFIX.get(self.path.suffix.lower(), "pasted"), self.biblio)
+
+
+@dataclass(frozen=True)
+class PageAnchor:
+    """An existing paper page as dedupe sees it: what ties it to list entries (its title, abstract, the
+    ids the user wrote and the arXiv id sitegen recorded), so it joins the paper they are in."""
+
+    path: Path
+    line: int  # of its title
+    title: str
+    abstract: str
+    arxiv: str  # the user's own `arxiv:`
+    doi: str  # the user's own `doi:`
+    recorded_arxiv: str  # `metadata: arxiv:`, what the sources said at the last build, else what `sitegen lookup` found
 
 
 @dataclass(frozen=True)
@@ -82,7 +124,8 @@ class Paper:
     abstract: str
     links: tuple[str, ...]
     memberships: tuple[Membership, ...]
-    biblio: Bibliographic = Bibliographic()
+    claims: tuple[Claim, ...] = ()  # every source's word on it; resolve.resolve picks each field's value
+    pages: tuple[Path, ...] = ()  # its existing pages (two, when a user's id joined two papers' pages), by path
 
 
 @dataclass(frozen=True)
@@ -143,8 +186,11 @@ class PaperPage:
     venue: str = ""
     code: str = ""
     project: str = ""
-    bibtex: str = ""  # the source .bib entry, when the paper came from one (not kept in the page)
+    url: str = ""
+    bibtex: BibEntry | None = None  # the source .bib entry, when the paper came from one (not kept in the page)
     category: str = ""  # arXiv's primary category, from the page's `lookup:` block
+    metadata: Bibliographic = Bibliographic()  # what the lists say (the page's `metadata:`), before lookup's and the user's own keys
+    own: tuple[str, ...] = ()  # the bibliographic keys the user wrote on the page (they win over `metadata`)
 
     @property
     def every_link(self) -> tuple[str, ...]:

@@ -488,7 +488,7 @@ def export_json(catalog: Catalog) -> RenderedFile:
             "status": p.status,
             "url": catalog.path("paper", p.slug),
             **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
-                     "venue": p.venue, "code": p.code, "project": p.project, "notes": p.notes}),
+                     "venue": p.venue, "web_page": p.url, "code": p.code, "project": p.project, "notes": p.notes}),
         }
         for p in sorted(catalog.papers, key=lambda p: p.slug)
     ]

@@ -170,7 +170,7 @@ def test_user_values_and_notes_stay_byte_for_byte(tmp_path: Path, fake_time: Fak
     assert after[own_id.name] == before[own_id.name]
     assert after[own_authors.name] != before[own_authors.name]
     assert without_lookup(after[own_authors.name]) == before[own_authors.name]  # only the lookup lines were added,
-    assert re.search(rb"\nauto_tags: \{\}\nlookup:\n(  .*\n)+# Above: kept up to date by sitegen", after[own_authors.name])  # in sitegen's part
+    assert re.search(rb"\nauto_tags: \{\}\nmetadata: \{\}\nlookup:\n(  .*\n)+# Above: kept up to date by sitegen", after[own_authors.name])  # in sitegen's part
     assert summary.found == 1
     assert cli.main(["build", "-s", str(site), "-q"]) == 0
     assert pages(site) == after  # the build keeps the lookup block and copies none of it into the page's own fields

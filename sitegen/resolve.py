@@ -1,0 +1,73 @@
+"""Which value wins, field by field: the one place that decides, so a paper's page, its BibTeX,
+`papers.json` and search cannot disagree.
+
+Sources in the order they win (RANK): the user's own keys on the paper's page; a reference manager's
+`.bib` (the curated record: its year, venue and name spellings win over a preprint's); arXiv (an `.atom`
+list, or `sitegen lookup`'s results); a Hugging Face API `.json`; a pasted papers page; last, what the page
+recorded from sources that no longer list the paper. Two sources of one rank that disagree: the value
+more of them give, then the first in sorted order, so the answer never depends on file order or names.
+A name that two sources spell with and without accents keeps the accents (unless the user wrote it).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from typing import Any
+
+from sitegen.records import Bibliographic, Claim
+
+RANK = {"page": 0, "bibtex": 1, "arxiv": 2, "lookup": 2, "hf": 3, "pasted": 4, "recorded": 5}
+FIELDS = tuple(f.name for f in fields(Bibliographic))
+# Latin letters that Unicode does not decompose into a letter and an accent.
+UNACCENTED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "ß": "ss",
+                            "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i", "Þ": "Th", "þ": "th", "Ħ": "H", "ħ": "h"})
+
+
+def resolve(claims: Iterable[Claim]) -> Bibliographic:
+    """Each field from the best-ranked source that knows it; authors' accents from any source."""
+    ranked = sorted(claims, key=lambda c: RANK[c.source])
+    values: dict[str, Any] = {}
+    for name in FIELDS:
+        known = [(RANK[c.source], getattr(c.biblio, name)) for c in ranked if getattr(c.biblio, name)]
+        values[name] = best(known) if known else getattr(Bibliographic(), name)
+    if values["authors"] and not any(c.source == "page" and c.biblio.authors for c in ranked):
+        values["authors"] = with_accents(values["authors"], [(RANK[c.source], name) for c in ranked for name in c.biblio.authors])
+    return Bibliographic(**values)
+
+
+def best(known: Sequence[tuple[int, Any]]) -> Any:
+    """The best rank's value; within it, the one most sources give, then the first by sort order."""
+    if len(known) == 1:  # most fields of most papers: one source knows them
+        return known[0][1]
+    top = min(rank for rank, _ in known)
+    counts = Counter(repr(value) for rank, value in known if rank == top)
+    return min((value for rank, value in known if rank == top), key=lambda v: (-counts[repr(v)], repr(v)))
+
+
+def best_title(titles: Iterable[tuple[str, str]]) -> str:
+    """A paper's title from its (source, title) pairs, by the same order as every other field."""
+    return str(best([(RANK[source], title) for source, title in titles]))
+
+
+def folded_name(name: str) -> str:
+    """A name without accents, case, dots or hyphens: 'Łukasz Kaiser' and 'Lukasz Kaiser' are one."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(UNACCENTED))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(letters.replace(".", " ").replace("-", " ").split())
+
+
+def has_accents(name: str) -> bool:
+    return name.translate(UNACCENTED) != name or any(unicodedata.combining(c) for c in unicodedata.normalize("NFKD", name))
+
+
+def with_accents(chosen: tuple[str, ...], every: list[tuple[int, str]]) -> tuple[str, ...]:
+    """`chosen` with each name that a source spells with accents (the same letters otherwise) so spelled:
+    the best-ranked such spelling, then the first by sort order."""
+    accented: dict[str, str] = {}
+    for _, name in sorted(every):
+        if has_accents(name):
+            accented.setdefault(folded_name(name), name)
+    return tuple(name if has_accents(name) else accented.get(folded_name(name), name) for name in chosen)

@@ -1,0 +1,388 @@
+"""Metadata you can cite and publish: one answer per field everywhere, nothing private published,
+every list described, pages that keep what the user wrote apart from what sitegen filled in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from conftest import ABSTRACT, exported_papers, raw_list, run_sitegen, write_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.errors import Diagnostics
+from sitegen.parse import dedupe, parse_list_file
+from sitegen.parse_bibtex import parse_bibtex
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1795000000"}  # 2026-11-18
+LATER = {"SOURCE_DATE_EPOCH": "1830000000"}  # 2027-12-28
+VIT_ABSTRACT = ("While the Transformer architecture has become the de-facto standard for natural language processing "
+                "tasks, its applications to computer vision remain limited. We show that a pure transformer applied "
+                "directly to sequences of image patches can perform very well on image classification tasks.")
+ATTENTION_ABSTRACT = ("The dominant sequence transduction models are based on complex recurrent or convolutional neural "
+                      "networks in an encoder-decoder configuration. We propose a new simple network architecture.")
+
+
+def atom(*entries: tuple[str, str, str, list[str], str]) -> str:
+    """An arXiv API response: (id, title, summary, authors, published) per entry."""
+    body = "".join(
+        f"<entry><id>http://arxiv.org/abs/{arxiv}v1</id><published>{published}T00:00:00Z</published><title>{title}</title>"
+        f"<summary>{summary}</summary>{''.join(f'<author><name>{a}</name></author>' for a in authors)}</entry>\n"
+        for arxiv, title, summary, authors, published in entries)
+    return f"<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom'>\n{body}</feed>\n"
+
+
+def hf(*papers: tuple[str, str, str]) -> str:
+    """A Hugging Face daily papers API response: (id, title, summary) per paper."""
+    return json.dumps([{"paper": {"id": arxiv, "title": title, "summary": summary, "publishedAt": "2023-09-28T17:59:05.000Z",
+                                  "authors": [{"name": "Ada Lovelace"}]}, "publishedAt": "2023-09-29T00:00:00.000Z"}
+                       for arxiv, title, summary in papers])
+
+
+def built(site: Path, env: dict[str, str] | None = None) -> str:
+    result = run_sitegen("build", "-s", site, env=env or EPOCH)
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def papers_by_title(site: Path) -> dict[str, dict[str, Any]]:
+    return {p["title"]: p for p in exported_papers(site)}
+
+
+def site_text(site: Path) -> dict[str, str]:
+    return {str(p.relative_to(site)): p.read_text(encoding="utf-8", errors="replace") for p in sorted((site / "site").rglob("*")) if p.is_file()}
+
+
+ZOTERO_BBT = r"""@inproceedings{dosovitskiy_image_2021,
+	title = {An {Image} is {Worth} 16x16 {Words}: {Transformers} for {Image} {Recognition} at {Scale}},
+	shorttitle = {An {Image} is {Worth} 16x16 {Words}},
+	url = {https://openreview.net/forum?id=YicbFdNTTy},
+	abstract = {While the Transformer architecture has become the de-facto standard for natural language processing tasks, its applications to computer vision remain limited. We show that a pure transformer applied directly to sequences of image patches can perform very well on image classification tasks.},
+	urldate = {2024-05-02},
+	booktitle = {International {Conference} on {Learning} {Representations}},
+	author = {Dosovitskiy, Alexey and Beyer, Lucas and Kolesnikov, Alexander},
+	year = {2021},
+	keywords = {PrivateKeywordZotero, to-read-zotero},
+	annote = {Comment: my PRIVATE-ANNOTE-TEXT about reviewer two},
+	file = {Full Text PDF:/home/alice-zotero/Zotero/storage/ABCD1234/Dosovitskiy.pdf:application/pdf},
+}
+"""
+MENDELEY_JABREF = r"""@article{Mnih2015,
+author = {Mnih, Volodymyr and Kavukcuoglu, Koray and Silver, David},
+title = {{Human-level control through deep reinforcement learning}},
+journaltitle = {Nature},
+date = {2015-02-26},
+volume = {518},
+pages = {529--533},
+abstract = {The theory of reinforcement learning provides a normative account, deeply rooted in psychological and neuroscientific perspectives on animal behaviour, of how agents may optimize their control of an environment.},
+mendeley-groups = {PrivateGroupMendeley},
+mendeley-tags = {PrivateTagMendeley},
+file = {:C$\backslash$:/Users/bob-mendeley/Documents/Mendeley Desktop/Mnih.pdf:pdf},
+owner = {bob-jabref-owner},
+timestamp = {2019.01.02},
+groups = {PrivateJabRefGroup},
+annotation = {PRIVATE-ANNOTATION-BIBLATEX},
+comment = {PRIVATE-JABREF-COMMENT},
+}
+"""
+PRIVATE = ["2024-05-02", "PrivateKeywordZotero", "to-read-zotero", "PRIVATE-ANNOTE-TEXT", "alice-zotero", "ABCD1234",
+           "PrivateGroupMendeley", "PrivateTagMendeley", "bob-mendeley", "bob-jabref-owner", "2019.01.02",
+           "PrivateJabRefGroup", "PRIVATE-ANNOTATION-BIBLATEX", "PRIVATE-JABREF-COMMENT", "shorttitle", "urldate"]
+
+
+def test_no_private_field_of_any_reference_manager_reaches_the_built_site(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/zotero.bib": ZOTERO_BBT, "content/lists/mendeley.bib": MENDELEY_JABREF})
+    built(site)
+    files = site_text(site)
+    assert "site/search-index.js" in files and "site/papers.bib" in files and "site/lists/zotero/zotero.bib" in files
+    for name, text in files.items():
+        for private in PRIVATE:
+            assert private not in text, f"{private} in {name}"
+    for page in (site / "content/papers").glob("*.md"):
+        assert not any(private in page.read_text(encoding="utf-8") for private in PRIVATE)
+    # the citation keeps its key, its fields as written and their order
+    cited = (site / "site/lists/zotero/zotero.bib").read_text(encoding="utf-8")
+    assert cited == ("@inproceedings{dosovitskiy_image_2021,\n"
+                     "  title = {An {Image} is {Worth} 16x16 {Words}: {Transformers} for {Image} {Recognition} at {Scale}},\n"
+                     "  url = {https://openreview.net/forum?id=YicbFdNTTy},\n"
+                     "  booktitle = {International {Conference} on {Learning} {Representations}},\n"
+                     "  author = {Dosovitskiy, Alexey and Beyer, Lucas and Kolesnikov, Alexander},\n"
+                     "  year = {2021}\n}\n")
+    # BibLaTeX's journaltitle and date are read: DQN keeps Nature and its year
+    dqn = papers_by_title(site)["Human-level control through deep reinforcement learning"]
+    assert (dqn["venue"], dqn["year"]) == ("Nature", 2015)
+    # the .bib's url is a link on the paper's page
+    html = (site / "site/papers/an-image-is-worth-16x16-words-transformers-for-image-recognition-at-scale/index.html").read_text(encoding="utf-8")
+    assert 'href="https://openreview.net/forum?id=YicbFdNTTy"' in html
+
+
+def test_one_answer_per_field_on_the_page_its_citation_the_export_and_search(tmp_path: Path) -> None:
+    """A .bib (ICLR 2021, names without accents) and an arXiv list (2020, with accents) of the same papers."""
+    bib = (ZOTERO_BBT + "\n@inproceedings{vaswani2017attention,\n  title={Attention is All you Need},\n"
+           "  author={Vaswani, Ashish and Kaiser, Lukasz},\n  booktitle={Advances in Neural Information Processing Systems},\n"
+           "  year={2017},\n  eprint={1706.03762},\n  archivePrefix={arXiv}\n}\n")
+    arxiv = atom(("2010.11929", "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale", VIT_ABSTRACT,
+                  ["Alexey Dosovitskiy", "Lucas Beyer", "Alexander Kolesnikov"], "2020-10-22"),
+                 ("1706.03762", "Attention Is All You Need", ATTENTION_ABSTRACT, ["Ashish Vaswani", "Łukasz Kaiser"], "2017-06-12"))
+    site = write_site(tmp_path, {"content/lists/library.bib": bib, "content/lists/arxiv.atom": arxiv})
+    built(site)
+    papers = papers_by_title(site)
+    vit = papers["An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale"]
+    assert (vit["year"], vit["venue"], vit["arxiv"]) == (2021, "International Conference on Learning Representations", "2010.11929")
+    attention = papers["Attention is All you Need"]
+    assert attention["authors"] == ["Ashish Vaswani", "Łukasz Kaiser"]
+    slug = vit["url"].split("/")[1]
+    html = (site / f"site/{vit['url']}").read_text(encoding="utf-8")
+    assert "International Conference on Learning Representations · 2021" in html and "2020" not in html.split('id="bibtex"')[1].split("</pre>")[0]
+    for bib_file in ("site/papers.bib", "site/lists/arxiv/arxiv.bib", "site/lists/library/library.bib"):
+        _, entries = parse_bibtex(site / bib_file, "x", (site / bib_file).read_text(encoding="utf-8"), Diagnostics())
+        by_title = {e.title: e.biblio for e in entries}
+        assert by_title[vit["title"]].year == 2021
+        assert by_title["Attention is All you Need"].authors == ("Ashish Vaswani", "Łukasz Kaiser")
+    search = (site / "site/search-index.js").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in (site / "site/search-index").glob("docs-*.js"))
+    assert "Łukasz Kaiser" in search and "Lukasz Kaiser" not in search
+    page = (site / f"content/papers/{slug}.md").read_text(encoding="utf-8")
+    assert "metadata:\n  arxiv: '2010.11929'\n" in page and "  year: 2021\n" in page
+
+
+SAME_PAPER_FILES = {
+    "txt": lambda: raw_list("Registers Make Vision Transformers Better"),
+    "bib": lambda: "@article{reg, title = {Registers Make Vision Transformers Better}, author = {Darcet, Timoth{\\'e}e},"
+                   " year = 2024, journal = {ICLR}, eprint = {2309.16588}, archivePrefix = {arXiv}}\n",
+    "json": lambda: hf(("2309.16588", "Vision Transformers Need Registers",
+                        ABSTRACT.format(topic="registers make vision transformers better", slug="registers"))),
+    "atom": lambda: atom(("2309.16588", "Vision Transformers Need Registers (v2)", "", ["Timothee Darcet"], "2023-09-28")),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.permutations(["a", "b", "c", "d"]), order=st.permutations(list(SAME_PAPER_FILES)))
+def test_merging_never_depends_on_the_order_or_names_of_the_list_files(names: list[str], order: list[str]) -> None:
+    """A pasted paper, a .bib with its id and title, and two sources with its id under other titles: one paper,
+    with the same values, whatever the files are called and in whatever order they are read."""
+    entries = []
+    for name, kind in zip(names, order, strict=True):
+        path = Path(f"{name}.{kind}")
+        _, found = parse_list_file(path, SAME_PAPER_FILES[kind]().encode(), Diagnostics(), dt.date(2026, 1, 1))
+        entries += found
+    papers = dedupe(entries, {}, Diagnostics())
+    assert len(papers) == 1
+    from sitegen.resolve import resolve
+    values = resolve(papers[0].claims)
+    assert (papers[0].title, values.year, values.venue, values.authors) == (
+        "Registers Make Vision Transformers Better", 2024, "ICLR", ("Timothée Darcet",))
+
+
+def test_a_paper_in_three_formats_is_one_paper_whatever_the_files_are_called(tmp_path: Path) -> None:
+    for bib_name in ("b", "d"):
+        site = write_site(tmp_path / bib_name, {"content/lists/a.txt": SAME_PAPER_FILES["txt"](),
+                                                f"content/lists/{bib_name}.bib": SAME_PAPER_FILES["bib"](),
+                                                "content/lists/c.json": SAME_PAPER_FILES["json"]()})
+        built(site)
+        assert len(list((site / "content/papers").glob("*.md"))) == 1, bib_name
+
+
+def test_any_list_is_described_in_sitegen_yml_and_an_undated_one_keeps_its_first_build_day(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {
+        "sitegen.yml": "lists:\n  library:\n    title: My library\n    date: 2026-11-01\n    description: From my reference manager.\n"
+                       "  week:\n    title: Not this one\n",
+        "content/lists/library.bib": ZOTERO_BBT,
+        "content/lists/hf-2023-09-29.json": hf(("2309.16588", "Vision Transformers Need Registers", "Registers fix artefacts.")),
+        "content/lists/week.txt": "---\ntitle: Week three\n---\n" + raw_list("Alpha Paper"),
+        "content/lists/arxiv.atom": atom(("1706.03762", "Attention Is All You Need", ATTENTION_ABSTRACT, ["Ashish Vaswani"], "2017-06-12")),
+    })
+    stderr = built(site)
+    assert f"{site}/content/lists/week.txt: 'title' is given here and in sitegen.yml (line 6): this file's is used" in stderr
+    exported = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["lists"]
+    dates = {lv["slug"]: (lv["title"], lv["date"]) for lv in exported}
+    assert dates["library"] == ("My library", "2026-11-01")
+    assert dates["week"] == ("Week three", "2026-03-11")
+    assert dates["arxiv"] == ("Arxiv", "2026-11-18")  # no date: the day of its first build
+    assert "From my reference manager." in (site / "site/lists/library/index.html").read_text(encoding="utf-8")
+    feed = (site / "site/lists/arxiv/feed.xml").read_text(encoding="utf-8")
+    assert "<updated>2026-11-18T00:00:00Z</updated>" in feed.split("<entry>")[1]
+    assert "Attention Is All You Need" in (site / "site/feed.xml").read_text(encoding="utf-8")
+    assert "Attention Is All You Need" in (site / "site/index.html").read_text(encoding="utf-8")  # recently added
+    # built again a year later, and with its file renamed: it keeps the day it was first built
+    built(site, LATER)
+    (site / "content/lists/arxiv.atom").rename(site / "content/lists/transformers.atom")
+    built(site, LATER)
+    exported = json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["lists"]
+    assert {lv["slug"]: lv["date"] for lv in exported}["transformers"] == "2026-11-18"
+
+
+def test_a_list_named_in_sitegen_yml_that_is_not_a_file_is_a_warning_and_a_bad_key_an_error(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"sitegen.yml": "lists:\n  wek:\n    title: Week\n", "content/lists/week.txt": raw_list("Alpha Paper")})
+    assert f"{site}/sitegen.yml:2: lists: 'wek' is not a list file in content/lists/" in built(site)
+    (site / "sitegen.yml").write_text("lists:\n  week:\n    titel: Week\n", encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {site}/sitegen.yml:3: unknown key 'titel' (did you mean 'title'?)"
+
+
+ERROR_BODIES = [
+    ("2025-13-01.json", '{"error": "Invalid date format, expected YYYY-MM-DD"}',
+     "2025-13-01.json:1: the Hugging Face API answered with an error, not papers: Invalid date format, expected YYYY-MM-DD"),
+    ("missing.json", '{\n  "detail": "Not Found"\n}\n', "missing.json:1: the Hugging Face API answered with an error, not papers: Not Found"),
+    ("query.atom", atom().replace("</feed>", "<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_1234</id>"
+                                  "<title>Error</title><summary>incorrect id format for 1234</summary></entry></feed>"),
+     "query.atom:3: the arXiv API answered with an error, not papers: incorrect id format for 1234"),
+]
+
+
+def test_an_api_error_saved_as_a_list_is_one_line_naming_the_file_and_what_the_service_said(tmp_path: Path) -> None:
+    for name, body, message in ERROR_BODIES:
+        site = write_site(tmp_path / name, {"content/lists/week.txt": raw_list("Alpha Paper"), f"content/lists/{name}": body})
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 1
+        assert result.stderr.strip() == f"error: {site}/content/lists/{message} (save a response that lists papers)"
+        assert not (site / "site").exists()
+
+
+def test_an_empty_response_is_not_published(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper"), "content/lists/sunday.json": "[]\n",
+                                 "content/lists/none.atom": atom()})
+    stderr = built(site)
+    for name in ("sunday.json", "none.atom"):
+        assert f"{site}/content/lists/{name}: no papers in this list: not published" in stderr
+    assert [lv["slug"] for lv in json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["lists"]] == ["week"]
+    assert not (site / "site/lists/sunday").exists() and not (site / "site/lists/none").exists()
+
+
+def test_a_deleted_list_takes_its_papers_but_those_the_user_wrote_on(tmp_path: Path) -> None:
+    bib = "".join(f"@article{{k{n}, title = {{Paper Number {n}}}, author = {{Doe, Jane}}, year = 2020, journal = {{J}},"
+                  f" doi = {{10.1000/{n}}}}}\n" for n in range(1, 7))
+    site = write_site(tmp_path, {"content/lists/keep.txt": raw_list("Alpha Paper"), "content/lists/library.bib": bib})
+    built(site)
+    pages = site / "content/papers"
+    edits = {"paper-number-1": ("\nstatus: unread\n", "\nstatus: read\n"), "paper-number-2": ("\ntags: []\n", "\ntags: [mine]\n"),
+             "paper-number-3": ("\nstatus: unread\n", "\nstatus: unread\nrating: 4\n"),
+             "paper-number-4": ("\nstatus: unread\n", "\nstatus: unread\nyear: 2021\n")}
+    for slug, (old, new) in edits.items():
+        page = pages / f"{slug}.md"
+        page.write_text(page.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with (pages / "paper-number-5.md").open("a", encoding="utf-8") as page:
+        page.write("My notes.\n")
+    (site / "content/lists/library.bib").unlink()
+    built(site)
+    assert sorted(p.stem for p in pages.glob("*.md")) == ["alpha-paper", *(f"paper-number-{n}" for n in range(1, 6))]
+    papers = papers_by_title(site)
+    assert "Paper Number 6" not in papers
+    assert all(papers[f"Paper Number {n}"]["lists"] == [] for n in range(1, 6))
+    assert papers["Paper Number 4"]["year"] == 2021 and papers["Paper Number 1"]["year"] == 2020  # recorded from the list
+    assert "Paper Number 1" in (site / "site/papers/index.html").read_text(encoding="utf-8")
+
+
+def test_a_users_arxiv_id_merges_with_the_list_entry_of_that_id(tmp_path: Path) -> None:
+    """The README invites adding `arxiv:` to a pasted paper's page: a .json list with that id under another title
+    then joins it (one page, every build green); correcting the id moves nothing out of its lists."""
+    for daily_first in (False, True):
+        site = write_site(tmp_path / str(daily_first), {"content/lists/week.txt": raw_list("Registers for ViTs")})
+        daily = hf(("2309.16588", "Vision Transformers Need Registers", "Registers."))
+        if daily_first:  # both papers have their pages already: the one the user did not touch goes
+            write_site(site, {"content/lists/daily.json": daily})
+        built(site)
+        page = site / "content/papers/registers-for-vits.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: reading\narxiv: '2309.16588'\n"), encoding="utf-8")
+        write_site(site, {"content/lists/daily.json": daily})
+        built(site)
+        built(site)
+        assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["registers-for-vits"]
+        (paper,) = exported_papers(site)
+        assert [m["slug"] for m in paper["lists"]] == ["daily", "week"]
+        assert (paper["arxiv"], paper["status"]) == ("2309.16588", "reading")
+    # a .bib with a wrong id: the user corrects it on the page; the paper stays in its list, no copy
+    site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {1111.11111},"
+                                                                              " archivePrefix = {arXiv}, year = 2020}\n"})
+    built(site)
+    page = site / "content/papers/some-paper.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2222.22222'\n"), encoding="utf-8")
+    built(site)
+    built(site)
+    assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["some-paper"]
+    (paper,) = exported_papers(site)
+    assert ([m["slug"] for m in paper["lists"]], paper["arxiv"]) == (["library"], "2222.22222")
+    assert "eprint = {2222.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
+
+
+OLD_NOTE = (
+    "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
+    "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
+    "# arxiv, doi, authors, year, venue, code, project (above, when known): filled in only when missing;\n"
+    "#   change or add them and your value stays. links: [...] adds links of your own.\n"
+    "# Add any key you like, and write notes in Markdown after the closing '---'.\n"
+)
+
+
+def test_a_page_from_before_metadata_keeps_the_users_values_and_hands_sitegens_to_metadata(tmp_path: Path) -> None:
+    """Top-level values some source gives are sitegen's old fills and move into `metadata:`; a value no
+    source gives is the user's and stays, as do every other line and the notes."""
+    bib = "@article{k, title = {Old Page Paper}, author = {Doe, Jane and Roe, Richard}, year = 2020, journal = {Journal A}}\n"
+    site = write_site(tmp_path, {"content/lists/library.bib": bib})
+    old = ("---\ntitle: Old Page Paper\nabstract: ''\nfound_links: []\nlists:\n- list: library\n  position: 1\nauto_tags: {}\n"
+           "authors:\n- Jane Doe\n- Richard Roe\nyear: 2019\nvenue: Journal A  # my venue\n" + OLD_NOTE
+           + "tags: [x]  # kept\nstatus: read\n---\nMy notes.\n")
+    write_site(site, {"content/papers/old-page-paper.md": old})
+    built(site)
+    text = (site / "content/papers/old-page-paper.md").read_text(encoding="utf-8")
+    assert text.startswith("---\ntitle: Old Page Paper\nabstract: ''\nfound_links: []\nlists:\n- list: library\n  position: 1\n"
+                           "  date: 2026-11-18\nauto_tags: {}\nmetadata:\n  authors:\n  - Jane Doe\n  - Richard Roe\n  year: 2020\n"
+                           "  venue: Journal A\nyear: 2019\nvenue: Journal A  # my venue\n# Above: kept up to date by sitegen")
+    assert text.endswith("tags: [x]  # kept\nstatus: read\n---\nMy notes.\n")
+    (paper,) = exported_papers(site)
+    assert (paper["year"], paper["authors"]) == (2019, ["Jane Doe", "Richard Roe"])
+    assert "year = {2019}" in (site / "site/papers.bib").read_text(encoding="utf-8")
+    (site / "content/lists/library.bib").write_text(bib + "\n", encoding="utf-8")  # a build that reads everything again
+    built(site)
+    assert (site / "content/papers/old-page-paper.md").read_text(encoding="utf-8") == text
+
+
+TITLES = ["Sparse Probes Find Features", "sparse probes find features!", "Dense Probes"]
+ABSTRACTS = ["We train sparse probes on residual streams and find interpretable features in language models.",
+             "Coral reefs bleach under heat stress; we map three decades of satellite imagery of the Pacific.",
+             ""]
+ENTRY = st.tuples(st.integers(0, 2), st.integers(0, 2), st.sampled_from(["", "2401.00001", "2401.00002"]), st.integers(0, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=st.lists(ENTRY, min_size=1, max_size=9), suffixes=st.lists(st.sampled_from([".txt", ".bib", ".json", ".atom"]), min_size=3, max_size=3),
+       names=st.permutations(["x", "y", "z"]), order=st.permutations([0, 1, 2]))
+def test_the_same_entries_make_the_same_papers_whatever_the_files_are_called_and_their_order(
+        spec: list[tuple[int, int, str, int]], suffixes: list[str], names: list[str], order: list[int]) -> None:
+    """Titles that clash, ids that agree or contradict, abstracts that differ: the papers (which entries
+    each holds, and its values) are the same under any naming and reading order of the files."""
+    from sitegen.records import Bibliographic, ListEntry
+    from sitegen.resolve import resolve
+
+    def papers(file_names: list[str], file_order: list[int]) -> set[tuple[frozenset[tuple[int, int]], str, str, str]]:
+        entries = []
+        for file in file_order:
+            path = Path(file_names[file] + suffixes[file])
+            rows = [row for row in spec if row[3] == file]
+            for position, (title, abstract, arxiv, _) in enumerate(rows, 1):
+                known = Bibliographic(arxiv="" if suffixes[file] == ".txt" else arxiv, year=2000 + title + abstract)
+                entries.append(ListEntry(TITLES[title], ABSTRACTS[abstract], file_names[file], position, path, position, None, known))
+        made = dedupe(entries, {}, Diagnostics())
+        slug_file = {file_names[f]: f for f in range(3)}
+        return {(frozenset((slug_file[m.list_slug], m.position) for m in p.memberships), p.title, p.abstract, repr(resolve(p.claims)))
+                for p in made}
+
+    assert papers(names, order) == papers(["a", "b", "c"], [0, 1, 2])
+
+
+def test_a_renamed_list_keeps_its_year_and_a_users_doi_joins_the_entry_of_that_doi(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"),
+                                 "content/lists/library.bib": "@article{k, title = {A Published Version}, doi = {10.1000/xyz}, year = 2021}\n"})
+    built(site)  # "Mar 11" with no year: 2026-03-11 on the first build's day
+    (site / "content/lists/week.txt").rename(site / "content/lists/reading-group.txt")
+    page = site / "content/papers/alpha-paper.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\ndoi: 10.1000/XYZ\n"), encoding="utf-8")
+    built(site, LATER)
+    lists = {lv["slug"]: lv["date"] for lv in json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["lists"]}
+    assert lists["reading-group"] == "2026-03-11"
+    assert sorted(p.stem for p in (site / "content/papers").glob("*.md")) == ["alpha-paper", "beta-paper"]
+    alpha = papers_by_title(site)["A Published Version"]
+    assert ([m["slug"] for m in alpha["lists"]], alpha["year"]) == (["library", "reading-group"], 2021)
