@@ -1,8 +1,9 @@
 """Load → plan → write: the three steps of a build, which `build` and `serve` run alike.
 
 1. load: read every input once and check it (reads only).
-2. plan: every output as data (page texts, removals, the catalog), and the new site rendered into
-   its aside folder, so a template error stops the build before any user-visible byte is written.
+2. plan: assemble (pure: every output as data: page texts, removals, the catalog, the templates
+   checked; `check` stops here), then the new site rendered into its aside folder, so a template
+   error stops the build before any user-visible byte is written.
 3. write: the user's pages, each only while it still holds the bytes load read, then the site swap.
 
 The stages' modules are imported by the step that runs them: a build with nothing to do stops
@@ -17,7 +18,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,6 @@ class BuildSummary:
     seconds: float
     files_changed: int | None = None  # None: the site was made afresh
     unchanged: bool = False  # nothing changed since the last build: nothing was done or written
-    renderer: Renderer | None = field(default=None, repr=False, compare=False)  # for `serve`'s quick updates
 
 
 def package_resource(name: str) -> Path:
@@ -100,14 +100,17 @@ def run_build(
     """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
     require_site(site_dir)
-    claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
+    claim_output(output_dir, site_dir)
     with state.build_lock(site_dir):
         try:
             for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
                 sweep_temps(folder)
             state.check_state_files(site_dir)
             theme = package_resource("templates")
-            last = state.last_build(site_dir, output_dir)
+            record, discarded = state.read_record(site_dir)
+            if discarded:
+                diagnostics.warn(site_dir / state.STATE_FILE, None, discarded)
+            last = state.last_build(record, output_dir)
             reusable = reuse and last.intact and not (strict and last.warnings)
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
             unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
@@ -118,7 +121,11 @@ def run_build(
                 for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered)
+            memo, planted = state.load_memo(site_dir, last.memo)
+            if planted and not discarded:  # else the record's warning says it all
+                diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
+                                 "site's last build (a cloned or copied site?); ignored, and what they held is made again")
+            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -177,7 +184,6 @@ class Plan:
     pages: list[PaperPage]
     page_writes: list[PageWrite]
     catalog: Catalog
-    renderer: Renderer
     names: list[str]  # every file of the new site, sorted
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
@@ -192,7 +198,8 @@ class SiteUpdate:
 
 
 def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
-         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
+         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
+         memo: state.Memo | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
     from sitegen.pages import read_page, recorded_list_dates
@@ -223,7 +230,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
-    memo = state.load_memo(site_dir)
+    memo = memo or state.Memo({})
     sources: list[PageSource] = []
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
@@ -252,11 +259,27 @@ def why_not_read(path: Path) -> str | None:
     return None
 
 
-def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
-    """Every page text, every removal, the catalog, and the new site rendered aside."""
+@dataclass(frozen=True)
+class Assembled:
+    """Step 2a, assemble (pure: reads and writes nothing): every page's text, the catalog, the
+    templates parsed and checked, the jobs to render and the other files. `build`, `check` and
+    `serve` all go through it, so they cannot disagree on what is wrong with a site."""
+
+    loaded: LoadedSite
+    pages: list[PaperPage]
+    page_writes: list[PageWrite]
+    catalog: Catalog
+    renderer: Renderer
+    jobs: list[Job]
+    render_keys: dict[str, str]
+    files: list[RenderedFile]  # the files no template renders: exports, the search index, static files
+
+
+def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
+    """Every page text, every removal, the catalog, the templates checked and the render jobs."""
     from sitegen.catalog import build_catalog
     from sitegen.pages import page_text, plan_pages
-    from sitegen.parallel import Ready, in_background, render_into
+    from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
@@ -298,6 +321,15 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     jobs = renderer.jobs()
     keys = render_keys(loaded, pages, catalog, jobs)
     files = [*renderer.plain_files(), *other_files]
+    return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
+
+
+def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
+    """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
+    from sitegen.parallel import render_into
+
+    assembled = assemble(loaded, diagnostics, progress)
+    jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
     update: SiteUpdate | None = None
@@ -311,10 +343,10 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
                             sorted(made_by_sitegen(live) - set(names) - {MARKER}))
     with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
-        folder = start_site(loaded.output_dir)
+        folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
-        render_into(folder, renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, pages, page_writes, catalog, renderer, names, keys, update)
+        render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update)
 
 
 def render_keys(loaded: LoadedSite, pages: list[PaperPage], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
@@ -367,9 +399,11 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
         # After the page writes, so the next build sees these pages as they now stand; inside the deferred
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
-        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
+        # Not those about sitegen's own state: this build replaces it, and a build with nothing to do must not say them again.
+        own_state = loaded.site_dir / state.STATE_FILE.parent
+        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings if not w.path.is_relative_to(own_state)]
+        state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
-        state.save_memo(loaded.site_dir, loaded.memo)
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),
@@ -380,7 +414,6 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         files=len(built.names),
         files_changed=changed,
         seconds=time.perf_counter() - started,
-        renderer=built.renderer,
     )
 
 

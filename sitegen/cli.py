@@ -117,11 +117,15 @@ def run_command(args: argparse.Namespace) -> int:
     elif args.command == "check":
         from sitegen.check import check_site
 
-        problems = check_site(args.source, output_dir(args))
-        for problem in problems:
-            print(problem)
-        print(f"{len(problems)} problem(s)" if problems else "no problems", file=sys.stderr)
-        return 1 if problems else 0
+        from sitegen.check import FAILING
+
+        findings = check_site(args.source, output_dir(args))
+        for finding in findings:
+            print(finding)
+        failing = sum(f.kind in FAILING for f in findings)
+        notes = len(findings) - failing
+        print(f"{failing} problem(s), {notes} note(s)" if failing else f"no problems, {notes} note(s)", file=sys.stderr)
+        return 1 if failing else 0
     return 0
 
 

@@ -10,20 +10,15 @@ import http.server
 import json
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from watchfiles import watch
 
-from sitegen import state
 from sitegen.build import run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import ChangedOnDisk, write_atomic
-from sitegen.pages import page_from_source, read_page
-from sitegen.parse import decode
-from sitegen.render import Job, Renderer, neighbours
+from sitegen.output import ChangedOnDisk
 
 RELOAD_PATH = "/__sitegen/reload.js"
 VERSION_PATH = "/__sitegen/version"
@@ -107,12 +102,12 @@ def with_reload(html: bytes) -> bytes:
 
 
 class Builder:
-    """Full builds, one at a time, and the quick update of single edited paper pages between them."""
+    """Builds, one at a time: each one renders again only what the edit changed (the build's render
+    keys), through the same load and assemble as `sitegen build`: serve never makes a page its own way."""
 
     def __init__(self, site_dir: Path, output_dir: Path, strict: bool) -> None:
         self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
         self.version = 0
-        self.renderer: Renderer | None = None
         self.error: str | None = None  # the last build's error, shown over every page until a good build
         self.lock = threading.Lock()
 
@@ -123,8 +118,7 @@ class Builder:
             for _ in range(MAX_RETRIES):
                 diagnostics = Diagnostics()
                 try:
-                    # the first build always runs in full: quick updates need its catalog
-                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, reuse=self.renderer is not None)
+                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict)
                 except ChangedOnDisk as error:
                     print(f"{error.path} changed while building: building again", file=sys.stderr)
                     continue
@@ -134,8 +128,6 @@ class Builder:
                 finally:
                     for warning in diagnostics.warnings:
                         print(f"warning: {warning}", file=sys.stderr)
-                if summary.renderer is not None:
-                    self.renderer = summary.renderer
                 self.error = None
                 self.version += 1
                 print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
@@ -148,42 +140,6 @@ class Builder:
         line = str(error) if isinstance(error, SitegenError) else f"internal error: {type(error).__name__}: {error}"
         self.error = line
         print(f"error: {line} (still serving the previous build)", file=sys.stderr)
-
-    def quick(self, changed: set[Path]) -> bool:
-        """Re-render just the edited paper pages, from the pages as they stand, into the live site."""
-        papers_dir = (self.site_dir / "content" / "papers").resolve()
-        if self.renderer is None or not changed or any(p.parent.resolve() != papers_dir or p.suffix != ".md" or not p.exists() for p in changed):
-            return False
-        with self.lock:
-            catalog = self.renderer.catalog
-            around = neighbours(catalog)
-            written: list[str] = []
-            try:
-                for path in changed:
-                    if path.stem not in catalog.papers_by_slug:
-                        return False
-                    try:
-                        source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
-                    except SitegenError as error:
-                        self.fail(error)
-                        return False  # the full build that follows says it again, or clears it
-                    page = page_from_source(path.stem, source, None)
-                    old = catalog.papers_by_slug[path.stem]
-                    page = replace(page, memberships=old.memberships)
-                    job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
-                    try:
-                        file = self.renderer.run(job)
-                        write_atomic(self.output_dir / file.path, file.content)
-                        written.append(file.path)
-                    except Exception as error:  # a template error: the full build that follows says it again
-                        self.fail(error)
-                        return False
-            finally:
-                if written:  # the build that follows renders these again, and reuses the rest
-                    state.replaced_outside_build(self.site_dir, self.output_dir, written)
-            self.version += 1
-            print(f"updated {len(changed)} paper page(s); full build follows", file=sys.stderr)
-            return True
 
 
 def is_input(site_dir: Path, path: Path) -> bool:
@@ -215,9 +171,6 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
                 print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
             if not changes:
                 continue
-            if builder.quick({Path(path) for _, path in changes}):
-                threading.Thread(target=builder.full, daemon=True).start()
-            else:
-                builder.full()
+            builder.full()
     finally:
         server.shutdown()
