@@ -309,3 +309,150 @@ def test_bibtex_latex_that_cannot_be_read_is_one_line(tmp_path: Path, field: str
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {site}/content/lists/refs.bib:2: entry 'key1': LaTeX that cannot be read as text (")
+
+
+# 7. State that came with a repository is input: .sitegen/, .site.undo/, the output marker, a committed site/
+
+
+def built_site(root: Path) -> Path:
+    site = write_site(root / "repo", {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"),
+                                      "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    return site
+
+
+def outside(root: Path, site: Path) -> list[str]:
+    """Every file under `root` that is not in the site folder: what a build must never make."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and site not in p.parents)
+
+
+def test_a_planted_memo_holding_path_like_names_writes_nothing_outside(tmp_path: Path) -> None:
+    """A memo whose keys are right (a clone of the attacker's digests) but whose tags and related papers
+    are '../..' names: never trusted, never a path; the build says so once and makes the site from its sources."""
+    import pickle
+
+    from sitegen.records import TagMatch
+    from sitegen.related import Related
+    from sitegen.state import RecordsOnly
+
+    site = built_site(tmp_path)
+    clean = tree(site / "site")
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))
+    for kind, evil in (("tags", lambda v: {k: (TagMatch("../../../../escaped", ("deep network",), 1.0),) for k in v}),
+                       ("related", lambda v: {k: (Related("../../../../escaped", 1.0, ("x",)),) for k in v})):
+        path = site / f".sitegen/memo-{kind}.pickle"
+        memo = RecordsOnly(path.open("rb")).load()
+        path.write_bytes(pickle.dumps({key: evil(value) for key, value in memo.items()}))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert outside(tmp_path, site) == [] and not list(tmp_path.rglob("escaped"))
+    assert [line for line in result.stderr.splitlines() if ".sitegen" in line] == [
+        f"warning: {site}/.sitegen: memo-tags.pickle, memo-related.pickle: not left by this site's last build (a cloned or "
+        "copied site?); ignored, and what they held is made again"]
+    assert (site / "site/tags/deep/index.html").is_file() and set(clean) <= set(tree(site / "site")) | {"papers/gamma-paper/index.html"}
+    again = run_sitegen("build", "-s", site)  # the memo is made again: no more warnings
+    assert again.returncode == 0 and ".sitegen" not in again.stderr
+
+
+@pytest.mark.parametrize("record", [
+    '{"inputs": 1, "sources": [1, 2], "warnings": "x"}',
+    '{"inputs": "", "stamps": "", "output": "/", "files": "", "warnings": [["a", "1", "\\u001b[2J"]], "sources": {}, "rendered": {}, "memo": {}}',
+    "[1, 2, 3]", "\udcff not json".encode("utf-8", "surrogateescape").decode("latin-1"), '{"a": ' * 5000,
+])
+def test_a_planted_build_record_is_discarded_in_one_line_and_check_survives_it(tmp_path: Path, record: str) -> None:
+    site = built_site(tmp_path)
+    (site / ".sitegen/build.json").write_text(record, encoding="latin-1")
+    checked = run_sitegen("check", "-s", site)
+    assert "Traceback" not in checked.stderr and "internal error" not in checked.stderr, checked.stderr
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "build.json" in line] == [
+        f"warning: {site}/.sitegen/build.json: not a build record this sitegen wrote; ignored, and the site is built from its sources"]
+    assert "\x1b" not in result.stderr
+    assert run_sitegen("check", "-s", site).returncode == 0
+
+
+def test_a_lock_file_that_is_a_symlink_never_truncates_its_target(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    precious = tmp_path / "thesis.tex"
+    precious.write_text("\\chapter{Five years of work}\n")
+    (site / ".sitegen/lock").unlink()
+    (site / ".sitegen/lock").symlink_to(precious)
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/.sitegen/lock: a symlink; sitegen keeps its build lock there")
+    assert precious.read_text() == "\\chapter{Five years of work}\n"
+    (site / ".sitegen/lock").unlink()
+    shutil.rmtree(site / ".sitegen")
+    (site / ".sitegen").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/.sitegen: not a folder of sitegen's own")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_planted_undo_folder_deletes_and_replaces_nothing_of_the_users(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    victim = site / "content/papers/alpha-paper.md"
+    mine = site / "site/CNAME"
+    mine.write_text("papers.example.org\n")
+    pages = tree(site / "content/papers")
+    undo = site / ".site.undo"
+    # the list of an older sitegen: plain names, no digests
+    write_site(undo, {".sitegen-added": "../content/papers/alpha-paper.md\nCNAME\n", "index.html": "<p>planted</p>"})
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))  # not a build with nothing to do
+    one_error(run_sitegen("build", "-s", site), f"error: {undo}: not an undo folder sitegen made")
+    # a list of today's form, naming files outside, through '..', and a file of the user's
+    shutil.rmtree(undo)
+    victim = write_site(tmp_path, {"victim.txt": "mine\n"}) / "victim.txt"
+    write_site(undo, {".sitegen-undo": f"add 0 ../content/papers/alpha-paper.md\nadd 00 CNAME\nreplace 00 index.html\nremove - {victim}\n",
+                      "index.html": "<p>planted</p>"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert victim.is_file() and mine.read_text() == "papers.example.org\n" and (site / "content/papers/alpha-paper.md").is_file()
+    assert "planted" not in (site / "site/index.html").read_text()
+    assert f"warning: {undo}: 4 line(s) of its undo list name files that are not as the killed update left them" in result.stderr
+    assert {k: v for k, v in tree(site / "content/papers").items() if k in pages} == pages
+    assert not undo.exists()
+
+
+@pytest.mark.parametrize("aside", [".site.new", ".site.old"])
+def test_a_planted_aside_folder_or_link_is_never_emptied(tmp_path: Path, aside: str) -> None:
+    site = built_site(tmp_path)
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))  # not a build with nothing to do
+    notes = write_site(tmp_path / "notes", {"thesis.md": "mine\n"})
+    (site / aside).symlink_to(notes, target_is_directory=True)
+    one_error(run_sitegen("build", "-s", site), f"error: {site / aside}: not a folder sitegen made")
+    (site / aside).unlink()
+    write_site(site / aside, {"thesis.md": "mine\n"})
+    one_error(run_sitegen("build", "-s", site), f"error: {site / aside}: not a folder sitegen made")
+    assert tree(notes) == tree(site / aside) == {"thesis.md": b"mine\n"}
+
+
+@pytest.mark.parametrize("listed", ["../content/papers/alpha-paper.md", "ABSOLUTE", "papers/../../sitegen.yml", "a\x1bb"])
+def test_a_committed_output_whose_marker_names_files_outside_is_refused(tmp_path: Path, listed: str) -> None:
+    site = built_site(tmp_path)
+    victim = write_site(tmp_path, {"victim.txt": "mine\n"}) / "victim.txt"
+    listed = listed.replace("ABSOLUTE", str(victim))
+    marker = site / "site/.sitegen-output"
+    marker.write_text(marker.read_text() + listed + "\n")
+    before = {**tree(site / "content"), "sitegen.yml": b""}
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))  # Beta's files go: the marker's names are removed
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {marker}:"), result.stderr
+    assert "which is not a file inside" in result.stderr
+    assert all((site / "content" / name).is_file() for name in before if name != "sitegen.yml") and victim.is_file()
+    check = run_sitegen("check", "-s", site)
+    assert check.returncode == 1 and f"error: {marker}:" in check.stdout
+
+
+def test_a_committed_output_with_a_symlinked_folder_is_not_written_through(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    elsewhere = write_site(tmp_path / "elsewhere", {"keep.txt": "mine\n"})
+    shutil.rmtree(site / "site/papers/beta-paper")
+    (site / "site/papers/beta-paper").symlink_to(elsewhere, target_is_directory=True)
+    before = tree(elsewhere)
+    note = site / "content/papers/beta-paper.md"
+    note.write_text(note.read_text() + "A note.\n")  # the paper's own page is rendered again
+    result = run_sitegen("build", "-s", site)
+    assert tree(elsewhere) == before
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"error: {site}/site/papers/beta-paper/index.html: on the way to it is a symlink" in result.stderr
