@@ -10,8 +10,10 @@ import http.server
 import json
 import sys
 import threading
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from watchfiles import watch
 
@@ -50,6 +52,7 @@ RELOAD_SCRIPT = b"""(function () {
 })();
 """
 MAX_RETRIES = 5  # builds in a row that a save during the build may restart
+MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
 NO_SITE_YET = b"<!doctype html><meta charset=utf-8><title>sitegen</title><body><p>No site built yet.</p></body>"
 
 
@@ -67,7 +70,27 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         except ConnectionError:
             pass
 
+    def do_HEAD(self) -> None:
+        if self.refused():
+            return
+        super().do_HEAD()
+
+    def refused(self) -> bool:
+        """Answer 400 to a path no file can have: a NUL byte (which any web page can send to a
+        local server), escapes that are not UTF-8, a name longer than any file system's."""
+        path = urlsplit(self.path).path
+        try:
+            text = unquote(path, errors="strict")
+        except UnicodeDecodeError:
+            text = "\0"
+        if "\0" in text or not path.startswith("/") or len(text.encode()) > MAX_PATH_BYTES:
+            self.send_error(HTTPStatus.BAD_REQUEST, "No file can have this path")
+            return True
+        return False
+
     def do_GET(self) -> None:
+        if self.refused():
+            return
         if self.path == VERSION_PATH:
             status = {"version": self.build.version, "error": self.build.error}
             self.respond(json.dumps(status).encode(), "application/json")
@@ -94,6 +117,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a preview server's request log is noise."""
+
+
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, not socketserver's traceback: a request that could not be answered does not stop serving."""
+        error = sys.exc_info()[1]
+        print(f"warning: a request from the browser could not be answered ({type(error).__name__}: {error})", file=sys.stderr)
 
 
 def with_reload(html: bytes) -> bytes:
@@ -156,10 +186,17 @@ def is_input(site_dir: Path, path: Path) -> bool:
 
 def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     """Serve even after a failed first build: the error shows in the browser until a save fixes it."""
+    if not 0 <= port <= 65535:
+        raise SitegenError(f"--port {port}: a port is a number from 1 to 65535 (0: any free one)")
     builder = Builder(site_dir, output_dir, strict)
-    builder.full()
     handler = functools.partial(Handler, directory=str(output_dir), build=builder)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:  # before the first build: a port in use is said at once
+        server = Server(("127.0.0.1", port), handler)
+    except OSError as error:
+        raise SitegenError(f"127.0.0.1:{port}: cannot serve there ({error.strerror or error}); is another server "
+                           "using the port? choose another with --port") from None
+    port = server.server_address[1]
+    builder.full()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
     watching = False

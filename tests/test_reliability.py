@@ -456,3 +456,63 @@ def test_a_committed_output_with_a_symlinked_folder_is_not_written_through(tmp_p
     assert tree(elsewhere) == before
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"error: {site}/site/papers/beta-paper/index.html: on the way to it is a symlink" in result.stderr
+
+
+# 8. Ordinary mistakes end in one line, and the exit status says so
+
+
+def test_serve_on_a_port_in_use_or_out_of_range_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    site = small_site(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_error(run_sitegen("serve", "-s", site, "--port", port), f"error: 127.0.0.1:{port}: cannot serve there (Address already in use)")
+    one_error(run_sitegen("serve", "-s", site, "--port", "99999"), "error: --port 99999: a port is a number from 1 to 65535")
+    assert not (site / "site").exists()  # refused before building
+
+
+def test_check_meeting_a_file_of_yours_that_is_not_utf8_in_site_is_not_an_internal_error(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "site/talk.html").write_bytes("<p>Caf\xe9 <a href='nowhere.html'>x</a></p>".encode("latin-1"))
+    (site / "site/papers/alpha-paper/index.html").write_bytes(b"<p>\xff\xfe <a href='../gone/index.html'>x</a></p>")
+    result = run_sitegen("check", "-s", site)
+    assert result.returncode == 1 and "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert f"warning: {site}/site/papers/alpha-paper/index.html: broken link to ../gone/index.html" in result.stdout.splitlines()
+    assert "talk.html" not in result.stdout  # a file of yours is yours: not judged
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[{"title": "A \\ud83d paper", "summary": "An abstract."}]', "1: an escape \\ud83d that is half a character (a lone surrogate)"),
+    ('[\n{"title": "T", "summary": "S"},\n{"title": "A", "summary": "S", "upvotes": ' + "9" * 5000 + "}]", "3: not usable JSON: a number of 5,000 digits"),
+    ('{"title": "A", "summary": "S", "upvotes": NaN}', "1: not usable JSON: NaN is not a JSON number"),
+    ('{"title": "A", "summary": "S", "authors": [{"name": "\\udfff"}]}', "1: an escape \\udfff that is half a character"),
+])
+def test_json_values_later_code_cannot_use_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    site = write_site(tmp_path, {"content/lists/hf.json": text})
+    for command in ("build", "check"):
+        result = run_sitegen(command, "-s", site)
+        assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+        assert f"error: {site}/content/lists/hf.json:{message}" in (result.stderr + result.stdout), result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["0x" + "f" * 5000, "9" * 5000, "1." + "5" * 5000])
+@pytest.mark.parametrize("key", ["status", "rating", "my_key"])
+def test_a_yaml_number_too_long_to_print_is_one_line(tmp_path: Path, key: str, value: str) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/alpha-paper.md"
+    before = page.read_text().replace("\nstatus: unread", f"\nstatus: unread\n{key}: {value}" if key != "status" else f"\nstatus: {value}")
+    page.write_text(before)
+    one_error(run_sitegen("build", "-s", site), f"error: {page}:")
+    assert "a number of" in run_sitegen("build", "-s", site).stderr
+    assert page.read_text() == before
+
+
+def test_ctrl_c_while_modules_load_is_one_line(tmp_path: Path) -> None:
+    result = run_sitegen("build", "-s", small_site(tmp_path), env={"SITEGEN_TEST_KILL_AT": "modules-loading:1:INT"})
+    assert result.returncode == 130 and result.stderr == "interrupted: nothing was written\n", result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
