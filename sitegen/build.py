@@ -103,7 +103,7 @@ def run_build(
     claim_output(output_dir, site_dir)
     with state.build_lock(site_dir):
         try:
-            for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
+            for folder in written_folders(site_dir):
                 sweep_temps(folder)
             state.check_state_files(site_dir)
             theme = package_resource("templates")
@@ -138,6 +138,14 @@ def run_build(
             stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
             abandon_site(output_dir)
             raise
+
+
+def written_folders(site_dir: Path) -> set[Path]:
+    """Every folder a build writes files into through a temp file: content/papers/, .sitegen/, and the
+    folder each symlinked page points into (a notes vault), where a killed build's temp file waits to be swept."""
+    papers = site_dir / "content" / "papers"
+    linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
+    return {papers, site_dir / state.STATE_FILE.parent, *linked}
 
 
 def require_site(site_dir: Path) -> None:

@@ -516,3 +516,25 @@ def test_ctrl_c_while_modules_load_is_one_line(tmp_path: Path) -> None:
     result = run_sitegen("build", "-s", small_site(tmp_path), env={"SITEGEN_TEST_KILL_AT": "modules-loading:1:INT"})
     assert result.returncode == 130 and result.stderr == "interrupted: nothing was written\n", result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
+
+
+def test_a_build_killed_while_rewriting_a_symlinked_page_leaves_no_temp_in_the_vault(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "source")
+    assert run_sitegen("build", "-s", site).returncode == 0
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    page = site / "content/papers/alpha-paper.md"
+    (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
+    page.unlink()
+    page.symlink_to(vault / "alpha.md")
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # both pages are rewritten
+    for count in (1, 2):  # the pages are rewritten one after the other: kill at each until one is the vault's
+        killed = run_sitegen("build", "-s", site, env={"SITEGEN_TEST_KILL_AT": f"atomic-temp:{count}"})
+        assert killed.returncode == -signal.SIGKILL
+        if [p.name for p in vault.iterdir() if p.name.startswith(".sitegen-")]:
+            break
+    else:
+        raise AssertionError("no kill left a temp file in the vault")
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert sorted(p.name for p in vault.iterdir()) == ["alpha.md"]
+    assert (vault / "alpha.md").read_text().endswith("Notes kept in my vault.\n") and page.is_symlink()
