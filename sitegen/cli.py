@@ -109,9 +109,11 @@ def run_command(args: argparse.Namespace) -> int:
     elif args.command == "new":
         from sitegen.new import make_site
 
-        for name in make_site(args.directory):
+        names, how = make_site(args.directory)
+        for name in names:
             print(f"  {name}")
         print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
+        print(f"its workflow (.github/workflows/pages.yml) installs sitegen {how}")
     elif args.command == "search":
         return run_search(args)
     elif args.command == "check":
