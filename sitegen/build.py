@@ -300,10 +300,15 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
     memo = loaded.memo
-    related_key, known_related = memo.find("related", (listed, loaded.config.related_count))
+    # A memo's values are input too (a site unpacked with its times kept vouches for planted ones): each
+    # names only papers and tags of this build, else the step runs again.
+    slugs, rule_slugs = {page.slug for page in planned}, {rule.slug for rule in loaded.rules}
+    related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
+        slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
     related = Ready(known_related) if known_related is not None else in_background(related_papers, listed, loaded.config.related_count)
     tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
-                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)})
+                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)},
+                      lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
     pages = [replace(page, auto_tags=tagged[page.slug]) for page in planned]
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []

@@ -383,20 +383,21 @@ class Memo:
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
 
-    def get(self, kind: str, inputs: object, compute: Callable[[], T]) -> T:
+    def get(self, kind: str, inputs: object, compute: Callable[[], T], valid: Callable[[Any], bool] | None = None) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
-        tuples, records) are the same."""
-        key, found = self.find(kind, inputs)
+        tuples, records) are the same (and the value passes `valid`)."""
+        key, found = self.find(kind, inputs, valid)
         value: T = found if found is not None else compute()
         self.keep(key, value)
         return value
 
-    def find(self, kind: str, inputs: object) -> tuple[str, Any]:
+    def find(self, kind: str, inputs: object, valid: Callable[[Any], bool] | None = None) -> tuple[str, Any]:
         """The key of `inputs`, and the last build's value for it (None if it had none, or one not
-        of the shape this kind of step makes: the memo is a cache, never trusted to be right)."""
+        of the shape this kind of step makes, or not `valid` for these inputs: the memo is a cache, never
+        trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
         found = self.old.get(kind, {}).get(key)
-        if found is not None and not memo_shapes()[kind](found):
+        if found is not None and not (memo_shapes()[kind](found) and (valid is None or valid(found))):
             self.refused.add(kind)
             found = None
         return key, found
