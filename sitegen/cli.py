@@ -126,7 +126,8 @@ def run_command(args: argparse.Namespace) -> int:
             print(finding)
         failing = sum(f.kind in FAILING for f in findings)
         notes = len(findings) - failing
-        print(f"{failing} problem(s), {notes} note(s)" if failing else f"no problems, {notes} note(s)", file=sys.stderr)
+        counted = f"{failing} problem(s)" if failing else "no problems"
+        print(f"{counted}, {notes} note(s)" if notes else counted, file=sys.stderr)
         return 1 if failing else 0
     return 0
 
