@@ -1,8 +1,9 @@
 """Load → plan → write: the three steps of a build, which `build` and `serve` run alike.
 
 1. load: read every input once and check it (reads only).
-2. plan: every output as data (page texts, removals, the catalog), and the new site rendered into
-   its aside folder, so a template error stops the build before any user-visible byte is written.
+2. plan: assemble (pure: every output as data: page texts, removals, the catalog, the templates
+   checked; `check` stops here), then the new site rendered into its aside folder, so a template
+   error stops the build before any user-visible byte is written.
 3. write: the user's pages, each only while it still holds the bytes load read, then the site swap.
 
 The stages' modules are imported by the step that runs them: a build with nothing to do stops
@@ -16,7 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from sitegen.catalog import Catalog
     from sitegen.config import SiteConfig
     from sitegen.pages import PageSource
-    from sitegen.render import Renderer
+    from sitegen.render import Job, Renderer
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
 # Past this share of pages to render again, the site is made afresh and swapped in: one rename
@@ -67,7 +68,6 @@ class BuildSummary:
     seconds: float
     files_changed: int | None = None  # None: the site was made afresh
     unchanged: bool = False  # nothing changed since the last build: nothing was done or written
-    renderer: Renderer | None = field(default=None, repr=False, compare=False)  # for `serve`'s quick updates
 
 
 def package_resource(name: str) -> Path:
@@ -99,14 +99,17 @@ def run_build(
     """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
     require_site(site_dir)
-    claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
+    claim_output(output_dir, site_dir)
     with state.build_lock(site_dir):
         try:
-            for folder in (site_dir / "content" / "papers", site_dir / state.STATE_FILE.parent):
+            for folder in written_folders(site_dir):
                 sweep_temps(folder)
             state.check_state_files(site_dir)
             theme = package_resource("templates")
-            last = state.last_build(site_dir, output_dir)
+            record, discarded = state.read_record(site_dir)
+            if discarded:
+                diagnostics.warn(site_dir / state.STATE_FILE, None, discarded)
+            last = state.last_build(record, output_dir)
             reusable = reuse and last.intact and not (strict and last.warnings)
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
             unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
@@ -117,7 +120,11 @@ def run_build(
                 for path, line, message in last.warnings:
                     diagnostics.warn(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
-            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered)
+            memo, planted = state.load_memo(site_dir, last.memo)
+            if planted and not discarded:  # else the record's warning says it all
+                diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
+                                 "site's last build (a cloned or copied site?); ignored, and what they held is made again")
+            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
             built = plan(loaded, diagnostics, progress)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
@@ -130,6 +137,14 @@ def run_build(
             stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
             abandon_site(output_dir)
             raise
+
+
+def written_folders(site_dir: Path) -> set[Path]:
+    """Every folder a build writes files into through a temp file: content/papers/, .sitegen/, and the
+    folder each symlinked page points into (a notes vault), where a killed build's temp file waits to be swept."""
+    papers = site_dir / "content" / "papers"
+    linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
+    return {papers, site_dir / state.STATE_FILE.parent, *linked}
 
 
 def require_site(site_dir: Path) -> None:
@@ -176,7 +191,6 @@ class Plan:
     pages: list[PaperPage]
     page_writes: list[PageWrite]
     catalog: Catalog
-    renderer: Renderer
     names: list[str]  # every file of the new site, sorted
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
@@ -191,7 +205,8 @@ class SiteUpdate:
 
 
 def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
-         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None) -> LoadedSite:
+         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
+         memo: state.Memo | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
     from sitegen.pages import read_page, recorded_list_dates
@@ -226,7 +241,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
-    memo = state.load_memo(site_dir)
+    memo = memo or state.Memo({})
     sources: list[PageSource] = []
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
@@ -255,12 +270,28 @@ def why_not_read(path: Path) -> str | None:
     return None
 
 
-def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
-    """Every page text, every removal, the catalog, and the new site rendered aside."""
+@dataclass(frozen=True)
+class Assembled:
+    """Step 2a, assemble (pure: reads and writes nothing): every page's text, the catalog, the
+    templates parsed and checked, the jobs to render and the other files. `build`, `check` and
+    `serve` all go through it, so they cannot disagree on what is wrong with a site."""
+
+    loaded: LoadedSite
+    pages: list[PaperPage]
+    page_writes: list[PageWrite]
+    catalog: Catalog
+    renderer: Renderer
+    jobs: list[Job]
+    render_keys: dict[str, str]
+    files: list[RenderedFile]  # the files no template renders: exports, the search index, static files
+
+
+def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
+    """Every page text, every removal, the catalog, the templates checked and the render jobs."""
     from sitegen.catalog import build_catalog
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
-    from sitegen.parallel import Ready, in_background, render_into
+    from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
@@ -273,10 +304,15 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
     memo = loaded.memo
-    related_key, known_related = memo.find("related", (listed, loaded.config.related_count))
+    # A memo's values are input too (a site unpacked with its times kept vouches for planted ones): each
+    # names only papers and tags of this build, else the step runs again.
+    slugs, rule_slugs = {page.slug for page in planned}, {rule.slug for rule in loaded.rules}
+    related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
+        slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
     related = Ready(known_related) if known_related is not None else in_background(related_papers, listed, loaded.config.related_count)
     tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
-                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)})
+                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)},
+                      lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
     pages = [replace(page, auto_tags=tagged[page.slug]) for page in planned]
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
@@ -302,6 +338,15 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     files = [*renderer.plain_files(), *other_files]
+    return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
+
+
+def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
+    """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
+    from sitegen.parallel import render_into
+
+    assembled = assemble(loaded, diagnostics, progress)
+    jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
     update: SiteUpdate | None = None
@@ -315,10 +360,10 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
                             sorted(made_by_sitegen(live) - set(names) - {MARKER}))
     with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
-        folder = start_site(loaded.output_dir)
+        folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
-        render_into(folder, renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, pages, page_writes, catalog, renderer, names, keys, update)
+        render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
@@ -346,9 +391,11 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
         # After the page writes, so the next build sees these pages as they now stand; inside the deferred
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
-        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings]
+        # Not those about sitegen's own state: this build replaces it, and a build with nothing to do must not say them again.
+        own_state = loaded.site_dir / state.STATE_FILE.parent
+        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings if not w.path.is_relative_to(own_state)]
+        state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
-        state.save_memo(loaded.site_dir, loaded.memo)
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),
@@ -359,7 +406,6 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         files=len(built.names),
         files_changed=changed,
         seconds=time.perf_counter() - started,
-        renderer=built.renderer,
     )
 
 

@@ -151,14 +151,17 @@ def build_catalog(
     routes = dict(PAGE_ROUTES)
     claims: dict[str, str] = {}
     for reading_list in reading_lists:
+        route_name(reading_list.slug, "list", str(reading_list.path))
         claim(routes, claims, ("list", reading_list.slug), f"lists/{reading_list.slug}/index.html", str(reading_list.path))
         routes[("list-feed", reading_list.slug)] = f"lists/{reading_list.slug}/feed.xml"
         routes[("list-bib", reading_list.slug)] = f"lists/{reading_list.slug}/{reading_list.slug}.bib"
         paginate(routes, "list", reading_list.slug, len(members[reading_list.slug]), LIST_PAGE_SIZE)
     for page in pages:
+        route_name(page.slug, "paper", str(page.path))
         claim(routes, claims, ("paper", page.slug), f"papers/{page.slug}/index.html", str(page.path))
     paginate(routes, "papers", "", len(pages), INDEX_PAGE_SIZE)
     for tag in tags:
+        route_name(tag.slug, "tag", f"tag '{tag.slug}'")
         routes[("tag", tag.slug)] = f"tags/{tag.slug}/index.html"
         routes[("tag-feed", tag.slug)] = f"tags/{tag.slug}/feed.xml"
         paginate(routes, "tag", tag.slug, len(tag.papers), INDEX_PAGE_SIZE)
@@ -172,6 +175,21 @@ def build_catalog(
         citations={page.slug: bibtex_entry(page, keys[page.slug]) for page in pages},
         routes=routes,
     )
+
+
+NOT_IN_ADDRESSES = "#?%\\"  # a link cannot hold these as they are: '#' and '?' end the path, '%' starts an escape
+
+
+def route_name(name: str, kind: str, source: str) -> None:
+    """A list's, paper's or tag's name is a folder of the site and a part of every link to it: it
+    must be one plain name that a link can carry (the url filter escapes spaces and the like)."""
+    bad = sorted({c for c in name if c in NOT_IN_ADDRESSES or ord(c) < 0x20 or c == "\x7f"})
+    if name in ("", ".", "..") or name.startswith(".") or "/" in name:
+        raise SourceError(source, None, f"{name!r} cannot be a {kind} page's name (it would not be a folder of the site); rename it")
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        raise SourceError(source, None, f"the name becomes the {kind} page's address ({kind}s/{name}/), and {shown} cannot "
+                          "be in an address: every link to it would be cut or changed; rename it (letters, digits, '-')")
 
 
 def claim(routes: dict[tuple[str, str], str], claims: dict[str, str], key: tuple[str, str], path: str, source: str) -> None:

@@ -1,26 +1,42 @@
-"""`sitegen check`: a site's content and its built output checked, nothing changed.
+"""`sitegen check`: a site judged exactly as `sitegen build` judges it, and its built output; nothing changed.
 
-Each problem is one line with its place; the command exits 1 if there is any.
+It runs the build's own load and assemble and renders every page into a temporary folder, so a
+site that `build` refuses is refused here with the same line. Every line says its kind:
+- `error:` the build would fail (the message `sitegen build` prints);
+- `warning:` a warning of the build (a skipped line, a list not read), or a problem of the built site
+  (a broken link, a paper missing from the search index, a list changed since the last build);
+- `note:` a fact of a normal library that needs no fixing (an entry without an abstract, a paper
+  kept in no list because its page holds your edits).
+The command exits 1 if there is any error or warning; notes alone do not fail it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
+import tempfile
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen import state
-from sitegen.build import build_date, why_not_read
-from sitegen.config import CONFIG_FILE, load_config
+from sitegen.build import Assembled, assemble, load, no_progress, package_resource, require_site
 from sitegen.errors import Diagnostics, SitegenError, format_place
-from sitegen.output import claim_output
-from sitegen.pages import PageSource, earlier_page_of_same_paper, read_page
-from sitegen.parse import decode, parse_list_file
-from sitegen.records import is_list_file
-from sitegen.search import read_payload
+from sitegen.output import MARKER, claim_output, made_by_sitegen, refuse_own_files
+
+FAILING = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of the report: its kind (error, warning or note) and its text."""
+
+    kind: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text}"
 
 
 class Links(HTMLParser):
@@ -36,112 +52,126 @@ class Links(HTMLParser):
                 self.urls.append(value)
 
 
-def plain_files(paths: list[Path], problems: list[str]) -> list[Path]:
-    """The paths that are plain files to read; anything else (a FIFO would block) is a problem."""
-    plain = []
-    for path in paths:
-        try:
-            if state.input_stamp(path, must=True) is not None:
-                plain.append(path)
-        except SitegenError as error:
-            problems.append(str(error))
-    return plain
+def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> Assembled:
+    """What `sitegen build` does before it writes: the same checks, load and assemble, and every page
+    rendered (into a temporary folder outside the site, so that a template failing at render time is
+    found too). Reads only."""
+    from sitegen.parallel import render_into
+
+    require_site(site_dir)
+    claim_output(output_dir, site_dir)
+    state.check_state_files(site_dir)
+    theme = package_resource("templates")
+    record, _ = state.read_record(site_dir)
+    inputs, stamps = state.read_inputs(site_dir, theme)
+    memo, _ = state.load_memo(site_dir, record.memo if record else {})
+    loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, memo=memo)
+    assembled = assemble(loaded, diagnostics)
+    refuse_own_files(output_dir, [*assembled.render_keys, *(file.path for file in assembled.files)])
+    with tempfile.TemporaryDirectory(prefix="sitegen-check-") as folder:
+        render_into(Path(folder), assembled.renderer, assembled.jobs, no_progress("render", 0))
+    return assembled
 
 
-def check_settings(site_dir: Path, output_dir: Path) -> list[str]:
-    """`sitegen.yml` and the output folder, as a build would judge them."""
-    problems = []
-    config_path = site_dir / CONFIG_FILE
-    try:
-        if config_path.exists() or config_path.is_symlink():
-            if state.input_stamp(config_path, must=True) is not None:
-                load_config(config_path, decode(config_path, config_path.read_bytes()))
-    except SitegenError as error:
-        problems.append(str(error))
-    try:
-        claim_output(output_dir, site_dir, built_last=state.built_last(site_dir, output_dir))
-    except SitegenError as error:
-        problems.append(str(error))
-    return problems
+def library_notes(assembled: Assembled, diagnostics: Diagnostics) -> tuple[list[Finding], list[Finding]]:
+    """The build's warnings, split into those to fix and the facts of a normal library (an entry of a
+    .bib, .json or .atom list with no abstract: the build says so, but nothing is wrong; a pasted
+    .txt entry with none was cut off; a site with no taxonomy), with the other facts said so that
+    nothing is a surprise."""
+    loaded = assembled.loaded
+    bare: set[tuple[Path, int | None]] = {(e.path, e.line) for e in loaded.entries if not e.abstract and e.path.suffix.lower() != ".txt"}
+    if not loaded.rules:
+        bare.add((loaded.site_dir / "content" / "taxonomy.yml", None))
+    warnings = [Finding("note" if (w.path, w.line) in bare else "warning", str(w)) for w in diagnostics.warnings]
+    warned = {(w.path, w.line) for w in diagnostics.warnings}
+    notes = [Finding("note", format_place(e.path, e.line, f"'{e.title}' has no abstract"))
+             for e in assembled.loaded.entries if not e.abstract and (e.path, e.line) not in warned]
+    notes += [Finding("note", format_place(page.path, None, "in no list: kept because the page holds your edits (or you made "
+                                           "it); it shows on the papers index"))
+              for page in assembled.pages if not page.memberships]
+    return [f for f in warnings if f.kind == "warning"], [f for f in warnings if f.kind == "note"] + notes
 
 
-def check_content(site_dir: Path) -> list[str]:
-    problems: list[str] = []
-    content = site_dir / "content"
-    in_lists = [Path(p) for p in state.visible_files(content / "lists")]
-    problems += [format_place(p, None, unread) for p in in_lists if (unread := why_not_read(p)) is not None]
-    list_files = [p for p in in_lists if is_list_file(p)]
-    for path in plain_files(list_files, problems):
-        try:
-            diagnostics = Diagnostics()
-            _, entries = parse_list_file(path, path.read_bytes(), diagnostics, build_date())
-        except SitegenError as error:
-            problems.append(str(error))
+def changed_since_built(assembled: Assembled) -> list[Finding]:
+    """The lists changed or removed since the last build: the built site does not show them yet."""
+    site_dir = assembled.loaded.site_dir
+    record, _ = state.read_record(site_dir)
+    if record is None:
+        return []
+    now = state.file_digests(assembled.loaded.inputs, site_dir)
+    found = []
+    for name in sorted(set(now) | set(record.sources)):
+        if not name.startswith("content/lists/") or now.get(name) == record.sources.get(name):
             continue
-        problems += [str(w) for w in diagnostics.warnings]
-        problems += [format_place(path, e.line, f"'{e.title}' has no abstract") for e in entries if not e.abstract
-                     and not any(w.line == e.line for w in diagnostics.warnings)]
-    seen_by_arxiv: dict[str, PageSource] = {}
-    seen_by_title: dict[str, list[PageSource]] = {}
-    slugs: dict[str, Path] = {}
-    for path in plain_files(sorted((content / "papers").glob("*.md")), problems):
-        try:
-            page = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
-        except SitegenError as error:
-            problems.append(str(error))
-            continue
-        same = earlier_page_of_same_paper(page, seen_by_arxiv, seen_by_title)
-        if same is not None:
-            problems.append(format_place(path, page.entries["title"].key_line, f"same paper as {same.path}"))
-        folded = path.stem.casefold()
-        if folded in slugs:
-            problems.append(format_place(path, None, f"slug differs only in case from {slugs[folded]}"))
-        slugs.setdefault(folded, path)
-    last = state.load(site_dir).get("sources")
-    if last is not None:
-        for path in plain_files(list_files, []):
-            name = str(path.relative_to(site_dir))
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=12).hexdigest()
-            if last.get(name) != digest:
-                problems.append(format_place(path, None, "changed since the last build (run `sitegen build`)"))
-        for name in sorted(set(last) - {str(p.relative_to(site_dir)) for p in content.rglob("*") if p.is_file()}):
-            if name.startswith("content/lists/"):
-                problems.append(format_place(site_dir / name, None, "removed since the last build (run `sitegen build`)"))
-    return problems
+        what = "removed" if name not in now else "changed"
+        found.append(Finding("warning", format_place(site_dir / name, None, f"{what} since the last build (run `sitegen build`)")))
+    return found
 
 
-def check_output(output_dir: Path) -> list[str]:
+def check_output(output_dir: Path) -> list[Finding]:
+    """The built site: links that lead nowhere, papers no page links to, the search index against papers.json.
+    Only the files sitegen made are judged (a file of yours in the folder is yours)."""
     if not (output_dir / "index.html").is_file():
-        return [format_place(output_dir, None, "no built site here (run `sitegen build`)")]
+        return [Finding("warning", format_place(output_dir, None, "no built site here (run `sitegen build`)"))]
+    try:
+        made = made_by_sitegen(output_dir) if (output_dir / MARKER).is_file() else set()
+    except SitegenError as error:
+        return [Finding("error", str(error))]
     problems = []
     linked: set[str] = set()
-    for page in sorted(output_dir.rglob("*.html")):
+    for here in sorted(name for name in made if name.endswith(".html")):
+        page = output_dir / here
         parser = Links()
-        parser.feed(page.read_text(encoding="utf-8"))
-        here = page.relative_to(output_dir).as_posix()
+        try:
+            parser.feed(page.read_bytes().decode("utf-8", errors="replace"))
+        except OSError as error:
+            problems.append(format_place(page, None, f"cannot read ({error.strerror})"))
+            continue
         for url in parser.urls:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(urlsplit(url).path)))
             if urlsplit(url).path and not (output_dir / target).is_file():
                 problems.append(format_place(page, None, f"broken link to {url}"))
             elif here.startswith(("lists/", "tags/", "papers/page/")) or here == "papers/index.html":
                 linked.add(target)  # a paper in no list any more (its page kept for your edits) is on the index
-    papers_json = output_dir / "papers.json"
-    papers = json.loads(papers_json.read_text(encoding="utf-8"))["papers"] if papers_json.is_file() else []
+    papers = read_papers(output_dir / "papers.json", problems)
     for paper in papers:
         if paper["url"] not in linked:
             problems.append(format_place(output_dir / paper["url"], None, "no list, tag or index page links to this paper"))
     try:
+        from sitegen.search import read_payload
+
         payload = read_payload(output_dir / "search-index.js")
+        indexed = {(str(doc[0]), str(doc[1])) for doc in payload["docs"]}
     except SitegenError as error:
-        return [*problems, str(error)]
-    indexed = {(doc[0], doc[1]) for doc in payload["docs"]}
+        return [Finding("warning", p) for p in problems] + [Finding("warning", str(error))]
+    except (OSError, ValueError, LookupError, TypeError):
+        problems.append(format_place(output_dir / "search-index.js", None, "not a search index sitegen made (run `sitegen build`)"))
+        return [Finding("warning", p) for p in problems]
     pages = {(p["title"], p["url"]) for p in papers}
     for title, url in sorted(pages - indexed):
         problems.append(format_place(output_dir / "search-index.js", None, f"'{title}' ({url}) is not in the search index"))
     for title, url in sorted(indexed - pages):
         problems.append(format_place(output_dir / "search-index.js", None, f"'{title}' ({url}) is in the index but not in papers.json"))
-    return problems
+    return [Finding("warning", p) for p in problems]
 
 
-def check_site(site_dir: Path, output_dir: Path) -> list[str]:
-    return check_settings(site_dir, output_dir) + check_content(site_dir) + check_output(output_dir)
+def read_papers(path: Path, problems: list[str]) -> list[dict[str, str]]:
+    """papers.json's papers (title and url), or none and a problem if it is not what sitegen writes."""
+    if not path.is_file():
+        return []
+    try:
+        papers = json.loads(path.read_bytes().decode("utf-8"))["papers"]
+        return [{"title": str(p["title"]), "url": str(p["url"])} for p in papers]
+    except (OSError, ValueError, LookupError, TypeError):
+        problems.append(format_place(path, None, "not the papers.json sitegen writes (run `sitegen build`)"))
+        return []
+
+
+def check_site(site_dir: Path, output_dir: Path) -> list[Finding]:
+    diagnostics = Diagnostics()
+    try:
+        assembled = check_build(site_dir, output_dir, diagnostics)
+    except SitegenError as error:
+        return [*(Finding("warning", str(w)) for w in diagnostics.warnings), Finding("error", str(error)), *check_output(output_dir)]
+    warnings, notes = library_notes(assembled, diagnostics)
+    return [*warnings, *changed_since_built(assembled), *check_output(output_dir), *notes]

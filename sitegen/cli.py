@@ -115,9 +115,11 @@ def run_command(args: argparse.Namespace) -> int:
     elif args.command == "new":
         from sitegen.new import make_site
 
-        for name in make_site(args.directory):
+        names, how = make_site(args.directory)
+        for name in names:
             print(f"  {name}")
         print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
+        print(f"its workflow (.github/workflows/pages.yml) installs sitegen {how}")
     elif args.command == "search":
         return run_search(args)
     elif args.command == "lookup":
@@ -125,11 +127,16 @@ def run_command(args: argparse.Namespace) -> int:
     elif args.command == "check":
         from sitegen.check import check_site
 
-        problems = check_site(args.source, output_dir(args))
-        for problem in problems:
-            print(problem)
-        print(f"{len(problems)} problem(s)" if problems else "no problems", file=sys.stderr)
-        return 1 if problems else 0
+        from sitegen.check import FAILING
+
+        findings = check_site(args.source, output_dir(args))
+        for finding in findings:
+            print(finding)
+        failing = sum(f.kind in FAILING for f in findings)
+        notes = len(findings) - failing
+        counted = f"{failing} problem(s)" if failing else "no problems"
+        print(f"{counted}, {notes} note(s)" if notes else counted, file=sys.stderr)
+        return 1 if failing else 0
     return 0
 
 

@@ -7,9 +7,14 @@ anything, and refuses with one line naming the first file in the way.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import sitegen
 from sitegen.errors import SitegenError
@@ -17,16 +22,53 @@ from sitegen.errors import SitegenError
 SCAFFOLD = Path(__file__).parent / "newsite"
 DISTRIBUTION = "sitegen-papers"  # the name on PyPI ("sitegen" is another project's)
 REQUIREMENT_MARK = "@REQUIREMENT@"
+SHIPPED = ".github/sitegen"  # where a new site keeps the wheel its workflow installs, when no index or repository has it
 
 
-def requirement(direct_url: dict[str, Any] | None, version: str) -> str:
-    """What a new site's workflow installs: this very sitegen, pinned. Installed by pip from a git
-    repository (pip's direct_url.json names it and the commit): that commit; else the release of this version."""
-    vcs = (direct_url or {}).get("vcs_info") or {}
-    url = str((direct_url or {}).get("url", ""))
+@dataclass(frozen=True)
+class Install:
+    """How a new site's workflow gets this very sitegen: what pip installs, and the reason, said by `sitegen new`."""
+
+    requirement: str
+    how: str
+    wheel: tuple[str, bytes] | None = None  # a wheel (file name, bytes) to ship in the new repository
+
+
+def installation(direct_url: dict[str, Any] | None, version: str) -> Install:
+    """Where this sitegen came from decides what the workflow installs, so that the first push deploys:
+    from a public git repository, that commit; from a package index (no record of a direct URL), that
+    release; from a wheel or a folder on this machine, that code itself, as a wheel shipped in the site."""
+    record = direct_url or {}
+    url = str(record.get("url", ""))
+    vcs = record.get("vcs_info") or {}
     if vcs.get("vcs") == "git" and vcs.get("commit_id") and url.startswith("https://"):
-        return f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}"
-    return f"{DISTRIBUTION}=={version}"
+        return Install(f"{DISTRIBUTION} @ git+{url}@{vcs['commit_id']}", f"from git: {url} at commit {vcs['commit_id']}")
+    if direct_url is None:
+        return Install(f"{DISTRIBUTION}=={version}", f"from PyPI: release {version}")
+    if url.startswith("https://") and "archive_info" in record:
+        return Install(f"{DISTRIBUTION} @ {url}", f"from {url}")
+    wheel = local_wheel(url)
+    return Install("", f"from {SHIPPED}/{wheel[0]}, a wheel of this very sitegen (installed from {url or 'a local install'}, "
+                   "published nowhere): commit it with the site", wheel=wheel)
+
+
+def local_wheel(url: str) -> tuple[str, bytes]:
+    """This sitegen as a wheel: the one it was installed from if it is still there, else one built from
+    its source folder (pip, without dependencies)."""
+    source = Path(unquote(urlsplit(url).path)) if url.startswith("file://") else None
+    if source is not None and source.suffix == ".whl" and source.is_file():
+        return source.name, source.read_bytes()
+    if source is None or not source.exists():
+        raise SitegenError(f"{url or DISTRIBUTION}: sitegen was installed from a place that no longer exists, so the new "
+                           "site's workflow could not install it; install sitegen from git or PyPI and run `sitegen new` again")
+    with tempfile.TemporaryDirectory(prefix="sitegen-wheel-") as folder:
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder, str(source)],
+                               capture_output=True, text=True)
+        wheels = sorted(Path(folder).glob("*.whl"))
+        if built.returncode != 0 or len(wheels) != 1:
+            why = (built.stderr.strip().splitlines() or ["no wheel made"])[-1]
+            raise SitegenError(f"{source}: could not make a wheel of this sitegen for the new site's workflow ({why})")
+        return wheels[0].name, wheels[0].read_bytes()
 
 
 def installed_from() -> dict[str, Any] | None:
@@ -45,7 +87,7 @@ def example_content() -> Path:
     return installed if installed.is_dir() else Path(sitegen.__file__).parent.parent / "content"
 
 
-def site_files() -> dict[str, bytes]:
+def site_files(install: Install) -> dict[str, bytes]:
     """Every file of a new site, by path relative to its folder."""
     content = example_content()
     files = {
@@ -53,8 +95,12 @@ def site_files() -> dict[str, bytes]:
         for path in sorted(content.rglob("*"))
         if path.is_file() and "papers" not in path.relative_to(content).parts
     }
-    pinned = requirement(installed_from(), sitegen.__version__)
-    workflow = (SCAFFOLD / "pages.yml").read_text(encoding="utf-8").replace(REQUIREMENT_MARK, pinned)
+    requirement = install.requirement
+    if install.wheel is not None:
+        name, wheel = install.wheel
+        requirement = f"./{SHIPPED}/{name}"
+        files[f"{SHIPPED}/{name}"] = wheel
+    workflow = (SCAFFOLD / "pages.yml").read_text(encoding="utf-8").replace(REQUIREMENT_MARK, requirement)
     files.update({
         "sitegen.yml": (SCAFFOLD / "sitegen.yml").read_bytes(),
         ".gitignore": (SCAFFOLD / "gitignore").read_bytes(),
@@ -64,11 +110,16 @@ def site_files() -> dict[str, bytes]:
     return files
 
 
-def make_site(directory: Path) -> list[str]:
-    """Write a new site into `directory` (made if missing); returns the files written."""
+def make_site(directory: Path) -> tuple[list[str], str]:
+    """Write a new site into `directory` (made if missing); returns the files written and how its
+    workflow installs sitegen."""
     if directory.exists() and not directory.is_dir():
         raise SitegenError(f"{directory}: exists and is not a folder")
-    files = site_files()
+    for name in ("sitegen.yml", "README.md", ".gitignore", ".github/workflows/pages.yml"):  # before a wheel is made
+        if (directory / name).exists() or (directory / name).is_symlink():
+            raise SitegenError(f"{directory / name}: already exists; `sitegen new` overwrites nothing (choose an empty folder)")
+    install = installation(installed_from(), sitegen.__version__)
+    files = site_files(install)
     for name in files:
         target = directory / name
         if target.exists() or target.is_symlink():
@@ -82,4 +133,4 @@ def make_site(directory: Path) -> list[str]:
         (directory / "content" / "papers").mkdir(exist_ok=True)
     except OSError as error:
         raise SitegenError(f"{error.filename or directory}: cannot write ({error.strerror or error})") from None
-    return sorted(files)
+    return sorted(files), install.how

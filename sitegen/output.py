@@ -9,6 +9,7 @@ symlink is written through, never replaced by a regular file.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.errors import SitegenError
+from sitegen.errors import Diagnostics, SitegenError, SourceError
 
 MARKER = ".sitegen-output"  # in an output folder: sitegen made this folder; lists the files it wrote
 MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote:\n"
@@ -159,10 +160,11 @@ def sweep_temps(folder: Path) -> None:
                 leftover.unlink()
 
 
-def claim_output(output_dir: Path, site_dir: Path, built_last: bool = False) -> None:
+def claim_output(output_dir: Path, site_dir: Path) -> None:
     """Refuse an output folder sitegen may not replace: the site itself, its inputs, or a folder
-    holding files sitegen did not make (no marker; `built_last`: the site's own state says its
-    last build went there, as for a site/ made before sitegen wrote markers)."""
+    holding files sitegen did not make. Only the folder's own marker says sitegen made it: never a
+    build record (a cloned site's record can name any folder, and a user's own docs/ may stand
+    where an old output was)."""
     out, site = output_dir.resolve(), site_dir.resolve()
     if out == site or out in site.parents:
         raise SitegenError(f"{output_dir}: the output folder would replace the site folder {site_dir}; choose another -o")
@@ -177,10 +179,30 @@ def claim_output(output_dir: Path, site_dir: Path, built_last: bool = False) -> 
         return
     if not output_dir.is_dir():
         raise SitegenError(f"{output_dir}: exists and is not a folder; choose another -o")
-    if built_last or (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
+    marker = output_dir / MARKER
+    if (marker.is_file() and not marker.is_symlink()) or not any(output_dir.iterdir()):
+        made_by_sitegen(output_dir)  # every name it lists checked before anything is written
         return
     raise SitegenError(f"{output_dir}: not empty and not made by sitegen (no {MARKER} in it); sitegen will not replace "
                        "files it did not make: choose an empty or new folder")
+
+
+def is_site_name(name: str) -> bool:
+    """Whether `name` can be a file sitegen writes into an output folder: relative, '/'-separated,
+    no empty, '.' or '..' part, no control character or backslash."""
+    return bool(name) and all(part not in ("", ".", "..") for part in name.split("/")) and not any(
+        ord(c) < 0x20 or c in "\x7f\\" for c in name)
+
+
+def folders_are_real(root: Path, name: str) -> bool:
+    """Whether every folder on the way to `root/name` is a real folder inside `root` (or not there
+    yet): a write or removal through a symlinked folder would reach outside it."""
+    path = root
+    for part in name.split("/")[:-1]:
+        path = path / part
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            return False
+    return True
 
 
 def aside_paths(site_dir: Path) -> tuple[Path, Path]:
@@ -196,40 +218,85 @@ def undo_path(site_dir: Path) -> Path:
     return real.with_name(f".{real.name}.undo")
 
 
-UNDO_ADDED = ".sitegen-added"  # in the undo folder: the files the update adds (undone by removing them)
+UNDO_LIST = ".sitegen-undo"  # in the undo folder: "<add|replace|remove> <digest of the bytes put in place, or -> <name>" a line
 
 
-def recover(site_dir: Path) -> None:
+def recover(site_dir: Path, diagnostics: Diagnostics | None = None) -> None:
     """Undo what a killed build left: put back the files of an update caught half-way, restore a
-    site caught mid-swap, drop a half-built one."""
+    site caught mid-swap, drop a half-built one. Each of these folders is input (a cloned site
+    may carry any): one sitegen did not make is refused, never followed or emptied."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
     undo = undo_path(site_dir)
-    if undo.exists():
-        added = (undo / UNDO_ADDED).read_text(encoding="utf-8").splitlines() if (undo / UNDO_ADDED).exists() else []
-        for name in added:
-            (real / name).unlink(missing_ok=True)
-            remove_empty_folders(real / name, real)
-        for path in sorted(undo.rglob("*")):
-            if path.is_file() and path.name != UNDO_ADDED:
-                target = real / path.relative_to(undo)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
-        shutil.rmtree(undo)
-    if old.exists():
+    if undo.exists() or undo.is_symlink():
+        undo_update(undo, real, diagnostics)
+    if old.exists() or old.is_symlink():
+        require_aside(old)
         if real.exists():
             shutil.rmtree(old)
         else:
             os.replace(old, real)
-    if new.exists():
+    if new.exists() or new.is_symlink():
+        require_aside(new)
         shutil.rmtree(new)
 
 
-def start_site(site_dir: Path) -> Path:
-    """A fresh, empty folder beside `site_dir` to build the new site in."""
-    recover(site_dir)
+def require_aside(folder: Path) -> None:
+    """An aside folder is sitegen's only if it is a real folder that is empty or carries the marker."""
+    marker = folder / MARKER
+    if folder.is_symlink() or not folder.is_dir() or not (marker.is_file() and not marker.is_symlink() or not any(folder.iterdir())):
+        raise SitegenError(f"{folder}: not a folder sitegen made (no {MARKER} in it), where sitegen builds the site aside; "
+                           "move it elsewhere and build again")
+
+
+def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None:
+    """Put back what an update caught half-way changed, as its undo list says: a file is removed or
+    replaced only if it holds exactly the bytes the update put there, and only through real folders
+    inside the site; any other line is left alone, and said so."""
+    listed = undo / UNDO_LIST
+    if undo.is_symlink() or not undo.is_dir() or listed.is_symlink() or not listed.is_file():
+        raise SitegenError(f"{undo}: not an undo folder sitegen made (no {UNDO_LIST} in it); move it elsewhere and build again")
+    left: list[str] = []
+    for line in listed.read_text(encoding="utf-8", errors="replace").splitlines():
+        action, digest, name = (line.split(" ", 2) + ["", ""])[:3]
+        if action not in ("add", "replace", "remove") or not is_site_name(name) or not folders_are_real(real, name):
+            left.append(name or line)
+            continue
+        live, saved = real / name, undo / name
+        now = bytes_digest(live)
+        if action == "add":
+            if now == digest:
+                live.unlink()
+                remove_empty_folders(live, real)
+            elif now is not None:
+                left.append(name)
+            continue
+        if not folders_are_real(undo, name) or saved.is_symlink() or not saved.is_file():
+            left.append(name)
+        elif now is None and not live.is_symlink() and not live.exists() or now is not None and now in (digest, bytes_digest(saved)):
+            live.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(saved, live)
+        else:
+            left.append(name)
+    if left and diagnostics is not None:
+        diagnostics.warn(undo, None, f"{len(left)} line(s) of its undo list name files that are not as the killed update "
+                         f"left them ({', '.join(left[:3])}); left as they are")
+    shutil.rmtree(undo)
+
+
+def bytes_digest(path: Path) -> str | None:
+    """The digest of a plain file's bytes (None: no plain file there, or a symlink)."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def start_site(site_dir: Path, diagnostics: Diagnostics | None = None) -> Path:
+    """A fresh, empty folder beside `site_dir` to build the new site in, marked as sitegen's at once."""
+    recover(site_dir, diagnostics)
     new, _ = aside_paths(site_dir)
     new.mkdir(parents=True)
+    (new / MARKER).write_text(marker_text([]), encoding="utf-8")
     return new
 
 
@@ -246,12 +313,23 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> None:
 
 
 def made_by_sitegen(folder: Path) -> set[str]:
-    """The files a folder's marker lists (relative, '/'-separated)."""
+    """The files a folder's marker lists (relative, '/'-separated). A marker is input (a committed
+    docs/ may carry any): one naming anything but a file inside its folder is refused whole."""
+    marker = folder / MARKER
+    if marker.is_symlink():
+        raise SitegenError(f"{marker}: a symlink; sitegen will not treat {folder} as its own: remove the link")
     try:
-        text = (folder / MARKER).read_text(encoding="utf-8")
+        text = marker.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return set()
-    return {line for line in text.splitlines() if line and not line.startswith("#")}
+    names = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        if line and not line.startswith("#"):
+            if not is_site_name(line):
+                raise SourceError(marker, number, f"names {line!r}, which is not a file inside {folder}; sitegen will not "
+                                  f"touch this folder: remove the marker if sitegen did not make it")
+            names.add(line)
+    return names
 
 
 def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
@@ -260,11 +338,14 @@ def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
     folder: sitegen would otherwise replace it."""
     real = site_dir.resolve()
     if not (real / MARKER).is_file():
-        return  # a new or empty folder, or one this site's last build made before markers existed (`claim_output`)
+        return  # a new or empty folder (`claim_output`)
     ours = made_by_sitegen(real) | {MARKER}
     seen: set[str] = set()
     for name in names:
         if name in ours:
+            if not folders_are_real(real, name):  # a committed site/ whose marker lists a file behind a symlinked folder
+                raise SitegenError(f"{site_dir / name}: on the way to it is a symlink or a file where the site needs a "
+                                   "folder; sitegen writes only into folders of its own: remove it and build again")
             if os.path.isdir(real / name) and not os.path.islink(real / name) and files_under(real / name):
                 raise SitegenError(f"{site_dir / name}: a folder with files of yours, where the site needs this file; "
                                    "move the folder elsewhere and build again")
@@ -332,15 +413,21 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
     real = site_dir.resolve()
     undo = undo_path(site_dir)
     (new / MARKER).write_text(marker_text(names), encoding="utf-8")
-    changed = [name for name in [*changed, MARKER] if read_or_none(real / name) != (new / name).read_bytes()]
+    digests = {}  # of each file whose bytes change: the undo list says what the update put in place
+    for name in [*changed, MARKER]:
+        if read_or_none(real / name) != (data := (new / name).read_bytes()):
+            digests[name] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    changed = list(digests)
+    # through real folders only: a symlinked folder in a committed site/ would lead the removal outside it
+    gone = [name for name in gone if folders_are_real(real, name) and ((real / name).is_symlink() or (real / name).is_file())]
     with interrupts_deferred():
         undo.mkdir()
-        added = [name for name in changed if not (real / name).exists()]
-        (undo / UNDO_ADDED).write_text("".join(f"{name}\n" for name in added), encoding="utf-8")
-        for name in [*changed, *gone]:
-            if (real / name).exists():
+        actions = [("replace" if os.path.lexists(real / name) else "add", name) for name in changed] + [("remove", name) for name in gone]
+        (undo / UNDO_LIST).write_text("".join(f"{action} {digests.get(name, '-')} {name}\n" for action, name in actions), encoding="utf-8")
+        for action, name in actions:
+            if action != "add":
                 (undo / name).parent.mkdir(parents=True, exist_ok=True)
-                os.link(real / name, undo / name)  # the old bytes stay there: each new file is a new inode
+                os.link(real / name, undo / name, follow_symlinks=False)  # the old bytes stay there: each new file is a new inode
         for name in changed:
             (real / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(new / name, real / name)

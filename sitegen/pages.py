@@ -41,7 +41,7 @@ from sitegen.records import (
     TagMatch,
 )
 from sitegen.resolve import resolve
-from sitegen.yamlsource import Entry, check_type, compose_mapping
+from sitegen.yamlsource import Entry, check_type, compose_mapping, spans_fit
 
 if TYPE_CHECKING:
     from sitegen.state import Memo
@@ -179,7 +179,8 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
     if not match:
         raise SourceError(path, 1, "a paper page must start with '---' front matter and close it with '---'")
     yaml_text = match["yaml"]
-    entries = (memo.get("yaml", yaml_text, lambda: compose_mapping(path, yaml_text, first_line=2)) if memo
+    entries = (memo.get("yaml", yaml_text, lambda: compose_mapping(path, yaml_text, first_line=2),
+                        lambda found: spans_fit(yaml_text, found, first_line=2)) if memo
                else compose_mapping(path, yaml_text, first_line=2))
     if not isinstance(entries.get("title", Entry(None, 1, 0, 0)).value, str) or not entries["title"].value.strip():
         raise SourceError(path, entries["title"].key_line if "title" in entries else 1, "'title' must be non-empty text")

@@ -83,7 +83,7 @@ def author_names(authors: object) -> tuple[str, ...]:
 
 def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
     """Each element of the top-level array (or the one object) with the line it starts on."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=bounded_int, parse_constant=no_constant)
     index = 0  # where the item being decoded starts, for the error's line
     try:
         start = len(text) - len(text.lstrip())
@@ -93,7 +93,7 @@ def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
                 raise json.JSONDecodeError("extra data after the JSON value", text, end)
             if not isinstance(value, dict):
                 raise SourceError(path, 1, "expected a Hugging Face papers API response (a JSON array or object)")
-            return [(line_of(text, start), value)]
+            return [(line_of(text, start), plain_text(path, line_of(text, start), value))]
         items = []
         index = start + 1
         line, counted = 1, 0  # newlines counted up to `counted`: lines found in one pass, not one per item
@@ -103,7 +103,7 @@ def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
                 break
             item, end = decoder.raw_decode(text, index)
             line, counted = line + text.count("\n", counted, index), index
-            items.append((line, item))
+            items.append((line, plain_text(path, line, item)))
             index = skip_space(text, end)
             if text[index:index + 1] == ",":
                 index += 1
@@ -116,6 +116,33 @@ def top_level_items(path: Path, text: str) -> list[tuple[int, Any]]:
         raise SourceError(path, error.lineno, f"not valid JSON: {error.msg}") from None
     except RecursionError:  # the decoder recurses per level: a hostile file nests thousands deep
         raise SourceError(path, line_of(text, index), "JSON nested too deep to be a papers API response") from None
+    except ValueError as error:  # bounded_int, no_constant
+        raise SourceError(path, line_of(text, index), f"not usable JSON: {error}") from None
+
+
+MAX_DIGITS = 1000  # a number of an API response has a few; past 4,300 Python cannot even read it
+
+
+def bounded_int(digits: str) -> int:
+    if len(digits) > MAX_DIGITS:
+        raise ValueError(f"a number of {len(digits):,} digits")
+    return int(digits)
+
+
+def no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def plain_text(path: Path, line: int, item: Any) -> Any:
+    """The item, if every text in it is Unicode text: JSON may spell half a character (a lone surrogate
+    escape such as \\ud83d), which no page, file or terminal can hold."""
+    try:
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start:error.end]
+        raise SourceError(path, line, f"an escape {bad.encode('unicode_escape').decode()} that is half a character (a lone "
+                          "surrogate): not text; fix or remove it") from None
+    return item
 
 
 def skip_space(text: str, index: int) -> int:

@@ -10,20 +10,17 @@ import http.server
 import json
 import sys
 import threading
-from dataclasses import replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from watchfiles import watch
 
-from sitegen import state
 from sitegen.build import run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import ChangedOnDisk, write_atomic
-from sitegen.pages import page_from_source, read_page
-from sitegen.parse import decode
-from sitegen.render import Job, Renderer, neighbours
+from sitegen.output import ChangedOnDisk
 
 RELOAD_PATH = "/__sitegen/reload.js"
 VERSION_PATH = "/__sitegen/version"
@@ -55,6 +52,7 @@ RELOAD_SCRIPT = b"""(function () {
 })();
 """
 MAX_RETRIES = 5  # builds in a row that a save during the build may restart
+MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
 NO_SITE_YET = b"<!doctype html><meta charset=utf-8><title>sitegen</title><body><p>No site built yet.</p></body>"
 
 
@@ -72,7 +70,27 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         except ConnectionError:
             pass
 
+    def do_HEAD(self) -> None:
+        if self.refused():
+            return
+        super().do_HEAD()
+
+    def refused(self) -> bool:
+        """Answer 400 to a path no file can have: a NUL byte (which any web page can send to a
+        local server), escapes that are not UTF-8, a name longer than any file system's."""
+        path = urlsplit(self.path).path
+        try:
+            text = unquote(path, errors="strict")
+        except UnicodeDecodeError:
+            text = "\0"
+        if "\0" in text or not path.startswith("/") or len(text.encode()) > MAX_PATH_BYTES:
+            self.send_error(HTTPStatus.BAD_REQUEST, "No file can have this path")
+            return True
+        return False
+
     def do_GET(self) -> None:
+        if self.refused():
+            return
         if self.path == VERSION_PATH:
             status = {"version": self.build.version, "error": self.build.error}
             self.respond(json.dumps(status).encode(), "application/json")
@@ -101,18 +119,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         """Quiet: a preview server's request log is noise."""
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, not socketserver's traceback: a request that could not be answered does not stop serving."""
+        error = sys.exc_info()[1]
+        print(f"warning: a request from the browser could not be answered ({type(error).__name__}: {error})", file=sys.stderr)
+
+
 def with_reload(html: bytes) -> bytes:
     """The page as served: the reload script added, never written into site/."""
     return html.replace(b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1)
 
 
 class Builder:
-    """Full builds, one at a time, and the quick update of single edited paper pages between them."""
+    """Builds, one at a time: each one renders again only what the edit changed (the build's render
+    keys), through the same load and assemble as `sitegen build`: serve never makes a page its own way."""
 
     def __init__(self, site_dir: Path, output_dir: Path, strict: bool) -> None:
         self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
         self.version = 0
-        self.renderer: Renderer | None = None
         self.error: str | None = None  # the last build's error, shown over every page until a good build
         self.lock = threading.Lock()
 
@@ -123,8 +148,7 @@ class Builder:
             for _ in range(MAX_RETRIES):
                 diagnostics = Diagnostics()
                 try:
-                    # the first build always runs in full: quick updates need its catalog
-                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, reuse=self.renderer is not None)
+                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict)
                 except ChangedOnDisk as error:
                     print(f"{error.path} changed while building: building again", file=sys.stderr)
                     continue
@@ -134,8 +158,6 @@ class Builder:
                 finally:
                     for warning in diagnostics.warnings:
                         print(f"warning: {warning}", file=sys.stderr)
-                if summary.renderer is not None:
-                    self.renderer = summary.renderer
                 self.error = None
                 self.version += 1
                 print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
@@ -148,42 +170,6 @@ class Builder:
         line = str(error) if isinstance(error, SitegenError) else f"internal error: {type(error).__name__}: {error}"
         self.error = line
         print(f"error: {line} (still serving the previous build)", file=sys.stderr)
-
-    def quick(self, changed: set[Path]) -> bool:
-        """Re-render just the edited paper pages, from the pages as they stand, into the live site."""
-        papers_dir = (self.site_dir / "content" / "papers").resolve()
-        if self.renderer is None or not changed or any(p.parent.resolve() != papers_dir or p.suffix != ".md" or not p.exists() for p in changed):
-            return False
-        with self.lock:
-            catalog = self.renderer.catalog
-            around = neighbours(catalog)
-            written: list[str] = []
-            try:
-                for path in changed:
-                    if path.stem not in catalog.papers_by_slug:
-                        return False
-                    try:
-                        source = read_page(path, decode(path, path.read_bytes(), keep_bom=True))
-                    except SitegenError as error:
-                        self.fail(error)
-                        return False  # the full build that follows says it again, or clears it
-                    page = page_from_source(path.stem, source, None)
-                    old = catalog.papers_by_slug[path.stem]
-                    page = replace(page, memberships=old.memberships)
-                    job = Job("paper.html", catalog.path("paper", page.slug), {"paper": page, "neighbours": around[page.slug]})
-                    try:
-                        file = self.renderer.run(job)
-                        write_atomic(self.output_dir / file.path, file.content)
-                        written.append(file.path)
-                    except Exception as error:  # a template error: the full build that follows says it again
-                        self.fail(error)
-                        return False
-            finally:
-                if written:  # the build that follows renders these again, and reuses the rest
-                    state.replaced_outside_build(self.site_dir, self.output_dir, written)
-            self.version += 1
-            print(f"updated {len(changed)} paper page(s); full build follows", file=sys.stderr)
-            return True
 
 
 def is_input(site_dir: Path, path: Path) -> bool:
@@ -200,10 +186,17 @@ def is_input(site_dir: Path, path: Path) -> bool:
 
 def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     """Serve even after a failed first build: the error shows in the browser until a save fixes it."""
+    if not 0 <= port <= 65535:
+        raise SitegenError(f"--port {port}: a port is a number from 1 to 65535 (0: any free one)")
     builder = Builder(site_dir, output_dir, strict)
-    builder.full()
     handler = functools.partial(Handler, directory=str(output_dir), build=builder)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:  # before the first build: a port in use is said at once
+        server = Server(("127.0.0.1", port), handler)
+    except OSError as error:
+        raise SitegenError(f"127.0.0.1:{port}: cannot serve there ({error.strerror or error}); is another server "
+                           "using the port? choose another with --port") from None
+    port = server.server_address[1]
+    builder.full()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
     watching = False
@@ -215,9 +208,6 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
                 print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
             if not changes:
                 continue
-            if builder.quick({Path(path) for _, path in changes}):
-                threading.Thread(target=builder.full, daemon=True).start()
-            else:
-                builder.full()
+            builder.full()
     finally:
         server.shutdown()

@@ -3,21 +3,23 @@
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
 pages, taxonomy, templates, the theme, sitegen's version; not the build day) and of the output's file
 list. Both equal: nothing to do, and nothing is written. It also holds each rendered page's key
-(`build.render_keys`): a page whose key has not changed is not rendered again.
+(`depends.render_keys`): a page whose key has not changed is not rendered again.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import io
 import json
 import os
 import pickle
+import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,17 +51,26 @@ def build_lock(site_dir: Path) -> Iterator[None]:
     The lock is the operating system's (flock), so a build that is killed releases it.
     """
     path = site_dir / LOCK_FILE
+    check_state_folder(site_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a+")
+        # O_NOFOLLOW: a lock file that is a symlink (planted in a cloned site) is refused, its target never truncated
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise SitegenError(f"{path}: a symlink; sitegen keeps its build lock there: remove it (a build makes it again)") from None
         raise SitegenError(f"{path.parent}: cannot write ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise SitegenError(f"{path}: not a plain file; sitegen keeps its build lock there: remove it (a build makes it again)")
+    handle = os.fdopen(fd, "r+")
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            found = handle.read(64).strip()  # shown only if it is what a build writes there
+            holder = found if re.fullmatch(r"pid \d+", found) else "another process"
             raise SitegenError(f"{site_dir}: another sitegen build is running on this site ({holder}); try again when it ends") from None
         handle.seek(0)
         handle.truncate()
@@ -222,29 +233,83 @@ def output_digest(output_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class BuildRecord:
+    """`.sitegen/build.json`: what the last build was made from and what it left. Read back as input (a
+    cloned site may carry any bytes there): every field is checked, and a record that is not one
+    this sitegen wrote is discarded whole; the build then works from the sources."""
+
+    inputs: str  # the digest of its inputs' bytes
+    stamps: str  # the digest of its inputs' stamps
+    output: str  # the output folder it wrote, resolved
+    files: str  # `output_digest` of that folder as the build left it
+    warnings: tuple[tuple[str, int | None, str], ...]  # (path, line, message), replayed by a build with nothing to do
+    sources: dict[str, str]  # each content file's digest (`sitegen check` names the ones changed since)
+    rendered: dict[str, str]  # each rendered file's render key
+    memo: dict[str, MemoStamp]  # each memo file's size and modification time as this build left it
+
+
+MemoStamp = tuple[int, int]  # a memo file's size and modification time (ns): kept by a copy (cp -a), not by a clone or an edit
+RECORD_FIELDS = {"inputs": str, "stamps": str, "output": str, "files": str, "warnings": list, "sources": dict,
+                 "rendered": dict, "memo": dict}
+
+
+def read_record(site_dir: Path) -> tuple[BuildRecord | None, str | None]:
+    """The last build's record, or None and why it was discarded (None: there is none)."""
+    path = site_dir / STATE_FILE
+    if not (path.exists() or path.is_symlink()):
+        return None, None
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        return record_from(data), None
+    except (OSError, ValueError, TypeError, RecursionError):
+        return None, "not a build record this sitegen wrote; ignored, and the site is built from its sources"
+
+
+def record_from(data: object) -> BuildRecord:
+    """The record a build.json holds, every field of its type (else ValueError)."""
+    if not isinstance(data, dict) or any(not isinstance(data.get(k), kind) for k, kind in RECORD_FIELDS.items()):
+        raise ValueError("not a build record")
+    warnings = tuple((str(w[0]), w[1], str(w[2])) for w in data["warnings"]
+                     if isinstance(w, list) and len(w) == 3 and isinstance(w[0], str) and isinstance(w[2], str)
+                     and (w[1] is None or (type(w[1]) is int and w[1] > 0)))
+    memo = {kind: stamp_from(value) for kind, value in data["memo"].items() if kind in MEMO_KINDS}
+    if len(warnings) != len(data["warnings"]) or len(memo) != len(data["memo"]) or not all(
+            _is_dict_of(data[k], lambda v: isinstance(v, str)) for k in ("sources", "rendered")):
+        raise ValueError("not a build record")
+    return BuildRecord(data["inputs"], data["stamps"], data["output"], data["files"], warnings, dict(data["sources"]),
+                       dict(data["rendered"]), memo)
+
+
+def stamp_from(value: object) -> MemoStamp:
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+        raise ValueError("not a stamp")
+    return (value[0], value[1])
+
+
+def memo_stamp(path: Path) -> MemoStamp:
+    info = os.lstat(path)
+    return (info.st_size, info.st_mtime_ns)
+
+
+@dataclass(frozen=True)
 class LastBuild:
     """What the last build into an output folder recorded, and whether the folder is as it left it."""
 
     intact: bool  # the output folder holds the files the last build left (names, sizes, modification times)
     inputs: str  # the digest of its inputs
     stamps: str  # the digest of its inputs' stamps
-    warnings: list[list[Any]]  # [path, line, message]
+    warnings: tuple[tuple[str, int | None, str], ...]  # (path, line, message)
     rendered: dict[str, str]  # each rendered file's render key
+    memo: dict[str, MemoStamp]  # the memo files it left
 
 
-def last_build(site_dir: Path, output_dir: Path) -> LastBuild:
-    state = load(site_dir)
-    intact = (state.get("output") == str(output_dir.resolve()) and output_dir.is_dir()
-              and state.get("files") == output_digest(output_dir))
+def last_build(record: BuildRecord | None, output_dir: Path) -> LastBuild:
+    if record is None:
+        return LastBuild(False, "", "", (), {}, {})
+    intact = record.output == str(output_dir.resolve()) and output_dir.is_dir() and record.files == output_digest(output_dir)
     if not intact:
-        return LastBuild(False, "", "", [], {})
-    return LastBuild(True, str(state.get("inputs", "")), str(state.get("stamps", "")), list(state.get("warnings", [])),
-                     dict(state.get("rendered", {})))
-
-
-def built_last(site_dir: Path, output_dir: Path) -> bool:
-    """Whether this site's last build wrote its site to `output_dir`."""
-    return bool(load(site_dir).get("output") == str(output_dir.resolve()))
+        return LastBuild(False, "", "", (), {}, record.memo)
+    return LastBuild(True, record.inputs, record.stamps, record.warnings, record.rendered, record.memo)
 
 
 def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
@@ -255,36 +320,23 @@ def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
             for p, data in sorted(inputs.items()) if p.is_relative_to(content) and (p.parent != content / "lists" or is_list_file(p))}
 
 
-def load(site_dir: Path) -> dict[str, Any]:
-    try:
-        state: dict[str, Any] = json.loads((site_dir / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state
-
-
-def replaced_outside_build(site_dir: Path, output_dir: Path, names: list[str]) -> None:
-    """`serve` rewrote these output files between builds: the next build renders them again, and
-    still reuses everything else (the folder stays as sitegen left it)."""
-    state = load(site_dir)
-    if state.get("output") != str(output_dir.resolve()):
-        return
-    rendered = state.get("rendered", {})
-    for name in names:
-        rendered.pop(name, None)
-    state["files"] = output_digest(output_dir)
-    write_state(site_dir, state)
-
-
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[str, Stamp], warnings: list[list[Any]],
          rendered: dict[str, str]) -> None:
-    state = {"inputs": input_digest(inputs), "stamps": stamps_digest(stamps), "output": str(output_dir.resolve()),
-             "files": output_digest(output_dir), "warnings": warnings, "sources": file_digests(inputs, site_dir), "rendered": rendered}
-    write_state(site_dir, state)
+    """The record of a build that completed (after its memo files are written: it vouches for them)."""
+    memo: dict[str, MemoStamp] = {}
+    for kind in MEMO_KINDS:
+        try:
+            memo[kind] = memo_stamp(site_dir / memo_file(kind))
+        except OSError:
+            pass
+    record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir),
+                         tuple((str(p), line, message) for p, line, message in warnings), file_digests(inputs, site_dir),
+                         rendered, memo)
+    write_record(site_dir, record)
 
 
-def write_state(site_dir: Path, state: dict[str, Any]) -> None:
-    write_atomic(site_dir / STATE_FILE, (json.dumps(state, indent=1) + "\n").encode())
+def write_record(site_dir: Path, record: BuildRecord) -> None:
+    write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode())
 
 
 def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
@@ -327,24 +379,25 @@ class Memo:
     last build is not run again. Only what this build used is kept for the next one."""
 
     def __init__(self, old: dict[str, dict[str, Any]]) -> None:
-        self.old = old  # kind → key → value
+        self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
 
-    def get(self, kind: str, inputs: object, compute: Callable[[], T]) -> T:
+    def get(self, kind: str, inputs: object, compute: Callable[[], T], valid: Callable[[Any], bool] | None = None) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
-        tuples, records) are the same."""
-        key, found = self.find(kind, inputs)
+        tuples, records) are the same (and the value passes `valid`)."""
+        key, found = self.find(kind, inputs, valid)
         value: T = found if found is not None else compute()
         self.keep(key, value)
         return value
 
-    def find(self, kind: str, inputs: object) -> tuple[str, Any]:
+    def find(self, kind: str, inputs: object, valid: Callable[[Any], bool] | None = None) -> tuple[str, Any]:
         """The key of `inputs`, and the last build's value for it (None if it had none, or one not
-        of the shape this kind of step makes: the memo is a cache, never trusted to be right)."""
+        of the shape this kind of step makes, or not `valid` for these inputs: the memo is a cache, never
+        trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
         found = self.old.get(kind, {}).get(key)
-        if found is not None and not memo_shapes()[kind](found):
+        if found is not None and not (memo_shapes()[kind](found) and (valid is None or valid(found))):
             self.refused.add(kind)
             found = None
         return key, found
@@ -403,22 +456,48 @@ class RecordsOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def check_state_folder(site_dir: Path) -> None:
+    """`.sitegen/` must be a folder of its own, not a symlink (a cloned site's link would have the build
+    write its record, memo and lock wherever it points)."""
+    folder = site_dir / STATE_FILE.parent
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise SitegenError(f"{folder}: not a folder of sitegen's own (a symlink or a file); remove it (a build makes it again)")
+
+
 def check_state_files(site_dir: Path) -> None:
     """`.sitegen/`'s files must be plain files (or absent): found out before anything is written."""
+    check_state_folder(site_dir)
     for name in (STATE_FILE, *map(memo_file, MEMO_KINDS)):
         path = site_dir / name
         if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink()):
             raise SitegenError(f"{path}: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)")
 
 
-def load_memo(site_dir: Path) -> Memo:
-    """The last build's memo; empty of each kind whose file is missing or cannot be read (it is only a cache)."""
-    return Memo({kind: load_memo_file(site_dir / memo_file(kind)) for kind in MEMO_KINDS})
+def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, list[Path]]:
+    """The last build's memo, and the memo files discarded: only a file the last build's record
+    vouches for (same size and modification time as it left it) is read; any other (planted in a
+    cloned site, or damaged) is a cache this site never made, and the steps run again."""
+    found: dict[str, dict[str, Any]] = {}
+    discarded: list[Path] = []
+    for kind in MEMO_KINDS:
+        path = site_dir / memo_file(kind)
+        try:
+            now: MemoStamp | None = memo_stamp(path)
+        except OSError:
+            now = None
+        data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
+        if now is not None and data is None:
+            discarded.append(path)
+        found[kind] = data or {}
+    memo = Memo(found)
+    memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
+    return memo, discarded
 
 
-def load_memo_file(path: Path) -> dict[str, Any]:
+def load_memo_file(path: Path) -> dict[str, Any] | None:
+    """A memo file's mapping, or None if it is anything else (it is only a cache)."""
     try:
         data = RecordsOnly(io.BytesIO(path.read_bytes())).load()
     except Exception:  # any damage at all: rebuild what it held
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
+    return data if isinstance(data, dict) and all(isinstance(k, str) for k in data) else None

@@ -73,7 +73,21 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
         loader.dispose()
 
 
+def spans_fit(text: str, entries: dict[str, Entry], first_line: int) -> bool:
+    """Whether remembered entries can be this text's (a memo is input: its spans are used to rewrite the
+    user's page, so each must lie in the text, in order, at its key and on its line)."""
+    end = 0
+    for key, entry in entries.items():
+        if not (end <= entry.start <= entry.end <= len(text) and text.startswith(key, entry.start + (text[entry.start:entry.start + 1] in "'\""))
+                and entry.key_line == first_line + text.count("\n", 0, entry.start)):
+            return False
+        end = entry.end
+    return True
+
+
 MAX_DEPTH = 50  # levels of nesting; a front matter needs three or four
+MAX_NUMBER_CHARS = 1000  # a YAML number longer than this is no value of any use, and past 4,300 digits Python cannot even print it
+NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 MAX_NODES = 100_000  # values after aliases are expanded: a page is a few hundred; an alias bomb is billions
 
 
@@ -126,6 +140,9 @@ def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
                 raise SourceError(path, first_line + node.start_mark.line,
                                   f"YAML too large once its aliases are expanded (over {MAX_NODES:,} values)")
         elif id(node) not in sizes:
+            if isinstance(node, yaml.ScalarNode) and node.tag in NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+                raise SourceError(path, first_line + node.start_mark.line, f"a number of {len(node.value):,} characters: "
+                                  f"no value is that long (at most {MAX_NUMBER_CHARS}); quote it if it is text")
             stack.append((node, depth, True))
             stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
 

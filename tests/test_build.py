@@ -25,6 +25,20 @@ def test_invalid_site_fails_with_one_exact_line(case: str, tmp_path: Path) -> No
     assert not (site / "site").exists()
 
 
+@pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
+def test_check_refuses_every_invalid_site_with_the_builds_own_line(case: str, tmp_path: Path) -> None:
+    """check runs the build's load and assemble (and renders into a temporary folder): it cannot pass a
+    site the build refuses, nor name another file (two lists with one slug)."""
+    site = tmp_path / case
+    shutil.copytree(INVALID / case, site)
+    expected = (site / "expected.txt").read_text(encoding="utf-8").strip()
+    result = run_sitegen("check", cwd=site)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert expected in result.stdout.splitlines(), result.stdout
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in site.iterdir()) == sorted(p.name for p in (INVALID / case).iterdir())  # nothing written
+
+
 def test_a_failed_build_leaves_the_previous_site_and_pages_as_they_were(tmp_path: Path) -> None:
     site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
     assert run_sitegen("build", "-s", site).returncode == 0

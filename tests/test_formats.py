@@ -346,7 +346,7 @@ def test_a_fifo_a_folder_a_dangling_link_or_a_name_that_is_not_utf8_in_lists_is_
     (site / "content/lists/gone.txt").symlink_to(tmp_path / "nowhere.txt")  # a list that cannot be read: its error, once
     checked = run_sitegen("check", "-s", site)
     assert [line for line in checked.stdout.splitlines() if "gone.txt" in line] == [
-        f"{site}/content/lists/gone.txt: a symlink to {tmp_path / 'nowhere.txt'}, which does not exist"]
+        f"error: {site}/content/lists/gone.txt: a symlink to {tmp_path / 'nowhere.txt'}, which does not exist"]
 
 
 def test_a_pasted_page_that_quotes_a_bibtex_entry_is_still_a_pasted_page(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import raw_list, write_site
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sitegen import parallel
@@ -89,3 +89,73 @@ def test_two_cores_write_the_same_bytes_as_one(tmp_path: Path, monkeypatch: pyte
     files = lambda root: {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}  # noqa: E731
     assert len(files(one / "site")) > 200
     assert files(one / "site") == files(two / "site")
+
+
+# Names that are URLs too: a page or list file may be renamed to anything a file name may hold.
+FILE_NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"), min_size=1, max_size=24).filter(
+    lambda n: not n.startswith(".") and len(n.encode()) < 200)
+
+
+def resolve(page: Path, href: str, root: Path) -> Path:
+    """The file a browser opens for `href` on `page` (a file:// URL): fragment and query cut, escapes decoded."""
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    return Path(unquote(urlsplit(urljoin(page.as_uri(), href)).path))
+
+
+@pytest.fixture(scope="module")
+def named_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = write_site(tmp_path_factory.mktemp("named"), {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    run_build(site, site / "site", Diagnostics())
+    return site
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=FILE_NAMES, kind=st.sampled_from(["papers", "lists"]))
+@example(name="vit#registers", kind="papers")
+@example(name="what?", kind="papers")
+@example(name="100%41", kind="papers")
+@example(name="a b ü", kind="papers")
+def test_every_link_to_a_renamed_page_or_list_opens_its_file(named_site: Path, name: str, kind: str) -> None:
+    """A page renamed `vit#registers.md` (or `100%.md`, `a b?.md`, any name) either builds with every
+    link to it (pages and search index) opening the file written, or is refused in one line naming it."""
+    from html.parser import HTMLParser
+
+    from sitegen.errors import SitegenError, format_place
+    from sitegen.parse import list_slug
+    from sitegen.search import read_payload
+
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site-folder"
+        shutil.copytree(named_site, site, symlinks=True)
+        old = site / "content" / kind / ("alpha-paper.md" if kind == "papers" else "week.txt")
+        renamed = old.with_name(name + old.suffix)
+        old.rename(renamed)
+        try:
+            run_build(site, site / "site", Diagnostics())
+        except SitegenError as error:
+            assert str(error).startswith(format_place(renamed, None, "")) and "rename it" in str(error), str(error)
+            return
+        target = site / "site" / kind / (name if kind == "papers" else list_slug(renamed)) / "index.html"
+        assert target.is_file()
+
+        class Hrefs(HTMLParser):
+            def __init__(self) -> None:
+                super().__init__()
+                self.found: list[str] = []
+
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                self.found += [v for k, v in attrs if k == "href" and v and ":" not in v.split("/")[0]]
+
+        reaching = 0
+        for page in (site / "site").rglob("*.html"):
+            parser = Hrefs()
+            parser.feed(page.read_text(encoding="utf-8"))
+            for href in parser.found:
+                opened = resolve(page, href, site / "site")
+                assert opened.is_file() or opened.is_dir(), (page, href)
+                reaching += opened == target
+        assert reaching >= 2  # the index and the list (or the list's own pages) link to it
+        if kind == "papers":
+            urls = [doc[1] for doc in read_payload(site / "site" / "search-index.js")["docs"]]
+            assert any(resolve(site / "site" / "search" / "index.html", "../" + url, site / "site") == target for url in urls)

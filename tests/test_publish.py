@@ -57,23 +57,29 @@ def test_new_overwrites_nothing(tmp_path: Path) -> None:
 
 
 def test_the_workflow_installs_and_builds_the_new_site(tmp_path: Path) -> None:
-    """Run the scaffolded workflow's own install and build steps, word for word, in a fresh virtual
-    environment; the install resolves the pinned distribution from a wheel of this checkout."""
+    """The first push deploys: run the scaffolded workflow's own install and build steps, word for word,
+    in a fresh virtual environment that reaches only the package registries (no wheel of ours on any
+    path). This sitegen is installed from a folder, so the site ships a wheel of it and the workflow installs that."""
     site = tmp_path / "site-repo"
-    assert run_sitegen("new", site).returncode == 0
+    made = run_sitegen("new", site)
+    assert made.returncode == 0, made.stderr
     workflow = yaml.safe_load((site / ".github" / "workflows" / "pages.yml").read_text())
     steps = workflow["jobs"]["build"]["steps"]
     runs = {step["name"]: step["run"] for step in steps if "run" in step}
-    assert f"sitegen-papers=={sitegen.__version__}" in runs["Install sitegen"]
+    shipped = sorted((site / ".github" / "sitegen").glob("*.whl"))
+    assert [p.name for p in shipped] == [f"sitegen_papers-{sitegen.__version__}-py3-none-any.whl"]
+    assert f"./.github/sitegen/{shipped[0].name}" in runs["Install sitegen"]
+    assert made.stdout.strip().splitlines()[-1].startswith(f"its workflow (.github/workflows/pages.yml) installs sitegen from "
+                                                           f".github/sitegen/{shipped[0].name}, a wheel of this very sitegen")
     upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["include-hidden-files"] is True
 
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", wheels, REPO], check=True, capture_output=True)
+    git("init", "-q", cwd=site)
+    assert git("check-ignore", "-q", str(shipped[0].relative_to(site)), cwd=site).returncode == 1  # committed with the site
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
-    env = {**os.environ, "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}", "PIP_FIND_LINKS": str(wheels),
-           "PIP_CONSTRAINT": str(REPO / "constraints.txt"), "VIRTUAL_ENV": str(env_dir), "GITHUB_ACTIONS": "true"}
+    env = {**os.environ, "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(env_dir),
+           "GITHUB_ACTIONS": "true"}
     env.pop("PYTHONPATH", None)
     for name in ("Install sitegen", "Build"):
         done = subprocess.run(["bash", "-e", "-c", runs[name]], cwd=site, env=env, capture_output=True, text=True, timeout=600)
@@ -141,10 +147,20 @@ def test_a_new_list_without_pages_resolves_against_the_build_day(tmp_path: Path)
     assert "date: 2027-03-11" in (site / "content/papers/alpha-networks.md").read_text()
 
 
-def test_the_workflow_pins_the_git_commit_sitegen_was_installed_from() -> None:
-    from sitegen.new import requirement
+def test_the_workflow_installs_the_sitegen_that_exists_whatever_way_it_was_installed(tmp_path: Path) -> None:
+    from sitegen.errors import SitegenError
+    from sitegen.new import installation
 
     from_git = {"url": "https://github.com/someone/sitegen", "vcs_info": {"vcs": "git", "commit_id": "0123abcd" * 5}}
-    assert requirement(from_git, "0.2.0") == f"sitegen-papers @ git+https://github.com/someone/sitegen@{'0123abcd' * 5}"
-    assert requirement({"url": "file:///home/me/sitegen", "dir_info": {"editable": True}}, "0.2.0") == "sitegen-papers==0.2.0"
-    assert requirement(None, "0.2.0") == "sitegen-papers==0.2.0"
+    assert installation(from_git, "0.2.0").requirement == f"sitegen-papers @ git+https://github.com/someone/sitegen@{'0123abcd' * 5}"
+    assert installation(None, "0.2.0").requirement == "sitegen-papers==0.2.0"  # from an index: that release
+    assert installation(None, "0.2.0").how == "from PyPI: release 0.2.0"
+    wheel = tmp_path / "sitegen_papers-0.2.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK wheel bytes")
+    shipped = installation({"url": wheel.as_uri(), "archive_info": {}}, "0.2.0")
+    assert shipped.wheel == (wheel.name, b"PK wheel bytes")  # that very wheel, shipped in the site
+    try:
+        installation({"url": (tmp_path / "gone").as_uri(), "dir_info": {}}, "0.2.0")
+        raise AssertionError("a source folder that is gone cannot make a wheel")
+    except SitegenError as error:
+        assert "no longer exists" in str(error)

@@ -4,6 +4,7 @@ build, hostile nesting, files that are not files, and one line for every way a c
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -148,13 +149,14 @@ def test_check_reports_a_fifo_named_like_a_list_instead_of_blocking(tmp_path: Pa
     assert run_sitegen("build", "-s", site).returncode == 0
     os.mkfifo(site / "content/lists/pipe.txt")
     os.mkfifo(site / "content/papers/pipe.md")
-    result = run_sitegen("check", "-s", site)
-    assert result.returncode == 1
-    for name in ("lists/pipe.txt", "papers/pipe.md"):
-        assert f"{site}/content/{name}: not a regular file (a FIFO, socket or device); sitegen reads only plain files here" \
-            in result.stdout.splitlines()
-    build = run_sitegen("build", "-s", site)
-    assert build.returncode == 1 and build.stderr.startswith(f"error: {site}/content/lists/pipe.txt: not a regular file")
+    for name in ("lists/pipe.txt", "papers/pipe.md"):  # the build stops at the first; check says what the build says
+        result = run_sitegen("check", "-s", site)
+        assert result.returncode == 1
+        line = f"error: {site}/content/{name}: not a regular file (a FIFO, socket or device); sitegen reads only plain files here"
+        assert line in result.stdout.splitlines()
+        build = run_sitegen("build", "-s", site)
+        assert build.returncode == 1 and build.stderr.strip().splitlines()[-1] == line
+        (site / "content" / name).unlink()
 
 
 # 5. Text survives exactly, and distinct papers stay distinct
@@ -251,18 +253,20 @@ def current_umask() -> int:
     return mask
 
 
-def test_a_site_folder_this_site_built_before_markers_existed_is_still_its_own(tmp_path: Path) -> None:
+def test_a_build_record_never_stands_in_for_the_marker(tmp_path: Path) -> None:
+    """The issue's case: the record says the last build went to docs/; the user's own docs/index.html now
+    stands there (no marker). It is never overwritten, nor is a folder whose marker was removed."""
     site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site, "-o", site / "docs").returncode == 0
+    shutil.rmtree(site / "docs")
+    write_site(site, {"docs/index.html": "<p>my own docs</p>\n"})
+    refused = run_sitegen("build", "-s", site, "-o", site / "docs")
+    one_error(refused, f"error: {site / 'docs'}: not empty and not made by sitegen")
+    assert (site / "docs/index.html").read_text() == "<p>my own docs</p>\n"
+    assert sorted(p.name for p in (site / "docs").iterdir()) == ["index.html"]
     assert run_sitegen("build", "-s", site).returncode == 0
-    (site / "site/.sitegen-output").unlink()  # as a site/ built by an earlier sitegen
-    assert run_sitegen("build", "-s", site, "-o", site / "site").returncode == 0
-    assert (site / "site/.sitegen-output").is_file()
-    other = small_site(tmp_path / "other")
-    assert run_sitegen("build", "-s", other, "-o", site / "site").returncode == 0  # it has the marker again
     (site / "site/.sitegen-output").unlink()
-    third = small_site(tmp_path / "third")
-    refused = run_sitegen("build", "-s", third, "-o", site / "site")
-    assert refused.returncode == 1 and "not made by sitegen" in refused.stderr
+    one_error(run_sitegen("build", "-s", site), f"error: {site / 'site'}: not empty and not made by sitegen")
 
 
 def test_a_strict_build_that_fails_leaves_nothing_aside(tmp_path: Path) -> None:
@@ -305,3 +309,232 @@ def test_bibtex_latex_that_cannot_be_read_is_one_line(tmp_path: Path, field: str
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: {site}/content/lists/refs.bib:2: entry 'key1': LaTeX that cannot be read as text (")
+
+
+# 7. State that came with a repository is input: .sitegen/, .site.undo/, the output marker, a committed site/
+
+
+def built_site(root: Path) -> Path:
+    site = write_site(root / "repo", {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"),
+                                      "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    return site
+
+
+def outside(root: Path, site: Path) -> list[str]:
+    """Every file under `root` that is not in the site folder: what a build must never make."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and site not in p.parents)
+
+
+def test_a_planted_memo_holding_path_like_names_writes_nothing_outside(tmp_path: Path) -> None:
+    """A memo whose keys are right (a clone of the attacker's digests) but whose tags and related papers
+    are '../..' names: never trusted, never a path; the build says so once and makes the site from its sources."""
+    import pickle
+
+    from sitegen.records import TagMatch
+    from sitegen.related import Related
+    from sitegen.state import RecordsOnly
+
+    site = built_site(tmp_path)
+    clean = tree(site / "site")
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))
+    for kind, evil in (("tags", lambda v: {k: (TagMatch("../../../../escaped", ("deep network",), 1.0),) for k in v}),
+                       ("related", lambda v: {k: (Related("../../../../escaped", 1.0, ("x",)),) for k in v})):
+        path = site / f".sitegen/memo-{kind}.pickle"
+        memo = RecordsOnly(path.open("rb")).load()
+        path.write_bytes(pickle.dumps({key: evil(value) for key, value in memo.items()}))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert outside(tmp_path, site) == [] and not list(tmp_path.rglob("escaped"))
+    assert [line for line in result.stderr.splitlines() if ".sitegen" in line] == [
+        f"warning: {site}/.sitegen: memo-tags.pickle, memo-related.pickle: not left by this site's last build (a cloned or "
+        "copied site?); ignored, and what they held is made again"]
+    assert (site / "site/tags/deep/index.html").is_file() and set(clean) <= set(tree(site / "site")) | {"papers/gamma-paper/index.html"}
+    again = run_sitegen("build", "-s", site)  # the memo is made again: no more warnings
+    assert again.returncode == 0 and ".sitegen" not in again.stderr
+
+
+@pytest.mark.parametrize("record", [
+    '{"inputs": 1, "sources": [1, 2], "warnings": "x"}',
+    '{"inputs": "", "stamps": "", "output": "/", "files": "", "warnings": [["a", "1", "\\u001b[2J"]], "sources": {}, "rendered": {}, "memo": {}}',
+    "[1, 2, 3]", "\udcff not json".encode("utf-8", "surrogateescape").decode("latin-1"), '{"a": ' * 5000,
+])
+def test_a_planted_build_record_is_discarded_in_one_line_and_check_survives_it(tmp_path: Path, record: str) -> None:
+    site = built_site(tmp_path)
+    (site / ".sitegen/build.json").write_text(record, encoding="latin-1")
+    checked = run_sitegen("check", "-s", site)
+    assert "Traceback" not in checked.stderr and "internal error" not in checked.stderr, checked.stderr
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if "build.json" in line] == [
+        f"warning: {site}/.sitegen/build.json: not a build record this sitegen wrote; ignored, and the site is built from its sources"]
+    assert "\x1b" not in result.stderr
+    assert run_sitegen("check", "-s", site).returncode == 0
+
+
+def test_a_lock_file_that_is_a_symlink_never_truncates_its_target(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    precious = tmp_path / "thesis.tex"
+    precious.write_text("\\chapter{Five years of work}\n")
+    (site / ".sitegen/lock").unlink()
+    (site / ".sitegen/lock").symlink_to(precious)
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/.sitegen/lock: a symlink; sitegen keeps its build lock there")
+    assert precious.read_text() == "\\chapter{Five years of work}\n"
+    (site / ".sitegen/lock").unlink()
+    shutil.rmtree(site / ".sitegen")
+    (site / ".sitegen").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "elsewhere").mkdir()
+    one_error(run_sitegen("build", "-s", site), f"error: {site}/.sitegen: not a folder of sitegen's own")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_planted_undo_folder_deletes_and_replaces_nothing_of_the_users(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    victim = site / "content/papers/alpha-paper.md"
+    mine = site / "site/CNAME"
+    mine.write_text("papers.example.org\n")
+    pages = tree(site / "content/papers")
+    undo = site / ".site.undo"
+    # the list of an older sitegen: plain names, no digests
+    write_site(undo, {".sitegen-added": "../content/papers/alpha-paper.md\nCNAME\n", "index.html": "<p>planted</p>"})
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))  # not a build with nothing to do
+    one_error(run_sitegen("build", "-s", site), f"error: {undo}: not an undo folder sitegen made")
+    # a list of today's form, naming files outside, through '..', and a file of the user's
+    shutil.rmtree(undo)
+    victim = write_site(tmp_path, {"victim.txt": "mine\n"}) / "victim.txt"
+    write_site(undo, {".sitegen-undo": f"add 0 ../content/papers/alpha-paper.md\nadd 00 CNAME\nreplace 00 index.html\nremove - {victim}\n",
+                      "index.html": "<p>planted</p>"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert victim.is_file() and mine.read_text() == "papers.example.org\n" and (site / "content/papers/alpha-paper.md").is_file()
+    assert "planted" not in (site / "site/index.html").read_text()
+    assert f"warning: {undo}: 4 line(s) of its undo list name files that are not as the killed update left them" in result.stderr
+    assert {k: v for k, v in tree(site / "content/papers").items() if k in pages} == pages
+    assert not undo.exists()
+
+
+@pytest.mark.parametrize("aside", [".site.new", ".site.old"])
+def test_a_planted_aside_folder_or_link_is_never_emptied(tmp_path: Path, aside: str) -> None:
+    site = built_site(tmp_path)
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))  # not a build with nothing to do
+    notes = write_site(tmp_path / "notes", {"thesis.md": "mine\n"})
+    (site / aside).symlink_to(notes, target_is_directory=True)
+    one_error(run_sitegen("build", "-s", site), f"error: {site / aside}: not a folder sitegen made")
+    (site / aside).unlink()
+    write_site(site / aside, {"thesis.md": "mine\n"})
+    one_error(run_sitegen("build", "-s", site), f"error: {site / aside}: not a folder sitegen made")
+    assert tree(notes) == tree(site / aside) == {"thesis.md": b"mine\n"}
+
+
+@pytest.mark.parametrize("listed", ["../content/papers/alpha-paper.md", "ABSOLUTE", "papers/../../sitegen.yml", "a\x1bb"])
+def test_a_committed_output_whose_marker_names_files_outside_is_refused(tmp_path: Path, listed: str) -> None:
+    site = built_site(tmp_path)
+    victim = write_site(tmp_path, {"victim.txt": "mine\n"}) / "victim.txt"
+    listed = listed.replace("ABSOLUTE", str(victim))
+    marker = site / "site/.sitegen-output"
+    marker.write_text(marker.read_text() + listed + "\n")
+    before = {**tree(site / "content"), "sitegen.yml": b""}
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))  # Beta's files go: the marker's names are removed
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {marker}:"), result.stderr
+    assert "which is not a file inside" in result.stderr
+    assert all((site / "content" / name).is_file() for name in before if name != "sitegen.yml") and victim.is_file()
+    check = run_sitegen("check", "-s", site)
+    assert check.returncode == 1 and f"error: {marker}:" in check.stdout
+
+
+def test_a_committed_output_with_a_symlinked_folder_is_not_written_through(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    elsewhere = write_site(tmp_path / "elsewhere", {"keep.txt": "mine\n"})
+    shutil.rmtree(site / "site/papers/beta-paper")
+    (site / "site/papers/beta-paper").symlink_to(elsewhere, target_is_directory=True)
+    before = tree(elsewhere)
+    note = site / "content/papers/beta-paper.md"
+    note.write_text(note.read_text() + "A note.\n")  # the paper's own page is rendered again
+    result = run_sitegen("build", "-s", site)
+    assert tree(elsewhere) == before
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"error: {site}/site/papers/beta-paper/index.html: on the way to it is a symlink" in result.stderr
+
+
+# 8. Ordinary mistakes end in one line, and the exit status says so
+
+
+def test_serve_on_a_port_in_use_or_out_of_range_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    site = small_site(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_error(run_sitegen("serve", "-s", site, "--port", port), f"error: 127.0.0.1:{port}: cannot serve there (Address already in use)")
+    one_error(run_sitegen("serve", "-s", site, "--port", "99999"), "error: --port 99999: a port is a number from 1 to 65535")
+    assert not (site / "site").exists()  # refused before building
+
+
+def test_check_meeting_a_file_of_yours_that_is_not_utf8_in_site_is_not_an_internal_error(tmp_path: Path) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "site/talk.html").write_bytes("<p>Caf\xe9 <a href='nowhere.html'>x</a></p>".encode("latin-1"))
+    (site / "site/papers/alpha-paper/index.html").write_bytes(b"<p>\xff\xfe <a href='../gone/index.html'>x</a></p>")
+    result = run_sitegen("check", "-s", site)
+    assert result.returncode == 1 and "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert f"warning: {site}/site/papers/alpha-paper/index.html: broken link to ../gone/index.html" in result.stdout.splitlines()
+    assert "talk.html" not in result.stdout  # a file of yours is yours: not judged
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[{"title": "A \\ud83d paper", "summary": "An abstract."}]', "1: an escape \\ud83d that is half a character (a lone surrogate)"),
+    ('[\n{"title": "T", "summary": "S"},\n{"title": "A", "summary": "S", "upvotes": ' + "9" * 5000 + "}]", "3: not usable JSON: a number of 5,000 digits"),
+    ('{"title": "A", "summary": "S", "upvotes": NaN}', "1: not usable JSON: NaN is not a JSON number"),
+    ('{"title": "A", "summary": "S", "authors": [{"name": "\\udfff"}]}', "1: an escape \\udfff that is half a character"),
+])
+def test_json_values_later_code_cannot_use_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    site = write_site(tmp_path, {"content/lists/hf.json": text})
+    for command in ("build", "check"):
+        result = run_sitegen(command, "-s", site)
+        assert result.returncode == 1 and "internal error" not in result.stderr, result.stderr
+        assert f"error: {site}/content/lists/hf.json:{message}" in (result.stderr + result.stdout), result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["0x" + "f" * 5000, "9" * 5000, "1." + "5" * 5000])
+@pytest.mark.parametrize("key", ["status", "rating", "my_key"])
+def test_a_yaml_number_too_long_to_print_is_one_line(tmp_path: Path, key: str, value: str) -> None:
+    site = small_site(tmp_path)
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/alpha-paper.md"
+    before = page.read_text().replace("\nstatus: unread", f"\nstatus: unread\n{key}: {value}" if key != "status" else f"\nstatus: {value}")
+    page.write_text(before)
+    one_error(run_sitegen("build", "-s", site), f"error: {page}:")
+    assert "a number of" in run_sitegen("build", "-s", site).stderr
+    assert page.read_text() == before
+
+
+def test_ctrl_c_while_modules_load_is_one_line(tmp_path: Path) -> None:
+    result = run_sitegen("build", "-s", small_site(tmp_path), env={"SITEGEN_TEST_KILL_AT": "modules-loading:1:INT"})
+    assert result.returncode == 130 and result.stderr == "interrupted: nothing was written\n", result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content"]
+
+
+def test_a_build_killed_while_rewriting_a_symlinked_page_leaves_no_temp_in_the_vault(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "source")
+    assert run_sitegen("build", "-s", site).returncode == 0
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    page = site / "content/papers/alpha-paper.md"
+    (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
+    page.unlink()
+    page.symlink_to(vault / "alpha.md")
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # both pages are rewritten
+    for count in (1, 2):  # the pages are rewritten one after the other: kill at each until one is the vault's
+        killed = run_sitegen("build", "-s", site, env={"SITEGEN_TEST_KILL_AT": f"atomic-temp:{count}"})
+        assert killed.returncode == -signal.SIGKILL
+        if [p.name for p in vault.iterdir() if p.name.startswith(".sitegen-")]:
+            break
+    else:
+        raise AssertionError("no kill left a temp file in the vault")
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert sorted(p.name for p in vault.iterdir()) == ["alpha.md"]
+    assert (vault / "alpha.md").read_text().endswith("Notes kept in my vault.\n") and page.is_symlink()

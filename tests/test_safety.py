@@ -186,7 +186,9 @@ def test_check_passes_a_fresh_build_and_names_each_problem(tmp_path: Path) -> No
     assert run_sitegen("build", "-s", site).returncode == 0
     clean = run_sitegen("check", "-s", site)
     assert clean.returncode == 1  # the cut-off entry is a problem worth naming
-    assert clean.stdout.strip().splitlines() == [f"{site}/content/lists/week.txt:13: 'Gamma Cut Off' has no abstract (cut off?)"]
+    assert [line for line in clean.stdout.splitlines() if not line.startswith("note: ")] == [
+        f"warning: {site}/content/lists/week.txt:13: 'Gamma Cut Off' has no abstract (cut off?)"]
+    assert f"note: {site}/content/taxonomy.yml: no taxonomy: papers get only the tags you give them" in clean.stdout.splitlines()
     (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper"))
     assert run_sitegen("build", "-s", site).returncode == 0
     assert run_sitegen("check", "-s", site).returncode == 0
@@ -196,10 +198,33 @@ def test_check_passes_a_fresh_build_and_names_each_problem(tmp_path: Path) -> No
     problems = run_sitegen("check", "-s", site)
     assert problems.returncode == 1
     lines = problems.stdout.strip().splitlines()
-    assert f"{site}/content/papers/alpha-paper.md:2: same paper as {site}/content/papers/alpha-copy.md" in lines
-    assert f"{site}/content/lists/week.txt: changed since the last build (run `sitegen build`)" in lines
-    assert any(line.startswith(f"{site}/site/lists/week/index.html: broken link to ../../papers/beta-paper/index.html") for line in lines)
-    assert all(": " in line for line in lines)
+    built = run_sitegen("build", "-s", site)
+    assert built.returncode == 1 and built.stderr.strip().splitlines()[-1] in lines  # the build's own line
+    assert "same paper as" in built.stderr
+    assert any(line.startswith(f"warning: {site}/site/lists/week/index.html: broken link to ../../papers/beta-paper/index.html") for line in lines)
+    (site / "content/papers/alpha-copy.md").unlink()
+    lines = run_sitegen("check", "-s", site).stdout.strip().splitlines()
+    assert f"warning: {site}/content/lists/week.txt: changed since the last build (run `sitegen build`)" in lines
+    assert all(line.startswith(("error: ", "warning: ", "note: ")) for line in lines)
+
+
+def test_check_notes_the_facts_of_a_normal_library_without_failing(tmp_path: Path) -> None:
+    """An entry without an abstract (a .bib one) and a paper kept in no list for the user's edits are notes, exit 0."""
+    bib = "@misc{key1,\n  title = {A Paper Without Abstract},\n  year = {2023}\n}\n"
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"), "content/lists/refs.bib": bib,
+                                 "content/taxonomy.yml": "deep:\n  phrases: [deep network]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    beta = site / "content/papers/beta-paper.md"
+    beta.write_text(beta.read_text() + "My notes on Beta.\n")
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))  # Beta leaves every list, kept for the notes
+    assert run_sitegen("build", "-s", site).returncode == 0
+    result = run_sitegen("check", "-s", site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(result.stdout.strip().splitlines()) == sorted([
+        f"note: {beta}: in no list: kept because the page holds your edits (or you made it); it shows on the papers index",
+        f"note: {site}/content/lists/refs.bib:1: entry 'key1' has no abstract",
+    ])
+    assert result.stderr.strip() == "no problems, 2 note(s)"
 
 
 def test_a_full_disk_mid_build_is_one_line_and_keeps_the_old_site(tmp_path: Path) -> None:

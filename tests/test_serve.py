@@ -111,3 +111,24 @@ def test_serve_shows_a_build_error_over_the_page_and_clears_it(served: tuple[Pat
     expect(page.locator("#sitegen-error")).to_have_count(0, timeout=20_000)
     expect(page.get_by_text("Another note.")).to_be_visible()
     context.close()
+
+
+def test_serve_answers_malformed_requests_with_400_and_no_traceback(served: tuple[Path, Server]) -> None:
+    """A NUL byte (any web page can make the browser send one to a local server), escapes that are
+    not UTF-8, a path longer than any file's: each gets 400, and serve's terminal no traceback."""
+    import http.client
+
+    site, server = served
+    for method, path in [("GET", "/papers/%00"), ("GET", "/%00/index.html"), ("HEAD", "/papers/%00"), ("GET", "/%ff%fe"),
+                         ("GET", "/papers/" + "a" * 5000), ("GET", "/papers/%00/../index.html")]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request(method, path)
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+        assert response.status == 400, (method, path, response.status)
+    assert "Alpha Paper" in get(server.base + "index.html")  # still serving
+    source = site / "content/papers/alpha-paper.md"
+    source.write_text(source.read_text() + "A note.\n")
+    server.wait_line("rebuilt")
+    assert not any("Traceback" in line or line.startswith("warning: a request") for line in server.lines), server.lines
