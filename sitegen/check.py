@@ -134,7 +134,7 @@ def check_output(output_dir: Path) -> list[str]:
         payload = read_payload(output_dir / "search-index.js")
     except SitegenError as error:
         return [*problems, str(error)]
-    indexed = {(doc[0], doc[1]) for doc in payload["docs"]}
+    indexed = {(doc.title, doc.url) for doc in payload.docs}
     pages = {(p["title"], p["url"]) for p in papers}
     for title, url in sorted(pages - indexed):
         problems.append(format_place(output_dir / "search-index.js", None, f"'{title}' ({url}) is not in the search index"))
