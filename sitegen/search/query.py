@@ -148,6 +148,7 @@ class QueryWord:
     required: bool  # inside quotes
     stop_word: bool  # kept only as the first word, being typed
     initial: bool  # one letter ("N. Jiang"): an author's initial, matched in the author field only
+    known: bool  # the index has its stem, or words that begin with it (being typed), or a stem it begins with
 
     def found_by(self, term: str) -> bool:
         return (term in (self.stem, self.whole, self.head) or (self.prefix is not None and term.startswith(self.prefix))
@@ -195,7 +196,8 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             fuzzy = (tolerant and not known and not quoted and not begins_words and length >= boosts["fuzzyMinLength"]
                      and not is_stop_word(part))
             words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted,
-                                   stop_word=is_stop_word(part), initial=bool(INITIAL.match(part))))
+                                   stop_word=is_stop_word(part), initial=bool(INITIAL.match(part)),
+                                   known=known or begins_words or head is not None))
     return words[:MAX_WORDS]
 
 
@@ -219,10 +221,10 @@ def plain_query(searcher: Searcher, words: list[QueryWord]) -> Query:
 
 
 def words_needed(words: list[QueryWord]) -> tuple[int, int]:
-    """Which of a query's words count (a mask: all but initials, which only rank) and how many of them a paper
-    must have: all of a short query, more than half of a long one (a pasted title, a remembered description),
-    so that one shared word is not a match."""
-    counted = sum(1 << i for i, w in enumerate(words) if not w.initial)
+    """Which of a query's words count (a mask: the words the index knows, initials aside; a typo or a word no
+    paper has only ranks) and how many of them a paper must have: all of a short query, more than half of a long
+    one (a pasted title, a remembered description), so that one shared word is not a match."""
+    counted = sum(1 << i for i, w in enumerate(words) if w.known and not w.initial)
     n = counted.bit_count()
     return counted, n if n <= ALL_OF else n // 2 + 1
 
@@ -390,7 +392,11 @@ def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list
     parsed = syntax_query(searcher, text)
     words: list[QueryWord] = [] if parsed else plain_words(searcher, text)
     query, excluded = parsed if parsed else (plain_query(searcher, words) if words else None, [])
-    run = run_query(searcher, query, words) if query is not None else Run([], [], {}, {}, {}, set())
+    if query is not None:
+        run = run_query(searcher, query, words)
+    else:  # no words: a status filter alone lists its papers, in title order
+        everything = list(range(searcher.count)) if statuses and not keys else []
+        run = Run(everything, [0.0] * len(everything), {}, {}, {}, set())
     if statuses:
         by_id = [ref for ref in by_id if searcher.status(ref) in statuses]
     left_out = set().union(*(having_all(searcher, group) for group in excluded), by_id)

@@ -347,7 +347,7 @@
         }
         words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
                      fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
-                     required: quoted, initial: INITIAL.test(part) });
+                     required: quoted, initial: INITIAL.test(part), known: indexed || beginsWords || head !== null });
       });
     });
     return words.slice(0, MAX_WORDS);
@@ -367,11 +367,11 @@
     });
   }
 
-  /* Mirrors words_needed() in query.py: which words count (all but initials) and how many of them a paper must
-     have: all of a short query, more than half of a long one. */
+  /* Mirrors words_needed() in query.py: which words count (the words the index knows, initials aside) and how
+     many of them a paper must have: all of a short query, more than half of a long one. */
   function wordsNeeded(words) {
     var counted = 0;
-    words.forEach(function (w, i) { if (!w.initial) counted |= 1 << i; });
+    words.forEach(function (w, i) { if (w.known && !w.initial) counted |= 1 << i; });
     var n = bits(counted);
     return { counted: counted, enough: n <= ALL_OF ? n : (n >> 1) + 1 };
   }
@@ -658,6 +658,7 @@
     if (statuses.length) loads.push(searcher.ensure("facets", [0]));
     return Promise.all(loads).then(function () {
       var run = query ? (runQuery || execute)(searcher, query, words) : noRun(searcher), n = searcher.count;
+      if (!query && statuses.length && !found.keys.length) run.refs = everything(searcher).refs;  // a status filter alone lists its papers
       var byId = [];
       found.keys.forEach(function (key) {
         searcher.keyed("ids", key).forEach(function (ref) { if (byId.indexOf(ref) < 0) byId.push(ref); });
