@@ -42,6 +42,7 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from sitegen.pages import read_page  # noqa: E402
 from sitegen.search.analyze import is_stop_word  # noqa: E402
 from sitegen.search.query import load_searcher, search  # noqa: E402
 
@@ -160,6 +161,10 @@ def main() -> None:
         shutil.copy(REPO / "content" / "taxonomy.yml", site / "content")
         build(site)
         papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))["papers"]
+        for paper in papers:  # papers.json leaves the abstract to the paper's page
+            path = site / "content" / "papers" / f"{paper['url'].split('/')[1]}.md"
+            source = read_page(path, path.read_text(encoding="utf-8"))
+            paper["abstract"] = str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
         searcher = load_searcher(site / "site" / "search-index.js")
         url_of = [searcher.index.doc(ref)["url"] for ref in range(searcher.count)]
         items = known_items(papers, args.per_kind, args.seed)
