@@ -11,7 +11,7 @@ from lunr.index import Index
 from lunr.query import Query
 
 from sitegen.search.index import Payload, undelta
-from sitegen.search.query import K1, B, Executor, QueryWord, Run, Searcher
+from sitegen.search.query import FILED_UNDER, K1, B, Executor, QueryWord, Run, Searcher
 
 NO_METADATA: dict[str, Any] = {}  # lunr only reads a posting's metadata: one empty object serves them all
 
@@ -54,6 +54,7 @@ def lunr_executor(index: Index) -> Executor:
         exact: dict[int, int] = {}
         in_title: dict[int, int] = {}
         in_notes: set[int] = set()
+        in_text: dict[int, int] = {}
         scores: dict[int, float] = {}
         for result in index.query(query):
             ref, matched = int(result["ref"]), result["match_data"].metadata
@@ -66,6 +67,8 @@ def lunr_executor(index: Index) -> Executor:
                     in_title[ref] = in_title.get(ref, 0) | mask
                 if "notes" in fields:
                     in_notes.add(ref)
+                if set(fields) - FILED_UNDER:
+                    in_text[ref] = in_text.get(ref, 0) | mask
         refs = sorted(scores)
-        return Run(refs, [scores[ref] for ref in refs], found, exact, in_title, in_notes)
+        return Run(refs, [scores[ref] for ref in refs], found, exact, in_title, in_notes, in_text)
     return run

@@ -39,6 +39,7 @@ MAX_WORDS = 30  # a query's words that count (the browser ranks them as bits of 
 ALL_OF = 3  # a query of up to this many words finds the papers with all of them; a longer one, with more than half
 K1, B = 1.2, 0.75  # lunr's BM25 defaults
 INITIAL = re.compile(r"^[a-z]$")
+FILED_UNDER = {"tags", "lists"}  # fields that say where a paper is filed, not what it says: they match, but rank below its text
 TUNED = re.compile(r"[~^]\S*$")  # a last word with an edit distance or a boost: not a prefix
 
 
@@ -292,6 +293,7 @@ class Run:
     exact: dict[int, int]
     in_title: dict[int, int]
     in_notes: set[int]
+    in_text: dict[int, int]  # the words found in the paper's own text: any field but its tags and lists
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (term, field) pairs that matched, in the order lunr first meets them
 
 
@@ -308,7 +310,7 @@ def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
     for clause in query.clauses:
         expanded = searcher.expand(clause)
         if not expanded and clause.presence == QueryPresence.REQUIRED:
-            return Run([], [], {}, {}, {}, set(), [])
+            return Run([], [], {}, {}, {}, set(), {})
         in_clause: set[int] = set()
         for name in expanded:
             term = searcher.number[name]
@@ -337,7 +339,9 @@ def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
     exact: dict[int, int] = {}
     in_title: dict[int, int] = {}
     in_notes: set[int] = set()
+    in_text: dict[int, int] = {}
     title, notes = field_of.get("title"), field_of.get("notes")
+    own = [f not in FILED_UNDER for f in searcher.fields]
     # One pass over each matched (term, field) posting; within a field, terms in index order, as lunr's dot product adds them.
     for term, field_number in sorted(pairs, key=lambda pair: (pair[1], pair[0])):
         boost, idf, field_boost = vectors[field_number][term], searcher.idf(term), searcher.base["fields"][searcher.fields[field_number]]
@@ -352,6 +356,8 @@ def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
                 in_title[ref] = in_title.get(ref, 0) | found_mask
             if field_number == notes:
                 in_notes.add(ref)
+            if own[field_number]:
+                in_text[ref] = in_text.get(ref, 0) | found_mask
     magnitudes = [math.sqrt(sum(vector[t] * vector[t] for t in sorted(vector))) for vector in vectors]
     negated = all(c.presence == QueryPresence.PROHIBITED for c in query.clauses)
     out, scores = [], []
@@ -364,7 +370,7 @@ def execute(searcher: Searcher, query: Query, words: list[QueryWord]) -> Run:
                 score += sums[f][ref] / magnitude
         out.append(ref)
         scores.append(score)
-    return Run(out, scores, found, exact, in_title, in_notes, pairs)
+    return Run(out, scores, found, exact, in_title, in_notes, in_text, pairs)
 
 
 def having_all(searcher: Searcher, clauses: list[Clause]) -> set[int]:
@@ -382,7 +388,8 @@ Executor = Callable[[Searcher, Query, list[QueryWord]], Run]
 
 def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list[tuple[int, float]]:
     """(ref, score), best first: the papers of an identifier in the text; then the title exactly as typed; then
-    how many of the query's words a paper has; how many exactly; the words as a phrase in the title; how many in
+    how many of the query's words a paper has; how many in its own text (not only in its tags or lists: where a
+    paper is filed says less than what it says); how many exactly; the words as a phrase in the title; how many in
     the title; lunr's score; ref. Papers with too few of the words (`words_needed`), in an excluded group, or
     not of a `status:` asked for are left out. `run_query` is how lunr's query is run (the tests pass lunr's
     own Index.query). Mirrors search() in search-core.js."""
@@ -396,7 +403,7 @@ def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list
         run = run_query(searcher, query, words)
     else:  # no words: a status filter alone lists its papers, in title order
         everything = list(range(searcher.count)) if statuses and not keys else []
-        run = Run(everything, [0.0] * len(everything), {}, {}, {}, set())
+        run = Run(everything, [0.0] * len(everything), {}, {}, {}, set(), {})
     if statuses:
         by_id = [ref for ref in by_id if searcher.status(ref) in statuses]
     left_out = set().union(*(having_all(searcher, group) for group in excluded), by_id)
@@ -420,7 +427,7 @@ def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list
         all_in_title = in_title == every
         as_typed = (all_in_title or not words_are_terms) and ref in typed
         in_phrase = in_phrase_of is not None and all_in_title and in_phrase_of(ref)
-        key = (not as_typed, -found.bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
+        key = (not as_typed, -found.bit_count(), -run.in_text.get(ref, 0).bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
                -in_title.bit_count(),
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
                -math.floor(score * 1e9 + 0.5), ref)

@@ -11,11 +11,11 @@
   var CJK = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])/g;
   var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
   var SEPARATOR = /[ \-]+/;
-  // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in search.py.
+  // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in analyze.py.
   var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\/()\[\]{}<>=,;!?"|\\&\u201c\u201d]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
-  var MAX_WORD_LENGTH = 64;  // letters; as in search.py: no typo or prefix work on a pasted giant "word"
-  var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in search.py
+  var MAX_WORD_LENGTH = 64;  // letters; as in query.py: no typo or prefix work on a pasted giant "word"
+  var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in query.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var HAS_SYNTAX_MARK = /[:*~^]/;
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
@@ -24,6 +24,7 @@
   var STATUS_FILTER = /(^|\s)status:(\S*)/gi;
   var INITIAL = /^[a-z]$/;
   var TUNED = /[~^]\S*$/;  // a last word with an edit distance or a boost: not a prefix
+  var FILED_UNDER = { tags: true, lists: true };  // fields that say where a paper is filed, not what it says: they rank below its text
   var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
   // arXiv ids and DOIs as a researcher pastes them; as IDENTIFIER in analyze.py.
   var IDENTIFIER = new RegExp(
@@ -32,7 +33,7 @@
     "|(?:(?<=\\s)|^)(?:(?:https?://)?(?:dx\\.)?doi\\.org/|doi:\\s?)?(10\\.\\d{4,9}/\\S+?)[.,;]?(?=\\s|$)", "gi");
   var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
 
-  /* Porter's step 1 only, as lunr.js 2.3.9 writes it; mirrors light_stem in sitegen/search.py. */
+  /* Porter's step 1 only, as lunr.js 2.3.9 writes it; mirrors light_stem in sitegen/search/analyze.py. */
   var CONSONANTS = "[^aeiou][^aeiouy]*", VOWEL = "[aeiouy]", VOWELS = VOWEL + "[aeiou]*";
   var MEASURE_ABOVE_0 = new RegExp("^(" + CONSONANTS + ")?" + VOWELS + CONSONANTS);
   var HAS_VOWEL = new RegExp("^(" + CONSONANTS + ")?" + VOWEL);
@@ -73,7 +74,7 @@
 
   function isStopWord(lunr, word) { return !lunr.stopWordFilter(new lunr.Token(word)); }
 
-  /* What the index holds for a text; mirrors index_terms in sitegen/search.py. */
+  /* What the index holds for a text; mirrors index_terms in sitegen/search/analyze.py. */
   function indexTerms(lunr, text) {
     var terms = [];
     function add(word) {
@@ -90,7 +91,7 @@
 
   var ASCII = /^[\x00-\x7f]*$/;
   function normalize(text) {
-    if (ASCII.test(text)) return text.toLowerCase().replace(SPACES, " ");  // as search.py: nothing to fold
+    if (ASCII.test(text)) return text.toLowerCase().replace(SPACES, " ");  // as analyze.py: nothing to fold
     return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(CJK, " $1 ").replace(SPACES, " ");
   }
 
@@ -118,7 +119,7 @@
      typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
      vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
      fields), computed from the postings in one pass per matched term and field instead of through
-     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in search.py. */
+     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in query.py. */
   function Searcher(lunr, base, loadShard) {
     var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
@@ -307,13 +308,13 @@
       (ca.length >= 2 && ca.length === cb.length && ca[0] === cb[1] && ca[1] === cb[0] && rest(ca, 2) === rest(cb, 2));
   }
 
-  /* A query word and the terms that count as finding it; mirrors QueryWord in sitegen/search.py. */
+  /* A query word and the terms that count as finding it; mirrors QueryWord in sitegen/search/query.py. */
   function foundBy(word, term) {
     return term === word.stem || term === word.whole || term === word.head ||
       (word.prefix !== null && term.startsWith(word.prefix)) || (word.fuzzy && oneEditApart(term, word.stem));
   }
 
-  /* Mirrors plain_words() in sitegen/search.py. */
+  /* Mirrors plain_words() in sitegen/search/query.py. */
   function plainWords(searcher, text, boosts) {
     var lunr = searcher.lunr, known = searcher.number;
     var chunks = [];
@@ -445,7 +446,7 @@
 
   /* What lunr's Index.query(query) finds, from the postings: the papers it returns (ascending), each with
      its score and which query words its matched terms find (bit masks), in typed arrays by paper. Mirrors
-     `execute` in sitegen/search.py; lunr's rules kept: a required clause must match in any of its fields,
+     `execute` in sitegen/search/query.py; lunr's rules kept: a required clause must match in any of its fields,
      a prohibited one in none, a query of prohibited clauses only returns every other paper. */
   function execute(searcher, query, words) {
     var lunr = searcher.lunr, presence = lunr.Query.presence, n = searcher.count, F = searcher.fields.length;
@@ -495,6 +496,7 @@
     order.sort(function (a, b) { return pairs[a + 1] - pairs[b + 1] || pairs[a] - pairs[b]; });
     var sums = searcher.sums, touched = new Uint8Array(n);
     var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
+    var textOf = new Int32Array(n);  // the words found in the paper's own text: any field but its tags and lists
     for (var o = 0; o < order.length; o++) {
       term = pairs[order[o]];
       field = pairs[order[o] + 1];
@@ -514,6 +516,7 @@
       }
       if (field === fieldOf.title) for (i = 0; i < refs.length; i++) titleOf[refs[i]] |= foundMask;
       if (field === fieldOf.notes) for (i = 0; i < refs.length; i++) notesOf[refs[i]] = 1;
+      if (!FILED_UNDER[searcher.fields[field]]) for (i = 0; i < refs.length; i++) textOf[refs[i]] |= foundMask;
     }
     var magnitudes = Float64Array.from(vectors, function (vector) {
       var squares = 0;
@@ -529,14 +532,14 @@
       scores[r] = score;
     }
     return { refs: out.subarray(0, matched), scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf,
-             termsOf: function (ref) { return matchedTerms(searcher, pairs, ref); } };
+             inText: textOf, termsOf: function (ref) { return matchedTerms(searcher, pairs, ref); } };
   }
 
   /* What a query that finds nothing runs to. */
   function noRun(searcher) {
     var n = searcher.count;
     return { refs: new Int32Array(0), scores: new Float64Array(n), found: new Int32Array(n), exact: new Int32Array(n),
-             inTitle: new Int32Array(n), inNotes: new Uint8Array(n), termsOf: function () { return []; } };
+             inTitle: new Int32Array(n), inNotes: new Uint8Array(n), inText: new Int32Array(n), termsOf: function () { return []; } };
   }
 
   /* The matched terms of one result (for highlighting), looked up only for the results shown. */
@@ -626,7 +629,8 @@
   }
 
   /* A promise of the Matches of a text, ranked by: the papers of an identifier in the text first; then the
-     title exactly as typed; how many of the query's words a paper has; how many exactly; the words as a phrase
+     title exactly as typed; how many of the query's words a paper has; how many in its own text (not only in
+     its tags or lists); how many exactly; the words as a phrase
      in the title; how many in the title; lunr's score; ref. Papers with too few of the words, in an excluded
      group, or not of a `status:` asked for are left out. The shards of the terms the query's clauses expand to
      (and of its identifiers, and the facets for a status) are loaded first, then, if a paper may have the
@@ -666,14 +670,22 @@
       var wantedStatus = function (ref) { return !statuses.length || statuses.indexOf(searcher.status(ref)) >= 0; };
       byId = byId.filter(wantedStatus);
       var leftOut = excluded.map(function (group) { return havingAll(searcher, group); });
-      var needed = wordsNeeded(words), isId = new Uint8Array(n);
+      var needed = wordsNeeded(words), counted = needed.counted, enough = needed.enough, isId = new Uint8Array(n);
       byId.forEach(function (ref) { isId[ref] = 1; });
-      var kept = [];
+      // The matches that stay (ascending, as the run's), then the identifiers' papers: one typed array, no sort
+      // unless there are identifiers (tens of thousands of matches a keystroke at 100,000 papers).
+      var all = new Int32Array(run.refs.length + byId.length), matched = 0;
       for (var k = 0; k < run.refs.length; k++) {
         var r = run.refs[k];
-        if (!isId[r] && bits(run.found[r] & needed.counted) >= needed.enough && wantedStatus(r) && !leftOut.some(function (out) { return out(r); })) kept.push(r);
+        if (isId[r] || (enough && bits(run.found[r] & counted) < enough)) continue;
+        if (statuses.length && !wantedStatus(r)) continue;
+        if (leftOut.length && leftOut.some(function (out) { return out(r); })) continue;
+        all[matched++] = r;
       }
-      var refs = Int32Array.from(kept.concat(byId)).sort();
+      var kept = all.subarray(0, matched);
+      for (k = 0; k < byId.length; k++) all[matched + k] = byId[k];
+      var refs = all.subarray(0, matched + byId.length);
+      if (byId.length) refs.sort();
       var wanted = queryTerms(text).join(" ");
       var stems = words.map(function (w) { return w.stem; });
       // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
@@ -687,14 +699,15 @@
         var typed = new Uint8Array(n);
         if (lookedAt) searcher.keyed("typed", wanted).forEach(function (ref) { typed[ref] = 1; });
         var inPhrase = words.length > 1 && kept.length > 0 ? searcher.phrase(stems) : null;
-        // The rules above as one number per match, smaller first (identifier, title as typed, words found, found
-        // exactly, phrase, words in the title), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
+        // The rules above as one number per match, smaller first (title as typed, words found, found in the paper's
+        // own text, found exactly, phrase, words in the title; the identifiers' papers before all), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
         var ranks = new Int32Array(n), rounded = new Float64Array(n);
         for (var i = 0; i < kept.length; i++) {
           var ref = kept[i], foundMask = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
           var asTyped = (allInTitle || !wordsAreTerms) && typed[ref] === 1;
           var phrase = inPhrase !== null && allInTitle && inPhrase[ref] === 1;
-          ranks[ref] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask)) * 32 + 31 - bits(run.exact[ref] & foundMask)) * 2 + (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          ranks[ref] = (((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask)) * 32 + 31 - bits(run.inText[ref])) * 32 + 31 - bits(run.exact[ref] & foundMask)) * 2 +
+                        (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
           rounded[ref] = -Math.floor(run.scores[ref] * 1e9 + 0.5);
         }
         byId.forEach(function (ref, at) { ranks[ref] = at - byId.length; });

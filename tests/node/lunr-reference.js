@@ -72,7 +72,7 @@ function load(lunr, data) { return lunr.Index.load(expand(data)); }
 function executor(lunr, index, core) {
   return function (searcher, query, words) {
     var n = searcher.count, found = new Int32Array(n), exact = new Int32Array(n), inTitle = new Int32Array(n);
-    var inNotes = new Uint8Array(n), scores = new Float64Array(n), termsOf = new Map(), refs = [];
+    var inNotes = new Uint8Array(n), inText = new Int32Array(n), scores = new Float64Array(n), termsOf = new Map(), refs = [];
     index.query(function (q) { query.clauses.forEach(function (clause) { q.clause(Object.assign({}, clause)); }); }).forEach(function (r) {
       var ref = Number(r.ref), matched = r.matchData.metadata;
       refs.push(ref);
@@ -88,9 +88,10 @@ function executor(lunr, index, core) {
         exact[ref] |= e;
         if (Object.prototype.hasOwnProperty.call(matched[term], "title")) inTitle[ref] |= f;
         if (Object.prototype.hasOwnProperty.call(matched[term], "notes")) inNotes[ref] = 1;
+        if (Object.keys(matched[term]).some(function (f) { return f !== "tags" && f !== "lists"; })) inText[ref] |= f;
       });
     });
-    return { refs: Int32Array.from(refs).sort(), scores: scores, found: found, exact: exact, inTitle: inTitle, inNotes: inNotes,
+    return { refs: Int32Array.from(refs).sort(), scores: scores, found: found, exact: exact, inTitle: inTitle, inNotes: inNotes, inText: inText,
              termsOf: function (ref) { return termsOf.get(ref) || []; } };
   };
 }
