@@ -185,6 +185,11 @@ def test_the_page_keeps_quoted_groups_and_counts_only_enough_words(query_site: P
     expect(page.locator(".results .result-title")).to_have_text(["Vision Transformers Need Registers"])
     page.fill("#search-page-input", "N. Jiang")
     expect(page.locator(".results .result-title").first).to_have_text("Tree Models for Tabular Data")
+    page.fill("#search-page-input", "author:jia")  # while typing, the word is a prefix
+    expect(page.locator(".results .result")).to_have_count(2)
+    page.fill("#search-page-input", 'attention -"class activation"')
+    expect(page.locator(".results .result-title", has_text="Attention Is All You Need")).to_be_visible()
+    expect(page.locator(".results .result-title", has_text="Class Activation")).to_have_count(0)
 
 
 def test_a_filter_without_words_lists_its_papers_and_clearing_clears(query_site: Path, page_of: Any) -> None:

@@ -189,7 +189,8 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             length = len(part)
             tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
             prefix = part if typing and tolerant and length >= boosts["prefixMinLength"] else None
-            begins_words = prefix is not None and bool(searcher.expand(Clause(term=prefix + "*")))
+            # (expanded as the query's prefix clause will be: the same cached expansion)
+            begins_words = prefix is not None and bool(searcher.expand(Clause(term=prefix + "*", wildcard=Query.WILDCARD_TRAILING)))
             head = None
             if typing and not known and tolerant and not begins_words:
                 head = next((part[:end] for end in range(length - 1, boosts["stemPrefixMinLength"] - 1, -1)

@@ -339,7 +339,8 @@
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
         var prefix = typing && tolerant && length >= boosts.prefixMinLength ? part : null;
-        var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*" }).length > 0;
+        // (expanded as the query's prefix clause will be: the same cached expansion)
+        var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*", wildcard: lunr.Query.wildcard.TRAILING }).length > 0;
         if (typing && !indexed && tolerant && !beginsWords) {
           for (var end = length - 1; end >= boosts.stemPrefixMinLength; end--) {
             var start = chars.slice(0, end).join("");
