@@ -27,7 +27,7 @@ from sitegen.records import PaperPage
 from search_reference import expand, lunr_executor
 from sitegen.search.analyze import author_terms, index_terms, normalize
 from sitegen.search.index import FIELDS, build_search
-from sitegen.search.query import Searcher, load_searcher, plain_query, plain_words, search, syntax_query
+from sitegen.search.query import Searcher, load_searcher, parse, search
 from sitegen.search.shards import SHARD_BYTES, index_files, read_payload
 
 LUNR_SHA256 = "9431726f05c0eae2a6e54dc197709422869f25cad44f2430d2fb7ddae80cc717"
@@ -615,8 +615,8 @@ def shards_of(site: Path, query: str) -> set[str]:
 
 def clauses_of(searcher: Searcher, text: str) -> list[Clause]:
     """The lunr clauses a text makes (lunr's syntax, or its words)."""
-    parsed = syntax_query(searcher, text)
-    return parsed[0].clauses if parsed else plain_query(searcher, plain_words(searcher, text)).clauses
+    query = parse(searcher, text).query
+    return query.clauses if query else []
 
 
 def test_a_query_from_file_loads_only_the_shards_it_needs(example_site: Path, page_of: Any) -> None:

@@ -387,30 +387,44 @@ def having_all(searcher: Searcher, clauses: list[Clause]) -> set[int]:
 Executor = Callable[[Searcher, Query, list[QueryWord]], Run]
 
 
-def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list[tuple[int, float]]:
-    """(ref, score), best first: the papers of an identifier in the text; then the title exactly as typed; then
-    how many of the query's words a paper has; how many in its own text (not only in its tags or lists: where a
-    paper is filed says less than what it says); how many exactly; the words as a phrase in the title; how many in
-    the title; lunr's score; ref. Papers with too few of the words (`words_needed`), in an excluded group, or
-    not of a `status:` asked for are left out. `run_query` is how lunr's query is run (the tests pass lunr's
-    own Index.query). Mirrors search() in search-core.js."""
-    statuses = {m[2].lower() for m in STATUS_FILTER.finditer(text) if m[2]}
-    keys, text = identifiers(STATUS_FILTER.sub(r"\1", text))
-    by_id = list(dict.fromkeys(ref for key in keys for ref in searcher.index.keyed("ids", key)))
-    parsed = syntax_query(searcher, text)
-    words: list[QueryWord] = [] if parsed else plain_words(searcher, text)
-    query, excluded = parsed if parsed else (plain_query(searcher, words) if words else None, [])
-    if query is not None:
-        run = run_query(searcher, query, words)
-    else:  # no words: a status filter alone lists its papers, in title order
-        everything = list(range(searcher.count)) if statuses and not keys else []
-        run = Run(everything, [0.0] * len(everything), {}, {}, {}, set(), {})
-    if statuses:
-        by_id = [ref for ref in by_id if searcher.status(ref) in statuses]
-    left_out = set().union(*(having_all(searcher, group) for group in excluded), by_id)
-    counted, enough = words_needed(words)
-    kept = [(ref, score) for ref, score in zip(run.refs, run.scores)
-            if ref not in left_out and (run.found.get(ref, 0) & counted).bit_count() >= enough and (not statuses or searcher.status(ref) in statuses)]
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query's text as read: its filters and identifiers taken out, then lunr's clauses and the words they stand for."""
+
+    text: str  # what is left once `status:` filters and identifiers are taken out
+    statuses: frozenset[str]  # `status:read`: only papers of these statuses
+    identifiers: tuple[str, ...]  # `arxiv:2309.16588`, `doi:10.…` keys
+    query: Query | None  # lunr's clauses (None: no words)
+    words: list[QueryWord]  # of a plain-text query ([] for lunr's syntax)
+    excluded: list[list[Clause]]  # groups of clauses a paper with all of is left out (`-"class activation"`)
+
+
+def parse(searcher: Searcher, text: str) -> ParsedQuery:
+    """Filters, then identifiers, then lunr's syntax where it parses, else words."""
+    statuses = frozenset(m[2].lower() for m in STATUS_FILTER.finditer(text) if m[2])
+    keys, rest = identifiers(STATUS_FILTER.sub(r"\1", text))
+    parsed = syntax_query(searcher, rest)
+    if parsed:
+        return ParsedQuery(rest, statuses, tuple(keys), parsed[0], [], parsed[1])
+    words = plain_words(searcher, rest)
+    return ParsedQuery(rest, statuses, tuple(keys), plain_query(searcher, words) if words else None, words, [])
+
+
+def matches(searcher: Searcher, parsed: ParsedQuery, run: Run, by_id: list[int]) -> list[tuple[int, float]]:
+    """The run's papers that stay, with their scores: enough of the words (`words_needed`), in no excluded group,
+    of a status asked for, and not already found by an identifier."""
+    left_out = set().union(*(having_all(searcher, group) for group in parsed.excluded), by_id)
+    counted, enough = words_needed(parsed.words)
+    return [(ref, score) for ref, score in zip(run.refs, run.scores)
+            if ref not in left_out and (run.found.get(ref, 0) & counted).bit_count() >= enough
+            and (not parsed.statuses or searcher.status(ref) in parsed.statuses)]
+
+
+def ranked(searcher: Searcher, parsed: ParsedQuery, run: Run, kept: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The matches best first: the title exactly as typed; then how many of the query's words a paper has; how many
+    in its own text (not only in its tags or lists: where a paper is filed says less than what it says); how many
+    exactly; the words as a phrase in the title; how many in the title; lunr's score; ref."""
+    words, text = parsed.words, parsed.text
     wanted = " ".join(query_terms(text))
     stems = [w.stem for w in words]
     # A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
@@ -433,5 +447,19 @@ def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
                -math.floor(score * 1e9 + 0.5), ref)
         keyed.append((key, ref, score))
+    return [(ref, score) for _, ref, score in sorted(keyed)]
+
+
+def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list[tuple[int, float]]:
+    """(ref, score), best first: the papers of an identifier in the text, then the matches `ranked`. `run_query` is
+    how lunr's query is run (the tests pass lunr's own Index.query). Mirrors search() in search-core.js."""
+    parsed = parse(searcher, text)
+    by_id = list(dict.fromkeys(ref for key in parsed.identifiers for ref in searcher.index.keyed("ids", key)))
+    by_id = [ref for ref in by_id if not parsed.statuses or searcher.status(ref) in parsed.statuses]
+    if parsed.query is not None:
+        run = run_query(searcher, parsed.query, parsed.words)
+    else:  # no words: a status filter alone lists its papers, in title order
+        everything = list(range(searcher.count)) if parsed.statuses and not parsed.identifiers else []
+        run = Run(everything, [0.0] * len(everything), {}, {}, {}, set(), {})
     score_of = dict(zip(run.refs, run.scores))
-    return [(ref, score_of.get(ref, 0.0)) for ref in by_id] + [(ref, score) for _, ref, score in sorted(keyed)]
+    return [(ref, score_of.get(ref, 0.0)) for ref in by_id] + ranked(searcher, parsed, run, matches(searcher, parsed, run, by_id))
