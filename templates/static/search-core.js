@@ -504,6 +504,7 @@
       refs = searcher.refs(term, field);
       var weights = searcher.weights(term, field), boost = vectors[field].get(term);
       var foundMask = masks.get(term)[0], exactMask = masks.get(term)[1];
+      var textMask = FILED_UNDER[searcher.fields[field]] ? 0 : foundMask;
       for (var i = 0; i < refs.length; i++) {
         var ref = refs[i];
         if (!touched[ref]) {
@@ -514,10 +515,10 @@
         sums[ref * F + field] += boost * weights[i];
         foundOf[ref] |= foundMask;
         exactOf[ref] |= exactMask;
+        textOf[ref] |= textMask;
       }
       if (field === fieldOf.title) for (i = 0; i < refs.length; i++) titleOf[refs[i]] |= foundMask;
       if (field === fieldOf.notes) for (i = 0; i < refs.length; i++) notesOf[refs[i]] = 1;
-      if (!FILED_UNDER[searcher.fields[field]]) for (i = 0; i < refs.length; i++) textOf[refs[i]] |= foundMask;
     }
     var magnitudes = Float64Array.from(vectors, function (vector) {
       var squares = 0;
