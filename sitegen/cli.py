@@ -224,12 +224,12 @@ def run_search(args: argparse.Namespace) -> int:
     results = search(searcher, " ".join(args.query))[: args.limit]  # any text: syntax that does not parse is words
     for ref, score in results:
         doc = searcher.index.doc(ref)
-        title = "".join(text for text, _ in doc["math"]) or doc["title"]  # math as the readable text the pages show
+        title = "".join(text for text, _ in doc.get("math", ())) or doc["title"]  # math as the readable text the pages show
         if args.json:
             print(json.dumps({"ref": ref, "score": round(score, 6), "title": doc["title"], "url": doc["url"], "status": doc["status"]},
                              ensure_ascii=False))
         else:
-            print(f"{score:7.3f}  {title}\n         {doc['url']}  [{', '.join(doc['tags'])}]  {doc['status']}")
+            print(f"{score:7.3f}  {title}\n         {doc['url']}  [{', '.join(doc.get('tags', ()))}]  {doc['status']}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0

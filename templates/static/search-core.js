@@ -165,8 +165,8 @@
     return kind === "facets" || kind === "typed" || kind === "ids" ? items : items[number - this.base.shards[kind][shard]];
   };
 
-  /* What a result shows of a paper: its `docs` item, SearchDoc's shipped fields by name (title, url, tags,
-     snippet, status, notes, authors, math). */
+  /* What a result shows of a paper: its `docs` item, SearchDoc's shipped fields by name (title, url, snippet,
+     status; tags, notes, authors and math only when it has some). */
   Searcher.prototype.doc = function (ref) { return this.item("docs", ref); };
 
   /* A paper's reading status, from the loaded facets shard. */

@@ -129,10 +129,10 @@
     return node;
   }
 
-  /* A title as the pages show it: its math (doc.math: runs of [readable text, TeX]) as spans KaTeX typesets
+  /* A title as the pages show it: its math (doc.math, when it has some: runs of [readable text, TeX]) as spans KaTeX typesets
      (site.js's SitegenTypeset), the rest with its matched words marked. */
   function titleOf(doc, terms) {
-    if (!doc.math.length) return marked(doc.title, terms);
+    if (!doc.math) return marked(doc.title, terms);
     var fragment = document.createDocumentFragment();
     doc.math.forEach(function (run) {
       if (!run[1]) { fragment.appendChild(marked(run[0], terms)); return; }
@@ -165,7 +165,7 @@
       snippet.appendChild(marked(result.inNotes ? around(doc.notes, result.terms) : doc.snippet, result.terms));
       li.appendChild(snippet);
       li.appendChild(el("p", "result-status status-" + doc.status, doc.status));
-      if (doc.tags.length) {
+      if (doc.tags) {
         var tags = el("p", "result-tags");
         tags.textContent = doc.tags.map(function (t) { return state.searcher.base.tags[t] || t; }).join(" · ");
         li.appendChild(tags);
