@@ -149,7 +149,7 @@ class QueryWord:
     required: bool  # inside quotes
     stop_word: bool  # kept only as the first word, being typed
     initial: bool  # one letter ("N. Jiang"): an author's initial, matched in the author field only
-    known: bool  # the index has its stem, or words that begin with it (being typed), or a stem it begins with
+    known: bool  # the index has its stem, or words that begin with it (being typed); a stem it begins with is only a guess
 
     def found_by(self, term: str) -> bool:
         return (term in (self.stem, self.whole, self.head) or (self.prefix is not None and term.startswith(self.prefix))
@@ -199,7 +199,7 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
                      and not is_stop_word(part))
             words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted,
                                    stop_word=is_stop_word(part), initial=bool(INITIAL.match(part)),
-                                   known=known or begins_words or head is not None))
+                                   known=known or begins_words))
     return words[:MAX_WORDS]
 
 

@@ -349,7 +349,7 @@
         }
         words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
                      fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
-                     required: quoted, initial: INITIAL.test(part), known: indexed || beginsWords || head !== null });
+                     required: quoted, initial: INITIAL.test(part), known: indexed || beginsWords });
       });
     });
     return words.slice(0, MAX_WORDS);
