@@ -42,7 +42,9 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from sitegen.search import is_stop_word, load_searcher, search  # noqa: E402
+from sitegen.pages import read_page  # noqa: E402
+from sitegen.search.analyze import is_stop_word  # noqa: E402
+from sitegen.search.query import load_searcher, search  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 PAGEFIND = REPO / "benchmarks" / "node_modules" / ".bin" / "pagefind"
@@ -159,8 +161,12 @@ def main() -> None:
         shutil.copy(REPO / "content" / "taxonomy.yml", site / "content")
         build(site)
         papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))["papers"]
+        for paper in papers:  # papers.json leaves the abstract to the paper's page
+            path = site / "content" / "papers" / f"{paper['url'].split('/')[1]}.md"
+            source = read_page(path, path.read_text(encoding="utf-8"))
+            paper["abstract"] = str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
         searcher = load_searcher(site / "site" / "search-index.js")
-        url_of = [searcher.doc(ref)[1] for ref in range(searcher.count)]
+        url_of = [searcher.index.doc(ref)["url"] for ref in range(searcher.count)]
         items = known_items(papers, args.per_kind, args.seed)
         queries = sorted({q for pairs in items.values() for q, _ in pairs} | set(TOPICAL))
 

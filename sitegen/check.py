@@ -141,10 +141,10 @@ def check_output(output_dir: Path) -> list[Finding]:
         from sitegen.search import read_payload
 
         payload = read_payload(output_dir / "search-index.js")
-        indexed = {(str(doc[0]), str(doc[1])) for doc in payload["docs"]}
+        indexed = {(doc.title, doc.url) for doc in payload.docs}
     except SitegenError as error:
         return [Finding("warning", p) for p in problems] + [Finding("warning", str(error))]
-    except (OSError, ValueError, LookupError, TypeError):
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
         problems.append(format_place(output_dir / "search-index.js", None, "not a search index sitegen made (run `sitegen build`)"))
         return [Finding("warning", p) for p in problems]
     pages = {(p["title"], p["url"]) for p in papers}

@@ -47,7 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
     lookup.add_argument("-q", "--quiet", action="store_true", help="print only warnings, errors and the summary")
     lookup.add_argument("--debug", action="store_true", help="show tracebacks")
     search = commands.add_parser("search", help="query the built search index, as the website does")
-    search.add_argument("query")
+    search.add_argument("query", nargs="+", help="words (several are one query), ids, or query syntax such as -word")
     search.add_argument("-s", "--source", type=Path, default=Path("."))
     search.add_argument("-o", "--output", type=Path)
     search.add_argument("-n", "--limit", type=positive_count, default=10, help="at most this many results (default 10)")
@@ -63,12 +63,38 @@ def positive_count(text: str) -> int:
     return int(text)
 
 
+SEARCH_OPTIONS = {"-s": True, "--source": True, "-o": True, "--output": True, "-n": True, "--limit": True,
+                  "--json": False, "--debug": False, "-h": False, "--help": False}  # option → whether it takes a value
+
+
+def query_last(argv: list[str]) -> list[str]:
+    """`sitegen search "-diffusion"`: argparse takes an argument starting with '-' for an option (`-sparse` for
+    `-s parse`). A search's options are known, so every other argument is the query's, put after `--`."""
+    if not argv or argv[0] != "search":
+        return argv
+    options: list[str] = []
+    words: list[str] = []
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--":
+            words.extend(rest)
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if name not in SEARCH_OPTIONS:
+            words.append(arg)
+            continue
+        options.append(arg)
+        if SEARCH_OPTIONS[name] and "=" not in arg:
+            options.extend([value] if (value := next(rest, None)) is not None else [])
+    return ["search", *options, "--", *words] if words else ["search", *options]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; every way it can end is one line and an exit status, never a traceback.
 
     The stages are imported inside the `try`, so a Ctrl+C while they load is "interrupted" too.
     """
-    args = make_parser().parse_args(argv)
+    args = make_parser().parse_args(query_last(sys.argv[1:] if argv is None else argv))
     try:
         return run_command(args)
     except SitegenError as error:
@@ -237,13 +263,15 @@ def run_search(args: argparse.Namespace) -> int:
     from sitegen.search import load_searcher, search
 
     searcher = load_searcher(output_dir(args) / "search-index.js")
-    results = search(searcher, args.query)[: args.limit]  # any text: syntax that does not parse is words
+    results = search(searcher, " ".join(args.query))[: args.limit]  # any text: syntax that does not parse is words
     for ref, score in results:
-        title, url, tags, status = searcher.doc(ref)
+        doc = searcher.index.doc(ref)
+        title = "".join(text for text, _ in doc.get("math", ())) or doc["title"]  # math as the readable text the pages show
         if args.json:
-            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
+            print(json.dumps({"ref": ref, "score": round(score, 6), "title": doc["title"], "url": doc["url"], "status": doc["status"]},
+                             ensure_ascii=False))
         else:
-            print(f"{score:7.3f}  {title}\n         {url}  [{', '.join(tags)}]  {status}")
+            print(f"{score:7.3f}  {title}\n         {doc['url']}  [{', '.join(doc.get('tags', ()))}]  {doc['status']}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0

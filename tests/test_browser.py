@@ -369,10 +369,10 @@ def test_search_as_you_type_from_the_header(example_site: Path, visit: Any) -> N
 
 def test_search_page_restores_the_query_and_filters(example_site: Path, visit: Any) -> None:
     page = visit().page
-    page.goto((example_site / "site/search/index.html").as_uri() + "?q=vision%20transformers%20need%20registers")
+    page.goto((example_site / "site/search/index.html").as_uri() + "?q=vision%20transformers")
     first = page.locator(".results .result-title").first
     first.wait_for()
-    assert first.inner_text() == "Vision Transformers Need Registers"
+    assert "Vision Transformer" in first.inner_text()
     total = int(page.locator(".result-count").inner_text().split()[0])
     page.locator(".facet-tags .facet-more").click()  # the most common tags first, the rest on request
     page.locator(".facet-tags label", has_text="Vision transformers").locator("input").check()

@@ -1,6 +1,7 @@
-/* Search rules shared by the browser and the node tests; mirrors sitegen/search.py exactly:
-   text normalization, the unicode trimmer, the light stemmer, query building and result order.
-   Works as a browser global (SitegenSearch) and as a CommonJS module. */
+/* Search rules shared by the browser and the node tests; mirrors sitegen/search/ exactly: text
+   normalization, the unicode trimmer and the light stemmer (analyze.py), reading the shards (shards.py),
+   query building, running and result order (query.py). Works as a browser global (SitegenSearch) and as
+   a CommonJS module. */
 (function (factory) {
   if (typeof module === "object" && module.exports) module.exports = factory();
   else window.SitegenSearch = factory();
@@ -10,17 +11,29 @@
   var CJK = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af])/g;
   var EDGES = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
   var SEPARATOR = /[ \-]+/;
-  // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in search.py.
+  // Every kind of space, and punctuation that joins words ("CLIP/ViT", "f(x)"): as in analyze.py.
   var SPACES = /[\t\n\v\f\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\/()\[\]{}<>=,;!?"|\\&\u201c\u201d]/g;
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
-  var MAX_WORD_LENGTH = 64;  // letters; as in search.py: no typo or prefix work on a pasted giant "word"
-  var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in search.py
+  var MAX_WORD_LENGTH = 64;  // letters; as in query.py: no typo or prefix work on a pasted giant "word"
+  var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in query.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var HAS_SYNTAX_MARK = /[:*~^]/;
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
+  // A quoted group beside lunr's syntax, with its sign and field; as GROUP in query.py.
+  var GROUP = /(^|\s)([+-]?)((?:[^\s:"\u201c\u201d+-][^\s:"\u201c\u201d]*:)?)(?:"([^"]*)"|\u201c([^\u201d]*)\u201d)/g;
+  var STATUS_FILTER = /(^|\s)status:(\S*)/gi;
+  var INITIAL = /^[a-z]$/;
+  var TUNED = /[~^]\S*$/;  // a last word with an edit distance or a boost: not a prefix
+  var FILED_UNDER = { tags: true, lists: true };  // fields that say where a paper is filed, not what it says: they rank below its text
+  var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
+  // arXiv ids and DOIs as a researcher pastes them; as IDENTIFIER in analyze.py.
+  var IDENTIFIER = new RegExp(
+    "(?:(?<=\\s)|^)(?:(?:https?://)?(?:www\\.|export\\.)?arxiv\\.org/(?:abs|pdf)/|arxiv:\\s?)?" +
+    "(\\d{4}\\.\\d{4,5}|[a-z][a-z.-]*/\\d{7})(?:v\\d+)?(?:\\.pdf)?(?=\\s|$)" +
+    "|(?:(?<=\\s)|^)(?:(?:https?://)?(?:dx\\.)?doi\\.org/|doi:\\s?)?(10\\.\\d{4,9}/\\S+?)[.,;]?(?=\\s|$)", "gi");
   var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
 
-  /* Porter's step 1 only, as lunr.js 2.3.9 writes it; mirrors light_stem in sitegen/search.py. */
+  /* Porter's step 1 only, as lunr.js 2.3.9 writes it; mirrors light_stem in sitegen/search/analyze.py. */
   var CONSONANTS = "[^aeiou][^aeiouy]*", VOWEL = "[aeiouy]", VOWELS = VOWEL + "[aeiou]*";
   var MEASURE_ABOVE_0 = new RegExp("^(" + CONSONANTS + ")?" + VOWELS + CONSONANTS);
   var HAS_VOWEL = new RegExp("^(" + CONSONANTS + ")?" + VOWEL);
@@ -61,7 +74,7 @@
 
   function isStopWord(lunr, word) { return !lunr.stopWordFilter(new lunr.Token(word)); }
 
-  /* What the index holds for a text; mirrors index_terms in sitegen/search.py. */
+  /* What the index holds for a text; mirrors index_terms in sitegen/search/analyze.py. */
   function indexTerms(lunr, text) {
     var terms = [];
     function add(word) {
@@ -78,7 +91,7 @@
 
   var ASCII = /^[\x00-\x7f]*$/;
   function normalize(text) {
-    if (ASCII.test(text)) return text.toLowerCase().replace(SPACES, " ");  // as search.py: nothing to fold
+    if (ASCII.test(text)) return text.toLowerCase().replace(SPACES, " ");  // as analyze.py: nothing to fold
     return text.normalize("NFKD").replace(MARKS, "").toLowerCase().replace(CJK, " $1 ").replace(SPACES, " ");
   }
 
@@ -88,67 +101,17 @@
     return normalize(text).split(SEPARATOR).map(trim).filter(function (t) { return t.length > 0; });
   }
 
-  /* The lunr-schema index from the shipped payload; mirrors expand() in sitegen/search.py. */
+  /* The identifier keys a query holds, and the query without them; mirrors identifiers() in analyze.py. */
+  function identifiers(text) {
+    var keys = [];
+    var rest = text.replace(IDENTIFIER, function (match, arxiv, doi) {
+      keys.push(arxiv ? "arxiv:" + arxiv.trim().toLowerCase() : "doi:" + doi.trim().toLowerCase());
+      return " ";
+    });
+    return { keys: keys, text: keys.length ? rest : text };
+  }
+
   var K1 = 1.2, B = 0.75;
-  var NO_METADATA = {};  // lunr only reads a posting's metadata: one empty object serves them all
-  function expand(data) {
-    var fields = Object.keys(data.fields);
-    var terms = data.terms;
-    var count = data.docs.length;
-    var refsOf = {}, vectors = {}, averages = {};
-    fields.forEach(function (f) {
-      refsOf[f] = data.postings[f].map(function (gaps) {
-        var total = 0;
-        return gaps.map(function (gap) { total += gap; return total; });
-      });
-      vectors[f] = [];
-      for (var r = 0; r < count; r++) vectors[f].push([]);
-      var sum = 0;
-      data.lengths[f].forEach(function (n) { sum += n; });
-      averages[f] = count ? sum / count : 0;
-    });
-    var inverted = new Array(terms.length);
-    for (var i = 0; i < terms.length; i++) {
-      var withTerm = 0;
-      for (var k = 0; k < fields.length; k++) withTerm += refsOf[fields[k]][i].length;
-      var idf = Math.log(1 + Math.abs((count - withTerm + 0.5) / (withTerm + 0.5)));
-      for (k = 0; k < fields.length; k++) {
-        var f = fields[k], refs = refsOf[f][i], tfs = data.frequencies[f][i], lengths = data.lengths[f];
-        var boost = data.fields[f], average = averages[f], fieldVector = vectors[f];
-        for (var j = 0; j < refs.length; j++) {
-          var ref = refs[j], tf = tfs.length ? tfs[j] : 1;
-          var score = idf * ((K1 + 1) * tf) / (K1 * (1 - B + B * (lengths[ref] / average)) + tf) * boost;
-          fieldVector[ref].push(i, score);
-        }
-      }
-      inverted[i] = [terms[i], lazyPosting(i, fields, refsOf)];
-    }
-    var fieldVectors = [];
-    fields.forEach(function (f) {
-      for (var r = 0; r < count; r++) fieldVectors.push([f + "/" + r, vectors[f][r]]);
-    });
-    return { version: "2.3.9", fields: fields, fieldVectors: fieldVectors, invertedIndex: inverted, pipeline: [] };
-  }
-
-  /* A term's posting, each field's {ref: metadata} made when lunr first reads it: most terms are
-     never queried, and making a million small objects up front was most of the load time. */
-  function lazyPosting(i, fields, refsOf) {
-    var posting = { _index: i };
-    fields.forEach(function (f) {
-      Object.defineProperty(posting, f, {
-        enumerable: true,
-        configurable: true,
-        get: function () {
-          var entries = {}, refs = refsOf[f][i];
-          for (var j = 0; j < refs.length; j++) entries[refs[j]] = NO_METADATA;
-          Object.defineProperty(posting, f, { value: entries, enumerable: true, writable: true, configurable: true });
-          return entries;
-        }
-      });
-    });
-    return posting;
-  }
-
   /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
      `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
      query's clauses expand to, the `typed` shard of a title as typed, what the results show. Postings are decoded
@@ -156,7 +119,7 @@
      typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
      vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
      fields), computed from the postings in one pass per matched term and field instead of through
-     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in search.py. */
+     lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in query.py. */
   function Searcher(lunr, base, loadShard) {
     var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
@@ -194,12 +157,22 @@
     return lo;
   };
 
-  /* Item `number` of a kind (a term's postings, a paper's title or doc), from its loaded shard; of `typed`
-     (keyed by title) and `facets` (one shard), the whole shard. */
+  /* Item `number` of a kind (a term's postings, a paper's doc), from its loaded shard; of `typed` and `ids`
+     (keyed by a string) and `facets` (one shard), the whole shard. */
   Searcher.prototype.item = function (kind, number) {
     var shard = this.shardOf(kind, number), loaded = this.loaded[kind], items = loaded && loaded[shard];
     if (!items) throw new Error("search index shard " + kind + "-" + shard + " is not loaded");
-    return kind === "facets" || kind === "typed" ? items : items[number - this.base.shards[kind][shard]];
+    return kind === "facets" || kind === "typed" || kind === "ids" ? items : items[number - this.base.shards[kind][shard]];
+  };
+
+  /* What a result shows of a paper: its `docs` item, SearchDoc's shipped fields by name (title, url, snippet,
+     status; tags, notes, authors and math only when it has some). */
+  Searcher.prototype.doc = function (ref) { return this.item("docs", ref); };
+
+  /* A paper's reading status, from the loaded facets shard. */
+  Searcher.prototype.status = function (ref) {
+    var facets = this.item("facets", 0);
+    return facets.status[facets.papers[ref][0]];
   };
 
   /* A promise kept once the shards holding these items are loaded: each shard loaded once, however many ask. */
@@ -276,9 +249,9 @@
     return terms;
   };
 
-  /* The papers whose title's query terms are `key`, from its loaded `typed` shard. */
-  Searcher.prototype.typed = function (key) {
-    var items = this.item("typed", key);
+  /* The papers of a key of `typed` (a title's query terms) or `ids` (an identifier), from its loaded shard. */
+  Searcher.prototype.keyed = function (kind, key) {
+    var items = this.item(kind, key);
     for (var i = 0; i < items.length; i++) if (items[i][0] === key) return items[i][1];
     return [];
   };
@@ -335,13 +308,13 @@
       (ca.length >= 2 && ca.length === cb.length && ca[0] === cb[1] && ca[1] === cb[0] && rest(ca, 2) === rest(cb, 2));
   }
 
-  /* A query word and the terms that count as finding it; mirrors QueryWord in sitegen/search.py. */
+  /* A query word and the terms that count as finding it; mirrors QueryWord in sitegen/search/query.py. */
   function foundBy(word, term) {
     return term === word.stem || term === word.whole || term === word.head ||
       (word.prefix !== null && term.startsWith(word.prefix)) || (word.fuzzy && oneEditApart(term, word.stem));
   }
 
-  /* Mirrors plain_words() in sitegen/search.py. */
+  /* Mirrors plain_words() in sitegen/search/query.py. */
   function plainWords(searcher, text, boosts) {
     var lunr = searcher.lunr, known = searcher.number;
     var chunks = [];
@@ -365,34 +338,62 @@
         var indexed = known.has(stem);
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
-        if (typing && !indexed && tolerant) {
+        var prefix = typing && tolerant && length >= boosts.prefixMinLength ? part : null;
+        // (expanded as the query's prefix clause will be: the same cached expansion)
+        var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*", wildcard: lunr.Query.wildcard.TRAILING }).length > 0;
+        if (typing && !indexed && tolerant && !beginsWords) {
           for (var end = length - 1; end >= boosts.stemPrefixMinLength; end--) {
             var start = chars.slice(0, end).join("");
             if (known.has(start)) { head = start; break; }
           }
         }
-        words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: typing && tolerant && length >= boosts.prefixMinLength ? part : null, head: head,
-                     fuzzy: tolerant && !indexed && !quoted && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part), required: quoted });
+        words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
+                     fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
+                     required: quoted, initial: INITIAL.test(part), known: indexed || beginsWords });
       });
     });
     return words.slice(0, MAX_WORDS);
   }
 
-  /* Mirrors plain_query() in sitegen/search.py. */
+  /* Mirrors plain_query() in query.py. */
   function plainQuery(lunr, q, words, boosts) {
     words.forEach(function (word) {
       var presence = word.required ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL;
-      q.term(word.stem, { boost: boosts.exact, usePipeline: false, presence: presence });
+      var exact = { boost: boosts.exact, usePipeline: false, presence: presence };
+      if (word.initial) exact.fields = ["author"];
+      q.term(word.stem, exact);
       if (word.whole) q.term(word.whole, { boost: boosts.exact, usePipeline: false });
-      if (word.prefix) q.term(word.prefix, { boost: boosts.prefix, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false });
+      if (word.prefix && !word.initial) q.term(word.prefix, { boost: boosts.prefix, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false });
       if (word.head) q.term(word.head, { boost: boosts.prefix, usePipeline: false });
       if (word.fuzzy) q.term(word.stem, { boost: boosts.fuzzy, editDistance: 1, usePipeline: false });
     });
   }
 
-  /* Mirrors syntax_query() in sitegen/search.py: lunr's syntax where it parses with real fields, else null. */
-  function syntaxQuery(searcher, text) {
-    if (!SYNTAX.test(text)) return null;
+  /* Mirrors words_needed() in query.py: which words count (the words the index knows, initials aside) and how
+     many of them a paper must have: all of a short query, more than half of a long one. */
+  function wordsNeeded(words) {
+    var counted = 0;
+    words.forEach(function (w, i) { if (w.known && !w.initial) counted |= 1 << i; });
+    var n = bits(counted);
+    return { counted: counted, enough: n <= ALL_OF ? n : (n >> 1) + 1 };
+  }
+
+  /* Mirrors quoted_groups() in query.py: quoted groups beside lunr's syntax, each word required (or excluded
+     after a minus: one word as `-word`, several as an excluded group), stop words dropped. */
+  function quotedGroups(lunr, text) {
+    var excluded = [];
+    var rewritten = text.replace(GROUP, function (match, space, sign, field, straight, curly) {
+      var words = normalize(straight !== undefined ? straight : curly).split(SEPARATOR).map(function (p) {
+        return trim(p) + (/\*$/.test(p) ? "*" : "");
+      }).filter(function (p) { return trim(p) && !isStopWord(lunr, trim(p)); }).map(function (p) { return field + p; });
+      if (sign === "-" && words.length > 1) { excluded.push(words); return space; }
+      return space + words.map(function (w) { return (sign === "-" ? "-" : "+") + w; }).join(" ");
+    });
+    return { text: rewritten, excluded: excluded };
+  }
+
+  /* Mirrors syntax_clauses() in query.py: lunr's parse, stemmed as the index is; null where it does not parse. */
+  function syntaxClauses(searcher, text) {
     var lunr = searcher.lunr, q = new lunr.Query(searcher.fields);
     try {
       new lunr.QueryParser(normalize(text), q).parse();
@@ -400,7 +401,6 @@
       if (error instanceof lunr.QueryParseError) return null;
       throw error;
     }
-    if (!q.clauses.length) return null;  // lunr.js would return every paper, lunr.py none: taken as words instead
     q.clauses.forEach(function (clause) {
       if (clause.usePipeline) { clause.term = lightStem(trim(clause.term)); clause.usePipeline = false; }
       if ("editDistance" in clause) {
@@ -411,9 +411,43 @@
     return q;
   }
 
+  /* Mirrors syntax_query() in query.py: lunr's syntax where it parses with real fields ({query, excluded}: its
+     excluded groups' clauses), else null; the last word, being typed, matches as a prefix. */
+  function syntaxQuery(searcher, text) {
+    if (!SYNTAX.test(text)) return null;
+    var groups = quotedGroups(searcher.lunr, text);
+    var q = syntaxClauses(searcher, groups.text);
+    var excluded = groups.excluded.map(function (group) { return syntaxClauses(searcher, group.join(" ")); });
+    if (q === null || excluded.some(function (g) { return g === null; })) return null;
+    if (!q.clauses.length && !excluded.length) return null;  // lunr.js would return every paper, lunr.py none: taken as words instead
+    var last = q.clauses[q.clauses.length - 1];
+    var typing = trim(text.slice(-1)) !== "" && !TUNED.test(text), length = last ? Array.from(last.term).length : 0;
+    if (last && typing && last.presence !== searcher.lunr.Query.presence.PROHIBITED && !last.editDistance &&
+        !/\*$/.test(last.term) && length >= searcher.base.boosts.prefixMinLength && length <= MAX_WORD_LENGTH) last.term += "*";
+    return { query: q, excluded: excluded.map(function (g) { return g.clauses; }) };
+  }
+
+  /* Mirrors having_all() in query.py: the papers with every clause's term (in one of its fields), marked by paper. */
+  function havingAll(searcher, clauses) {
+    var n = searcher.count, counts = new Int32Array(n), fieldOf = {};
+    searcher.fields.forEach(function (f, i) { fieldOf[f] = i; });
+    clauses.forEach(function (clause) {
+      var inClause = new Uint8Array(n);
+      searcher.expand(clause).forEach(function (name) {
+        var term = searcher.number.get(name);
+        clause.fields.forEach(function (f) {
+          var refs = searcher.refs(term, fieldOf[f]);
+          for (var j = 0; j < refs.length; j++) inClause[refs[j]] = 1;
+        });
+      });
+      for (var r = 0; r < n; r++) counts[r] += inClause[r];
+    });
+    return function (ref) { return clauses.length > 0 && counts[ref] === clauses.length; };
+  }
+
   /* What lunr's Index.query(query) finds, from the postings: the papers it returns (ascending), each with
      its score and which query words its matched terms find (bit masks), in typed arrays by paper. Mirrors
-     `execute` in sitegen/search.py; lunr's rules kept: a required clause must match in any of its fields,
+     `execute` in sitegen/search/query.py; lunr's rules kept: a required clause must match in any of its fields,
      a prohibited one in none, a query of prohibited clauses only returns every other paper. */
   function execute(searcher, query, words) {
     var lunr = searcher.lunr, presence = lunr.Query.presence, n = searcher.count, F = searcher.fields.length;
@@ -463,12 +497,14 @@
     order.sort(function (a, b) { return pairs[a + 1] - pairs[b + 1] || pairs[a] - pairs[b]; });
     var sums = searcher.sums, touched = new Uint8Array(n);
     var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
+    var textOf = new Int32Array(n);  // the words found in the paper's own text: any field but its tags and lists
     for (var o = 0; o < order.length; o++) {
       term = pairs[order[o]];
       field = pairs[order[o] + 1];
       refs = searcher.refs(term, field);
       var weights = searcher.weights(term, field), boost = vectors[field].get(term);
       var foundMask = masks.get(term)[0], exactMask = masks.get(term)[1];
+      var textMask = FILED_UNDER[searcher.fields[field]] ? 0 : foundMask;
       for (var i = 0; i < refs.length; i++) {
         var ref = refs[i];
         if (!touched[ref]) {
@@ -479,6 +515,7 @@
         sums[ref * F + field] += boost * weights[i];
         foundOf[ref] |= foundMask;
         exactOf[ref] |= exactMask;
+        textOf[ref] |= textMask;
       }
       if (field === fieldOf.title) for (i = 0; i < refs.length; i++) titleOf[refs[i]] |= foundMask;
       if (field === fieldOf.notes) for (i = 0; i < refs.length; i++) notesOf[refs[i]] = 1;
@@ -497,17 +534,19 @@
       scores[r] = score;
     }
     return { refs: out.subarray(0, matched), scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf,
-             pairs: pairs, searcher: searcher };
+             inText: textOf, termsOf: function (ref) { return matchedTerms(searcher, pairs, ref); } };
   }
 
   /* What a query that finds nothing runs to. */
   function noRun(searcher) {
-    return { refs: new Int32Array(0), scores: null, found: null, exact: null, inTitle: null, inNotes: null, pairs: [], searcher: searcher };
+    var n = searcher.count;
+    return { refs: new Int32Array(0), scores: new Float64Array(n), found: new Int32Array(n), exact: new Int32Array(n),
+             inTitle: new Int32Array(n), inNotes: new Uint8Array(n), inText: new Int32Array(n), termsOf: function () { return []; } };
   }
 
   /* The matched terms of one result (for highlighting), looked up only for the results shown. */
-  function matchedTerms(run, ref) {
-    var terms = [], searcher = run.searcher;
+  function matchedTerms(searcher, pairs, ref) {
+    var terms = [], run = { pairs: pairs };
     for (var p = 0; p < run.pairs.length; p += 2) {
       var name = searcher.base.terms[run.pairs[p]];
       if (terms.indexOf(name) < 0 && contains(searcher.refs(run.pairs[p], run.pairs[p + 1]), ref)) terms.push(name);
@@ -534,7 +573,7 @@
     this.inNotes = run.inNotes[ref] === 1;
   }
   Object.defineProperty(Result.prototype, "terms", {
-    get: function () { return this._terms || (this._terms = matchedTerms(this.run, this.ref)); }
+    get: function () { return this._terms || (this._terms = this.run.termsOf(this.ref)); }
   });
 
   /* A query's matches: `refs` (ascending, which is title order) and `length`, and `slice(start, end, byTitle)`,
@@ -591,26 +630,64 @@
     return heap.sort(worse);
   }
 
-  /* A promise of the Matches of a text, ranked by: the title exactly as typed; then how many of the
-     query's words a paper has; how many exactly; the words as a phrase in the title; how many in the
-     title; lunr's score; ref. The shards of the terms the query's clauses expand to are loaded first,
-     then, if a paper may have the title as typed, the `typed` shard of the text; the rest is synchronous,
-     so scores are the same floats whatever the shards. Mirrors search() in sitegen/search.py. */
-  function search(searcher, text) {
-    var words = [];
-    var query = syntaxQuery(searcher, text);
-    if (query === null) {
+  /* A promise of the Matches of a text, ranked by: the papers of an identifier in the text first; then the
+     title exactly as typed; how many of the query's words a paper has; how many in its own text (not only in
+     its tags or lists); how many exactly; the words as a phrase
+     in the title; how many in the title; lunr's score; ref. Papers with too few of the words, in an excluded
+     group, or not of a `status:` asked for are left out. The shards of the terms the query's clauses expand to
+     (and of its identifiers, and the facets for a status) are loaded first, then, if a paper may have the
+     title as typed, the `typed` shard of the text; the rest is synchronous, so scores are the same floats
+     whatever the shards. `runQuery` is how lunr's query is run (the tests pass lunr's own Index.query).
+     Mirrors search() in query.py. */
+  function search(searcher, text, runQuery) {
+    var statuses = [];
+    text.replace(STATUS_FILTER, function (match, space, value) { if (value) statuses.push(value.toLowerCase()); return ""; });
+    var found = identifiers(text.replace(STATUS_FILTER, "$1"));
+    text = found.text;
+    var words = [], excluded = [], query = null;
+    var parsed = syntaxQuery(searcher, text);
+    if (parsed !== null) {
+      query = parsed.query;
+      excluded = parsed.excluded;
+    } else {
       words = plainWords(searcher, text, searcher.base.boosts);
-      if (!words.length) return Promise.resolve(new Matches(noRun(searcher), new Int32Array(0), null, null));
-      query = new searcher.lunr.Query(searcher.fields);
-      plainQuery(searcher.lunr, query, words, searcher.base.boosts);
+      if (words.length) {
+        query = new searcher.lunr.Query(searcher.fields);
+        plainQuery(searcher.lunr, query, words, searcher.base.boosts);
+      }
     }
     var terms = [];
-    query.clauses.forEach(function (clause) {
+    (query ? query.clauses : []).concat([].concat.apply([], excluded)).forEach(function (clause) {
       searcher.expand(clause).forEach(function (name) { terms.push(searcher.number.get(name)); });
     });
-    return searcher.ensure("terms", terms).then(function () {
-      var run = execute(searcher, query, words), refs = run.refs;
+    var loads = [searcher.ensure("terms", terms), searcher.ensure("ids", found.keys)];
+    if (statuses.length) loads.push(searcher.ensure("facets", [0]));
+    return Promise.all(loads).then(function () {
+      var run = query ? (runQuery || execute)(searcher, query, words) : noRun(searcher), n = searcher.count;
+      if (!query && statuses.length && !found.keys.length) run.refs = everything(searcher).refs;  // a status filter alone lists its papers
+      var byId = [];
+      found.keys.forEach(function (key) {
+        searcher.keyed("ids", key).forEach(function (ref) { if (byId.indexOf(ref) < 0) byId.push(ref); });
+      });
+      var wantedStatus = function (ref) { return !statuses.length || statuses.indexOf(searcher.status(ref)) >= 0; };
+      byId = byId.filter(wantedStatus);
+      var leftOut = excluded.map(function (group) { return havingAll(searcher, group); });
+      var needed = wordsNeeded(words), counted = needed.counted, enough = needed.enough, isId = new Uint8Array(n);
+      byId.forEach(function (ref) { isId[ref] = 1; });
+      // The matches that stay (ascending, as the run's), then the identifiers' papers: one typed array, no sort
+      // unless there are identifiers (tens of thousands of matches a keystroke at 100,000 papers).
+      var all = new Int32Array(run.refs.length + byId.length), matched = 0;
+      for (var k = 0; k < run.refs.length; k++) {
+        var r = run.refs[k];
+        if (isId[r] || (enough && bits(run.found[r] & counted) < enough)) continue;
+        if (statuses.length && !wantedStatus(r)) continue;
+        if (leftOut.length && leftOut.some(function (out) { return out(r); })) continue;
+        all[matched++] = r;
+      }
+      var kept = all.subarray(0, matched);
+      for (k = 0; k < byId.length; k++) all[matched + k] = byId[k];
+      var refs = all.subarray(0, matched + byId.length);
+      if (byId.length) refs.sort();
       var wanted = queryTerms(text).join(" ");
       var stems = words.map(function (w) { return w.stem; });
       // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
@@ -619,24 +696,33 @@
       // is found from the title stems' positions in the postings.
       var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
       var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-      var lookedAt = refs.length > 0 && (!wordsAreTerms || refs.some(function (ref) { return run.inTitle[ref] === every; }));
+      var lookedAt = kept.length > 0 && (!wordsAreTerms || kept.some(function (ref) { return run.inTitle[ref] === every; }));
       return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
-        var n = searcher.count, typed = new Uint8Array(n);
-        if (lookedAt) searcher.typed(wanted).forEach(function (ref) { typed[ref] = 1; });
-        var inPhrase = words.length > 1 && refs.length > 0 ? searcher.phrase(stems) : null;
-        // The rules above as one number per match, smaller first (title as typed, words found, found exactly,
-        // phrase, words in the title), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
+        var typed = new Uint8Array(n);
+        if (lookedAt) searcher.keyed("typed", wanted).forEach(function (ref) { typed[ref] = 1; });
+        var inPhrase = words.length > 1 && kept.length > 0 ? searcher.phrase(stems) : null;
+        // The rules above as one number per match, smaller first (title as typed, words found, found in the paper's
+        // own text, found exactly, phrase, words in the title; the identifiers' papers before all), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
         var ranks = new Int32Array(n), rounded = new Float64Array(n);
-        for (var i = 0; i < refs.length; i++) {
-          var ref = refs[i], found = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+        for (var i = 0; i < kept.length; i++) {
+          var ref = kept[i], foundMask = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
           var asTyped = (allInTitle || !wordsAreTerms) && typed[ref] === 1;
           var phrase = inPhrase !== null && allInTitle && inPhrase[ref] === 1;
-          ranks[ref] = ((((asTyped ? 0 : 1) * 32 + 31 - bits(found)) * 32 + 31 - bits(run.exact[ref] & found)) * 2 + (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          ranks[ref] = (((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask)) * 32 + 31 - bits(run.inText[ref])) * 32 + 31 - bits(run.exact[ref] & foundMask)) * 2 +
+                        (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
           rounded[ref] = -Math.floor(run.scores[ref] * 1e9 + 0.5);
         }
+        byId.forEach(function (ref, at) { ranks[ref] = at - byId.length; });
         return new Matches(run, refs, ranks, rounded);
       });
     });
+  }
+
+  /* Every paper as Matches, in title order (papers are numbered in it): what filters pick from when there is no text. */
+  function everything(searcher) {
+    var n = searcher.count, refs = new Int32Array(n);
+    for (var i = 0; i < n; i++) refs[i] = i;
+    return new Matches(noRun(searcher), refs, new Int32Array(n), new Float64Array(n));
   }
 
   /* Split text into [piece, matched] so the UI can mark matched words without HTML strings. */
@@ -649,6 +735,6 @@
     });
   }
 
-  return { normalize: normalize, trim: trim, queryTerms: queryTerms, expand: expand, Searcher: Searcher,
-           search: search, highlight: highlight, indexTerms: indexTerms, lightStem: lightStem };
+  return { normalize: normalize, trim: trim, queryTerms: queryTerms, Searcher: Searcher, foundBy: foundBy,
+           search: search, everything: everything, highlight: highlight, indexTerms: indexTerms, lightStem: lightStem };
 });

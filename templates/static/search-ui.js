@@ -129,30 +129,56 @@
     return node;
   }
 
+  /* A title as the pages show it: its math (doc.math, when it has some: runs of [readable text, TeX]) as spans KaTeX typesets
+     (site.js's SitegenTypeset), the rest with its matched words marked. */
+  function titleOf(doc, terms) {
+    if (!doc.math) return marked(doc.title, terms);
+    var fragment = document.createDocumentFragment();
+    doc.math.forEach(function (run) {
+      if (!run[1]) { fragment.appendChild(marked(run[0], terms)); return; }
+      var span = el("span", "math", run[0]);
+      span.dataset.tex = run[1];
+      fragment.appendChild(span);
+    });
+    return fragment;
+  }
+
+  function typesetIn(container) {
+    if (window.SitegenTypeset) window.SitegenTypeset(container.querySelectorAll("[data-tex]:not(.typeset)"));
+  }
+
   function resultItem(result, withSnippet) {
-    var doc = state.searcher.item("docs", result.ref);  // [title, url, tags, snippet, status, notes, authors]
+    var doc = state.searcher.doc(result.ref);
     var li = el("li", "result");
     var link = el("a", "result-title");
-    link.href = root + doc[1];
-    link.appendChild(marked(doc[0], result.terms));
+    link.href = root + doc.url;
+    link.appendChild(titleOf(doc, result.terms));
     li.appendChild(link);
     if (withSnippet) {
-      if (doc[6]) li.appendChild(el("p", "result-authors", doc[6]));
+      if (doc.authors) {
+        var authors = el("p", "result-authors");
+        authors.appendChild(marked(doc.authors, result.terms));
+        li.appendChild(authors);
+      }
       var snippet = el("p", result.inNotes ? "snippet note-snippet" : "snippet");
       if (result.inNotes) snippet.appendChild(el("span", "snippet-label", "Your note: "));
-      snippet.appendChild(marked(result.inNotes ? around(doc[5], result.terms) : doc[3], result.terms));
+      snippet.appendChild(marked(result.inNotes ? around(doc.notes, result.terms) : doc.snippet, result.terms));
       li.appendChild(snippet);
-      li.appendChild(el("p", "result-status status-" + doc[4], doc[4]));
-      if (doc[2].length) {
+      li.appendChild(el("p", "result-status status-" + doc.status, doc.status));
+      if (doc.tags) {
         var tags = el("p", "result-tags");
-        tags.textContent = doc[2].map(function (t) { return state.searcher.base.tags[t] || t; }).join(" · ");
+        tags.textContent = doc.tags.map(function (t) { return state.searcher.base.tags[t] || t; }).join(" · ");
         li.appendChild(tags);
       }
     }
     return li;
   }
 
-  function countText(n) { return n === 0 ? "No papers match." : n === 1 ? "1 paper matches." : n + " papers match."; }
+  /* A count as the reader writes numbers ("1,234" in English). */
+  var numbers = new Intl.NumberFormat();
+  function formatCount(n) { return numbers.format(n); }
+
+  function countText(n) { return n === 0 ? "No papers match." : n === 1 ? "1 paper matches." : formatCount(n) + " papers match."; }
 
   /* Arrow keys move through result links, Enter opens (native), Esc closes. */
   function listKeys(input, container, onEscape) {
@@ -199,9 +225,9 @@
         } else {
           var list = el("ol", "popup-results");
           results.slice(0, POPUP_SIZE).forEach(function (r) { list.appendChild(resultItem(r, false)); });
-          if (results.length) popup.appendChild(list);
+          if (results.length) { popup.appendChild(list); typesetIn(list); }
           else popup.appendChild(el("p", "empty", "No papers match “" + text + "”."));
-          var all = el("a", "all-results", results.length > POPUP_SIZE ? "All " + results.length + " results →" : "Search page →");
+          var all = el("a", "all-results", results.length > POPUP_SIZE ? "All " + formatCount(results.length) + " results →" : "Search page →");
           all.href = root + "search/index.html?q=" + encodeURIComponent(text);
           popup.appendChild(all);
           announce(countText(results.length));
@@ -249,6 +275,17 @@
       expanded[kind] = false;
     });
     if (params.get("sort") === "title") sort.value = "title";
+    // What was shown (more than a page after "Show more results") and where the reader was: in the address and
+    // the history entry, so that Back from a paper draws as many results and scrolls to where they were.
+    var restoreShown = Math.max(0, parseInt(params.get("shown"), 10) || 0);
+    var restoreScroll = history.state && typeof history.state.scroll === "number" ? history.state.scroll : null;
+    var firstUpdate = true, rendered = 0;
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+    function keepScroll() {
+      try { history.replaceState({ scroll: window.scrollY }, "", window.location.href); } catch (e) { /* some file:// setups refuse */ }
+    }
+    window.addEventListener("pagehide", keepScroll);
+    resultsList.addEventListener("click", function (event) { if (event.target.closest("a")) keepScroll(); });
 
     function fold() { filters.open = !NARROW.matches; }
     fold();
@@ -266,7 +303,9 @@
         chosen[kind].forEach(function (value) { url.searchParams.append(kind, value); });
       });
       if (sort.value !== "relevance") url.searchParams.set("sort", sort.value);
-      try { history.replaceState(null, "", url.href); } catch (e) { /* some file:// setups refuse */ }
+      url.searchParams.delete("shown");
+      if (rendered > PAGE_SIZE) url.searchParams.set("shown", String(rendered));
+      try { history.replaceState(history.state, "", url.href); } catch (e) { /* some file:// setups refuse */ }
     }
 
     /* Every value with its count among the shown results, the most common first; the chosen ones
@@ -280,6 +319,7 @@
       var rest = values.slice(FACET_SIZE);
       var shown = expanded[kind] ? values : first.concat(rest.filter(function (v) { return chosen[kind].indexOf(v) >= 0; }));
       container.textContent = "";
+      container.closest("fieldset").hidden = values.length === 0;  // no heading over nothing
       shown.forEach(function (value) {
         var label = el("label", "facet");
         var box = el("input");
@@ -292,7 +332,7 @@
         });
         label.appendChild(box);
         label.appendChild(document.createTextNode(" " + (names[value] || value) + " "));
-        label.appendChild(el("span", "count", String(counts[value])));
+        label.appendChild(el("span", "count", formatCount(counts[value])));
         container.appendChild(label);
       });
       if (values.length > FACET_SIZE) {
@@ -353,15 +393,40 @@
       });
     }
 
+    /* No counts and no headings while there are no results to count. */
+    function clearFacets() {
+      Object.keys(FACETS).forEach(function (kind) {
+        var container = page.querySelector('[data-facet="' + kind + '"]');
+        container.textContent = "";
+        container.closest("fieldset").hidden = true;
+      });
+    }
+
+    /* The matches of the text, or, with no text but a filter chosen, every paper (the filters then pick). */
+    function matchesOf(text) {
+      if (text.trim()) return find(text);
+      return loadIndex().then(function () { return core.everything(state.searcher); });
+    }
+
     var latest = 0;  // the newest update's number: an older search that ends later draws nothing
     function update() {
+      var restoring = firstUpdate;
+      firstUpdate = false;
+      if (!restoring) rendered = 0;  // a new query, filter or sort: a page of results, from the top
       remember();
       var n = chosenCount(), asked = ++latest;
       filterCount.textContent = n ? "(" + n + ")" : "";
       clearButton.hidden = n === 0;
       var text = input.value;
-      if (!text.trim()) { resultsList.textContent = ""; count.textContent = ""; moreButton.hidden = true; return; }
-      find(text).then(function (results) {
+      if (!text.trim() && n === 0) {
+        resultsList.textContent = "";
+        count.textContent = "";
+        moreButton.hidden = true;
+        rendered = 0;
+        clearFacets();
+        return;
+      }
+      matchesOf(text).then(function (results) {
         if (results.error) return results;
         // The facets (every paper's status, tags and lists) for the counts.
         return state.searcher.ensure("facets", [0]).then(function () { return results; });
@@ -374,7 +439,8 @@
         var byTitle = sort.value === "title";
         // Results are drawn as their docs arrive (each from its own small shard): the first few at once, with the
         // count, the rest of the page when typing pauses; one draw at a time, so "more" never draws before them.
-        var rendered = 0, drawing = Promise.resolve();
+        var drawing = Promise.resolve();
+        rendered = 0;
         function more(size) {
           drawing = drawing.then(function () {
             var next = kept.slice(rendered, rendered + size, byTitle);
@@ -382,19 +448,23 @@
               if (asked !== latest) return;
               if (rendered === 0) resultsList.textContent = "";
               next.forEach(function (r) { resultsList.appendChild(resultItem(r, true)); });
+              typesetIn(resultsList);
               rendered += next.length;
               moreButton.hidden = rendered >= kept.length;
             });
           });
           return drawing;
         }
-        moreButton.onclick = function () { more(PAGE_SIZE).catch(unloaded); };
-        return more(FIRST_DRAWN).then(function () {
+        moreButton.onclick = function () { more(PAGE_SIZE).then(remember, unloaded); };
+        var first = restoring && restoreShown > FIRST_DRAWN ? restoreShown : FIRST_DRAWN;
+        return more(first).then(function () {
           if (asked !== latest) return null;
           var message = countText(kept.length);
-          if (kept.length < results.length) message += " " + (results.length - kept.length) + " more without the filters.";
+          if (kept.length < results.length) message += " " + formatCount(results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
+          if (rendered > PAGE_SIZE) remember();
+          if (restoring && restoreScroll !== null) window.scrollTo(0, restoreScroll);
           // The facets' counts (over every match: a few milliseconds at 100,000 papers) just after the results show.
           setTimeout(function () {
             if (asked !== latest) return;
@@ -404,9 +474,11 @@
             });
           }, 0);
           // The rest of the page once typing pauses: its docs are tens of small scripts, each keystroke's others.
-          setTimeout(function () {
-            if (asked === latest) more(PAGE_SIZE - FIRST_DRAWN).catch(function () { if (asked === latest) unloaded(); });
-          }, REST_DELAY_MS);
+          if (rendered < PAGE_SIZE) {
+            setTimeout(function () {
+              if (asked === latest) more(PAGE_SIZE - rendered).catch(function () { if (asked === latest) unloaded(); });
+            }, REST_DELAY_MS);
+          }
           return null;
         });
       }).catch(function () { if (asked === latest) unloaded(); });

@@ -275,24 +275,35 @@
   }
 
   /* Math: a page with any `[data-tex]` fetches the vendored KaTeX (from this site, so from file:// too)
-     and typesets each span; until then, and without JavaScript, the readable text stays. */
-  var formulas = document.querySelectorAll("[data-tex]");
-  if (formulas.length) {
-    var katexDir = (root.dataset.root || "") + "static/vendor/katex-0.19.1/";
-    var sheet = document.createElement("link");
-    sheet.rel = "stylesheet";
-    sheet.href = katexDir + "katex.min.css";
-    document.head.appendChild(sheet);
-    var katexScript = document.createElement("script");
-    katexScript.src = katexDir + "katex.min.js";
-    katexScript.onload = function () {
-      formulas.forEach(function (span) {
+     and typesets each span; until then, and without JavaScript, the readable text stays. Search results
+     drawn later (search-ui.js) are typeset through the same function, window.SitegenTypeset. */
+  var katexLoading = null;
+  function typeset(spans) {
+    if (!spans.length) return;
+    if (!katexLoading) {
+      var katexDir = (root.dataset.root || "") + "static/vendor/katex-0.19.1/";
+      var sheet = document.createElement("link");
+      sheet.rel = "stylesheet";
+      sheet.href = katexDir + "katex.min.css";
+      document.head.appendChild(sheet);
+      katexLoading = new Promise(function (resolve, reject) {
+        var katexScript = document.createElement("script");
+        katexScript.src = katexDir + "katex.min.js";
+        katexScript.onload = resolve;
+        katexScript.onerror = reject;
+        document.head.appendChild(katexScript);
+      });
+    }
+    katexLoading.then(function () {
+      Array.prototype.forEach.call(spans, function (span) {
+        if (span.classList.contains("typeset") || !span.isConnected) return;
         window.katex.render(span.dataset.tex, span, { displayMode: span.classList.contains("math-display"), throwOnError: false });
         span.classList.add("typeset");
       });
-    };
-    document.head.appendChild(katexScript);
+    }, function () { katexLoading = null; });  /* the readable text stays; a later call tries again */
   }
+  window.SitegenTypeset = typeset;
+  typeset(document.querySelectorAll("[data-tex]"));
 
   /* Keys: j/k move through papers (or to the next/previous paper of the list), ? shows the keys. */
   function typing(target) { return target.closest("input, textarea, select, [contenteditable=true]"); }

@@ -2,7 +2,7 @@
 // loads, read from disk as the page injects them): the cross-implementation check.
 // stdin: {"site": DIR, "queries": [...], "words": [...], "expand": bool, "reference": bool}
 // stdout: {"results": {query: [[ref, score], ...]}, "terms": {word: [term] or []}, "expanded": lunr-schema index,
-//          "reference": {query: [[ref, score], ...]} from lunr's own Index.query (lunr-reference.js), "matched": {query: [terms of the first result]},
+//          "reference": {query: [[ref, score], ...]} with lunr's own Index.query run (lunr-reference.js), "matched": {query: [terms of the first result]},
 //          "loaded": {query: ["kind-number", ...] shards a fresh searcher loaded for it},
 //          "pages": {query: refs of results 0-1, 1-10 and 10-50 asked for in turn}, "even": {query: refs of the best 20 even-numbered matches}}
 "use strict";
@@ -37,7 +37,7 @@ async function payload() {
   const terms = every(base.terms.length).map((i) => searcher.item("terms", i));
   const postings = {}, frequencies = {};
   fields.forEach((f, k) => { postings[f] = terms.map((t) => t[2 * k]); frequencies[f] = terms.map((t) => t[2 * k + 1]); });
-  const docs = every(base.count).map((ref) => searcher.item("docs", ref).slice(0, 1));
+  const docs = every(base.count).map((ref) => searcher.doc(ref).title);
   return { fields: base.fields, boosts: base.boosts, docs, terms: base.terms, postings, frequencies, lengths: base.lengths };
 }
 
@@ -63,12 +63,12 @@ async function main() {
   }
   const data = input.reference || input.expand ? await payload() : null;
   let reference = null;
+  const old = require(path.join(__dirname, "lunr-reference.js"));
   if (input.reference) {
-    const old = require(path.join(__dirname, "lunr-reference.js"));
-    const index = old.load(lunr, data);
+    const run = old.executor(lunr, old.load(lunr, data), core);
     reference = {};
     for (const query of input.queries || []) {
-      const found = old.search(lunr, index, data, query);
+      const found = (await core.search(searcher, query, run)).slice(0, Infinity);
       reference[query] = found.map((r) => [r.ref, r.score]);
       matched[query + "\u0000reference"] = found.length ? found[0].terms.slice().sort() : [];
     }
@@ -76,7 +76,7 @@ async function main() {
   // What the browser makes of a text before it meets the index: normalize, split, trim, stop words, stem.
   const terms = {};
   for (const word of input.words || []) terms[word] = core.indexTerms(lunr, word);
-  const expanded = input.expand ? core.expand(data) : null;
+  const expanded = input.expand ? old.expand(data) : null;
   process.stdout.write(JSON.stringify({ results, terms, expanded, reference, matched, loaded, pages, even }));
 }
 

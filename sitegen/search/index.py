@@ -1,0 +1,180 @@
+"""Catalog → search payload: postings, term frequencies, field lengths and title positions (everything lunr's
+BM25 vectors and our ranking are made of, as small integers) and one `SearchDoc` a paper (what results show).
+
+The vectors themselves (one float per term of every field of every paper, most of a serialized lunr index)
+are not shipped: both engines (query.py, search-core.js) score from the postings with lunr's own formula.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from operator import sub
+from typing import Any
+
+from sitegen.catalog import Catalog
+from sitegen.markup import plain_markdown, plain_text
+from sitegen.search.analyze import author_terms, identifier_key, index_terms, title_stems
+
+FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
+EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 1
+FUZZY_MIN_LENGTH = 5
+PREFIX_MIN_LENGTH = {0: 2, 2000: 3}  # from this many papers on, prefixes this short expand to too much
+STEM_PREFIX_MIN_LENGTH = 4
+SNIPPET_LENGTH = 200
+NOTES_LENGTH = 600  # of the user's notes shipped, for a snippet around a match in them
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """What a result shows of a paper, and what the facets and identifier lookup know of it. Shipped (in the
+    `docs` shards) as a JSON object with these names (an empty tags, notes, authors or math left out), `lists`,
+    `arxiv` and `doi` aside: the facets and `ids` shards carry those. Read by name on both sides (`doc["title"]`
+    in `sitegen search`, `doc.title` in search-ui.js)."""
+
+    title: str  # as the paper's page has it (math as `$...$`)
+    url: str
+    tags: tuple[str, ...]  # slugs, automatic first
+    lists: tuple[str, ...]  # slugs of the lists it is in
+    snippet: str  # the abstract's start
+    status: str
+    notes: str  # the user's notes as a reader sees them, the first NOTES_LENGTH characters
+    authors: str  # "First Last, First Last"
+    math: tuple[tuple[str, str], ...]  # the title as runs of (readable text, TeX or ""), when it has math; else ()
+    arxiv: str
+    doi: str
+
+    SHIPPED = ("title", "url", "tags", "snippet", "status", "notes", "authors", "math")
+    OPTIONAL = ("tags", "notes", "authors", "math")  # left out when empty: most papers have no notes or math (~3 MB at 100,000)
+
+    def shipped(self) -> dict[str, Any]:
+        """The fields a result shows, by name, those with nothing in them left out: what one item of a `docs` shard is."""
+        return {name: value for name in self.SHIPPED if (value := getattr(self, name)) or name not in self.OPTIONAL}
+
+    @classmethod
+    def from_shipped(cls, item: dict[str, Any], lists: tuple[str, ...], arxiv: str, doi: str) -> SearchDoc:
+        return cls(title=item["title"], url=item["url"], tags=tuple(item.get("tags", ())), lists=lists, snippet=item["snippet"],
+                   status=item["status"], notes=item.get("notes", ""), authors=item.get("authors", ""),
+                   math=tuple((text, tex) for text, tex in item.get("math", ())), arxiv=arxiv, doi=doi)
+
+    def identifiers(self) -> list[str]:
+        """The keys a query's identifier finds this paper by."""
+        return [identifier_key(kind, value) for kind, value in (("arxiv", self.arxiv), ("doi", self.doi)) if value]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """The whole index before it is cut into shards (and as `read_payload` puts it back together). Postings are
+    each term's refs as gaps, field by field; frequencies [] when every one is 1; positions each term's places
+    among its papers' title stems (a number, a list, or [] for a hyphenated name's whole)."""
+
+    fields: dict[str, int]
+    boosts: dict[str, int]
+    tags: dict[str, str]  # slug → title
+    lists: dict[str, str]  # slug → title
+    docs: tuple[SearchDoc, ...]
+    terms: list[str]
+    postings: dict[str, list[list[int]]]
+    frequencies: dict[str, list[list[int]]]
+    positions: list[Any]
+    lengths: dict[str, list[int]]
+
+
+def build_search(catalog: Catalog) -> Payload:
+    """The payload of a catalog's papers, numbered in the catalog's (title) order."""
+    field_counts: dict[str, list[Counter[str]]] = {name: [] for name in FIELDS}
+    docs: list[SearchDoc] = []
+    for paper in catalog.papers:
+        tags = catalog.paper_tags[paper.slug]
+        notes = plain_text(paper.notes)
+        memberships = tuple(m.list_slug for m in paper.memberships if m.list_slug in catalog.lists_by_slug)
+        analyzed = {
+            "title": index_terms(paper.title),
+            "author": author_terms(paper.authors),
+            "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
+            "lists": index_terms(" ".join(catalog.lists_by_slug[s].info.title for s in memberships)),
+            "abstract": index_terms(paper.abstract),
+            "notes": index_terms(notes),
+        }
+        for name, found in analyzed.items():
+            field_counts[name].append(Counter(found))
+        docs.append(SearchDoc(title=paper.title, url=catalog.path("paper", paper.slug), tags=tuple(tags), lists=memberships,
+                              snippet=snippet(paper.abstract), status=paper.status, notes=notes[:NOTES_LENGTH],
+                              authors=", ".join(paper.authors), math=math_runs(paper.title), arxiv=paper.arxiv, doi=paper.doi))
+    terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
+    number = {t: i for i, t in enumerate(terms)}
+    postings: dict[str, list[list[int]]] = {}
+    frequencies: dict[str, list[list[int]]] = {}
+    for name, counts in field_counts.items():
+        refs: list[list[int]] = [[] for _ in terms]
+        tfs: list[list[int]] = [[] for _ in terms]
+        for ref, c in enumerate(counts):
+            for term, tf in c.items():
+                refs[number[term]].append(ref)
+                tfs[number[term]].append(tf)
+        postings[name] = [deltas(r) for r in refs]
+        frequencies[name] = [[] if f.count(1) == len(f) else f for f in tfs]  # [] means every tf is 1
+    # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
+    # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
+    positions: list[list[Any]] = [[] for _ in terms]
+    for c, paper in zip(field_counts["title"], catalog.papers):
+        places: dict[str, list[int]] = {}
+        for place, stem in enumerate(title_stems(paper.title)):
+            places.setdefault(stem, []).append(place)
+        for term in c:
+            found_at = places.get(term, [])
+            positions[number[term]].append(found_at[0] if len(found_at) == 1 else found_at)
+    return Payload(
+        fields=FIELDS,
+        boosts={"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
+                "prefixMinLength": max(v for k, v in PREFIX_MIN_LENGTH.items() if len(docs) >= k),
+                "stemPrefixMinLength": STEM_PREFIX_MIN_LENGTH},
+        tags={t.slug: t.title for t in catalog.tags},
+        lists={lv.slug: lv.info.title for lv in catalog.lists},
+        docs=tuple(docs), terms=terms, postings=postings, frequencies=frequencies, positions=positions,
+        lengths={name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()})
+
+
+def deltas(refs: list[int]) -> list[int]:
+    """Ascending refs as gaps from the previous one: small numbers, which compress well."""
+    return list(map(sub, refs, [0, *refs]))
+
+
+def undelta(gaps: list[int]) -> list[int]:
+    refs, total = [], 0
+    for gap in gaps:
+        total += gap
+        refs.append(total)
+    return refs
+
+
+def snippet(text: str) -> str:
+    if len(text) <= SNIPPET_LENGTH:
+        return text
+    cut = text.rfind(" ", 0, SNIPPET_LENGTH)
+    return text[: cut if cut > 0 else SNIPPET_LENGTH] + "…"
+
+
+def math_runs(title: str) -> tuple[tuple[str, str], ...]:
+    """A title with math (`$β$-VAE`) as runs of (readable text, TeX), TeX "" outside math, parsed by the pages' own
+    Markdown rules so that results show it as the pages do; () for a title without math."""
+    if "$" not in title:
+        return ()
+    runs: list[tuple[str, str]] = []
+    tex: str | None = None
+    for token in plain_markdown().parseInline(title)[0].children or []:
+        if token.type == "math_open":
+            tex = str(token.attrs["data-tex"])
+            runs.append(("", tex))
+        elif token.type == "math_close":
+            tex = None
+        elif token.type in ("text", "code_inline"):
+            if tex is None and runs and not runs[-1][1]:
+                runs[-1] = (runs[-1][0] + token.content, "")
+            elif tex is None:
+                runs.append((token.content, ""))
+            else:
+                runs[-1] = (runs[-1][0] + token.content, tex)
+        elif token.type in ("softbreak", "hardbreak") and tex is None:
+            runs.append((" ", ""))
+    return tuple(runs) if any(tex for _, tex in runs) else ()

@@ -1,0 +1,180 @@
+"""Search payload ⇄ the classic scripts the site ships: `search-index.js` (a small base) and the shards of
+`search-index/`, loaded only as queries need them (fetch and modules fail from file://; at 100,000 papers
+one script holding everything was ~100 MB: three seconds before the first results). `IndexFiles` reads them
+back for `sitegen search`, shard by shard, as the browser does."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from pathlib import Path
+from typing import Any
+
+from sitegen.catalog import Catalog
+from sitegen.errors import SitegenError
+from sitegen.output import RenderedFile
+from sitegen.search.analyze import query_terms
+from sitegen.search.index import Payload, SearchDoc
+
+GLOBAL_NAME = "SITEGEN_SEARCH"
+SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
+SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
+FORMAT = 4  # the base's layout: 4 ships docs as named records and an `ids` kind (3 had positional docs)
+BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "folder", "shards"}
+# About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
+# (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
+SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "ids": 50_000, "docs": 8_000}
+KEYED = ("typed", "ids")  # kinds looked up by a string key (the base holds each shard's first), not by number
+
+
+def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
+    """The payload as classic scripts: a small base (`window.SITEGEN_SEARCH={...};`: fields, boosts, the
+    sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
+    of about `shard_bytes[kind]`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
+    when a query needs them: `terms` (each term's postings and frequencies, field by field, by term
+    number, with the title stems' positions), `typed` (the papers of each title as typed: its query terms),
+    `ids` (the papers of each arXiv id and DOI key), both in UTF-16 order as JS compares strings (the base
+    holds each shard's first key), `docs` (what results show, by paper number: papers are numbered in title
+    order, so sorting by title loads nothing) and `facets` (each paper's status, tags and lists as numbers,
+    for the search page's counts and filters). A shard whose items did not change keeps its bytes, so an
+    incremental build leaves it be."""
+    fields = list(payload.fields)
+    terms = [[*(part for f in fields for part in (payload.postings[f][i], payload.frequencies[f][i])), payload.positions[i]]
+             for i in range(len(payload.terms))]
+    keyed: dict[str, dict[str, list[int]]] = {"typed": {}, "ids": {}}
+    for ref, doc in enumerate(payload.docs):
+        keyed["typed"].setdefault(" ".join(query_terms(doc.title)), []).append(ref)
+        for key in doc.identifiers():
+            keyed["ids"].setdefault(key, []).append(ref)
+    items: dict[str, list[Any]] = {kind: sorted(found.items(), key=lambda item: utf16(item[0])) for kind, found in keyed.items()}
+    items["terms"] = terms
+    items["docs"] = [doc.shipped() for doc in payload.docs]
+    statuses = sorted({doc.status for doc in payload.docs})
+    tag_slugs, list_slugs = list(payload.tags), list(payload.lists)
+    status_number, tag_number, list_number = ({s: i for i, s in enumerate(names)} for names in (statuses, tag_slugs, list_slugs))
+    facets = {"status": statuses, "tag": tag_slugs, "list": list_slugs,
+              "papers": [[status_number[doc.status], [tag_number[t] for t in doc.tags], [list_number[s] for s in doc.lists]]
+                         for doc in payload.docs]}
+    folder = catalog.path("search-shards")
+    files: list[RenderedFile] = []
+    firsts: dict[str, list[Any]] = {}
+    for kind in ("terms", "docs", "typed", "ids"):
+        dumped = [script_json(item) for item in items[kind]]
+        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
+        for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(dumped)])):
+            files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
+        firsts[kind] = ["", *(items[kind][i][0] for i in cuts[1:])] if kind in KEYED else cuts
+    firsts["facets"] = [0]
+    files.append(shard_script(folder, "facets", 0, script_json(facets)))
+    base = {"format": FORMAT, "fields": payload.fields, "boosts": payload.boosts, "tags": payload.tags,
+            "lists": payload.lists, "count": len(payload.docs), "terms": payload.terms, "lengths": payload.lengths,
+            "folder": folder, "shards": firsts}
+    return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
+
+
+def utf16(text: str) -> bytes:
+    """A key that orders strings as JS compares them (by UTF-16 code unit)."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def shard_starts(sizes: list[int], shard_bytes: int) -> list[int]:
+    """Where each shard starts: items in order, a new shard once the next item would take one past `shard_bytes`."""
+    starts, held = [0], 0
+    for i, size in enumerate(sizes):
+        if held and held + size > shard_bytes:
+            starts.append(i)
+            held = 0
+        held += size
+    return starts
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a classic script: '<' escaped (no closing tag), and the line separators JS once refused."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def shard_script(folder: str, kind: str, number: int, items: str) -> RenderedFile:
+    return RenderedFile(f"{folder}{kind}-{number}.js", f'{SHARD_PREFIX}"{kind}",{number},{items});\n'.encode())
+
+
+class IndexFiles:
+    """A built index read from disk as `sitegen search` needs it: the base at once, each shard the first
+    time it is asked for. An index an older sitegen wrote, or a shard gone missing, is one line: rebuild."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        base = read_script(path, SCRIPT_PREFIX, ";")
+        if not isinstance(base, dict) or base.get("format") != FORMAT or not BASE_KEYS <= base.keys():
+            raise SitegenError(f"{path}: made by another version of sitegen; run `sitegen build` to rebuild it")
+        self.base: dict[str, Any] = base
+        self.shards: dict[tuple[str, int], Any] = {}
+        self.firsts = {kind: [utf16(first) for first in base["shards"][kind]] for kind in KEYED}
+
+    def shard(self, kind: str, number: int) -> Any:
+        key = (kind, number)
+        if key not in self.shards:
+            path = self.path.parent / f"{self.base['folder']}{kind}-{number}.js"
+            if not path.is_file():
+                raise SitegenError(f"{path}: missing; run `sitegen build` to rebuild the search index")
+            called = read_script(path, SHARD_PREFIX, ");")
+            if not isinstance(called, list) or len(called) != 3 or called[:2] != [kind, number] or not isinstance(called[2], (list, dict)):
+                raise SitegenError(f"{path}: not this index's shard; run `sitegen build` to rebuild the search index")
+            self.shards[key] = called[2]
+        return self.shards[key]
+
+    def keyed(self, kind: str, key: str) -> list[int]:
+        """The papers of a key of `typed` (a title as typed) or `ids`, from the one shard that can hold them."""
+        shard = bisect.bisect_right(self.firsts[kind], utf16(key)) - 1
+        for found, refs in self.shard(kind, shard):
+            if found == key:
+                return list(refs)
+        return []
+
+    def item(self, kind: str, number: int) -> Any:
+        """Item `number` of a kind (a term's postings, a paper's doc), from the shard that holds it."""
+        starts = self.base["shards"][kind]
+        shard = bisect.bisect_right(starts, number) - 1
+        return self.shard(kind, shard)[number - starts[shard]]
+
+    def doc(self, ref: int) -> dict[str, Any]:
+        """What a result shows of a paper (a `docs` item: SearchDoc's shipped fields, by name)."""
+        item: dict[str, Any] = self.item("docs", ref)
+        return item
+
+
+def read_script(path: Path, prefix: str, suffix: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
+        raise SitegenError(f"{path}: cannot read the search index ({reason}); run `sitegen build` first") from None
+    if not text.startswith(prefix) or not text.endswith(suffix):
+        raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it")
+    try:
+        return json.loads(f"[{text[len(prefix):-len(suffix)]}]" if suffix == ");" else text[len(prefix):-len(suffix)])
+    except json.JSONDecodeError:
+        raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it") from None
+
+
+def read_payload(path: Path) -> Payload:
+    """Every shard of a built index put back together: the payload `build_search` made (what `sitegen check`
+    compares with papers.json, and the tests with lunr's own index)."""
+    index = IndexFiles(path)
+    base, count = index.base, index.base["count"]
+    fields = list(base["fields"])
+    terms = [index.item("terms", i) for i in range(len(base["terms"]))]
+    facets = index.shard("facets", 0)
+    ids: dict[int, dict[str, str]] = {}
+    for shard in range(len(base["shards"]["ids"])):
+        for key, refs in index.shard("ids", shard):
+            kind, value = key.split(":", 1)
+            for ref in refs:
+                ids.setdefault(ref, {})[kind] = value
+    docs = tuple(SearchDoc.from_shipped(index.doc(ref), tuple(facets["list"][n] for n in facets["papers"][ref][2]),
+                                        ids.get(ref, {}).get("arxiv", ""), ids.get(ref, {}).get("doi", ""))
+                 for ref in range(count))
+    return Payload(fields=base["fields"], boosts=base["boosts"], tags=base["tags"], lists=base["lists"], docs=docs, terms=base["terms"],
+                   postings={f: [term[2 * k] for term in terms] for k, f in enumerate(fields)},
+                   frequencies={f: [term[2 * k + 1] for term in terms] for k, f in enumerate(fields)},
+                   positions=[term[-1] for term in terms], lengths=base["lengths"])

@@ -1,0 +1,1 @@
+window.SITEGEN_SEARCH_SHARD("ids",0,[]);
