@@ -157,5 +157,5 @@ def test_every_link_to_a_renamed_page_or_list_opens_its_file(named_site: Path, n
                 reaching += opened == target
         assert reaching >= 2  # the index and the list (or the list's own pages) link to it
         if kind == "papers":
-            urls = [doc[1] for doc in read_payload(site / "site" / "search-index.js")["docs"]]
+            urls = [doc.url for doc in read_payload(site / "site" / "search-index.js").docs]
             assert any(resolve(site / "site" / "search" / "index.html", "../" + url, site / "site") == target for url in urls)
