@@ -79,6 +79,17 @@ def test_arxiv_ids_and_dois_find_their_paper(query_site: Path) -> None:
     assert result.returncode == 0 and result.stdout.splitlines()[0].endswith(registers)
 
 
+def test_links_to_a_paper_on_any_site_that_names_it_by_arxiv_id_find_it_first(query_site: Path) -> None:
+    registers = "Vision Transformers Need Registers"
+    links = ["https://arxiv.org/html/2309.16588v2", "https://arxiv.org/abs/2309.16588?context=cs", "https://arxiv.org/abs/2309.16588#",
+             "https://huggingface.co/papers/2309.16588", "https://www.alphaxiv.org/abs/2309.16588", "arxiv.org/pdf/2309.16588.pdf",
+             "https://arxiv.org/pdf/2309.16588v1", "https://browse.arxiv.org/abs/2309.16588v2/", "https://arxiv-sanity-lite.com/abs/2309.16588"]
+    answers = both_sides(query_site, links)
+    assert {link: found[:1] for link, found in answers.items()} == {link: [registers] for link in links}
+    result = run_sitegen("search", "-s", query_site, "https://huggingface.co/papers/2309.16588")
+    assert result.returncode == 0 and result.stdout.splitlines()[0].endswith(registers)
+
+
 def test_quoted_groups_beside_plus_and_minus(query_site: Path) -> None:
     answers = both_sides(query_site, ['"vision transformers" -registers', 'attention -"class activation"', '"the" +attention',
                                       '+"atten*"', "attention", '-"vision transformers"'])

@@ -40,12 +40,15 @@ SPELLINGS = (
     (re.compile(r"^(.*[aeiou][^aeiou]+e)ll(ed|ing|er|ers)$"), r"\1l\2"),
     (re.compile(r"^(.{2,}[^t])our(s?)$"), r"\1or\2"),
 )
-# Identifiers a researcher pastes: an arXiv id (new style, with or without a version, `arXiv:` or an arxiv.org
-# address before it; or old style, `hep-th/9901001`) or a DOI (bare, `doi:`, or a doi.org address). Mirrored
-# by IDENTIFIER in search-core.js; each becomes the key `identifier_key` makes of the paper's own.
+# Identifiers a researcher pastes: an arXiv id (new style, with or without a version; or old style,
+# `hep-th/9901001`), bare, after `arXiv:`, or as the last part of a link's path on a site that names papers by
+# their arXiv id (arxiv.org and its subdomains, huggingface.co/papers, alphaxiv, arxiv-sanity), with any query or
+# fragment after it; or a DOI (bare, `doi:`, or a doi.org address). Mirrored by IDENTIFIER in search-core.js;
+# each becomes the key `identifier_key` makes of the paper's own.
 IDENTIFIER = re.compile(
-    r"(?:(?<=\s)|^)(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:\s?)?"
-    r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?(?:\.pdf)?(?=\s|$)"
+    r"(?:(?<=\s)|^)(?:(?:https?://)?(?:[a-z0-9-]+\.)*(?:(?:arxiv|alphaxiv|arxiv-sanity|arxiv-sanity-lite)\.(?:org|com)"
+    r"|huggingface\.co/papers)/(?:[^\s?#]*/)?|arxiv:\s?)?"
+    r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#]\S*)?(?=\s|$)"
     r"|(?:(?<=\s)|^)(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s?)?(10\.\d{4,9}/\S+?)[.,;]?(?=\s|$)",
     re.IGNORECASE)
 

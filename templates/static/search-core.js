@@ -28,8 +28,9 @@
   var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
   // arXiv ids and DOIs as a researcher pastes them; as IDENTIFIER in analyze.py.
   var IDENTIFIER = new RegExp(
-    "(?:(?<=\\s)|^)(?:(?:https?://)?(?:www\\.|export\\.)?arxiv\\.org/(?:abs|pdf)/|arxiv:\\s?)?" +
-    "(\\d{4}\\.\\d{4,5}|[a-z][a-z.-]*/\\d{7})(?:v\\d+)?(?:\\.pdf)?(?=\\s|$)" +
+    "(?:(?<=\\s)|^)(?:(?:https?://)?(?:[a-z0-9-]+\\.)*(?:(?:arxiv|alphaxiv|arxiv-sanity|arxiv-sanity-lite)\\.(?:org|com)" +
+    "|huggingface\\.co/papers)/(?:[^\\s?#]*/)?|arxiv:\\s?)?" +
+    "(\\d{4}\\.\\d{4,5}|[a-z][a-z.-]*/\\d{7})(?:v\\d+)?(?:\\.pdf)?/?(?:[?#]\\S*)?(?=\\s|$)" +
     "|(?:(?<=\\s)|^)(?:(?:https?://)?(?:dx\\.)?doi\\.org/|doi:\\s?)?(10\\.\\d{4,9}/\\S+?)[.,;]?(?=\\s|$)", "gi");
   var has = function (object, key) { return Object.prototype.hasOwnProperty.call(object, key); };
 
