@@ -254,3 +254,37 @@ def test_counts_have_thousands_separators_and_back_restores_more_results(big_sit
     expect(results).to_have_count(100)
     again = page.locator(".results .result-title", has_text=name)
     expect(again).to_be_in_viewport()
+
+
+CITED = r"""
+@inproceedings{caron2021,
+  title = {Emerging Properties in Self-Supervised Vision Transformers},
+  author = {Caron, Mathilde and Touvron, Hugo and Misra, Ishan},
+  year = {2021},
+  abstract = {Self-distillation with no labels, DINO, shows what self-supervised features of vision transformers hold.},
+}
+@inproceedings{vaswani2017,
+  title = {Attention Is All You Need},
+  author = {Vaswani, Ashish and Shazeer, Noam},
+  year = {2017},
+  abstract = {An attention architecture for translation, without recurrence.},
+}
+@article{survey2021,
+  title = {A Survey of Transformers},
+  author = {Lin, Tianyang},
+  year = {2021},
+  abstract = {Since 2017 transformers spread; this survey of 2021 lists what followed attention.},
+}
+"""
+
+
+def test_citations_with_et_al_and_a_year_find_the_cited_paper(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/cited.bib": CITED})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    dino, attention = "Emerging Properties in Self-Supervised Vision Transformers", "Attention Is All You Need"
+    queries = {"Caron et al.": dino, "Caron et al": dino, "caron et al. ": dino, "Vaswani et al. 2017": attention, "Caron 2021": dino,
+               "DINO (Caron et al., 2021)": dino, "Vaswani 2017": attention, "attention Vaswani et al 2017 ": attention}
+    answers = both_sides(site, list(queries))
+    assert {query: found[:1] for query, found in answers.items()} == {query: [title] for query, title in queries.items()}
+    result = run_sitegen("search", "-s", site, "Vaswani et al. 2017")
+    assert result.returncode == 0 and result.stdout.splitlines()[0].endswith(attention)

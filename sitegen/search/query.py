@@ -39,6 +39,11 @@ MAX_WORDS = 30  # a query's words that count (the browser ranks them as bits of 
 ALL_OF = 3  # a query of up to this many words finds the papers with all of them; a longer one, with more than half
 K1, B = 1.2, 0.75  # lunr's BM25 defaults
 INITIAL = re.compile(r"^[a-z]$")
+# A citation's "et al." says nothing about the paper: dropped from a query's words ("Caron et al., 2021").
+ET_AL = re.compile(r"(?:(?<=\s)|^)et\s+al(?=[\s.]|$)\.?")
+# A year in a query ("Vaswani et al. 2017"): the index does not hold a paper's year, so it ranks the papers whose text
+# has it but excludes none.
+YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 FILED_UNDER = {"tags", "lists"}  # fields that say where a paper is filed, not what it says: they match, but rank below its text
 TUNED = re.compile(r"[~^]\S*$")  # a last word with an edit distance or a boost: not a prefix
 
@@ -149,6 +154,7 @@ class QueryWord:
     required: bool  # inside quotes
     stop_word: bool  # kept only as the first word, being typed
     initial: bool  # one letter ("N. Jiang"): an author's initial, matched in the author field only
+    year: bool  # `2021`: it ranks, but a paper without it still matches
     known: bool  # the index has its stem, or words that begin with it (being typed); a stem it begins with is only a guess
 
     def found_by(self, term: str) -> bool:
@@ -168,13 +174,18 @@ def one_edit_apart(a: str, b: str) -> bool:
             or (len(a) >= 2 and len(a) == len(b) and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:]))
 
 
+def without_et_al(text: str, quoted: bool) -> str:
+    """An unquoted segment without citations' "et al." (a quoted one is kept as typed)."""
+    return text if quoted else ET_AL.sub(" ", text)
+
+
 def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
     """The query's words (stop words dropped), with what each may match. Quoted words are required. The word
     being typed matches the words that begin with it; only when none does is it taken as a typo (or a stem
     with more typed after it)."""
     boosts = searcher.boosts
     chunks = [(chunk, i % 3 != 0) for i, segment in enumerate(QUOTED.split(text)) if segment
-              for chunk in SYNTAX_MARKS.sub(" ", normalize(segment)).split(" ") if chunk]
+              for chunk in SYNTAX_MARKS.sub(" ", without_et_al(normalize(segment), i % 3 != 0)).split(" ") if chunk]
     parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
     last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
     words: list[QueryWord] = []
@@ -198,7 +209,7 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             fuzzy = (tolerant and not known and not quoted and not begins_words and length >= boosts["fuzzyMinLength"]
                      and not is_stop_word(part))
             words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted,
-                                   stop_word=is_stop_word(part), initial=bool(INITIAL.match(part)),
+                                   stop_word=is_stop_word(part), initial=bool(INITIAL.match(part)), year=bool(YEAR.match(part)),
                                    known=known or begins_words))
     return words[:MAX_WORDS]
 
@@ -226,7 +237,7 @@ def words_needed(words: list[QueryWord]) -> tuple[int, int]:
     """Which of a query's words count (a mask: the words the index knows, initials aside; a typo or a word no
     paper has only ranks) and how many of them a paper must have: all of a short query, more than half of a long
     one (a pasted title, a remembered description), so that one shared word is not a match."""
-    counted = sum(1 << i for i, w in enumerate(words) if w.known and not w.initial)
+    counted = sum(1 << i for i, w in enumerate(words) if w.known and not w.initial and not w.year)
     n = counted.bit_count()
     return counted, n if n <= ALL_OF else n // 2 + 1
 

@@ -23,6 +23,8 @@
   var GROUP = /(^|\s)([+-]?)((?:[^\s:"\u201c\u201d+-][^\s:"\u201c\u201d]*:)?)(?:"([^"]*)"|\u201c([^\u201d]*)\u201d)/g;
   var STATUS_FILTER = /(^|\s)status:(\S*)/gi;
   var INITIAL = /^[a-z]$/;
+  var ET_AL = /(?:(?<=\s)|^)et\s+al(?=[\s.]|$)\.?/g;  // as ET_AL in query.py: a citation's "et al." is dropped
+  var YEAR = /^(?:1[89]|20)\d\d$/;  // as YEAR in query.py: a year ranks but excludes no paper
   var TUNED = /[~^]\S*$/;  // a last word with an edit distance or a boost: not a prefix
   var FILED_UNDER = { tags: true, lists: true };  // fields that say where a paper is filed, not what it says: they rank below its text
   var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
@@ -321,7 +323,9 @@
     var chunks = [];
     text.split(QUOTED).forEach(function (segment, i) {
       if (!segment) return;
-      normalize(segment).replace(SYNTAX_MARKS, " ").split(" ").forEach(function (chunk) { if (chunk) chunks.push([chunk, i % 3 !== 0]); });
+      var normalized = normalize(segment);
+      if (i % 3 === 0) normalized = normalized.replace(ET_AL, " ");
+      normalized.replace(SYNTAX_MARKS, " ").split(" ").forEach(function (chunk) { if (chunk) chunks.push([chunk, i % 3 !== 0]); });
     });
     var partsOf = chunks.map(function (c) {
       return [c[0].split("-").map(trim).filter(function (p) { return p.length > 0; }), c[1]];
@@ -350,7 +354,7 @@
         }
         words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
                      fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
-                     required: quoted, initial: INITIAL.test(part), known: indexed || beginsWords });
+                     required: quoted, initial: INITIAL.test(part), year: YEAR.test(part), known: indexed || beginsWords });
       });
     });
     return words.slice(0, MAX_WORDS);
@@ -374,7 +378,7 @@
      many of them a paper must have: all of a short query, more than half of a long one. */
   function wordsNeeded(words) {
     var counted = 0;
-    words.forEach(function (w, i) { if (w.known && !w.initial) counted |= 1 << i; });
+    words.forEach(function (w, i) { if (w.known && !w.initial && !w.year) counted |= 1 << i; });
     var n = bits(counted);
     return { counted: counted, enough: n <= ALL_OF ? n : (n >> 1) + 1 };
   }
