@@ -124,6 +124,15 @@ def test_a_half_typed_word_matches_words_that_begin_with_it(query_site: Path) ->
     assert "Region Proposals We Rely On" in answers["rel"]
 
 
+def test_the_first_keystroke_matches_words_that_begin_with_it(query_site: Path) -> None:
+    answers = both_sides(query_site, ["m", "G", "s", "n jiang"])
+    assert "Music Transformer" in answers["m"] and "Graph Networks for Physics" in answers["G"]
+    assert "Sparse Coding of Natural Images" in answers["s"] and "On the Dangers of Stochastic Parrots" in answers["s"]
+    assert answers["n jiang"][:1] == ["Tree Models for Tabular Data"]  # beside another word, one letter is still an initial
+    result = run_sitegen("search", "-s", query_site, "g")
+    assert result.returncode == 0 and "Graph Networks for Physics" in result.stdout
+
+
 def test_initials_and_author_prefixes(query_site: Path) -> None:
     answers = both_sides(query_site, ["N. Jiang", "n jiang", "B Jiang", "author:jia", "author:oqu", "author:jia "])
     assert answers["N. Jiang"][0] == "Tree Models for Tabular Data"

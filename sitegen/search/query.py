@@ -188,6 +188,9 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
               for chunk in SYNTAX_MARKS.sub(" ", without_et_al(normalize(segment), i % 3 != 0)).split(" ") if chunk]
     parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
     last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
+    # One letter is an author's initial only beside another word ("N. Jiang"); typed alone, it is the first
+    # keystroke of a word, matched as a prefix whatever the shortest prefix otherwise is.
+    lone = sum(len(parts) for parts, _ in parts_of) == 1
     words: list[QueryWord] = []
     for i, (parts, quoted) in enumerate(parts_of):
         whole = light_stem("".join(parts)) if len(parts) > 1 else None
@@ -199,7 +202,7 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             known = stem in searcher.number
             length = len(part)
             tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
-            prefix = part if typing and tolerant and length >= boosts["prefixMinLength"] else None
+            prefix = part if typing and tolerant and (length >= boosts["prefixMinLength"] or lone) else None
             # (expanded as the query's prefix clause will be: the same cached expansion)
             begins_words = prefix is not None and bool(searcher.expand(Clause(term=prefix + "*", wildcard=Query.WILDCARD_TRAILING)))
             head = None
@@ -209,7 +212,7 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             fuzzy = (tolerant and not known and not quoted and not begins_words and length >= boosts["fuzzyMinLength"]
                      and not is_stop_word(part))
             words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted,
-                                   stop_word=is_stop_word(part), initial=bool(INITIAL.match(part)), year=bool(YEAR.match(part)),
+                                   stop_word=is_stop_word(part), initial=not lone and bool(INITIAL.match(part)), year=bool(YEAR.match(part)),
                                    known=known or begins_words))
     return words[:MAX_WORDS]
 

@@ -332,6 +332,8 @@
     });
     var last = -1;
     partsOf.forEach(function (p, i) { if (p[0].length) last = i; });
+    // As in plain_words: one letter alone is the first keystroke of a word (a prefix), an initial only beside another word.
+    var lone = partsOf.reduce(function (n, p) { return n + p[0].length; }, 0) === 1;
     var words = [];
     partsOf.forEach(function (p, i) {
       var parts = p[0], quoted = p[1];
@@ -343,7 +345,7 @@
         var indexed = known.has(stem);
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
-        var prefix = typing && tolerant && length >= boosts.prefixMinLength ? part : null;
+        var prefix = typing && tolerant && (length >= boosts.prefixMinLength || lone) ? part : null;
         // (expanded as the query's prefix clause will be: the same cached expansion)
         var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*", wildcard: lunr.Query.wildcard.TRAILING }).length > 0;
         if (typing && !indexed && tolerant && !beginsWords) {
@@ -354,7 +356,7 @@
         }
         words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
                      fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
-                     required: quoted, initial: INITIAL.test(part), year: YEAR.test(part), known: indexed || beginsWords });
+                     required: quoted, initial: !lone && INITIAL.test(part), year: YEAR.test(part), known: indexed || beginsWords });
       });
     });
     return words.slice(0, MAX_WORDS);
