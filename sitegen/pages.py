@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
 from sitegen.records import (
     RATINGS,
@@ -123,7 +123,13 @@ class PageSource:
 
     def anchor(self) -> PageAnchor:
         return PageAnchor(self.path, self.entries["title"].key_line, str(self.entries["title"].value), page_abstract(self), self.arxiv,
-                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv or self.looked_up().arxiv)
+                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv or self.looked_up().arxiv,
+                          self.listed_titles())
+
+    def listed_titles(self) -> tuple[str, ...]:
+        """The titles the page's `lists:` entries record (where a list titled the paper otherwise)."""
+        found = [m.get("title") for m in self.entries.get("lists", EMPTY).value or () if isinstance(m, dict)]
+        return tuple(dict.fromkeys(t for t in found if isinstance(t, str) and t))
 
     def looked_up(self) -> Bibliographic:
         """What `sitegen lookup` found on arXiv for this page ('' or () when nothing, or not looked up)."""
@@ -202,7 +208,8 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
         check_lookup(path, entries["lookup"])
     source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
     if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
-        raise SourceError(path, entries["arxiv"].key_line, "'arxiv' must be an arXiv id such as 2309.16588")
+        raise SourceError(path, entries["arxiv"].key_line, f"'arxiv' {as_text(entries['arxiv'].value)!r} is not an arXiv id: "
+                          f"{ARXIV_FORMS}, such as '2309.16588'")
     return source
 
 
@@ -387,7 +394,7 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
         "abstract": page.abstract,
         "found_links": list(page.links),
         "lists": [
-            {"list": m.list_slug, "position": m.position, **({"date": m.date} if m.date else {})}
+            {"list": m.list_slug, "position": m.position, **({"date": m.date} if m.date else {}), **({"title": m.title} if m.title else {})}
             for m in page.memberships
         ],
         "auto_tags": {m.tag: list(m.phrases) for m in page.auto_tags},

@@ -452,6 +452,9 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     by_title: dict[str, list[int]] = {}
     for node, key in enumerate(titles):
         by_title.setdefault(key, []).append(node)
+    for number, anchor in enumerate(pages, len(entries)):  # and a page under each title its lists gave it
+        for key in {title_key(t) for t in anchor.listed_titles} - {titles[number]}:
+            by_title.setdefault(key, []).append(number)
     for key in sorted(by_title):
         nodes = by_title[key]
         roots = sorted({groups.find(n) for n in nodes})
@@ -515,7 +518,8 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
                 diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' is in this list already, {where}: listed once, at its first place")
             else:
                 in_list[entry.list_slug] = entry
-        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group if in_list[e.list_slug] is e)
+        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug), "" if title_key(e.title) == title_key(title) else e.title)
+                            for e in group if in_list[e.list_slug] is e)
         claims = tuple(sorted((e.claim for e in group), key=repr))
         ids = sorted({e.biblio.arxiv for e in group if e.biblio.arxiv})
         key = f"arxiv:{ids[0]}" if ids else title_key(title)

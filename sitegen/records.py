@@ -104,6 +104,9 @@ class PageAnchor:
     arxiv: str  # the user's own `arxiv:`
     doi: str  # the user's own `doi:`
     recorded_arxiv: str  # `metadata: arxiv:`, what the sources said at the last build, else what `sitegen lookup` found
+    # the titles its lists gave it where they differ from its own (`lists:` entries' `title:`): a merge
+    # that retitled the page still finds the entries that matched it by their titles
+    listed_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Membership:
     list_slug: str
     position: int
     date: dt.date | None
+    title: str = ""  # the title the list gives the paper, where it is not the paper's (as title_key compares)
 
 
 @dataclass(frozen=True)

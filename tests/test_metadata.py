@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -295,17 +296,17 @@ def test_a_users_arxiv_id_merges_with_the_list_entry_of_that_id(tmp_path: Path) 
         assert [m["slug"] for m in paper["lists"]] == ["daily", "week"]
         assert (paper["arxiv"], paper["status"]) == ("2309.16588", "reading")
     # a .bib with a wrong id: the user corrects it on the page; the paper stays in its list, no copy
-    site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {1111.11111},"
+    site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {2011.11111},"
                                                                               " archivePrefix = {arXiv}, year = 2020}\n"})
     built(site)
     page = site / "content/papers/some-paper.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2222.22222'\n"), encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2212.22222'\n"), encoding="utf-8")
     built(site)
     built(site)
     assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["some-paper"]
     (paper,) = exported_papers(site)
-    assert ([m["slug"] for m in paper["lists"]], paper["arxiv"]) == (["library"], "2222.22222")
-    assert "eprint = {2222.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
+    assert ([m["slug"] for m in paper["lists"]], paper["arxiv"]) == (["library"], "2212.22222")
+    assert "eprint = {2212.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
 
 
 OLD_NOTE = (
@@ -386,3 +387,30 @@ def test_a_renamed_list_keeps_its_year_and_a_users_doi_joins_the_entry_of_that_d
     assert sorted(p.stem for p in (site / "content/papers").glob("*.md")) == ["alpha-paper", "beta-paper"]
     alpha = papers_by_title(site)["A Published Version"]
     assert ([m["slug"] for m in alpha["lists"]], alpha["year"]) == (["library", "reading-group"], 2021)
+
+
+def test_a_merge_that_retitles_a_page_keeps_the_entries_that_found_it_by_their_own_titles(tmp_path: Path) -> None:
+    """A user's `arxiv:` merges a pasted paper with a .json entry of that id, and the page takes the .json's title
+    (resolve's order): the pasted entry, which found the page by its own title, still finds it on every later
+    build (no state, another page edited), so the paper keeps its one page, its address and both lists."""
+    summary = ABSTRACT.format(topic="registers", slug="vit")
+    site = write_site(tmp_path, {"content/lists/pasted.txt": f"Mar 11\n\nViT registers: fixing artifacts in attention maps\n{summary}\n",
+                                 "content/lists/other.txt": raw_list("Some Other Paper"),
+                                 "content/lists/hf.json": hf(("2309.16588", "Vision Transformers Need Registers", summary))})
+    built(site)
+    page = site / "content/papers/vit-registers-fixing-artifacts-in-attention-maps.md"
+    assert page.exists()
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2309.16588'\n"), encoding="utf-8")
+    built(site)
+    assert "title: Vision Transformers Need Registers" in page.read_text(encoding="utf-8")
+    for change in ("no state", "another page edited"):
+        if change == "no state":
+            shutil.rmtree(site / ".sitegen")
+        else:
+            other = site / "content/papers/some-other-paper.md"
+            other.write_text(other.read_text(encoding="utf-8") + "\nMy notes.\n", encoding="utf-8")
+        warnings = built(site)
+        assert sorted(p.name for p in (site / "content/papers").glob("*.md")) == sorted([page.name, "some-other-paper.md"]), warnings
+        (paper,) = [p for p in exported_papers(site) if p.get("arxiv") == "2309.16588"]
+        assert sorted(m["slug"] for m in paper["lists"]) == ["hf", "pasted"]
+        assert paper["url"].split("/")[1] == page.stem
