@@ -251,7 +251,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     taxonomy_path = content / "taxonomy.yml"
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
-        diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
+        diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
     return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
                       rendered_last or {})
 

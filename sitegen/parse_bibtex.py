@@ -23,7 +23,7 @@ from pylatexenc.latex2text import (
 )
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name
+from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name, is_web_url
 from sitegen.records import BibEntry, Bibliographic, ListEntry
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failed entries are reported as our own errors
@@ -44,6 +44,9 @@ CITATION_FIELDS = frozenset("""
     journaltitle date eprinttype eprintclass location subtitle titleaddon maintitle booksubtitle issuetitle issue
     eventtitle eventdate venue pubstate version language
 """.split())
+# An address of another scheme than http(s) in a field's text (file:///home/..., smb://, a Zotero link):
+# a place on the user's machine or network, never published.
+NOT_WEB_ADDRESS = re.compile(r"\b(?!https?:)[a-z][a-z0-9+.-]*:///?|\bfile:", re.IGNORECASE)
 MONTH_MACROS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
@@ -69,7 +72,7 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
             diagnostics.warn(path, line, f"skipped entry '{entry.key}': it has no title")
             continue
         if not abstract:
-            diagnostics.warn(path, line, f"entry '{entry.key}' has no abstract")
+            diagnostics.note(path, line, f"entry '{entry.key}' has no abstract")
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
 
@@ -87,18 +90,21 @@ def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
         authors=authors(entry),
         year=int(year.group(1)) if year else None,
         venue=latex_to_text(field(entry, "booktitle")) or ("" if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
-        url="" if not url.startswith(("http://", "https://")) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
+        url="" if not is_web_url(url) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
     )
     return replace(reads, bibtex=citation(entry, written, reads))
 
 
 def citation(entry: Entry, written: dict[str, str], reads: Bibliographic) -> BibEntry:
     """The entry's citation fields (CITATION_FIELDS), in file order, each as written when it stands alone
-    (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces."""
+    (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces. A `url`
+    that is not http(s), or any field holding another scheme's address (a local file), is left out like a
+    private field."""
     kept = []
     for item in entry.fields:
         name = item.key.casefold()
-        if name in CITATION_FIELDS:
+        text = field(entry, name)
+        if name in CITATION_FIELDS and not (name == "url" and not is_web_url(text)) and not NOT_WEB_ADDRESS.search(text):
             raw = written.get(name, "")
             kept.append((item.key, raw if stands_alone(raw) else "{" + field(entry, name) + "}"))
     return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads)

@@ -37,7 +37,7 @@ def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tupl
             continue
         abstract = folded(paper.get("summary") or item.get("summary"))
         if not abstract:
-            diagnostics.warn(path, line, f"'{title}' has no abstract")
+            diagnostics.note(path, line, f"'{title}' has no abstract")
         published = iso_date(paper.get("publishedAt"))
         biblio = Bibliographic(
             arxiv=arxiv_id(str(paper.get("id") or "")),

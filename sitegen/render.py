@@ -19,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 
 import jinja2
 from markupsafe import Markup
@@ -27,6 +27,7 @@ from markupsafe import Markup
 from sitegen.catalog import INDEX_PAGE_SIZE, LIST_PAGE_SIZE, Catalog, ListView, TagView
 from sitegen.cite import bib_file
 from sitegen.errors import SitegenError, SourceError
+from sitegen.identifiers import is_web_url
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
 from sitegen.records import STATUSES, PaperPage
@@ -77,11 +78,6 @@ def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.E
     )
     env.tests["web_url"] = is_web_url
     return env
-
-
-def is_web_url(value: object) -> bool:
-    """Only http(s) addresses become links: a `javascript:` or `data:` URL from a list or a page never does."""
-    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https") and bool(urlsplit(value.strip()).netloc)
 
 
 TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html", "404.html", "list.html",
@@ -488,7 +484,7 @@ def export_json(catalog: Catalog) -> RenderedFile:
             "status": p.status,
             "url": catalog.path("paper", p.slug),
             **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
-                     "venue": p.venue, "web_page": p.url, "code": p.code, "project": p.project, "notes": p.notes}),
+                     "venue": p.venue, "web_page": p.url if is_web_url(p.url) else "", "code": p.code, "project": p.project, "notes": p.notes}),
         }
         for p in sorted(catalog.papers, key=lambda p: p.slug)
     ]

@@ -34,6 +34,7 @@ def test_each_format_gives_the_expected_records(name: str) -> None:
     reading_list, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date(2026, 11, 21))
     assert (reading_list.date.isoformat() if reading_list.date else None) == expected["date"]
     assert [[w.line, w.message] for w in diagnostics.warnings] == expected["warnings"]
+    assert [[n.line, n.message] for n in diagnostics.notes] == expected.get("notes", [])
     got = []
     for entry in entries:
         biblio = dataclasses.asdict(entry.biblio)

@@ -414,3 +414,51 @@ def test_a_merge_that_retitles_a_page_keeps_the_entries_that_found_it_by_their_o
         (paper,) = [p for p in exported_papers(site) if p.get("arxiv") == "2309.16588"]
         assert sorted(m["slug"] for m in paper["lists"]) == ["hf", "pasted"]
         assert paper["url"].split("/")[1] == page.stem
+
+
+def test_a_bib_publishes_only_web_addresses_and_ids_of_the_right_form_that_follow_the_page(tmp_path: Path) -> None:
+    """A reference manager's local file in `url` (or any field) is never published; a corrected arXiv id
+    leaves no stale copy in any field that carries one; an id of the wrong form is no id anywhere."""
+    library = (
+        "@article{ba2016layer, title = {Layer Normalization}, author = {Ba, Jimmy Lei and Kiros, Jamie Ryan},\n"
+        "  journal = {arXiv preprint arXiv:1607.06405}, note = {arXiv:1607.06405v2}, year = {2016}}\n"
+        "@misc{secret, title = {A Private Paper}, url = {file:///home/alice/secret.pdf},\n"
+        "  howpublished = {\\url{smb://nas/papers/secret2.pdf}}, year = {2020}}\n"
+        "@misc{local, title = {A Local Paper}, url = {/home/alice/local3.pdf}, year = {2021}}\n"
+        "@misc{wrongform, title = {Attention Is All You Need}, eprint = {1706.3762}, archivePrefix = {arXiv}, year = {2017}}\n")
+    site = write_site(tmp_path, {"content/lists/library.bib": library})
+    built(site)
+    page = site / "content/papers/layer-normalization.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '1607.06450'\n"), encoding="utf-8")
+    built(site)
+    text = site_text(site)
+    assert not [name for name, body in text.items() if "secret" in body.replace("@misc{secret", "") or "local3" in body or "1607.06405" in body]
+    bib = text["site/papers.bib"]
+    assert "arXiv preprint arXiv:1607.06450" in bib and "arXiv:1607.06450" in bib
+    assert not [name for name, body in text.items() if "arxiv.org/abs/1706.3762" in body]
+    papers = papers_by_title(site)
+    assert "arxiv" not in papers["Attention Is All You Need"] and "web_page" not in papers["A Private Paper"]
+    page.write_text(page.read_text(encoding="utf-8").replace("arxiv: '1607.06450'", "arxiv: 1706.3762"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site, env=EPOCH)
+    assert result.returncode == 1 and f"{page}:" in result.stderr and "'1706.3762' is not an arXiv id" in result.stderr
+
+
+def test_a_missing_abstract_is_the_same_level_in_build_and_check(tmp_path: Path) -> None:
+    """An exported entry with no abstract (.bib, .json, .atom) is a fact of a normal library: a note to build
+    and check alike, never failing --strict; a pasted entry cut off before its abstract is a warning to both."""
+    lists = {"content/lists/library.bib": "@article{k, title = {A Scholar Export}, year = 2020}\n",
+             "content/lists/daily.json": hf(("2309.16588", "Vision Transformers Need Registers", "")),
+             "content/lists/feed.atom": atom(("1706.03762", "Attention Is All You Need", "", ["Ashish Vaswani"], "2017-06-12"))}
+    site = write_site(tmp_path / "normal", lists)
+    result = run_sitegen("build", "--strict", "-s", site, env=EPOCH)
+    assert result.returncode == 0, result.stderr
+    for name in ("library.bib", "daily.json", "feed.atom"):
+        assert [line for line in result.stderr.splitlines() if line.startswith("note:") and name in line and "no abstract" in line]
+    assert "warning:" not in result.stderr
+    checked = run_sitegen("check", "-s", site, env=EPOCH)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert (checked.stdout + checked.stderr).count("has no abstract") == 3
+    pasted = write_site(tmp_path / "pasted", {**lists, "content/lists/week.txt": "Mar 11\n\nA Paper Cut Off Before Its Abstract\n"})
+    for command in ("build", "check"):
+        result = run_sitegen(command, *(["--strict"] if command == "build" else []), "-s", pasted, env=EPOCH)
+        assert result.returncode == 1 and "week.txt:3:" in result.stdout + result.stderr
