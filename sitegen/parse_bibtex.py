@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.library import Library
 from bibtexparser.model import Entry
 from bibtexparser.splitter import Splitter
 from pylatexenc.latex2text import (
@@ -47,12 +48,17 @@ CITATION_FIELDS = frozenset("""
 # An address of another scheme than http(s) in a field's text (file:///home/..., smb://, a Zotero link):
 # a place on the user's machine or network, never published.
 NOT_WEB_ADDRESS = re.compile(r"\b(?!https?:)[a-z][a-z0-9+.-]*:///?|\bfile:", re.IGNORECASE)
+# A line of a value that looks like the next field: the comma before it is missing.
+RUN_ON = re.compile(r"\n[ \t]*([A-Za-z][\w:.+-]*)[ \t]*=[ \t]*[{\"\d]")
 MONTH_MACROS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
 def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """Every entry with a title, in file order; a .bib file has no list date."""
     library = Splitter(bibstr=text).split()
+    mended = with_missing_commas(path, text, library, diagnostics)
+    if mended != text:
+        library = Splitter(bibstr=mended).split()
     written = {entry.start_line: {f.key.casefold(): f.value for f in entry.fields} for entry in library.entries}
     for middleware in [*default_parse_stack(), SeparateCoAuthors(), SplitNameParts()]:
         library = middleware.transform(library=library)
@@ -75,6 +81,27 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
             diagnostics.note(path, line, f"entry '{entry.key}' has no abstract")
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
+
+
+def with_missing_commas(path: Path, text: str, library: Library, diagnostics: Diagnostics) -> str:
+    """The text with a comma put where one is missing between two fields (`title = {First}` then, on the next
+    line, `author = {...}`): BibTeX would read one run-on value, 'First author = ...', and publish it as the
+    title. Each such line is a warning; a `name = {` inside a value's braces or quotes is text, not a field."""
+    lines = text.split("\n")
+    ends: set[int] = set()  # 0-based lines that a missing comma should end
+    for entry in library.entries:
+        for item in entry.fields:
+            value = str(item.value)
+            for found in RUN_ON.finditer(value):
+                before = value[: found.start()]
+                if before.count("{") == before.count("}") and (before.count('"') - before.count('\\"')) % 2 == 0:
+                    line = (item.start_line or 0) + before.count("\n")
+                    ends.add(line)
+                    diagnostics.warn(path, line + 2, f"entry '{entry.key}': a comma is missing before '{found.group(1)} =' "
+                                     f"(end of line {line + 1}): read as two fields")
+    for line in ends:
+        lines[line] = lines[line].rstrip() + ","
+    return "\n".join(lines) if ends else text
 
 
 def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:

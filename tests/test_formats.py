@@ -384,3 +384,23 @@ def test_a_file_of_junk_gives_a_few_warnings_and_escape_sequences_never_reach_th
         assert lines[-1] == f"warning: {site}/content/lists/log.txt: more warnings than the 20 above: the rest are not shown (is it a reading list?)"
         assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;pwned\\x07" in result.stderr
     assert (site / ".sitegen/build.json").stat().st_size < 100_000
+
+
+def test_a_missing_comma_between_bibtex_fields_is_a_warning_at_its_line_and_never_a_run_on_title(tmp_path: Path) -> None:
+    """`title = {First}` then `author = {...}` with no comma: BibTeX reads one value 'First author = ...'. The line
+    is named and the two fields are read as two; a `name = {` inside a value's braces stays text."""
+    library = ("@article{k,\n  title = {First Paper On Things}\n  author = {Doe, Jane},\n  year = 2020\n}\n"
+               "@misc{j, title = \"Second Paper\"\n   journal = {Some Venue},\n"
+               "  abstract = {A line of code\n  x = {1} stays in the abstract.}}\n")
+    site = write_site(tmp_path, {"content/lists/library.bib": library})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    bib_path = site / "content/lists/library.bib"
+    assert f"{bib_path}:3: entry 'k': a comma is missing" in result.stderr
+    assert f"{bib_path}:7: entry 'j': a comma is missing" in result.stderr
+    assert "library.bib:9" not in result.stderr
+    papers = {p["title"]: p for p in exported_papers(site)}
+    assert set(papers) == {"First Paper On Things", "Second Paper"}
+    assert papers["First Paper On Things"]["authors"] == ["Jane Doe"]
+    assert papers["Second Paper"]["venue"] == "Some Venue" and "x = 1 stays" in papers["Second Paper"]["abstract"]
+    assert "author =" not in (site / "site/papers.bib").read_text(encoding="utf-8").split("title")[1].split("\n")[0]
