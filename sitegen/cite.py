@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from sitegen.identifiers import arxiv_id, arxiv_reference, is_web_url, with_arxiv_id
 from sitegen.records import BibEntry, PaperPage
+from sitegen.resolve import is_truncation
 
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -135,6 +136,8 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
 def author_field(name: str) -> str:
     """A display name 'First Last' as BibTeX's 'Last, First'; braced whole when splitting would change it
     (one word, a comma as in 'Smith, Jr.', or a word 'and' that BibTeX reads as the next author)."""
+    if is_truncation(name):
+        return "others"
     words = name.split()
     if len(words) < 2 or "," in name or any(w.casefold() == "and" for w in words):
         return "{" + latex_escape(name) + "}"

@@ -40,7 +40,7 @@ from sitegen.records import (
     ReadingList,
     TagMatch,
 )
-from sitegen.resolve import resolve
+from sitegen.resolve import own_entries, resolve
 from sitegen.yamlsource import Entry, check_type, compose_mapping, spans_fit
 
 if TYPE_CHECKING:
@@ -255,6 +255,7 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         **biblio_fields(resolve((Claim("page", own), *claims))),
         metadata=resolve(listed),
         own=tuple(name for name in BIBLIO_FIELDS if getattr(own, name)),
+        list_bibtex=own_entries(listed),
         rating=values.get("rating"),
         extra=tuple((k, as_text(v)) for k, v in values.items() if k not in SHOWN_FIELDS),
     )
@@ -276,7 +277,7 @@ def as_text(value: Any) -> str:
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:
     sourced = resolve(paper.claims)
     return PaperPage(slug, path, paper.title, paper.abstract, paper.links, paper.memberships, (), (), "unread", "",
-                     **biblio_fields(sourced), metadata=sourced)
+                     **biblio_fields(sourced), metadata=sourced, list_bibtex=own_entries(paper.claims))
 
 
 def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:

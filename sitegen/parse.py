@@ -60,6 +60,10 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MAX_NAME_BYTES = 200  # a slug's UTF-8 bytes: room left under 255 for '.md', '-2' and the like
 FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
 FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
+FORMAT_NAMES = {".json": "a Hugging Face API response (JSON)", ".bib": "BibTeX", ".atom": "an arXiv API response (Atom)",
+                ".xml": "an arXiv API response (Atom)"}
+# How a saved web page starts (after a byte-order mark, blank lines or an XML declaration).
+HTML_PAGE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 # Abstracts of one paper from two sources share most words; below this share they are two papers.
 SAME_ABSTRACT_OVERLAP = 0.5
 
@@ -89,6 +93,14 @@ def parse_list_file(
     with no papers is not published: a warning says so."""
     text = decode(path, data)
     parser = FORMAT_PARSERS.get(path.suffix.lower())
+    if not text.strip():  # any format: the same words, the same level
+        diagnostics.warn(path, None, "empty: nothing to publish")
+        slug = list_slug(path)
+        return ReadingList(slug, title_from_slug(slug), None, "", path, undated=True), []
+    html = HTML_PAGE.match(text)
+    if parser is not None and html:
+        raise SourceError(path, text.count("\n", 0, html.end()) + 1, f"this is an HTML page (an error or login page?), not "
+                          f"{FORMAT_NAMES[path.suffix.lower()]}: save the response itself")
     if parser is None:
         reading_list, entries = parse_list(path, text, diagnostics, today, settings)
     else:

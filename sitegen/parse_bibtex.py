@@ -26,6 +26,7 @@ from pylatexenc.latex2text import (
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name, is_web_url
 from sitegen.records import BibEntry, Bibliographic, ListEntry
+from sitegen.resolve import TRUNCATED, is_truncation
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failed entries are reported as our own errors
 LATEX_MACROS = get_default_latex_context_db()
@@ -71,7 +72,7 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
         line = (entry.start_line or 0) + 1
         try:
             title, abstract = latex_to_text(field(entry, "title")), latex_to_text(field(entry, "abstract"))
-            known = biblio(entry, written.get(entry.start_line, {}))
+            known = biblio(entry, written.get(entry.start_line, {}), slug)
         except Exception as error:  # pylatexenc on malformed or hostile LaTeX (a macro short of arguments, deep nesting)
             raise SourceError(path, line, f"entry '{entry.key}': LaTeX that cannot be read as text ({type(error).__name__})") from None
         if not title:
@@ -104,7 +105,7 @@ def with_missing_commas(path: Path, text: str, library: Library, diagnostics: Di
     return "\n".join(lines) if ends else text
 
 
-def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
+def biblio(entry: Entry, written: dict[str, str], slug: str) -> Bibliographic:
     """What an entry says of its paper (BibLaTeX's journaltitle, date and eprinttype too), and its citation."""
     journal = latex_to_text(field(entry, "journal") or field(entry, "journaltitle"))
     arxiv = entry_arxiv(entry, journal)
@@ -119,10 +120,10 @@ def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
         venue=latex_to_text(field(entry, "booktitle")) or ("" if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
         url="" if not is_web_url(url) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
     )
-    return replace(reads, bibtex=citation(entry, written, reads))
+    return replace(reads, bibtex=citation(entry, written, reads, slug))
 
 
-def citation(entry: Entry, written: dict[str, str], reads: Bibliographic) -> BibEntry:
+def citation(entry: Entry, written: dict[str, str], reads: Bibliographic, slug: str) -> BibEntry:
     """The entry's citation fields (CITATION_FIELDS), in file order, each as written when it stands alone
     (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces. A `url`
     that is not http(s), or any field holding another scheme's address (a local file), is left out like a
@@ -134,7 +135,7 @@ def citation(entry: Entry, written: dict[str, str], reads: Bibliographic) -> Bib
         if name in CITATION_FIELDS and not (name == "url" and not is_web_url(text)) and not NOT_WEB_ADDRESS.search(text):
             raw = written.get(name, "")
             kept.append((item.key, raw if stands_alone(raw) else "{" + field(entry, name) + "}"))
-    return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads)
+    return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads, slug)
 
 
 def stands_alone(raw: str) -> bool:
@@ -168,16 +169,18 @@ def field(entry: Entry, name: str) -> str:
 
 
 def authors(entry: Entry) -> tuple[str, ...]:
-    """Display names 'First von Last, Jr' from the split parts, LaTeX made text; 'others' dropped."""
+    """Display names 'First von Last, Jr' from the split parts, LaTeX made text; 'and others' kept as
+    resolve.TRUNCATED, so that a list cut short is never taken as the whole."""
     names = []
     for key, value in entry.fields_dict.items():
         if key.casefold() == "author" and isinstance(value.value, list):
             for parts in value.value:
                 words = [*parts.first, *parts.von, *parts.last]
                 name = latex_to_text(" ".join(words)) + (", " + latex_to_text(" ".join(parts.jr)) if parts.jr else "")
-                if name and name.casefold() != "others":
+                if name:
                     names.append(name)
-    return tuple(names)
+    given = tuple(name for name in names if not is_truncation(name))
+    return given if len(given) == len(names) else (*given, TRUNCATED)
 
 
 def latex_to_text(value: str) -> str:

@@ -48,6 +48,7 @@ class BibEntry:
     fields: tuple[tuple[str, str], ...]
     title: str = ""  # what the entry's title reads as: cite.py rewrites a field only where the paper's value differs
     reads: Bibliographic | None = None  # what the entry says of the paper (with no `bibtex` of its own)
+    list_slug: str = ""  # the list whose file holds it: that list's own .bib download cites this entry
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,7 @@ class PaperPage:
     category: str = ""  # arXiv's primary category, from the page's `lookup:` block
     metadata: Bibliographic = Bibliographic()  # what the lists say (the page's `metadata:`), before lookup's and the user's own keys
     own: tuple[str, ...] = ()  # the bibliographic keys the user wrote on the page (they win over `metadata`)
+    list_bibtex: tuple[BibEntry, ...] = ()  # each .bib list's own entry for the paper (one per list)
 
     @property
     def every_link(self) -> tuple[str, ...]:

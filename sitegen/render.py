@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -25,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.catalog import INDEX_PAGE_SIZE, LIST_PAGE_SIZE, Catalog, ListView, TagView
-from sitegen.cite import bib_file
+from sitegen.cite import bib_file, bibtex_entry
 from sitegen.errors import SitegenError, SourceError
 from sitegen.identifiers import is_web_url
 from sitegen.markup import make_markdown
@@ -233,7 +233,7 @@ class Renderer:
         if c.config.base_url:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
         bibs = [RenderedFile(c.path("bib"), bib_file(c.citations[p.slug] for p in sorted(c.papers, key=lambda p: p.slug)))]
-        bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(c.citations[p.slug] for p in lv.papers)) for lv in c.lists]
+        bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(list_citation(c, lv.slug, p) for p in lv.papers)) for lv in c.lists]
         collections = [("papers", "", c.papers), *(("list", lv.slug, lv.papers) for lv in c.lists),
                        *(("tag", t.slug, t.papers) for t in c.tags)]
         rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers, kind == "list") for kind, slug, papers in collections
@@ -490,3 +490,10 @@ def export_json(catalog: Catalog) -> RenderedFile:
     ]
     text = json.dumps({"lists": lists, "papers": papers}, ensure_ascii=False, separators=(",", ":")) + "\n"
     return RenderedFile(catalog.path("export"), text.encode("utf-8"))
+
+
+def list_citation(catalog: Catalog, list_slug: str, page: PaperPage) -> str:
+    """A paper in a list's own .bib download: that list's entry when its file holds one (its key and fields,
+    the page's values where they differ), so a colleague's .bib never changes the keys of yours; else the site's."""
+    own = next((entry for entry in page.list_bibtex if entry.list_slug == list_slug), None)
+    return bibtex_entry(replace(page, bibtex=own), own.key) if own else catalog.citations[page.slug]

@@ -462,3 +462,48 @@ def test_a_missing_abstract_is_the_same_level_in_build_and_check(tmp_path: Path)
     for command in ("build", "check"):
         result = run_sitegen(command, *(["--strict"] if command == "build" else []), "-s", pasted, env=EPOCH)
         assert result.returncode == 1 and "week.txt:3:" in result.stdout + result.stderr
+
+
+def test_an_author_list_cut_short_takes_a_fuller_one_that_agrees_else_says_et_al(tmp_path: Path) -> None:
+    """Google Scholar's `author = {A and B and others}` is a list cut short: an arXiv list of all the authors that
+    agrees on the names given replaces it (its accents kept) on the page, in search and in the citation; with no
+    fuller list, the page says 'et al.' and the citation 'and others'."""
+    everyone = ["Maxime Oquab", "Timothée Darcet", "Théo Moutakanni", "Huy Vo", "Marc Szafraniec", "Vasil Khalidov",
+                "Pierre Fernandez", "Daniel Haziza", "Francisco Massa", "Alaaeldin El-Nouby", "Mahmoud Assran", "Nicolas Ballas"]
+    scholar = " and ".join(f"{n.split()[-1]}, {' '.join(n.split()[:-1])}" for n in everyone[:10]).replace("é", "e")
+    summary = ABSTRACT.format(topic="features", slug="dino")
+    site = write_site(tmp_path, {
+        "content/lists/scholar.bib": f"@article{{oquab2023dinov2, title = {{DINOv2: Learning Robust Visual Features without Supervision}},\n"
+                                     f"  author = {{{scholar} and others}}, journal = {{arXiv preprint arXiv:2304.07193}}, year = {{2023}}}}\n"
+                                     "@article{alone2020, title = {A Paper Only Scholar Knows}, author = {Doe, Jane and Roe, Rick and others}, year = {2020}}\n",
+        "content/lists/feed.atom": atom(("2304.07193", "DINOv2: Learning Robust Visual Features without Supervision", summary, everyone,
+                                         "2023-04-14"))})
+    built(site)
+    papers = papers_by_title(site)
+    assert papers["DINOv2: Learning Robust Visual Features without Supervision"]["authors"] == everyone
+    assert papers["A Paper Only Scholar Knows"]["authors"] == ["Jane Doe", "Rick Roe", "et al."]
+    bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+    assert "Ballas, Nicolas" in bib and "Darcet, Timoth" in bib and "author = {Doe, Jane and Roe, Rick and others}" in bib
+    page = (site / "site/papers/a-paper-only-scholar-knows/index.html").read_text(encoding="utf-8")
+    assert "Jane Doe, Rick Roe, et al." in " ".join(page.split())
+    assert any("ballas" in p.read_text(encoding="utf-8").casefold() for p in (site / "site/search-index").rglob("*") if p.is_file())
+
+
+def test_the_entry_cited_follows_the_content_not_the_file_names_and_a_lists_bib_cites_its_own(tmp_path: Path) -> None:
+    """Two .bib files hold one paper: the page and papers.bib cite the entry with the most citation fields (then
+    the first key), whatever the files are called; each list's own .bib download cites that list's own entry."""
+    mine = ("@inproceedings{vaswani2017attention, title = {Attention Is All You Need}, author = {Vaswani, Ashish and Shazeer, Noam},\n"
+            "  booktitle = {Advances in Neural Information Processing Systems}, volume = {30}, pages = {5998--6008}, year = {2017}}\n")
+    theirs = "@article{AAA_colleague, title = {Attention is all you need}, author = {Vaswani, Ashish and Shazeer, Noam}, year = {2017}}\n"
+    cited = set()
+    for names in (("mine", "colleague"), ("zzz", "aaa")):
+        site = write_site(tmp_path / names[1], {f"content/lists/{names[0]}.bib": mine, f"content/lists/{names[1]}.bib": theirs})
+        built(site)
+        papers_bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+        cited.add(papers_bib)
+        assert "@inproceedings{vaswani2017attention," in papers_bib and "AAA_colleague" not in papers_bib
+        own = {name: (site / f"site/lists/{name}/{name}.bib").read_text(encoding="utf-8") for name in names}
+        assert "@inproceedings{vaswani2017attention," in own[names[0]] and "pages = {5998--6008}" in own[names[0]]
+        assert own[names[1]].startswith("@article{AAA_colleague,") and "pages" not in own[names[1]]
+        assert "title = {Attention Is All You Need}" in own[names[1]]  # the page's (resolved) title, in their entry
+    assert len(cited) == 1
