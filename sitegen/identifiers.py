@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 MONTH = r"(?:0[1-9]|1[0-2])"
 ID = (rf"((?:0[7-9]|1[0-4]){MONTH}\.\d{{4}}(?!\d)|(?:1[5-9]|[2-9]\d){MONTH}\.\d{{5}}(?!\d)"
       rf"|[a-z][a-z-]*(?:\.[a-z]{{2}})?/(?:9[1-9]|0[0-7]){MONTH}\d{{3}}(?!\d))(?:v\d+)?")
-ARXIV_FORMS = "YYMM.NNNNN (from 2015), YYMM.NNNN (2007 to 2014) or archive/YYMMNNN (hep-th/9901001), quoted"
+ARXIV_FORMS = "YYMM.NNNNN from 2015, YYMM.NNNN from 2007 to 2014, or archive/YYMMNNN such as hep-th/9901001"
 ARXIV_BARE = re.compile(rf"^(?:arxiv:\s*)?{ID}$", re.IGNORECASE)
 ARXIV_IN_TEXT = re.compile(rf"arxiv\.org/(?:abs|pdf)/{ID}|10\.48550/arxiv\.{ID}|arxiv:\s*{ID}", re.IGNORECASE)
 DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")

@@ -209,7 +209,7 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
     source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
     if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
         raise SourceError(path, entries["arxiv"].key_line, f"'arxiv' {as_text(entries['arxiv'].value)!r} is not an arXiv id: "
-                          f"{ARXIV_FORMS}, such as '2309.16588'")
+                          f"{ARXIV_FORMS}, quoted: '2309.16588'")
     return source
 
 

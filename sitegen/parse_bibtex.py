@@ -24,7 +24,7 @@ from pylatexenc.latex2text import (
 )
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name, is_web_url
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id, arxiv_reference, doi_name, is_web_url
 from sitegen.records import BibEntry, Bibliographic, ListEntry
 from sitegen.resolve import TRUNCATED, is_truncation
 
@@ -80,6 +80,9 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
             continue
         if not abstract:
             diagnostics.note(path, line, f"entry '{entry.key}' has no abstract")
+        eprint, prefix = field(entry, "eprint"), (field(entry, "archiveprefix") or field(entry, "eprinttype")).casefold()
+        if eprint and prefix == "arxiv" and not arxiv_id(eprint):
+            diagnostics.warn(path, line, f"entry '{entry.key}': eprint {eprint!r} is not an arXiv id ({ARXIV_FORMS}): not linked to arXiv")
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
 

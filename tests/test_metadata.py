@@ -441,6 +441,11 @@ def test_a_bib_publishes_only_web_addresses_and_ids_of_the_right_form_that_follo
     page.write_text(page.read_text(encoding="utf-8").replace("arxiv: '1607.06450'", "arxiv: 1706.3762"), encoding="utf-8")
     result = run_sitegen("build", "-s", site, env=EPOCH)
     assert result.returncode == 1 and f"{page}:" in result.stderr and "'1706.3762' is not an arXiv id" in result.stderr
+    site = write_site(tmp_path / "lists", {"content/lists/library.bib": library,
+                                           "content/lists/daily.json": hf(("1706.3762", "Attention Is All You Need", ""))})
+    warnings = built(site)
+    assert "library.bib:6: entry 'wrongform': eprint '1706.3762' is not an arXiv id" in warnings
+    assert "daily.json:1: 'Attention Is All You Need': id '1706.3762' is not an arXiv id" in warnings
 
 
 def test_a_missing_abstract_is_the_same_level_in_build_and_check(tmp_path: Path) -> None:
