@@ -54,7 +54,7 @@ class LookupSummary:
     found: int = 0
     not_found: int = 0
     known: int = 0  # skipped: looked up before (found or not), and no --refresh
-    not_asked: int = 0  # no words to search for, or a title two pages share
+    not_asked: int = 0  # no words to search for, a title two pages share, or no usable answer: asked again next time
     requests: int = 0
     seconds: float = 0.0
     stopped: str = ""  # why it could not finish ('' when it did)
@@ -154,6 +154,12 @@ def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Dia
         if not feed.records and not again:
             batches.appendleft((batch, True))
             continue
+        if not feed.records and len(batch) > 1:  # twice no entry for any of several titles: a failing index, not evidence
+            diagnostics.warn(batch[0].source.path, None, f"arXiv answered a batch of {len(batch)} titles (this page's and "
+                             f"{len(batch) - 1} more) twice with no entries at all: they are not recorded as not found, "
+                             "and the next `sitegen lookup` asks for them again")
+            record.unanswered(batch)
+            continue
         outcomes: list[tuple[Wanted, ArxivRecord | None]] = []
         for item in batch:
             matches = exact_matches(item, feed)
@@ -205,6 +211,12 @@ class Recorder:
                 self.summary.changes.append(f"{item.source.path}: would record {described(found)}")
             else:
                 self.write(item, values)
+
+    def unanswered(self, batch: list[Wanted]) -> None:
+        """Pages arXiv gave no usable answer for: nothing recorded, so the next lookup asks for them again."""
+        for _ in batch:
+            self.tick()
+        self.summary.not_asked += len(batch)
 
     def write(self, item: Wanted, values: dict[str, Any]) -> None:
         text = with_lookup(item.source, values)

@@ -497,3 +497,22 @@ def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], not
     assert source.looked_up().arxiv == "2309.16588" and source.looked_up().authors == ("Ada Lovelace",)
     assert source.body == notes.replace("\n", newline)
     assert {k: source.entries[k].value for k in user} == user
+
+
+def test_a_batch_answered_twice_with_no_entries_is_not_recorded_as_not_found(tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    titles = ["Vision Transformers Need Registers", "Understanding Disentangling in β-VAE", "A Paper Nobody Wrote About Anything"]
+    site = built_site(tmp_path, *titles)
+    before = pages(site)
+    with serve(ARXIV, fake_time.clock, [Fault("empty"), Fault("empty")]) as server:
+        monkeypatch.setattr(lookup, "Client", functools.partial(Client, clock=fake_time.clock, sleep=fake_time.sleep))
+        monkeypatch.setenv(API_ENV, server.url)
+        status = cli.main(["lookup", "-s", str(site)])
+        assert len(server.fake.asked) == 2
+    out, err = capsys.readouterr()
+    assert status == 0 and pages(site) == before  # nothing recorded: the next lookup asks again
+    assert len([line for line in err.splitlines() if "no entries at all" in line]) == 1
+    assert "0 found, 0 not found" in out and "3 not asked" in out
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time))
+    assert summary.found == 2 and summary.not_found == 1
