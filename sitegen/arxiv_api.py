@@ -75,13 +75,31 @@ class Feed:
 class Client:
     """Asks arXiv, one request at a time, paced; counts the requests it sent."""
 
-    url: str = field(default_factory=lambda: os.environ.get(API_ENV) or DEFAULT_API)
+    url: str = field(default_factory=lambda: os.environ.get(API_ENV, DEFAULT_API))
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     timeout: float = TIMEOUT
     spacing: float = SPACING
     requests: int = 0
     ready_at: float = 0.0  # the clock time before which no request may be sent
+
+    def check_url(self) -> None:
+        """ApiError unless the API address is an http(s) URL with a host: checked once, before any page is read."""
+        try:
+            parts = urllib.parse.urlsplit(self.url.strip())
+            host = parts.hostname
+            parts.port  # noqa: B018 - a port that is not a number raises here, not in the middle of a lookup
+        except ValueError as error:
+            raise ApiError(f"{API_ENV}={self.url!r} is not a URL ({error})") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise ApiError(f"{API_ENV}={self.url!r} is not an http:// or https:// URL with a host "
+                           f"(unset it to ask arXiv itself, {DEFAULT_API})")
+
+    def request_url(self, params: str) -> str:
+        """The API address with `params` merged into the query string it may already have."""
+        parts = urllib.parse.urlsplit(self.url.strip())
+        query = "&".join(q for q in (parts.query, params) if q)
+        return urllib.parse.urlunsplit(parts._replace(query=query, fragment=""))
 
     def search(self, query: str, max_results: int) -> Feed:
         """The answer to a `search_query`, relevance first; ApiError when every try failed."""
@@ -111,7 +129,7 @@ class Client:
         """One request's answer body (GET, or POST for a long query); the next request waits `spacing` after it."""
         post = len(params) > LONGEST_GET
         request = urllib.request.Request(
-            self.url if post else f"{self.url}?{params}", data=params.encode() if post else None,
+            self.request_url("" if post else params), data=params.encode() if post else None,
             headers={"User-Agent": f"sitegen/{sitegen.__version__} (sitegen lookup)"})
         if post:
             request.add_header("Content-Type", "application/x-www-form-urlencoded")

@@ -68,6 +68,7 @@ def run_lookup(site_dir: Path, diagnostics: Diagnostics, client: Client | None =
     from sitegen.build import build_date, require_site
 
     client = client or Client()
+    client.check_url()
     started = time.perf_counter()
     summary = LookupSummary()
     require_site(site_dir)

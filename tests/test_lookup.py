@@ -516,3 +516,28 @@ def test_a_batch_answered_twice_with_no_entries_is_not_recorded_as_not_found(tmp
     with serve(ARXIV, fake_time.clock) as server:
         summary, _ = look(site, paced(server, fake_time))
     assert summary.found == 2 and summary.not_found == 1
+
+
+def test_an_api_address_with_its_own_query_string_keeps_it_and_adds_ours(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, Client(url=server.url + "?foo=1", clock=fake_time.clock, sleep=fake_time.sleep))
+        asked = server.fake.asked
+    assert summary.found == 1 and asked[0][2] == 'ti:"vision transformers need registers"'
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://[::1", "file:///tmp/feed.atom", "ftp://example.org/api", "example.org/api/query",
+                                     "", "http://", "http://127.0.0.1:port/api"])
+def test_an_api_address_that_is_not_an_http_url_is_one_error_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                               capsys: pytest.CaptureFixture[str], address: str) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    before = pages(site)
+    capsys.readouterr()
+    slept: list[float] = []
+    monkeypatch.setattr(lookup, "Client", functools.partial(Client, sleep=slept.append))
+    monkeypatch.setenv(API_ENV, address)
+    assert cli.main(["lookup", "-s", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [line for line in err.splitlines() if line.strip()]
+    assert len(err.strip().splitlines()) == 1 and API_ENV in err and "internal error" not in err
+    assert slept == [] and pages(site) == before
