@@ -34,6 +34,7 @@ from sitegen.yamlsource import compose_mapping
 BATCH = 20  # titles a request: 230 papers in 12 requests, 2,000 in 100 (about 5 minutes at arXiv's pace)
 RESULTS_PER_TITLE = 10  # results asked for per title; relevance first, so an exact title comes early
 RESULTS_ALONE = 200  # for a title asked again alone because its batch's answer was cut off
+REJECTED_IN_A_ROW = 3  # titles rejected alone one after another that stop the lookup (not one bad title, but every query)
 Tick = Callable[[], None]
 
 
@@ -140,6 +141,7 @@ def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Dia
     alone; an empty answer to a batch is asked once more (arXiv sometimes answers a query with no
     entries at all); a query arXiv rejects is split to find, and leave out, the title it stumbles on."""
     batches: deque[tuple[list[Wanted], bool]] = deque((wanted[i:i + BATCH], False) for i in range(0, len(wanted), BATCH))
+    rejected_in_a_row = 0  # titles arXiv rejected even alone, one after another: then it rejects every query
     while batches:
         batch, again = batches.popleft()
         query = " OR ".join(f'ti:"{item.words}"' for item in batch)
@@ -149,9 +151,14 @@ def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Dia
             if len(batch) > 1:
                 batches.extendleft((part, again) for part in (batch[len(batch) // 2:], batch[:len(batch) // 2]))
             else:
+                rejected_in_a_row += 1
+                if rejected_in_a_row >= REJECTED_IN_A_ROW:
+                    raise ApiError(f"{rejected} (for {rejected_in_a_row} titles in a row, each asked alone: "
+                                   "arXiv is rejecting every query, so the lookup stops here)") from None
                 diagnostics.warn(batch[0].source.path, batch[0].source.entries["title"].key_line, f"not looked up: {rejected}")
                 record.tick()
             continue
+        rejected_in_a_row = 0
         if not feed.records and not again:
             batches.appendleft((batch, True))
             continue

@@ -541,3 +541,22 @@ def test_an_api_address_that_is_not_an_http_url_is_one_error_before_any_request(
     assert [line for line in err.splitlines() if line.startswith("error:")] == [line for line in err.splitlines() if line.strip()]
     assert len(err.strip().splitlines()) == 1 and API_ENV in err and "internal error" not in err
     assert slept == [] and pages(site) == before
+
+
+def test_a_service_that_rejects_every_query_stops_after_three_titles_alone(tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(lookup, "BATCH", 2)
+    titles = ["Understanding Disentangling in β-VAE", "Vision Transformers Need Registers", *(f"Zeta Paper Number {n} on Things" for n in range(1, 9))]  # sorted after the two
+    site = built_site(tmp_path, *titles)
+    capsys.readouterr()
+    with serve(ARXIV, fake_time.clock, [Fault("ok"), *[Fault("error")] * 40]) as server:
+        monkeypatch.setattr(lookup, "Client", functools.partial(Client, clock=fake_time.clock, sleep=fake_time.sleep))
+        monkeypatch.setenv(API_ENV, server.url)
+        status = cli.main(["lookup", "-s", str(site)])
+        asked = len(server.fake.asked)
+    out, err = capsys.readouterr()
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert status == 1 and len(errors) == 1 and "incorrect id format for 1234.12345" in errors[0] and "3 titles in a row" in errors[0]
+    assert asked == 6  # the first pair (answered), the next pair and each alone, the third pair and its first alone
+    assert "2 found" in out  # what the first batch found is kept
+    assert looked_up(site, slug_of("Understanding Disentangling in β-VAE"))["arxiv"] == "1804.03599"
