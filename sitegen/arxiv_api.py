@@ -30,6 +30,9 @@ API_ENV = "SITEGEN_ARXIV_API"  # the full query URL; tests and benchmarks point 
 DEFAULT_API = "https://export.arxiv.org/api/query"
 SPACING = 3.0  # seconds between one answer and the next request (arXiv's terms: one request every 3 s)
 TIMEOUT = 30.0  # seconds without a byte before a request counts as timed out
+DEADLINE = 60.0  # seconds a whole answer may take (a server trickling a byte at a time never trips TIMEOUT)
+LARGEST = 20_000_000  # bytes an answer may have (200 results of a batch are about 0.5 MB)
+CHUNK = 65536
 ATTEMPTS = 4  # tries of one request before the lookup stops
 LONGEST_WAIT = 600.0  # a Retry-After longer than this stops the lookup instead of waiting
 LONGEST_GET = 2000  # characters of query string; a longer query goes as a POST body, as the API allows
@@ -79,6 +82,8 @@ class Client:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     timeout: float = TIMEOUT
+    deadline: float = DEADLINE
+    largest: int = LARGEST
     spacing: float = SPACING
     requests: int = 0
     ready_at: float = 0.0  # the clock time before which no request may be sent
@@ -136,7 +141,7 @@ class Client:
         self.requests += 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return bytes(answer.read())
+                return self.read_body(answer)
         except urllib.error.HTTPError as error:
             body = error.read()
             if error.code in (429, 503):
@@ -149,6 +154,22 @@ class Client:
             raise ApiError(f"HTTP {error.code} {error.reason}") from None
         finally:
             self.ready_at = self.clock() + self.spacing
+
+
+    def read_body(self, answer: http.client.HTTPResponse) -> bytes:
+        """An answer's body, read a chunk at a time; ApiError (retried, like a timeout) past `deadline` or `largest`."""
+        ends_at = time.monotonic() + self.deadline
+        length = answer.headers.get("Content-Length") or ""
+        if length.strip().isdigit() and int(length) > self.largest:
+            raise ApiError(f"the answer was larger than {self.largest:,} bytes")
+        body = bytearray()
+        while chunk := answer.read1(CHUNK):
+            body += chunk
+            if len(body) > self.largest:
+                raise ApiError(f"the answer was larger than {self.largest:,} bytes")
+            if time.monotonic() > ends_at:
+                raise ApiError(f"the answer took more than {self.deadline:.0f} s")
+        return bytes(body)
 
 
 class RetryAfter(Exception):

@@ -560,3 +560,13 @@ def test_a_service_that_rejects_every_query_stops_after_three_titles_alone(tmp_p
     assert asked == 6  # the first pair (answered), the next pair and each alone, the third pair and its first alone
     assert "2 found" in out  # what the first batch found is kept
     assert looked_up(site, slug_of("Understanding Disentangling in β-VAE"))["arxiv"] == "1804.03599"
+
+
+def test_a_trickling_answer_meets_a_deadline_and_a_huge_one_a_size_cap(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    with serve(ARXIV, fake_time.clock, [Fault("trickle")]) as server:  # every byte comes well within the 30 s read timeout
+        summary, _ = look(site, paced(server, fake_time, deadline=0.3))
+    assert summary.requests == 2 and summary.found == 1 and not summary.stopped
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time, largest=1000), refresh=True)
+    assert summary.requests == 4 and summary.found == 0 and summary.stopped.endswith("the answer was larger than 1,000 bytes, 4 tries")
