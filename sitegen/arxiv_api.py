@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.identifiers import arxiv_reference, doi_name
+from sitegen.identifiers import ID, doi_name
 
 API_ENV = "SITEGEN_ARXIV_API"  # the full query URL; tests and benchmarks point it at a local server
 DEFAULT_API = "https://export.arxiv.org/api/query"
@@ -36,6 +37,11 @@ CHUNK = 65536
 ATTEMPTS = 4  # tries of one request before the lookup stops
 LONGEST_WAIT = 600.0  # a Retry-After longer than this stops the lookup instead of waiting
 LONGEST_GET = 2000  # characters of query string; a longer query goes as a POST body, as the API allows
+ENTRY_ID = re.compile(rf"https?://arxiv\.org/abs/{ID}")  # an entry's <id>, whole: nothing before or after the arXiv id
+CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?")  # cs.CV, hep-th, math.AG, physics.acc-ph, q-bio.NC
+LONGEST_CATEGORY = 40
+LONGEST_VENUE = 300  # characters of journal_ref kept (a real one is under 150)
+LONGEST_DOI = 200
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -239,8 +245,10 @@ def read_feed(body: bytes) -> Feed:
 
 
 def read_entry(entry: ET.Element) -> ArxivRecord | None:
-    """One <entry>; None for one with no arXiv id or no title."""
-    arxiv = arxiv_reference(entry.findtext(ATOM + "id") or "")
+    """One <entry>; None for one whose <id> is not exactly an arXiv abs URL, or with no title. What it stores is
+    checked for its form (a category that is not one, a DOI with junk around it are dropped; a venue is cut short)."""
+    whole_id = ENTRY_ID.fullmatch((entry.findtext(ATOM + "id") or "").strip())
+    arxiv = whole_id.group(1) if whole_id else ""
     title = " ".join((entry.findtext(ATOM + "title") or "").split())
     if not arxiv or not title:
         return None
@@ -251,7 +259,24 @@ def read_entry(entry: ET.Element) -> ArxivRecord | None:
         title=title,
         authors=tuple(name for author in entry.iter(ATOM + "author") if (name := " ".join((author.findtext(ATOM + "name") or "").split()))),
         year=int(published[:4]) if published[:4].isdigit() else None,
-        venue=" ".join((entry.findtext(ARXIV + "journal_ref") or "").split()),
-        doi=doi_name(entry.findtext(ARXIV + "doi") or ""),
-        category=(category.get("term") or "").strip() if category is not None else "",
+        venue=capped(" ".join((entry.findtext(ARXIV + "journal_ref") or "").split()), LONGEST_VENUE),
+        doi=whole_doi(entry.findtext(ARXIV + "doi") or ""),
+        category=category_term(category.get("term") or "" if category is not None else ""),
     )
+
+
+def capped(text: str, longest: int) -> str:
+    """`text`, or its first `longest` characters ending in an ellipsis."""
+    return text if len(text) <= longest else text[:longest - 1].rstrip() + "\u2026"
+
+
+def whole_doi(text: str) -> str:
+    """The DOI when the text is one and nothing more (a resolver prefix aside), else ''."""
+    name = doi_name(text)
+    return name if name and len(name) <= LONGEST_DOI and text.strip().endswith(name) else ""
+
+
+def category_term(text: str) -> str:
+    """An arXiv category (cs.CV, hep-th), or '' for anything else."""
+    term = text.strip()
+    return term if len(term) <= LONGEST_CATEGORY and CATEGORY.fullmatch(term) else ""

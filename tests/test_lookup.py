@@ -570,3 +570,31 @@ def test_a_trickling_answer_meets_a_deadline_and_a_huge_one_a_size_cap(tmp_path:
     with serve(ARXIV, fake_time.clock) as server:
         summary, _ = look(site, paced(server, fake_time, largest=1000), refresh=True)
     assert summary.requests == 4 and summary.found == 0 and summary.stopped.endswith("the answer was larger than 1,000 bytes, 4 tries")
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"category": "cs.CV; rm -rf"}, {"category": ""}),
+    ({"category": "x" * 200}, {"category": ""}),
+    ({"category": "physics.acc-ph"}, {"category": "physics.acc-ph"}),
+    ({"arxiv": "2309.16588v2/../../evil"}, None),
+    ({"arxiv": "2309.16588v2 and more"}, None),
+    ({"arxiv": "hep-th/9901001v3"}, {"arxiv": "hep-th/9901001"}),
+    ({"doi": "10.1234/abc and then some words"}, {"doi": ""}),
+    ({"doi": "10.1234/" + "a" * 500}, {"doi": ""}),
+    ({"doi": "10.1234/abc.5"}, {"doi": "10.1234/abc.5"}),
+    ({"journal_ref": "J. " * 1000}, {"venue": ("J. " * 100)[:299].rstrip() + "\u2026"}),
+])
+def test_values_from_arxiv_are_kept_only_in_their_form(changes: dict[str, str], expected: dict[str, str] | None) -> None:
+    import dataclasses
+
+    from fake_arxiv import feed_xml
+
+    from sitegen.arxiv_api import read_feed
+
+    paper = dataclasses.replace(REGISTERS, **changes)
+    records = read_feed(feed_xml('ti:"x"', [paper], 1, 0).encode("utf-8")).records
+    if expected is None:
+        assert records == ()
+    else:
+        assert len(records) == 1 and {k: getattr(records[0], k) for k in expected} == expected
+        assert len(records[0].venue) <= 300
