@@ -54,7 +54,7 @@ class LookupSummary:
 
     found: int = 0
     not_found: int = 0
-    known: int = 0  # skipped: looked up before (found or not), and no --refresh
+    known: int = 0  # skipped: an arXiv id of its own or from a list, or looked up before (found or not) and no --refresh
     not_asked: int = 0  # no words to search for, a title two pages share, or no usable answer: asked again next time
     requests: int = 0
     seconds: float = 0.0
@@ -114,6 +114,7 @@ def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summ
         if known_id := source.arxiv or source.recorded().arxiv or source.looked_up().arxiv:
             owners.setdefault(known_id, path)
         if source.arxiv or source.recorded().arxiv:  # the user's own id, or one a list gives
+            summary.known += 1
             continue
         if "lookup" in source.entries and not refresh:
             summary.known += 1

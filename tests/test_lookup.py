@@ -598,3 +598,12 @@ def test_values_from_arxiv_are_kept_only_in_their_form(changes: dict[str, str], 
     else:
         assert len(records) == 1 and {k: getattr(records[0], k) for k in expected} == expected
         assert len(records[0].venue) <= 300
+
+
+def test_pages_with_an_arxiv_id_of_their_own_count_as_skipped(tmp_path: Path, fake_time: FakeTime) -> None:
+    bib = "@article{darcet2024,\n  title = {Vision Transformers Need Registers},\n  eprint = {2309.16588},\n  archivePrefix = {arXiv}\n}\n"
+    site = built_site(tmp_path, "Understanding Disentangling in β-VAE", files={"content/lists/mine.bib": bib})
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time))
+        asked = [q for _, _, q, _ in server.fake.asked]
+    assert summary.found == 1 and summary.known == 1 and asked == ['ti:"understanding disentangling in beta vae"']
