@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -24,15 +25,23 @@ from dataclasses import dataclass, field
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.identifiers import arxiv_reference, doi_name
+from sitegen.identifiers import ID, doi_name
 
 API_ENV = "SITEGEN_ARXIV_API"  # the full query URL; tests and benchmarks point it at a local server
 DEFAULT_API = "https://export.arxiv.org/api/query"
 SPACING = 3.0  # seconds between one answer and the next request (arXiv's terms: one request every 3 s)
 TIMEOUT = 30.0  # seconds without a byte before a request counts as timed out
+DEADLINE = 60.0  # seconds a whole answer may take (a server trickling a byte at a time never trips TIMEOUT)
+LARGEST = 20_000_000  # bytes an answer may have (200 results of a batch are about 0.5 MB)
+CHUNK = 65536
 ATTEMPTS = 4  # tries of one request before the lookup stops
 LONGEST_WAIT = 600.0  # a Retry-After longer than this stops the lookup instead of waiting
 LONGEST_GET = 2000  # characters of query string; a longer query goes as a POST body, as the API allows
+ENTRY_ID = re.compile(rf"https?://arxiv\.org/abs/{ID}")  # an entry's <id>, whole: nothing before or after the arXiv id
+CATEGORY = re.compile(r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?")  # cs.CV, hep-th, math.AG, physics.acc-ph, q-bio.NC
+LONGEST_CATEGORY = 40
+LONGEST_VENUE = 300  # characters of journal_ref kept (a real one is under 150)
+LONGEST_DOI = 200
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
@@ -75,13 +84,33 @@ class Feed:
 class Client:
     """Asks arXiv, one request at a time, paced; counts the requests it sent."""
 
-    url: str = field(default_factory=lambda: os.environ.get(API_ENV) or DEFAULT_API)
+    url: str = field(default_factory=lambda: os.environ.get(API_ENV, DEFAULT_API))
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     timeout: float = TIMEOUT
+    deadline: float = DEADLINE
+    largest: int = LARGEST
     spacing: float = SPACING
     requests: int = 0
     ready_at: float = 0.0  # the clock time before which no request may be sent
+
+    def check_url(self) -> None:
+        """ApiError unless the API address is an http(s) URL with a host: checked once, before any page is read."""
+        try:
+            parts = urllib.parse.urlsplit(self.url.strip())
+            host = parts.hostname
+            parts.port  # noqa: B018 - a port that is not a number raises here, not in the middle of a lookup
+        except ValueError as error:
+            raise ApiError(f"{API_ENV}={self.url!r} is not a URL ({error})") from None
+        if parts.scheme not in ("http", "https") or not host:
+            raise ApiError(f"{API_ENV}={self.url!r} is not an http:// or https:// URL with a host "
+                           f"(unset it to ask arXiv itself, {DEFAULT_API})")
+
+    def request_url(self, params: str) -> str:
+        """The API address with `params` merged into the query string it may already have."""
+        parts = urllib.parse.urlsplit(self.url.strip())
+        query = "&".join(q for q in (parts.query, params) if q)
+        return urllib.parse.urlunsplit(parts._replace(query=query, fragment=""))
 
     def search(self, query: str, max_results: int) -> Feed:
         """The answer to a `search_query`, relevance first; ApiError when every try failed."""
@@ -111,14 +140,14 @@ class Client:
         """One request's answer body (GET, or POST for a long query); the next request waits `spacing` after it."""
         post = len(params) > LONGEST_GET
         request = urllib.request.Request(
-            self.url if post else f"{self.url}?{params}", data=params.encode() if post else None,
+            self.request_url("" if post else params), data=params.encode() if post else None,
             headers={"User-Agent": f"sitegen/{sitegen.__version__} (sitegen lookup)"})
         if post:
             request.add_header("Content-Type", "application/x-www-form-urlencoded")
         self.requests += 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:
-                return bytes(answer.read())
+                return self.read_body(answer)
         except urllib.error.HTTPError as error:
             body = error.read()
             if error.code in (429, 503):
@@ -131,6 +160,22 @@ class Client:
             raise ApiError(f"HTTP {error.code} {error.reason}") from None
         finally:
             self.ready_at = self.clock() + self.spacing
+
+
+    def read_body(self, answer: http.client.HTTPResponse) -> bytes:
+        """An answer's body, read a chunk at a time; ApiError (retried, like a timeout) past `deadline` or `largest`."""
+        ends_at = time.monotonic() + self.deadline
+        length = answer.headers.get("Content-Length") or ""
+        if length.strip().isdigit() and int(length) > self.largest:
+            raise ApiError(f"the answer was larger than {self.largest:,} bytes")
+        body = bytearray()
+        while chunk := answer.read1(CHUNK):
+            body += chunk
+            if len(body) > self.largest:
+                raise ApiError(f"the answer was larger than {self.largest:,} bytes")
+            if time.monotonic() > ends_at:
+                raise ApiError(f"the answer took more than {self.deadline:.0f} s")
+        return bytes(body)
 
 
 class RetryAfter(Exception):
@@ -200,8 +245,10 @@ def read_feed(body: bytes) -> Feed:
 
 
 def read_entry(entry: ET.Element) -> ArxivRecord | None:
-    """One <entry>; None for one with no arXiv id or no title."""
-    arxiv = arxiv_reference(entry.findtext(ATOM + "id") or "")
+    """One <entry>; None for one whose <id> is not exactly an arXiv abs URL, or with no title. What it stores is
+    checked for its form (a category that is not one, a DOI with junk around it are dropped; a venue is cut short)."""
+    whole_id = ENTRY_ID.fullmatch((entry.findtext(ATOM + "id") or "").strip())
+    arxiv = whole_id.group(1) if whole_id else ""
     title = " ".join((entry.findtext(ATOM + "title") or "").split())
     if not arxiv or not title:
         return None
@@ -212,7 +259,24 @@ def read_entry(entry: ET.Element) -> ArxivRecord | None:
         title=title,
         authors=tuple(name for author in entry.iter(ATOM + "author") if (name := " ".join((author.findtext(ATOM + "name") or "").split()))),
         year=int(published[:4]) if published[:4].isdigit() else None,
-        venue=" ".join((entry.findtext(ARXIV + "journal_ref") or "").split()),
-        doi=doi_name(entry.findtext(ARXIV + "doi") or ""),
-        category=(category.get("term") or "").strip() if category is not None else "",
+        venue=capped(" ".join((entry.findtext(ARXIV + "journal_ref") or "").split()), LONGEST_VENUE),
+        doi=whole_doi(entry.findtext(ARXIV + "doi") or ""),
+        category=category_term(category.get("term") or "" if category is not None else ""),
     )
+
+
+def capped(text: str, longest: int) -> str:
+    """`text`, or its first `longest` characters ending in an ellipsis."""
+    return text if len(text) <= longest else text[:longest - 1].rstrip() + "\u2026"
+
+
+def whole_doi(text: str) -> str:
+    """The DOI when the text is one and nothing more (a resolver prefix aside), else ''."""
+    name = doi_name(text)
+    return name if name and len(name) <= LONGEST_DOI and text.strip().endswith(name) else ""
+
+
+def category_term(text: str) -> str:
+    """An arXiv category (cs.CV, hep-th), or '' for anything else."""
+    term = text.strip()
+    return term if len(term) <= LONGEST_CATEGORY and CATEGORY.fullmatch(term) else ""

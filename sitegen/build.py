@@ -110,15 +110,15 @@ def run_build(
             if discarded:
                 diagnostics.warn(site_dir / state.STATE_FILE, None, discarded)
             last = state.last_build(record, output_dir)
-            reusable = reuse and last.intact and not (strict and last.warnings)
+            reusable = reuse and last.intact and not (strict and any(kind == "warning" for *_, kind in last.warnings))
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
             unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
             if not unchanged:
                 inputs, stamps = read_inputs(site_dir, theme)
                 unchanged = reusable and last.inputs == input_digest(inputs)
             if unchanged:
-                for path, line, message in last.warnings:
-                    diagnostics.warn(Path(path), line, message)
+                for path, line, message, kind in last.warnings:
+                    (diagnostics.note if kind == "note" else diagnostics.warn)(Path(path), line, message)
                 return BuildSummary(0, 0, 0, 0, 0, 0, 0, time.perf_counter() - started, unchanged=True)
             memo, planted = state.load_memo(site_dir, last.memo)
             if planted and not discarded:  # else the record's warning says it all
@@ -251,7 +251,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     taxonomy_path = content / "taxonomy.yml"
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
-        diagnostics.warn(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
+        diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
     return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
                       rendered_last or {})
 
@@ -393,7 +393,8 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
         # Not those about sitegen's own state: this build replaces it, and a build with nothing to do must not say them again.
         own_state = loaded.site_dir / state.STATE_FILE.parent
-        warnings = [[str(w.path), w.line, w.message] for w in diagnostics.warnings if not w.path.is_relative_to(own_state)]
+        warnings = [[str(d.path), d.line, d.message, kind] for kind, found in (("warning", diagnostics.warnings), ("note", diagnostics.notes))
+                    for d in found if not d.path.is_relative_to(own_state)]
         state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
     return BuildSummary(

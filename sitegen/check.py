@@ -74,22 +74,14 @@ def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> A
 
 
 def library_notes(assembled: Assembled, diagnostics: Diagnostics) -> tuple[list[Finding], list[Finding]]:
-    """The build's warnings, split into those to fix and the facts of a normal library (an entry of a
-    .bib, .json or .atom list with no abstract: the build says so, but nothing is wrong; a pasted
-    .txt entry with none was cut off; a site with no taxonomy), with the other facts said so that
+    """The build's warnings (to fix) and its notes (the facts of a normal library: an exported entry with
+    no abstract, a site with no taxonomy; the same levels as `build`), and the other facts said so that
     nothing is a surprise."""
-    loaded = assembled.loaded
-    bare: set[tuple[Path, int | None]] = {(e.path, e.line) for e in loaded.entries if not e.abstract and e.path.suffix.lower() != ".txt"}
-    if not loaded.rules:
-        bare.add((loaded.site_dir / "content" / "taxonomy.yml", None))
-    warnings = [Finding("note" if (w.path, w.line) in bare else "warning", str(w)) for w in diagnostics.warnings]
-    warned = {(w.path, w.line) for w in diagnostics.warnings}
-    notes = [Finding("note", format_place(e.path, e.line, f"'{e.title}' has no abstract"))
-             for e in assembled.loaded.entries if not e.abstract and (e.path, e.line) not in warned]
+    notes = [Finding("note", str(n)) for n in diagnostics.notes]
     notes += [Finding("note", format_place(page.path, None, "in no list: kept because the page holds your edits (or you made "
                                            "it); it shows on the papers index"))
               for page in assembled.pages if not page.memberships]
-    return [f for f in warnings if f.kind == "warning"], [f for f in warnings if f.kind == "note"] + notes
+    return [Finding("warning", str(w)) for w in diagnostics.warnings], notes
 
 
 def changed_since_built(assembled: Assembled) -> list[Finding]:

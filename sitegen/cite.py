@@ -14,7 +14,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from sitegen.identifiers import arxiv_id, arxiv_reference, is_web_url, with_arxiv_id
 from sitegen.records import BibEntry, PaperPage
+from sitegen.resolve import is_truncation
 
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -77,8 +79,8 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
         fields.append(("doi", latex_escape(page.doi)))
     if page.arxiv:
         fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else [])]
-    if page.url or page.arxiv:
-        fields.append(("url", latex_escape(page.url) if page.url else f"https://arxiv.org/abs/{page.arxiv}"))
+    if is_web_url(page.url) or page.arxiv:
+        fields.append(("url", latex_escape(page.url) if is_web_url(page.url) else f"https://arxiv.org/abs/{page.arxiv}"))
     return entry_text("article" if page.venue else "misc", key, [(name, "{" + value + "}") for name, value in fields])
 
 
@@ -104,6 +106,13 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
     def differs(name: str) -> bool:
         return bool(getattr(page, name)) and (reads is None or getattr(reads, name) != getattr(page, name))
 
+    if differs("arxiv"):  # every field that carries the entry's old id (journal, note, eprint, url) carries the page's
+        for index, (name, value) in enumerate(fields):
+            inner, wrap = (value[1:-1], value[0] + value[-1]) if value[:1] in "{\"" and len(value) > 1 else (value, "")
+            if arxiv_reference(inner) or arxiv_id(inner):
+                corrected = with_arxiv_id(inner, page.arxiv)
+                fields[index] = (name, wrap[:1] + corrected + wrap[1:] if wrap else corrected)
+
     if page.title != entry.title:
         put(("title",), "{" + latex_escape(page.title) + "}")
     if differs("authors"):
@@ -115,7 +124,7 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
         put(("booktitle", "journal", "journaltitle") if "booktitle" in where else venue, "{" + latex_escape(page.venue) + "}")
     if differs("doi"):
         put(("doi",), "{" + latex_escape(page.doi) + "}")
-    if differs("url"):
+    if differs("url") and is_web_url(page.url):
         put(("url",), "{" + latex_escape(page.url) + "}")
     if differs("arxiv"):
         put(("eprint",), "{" + page.arxiv + "}")
@@ -127,6 +136,8 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
 def author_field(name: str) -> str:
     """A display name 'First Last' as BibTeX's 'Last, First'; braced whole when splitting would change it
     (one word, a comma as in 'Smith, Jr.', or a word 'and' that BibTeX reads as the next author)."""
+    if is_truncation(name):
+        return "others"
     words = name.split()
     if len(words) < 2 or "," in name or any(w.casefold() == "and" for w in words):
         return "{" + latex_escape(name) + "}"

@@ -131,7 +131,7 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             summary = run_build(args.source, output_dir(args), diagnostics, args.strict, progress_bar(args.quiet))
         finally:
-            report(diagnostics)
+            report(diagnostics, args.quiet)
         if not args.quiet:
             print(summary_line(summary, diagnostics))
     elif args.command == "serve":
@@ -170,10 +170,13 @@ def output_dir(args: argparse.Namespace) -> Path:
     return Path(args.output) if args.output else Path(args.source) / "site"
 
 
-def report(diagnostics: Diagnostics) -> None:
+def report(diagnostics: Diagnostics, quiet: bool = False) -> None:
+    """Warnings (on GitHub Actions annotated too), then notes unless `quiet`."""
     for warning in diagnostics.warnings:
         print(f"warning: {warning}", file=sys.stderr)
         annotate("warning", warning.path, warning.line, warning.message)
+    for note in [] if quiet else diagnostics.notes:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def annotate(kind: str, path: Path | None, line: int | None, message: str) -> None:

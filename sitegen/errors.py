@@ -1,4 +1,5 @@
-"""Errors that stop a build and warnings that do not, each with the place it comes from."""
+"""Errors that stop a build, warnings that do not (but fail `--strict`), and notes: facts of a normal library
+(an exported entry with no abstract) that build and check both show and that never fail anything."""
 
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Warnings collected across a build; `--strict` turns any of them into a failed build."""
+    """Warnings and notes collected across a build; `--strict` turns any warning (never a note) into a failed build."""
 
     warnings: list[Diagnostic] = field(default_factory=list)
     per_file: Counter[Path] = field(default_factory=Counter)
+    notes: list[Diagnostic] = field(default_factory=list)
+    notes_per_file: Counter[Path] = field(default_factory=Counter)
 
     def warn(self, path: Path, line: int | None, message: str) -> None:
         """Keep a warning; past MAX_WARNINGS_PER_FILE of one file, one more says the rest are not shown."""
@@ -65,3 +68,11 @@ class Diagnostics:
         elif self.per_file[path] == MAX_WARNINGS_PER_FILE + 1:
             self.warnings.append(Diagnostic(path, None, f"more warnings than the {MAX_WARNINGS_PER_FILE} above: the rest are not "
                                             "shown (is it a reading list?)"))
+
+    def note(self, path: Path, line: int | None, message: str) -> None:
+        """Keep a note (a fact of a normal library, nothing to fix), as many per file as warnings."""
+        self.notes_per_file[path] += 1
+        if self.notes_per_file[path] <= MAX_WARNINGS_PER_FILE:
+            self.notes.append(Diagnostic(path, line, message))
+        elif self.notes_per_file[path] == MAX_WARNINGS_PER_FILE + 1:
+            self.notes.append(Diagnostic(path, None, f"more notes than the {MAX_WARNINGS_PER_FILE} above: the rest are not shown"))

@@ -34,6 +34,7 @@ from sitegen.yamlsource import compose_mapping
 BATCH = 20  # titles a request: 230 papers in 12 requests, 2,000 in 100 (about 5 minutes at arXiv's pace)
 RESULTS_PER_TITLE = 10  # results asked for per title; relevance first, so an exact title comes early
 RESULTS_ALONE = 200  # for a title asked again alone because its batch's answer was cut off
+REJECTED_IN_A_ROW = 3  # titles rejected alone one after another that stop the lookup (not one bad title, but every query)
 Tick = Callable[[], None]
 
 
@@ -53,8 +54,8 @@ class LookupSummary:
 
     found: int = 0
     not_found: int = 0
-    known: int = 0  # skipped: looked up before (found or not), and no --refresh
-    not_asked: int = 0  # no words to search for, or a title two pages share
+    known: int = 0  # skipped: an arXiv id of its own or from a list, or looked up before (found or not) and no --refresh
+    not_asked: int = 0  # no words to search for, a title two pages share, or no usable answer: asked again next time
     requests: int = 0
     seconds: float = 0.0
     stopped: str = ""  # why it could not finish ('' when it did)
@@ -68,6 +69,7 @@ def run_lookup(site_dir: Path, diagnostics: Diagnostics, client: Client | None =
     from sitegen.build import build_date, require_site
 
     client = client or Client()
+    client.check_url()
     started = time.perf_counter()
     summary = LookupSummary()
     require_site(site_dir)
@@ -112,6 +114,7 @@ def pages_to_ask(papers_dir: Path, refresh: bool, diagnostics: Diagnostics, summ
         if known_id := source.arxiv or source.recorded().arxiv or source.looked_up().arxiv:
             owners.setdefault(known_id, path)
         if source.arxiv or source.recorded().arxiv:  # the user's own id, or one a list gives
+            summary.known += 1
             continue
         if "lookup" in source.entries and not refresh:
             summary.known += 1
@@ -139,6 +142,7 @@ def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Dia
     alone; an empty answer to a batch is asked once more (arXiv sometimes answers a query with no
     entries at all); a query arXiv rejects is split to find, and leave out, the title it stumbles on."""
     batches: deque[tuple[list[Wanted], bool]] = deque((wanted[i:i + BATCH], False) for i in range(0, len(wanted), BATCH))
+    rejected_in_a_row = 0  # titles arXiv rejected even alone, one after another: then it rejects every query
     while batches:
         batch, again = batches.popleft()
         query = " OR ".join(f'ti:"{item.words}"' for item in batch)
@@ -148,11 +152,22 @@ def ask(wanted: list[Wanted], client: Client, record: Recorder, diagnostics: Dia
             if len(batch) > 1:
                 batches.extendleft((part, again) for part in (batch[len(batch) // 2:], batch[:len(batch) // 2]))
             else:
+                rejected_in_a_row += 1
+                if rejected_in_a_row >= REJECTED_IN_A_ROW:
+                    raise ApiError(f"{rejected} (for {rejected_in_a_row} titles in a row, each asked alone: "
+                                   "arXiv is rejecting every query, so the lookup stops here)") from None
                 diagnostics.warn(batch[0].source.path, batch[0].source.entries["title"].key_line, f"not looked up: {rejected}")
                 record.tick()
             continue
+        rejected_in_a_row = 0
         if not feed.records and not again:
             batches.appendleft((batch, True))
+            continue
+        if not feed.records and len(batch) > 1:  # twice no entry for any of several titles: a failing index, not evidence
+            diagnostics.warn(batch[0].source.path, None, f"arXiv answered a batch of {len(batch)} titles (this page's and "
+                             f"{len(batch) - 1} more) twice with no entries at all: they are not recorded as not found, "
+                             "and the next `sitegen lookup` asks for them again")
+            record.unanswered(batch)
             continue
         outcomes: list[tuple[Wanted, ArxivRecord | None]] = []
         for item in batch:
@@ -205,6 +220,12 @@ class Recorder:
                 self.summary.changes.append(f"{item.source.path}: would record {described(found)}")
             else:
                 self.write(item, values)
+
+    def unanswered(self, batch: list[Wanted]) -> None:
+        """Pages arXiv gave no usable answer for: nothing recorded, so the next lookup asks for them again."""
+        for _ in batch:
+            self.tick()
+        self.summary.not_asked += len(batch)
 
     def write(self, item: Wanted, values: dict[str, Any]) -> None:
         text = with_lookup(item.source, values)

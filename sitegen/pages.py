@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id
 from sitegen.parse import abstracts_differ, slugify, title_key
 from sitegen.records import (
     RATINGS,
@@ -40,7 +40,7 @@ from sitegen.records import (
     ReadingList,
     TagMatch,
 )
-from sitegen.resolve import resolve
+from sitegen.resolve import own_entries, resolve
 from sitegen.yamlsource import Entry, check_type, compose_mapping, spans_fit
 
 if TYPE_CHECKING:
@@ -123,7 +123,13 @@ class PageSource:
 
     def anchor(self) -> PageAnchor:
         return PageAnchor(self.path, self.entries["title"].key_line, str(self.entries["title"].value), page_abstract(self), self.arxiv,
-                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv or self.looked_up().arxiv)
+                          str(self.entries.get("doi", EMPTY).value or ""), self.recorded().arxiv or self.looked_up().arxiv,
+                          self.listed_titles())
+
+    def listed_titles(self) -> tuple[str, ...]:
+        """The titles the page's `lists:` entries record (where a list titled the paper otherwise)."""
+        found = [m.get("title") for m in self.entries.get("lists", EMPTY).value or () if isinstance(m, dict)]
+        return tuple(dict.fromkeys(t for t in found if isinstance(t, str) and t))
 
     def looked_up(self) -> Bibliographic:
         """What `sitegen lookup` found on arXiv for this page ('' or () when nothing, or not looked up)."""
@@ -202,7 +208,8 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
         check_lookup(path, entries["lookup"])
     source = PageSource(path, text, entries, match.start("yaml"), match["yaml"], text[match.end() :])
     if "arxiv" in entries and entries["arxiv"].value not in (None, "") and not source.arxiv:
-        raise SourceError(path, entries["arxiv"].key_line, "'arxiv' must be an arXiv id such as 2309.16588")
+        raise SourceError(path, entries["arxiv"].key_line, f"'arxiv' {as_text(entries['arxiv'].value)!r} is not an arXiv id: "
+                          f"{ARXIV_FORMS}, quoted: '2309.16588'")
     return source
 
 
@@ -248,6 +255,7 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         **biblio_fields(resolve((Claim("page", own), *claims))),
         metadata=resolve(listed),
         own=tuple(name for name in BIBLIO_FIELDS if getattr(own, name)),
+        list_bibtex=own_entries(listed),
         rating=values.get("rating"),
         extra=tuple((k, as_text(v)) for k, v in values.items() if k not in SHOWN_FIELDS),
     )
@@ -269,7 +277,7 @@ def as_text(value: Any) -> str:
 def new_page(slug: str, path: Path, paper: Paper) -> PaperPage:
     sourced = resolve(paper.claims)
     return PaperPage(slug, path, paper.title, paper.abstract, paper.links, paper.memberships, (), (), "unread", "",
-                     **biblio_fields(sourced), metadata=sourced)
+                     **biblio_fields(sourced), metadata=sourced, list_bibtex=own_entries(paper.claims))
 
 
 def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
@@ -387,7 +395,7 @@ def machine_values(page: PaperPage) -> dict[str, Any]:
         "abstract": page.abstract,
         "found_links": list(page.links),
         "lists": [
-            {"list": m.list_slug, "position": m.position, **({"date": m.date} if m.date else {})}
+            {"list": m.list_slug, "position": m.position, **({"date": m.date} if m.date else {}), **({"title": m.title} if m.title else {})}
             for m in page.memberships
         ],
         "auto_tags": {m.tag: list(m.phrases) for m in page.auto_tags},

@@ -60,6 +60,10 @@ LINE_BREAK = re.compile(r"\r\n|\r|\n")
 MAX_NAME_BYTES = 200  # a slug's UTF-8 bytes: room left under 255 for '.md', '-2' and the like
 FormatParser = Callable[[Path, str, str, Diagnostics], tuple[dt.date | None, list[ListEntry]]]
 FORMAT_PARSERS: dict[str, FormatParser] = {".json": parse_hf, ".bib": parse_bibtex, ".atom": parse_arxiv, ".xml": parse_arxiv}
+FORMAT_NAMES = {".json": "a Hugging Face API response (JSON)", ".bib": "BibTeX", ".atom": "an arXiv API response (Atom)",
+                ".xml": "an arXiv API response (Atom)"}
+# How a saved web page starts (after a byte-order mark, blank lines or an XML declaration).
+HTML_PAGE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 # Abstracts of one paper from two sources share most words; below this share they are two papers.
 SAME_ABSTRACT_OVERLAP = 0.5
 
@@ -89,6 +93,14 @@ def parse_list_file(
     with no papers is not published: a warning says so."""
     text = decode(path, data)
     parser = FORMAT_PARSERS.get(path.suffix.lower())
+    if not text.strip():  # any format: the same words, the same level
+        diagnostics.warn(path, None, "empty: nothing to publish")
+        slug = list_slug(path)
+        return ReadingList(slug, title_from_slug(slug), None, "", path, undated=True), []
+    html = HTML_PAGE.match(text)
+    if parser is not None and html:
+        raise SourceError(path, text.count("\n", 0, html.end()) + 1, f"this is an HTML page (an error or login page?), not "
+                          f"{FORMAT_NAMES[path.suffix.lower()]}: save the response itself")
     if parser is None:
         reading_list, entries = parse_list(path, text, diagnostics, today, settings)
     else:
@@ -452,6 +464,9 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
     by_title: dict[str, list[int]] = {}
     for node, key in enumerate(titles):
         by_title.setdefault(key, []).append(node)
+    for number, anchor in enumerate(pages, len(entries)):  # and a page under each title its lists gave it
+        for key in {title_key(t) for t in anchor.listed_titles} - {titles[number]}:
+            by_title.setdefault(key, []).append(number)
     for key in sorted(by_title):
         nodes = by_title[key]
         roots = sorted({groups.find(n) for n in nodes})
@@ -515,7 +530,8 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
                 diagnostics.warn(entry.path, entry.line, f"'{shorten(entry.title)}' is in this list already, {where}: listed once, at its first place")
             else:
                 in_list[entry.list_slug] = entry
-        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug)) for e in group if in_list[e.list_slug] is e)
+        memberships = tuple(Membership(e.list_slug, e.position, dates.get(e.list_slug), "" if title_key(e.title) == title_key(title) else e.title)
+                            for e in group if in_list[e.list_slug] is e)
         claims = tuple(sorted((e.claim for e in group), key=repr))
         ids = sorted({e.biblio.arxiv for e in group if e.biblio.arxiv})
         key = f"arxiv:{ids[0]}" if ids else title_key(title)

@@ -54,7 +54,7 @@ def parse_arxiv(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> t
             continue
         abstract = folded(element.findtext(ATOM + "summary"))
         if not abstract:
-            diagnostics.warn(path, line, f"'{title}' has no abstract")
+            diagnostics.note(path, line, f"'{title}' has no abstract")
         published = iso_date(element.findtext(ATOM + "published"))
         biblio = Bibliographic(
             arxiv=arxiv,

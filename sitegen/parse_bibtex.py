@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.middlewares.parsestack import default_parse_stack
+from bibtexparser.library import Library
 from bibtexparser.model import Entry
 from bibtexparser.splitter import Splitter
 from pylatexenc.latex2text import (
@@ -23,8 +24,9 @@ from pylatexenc.latex2text import (
 )
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id, arxiv_reference, doi_name
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id, arxiv_reference, doi_name, is_web_url
 from sitegen.records import BibEntry, Bibliographic, ListEntry
+from sitegen.resolve import TRUNCATED, is_truncation
 
 logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)  # failed entries are reported as our own errors
 LATEX_MACROS = get_default_latex_context_db()
@@ -44,12 +46,20 @@ CITATION_FIELDS = frozenset("""
     journaltitle date eprinttype eprintclass location subtitle titleaddon maintitle booksubtitle issuetitle issue
     eventtitle eventdate venue pubstate version language
 """.split())
+# An address of another scheme than http(s) in a field's text (file:///home/..., smb://, a Zotero link):
+# a place on the user's machine or network, never published.
+NOT_WEB_ADDRESS = re.compile(r"\b(?!https?:)[a-z][a-z0-9+.-]*:///?|\bfile:", re.IGNORECASE)
+# A line of a value that looks like the next field: the comma before it is missing.
+RUN_ON = re.compile(r"\n[ \t]*([A-Za-z][\w:.+-]*)[ \t]*=[ \t]*[{\"\d]")
 MONTH_MACROS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
 def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tuple[dt.date | None, list[ListEntry]]:
     """Every entry with a title, in file order; a .bib file has no list date."""
     library = Splitter(bibstr=text).split()
+    mended = with_missing_commas(path, text, library, diagnostics)
+    if mended != text:
+        library = Splitter(bibstr=mended).split()
     written = {entry.start_line: {f.key.casefold(): f.value for f in entry.fields} for entry in library.entries}
     for middleware in [*default_parse_stack(), SeparateCoAuthors(), SplitNameParts()]:
         library = middleware.transform(library=library)
@@ -62,19 +72,43 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
         line = (entry.start_line or 0) + 1
         try:
             title, abstract = latex_to_text(field(entry, "title")), latex_to_text(field(entry, "abstract"))
-            known = biblio(entry, written.get(entry.start_line, {}))
+            known = biblio(entry, written.get(entry.start_line, {}), slug)
         except Exception as error:  # pylatexenc on malformed or hostile LaTeX (a macro short of arguments, deep nesting)
             raise SourceError(path, line, f"entry '{entry.key}': LaTeX that cannot be read as text ({type(error).__name__})") from None
         if not title:
             diagnostics.warn(path, line, f"skipped entry '{entry.key}': it has no title")
             continue
         if not abstract:
-            diagnostics.warn(path, line, f"entry '{entry.key}' has no abstract")
+            diagnostics.note(path, line, f"entry '{entry.key}' has no abstract")
+        eprint, prefix = field(entry, "eprint"), (field(entry, "archiveprefix") or field(entry, "eprinttype")).casefold()
+        if eprint and prefix == "arxiv" and not arxiv_id(eprint):
+            diagnostics.warn(path, line, f"entry '{entry.key}': eprint {eprint!r} is not an arXiv id ({ARXIV_FORMS}): not linked to arXiv")
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
 
 
-def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
+def with_missing_commas(path: Path, text: str, library: Library, diagnostics: Diagnostics) -> str:
+    """The text with a comma put where one is missing between two fields (`title = {First}` then, on the next
+    line, `author = {...}`): BibTeX would read one run-on value, 'First author = ...', and publish it as the
+    title. Each such line is a warning; a `name = {` inside a value's braces or quotes is text, not a field."""
+    lines = text.split("\n")
+    ends: set[int] = set()  # 0-based lines that a missing comma should end
+    for entry in library.entries:
+        for item in entry.fields:
+            value = str(item.value)
+            for found in RUN_ON.finditer(value):
+                before = value[: found.start()]
+                if before.count("{") == before.count("}") and (before.count('"') - before.count('\\"')) % 2 == 0:
+                    line = (item.start_line or 0) + before.count("\n")
+                    ends.add(line)
+                    diagnostics.warn(path, line + 2, f"entry '{entry.key}': a comma is missing before '{found.group(1)} =' "
+                                     f"(end of line {line + 1}): read as two fields")
+    for line in ends:
+        lines[line] = lines[line].rstrip() + ","
+    return "\n".join(lines) if ends else text
+
+
+def biblio(entry: Entry, written: dict[str, str], slug: str) -> Bibliographic:
     """What an entry says of its paper (BibLaTeX's journaltitle, date and eprinttype too), and its citation."""
     journal = latex_to_text(field(entry, "journal") or field(entry, "journaltitle"))
     arxiv = entry_arxiv(entry, journal)
@@ -87,21 +121,24 @@ def biblio(entry: Entry, written: dict[str, str]) -> Bibliographic:
         authors=authors(entry),
         year=int(year.group(1)) if year else None,
         venue=latex_to_text(field(entry, "booktitle")) or ("" if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
-        url="" if not url.startswith(("http://", "https://")) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
+        url="" if not is_web_url(url) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
     )
-    return replace(reads, bibtex=citation(entry, written, reads))
+    return replace(reads, bibtex=citation(entry, written, reads, slug))
 
 
-def citation(entry: Entry, written: dict[str, str], reads: Bibliographic) -> BibEntry:
+def citation(entry: Entry, written: dict[str, str], reads: Bibliographic, slug: str) -> BibEntry:
     """The entry's citation fields (CITATION_FIELDS), in file order, each as written when it stands alone
-    (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces."""
+    (`{...}`, `"..."`, a number, a month), else (a `@string` macro, `#` joins) as its text in braces. A `url`
+    that is not http(s), or any field holding another scheme's address (a local file), is left out like a
+    private field."""
     kept = []
     for item in entry.fields:
         name = item.key.casefold()
-        if name in CITATION_FIELDS:
+        text = field(entry, name)
+        if name in CITATION_FIELDS and not (name == "url" and not is_web_url(text)) and not NOT_WEB_ADDRESS.search(text):
             raw = written.get(name, "")
             kept.append((item.key, raw if stands_alone(raw) else "{" + field(entry, name) + "}"))
-    return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads)
+    return BibEntry(entry.entry_type, entry.key, tuple(kept), latex_to_text(field(entry, "title")), reads, slug)
 
 
 def stands_alone(raw: str) -> bool:
@@ -135,16 +172,18 @@ def field(entry: Entry, name: str) -> str:
 
 
 def authors(entry: Entry) -> tuple[str, ...]:
-    """Display names 'First von Last, Jr' from the split parts, LaTeX made text; 'others' dropped."""
+    """Display names 'First von Last, Jr' from the split parts, LaTeX made text; 'and others' kept as
+    resolve.TRUNCATED, so that a list cut short is never taken as the whole."""
     names = []
     for key, value in entry.fields_dict.items():
         if key.casefold() == "author" and isinstance(value.value, list):
             for parts in value.value:
                 words = [*parts.first, *parts.von, *parts.last]
                 name = latex_to_text(" ".join(words)) + (", " + latex_to_text(" ".join(parts.jr)) if parts.jr else "")
-                if name and name.casefold() != "others":
+                if name:
                     names.append(name)
-    return tuple(names)
+    given = tuple(name for name in names if not is_truncation(name))
+    return given if len(given) == len(names) else (*given, TRUNCATED)
 
 
 def latex_to_text(value: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import arxiv_id
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id
 from sitegen.records import Bibliographic, ListEntry
 
 
@@ -37,10 +37,13 @@ def parse_hf(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> tupl
             continue
         abstract = folded(paper.get("summary") or item.get("summary"))
         if not abstract:
-            diagnostics.warn(path, line, f"'{title}' has no abstract")
+            diagnostics.note(path, line, f"'{title}' has no abstract")
         published = iso_date(paper.get("publishedAt"))
+        given_id = str(paper.get("id") or "")
+        if given_id and not arxiv_id(given_id):
+            diagnostics.warn(path, line, f"'{title}': id {given_id!r} is not an arXiv id ({ARXIV_FORMS}): not linked to arXiv")
         biblio = Bibliographic(
-            arxiv=arxiv_id(str(paper.get("id") or "")),
+            arxiv=arxiv_id(given_id),
             authors=author_names(paper.get("authors")),
             year=published.year if published else None,
             code=text_or_empty(paper.get("githubRepo")),

@@ -48,6 +48,7 @@ class BibEntry:
     fields: tuple[tuple[str, str], ...]
     title: str = ""  # what the entry's title reads as: cite.py rewrites a field only where the paper's value differs
     reads: Bibliographic | None = None  # what the entry says of the paper (with no `bibtex` of its own)
+    list_slug: str = ""  # the list whose file holds it: that list's own .bib download cites this entry
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ class PageAnchor:
     arxiv: str  # the user's own `arxiv:`
     doi: str  # the user's own `doi:`
     recorded_arxiv: str  # `metadata: arxiv:`, what the sources said at the last build, else what `sitegen lookup` found
+    # the titles its lists gave it where they differ from its own (`lists:` entries' `title:`): a merge
+    # that retitled the page still finds the entries that matched it by their titles
+    listed_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class Membership:
     list_slug: str
     position: int
     date: dt.date | None
+    title: str = ""  # the title the list gives the paper, where it is not the paper's (as title_key compares)
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,7 @@ class PaperPage:
     category: str = ""  # arXiv's primary category, from the page's `lookup:` block
     metadata: Bibliographic = Bibliographic()  # what the lists say (the page's `metadata:`), before lookup's and the user's own keys
     own: tuple[str, ...] = ()  # the bibliographic keys the user wrote on the page (they win over `metadata`)
+    list_bibtex: tuple[BibEntry, ...] = ()  # each .bib list's own entry for the paper (one per list)
 
     @property
     def every_link(self) -> tuple[str, ...]:

@@ -13,20 +13,21 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus
 
 import jinja2
 from markupsafe import Markup
 
 from sitegen.catalog import INDEX_PAGE_SIZE, LIST_PAGE_SIZE, Catalog, ListView, TagView
-from sitegen.cite import bib_file
+from sitegen.cite import bib_file, bibtex_entry
 from sitegen.errors import SitegenError, SourceError
+from sitegen.identifiers import is_web_url
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
 from sitegen.records import STATUSES, PaperPage
@@ -77,11 +78,6 @@ def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.E
     )
     env.tests["web_url"] = is_web_url
     return env
-
-
-def is_web_url(value: object) -> bool:
-    """Only http(s) addresses become links: a `javascript:` or `data:` URL from a list or a page never does."""
-    return isinstance(value, str) and urlsplit(value.strip()).scheme.lower() in ("http", "https") and bool(urlsplit(value.strip()).netloc)
 
 
 TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html", "404.html", "list.html",
@@ -237,7 +233,7 @@ class Renderer:
         if c.config.base_url:
             robots += f"Sitemap: {self.absolute_url(c.path('sitemap'))}\n"
         bibs = [RenderedFile(c.path("bib"), bib_file(c.citations[p.slug] for p in sorted(c.papers, key=lambda p: p.slug)))]
-        bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(c.citations[p.slug] for p in lv.papers)) for lv in c.lists]
+        bibs += [RenderedFile(c.path("list-bib", lv.slug), bib_file(list_citation(c, lv.slug, p) for p in lv.papers)) for lv in c.lists]
         collections = [("papers", "", c.papers), *(("list", lv.slug, lv.papers) for lv in c.lists),
                        *(("tag", t.slug, t.papers) for t in c.tags)]
         rows = [rows_script(c, c.path(f"{kind}-rows", slug), papers, kind == "list") for kind, slug, papers in collections
@@ -488,9 +484,16 @@ def export_json(catalog: Catalog) -> RenderedFile:
             "status": p.status,
             "url": catalog.path("paper", p.slug),
             **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
-                     "venue": p.venue, "web_page": p.url, "code": p.code, "project": p.project, "notes": p.notes}),
+                     "venue": p.venue, "web_page": p.url if is_web_url(p.url) else "", "code": p.code, "project": p.project, "notes": p.notes}),
         }
         for p in sorted(catalog.papers, key=lambda p: p.slug)
     ]
     text = json.dumps({"lists": lists, "papers": papers}, ensure_ascii=False, separators=(",", ":")) + "\n"
     return RenderedFile(catalog.path("export"), text.encode("utf-8"))
+
+
+def list_citation(catalog: Catalog, list_slug: str, page: PaperPage) -> str:
+    """A paper in a list's own .bib download: that list's entry when its file holds one (its key and fields,
+    the page's values where they differ), so a colleague's .bib never changes the keys of yours; else the site's."""
+    own = next((entry for entry in page.list_bibtex if entry.list_slug == list_slug), None)
+    return bibtex_entry(replace(page, bibtex=own), own.key) if own else catalog.citations[page.slug]

@@ -5,8 +5,12 @@ Sources in the order they win (RANK): the user's own keys on the paper's page; a
 `.bib` (the curated record: its year, venue and name spellings win over a preprint's); arXiv (an `.atom`
 list, or `sitegen lookup`'s results); a Hugging Face API `.json`; a pasted papers page; last, what the page
 recorded from sources that no longer list the paper. Two sources of one rank that disagree: the value
-more of them give, then the first in sorted order, so the answer never depends on file order or names.
+more of them give, then the first in sorted order, so the answer never depends on file order or names. The
+.bib entry cited (page, papers.bib) is the one with the most citation fields, then the first key (`fullest`).
 A name that two sources spell with and without accents keeps the accents (unless the user wrote it).
+An author list cut short ("A and B and others" in a Google Scholar .bib, "et al.") ends in TRUNCATED: another
+source's fuller list that agrees on the names given replaces it; with none, it stays marked (shown "et al.",
+cited "and others").
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from sitegen.records import Bibliographic, Claim
+from sitegen.records import BibEntry, Bibliographic, Claim
 
+TRUNCATED = "et al."  # the last name of an author list that a source cut short
+TRUNCATION_WORDS = frozenset({"others", "et al", "etal", "and others", "et alii"})
 RANK = {"page": 0, "bibtex": 1, "arxiv": 2, "lookup": 2, "hf": 3, "pasted": 4, "recorded": 5}
 FIELDS = tuple(f.name for f in fields(Bibliographic))
 # Latin letters that Unicode does not decompose into a letter and an accent.
@@ -32,10 +38,50 @@ def resolve(claims: Iterable[Claim]) -> Bibliographic:
     values: dict[str, Any] = {}
     for name in FIELDS:
         known = [(RANK[c.source], getattr(c.biblio, name)) for c in ranked if getattr(c.biblio, name)]
-        values[name] = best(known) if known else getattr(Bibliographic(), name)
+        values[name] = (fullest([value for _, value in known]) if name == "bibtex" and known
+                        else best(known) if known else getattr(Bibliographic(), name))
     if values["authors"] and not any(c.source == "page" and c.biblio.authors for c in ranked):
+        values["authors"] = completed(values["authors"], [(RANK[c.source], c.biblio.authors) for c in ranked if c.biblio.authors])
         values["authors"] = with_accents(values["authors"], [(RANK[c.source], name) for c in ranked for name in c.biblio.authors])
     return Bibliographic(**values)
+
+
+def fullest(entries: Sequence[BibEntry]) -> BibEntry:
+    """The entry to cite when several .bib files hold the paper: the one with the most citation fields, then
+    the first key (case folded), then the first type, fields and list: by content only, so adding or renaming
+    a file never changes it unless the new entry is fuller."""
+    return min(entries, key=lambda e: (-len(e.fields), e.key.casefold(), e.key, e.kind, e.fields, e.list_slug))
+
+
+def own_entries(claims: Iterable[Claim]) -> tuple[BibEntry, ...]:
+    """Each .bib list's own entry for a paper (by the same rule, should a list hold it twice), by list."""
+    by_list: dict[str, list[BibEntry]] = {}
+    for claim in claims:
+        if claim.biblio.bibtex is not None:
+            by_list.setdefault(claim.biblio.bibtex.list_slug, []).append(claim.biblio.bibtex)
+    return tuple(fullest(entries) for _, entries in sorted(by_list.items()))
+
+
+def is_truncation(name: str) -> bool:
+    return folded_name(name) in TRUNCATION_WORDS
+
+
+def completed(chosen: tuple[str, ...], lists: list[tuple[int, tuple[str, ...]]]) -> tuple[str, ...]:
+    """`chosen`, or when it is cut short (ends in TRUNCATED), the best-ranked, then longest, list of another
+    source that is complete and begins with the same people (last names in order: 'J. Doe' is 'Jane Doe')."""
+    given = tuple(name for name in chosen if not is_truncation(name))
+    if len(given) == len(chosen):
+        return chosen
+    surnames = [last_name(name) for name in given]
+    fuller = [(rank, -len(names), names) for rank, names in lists
+              if not any(is_truncation(n) for n in names) and len(names) > len(given)
+              and [last_name(n) for n in names[: len(given)]] == surnames]
+    return min(fuller)[2] if fuller else (*given, TRUNCATED)
+
+
+def last_name(name: str) -> str:
+    words = folded_name(name.split(",")[0]).split()
+    return words[-1] if words else ""
 
 
 def best(known: Sequence[tuple[int, Any]]) -> Any:

@@ -242,7 +242,8 @@ class BuildRecord:
     stamps: str  # the digest of its inputs' stamps
     output: str  # the output folder it wrote, resolved
     files: str  # `output_digest` of that folder as the build left it
-    warnings: tuple[tuple[str, int | None, str], ...]  # (path, line, message), replayed by a build with nothing to do
+    # (path, line, message, kind: "warning" or "note"), replayed by a build with nothing to do
+    warnings: tuple[tuple[str, int | None, str, str], ...]
     sources: dict[str, str]  # each content file's digest (`sitegen check` names the ones changed since)
     rendered: dict[str, str]  # each rendered file's render key
     memo: dict[str, MemoStamp]  # each memo file's size and modification time as this build left it
@@ -269,8 +270,9 @@ def record_from(data: object) -> BuildRecord:
     """The record a build.json holds, every field of its type (else ValueError)."""
     if not isinstance(data, dict) or any(not isinstance(data.get(k), kind) for k, kind in RECORD_FIELDS.items()):
         raise ValueError("not a build record")
-    warnings = tuple((str(w[0]), w[1], str(w[2])) for w in data["warnings"]
-                     if isinstance(w, list) and len(w) == 3 and isinstance(w[0], str) and isinstance(w[2], str)
+    warnings = tuple((str(w[0]), w[1], str(w[2]), str(w[3]) if len(w) == 4 else "warning") for w in data["warnings"]
+                     if isinstance(w, list) and (len(w) == 3 or (len(w) == 4 and w[3] in ("warning", "note")))
+                     and isinstance(w[0], str) and isinstance(w[2], str)
                      and (w[1] is None or (type(w[1]) is int and w[1] > 0)))
     memo = {kind: stamp_from(value) for kind, value in data["memo"].items() if kind in MEMO_KINDS}
     if len(warnings) != len(data["warnings"]) or len(memo) != len(data["memo"]) or not all(
@@ -298,7 +300,7 @@ class LastBuild:
     intact: bool  # the output folder holds the files the last build left (names, sizes, modification times)
     inputs: str  # the digest of its inputs
     stamps: str  # the digest of its inputs' stamps
-    warnings: tuple[tuple[str, int | None, str], ...]  # (path, line, message)
+    warnings: tuple[tuple[str, int | None, str, str], ...]  # (path, line, message, kind)
     rendered: dict[str, str]  # each rendered file's render key
     memo: dict[str, MemoStamp]  # the memo files it left
 
@@ -330,7 +332,7 @@ def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: di
         except OSError:
             pass
     record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir),
-                         tuple((str(p), line, message) for p, line, message in warnings), file_digests(inputs, site_dir),
+                         tuple((str(p), line, message, kind) for p, line, message, kind in warnings), file_digests(inputs, site_dir),
                          rendered, memo)
     write_record(site_dir, record)
 

@@ -19,7 +19,7 @@ from sitegen.errors import SourceError
 
 # libyaml when PyYAML has it (ten times faster on thousands of pages), else the pure-Python loader.
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TYPE_NAMES = {str: "text", dt.date: "a date (YYYY-MM-DD)", list: "a list", dict: "a mapping", bool: "true or false"}
+TYPE_NAMES = {int: "a whole number", float: "a number", str: "text", dt.date: "a date (YYYY-MM-DD)", list: "a list", dict: "a mapping", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
                 raise SourceError(path, line, f"'{key}' is given twice")
             try:
                 value = loader.construct_object(value_node, deep=True)
-            except ValueError as error:  # a date that does not exist, 2024-02-30
-                raise SourceError(path, first_line + value_node.start_mark.line, f"'{key}': {shown(value_node)} is not a real date ({error})") from None
+            except ValueError as error:  # a date that does not exist, 2024-02-30: named at its own line, however deep
+                where, bad = failing_scalar(loader, str(key), value_node)
+                raise SourceError(path, first_line + bad.start_mark.line, f"'{where}': {shown(bad)} is not a real date ({error})") from None
             entries[key] = Entry(value, line, key_node.start_mark.index, node_end(value_node))
         return entries
     except yaml.MarkedYAMLError as error:
@@ -145,6 +146,23 @@ def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
                                   f"no value is that long (at most {MAX_NUMBER_CHARS}); quote it if it is text")
             stack.append((node, depth, True))
             stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def failing_scalar(loader: yaml.SafeLoader, where: str, node: yaml.Node) -> tuple[str, yaml.Node]:
+    """The innermost value under `node` that cannot be constructed, with the keys that lead to it
+    ('lists: library: date'); `node` itself when none alone fails."""
+    children: list[tuple[str, yaml.Node]] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [(f"{where}: {k.value}", v) for k, v in node.value]
+    elif isinstance(node, yaml.SequenceNode):
+        children = [(where, v) for v in node.value]
+    for inner, child in children:
+        loader.recursive_objects = {}  # what the failed construction left half-built
+        try:
+            loader.construct_object(child, deep=True)
+        except ValueError:
+            return failing_scalar(loader, inner, child)
+    return where, node
 
 
 def shown(node: yaml.Node) -> str:

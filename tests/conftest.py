@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +109,25 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page_of(browser: Any) -> Iterator[Callable[..., Any]]:
+    """A fresh Chromium page; afterwards, no request left file:// and nothing went wrong in the console."""
+    opened: list[tuple[Any, list[str], list[str]]] = []
+
+    def open_page(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        page = context.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        opened.append((context, requests, errors))
+        return page
+    yield open_page
+    for context, requests, errors in opened:
+        assert [u for u in requests if not u.startswith("file://")] == []
+        assert errors == []
+        context.close()

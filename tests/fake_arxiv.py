@@ -36,7 +36,7 @@ class FakePaper:
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted answer: kind is '503', '429', 'truncated', 'html', 'error', 'slow', 'empty' or 'ok' (a normal one)."""
+    """One scripted answer: kind is '503', '429', 'truncated', 'html', 'error', 'slow', 'trickle', 'empty' or 'ok' (a normal one)."""
 
     kind: str
     retry_after: str = ""
@@ -180,6 +180,22 @@ def make_handler(fake: FakeArxiv) -> type[http.server.BaseHTTPRequestHandler]:
                 self.send(200, HTML_PAGE, "text/html")
             elif fault.kind == "error":
                 self.send(400, ERROR_FEED, "application/atom+xml")
+            elif fault.kind == "trickle":  # a byte at a time, each well within the read timeout, until the test is done
+                data = fake.answer(query, max_results, start).encode("utf-8")
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/atom+xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    for i in range(len(data)):
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        if not fake.release.wait(0.02):
+                            continue
+                        self.wfile.write(data[i + 1:])
+                        break
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
             elif fault.kind == "slow":
                 fake.release.wait(30)  # the client gives up first; the test sets `release` when it is done
                 self.send(200, fake.answer(query, max_results, start), "application/atom+xml")

@@ -34,6 +34,7 @@ def test_each_format_gives_the_expected_records(name: str) -> None:
     reading_list, entries = parse_list_file(path, path.read_bytes(), diagnostics, dt.date(2026, 11, 21))
     assert (reading_list.date.isoformat() if reading_list.date else None) == expected["date"]
     assert [[w.line, w.message] for w in diagnostics.warnings] == expected["warnings"]
+    assert [[n.line, n.message] for n in diagnostics.notes] == expected.get("notes", [])
     got = []
     for entry in entries:
         biblio = dataclasses.asdict(entry.biblio)
@@ -149,7 +150,8 @@ def test_values_the_user_wrote_win_and_stay(tmp_path: Path) -> None:
     ("week.atom", "<feed xmlns='http://www.w3.org/2005/Atom'>\n<entry>\n</feed>\n", "week.atom:3: not valid XML: mismatched tag"),
     ("week.bib", "@article{ok, title = {Fine}}\n\n@article{broken\n  title = {x}\n}\n",
      "week.bib:3: cannot read this BibTeX entry: Expected comma after entry key, but found ="),
-    ("week.xml", "<html><body/></html>\n", "week.xml:1: expected an arXiv API response (an Atom <feed>)"),
+    ("week.xml", "<html><body/></html>\n", "week.xml:1: this is an HTML page (an error or login page?), not an arXiv API response (Atom): save the response itself"),
+    ("week.xml", "<feed><entry/></feed>\n", "week.xml:1: expected an arXiv API response (an Atom <feed>)"),
 ])
 def test_bad_input_in_any_format_is_one_line_and_changes_nothing(tmp_path: Path, name: str, content: str, message: str) -> None:
     site = write_site(tmp_path, {"content/lists/ok.txt": raw_list("Alpha Paper")})
@@ -383,3 +385,47 @@ def test_a_file_of_junk_gives_a_few_warnings_and_escape_sequences_never_reach_th
         assert lines[-1] == f"warning: {site}/content/lists/log.txt: more warnings than the 20 above: the rest are not shown (is it a reading list?)"
         assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\\x1b]0;pwned\\x07" in result.stderr
     assert (site / ".sitegen/build.json").stat().st_size < 100_000
+
+
+def test_a_missing_comma_between_bibtex_fields_is_a_warning_at_its_line_and_never_a_run_on_title(tmp_path: Path) -> None:
+    """`title = {First}` then `author = {...}` with no comma: BibTeX reads one value 'First author = ...'. The line
+    is named and the two fields are read as two; a `name = {` inside a value's braces stays text."""
+    library = ("@article{k,\n  title = {First Paper On Things}\n  author = {Doe, Jane},\n  year = 2020\n}\n"
+               "@misc{j, title = \"Second Paper\"\n   journal = {Some Venue},\n"
+               "  abstract = {A line of code\n  x = {1} stays in the abstract.}}\n")
+    site = write_site(tmp_path, {"content/lists/library.bib": library})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    bib_path = site / "content/lists/library.bib"
+    assert f"{bib_path}:3: entry 'k': a comma is missing" in result.stderr
+    assert f"{bib_path}:7: entry 'j': a comma is missing" in result.stderr
+    assert "library.bib:9" not in result.stderr
+    papers = {p["title"]: p for p in exported_papers(site)}
+    assert set(papers) == {"First Paper On Things", "Second Paper"}
+    assert papers["First Paper On Things"]["authors"] == ["Jane Doe"]
+    assert papers["Second Paper"]["venue"] == "Some Venue" and "x = 1 stays" in papers["Second Paper"]["abstract"]
+    assert "author =" not in (site / "site/papers.bib").read_text(encoding="utf-8").split("title")[1].split("\n")[0]
+
+
+def test_empty_files_html_pages_and_bad_settings_say_what_they_are_at_their_line(tmp_path: Path) -> None:
+    """An empty list says the same in every format; a web page saved as a list says it is one; a bad date deep in
+    sitegen.yml's `lists:` names its own line; a wrong type says what is expected in words."""
+    for name in ("empty.json", "empty.atom", "empty.bib", "empty.txt", "blank.json"):
+        site = write_site(tmp_path / name, {f"content/lists/{name}": "" if name.startswith("empty") else "\n  \n"})
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 0 and f"warning: {site}/content/lists/{name}: empty: nothing to publish\n" in result.stderr, result.stderr
+    for name in ("error.json", "error.atom", "error.bib"):
+        site = write_site(tmp_path / name, {f"content/lists/{name}": "\n<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></html>\n"})
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 1 and f"{site}/content/lists/{name}:2: this is an HTML page" in result.stderr, result.stderr
+    site = write_site(tmp_path / "yml", {"sitegen.yml": "title: X\nlists:\n  library:\n    title: Lib\n    date: 2026-01-05\n"
+                                                          "  other:\n    description: Fine.\n    date: 2026-02-30\n",
+                                         "content/lists/library.bib": "@article{k, title = {A}, year = 2020}\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "sitegen.yml:8: 'lists: other: date': 2026-02-30 is not a real date" in result.stderr, result.stderr
+    site = write_site(tmp_path / "year", {"content/lists/library.bib": "@article{k, title = {A}, year = 2020}\n"})
+    run_sitegen("build", "-s", site)
+    page = site / "content/papers/a.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\nyear: twenty\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "'year' must be a whole number" in result.stderr, result.stderr

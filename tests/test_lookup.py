@@ -497,3 +497,113 @@ def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], not
     assert source.looked_up().arxiv == "2309.16588" and source.looked_up().authors == ("Ada Lovelace",)
     assert source.body == notes.replace("\n", newline)
     assert {k: source.entries[k].value for k in user} == user
+
+
+def test_a_batch_answered_twice_with_no_entries_is_not_recorded_as_not_found(tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    titles = ["Vision Transformers Need Registers", "Understanding Disentangling in β-VAE", "A Paper Nobody Wrote About Anything"]
+    site = built_site(tmp_path, *titles)
+    before = pages(site)
+    with serve(ARXIV, fake_time.clock, [Fault("empty"), Fault("empty")]) as server:
+        monkeypatch.setattr(lookup, "Client", functools.partial(Client, clock=fake_time.clock, sleep=fake_time.sleep))
+        monkeypatch.setenv(API_ENV, server.url)
+        status = cli.main(["lookup", "-s", str(site)])
+        assert len(server.fake.asked) == 2
+    out, err = capsys.readouterr()
+    assert status == 0 and pages(site) == before  # nothing recorded: the next lookup asks again
+    assert len([line for line in err.splitlines() if "no entries at all" in line]) == 1
+    assert "0 found, 0 not found" in out and "3 not asked" in out
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time))
+    assert summary.found == 2 and summary.not_found == 1
+
+
+def test_an_api_address_with_its_own_query_string_keeps_it_and_adds_ours(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, Client(url=server.url + "?foo=1", clock=fake_time.clock, sleep=fake_time.sleep))
+        asked = server.fake.asked
+    assert summary.found == 1 and asked[0][2] == 'ti:"vision transformers need registers"'
+
+
+@pytest.mark.parametrize("address", ["not a url", "http://[::1", "file:///tmp/feed.atom", "ftp://example.org/api", "example.org/api/query",
+                                     "", "http://", "http://127.0.0.1:port/api"])
+def test_an_api_address_that_is_not_an_http_url_is_one_error_before_any_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                               capsys: pytest.CaptureFixture[str], address: str) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    before = pages(site)
+    capsys.readouterr()
+    slept: list[float] = []
+    monkeypatch.setattr(lookup, "Client", functools.partial(Client, sleep=slept.append))
+    monkeypatch.setenv(API_ENV, address)
+    assert cli.main(["lookup", "-s", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [line for line in err.splitlines() if line.strip()]
+    assert len(err.strip().splitlines()) == 1 and API_ENV in err and "internal error" not in err
+    assert slept == [] and pages(site) == before
+
+
+def test_a_service_that_rejects_every_query_stops_after_three_titles_alone(tmp_path: Path, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(lookup, "BATCH", 2)
+    titles = ["Understanding Disentangling in β-VAE", "Vision Transformers Need Registers", *(f"Zeta Paper Number {n} on Things" for n in range(1, 9))]  # sorted after the two
+    site = built_site(tmp_path, *titles)
+    capsys.readouterr()
+    with serve(ARXIV, fake_time.clock, [Fault("ok"), *[Fault("error")] * 40]) as server:
+        monkeypatch.setattr(lookup, "Client", functools.partial(Client, clock=fake_time.clock, sleep=fake_time.sleep))
+        monkeypatch.setenv(API_ENV, server.url)
+        status = cli.main(["lookup", "-s", str(site)])
+        asked = len(server.fake.asked)
+    out, err = capsys.readouterr()
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert status == 1 and len(errors) == 1 and "incorrect id format for 1234.12345" in errors[0] and "3 titles in a row" in errors[0]
+    assert asked == 6  # the first pair (answered), the next pair and each alone, the third pair and its first alone
+    assert "2 found" in out  # what the first batch found is kept
+    assert looked_up(site, slug_of("Understanding Disentangling in β-VAE"))["arxiv"] == "1804.03599"
+
+
+def test_a_trickling_answer_meets_a_deadline_and_a_huge_one_a_size_cap(tmp_path: Path, fake_time: FakeTime) -> None:
+    site = built_site(tmp_path, "Vision Transformers Need Registers")
+    with serve(ARXIV, fake_time.clock, [Fault("trickle")]) as server:  # every byte comes well within the 30 s read timeout
+        summary, _ = look(site, paced(server, fake_time, deadline=0.3))
+    assert summary.requests == 2 and summary.found == 1 and not summary.stopped
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time, largest=1000), refresh=True)
+    assert summary.requests == 4 and summary.found == 0 and summary.stopped.endswith("the answer was larger than 1,000 bytes, 4 tries")
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"category": "cs.CV; rm -rf"}, {"category": ""}),
+    ({"category": "x" * 200}, {"category": ""}),
+    ({"category": "physics.acc-ph"}, {"category": "physics.acc-ph"}),
+    ({"arxiv": "2309.16588v2/../../evil"}, None),
+    ({"arxiv": "2309.16588v2 and more"}, None),
+    ({"arxiv": "hep-th/9901001v3"}, {"arxiv": "hep-th/9901001"}),
+    ({"doi": "10.1234/abc and then some words"}, {"doi": ""}),
+    ({"doi": "10.1234/" + "a" * 500}, {"doi": ""}),
+    ({"doi": "10.1234/abc.5"}, {"doi": "10.1234/abc.5"}),
+    ({"journal_ref": "J. " * 1000}, {"venue": ("J. " * 100)[:299].rstrip() + "\u2026"}),
+])
+def test_values_from_arxiv_are_kept_only_in_their_form(changes: dict[str, str], expected: dict[str, str] | None) -> None:
+    import dataclasses
+
+    from fake_arxiv import feed_xml
+
+    from sitegen.arxiv_api import read_feed
+
+    paper = dataclasses.replace(REGISTERS, **changes)
+    records = read_feed(feed_xml('ti:"x"', [paper], 1, 0).encode("utf-8")).records
+    if expected is None:
+        assert records == ()
+    else:
+        assert len(records) == 1 and {k: getattr(records[0], k) for k in expected} == expected
+        assert len(records[0].venue) <= 300
+
+
+def test_pages_with_an_arxiv_id_of_their_own_count_as_skipped(tmp_path: Path, fake_time: FakeTime) -> None:
+    bib = "@article{darcet2024,\n  title = {Vision Transformers Need Registers},\n  eprint = {2309.16588},\n  archivePrefix = {arXiv}\n}\n"
+    site = built_site(tmp_path, "Understanding Disentangling in β-VAE", files={"content/lists/mine.bib": bib})
+    with serve(ARXIV, fake_time.clock) as server:
+        summary, _ = look(site, paced(server, fake_time))
+        asked = [q for _, _, q, _ in server.fake.asked]
+    assert summary.found == 1 and summary.known == 1 and asked == ['ti:"understanding disentangling in beta vae"']

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -295,17 +296,17 @@ def test_a_users_arxiv_id_merges_with_the_list_entry_of_that_id(tmp_path: Path) 
         assert [m["slug"] for m in paper["lists"]] == ["daily", "week"]
         assert (paper["arxiv"], paper["status"]) == ("2309.16588", "reading")
     # a .bib with a wrong id: the user corrects it on the page; the paper stays in its list, no copy
-    site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {1111.11111},"
+    site = write_site(tmp_path / "corrected", {"content/lists/library.bib": "@article{x, title = {Some Paper}, eprint = {2011.11111},"
                                                                               " archivePrefix = {arXiv}, year = 2020}\n"})
     built(site)
     page = site / "content/papers/some-paper.md"
-    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2222.22222'\n"), encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2212.22222'\n"), encoding="utf-8")
     built(site)
     built(site)
     assert [p.stem for p in (site / "content/papers").glob("*.md")] == ["some-paper"]
     (paper,) = exported_papers(site)
-    assert ([m["slug"] for m in paper["lists"]], paper["arxiv"]) == (["library"], "2222.22222")
-    assert "eprint = {2222.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
+    assert ([m["slug"] for m in paper["lists"]], paper["arxiv"]) == (["library"], "2212.22222")
+    assert "eprint = {2212.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
 
 
 OLD_NOTE = (
@@ -386,3 +387,128 @@ def test_a_renamed_list_keeps_its_year_and_a_users_doi_joins_the_entry_of_that_d
     assert sorted(p.stem for p in (site / "content/papers").glob("*.md")) == ["alpha-paper", "beta-paper"]
     alpha = papers_by_title(site)["A Published Version"]
     assert ([m["slug"] for m in alpha["lists"]], alpha["year"]) == (["library", "reading-group"], 2021)
+
+
+def test_a_merge_that_retitles_a_page_keeps_the_entries_that_found_it_by_their_own_titles(tmp_path: Path) -> None:
+    """A user's `arxiv:` merges a pasted paper with a .json entry of that id, and the page takes the .json's title
+    (resolve's order): the pasted entry, which found the page by its own title, still finds it on every later
+    build (no state, another page edited), so the paper keeps its one page, its address and both lists."""
+    summary = ABSTRACT.format(topic="registers", slug="vit")
+    site = write_site(tmp_path, {"content/lists/pasted.txt": f"Mar 11\n\nViT registers: fixing artifacts in attention maps\n{summary}\n",
+                                 "content/lists/other.txt": raw_list("Some Other Paper"),
+                                 "content/lists/hf.json": hf(("2309.16588", "Vision Transformers Need Registers", summary))})
+    built(site)
+    page = site / "content/papers/vit-registers-fixing-artifacts-in-attention-maps.md"
+    assert page.exists()
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '2309.16588'\n"), encoding="utf-8")
+    built(site)
+    assert "title: Vision Transformers Need Registers" in page.read_text(encoding="utf-8")
+    for change in ("no state", "another page edited"):
+        if change == "no state":
+            shutil.rmtree(site / ".sitegen")
+        else:
+            other = site / "content/papers/some-other-paper.md"
+            other.write_text(other.read_text(encoding="utf-8") + "\nMy notes.\n", encoding="utf-8")
+        warnings = built(site)
+        assert sorted(p.name for p in (site / "content/papers").glob("*.md")) == sorted([page.name, "some-other-paper.md"]), warnings
+        (paper,) = [p for p in exported_papers(site) if p.get("arxiv") == "2309.16588"]
+        assert sorted(m["slug"] for m in paper["lists"]) == ["hf", "pasted"]
+        assert paper["url"].split("/")[1] == page.stem
+
+
+def test_a_bib_publishes_only_web_addresses_and_ids_of_the_right_form_that_follow_the_page(tmp_path: Path) -> None:
+    """A reference manager's local file in `url` (or any field) is never published; a corrected arXiv id
+    leaves no stale copy in any field that carries one; an id of the wrong form is no id anywhere."""
+    library = (
+        "@article{ba2016layer, title = {Layer Normalization}, author = {Ba, Jimmy Lei and Kiros, Jamie Ryan},\n"
+        "  journal = {arXiv preprint arXiv:1607.06405}, note = {arXiv:1607.06405v2}, year = {2016}}\n"
+        "@misc{secret, title = {A Private Paper}, url = {file:///home/alice/secret.pdf},\n"
+        "  howpublished = {\\url{smb://nas/papers/secret2.pdf}}, year = {2020}}\n"
+        "@misc{local, title = {A Local Paper}, url = {/home/alice/local3.pdf}, year = {2021}}\n"
+        "@misc{wrongform, title = {Attention Is All You Need}, eprint = {1706.3762}, archivePrefix = {arXiv}, year = {2017}}\n")
+    site = write_site(tmp_path, {"content/lists/library.bib": library})
+    built(site)
+    page = site / "content/papers/layer-normalization.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", "\nstatus: unread\narxiv: '1607.06450'\n"), encoding="utf-8")
+    built(site)
+    text = site_text(site)
+    assert not [name for name, body in text.items() if "secret" in body.replace("@misc{secret", "") or "local3" in body or "1607.06405" in body]
+    bib = text["site/papers.bib"]
+    assert "arXiv preprint arXiv:1607.06450" in bib and "arXiv:1607.06450" in bib
+    assert not [name for name, body in text.items() if "arxiv.org/abs/1706.3762" in body]
+    papers = papers_by_title(site)
+    assert "arxiv" not in papers["Attention Is All You Need"] and "web_page" not in papers["A Private Paper"]
+    page.write_text(page.read_text(encoding="utf-8").replace("arxiv: '1607.06450'", "arxiv: 1706.3762"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site, env=EPOCH)
+    assert result.returncode == 1 and f"{page}:" in result.stderr and "'1706.3762' is not an arXiv id" in result.stderr
+    site = write_site(tmp_path / "lists", {"content/lists/library.bib": library,
+                                           "content/lists/daily.json": hf(("1706.3762", "Attention Is All You Need", ""))})
+    warnings = built(site)
+    assert "library.bib:6: entry 'wrongform': eprint '1706.3762' is not an arXiv id" in warnings
+    assert "daily.json:1: 'Attention Is All You Need': id '1706.3762' is not an arXiv id" in warnings
+
+
+def test_a_missing_abstract_is_the_same_level_in_build_and_check(tmp_path: Path) -> None:
+    """An exported entry with no abstract (.bib, .json, .atom) is a fact of a normal library: a note to build
+    and check alike, never failing --strict; a pasted entry cut off before its abstract is a warning to both."""
+    lists = {"content/lists/library.bib": "@article{k, title = {A Scholar Export}, year = 2020}\n",
+             "content/lists/daily.json": hf(("2309.16588", "Vision Transformers Need Registers", "")),
+             "content/lists/feed.atom": atom(("1706.03762", "Attention Is All You Need", "", ["Ashish Vaswani"], "2017-06-12"))}
+    site = write_site(tmp_path / "normal", lists)
+    result = run_sitegen("build", "--strict", "-s", site, env=EPOCH)
+    assert result.returncode == 0, result.stderr
+    for name in ("library.bib", "daily.json", "feed.atom"):
+        assert [line for line in result.stderr.splitlines() if line.startswith("note:") and name in line and "no abstract" in line]
+    assert "warning:" not in result.stderr
+    checked = run_sitegen("check", "-s", site, env=EPOCH)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert (checked.stdout + checked.stderr).count("has no abstract") == 3
+    pasted = write_site(tmp_path / "pasted", {**lists, "content/lists/week.txt": "Mar 11\n\nA Paper Cut Off Before Its Abstract\n"})
+    for command in ("build", "check"):
+        result = run_sitegen(command, *(["--strict"] if command == "build" else []), "-s", pasted, env=EPOCH)
+        assert result.returncode == 1 and "week.txt:3:" in result.stdout + result.stderr
+
+
+def test_an_author_list_cut_short_takes_a_fuller_one_that_agrees_else_says_et_al(tmp_path: Path) -> None:
+    """Google Scholar's `author = {A and B and others}` is a list cut short: an arXiv list of all the authors that
+    agrees on the names given replaces it (its accents kept) on the page, in search and in the citation; with no
+    fuller list, the page says 'et al.' and the citation 'and others'."""
+    everyone = ["Maxime Oquab", "Timothée Darcet", "Théo Moutakanni", "Huy Vo", "Marc Szafraniec", "Vasil Khalidov",
+                "Pierre Fernandez", "Daniel Haziza", "Francisco Massa", "Alaaeldin El-Nouby", "Mahmoud Assran", "Nicolas Ballas"]
+    scholar = " and ".join(f"{n.split()[-1]}, {' '.join(n.split()[:-1])}" for n in everyone[:10]).replace("é", "e")
+    summary = ABSTRACT.format(topic="features", slug="dino")
+    site = write_site(tmp_path, {
+        "content/lists/scholar.bib": f"@article{{oquab2023dinov2, title = {{DINOv2: Learning Robust Visual Features without Supervision}},\n"
+                                     f"  author = {{{scholar} and others}}, journal = {{arXiv preprint arXiv:2304.07193}}, year = {{2023}}}}\n"
+                                     "@article{alone2020, title = {A Paper Only Scholar Knows}, author = {Doe, Jane and Roe, Rick and others}, year = {2020}}\n",
+        "content/lists/feed.atom": atom(("2304.07193", "DINOv2: Learning Robust Visual Features without Supervision", summary, everyone,
+                                         "2023-04-14"))})
+    built(site)
+    papers = papers_by_title(site)
+    assert papers["DINOv2: Learning Robust Visual Features without Supervision"]["authors"] == everyone
+    assert papers["A Paper Only Scholar Knows"]["authors"] == ["Jane Doe", "Rick Roe", "et al."]
+    bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+    assert "Ballas, Nicolas" in bib and "Darcet, Timoth" in bib and "author = {Doe, Jane and Roe, Rick and others}" in bib
+    page = (site / "site/papers/a-paper-only-scholar-knows/index.html").read_text(encoding="utf-8")
+    assert "Jane Doe, Rick Roe, et al." in " ".join(page.split())
+    assert any("ballas" in p.read_text(encoding="utf-8").casefold() for p in (site / "site/search-index").rglob("*") if p.is_file())
+
+
+def test_the_entry_cited_follows_the_content_not_the_file_names_and_a_lists_bib_cites_its_own(tmp_path: Path) -> None:
+    """Two .bib files hold one paper: the page and papers.bib cite the entry with the most citation fields (then
+    the first key), whatever the files are called; each list's own .bib download cites that list's own entry."""
+    mine = ("@inproceedings{vaswani2017attention, title = {Attention Is All You Need}, author = {Vaswani, Ashish and Shazeer, Noam},\n"
+            "  booktitle = {Advances in Neural Information Processing Systems}, volume = {30}, pages = {5998--6008}, year = {2017}}\n")
+    theirs = "@article{AAA_colleague, title = {Attention is all you need}, author = {Vaswani, Ashish and Shazeer, Noam}, year = {2017}}\n"
+    cited = set()
+    for names in (("mine", "colleague"), ("zzz", "aaa")):
+        site = write_site(tmp_path / names[1], {f"content/lists/{names[0]}.bib": mine, f"content/lists/{names[1]}.bib": theirs})
+        built(site)
+        papers_bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+        cited.add(papers_bib)
+        assert "@inproceedings{vaswani2017attention," in papers_bib and "AAA_colleague" not in papers_bib
+        own = {name: (site / f"site/lists/{name}/{name}.bib").read_text(encoding="utf-8") for name in names}
+        assert "@inproceedings{vaswani2017attention," in own[names[0]] and "pages = {5998--6008}" in own[names[0]]
+        assert own[names[1]].startswith("@article{AAA_colleague,") and "pages" not in own[names[1]]
+        assert "title = {Attention Is All You Need}" in own[names[1]]  # the page's (resolved) title, in their entry
+    assert len(cited) == 1

@@ -74,7 +74,8 @@ def test_a_symlinked_site_folder_is_updated_through_its_link(tmp_path: Path) -> 
     assert sorted(p.name for p in (tmp_path / "www").iterdir()) == ["html"]  # nothing left beside it
 
 
-def test_a_symlinked_page_is_written_through_to_the_vault(tmp_path: Path) -> None:
+def vaulted_site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A built site whose alpha page is a symlink into a notes vault, and a list edit that rewrites both pages."""
     site = small_site(tmp_path / "source")
     assert run_sitegen("build", "-s", site).returncode == 0
     vault = tmp_path / "vault"
@@ -84,6 +85,11 @@ def test_a_symlinked_page_is_written_through_to_the_vault(tmp_path: Path) -> Non
     page.unlink()
     page.symlink_to(vault / "alpha.md")
     (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # positions change
+    return site, vault, page
+
+
+def test_a_symlinked_page_is_written_through_to_the_vault(tmp_path: Path) -> None:
+    site, vault, page = vaulted_site(tmp_path)
     assert run_sitegen("build", "-s", site).returncode == 0
     assert page.is_symlink()
     text = (vault / "alpha.md").read_text()
@@ -519,15 +525,7 @@ def test_ctrl_c_while_modules_load_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_build_killed_while_rewriting_a_symlinked_page_leaves_no_temp_in_the_vault(tmp_path: Path) -> None:
-    site = small_site(tmp_path / "source")
-    assert run_sitegen("build", "-s", site).returncode == 0
-    vault = tmp_path / "vault"
-    vault.mkdir()
-    page = site / "content/papers/alpha-paper.md"
-    (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
-    page.unlink()
-    page.symlink_to(vault / "alpha.md")
-    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # both pages are rewritten
+    site, vault, page = vaulted_site(tmp_path)  # both pages are rewritten
     for count in (1, 2):  # the pages are rewritten one after the other: kill at each until one is the vault's
         killed = run_sitegen("build", "-s", site, env={"SITEGEN_TEST_KILL_AT": f"atomic-temp:{count}"})
         assert killed.returncode == -signal.SIGKILL

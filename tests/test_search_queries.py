@@ -5,7 +5,6 @@ lunr's syntax, pasted long titles, half-typed words, filters in the query; on bo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,28 +157,6 @@ def test_math_in_titles_reads_as_on_the_pages_in_the_terminal(query_site: Path) 
 
 
 # --- In Chromium, from file:// -------------------------------------------------------------------
-
-@pytest.fixture
-def page_of(browser: Any) -> Iterator[Callable[..., Any]]:
-    """A fresh Chromium page; afterwards, no request left file:// and nothing went wrong in the console."""
-    opened: list[tuple[Any, list[str], list[str]]] = []
-
-    def open_page(**options: Any) -> Any:
-        context = browser.new_context(**options)
-        page = context.new_page()
-        requests: list[str] = []
-        errors: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        opened.append((context, requests, errors))
-        return page
-    yield open_page
-    for context, requests, errors in opened:
-        assert [u for u in requests if not u.startswith("file://")] == []
-        assert errors == []
-        context.close()
-
 
 def test_the_page_finds_ids_highlights_authors_and_typesets_math(query_site: Path, page_of: Any) -> None:
     from playwright.sync_api import expect
