@@ -180,6 +180,7 @@ def test_the_page_keeps_quoted_groups_and_counts_only_enough_words(query_site: P
     page.fill("#search-page-input", "Deep Residual Learning for Image Recognition")
     expect(page.locator(".results .result-title")).to_have_text(["Deep Residual Learning for Image Recognition"])
     expect(page.locator(".result-count")).to_have_text("1 paper matches.")
+    expect(page.locator(".facet-status .count")).to_have_text(["1"])  # the facets count the matches, not every paper with a word
     page.fill("#search-page-input", "regis")
     expect(page.locator(".results .result-title")).to_have_text(["Vision Transformers Need Registers"])
     page.fill("#search-page-input", "N. Jiang")
@@ -274,3 +275,90 @@ def test_citations_with_et_al_and_a_year_find_the_cited_paper(tmp_path: Path) ->
     assert {query: found[:1] for query, found in answers.items()} == {query: [title] for query, title in queries.items()}
     result = run_sitegen("search", "-s", site, "Vaswani et al. 2017")
     assert result.returncode == 0 and result.stdout.splitlines()[0].endswith(attention)
+
+
+NAMES = r"""
+@article{he2022,
+  title = {Masked Autoencoders Are Scalable Vision Learners},
+  author = {He, Kaiming and Chen, Xinlei and Girshick, Ross},
+  abstract = {Masking random patches of the input image and reconstructing the missing pixels makes a scalable pretext task.},
+}
+@article{he2020,
+  title = {Momentum Contrast for Unsupervised Visual Representation Learning},
+  author = {He, Kaiming and Fan, Haoqi},
+  abstract = {A dynamic dictionary with a queue and a moving-averaged encoder builds contrastive representations.},
+}
+@article{zhang2021,
+  title = {Health Records and Head Injuries},
+  author = {Zhang, Kaiming},
+  abstract = {Clinical records of head injuries are studied with a scalable vision model.},
+}
+@article{an2019,
+  title = {Security Games with Limited Surveillance},
+  author = {An, Bo and Kempe, David},
+  abstract = {Attackers observe defenders only partly; equilibria of such games are computed.},
+}
+@article{you2020,
+  title = {Large Batch Optimization for Attention Models},
+  author = {You, Yang and Li, Jing},
+  abstract = {Layerwise adaptive moments make attention models train with large batches.},
+}
+@article{vaswani2017,
+  title = {Attention Is All You Need},
+  author = {Vaswani, Ashish},
+  abstract = {An attention architecture for translation, without recurrence.},
+}
+"""
+
+
+def test_a_surname_that_is_a_stop_word_finds_its_author(tmp_path: Path, page_of: Any) -> None:
+    """'He', 'An', 'You' are stop words of English and surnames: a query of them finds the author's papers (first, and
+    highlighted), yet never makes a paper without the name match, nor pushes a title down."""
+    from playwright.sync_api import expect
+    site = write_site(tmp_path, {"content/lists/names.bib": NAMES})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    mae, moco = "Masked Autoencoders Are Scalable Vision Learners", "Momentum Contrast for Unsupervised Visual Representation Learning"
+    answers = both_sides(site, ["Kaiming He", "kaiming he ", "He", "He ", "K. He", "he scalable", "Bo An", "An ", "attention all you need",
+                                "Yang You", "attention is all you need", "attention you"])
+    for query in ("Kaiming He", "kaiming he ", "He", "K. He"):
+        assert set(answers[query][:2]) == {mae, moco}, query
+    assert set(answers["He "]) == {mae, moco}  # a whole word: the name only, no word beginning with "he"
+    assert answers["he scalable"][:1] == [mae]  # not the Health Records paper, which is scalable too
+    assert answers["Bo An"][:1] == answers["An "] == ["Security Games with Limited Surveillance"]
+    assert answers["Yang You"][:1] == ["Large Batch Optimization for Attention Models"]
+    assert answers["attention all you need"][:1] == answers["attention is all you need"][:1] == ["Attention Is All You Need"]
+    assert set(answers["attention you"]) == {"Attention Is All You Need", "Large Batch Optimization for Attention Models"}  # never needed
+    result = run_sitegen("search", "-s", site, "Kaiming", "He")
+    assert result.returncode == 0 and {line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[:3:2]} == {mae, moco}
+    page = page_of()
+    page.goto(search_url(site, "q=Kaiming%20He"))
+    results = page.locator(".results .result")
+    expect(results).to_have_count(3)
+    expect(results.nth(0).locator(".result-authors mark", has_text=re.compile(r"^He\b"))).to_be_visible()
+    expect(results.nth(1).locator(".result-authors mark", has_text=re.compile(r"^He\b"))).to_be_visible()
+    expect(results.nth(2).locator(".result-title")).to_have_text("Health Records and Head Injuries")
+
+
+def test_a_paper_tagged_with_the_word_ranks_above_words_that_only_begin_with_it(tmp_path: Path, page_of: Any) -> None:
+    """A tag the user gave a paper says what it is about: it ranks below the word in a paper's own text, but above a
+    longer word that merely begins with what is being typed ("graph" → "graphics")."""
+    from playwright.sync_api import expect
+    entries = {"Real-Time Graphics Rendering on Phones": "Shading and rasterization budgets for mobile graphics processors.",
+               "Message Passing on Molecules": "Neural message passing predicts quantum chemical properties of molecules.",
+               "Attention Networks on Graphs": "Masked self-attention over the neighbours of each node of a graph."}
+    site = write_site(tmp_path, {"content/lists/mixed.txt": "".join(f"{title}\n\n{abstract} {FILLER}\n\n" for title, abstract in entries.items())})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page_path = site / "content/papers/message-passing-on-molecules.md"
+    page_path.write_text(page_path.read_text(encoding="utf-8").replace("tags: []", "tags: [graphs]"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    order = ["Attention Networks on Graphs", "Message Passing on Molecules", "Real-Time Graphics Rendering on Phones"]
+    answers = both_sides(site, ["graph", "graphs"])
+    assert answers["graph"] == order
+    assert answers["graphs"][:2] == order[:2]
+    result = run_sitegen("search", "-s", site, "graph")
+    assert [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[::2]] == order
+    page = page_of()
+    page.goto(search_url(site, ""))
+    page.fill("#search-page-input", "graph")
+    expect(page.locator(".results .result-title")).to_have_text(order)

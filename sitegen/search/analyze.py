@@ -125,11 +125,21 @@ def chunk_terms(chunk: str) -> tuple[str, ...]:
 
 
 def author_terms(authors: tuple[str, ...]) -> list[str]:
-    """What the index holds for the authors: their names' words, and each given name's initial ("Nan Jiang"
-    → nan, jiang, n), so that "N. Jiang" finds Nan Jiang; a one-letter query word matches only these."""
+    """What the index holds for the authors: every word of their names, stop words too (a surname may be one:
+    Kaiming He, Zhe An), and each given name's initial ("Nan Jiang" → nan, jiang, n), so that "N. Jiang" finds
+    Nan Jiang; a one-letter query word matches only these, and a stop word of a query only names."""
     parts = [[trim(part) for part in normalize(name).split(" ") if trim(part)] for name in authors]
     initials = " ".join(part[0] for name in parts for part in name[:-1] if len(part) > 1)
-    return index_terms(" ".join(authors)) + index_terms(initials)
+    return [term for chunk in normalize(" ".join(authors)).split(" ") for term in name_terms(chunk)] + index_terms(initials)
+
+
+@lru_cache(maxsize=100_000)
+def name_terms(chunk: str) -> tuple[str, ...]:
+    """A space-separated chunk of a name as `chunk_terms` has it ("Jean-Baptiste" → jean, baptist, jeanbaptist),
+    stop words kept."""
+    parts = [trimmed for p in chunk.split("-") if (trimmed := trim(p))]
+    whole = ["".join(parts)] if len(parts) > 1 else []
+    return tuple(light_stem(part) for part in [*parts, *whole])
 
 
 def query_terms(text: str) -> list[str]:

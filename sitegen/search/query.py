@@ -152,7 +152,8 @@ class QueryWord:
     head: str | None  # the longest indexed stem an unknown word being typed begins with ("learnin" → "learn")
     fuzzy: bool  # an unknown word of 5+ letters: one edit away counts (typos)
     required: bool  # inside quotes
-    stop_word: bool  # kept only as the first word, being typed
+    stop_word: bool  # kept only as the first word, being typed, or as a name
+    name: bool  # a stop word some author's name has ("Kaiming He"): only names have it; it ranks, but is never needed
     initial: bool  # one letter ("N. Jiang"): an author's initial, matched in the author field only
     year: bool  # `2021`: it ranks, but a paper without it still matches
     known: bool  # the index has its stem, or words that begin with it (being typed); a stem it begins with is only a guess
@@ -196,13 +197,15 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
         whole = light_stem("".join(parts)) if len(parts) > 1 else None
         for j, part in enumerate(parts):
             typing = i == last and j == len(parts) - 1 and not quoted and not text.endswith(" ")
-            if is_stop_word(part) and not (typing and len(words) == 0):
-                continue
             stem = light_stem(part)
+            # A stop word is a word of the query only as the first being typed, or as a name some author has ("He").
+            name = is_stop_word(part) and not (typing and len(words) == 0)
+            if name and stem not in searcher.number:
+                continue
             known = stem in searcher.number
             length = len(part)
             tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
-            prefix = part if typing and tolerant and (length >= boosts["prefixMinLength"] or lone) else None
+            prefix = part if typing and tolerant and not name and (length >= boosts["prefixMinLength"] or lone) else None
             # (expanded as the query's prefix clause will be: the same cached expansion)
             begins_words = prefix is not None and bool(searcher.expand(Clause(term=prefix + "*", wildcard=Query.WILDCARD_TRAILING)))
             head = None
@@ -211,9 +214,9 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
                              if part[:end] in searcher.number), None)
             fuzzy = (tolerant and not known and not quoted and not begins_words and length >= boosts["fuzzyMinLength"]
                      and not is_stop_word(part))
-            words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted,
-                                   stop_word=is_stop_word(part), initial=not lone and bool(INITIAL.match(part)), year=bool(YEAR.match(part)),
-                                   known=known or begins_words))
+            words.append(QueryWord(stem=stem, whole=whole, prefix=prefix, head=head, fuzzy=fuzzy, required=quoted and not name,
+                                   stop_word=is_stop_word(part), name=name, initial=not lone and bool(INITIAL.match(part)),
+                                   year=bool(YEAR.match(part)), known=known or begins_words))
     return words[:MAX_WORDS]
 
 
@@ -240,7 +243,7 @@ def words_needed(words: list[QueryWord]) -> tuple[int, int]:
     """Which of a query's words count (a mask: the words the index knows, initials aside; a typo or a word no
     paper has only ranks) and how many of them a paper must have: all of a short query, more than half of a long
     one (a pasted title, a remembered description), so that one shared word is not a match."""
-    counted = sum(1 << i for i, w in enumerate(words) if w.known and not w.initial and not w.year)
+    counted = sum(1 << i for i, w in enumerate(words) if w.known and not w.initial and not w.year and not w.name)
     n = counted.bit_count()
     return counted, n if n <= ALL_OF else n // 2 + 1
 
@@ -435,29 +438,31 @@ def matches(searcher: Searcher, parsed: ParsedQuery, run: Run, by_id: list[int])
 
 
 def ranked(searcher: Searcher, parsed: ParsedQuery, run: Run, kept: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """The matches best first: the title exactly as typed; then how many of the query's words a paper has; how many
-    in its own text (not only in its tags or lists: where a paper is filed says less than what it says); how many
-    exactly; the words as a phrase in the title; how many in the title; lunr's score; ref."""
+    """The matches best first: the title exactly as typed; then how many of the query's words a paper has (names
+    that are stop words aside: how many of those next); how many exactly (a word a paper is tagged with says more than a
+    longer word that begins with it); how many in its own text (not only in its tags or lists: where a paper is filed
+    says less than what it says); the words as a phrase in the title; how many in the title; lunr's score; ref."""
     words, text = parsed.words, parsed.text
     wanted = " ".join(query_terms(text))
-    stems = [w.stem for w in words]
+    # The words but names that are stop words ("He"): only names have those, never a title.
+    own = sum(1 << i for i, w in enumerate(words) if not w.name)
+    stems = [w.stem for w in words if not w.name]
     # A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
     # term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
     # title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
     # is found from the title stems' positions in the postings.
-    every = (1 << len(words)) - 1
     words_are_terms = bool(words) and not SYNTAX_MARKS.search(normalize(text)) and not any(w.stop_word for w in words)
-    looked_at = bool(kept) and (not words_are_terms or any(run.in_title.get(ref, 0) == every for ref, _ in kept))
+    looked_at = bool(kept) and (not words_are_terms or any(run.in_title.get(ref, 0) == own for ref, _ in kept))
     typed = set(searcher.index.keyed("typed", wanted)) if looked_at else set()
-    in_phrase_of = searcher.phrase(stems) if len(words) > 1 and kept else None
+    in_phrase_of = searcher.phrase(stems) if len(stems) > 1 and kept else None
     keyed = []
     for ref, score in kept:
         found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
-        all_in_title = in_title == every
+        all_in_title = in_title == own
         as_typed = (all_in_title or not words_are_terms) and ref in typed
         in_phrase = in_phrase_of is not None and all_in_title and in_phrase_of(ref)
-        key = (not as_typed, -found.bit_count(), -run.in_text.get(ref, 0).bit_count(), -(run.exact.get(ref, 0) & found).bit_count(), not in_phrase,
-               -in_title.bit_count(),
+        key = (not as_typed, -(found & own).bit_count(), -(found & ~own).bit_count(), -(run.exact.get(ref, 0) & found & own).bit_count(),
+               -(run.in_text.get(ref, 0) & own).bit_count(), not in_phrase, -in_title.bit_count(),
                # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
                -math.floor(score * 1e9 + 0.5), ref)
         keyed.append((key, ref, score))

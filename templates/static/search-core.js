@@ -340,12 +340,14 @@
       var whole = parts.length > 1 ? lightStem(parts.join("")) : null;
       parts.forEach(function (part, j) {
         var typing = i === last && j === parts.length - 1 && !quoted && !/ $/.test(text);
-        if (isStopWord(lunr, part) && !(typing && words.length === 0)) return;
         var stem = lightStem(part);
+        // A stop word is a word of the query only as the first being typed, or as a name some author has ("He").
+        var name = isStopWord(lunr, part) && !(typing && words.length === 0);
+        if (name && !known.has(stem)) return;
         var indexed = known.has(stem);
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
-        var prefix = typing && tolerant && (length >= boosts.prefixMinLength || lone) ? part : null;
+        var prefix = typing && tolerant && !name && (length >= boosts.prefixMinLength || lone) ? part : null;
         // (expanded as the query's prefix clause will be: the same cached expansion)
         var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*", wildcard: lunr.Query.wildcard.TRAILING }).length > 0;
         if (typing && !indexed && tolerant && !beginsWords) {
@@ -354,9 +356,9 @@
             if (known.has(start)) { head = start; break; }
           }
         }
-        words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), prefix: prefix, head: head,
+        words.push({ stem: stem, whole: whole, stopWord: isStopWord(lunr, part), name: name, prefix: prefix, head: head,
                      fuzzy: tolerant && !indexed && !quoted && !beginsWords && length >= boosts.fuzzyMinLength && !isStopWord(lunr, part),
-                     required: quoted, initial: !lone && INITIAL.test(part), year: YEAR.test(part), known: indexed || beginsWords });
+                     required: quoted && !name, initial: !lone && INITIAL.test(part), year: YEAR.test(part), known: indexed || beginsWords });
       });
     });
     return words.slice(0, MAX_WORDS);
@@ -380,7 +382,7 @@
      many of them a paper must have: all of a short query, more than half of a long one. */
   function wordsNeeded(words) {
     var counted = 0;
-    words.forEach(function (w, i) { if (w.known && !w.initial && !w.year) counted |= 1 << i; });
+    words.forEach(function (w, i) { if (w.known && !w.initial && !w.year && !w.name) counted |= 1 << i; });
     var n = bits(counted);
     return { counted: counted, enough: n <= ALL_OF ? n : (n >> 1) + 1 };
   }
@@ -638,9 +640,9 @@
   }
 
   /* A promise of the Matches of a text, ranked by: the papers of an identifier in the text first; then the
-     title exactly as typed; how many of the query's words a paper has; how many in its own text (not only in
-     its tags or lists); how many exactly; the words as a phrase
-     in the title; how many in the title; lunr's score; ref. Papers with too few of the words, in an excluded
+     title exactly as typed; how many of the query's words a paper has (names that are stop words aside: how many
+     of those next); how many exactly; how many in its own text (not only in its tags or lists); the words as a
+     phrase in the title; how many in the title; lunr's score; ref. Papers with too few of the words, in an excluded
      group, or not of a `status:` asked for are left out. The shards of the terms the query's clauses expand to
      (and of its identifiers, and the facets for a status) are loaded first, then, if a paper may have the
      title as typed, the `typed` shard of the text; the rest is synchronous, so scores are the same floats
@@ -696,27 +698,30 @@
       var refs = all.subarray(0, matched + byId.length);
       if (byId.length) refs.sort();
       var wanted = queryTerms(text).join(" ");
-      var stems = words.map(function (w) { return w.stem; });
+      // The words but names that are stop words ("He"): only names have those, never a title.
+      var own = 0, stems = [];
+      words.forEach(function (w, i) { if (!w.name) { own |= 1 << i; stems.push(w.stem); } });
       // A title exactly as typed holds every word's stem, as does a phrase in it: when each word is a whole
       // term of the text (no stop word, no syntax mark splitting one), only papers with every word in the
       // title are looked at. The papers of a title as typed are looked up once (one `typed` shard); a phrase
       // is found from the title stems' positions in the postings.
-      var every = (1 << words.length) - 1;  // at most MAX_WORDS (30) words
       var wordsAreTerms = words.length > 0 && !HAS_SYNTAX_MARK.test(normalize(text)) && words.every(function (w) { return !w.stopWord; });
-      var lookedAt = kept.length > 0 && (!wordsAreTerms || kept.some(function (ref) { return run.inTitle[ref] === every; }));
+      var lookedAt = kept.length > 0 && (!wordsAreTerms || kept.some(function (ref) { return run.inTitle[ref] === own; }));
       return (lookedAt ? searcher.ensure("typed", [wanted]) : Promise.resolve()).then(function () {
         var typed = new Uint8Array(n);
         if (lookedAt) searcher.keyed("typed", wanted).forEach(function (ref) { typed[ref] = 1; });
-        var inPhrase = words.length > 1 && kept.length > 0 ? searcher.phrase(stems) : null;
-        // The rules above as one number per match, smaller first (title as typed, words found, found in the paper's
-        // own text, found exactly, phrase, words in the title; the identifiers' papers before all), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
+        var inPhrase = stems.length > 1 && kept.length > 0 ? searcher.phrase(stems) : null;
+        // The rules above as one number per match, smaller first (title as typed, words found, names found, found exactly,
+        // found in the paper's own text, phrase, words in the title; the identifiers' papers before all; at most 30 words
+        // make 2·32⁵·2 < 2³¹), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
         var ranks = new Int32Array(n), rounded = new Float64Array(n);
         for (var i = 0; i < kept.length; i++) {
-          var ref = kept[i], foundMask = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === every;
+          var ref = kept[i], foundMask = run.found[ref], inTitle = run.inTitle[ref], allInTitle = inTitle === own;
           var asTyped = (allInTitle || !wordsAreTerms) && typed[ref] === 1;
           var phrase = inPhrase !== null && allInTitle && inPhrase[ref] === 1;
-          ranks[ref] = (((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask)) * 32 + 31 - bits(run.inText[ref])) * 32 + 31 - bits(run.exact[ref] & foundMask)) * 2 +
-                        (phrase ? 0 : 1)) * 32 + 31 - bits(inTitle);
+          ranks[ref] = ((((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask & own)) * 32 + 31 - bits(foundMask & ~own)) * 32 +
+                          31 - bits(run.exact[ref] & foundMask & own)) * 32 + 31 - bits(run.inText[ref] & own)) * 2 + (phrase ? 0 : 1)) * 32 +
+                        31 - bits(inTitle);
           rounded[ref] = -Math.floor(run.scores[ref] * 1e9 + 0.5);
         }
         byId.forEach(function (ref, at) { ranks[ref] = at - byId.length; });
