@@ -101,6 +101,10 @@ def test_quoted_groups_beside_plus_and_minus(query_site: Path) -> None:
     result = run_sitegen("search", "-s", query_site, "-n", "20", '"vision transformers"', "-registers")  # no `--` needed
     assert result.returncode == 0, result.stderr
     assert [line.split("  ", 1)[1] for line in result.stdout.splitlines()[::2]] == ["Scaling Vision Transformers to Billions"]
+    result = run_sitegen("search", "-s", query_site, "-n", "20", "-registers")  # a minus word first, alone
+    assert result.returncode == 0, result.stderr
+    titles = [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[::2]]
+    assert "Vision Transformers Need Registers" not in titles and "Music Transformer" in titles
 
 
 def test_a_pasted_long_title_matches_papers_with_enough_of_its_words(query_site: Path) -> None:
@@ -362,3 +366,23 @@ def test_a_paper_tagged_with_the_word_ranks_above_words_that_only_begin_with_it(
     page.goto(search_url(site, ""))
     page.fill("#search-page-input", "graph")
     expect(page.locator(".results .result-title")).to_have_text(order)
+
+
+def test_of_titles_with_every_word_the_one_they_cover_most_ranks_first(tmp_path: Path, page_of: Any) -> None:
+    """Words remembered from a title find that title before a longer one with the same words and more abstract text
+    about them: how much of a title the words are says more than how often an abstract repeats them."""
+    from playwright.sync_api import expect
+    entries = {"Vision Transformers Need Registers": "Feature maps of large models have artifacts; extra tokens remove them.",
+               "Vision Transformers Need Trained Registers":
+                   "Registers for vision transformers, registers trained: vision transformers with registers work, registers and vision transformers.",
+               "Network In Network": "Micro networks inside each receptive field replace linear filters.",
+               "Deep Networks and Shallow Networks on Network Data": "Network data of social networks; deep networks and shallow networks, network networks."}
+    site = write_site(tmp_path, {"content/lists/titles.txt": "".join(f"{title}\n\n{abstract} {FILLER}\n\n" for title, abstract in entries.items())})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    answers = both_sides(site, ["vision transformers registers", "transformers registers ", "network network"])
+    assert answers["vision transformers registers"][0] == answers["transformers registers "][0] == "Vision Transformers Need Registers"
+    assert answers["network network"][0] == "Network In Network"
+    page = page_of()
+    page.goto(search_url(site, ""))
+    page.fill("#search-page-input", "vision transformers registers")
+    expect(page.locator(".results .result-title")).to_have_text(["Vision Transformers Need Registers", "Vision Transformers Need Trained Registers"])

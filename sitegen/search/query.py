@@ -46,6 +46,7 @@ ET_AL = re.compile(r"(?:(?<=\s)|^)et\s+al(?=[\s.]|$)\.?")
 YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 FILED_UNDER = {"tags", "lists"}  # fields that say where a paper is filed, not what it says: they match, but rank below its text
 TUNED = re.compile(r"[~^]\S*$")  # a last word with an edit distance or a boost: not a prefix
+COVERAGE_STEP = 10**13  # a percent of title coverage outweighs any score (scores × 1e9 stay below 1e13)
 
 
 class Searcher:
@@ -441,7 +442,8 @@ def ranked(searcher: Searcher, parsed: ParsedQuery, run: Run, kept: list[tuple[i
     """The matches best first: the title exactly as typed; then how many of the query's words a paper has (names
     that are stop words aside: how many of those next); how many exactly (a word a paper is tagged with says more than a
     longer word that begins with it); how many in its own text (not only in its tags or lists: where a paper is filed
-    says less than what it says); the words as a phrase in the title; how many in the title; lunr's score; ref."""
+    says less than what it says); the words as a phrase in the title; how many in the title; how much of
+    a title with every word they cover; lunr's score; ref."""
     words, text = parsed.words, parsed.text
     wanted = " ".join(query_terms(text))
     # The words but names that are stop words ("He"): only names have those, never a title.
@@ -455,6 +457,7 @@ def ranked(searcher: Searcher, parsed: ParsedQuery, run: Run, kept: list[tuple[i
     looked_at = bool(kept) and (not words_are_terms or any(run.in_title.get(ref, 0) == own for ref, _ in kept))
     typed = set(searcher.index.keyed("typed", wanted)) if looked_at else set()
     in_phrase_of = searcher.phrase(stems) if len(stems) > 1 and kept else None
+    covered = title_coverage(searcher, parsed.query) if kept else {}
     keyed = []
     for ref, score in kept:
         found, in_title = run.found.get(ref, 0), run.in_title.get(ref, 0)
@@ -463,10 +466,27 @@ def ranked(searcher: Searcher, parsed: ParsedQuery, run: Run, kept: list[tuple[i
         in_phrase = in_phrase_of is not None and all_in_title and in_phrase_of(ref)
         key = (not as_typed, -(found & own).bit_count(), -(found & ~own).bit_count(), -(run.exact.get(ref, 0) & found & own).bit_count(),
                -(run.in_text.get(ref, 0) & own).bit_count(), not in_phrase, -in_title.bit_count(),
-               # Scores are rounded for ordering: lunr.js and lunr.py may differ in the last bits of a logarithm.
-               -math.floor(score * 1e9 + 0.5), ref)
+               # Scores are rounded for ordering (lunr.js and lunr.py may differ in the last bits of a logarithm), after
+               # the title's coverage: one number, as search-core.js has them (exact in a double: at most 1e15 + 1e13).
+               -((covered.get(ref, 0) if all_in_title else 0) * COVERAGE_STEP + math.floor(score * 1e9 + 0.5)), ref)
         keyed.append((key, ref, score))
     return [(ref, score) for _, ref, score in sorted(keyed)]
+
+
+def title_coverage(searcher: Searcher, query: Query | None) -> dict[int, int]:
+    """How much of each paper's title the query's terms are, in percent (floored, so that both engines agree): of
+    two titles with the words asked for, the one with fewer other words is more nearly what was asked for
+    ("Network In Network" for "network network"). Counted from the title postings of the terms the clauses expand
+    to, whatever ran the query. Mirrors titleCoverage in search-core.js."""
+    title = searcher.title_field
+    terms = {searcher.number[name] for clause in (query.clauses if query else []) if clause.presence != QueryPresence.PROHIBITED
+             and "title" in clause.fields for name in searcher.expand(clause)}
+    hits: Counter[int] = Counter()
+    for term in terms:
+        refs = searcher.refs(term, title)
+        hits.update(dict(zip(refs, searcher.frequencies(term, title) or [1] * len(refs))))
+    lengths = searcher.base["lengths"]["title"]
+    return {ref: hit * 100 // lengths[ref] for ref, hit in hits.items()}
 
 
 def search(searcher: Searcher, text: str, run_query: Executor = execute) -> list[tuple[int, float]]:

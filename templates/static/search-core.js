@@ -16,6 +16,7 @@
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
   var MAX_WORD_LENGTH = 64;  // letters; as in query.py: no typo or prefix work on a pasted giant "word"
   var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in query.py
+  var COVERAGE_STEP = 1e13;  // a percent of title coverage outweighs any score (scores × 1e9 stay below 1e13), as in query.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var HAS_SYNTAX_MARK = /[:*~^]/;
   var QUOTED = /"([^"]*)"|\u201c([^\u201d]*)\u201d/;
@@ -642,11 +643,11 @@
   /* A promise of the Matches of a text, ranked by: the papers of an identifier in the text first; then the
      title exactly as typed; how many of the query's words a paper has (names that are stop words aside: how many
      of those next); how many exactly; how many in its own text (not only in its tags or lists); the words as a
-     phrase in the title; how many in the title; lunr's score; ref. Papers with too few of the words, in an excluded
-     group, or not of a `status:` asked for are left out. The shards of the terms the query's clauses expand to
-     (and of its identifiers, and the facets for a status) are loaded first, then, if a paper may have the
-     title as typed, the `typed` shard of the text; the rest is synchronous, so scores are the same floats
-     whatever the shards. `runQuery` is how lunr's query is run (the tests pass lunr's own Index.query).
+     phrase in the title; how many in the title; how much of a title with every word they cover; lunr's score;
+     ref. Papers with too few of the words, in an excluded group, or not of a `status:` asked for are left out.
+     The shards of the terms the query's clauses expand to (and of its identifiers, and the facets for a status)
+     are loaded first, then, if a paper may have the title as typed, the `typed` shard of the text; the rest is
+     synchronous, so scores are the same floats whatever the shards. `runQuery` is how lunr's query is run (the tests pass lunr's own Index.query).
      Mirrors search() in query.py. */
   function search(searcher, text, runQuery) {
     var statuses = [];
@@ -711,6 +712,7 @@
         var typed = new Uint8Array(n);
         if (lookedAt) searcher.keyed("typed", wanted).forEach(function (ref) { typed[ref] = 1; });
         var inPhrase = stems.length > 1 && kept.length > 0 ? searcher.phrase(stems) : null;
+        var titleHits = query && kept.length > 0 ? titleCoverage(searcher, query) : null, titleLengths = searcher.base.lengths.title;
         // The rules above as one number per match, smaller first (title as typed, words found, names found, found exactly,
         // found in the paper's own text, phrase, words in the title; the identifiers' papers before all; at most 30 words
         // make 2·32⁵·2 < 2³¹), and the score rounded to 1e-9 (lunr.js and lunr.py may differ in its last bits).
@@ -722,12 +724,32 @@
           ranks[ref] = ((((((asTyped ? 0 : 1) * 32 + 31 - bits(foundMask & own)) * 32 + 31 - bits(foundMask & ~own)) * 32 +
                           31 - bits(run.exact[ref] & foundMask & own)) * 32 + 31 - bits(run.inText[ref] & own)) * 2 + (phrase ? 0 : 1)) * 32 +
                         31 - bits(inTitle);
-          rounded[ref] = -Math.floor(run.scores[ref] * 1e9 + 0.5);
+          // After the title's coverage (in percent, floored, of a title with every word): one number, exact in a double (≤ 1e15 + 1e13).
+          var covered = allInTitle && titleHits !== null ? Math.floor(titleHits[ref] * 100 / titleLengths[ref]) : 0;
+          rounded[ref] = -(covered * COVERAGE_STEP + Math.floor(run.scores[ref] * 1e9 + 0.5));
         }
         byId.forEach(function (ref, at) { ranks[ref] = at - byId.length; });
         return new Matches(run, refs, ranks, rounded);
       });
     });
+  }
+
+  /* How many of each paper's title words the query's terms are (to make a percent of its title's length): of two titles
+     with the words asked for, the one with fewer other words is more nearly what was asked for. From the title postings
+     of the terms the clauses expand to, whatever ran the query. Mirrors title_coverage in query.py. */
+  function titleCoverage(searcher, query) {
+    var hits = new Int32Array(searcher.count), title = searcher.fields.indexOf("title"), seen = new Set();
+    query.clauses.forEach(function (clause) {
+      if (clause.presence === searcher.lunr.Query.presence.PROHIBITED || clause.fields.indexOf("title") < 0) return;
+      searcher.expand(clause).forEach(function (name) {
+        var term = searcher.number.get(name);
+        if (seen.has(term)) return;
+        seen.add(term);
+        var refs = searcher.refs(term, title), tfs = searcher.frequencies(term, title);
+        for (var i = 0; i < refs.length; i++) hits[refs[i]] += tfs.length ? tfs[i] : 1;
+      });
+    });
+    return hits;
   }
 
   /* Every paper as Matches, in title order (papers are numbered in it): what filters pick from when there is no text. */
