@@ -24,7 +24,7 @@ from lunr.query_parser import QueryParser
 from lunr.token_set import TokenSet
 
 from sitegen.search.analyze import SEPARATOR, identifiers, is_stop_word, light_stem, normalize, query_terms, trim
-from sitegen.search.index import undelta
+from sitegen.search.index import PREFIX_MIN_LENGTH, undelta
 from sitegen.search.shards import IndexFiles
 
 SYNTAX = re.compile(r"[:*~^]|(?:^|\s)[+-]\S")
@@ -191,8 +191,10 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
     parts_of = [([trim(p) for p in chunk.split("-") if trim(p)], quoted) for chunk, quoted in chunks]
     last = max((i for i, (parts, _) in enumerate(parts_of) if parts), default=-1)
     # One letter is an author's initial only beside another word ("N. Jiang"); typed alone, it is the first
-    # keystroke of a word, matched as a prefix whatever the shortest prefix otherwise is.
+    # keystroke of a word, matched as a prefix whatever the shortest prefix otherwise is, on a site where prefixes
+    # can be that short (below 2,000 papers: at 100,000, "r*" loaded 2.5 MB of shards and doubled the first keystroke).
     lone = sum(len(parts) for parts, _ in parts_of) == 1
+    first_keystroke = lone and boosts["prefixMinLength"] <= min(PREFIX_MIN_LENGTH.values())
     words: list[QueryWord] = []
     for i, (parts, quoted) in enumerate(parts_of):
         whole = light_stem("".join(parts)) if len(parts) > 1 else None
@@ -206,7 +208,7 @@ def plain_words(searcher: Searcher, text: str) -> list[QueryWord]:
             known = stem in searcher.number
             length = len(part)
             tolerant = length <= MAX_WORD_LENGTH  # a longer "word" is matched exactly: no typo, prefix or head work
-            prefix = part if typing and tolerant and not name and (length >= boosts["prefixMinLength"] or lone) else None
+            prefix = part if typing and tolerant and not name and (length >= boosts["prefixMinLength"] or first_keystroke) else None
             # (expanded as the query's prefix clause will be: the same cached expansion)
             begins_words = prefix is not None and bool(searcher.expand(Clause(term=prefix + "*", wildcard=Query.WILDCARD_TRAILING)))
             head = None

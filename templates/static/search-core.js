@@ -16,6 +16,7 @@
   var SYNTAX = /[:*~^]|(?:^|\s)[+-]\S/;
   var MAX_WORD_LENGTH = 64;  // letters; as in query.py: no typo or prefix work on a pasted giant "word"
   var MAX_EDIT_DISTANCE = 2;  // `graph~99` would expand to every term of the index: capped, as in query.py
+  var SHORTEST_PREFIX = 2;  // the smallest prefixMinLength (PREFIX_MIN_LENGTH in index.py): a lone letter is a prefix only there
   var COVERAGE_STEP = 1e13;  // a percent of title coverage outweighs any score (scores × 1e9 stay below 1e13), as in query.py
   var SYNTAX_MARKS = /[:*~^]/g;  // in text taken as words, these separate words
   var HAS_SYNTAX_MARK = /[:*~^]/;
@@ -333,8 +334,10 @@
     });
     var last = -1;
     partsOf.forEach(function (p, i) { if (p[0].length) last = i; });
-    // As in plain_words: one letter alone is the first keystroke of a word (a prefix), an initial only beside another word.
+    // As in plain_words: one letter alone is the first keystroke of a word (a prefix, where prefixes can be that
+    // short), an initial only beside another word.
     var lone = partsOf.reduce(function (n, p) { return n + p[0].length; }, 0) === 1;
+    var firstKeystroke = lone && boosts.prefixMinLength <= SHORTEST_PREFIX;
     var words = [];
     partsOf.forEach(function (p, i) {
       var parts = p[0], quoted = p[1];
@@ -348,7 +351,7 @@
         var indexed = known.has(stem);
         var chars = Array.from(part), length = chars.length, head = null;
         var tolerant = length <= MAX_WORD_LENGTH;  // a longer "word" is matched exactly: no typo, prefix or head work
-        var prefix = typing && tolerant && !name && (length >= boosts.prefixMinLength || lone) ? part : null;
+        var prefix = typing && tolerant && !name && (length >= boosts.prefixMinLength || firstKeystroke) ? part : null;
         // (expanded as the query's prefix clause will be: the same cached expansion)
         var beginsWords = prefix !== null && searcher.expand({ term: prefix + "*", wildcard: lunr.Query.wildcard.TRAILING }).length > 0;
         if (typing && !indexed && tolerant && !beginsWords) {
