@@ -317,7 +317,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
     for page in pages:
-        text = page_text(page, source_by_path.get(page.path), diagnostics).encode("utf-8")
+        text = page_text(page, source_by_path.get(page.path), diagnostics, memo).encode("utf-8")
         read = loaded.inputs.get(page.path)
         if text != read:
             page_writes.append(PageWrite(page.path, text, read))
