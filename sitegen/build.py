@@ -295,7 +295,6 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.parse import dedupe
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
-    from sitegen.search import build_search, index_files
     from sitegen.tagging import tag_pages
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
@@ -309,7 +308,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     slugs, rule_slugs = {page.slug for page in planned}, {rule.slug for rule in loaded.rules}
     related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
         slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
-    related = Ready(known_related) if known_related is not None else in_background(related_papers, listed, loaded.config.related_count)
+    related = Ready(known_related) if known_related is not None else in_background(len(listed), related_papers, listed, loaded.config.related_count)
     tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
                       lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)},
                       lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
@@ -317,7 +316,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
     for page in pages:
-        text = page_text(page, source_by_path.get(page.path), diagnostics).encode("utf-8")
+        text = page_text(page, source_by_path.get(page.path), diagnostics, memo).encode("utf-8")
         read = loaded.inputs.get(page.path)
         if text != read:
             page_writes.append(PageWrite(page.path, text, read))
@@ -328,17 +327,25 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
 
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
+    # The search index is the next slowest stage, and only reads the catalog: on the other core too.
+    searched = in_background(len(pages), search_files, catalog)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)
-    other_files = [export_json(catalog), *index_files(build_search(catalog), catalog),
-                   *static_files(site_dir, loaded.theme, loaded.inputs)]
+    other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
-    files = [*renderer.plain_files(), *other_files]
+    files = [*renderer.plain_files(), *other_files, *searched.result()]
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
+
+
+def search_files(catalog: Catalog) -> list[RenderedFile]:
+    """The search index's files (`search-index.js` and its shards)."""
+    from sitegen.search import build_search, index_files
+
+    return list(index_files(build_search(catalog), catalog))
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:

@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -428,13 +429,18 @@ def dump_yaml(values: dict[str, Any]) -> str:
 USER_DEFAULTS_YAML = dump_yaml(USER_DEFAULTS)
 
 
-def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnostics) -> str:
+def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnostics, memo: Memo | None = None) -> str:
     """The page as it should stand on disk: only the lines of machine fields whose value changed
     differ from `source`, in its own line endings; a comment on such a line is kept. When that
-    cannot be done without changing the user's YAML, the page is left as it is, with a warning."""
+    cannot be done without changing the user's YAML, the page is left as it is, with a warning.
+    The front matter of a page made or changed here goes into `memo` with its entries, so that the
+    next build does not parse it again (after a cold build: all 10,000 pages' YAML)."""
     machine = machine_values(page)
     if source is None:
-        return new_page_text(machine)
+        front = made_front_matter(machine)
+        if memo is not None:
+            memo.remember("yaml", front, made_entries(front, machine))
+        return f"---\n{front}---\n"
     newline = "\r\n" if "\r\n" in source.yaml_text else "\n"
     edits: list[tuple[int, int, str]] = []
     # A page from before `metadata:`: sitegen's old fills leave the top level, and its note is renewed.
@@ -464,17 +470,15 @@ def page_text(page: PaperPage, source: PageSource | None, diagnostics: Diagnosti
     # Later edits first, so earlier offsets stay valid; keys inserted at one place keep their order.
     for _, (start, end, replacement) in sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[0]), reverse=True):
         yaml_text = yaml_text[:start] + replacement + yaml_text[end:]
-    if not keeps_values(source, yaml_text, machine, migrated):
+    entries = entries_keeping_values(source, yaml_text, machine, migrated)
+    if entries is None:
         line = source.entries["title"].key_line
         diagnostics.warn(source.path, line, "sitegen's fields could not be updated without changing your own YAML "
                          "(an anchor or alias they share?): page left as it is, the site uses the new values")
         return source.text
+    if memo is not None:
+        memo.remember("yaml", yaml_text, entries)
     return source.text[: source.yaml_start] + yaml_text + source.text[source.yaml_start + len(source.yaml_text) :]
-
-
-def new_page_text(machine: dict[str, Any]) -> str:
-    """A page sitegen makes: its front matter and no notes yet."""
-    return f"---\n{made_front_matter(machine)}---\n"
 
 
 def made_front_matter(machine: dict[str, Any]) -> str:
@@ -501,7 +505,7 @@ def with_comments(source: PageSource, key: str, old: str, new: str) -> str:
     except SourceError:
         same = None
     if same is None or same.value != source.entries[key].value:
-        return new  # what looked like a comment is part of a value; keeps_values decides
+        return new  # what looked like a comment is part of a value; entries_keeping_values decides
     first = [text for n, text in comments if n == 0]
     rest = "".join(f"{text}\n" for n, text in comments if n > 0)
     if not first:
@@ -511,15 +515,40 @@ def with_comments(source: PageSource, key: str, old: str, new: str) -> str:
     return f"{first[0]}\n{new}{rest}"
 
 
-def keeps_values(source: PageSource, yaml_text: str, machine: dict[str, Any], migrated: list[str]) -> bool:
-    """Whether an edited front matter holds exactly the new machine values and the user's old ones
-    (but sitegen's old fills, `migrated` into `metadata:`)."""
+def entries_keeping_values(source: PageSource, yaml_text: str, machine: dict[str, Any], migrated: list[str]) -> dict[str, Entry] | None:
+    """An edited front matter's entries, if it holds exactly the new machine values and the user's old
+    ones (but sitegen's old fills, `migrated` into `metadata:`); else None."""
     try:
-        values = {k: e.value for k, e in compose_mapping(source.path, yaml_text, 2).items()}
+        entries = compose_mapping(source.path, yaml_text, 2)
     except SourceError:
-        return False
+        return None
     user = {k: e.value for k, e in source.entries.items() if k not in machine and k not in migrated}
-    return values == {**user, **machine}
+    return entries if {k: e.value for k, e in entries.items()} == {**user, **machine} else None
+
+
+def made_entries(front: str, machine: dict[str, Any]) -> dict[str, Entry]:
+    """The entries `compose_mapping(front, first_line=2)` finds in `made_front_matter(machine)`, without
+    parsing it: the values are the machine's own (PageDumper writes them so that they read back equal, of
+    the same types), each key starts a line at the left edge (nothing else does: values' lines are indented
+    or are a sequence's `- `), and each value's text ends at the newline before the next key. The user's
+    defaults after the note are parsed once."""
+    entries: dict[str, Entry] = {}
+    starts = [0]
+    for key in list(machine)[1:]:
+        starts.append(front.index(f"\n{key}:", starts[-1]) + 1)
+    defaults_at = len(front) - len(USER_DEFAULTS_YAML)
+    ends = [*starts[1:], defaults_at - len(USER_FIELDS_NOTE)]
+    for (key, value), start, end in zip(machine.items(), starts, ends):
+        entries[key] = Entry(value, 2 + front.count("\n", 0, start), start, end - 1)
+    lines_before = front.count("\n", 0, defaults_at)
+    for key, entry in user_default_entries().items():
+        entries[key] = Entry(entry.value, entry.key_line + lines_before, entry.start + defaults_at, entry.end + defaults_at)
+    return entries
+
+
+@cache
+def user_default_entries() -> dict[str, Entry]:
+    return compose_mapping(Path("defaults"), USER_DEFAULTS_YAML, first_line=2)
 
 
 def line_end(text: str, index: int) -> int:

@@ -60,19 +60,21 @@ def stop_workers() -> None:
         child.kill()
 
 
-def _call_inherited() -> Any:
-    fn, args = _inherited["call"]
+def _call_inherited(name: str) -> Any:
+    fn, args = _inherited[name]
     return fn(*args)
 
 
 class Background(Generic[T]):
-    """fn(*args) running in a forked process; `result()` waits for it and re-raises its error."""
+    """fn(*args) running in a forked process; `result()` waits for it and re-raises its error.
+    Several may run at once: each worker finds its own call under its own name."""
 
     def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
         self.pool = _pool(1)
-        _inherited["call"] = (fn, args)
-        self.future: Future[T] = _started(self.pool, _call_inherited)
-        self.future.add_done_callback(lambda _: _inherited.pop("call", None))
+        name = f"call-{id(self)}"
+        _inherited[name] = (fn, args)
+        self.future: Future[T] = _started(self.pool, _call_inherited, name)
+        self.future.add_done_callback(lambda _: _inherited.pop(name, None))
 
     def result(self) -> T:
         try:
@@ -89,11 +91,11 @@ class Ready(Generic[T]):
         return self.value
 
 
-def in_background(fn: Callable[..., T], items: list[Any], *args: Any) -> Background[T] | Ready[T]:
-    """Start fn(items, *args) on the other core when it is worth it, else compute it now."""
-    if can_fork() and len(items) >= PARALLEL_FROM:
-        return Background(fn, (items, *args))
-    return Ready(fn(items, *args))
+def in_background(papers: int, fn: Callable[..., T], *args: Any) -> Background[T] | Ready[T]:
+    """Start fn(*args) on the other core when a site of this many papers makes it worth it, else compute it now."""
+    if can_fork() and papers >= PARALLEL_FROM:
+        return Background(fn, args)
+    return Ready(fn(*args))
 
 
 def _render_shard(shard: int, shards: int) -> None:

@@ -407,6 +407,10 @@ class Memo:
     def keep(self, key: str, value: object) -> None:
         self.used[key.partition(":")[0]][key] = value
 
+    def remember(self, kind: str, inputs: object, value: object) -> None:
+        """Keep for the next build a value this one made without asking (the entries of a page it writes)."""
+        self.keep(f"{kind}:{value_digest((code_digest(), inputs))}", value)
+
     def changed_files(self) -> dict[Path, bytes]:
         """The memo files to write (site-relative): those of the kinds whose entries differ from the last
         build's. Keys are digests of the inputs, so the same keys hold the same values."""

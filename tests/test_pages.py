@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.pages import (
     RESERVED_NAMES,
+    made_entries,
+    made_front_matter,
     new_page,
     page_from_source,
     page_text,
@@ -21,6 +23,7 @@ from sitegen.pages import (
     unique_slug,
 )
 from sitegen.records import Membership, Paper
+from sitegen.yamlsource import compose_mapping
 
 # Any text YAML can carry: everything but surrogates and the few characters YAML may not hold raw.
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80).filter(lambda t: t.strip())
@@ -39,6 +42,41 @@ def test_any_title_and_abstract_survive_the_round_trip_exactly(title: str, abstr
     source = read_page(path, text)
     assert source.entries["title"].value == title
     assert source.entries["abstract"].value == abstract
+
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
+MACHINE = st.fixed_dictionaries({
+    "title": TEXT, "abstract": ANY_TEXT, "found_links": st.lists(TEXT, max_size=3),
+    "lists": st.lists(st.fixed_dictionaries({"list": TEXT, "position": st.integers(1, 10**6)},
+                                            optional={"date": st.dates(), "title": TEXT}), max_size=3),
+    "auto_tags": st.dictionaries(TEXT, st.lists(TEXT, max_size=2), max_size=3),
+    "metadata": st.fixed_dictionaries({}, optional={"authors": st.lists(TEXT, min_size=1, max_size=3), "year": st.integers(1900, 2100),
+                                                    "venue": TEXT, "arxiv": st.sampled_from(["2309.16588", "1706.03762v2"]),
+                                                    "doi": TEXT}),
+})
+
+
+def typed(value: object) -> object:
+    """A value with the type of each of its parts: equal values of other types (1 and True, a date and a datetime) differ."""
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MACHINE)
+def test_the_entries_a_made_page_is_remembered_by_are_those_its_yaml_reads_as(machine: dict[str, object]) -> None:
+    """A build keeps the entries of the pages it makes without parsing them (the next build reads them from
+    its memo): they must be what parsing finds, value, type, line and span alike."""
+    front = made_front_matter(machine)
+    parsed = compose_mapping(Path("x.md"), front, first_line=2)
+    made = made_entries(front, machine)
+    assert list(made) == list(parsed)
+    for key, entry in parsed.items():
+        assert (made[key].key_line, made[key].start, made[key].end) == (entry.key_line, entry.start, entry.end), key
+        assert typed(made[key].value) == typed(entry.value), key
 
 
 @pytest.mark.parametrize("title", ['Say "hi": a study', "- leading dash", "# hash", "> quote", "{braces}: [and] brackets",
