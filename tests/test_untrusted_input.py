@@ -1,0 +1,122 @@
+"""A cloned site is someone else's input: its templates, YAML, values, hrefs and requests never run
+code, exhaust the machine or end in a traceback; each problem is one line at its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import raw_list, run_sitegen, write_site
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def built_site(root: Path) -> Path:
+    site = write_site(root, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+def one_line_error(result: object, prefix: str) -> str:
+    """The command failed with exactly one error line, starting `prefix`, and no traceback."""
+    stderr = result.stdout + result.stderr  # type: ignore[attr-defined]  # check reports on stdout
+    assert result.returncode == 1, stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {prefix}"), stderr
+    return errors[0]
+
+
+def refused_in_build_and_check(site: Path, prefix: str) -> str:
+    """Build and check both refuse with the same line; site/ and the pages stay as they were."""
+    before = {k: v for k, v in tree(site).items() if k.startswith(("site/", "content/papers/"))}
+    line = one_line_error(run_sitegen("build", "-s", site), prefix)
+    assert one_line_error(run_sitegen("check", "-s", site), prefix) == line
+    assert {k: v for k, v in tree(site).items() if k.startswith(("site/", "content/papers/"))} == before
+    return line
+
+
+# 1. Templates run sandboxed and bounded
+
+ESCAPES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ paper.path.read_text() }}",
+    "{{ paper.path.write_text('owned') }}",
+    "{{ paper.path.parent.parent.joinpath('sitegen.yml').read_text() }}",
+    "{{ lipsum.__globals__['os'].system('touch owned') }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ self._TemplateReference__context.environment }}",
+    "{{ collection_counts.__self__.catalog }}",
+    "{{ lipsum.__globals__['__builtins__']['open']('/etc/hostname').read() }}",
+    "{% set x = catalog.papers.__class__ %}{{ x.__subclasses__() }}",
+    "{{ paper|attr('path')|attr('read_bytes')() }}",
+    "{{ catalog.routes.clear() }}",
+]
+COSTS = [
+    "{% for i in range(10**9) %}{% endfor %}",
+    "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+    "{{ 'x' * 10**10 }}",
+    "{{ 10 ** (10 ** 9) }}",
+    "{% set ns = namespace(s='x' * 1000) %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "{{ '%0999999999d' % 1 }}",
+    "{% set ns = namespace(s='xx') %}{% for i in range(64) %}{% set ns.s = ns.s|replace('x', 'xx') %}{% endfor %}",
+    "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "{% set s = 'y' * 10**7 %}{% for i in range(99999) %}{{ s }}{% endfor %}",
+]
+
+
+@pytest.mark.parametrize("attack", ESCAPES + COSTS)
+def test_a_template_reaching_out_or_costing_without_bound_is_one_line_at_its_line(tmp_path: Path, attack: str) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}\n" + attack + "\n{% endblock %}\n"})
+    line = refused_in_build_and_check(site, f"{site}/templates/paper.html:3: ")
+    assert len(line) < 400
+    assert not (site / "owned").exists() and not (site / "content/papers/alpha-paper.md").read_text().startswith("owned")
+
+
+def test_a_template_that_includes_itself_is_one_line(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}\n{% include 'loop.html' %}\n{% endblock %}\n",
+                      "templates/loop.html": "x\n{% include 'loop.html' %}\n"})
+    refused_in_build_and_check(site, f"{site}/templates/loop.html:2: templates include or call each other without end")
+
+
+def test_a_sandboxed_template_still_builds_what_it_may(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}\n"
+                      "<p id=mine>{{ paper.title|upper }} {{ paper.path.name }} {{ catalog.papers|length }} "
+                      "{% for i in range(3) %}{{ i * 2 }}{% endfor %} {{ '%05d' % 42 }} {{ 2 ** 10 }}</p>\n{% endblock %}\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    page = (site / "site/papers/alpha-paper/index.html").read_text()
+    assert "<p id=mine>ALPHA PAPER alpha-paper.md 2 024 00042 1024</p>" in page
+
+
+# 2. Every template failure is one line at the template's file and line, from build and check alike
+
+FAILURES = [
+    ("{{ 1/0 }}", "paper.html:3: ZeroDivisionError: division by zero"),
+    ("{{ no_such_name.x }}", "paper.html:3: 'no_such_name' is undefined"),
+    ("{% include 'missing.html' %}", "paper.html:3: template 'missing.html' not found"),
+    ("{{ paper.title|format(1, 2) }}", "paper.html:3: TypeError: not all arguments converted"),
+    ("{{ catalog.path('nosuch', 'x') }}", "paper.html:3: KeyError"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), FAILURES)
+def test_a_failing_template_is_one_line_at_its_line(tmp_path: Path, text: str, message: str) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}\n" + text + "\n{% endblock %}\n"})
+    refused_in_build_and_check(site, f"{site}/templates/{message}")
+
+
+def test_a_template_that_is_not_utf8_is_one_line_at_its_line(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {"templates/paper.html": b"{% extends 'default/paper.html' %}\n\n<p>caf\xe9</p>\n"})
+    refused_in_build_and_check(site, f"{site}/templates/paper.html:3: a template must be UTF-8 text")
+    write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}{% include 'bad.html' %}{% endblock %}\n",
+                      "templates/bad.html": b"ok\n\xff\n"})
+    refused_in_build_and_check(site, f"{site}/templates/bad.html:2: a template must be UTF-8 text")
