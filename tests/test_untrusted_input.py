@@ -120,3 +120,19 @@ def test_a_template_that_is_not_utf8_is_one_line_at_its_line(tmp_path: Path) -> 
     write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}{% include 'bad.html' %}{% endblock %}\n",
                       "templates/bad.html": b"ok\n\xff\n"})
     refused_in_build_and_check(site, f"{site}/templates/bad.html:2: a template must be UTF-8 text")
+
+
+# 3. YAML that aliases expand past any sane size is refused before it is built
+
+ALIAS_BOMB = ('a: &a "' + "A" * 30_000 + '"\n' + "".join(f"{k}: &{k} [{', '.join([f'*{p}'] * 10)}]\n" for p, k in zip("abc", "bcd", strict=True)))
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("content/papers/alpha-paper.md", "---\ntitle: Alpha Paper\n" + ALIAS_BOMB + "---\nnotes\n", 6),
+    ("sitegen.yml", "title: Mine\n" + ALIAS_BOMB, 5),
+    ("content/taxonomy.yml", ALIAS_BOMB, 4),
+])
+def test_yaml_whose_aliases_expand_past_a_sane_size_is_one_line(tmp_path: Path, name: str, text: str, line: int) -> None:
+    site = built_site(tmp_path)
+    write_site(site, {name: text})
+    refused_in_build_and_check(site, f"{site}/{name}:{line}: YAML too large once its aliases are expanded")
