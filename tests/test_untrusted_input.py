@@ -3,9 +3,14 @@ code, exhaust the machine or end in a traceback; each problem is one line at its
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import raw_list, run_sitegen, write_site
 
 
@@ -136,3 +141,124 @@ def test_yaml_whose_aliases_expand_past_a_sane_size_is_one_line(tmp_path: Path, 
     site = built_site(tmp_path)
     write_site(site, {name: text})
     refused_in_build_and_check(site, f"{site}/{name}:{line}: YAML too large once its aliases are expanded")
+
+
+# 4. A value of the wrong type, under any key of a page, the settings or the taxonomy, is one line
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=False, allow_infinity=False),
+                    st.text(max_size=8), st.sampled_from(["unread", "read", "-x", "c#", "2309.16588", "https://a.org/", "2024-01-02"]),
+                    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 1, 1)))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=6), inner, max_size=3)), max_leaves=6)
+PAGE_KEYS = ["title", "abstract", "links", "found_links", "lists", "auto_tags", "tags", "status", "metadata", "lookup", "rating",
+             "arxiv", "doi", "authors", "year", "venue", "url", "code", "project", "notes"]
+SETTINGS_KEYS = ["title", "description", "base_url", "author", "recent_count", "related_count", "lists", "search", "language", "x"]
+
+
+def build_in_process(site: Path) -> str:
+    """A build's outcome: 'ok', or its one-line error; any other exception fails the test."""
+    from sitegen.build import run_build
+    from sitegen.errors import Diagnostics, SitegenError
+
+    try:
+        run_build(site, site / "site", Diagnostics())
+    except SitegenError as error:
+        text = str(error)
+        assert "\n" not in text and text.startswith(str(site)), text
+        return text
+    return "ok"
+
+
+WRONG = [None, True, 7, 2.5, "text", dt.date(2024, 1, 2), [1, {"a": 1}], {"x": 1}, {"x": [1, [2]]}, [[]], {"1": {"a": None}},
+         ["a", None], {"x": None}, {"x": ["a", 1]}, [{"list": 1, "position": "x", "date": "y"}], [{"list": "week", "position": 1}]]
+
+
+def checked(site: Path) -> str:
+    """What `sitegen check` finds, in this process (it writes nothing to the site): 'ok', or its one
+    error line at the site's file; any other exception fails the test."""
+    from sitegen.check import check_build
+    from sitegen.errors import Diagnostics, SitegenError
+
+    try:
+        check_build(site, site / "site", Diagnostics())
+    except SitegenError as error:
+        text = str(error)
+        assert "\n" not in text and text.startswith(str(site)), text
+        return text
+    return "ok"
+
+
+@pytest.fixture(scope="module")
+def typed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built site, with one page whose paper left every list (its values are read from the page alone)."""
+    site = tmp_path_factory.mktemp("typed")
+    write_site(site, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    assert build_in_process(site) == "ok"
+    beta = site / "content/papers/beta-paper.md"
+    beta.write_text(beta.read_text() + "My notes: kept.\n")
+    write_site(site, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert build_in_process(site) == "ok"
+    return site
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_a_value_of_any_type_under_any_key_of_a_page_is_never_a_traceback(typed_site: Path, key: str) -> None:
+    for where in ("alpha-paper", "beta-paper"):  # in a list, and in none
+        page = typed_site / "content/papers" / f"{where}.md"
+        kept = page.read_bytes()
+        values = yaml.safe_load(kept.decode().split("---\n")[1])
+        try:
+            for value in WRONG:
+                page.write_text("---\n" + yaml.safe_dump({**values, key: value}) + "---\nnotes\n")
+                checked(typed_site)
+        finally:
+            page.write_bytes(kept)
+
+
+@settings(max_examples=100, deadline=None)
+@given(key=st.sampled_from(SETTINGS_KEYS), value=st.one_of(st.sampled_from(WRONG), VALUES), nested=st.booleans())
+def test_any_value_under_any_key_of_the_settings_is_never_a_traceback(typed_site: Path, key: str, value: object, nested: bool) -> None:
+    settings_file = typed_site / "sitegen.yml"
+    settings_file.write_text(yaml.safe_dump({"lists": {"week": {key: value}}} if nested else {key: value}))
+    try:
+        checked(typed_site)
+    finally:
+        settings_file.unlink()
+
+
+@settings(max_examples=100, deadline=None)
+@given(spec=st.one_of(st.sampled_from(WRONG), VALUES), key=st.sampled_from(["phrases", "not", "title", "description", "x"]))
+def test_any_value_in_a_taxonomy_entry_is_never_a_traceback(typed_site: Path, spec: object, key: str) -> None:
+    taxonomy = typed_site / "content/taxonomy.yml"
+    taxonomy.write_text(yaml.safe_dump({"alpha": {"phrases": ["alpha"], key: spec}, "beta": spec}))
+    try:
+        checked(typed_site)
+    finally:
+        taxonomy.unlink()
+
+
+def test_a_vouched_memo_whose_tag_evidence_is_ill_typed_is_discarded_saying_so(tmp_path: Path) -> None:
+    """A memo file the build record vouches for (both planted in a clone), holding tags of the right
+    records but with fields of the wrong type: discarded with one warning, the site made from its sources."""
+    import json
+    import pickle
+
+    from sitegen.records import TagEvidence, TagMatch
+    from sitegen.state import RecordsOnly
+
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper"),
+                                 "content/taxonomy.yml": "deep:\n  phrases: [deep networks]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "sitegen.yml").write_text("title: Mine\n")  # a build to do, with the same papers and taxonomy
+    path = site / ".sitegen/memo-tags.pickle"
+    memo = RecordsOnly(path.open("rb")).load()
+    bad = (TagMatch("deep", ("deep networks",), 1.0, (TagEvidence("deep networks", False, 7, ["x"], {"a": 1}),)),)  # type: ignore[arg-type]
+    path.write_bytes(pickle.dumps({key: {slug: bad for slug in value} for key, value in memo.items()}))
+    record_path = site / ".sitegen/build.json"
+    record = json.loads(record_path.read_text())
+    record["memo"]["tags"] = [path.stat().st_size, path.stat().st_mtime_ns]
+    record_path.write_text(json.dumps(record))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {path}: holds values of the wrong form (damaged or planted?): ignored, and made again" in result.stderr.splitlines()
+    assert "deep networks" in (site / "site/papers/alpha-paper/index.html").read_text()
