@@ -4,6 +4,7 @@ code, exhaust the machine or end in a traceback; each problem is one line at its
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -262,3 +263,44 @@ def test_a_vouched_memo_whose_tag_evidence_is_ill_typed_is_discarded_saying_so(t
     assert result.returncode == 0, result.stderr
     assert f"warning: {path}: holds values of the wrong form (damaged or planted?): ignored, and made again" in result.stderr.splitlines()
     assert "deep networks" in (site / "site/papers/alpha-paper/index.html").read_text()
+
+
+# 5. check and search read back what is in site/, whatever it holds
+
+def index_variants(text: str) -> list[str]:
+    """search-index.js texts sitegen never writes: nested past the stack, each base key of the wrong type."""
+    base = json.loads(text[len("window.SITEGEN_SEARCH="):].rstrip().removesuffix(";"))
+    wrong = [{**base, key: value} for key in sorted(base) if key != "format" for value in (7, "x", [[1]], {"a": None}, None)]
+    return ["window.SITEGEN_SEARCH=" + "[" * 100_000 + "]" * 100_000 + ";", "window.SITEGEN_SEARCH=" + "9" * 5000 + ";",
+            *("window.SITEGEN_SEARCH=" + json.dumps(b) + ";" for b in wrong)]
+
+
+def test_check_and_search_on_an_index_sitegen_never_wrote_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sitegen.check import check_output
+    from sitegen.cli import main
+
+    site = built_site(tmp_path)
+    index = site / "site/search-index.js"
+    for number, text in enumerate(index_variants(index.read_text())):
+        index.write_text(text)
+        findings = [str(f) for f in check_output(site / "site")]  # what `sitegen check` adds about the built site
+        if number < 2:
+            assert f"warning: {index}: not a sitegen search index; run `sitegen build` to rebuild it" in findings, findings
+        capsys.readouterr()
+        status = main(["search", "-s", str(site), "alpha"])
+        stderr = capsys.readouterr().err
+        if status:  # a key the search does not use may be anything
+            assert stderr.startswith(f"error: {site}/site/") and len(stderr.splitlines()) == 1, (text[:300], stderr)
+
+
+def test_check_on_hrefs_no_file_system_can_hold_is_one_line_each(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    home = site / "site/index.html"
+    links = ['<a href="' + "x" * 300 + '/index.html">a</a>', '<a href="' + "/".join(["y" * 200] * 30) + '">b</a>',
+             '<a href="http://[oops/">c</a>', '<img src="' + "%41" * 5000 + '.png">']
+    home.write_text(home.read_text().replace("</body>", "".join(links) + "</body>"))
+    result = run_sitegen("check", "-s", site)
+    report = result.stdout + result.stderr
+    assert "Traceback" not in report and "internal error" not in report, report
+    assert len([line for line in report.splitlines() if line.startswith(f"warning: {home}: ")]) == len(links), report
+    assert all(len(line) < 400 for line in report.splitlines()), report
