@@ -288,7 +288,7 @@ class Assembled:
 
 def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
     """Every page text, every removal, the catalog, the templates checked and the render jobs."""
-    from sitegen.catalog import build_catalog
+    from sitegen.catalog import build_catalog, tag_name_warnings
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
@@ -327,6 +327,9 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
 
+    tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
+    for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
+        diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     env = make_environment([site_dir / "templates"], loaded.theme)
     check_templates(env)

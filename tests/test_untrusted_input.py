@@ -304,3 +304,25 @@ def test_check_on_hrefs_no_file_system_can_hold_is_one_line_each(tmp_path: Path)
     assert "Traceback" not in report and "internal error" not in report, report
     assert len([line for line in report.splitlines() if line.startswith(f"warning: {home}: ")]) == len(links), report
     assert all(len(line) < 400 for line in report.splitlines()), report
+
+
+# 7. Tags that name no page, or different tags that would share one, are said
+
+def test_tags_naming_no_page_or_sharing_one_are_a_warning_each(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper", "Gamma Paper")})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    pages = {name: site / f"content/papers/{name}-paper.md" for name in ("alpha", "beta", "gamma")}
+    tags = {"alpha": '["c#", "", ".", "Deep Learning"]', "beta": '["C++", "..", "-", "deep-learning"]', "gamma": '["c", "Café", "cafe"]'}
+    for name, page in pages.items():
+        page.write_text(page.read_text().replace("tags: []", f"tags: {tags[name]}"))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    line = {name: page.read_text().splitlines().index(f"tags: {tags[name]}") + 1 for name, page in pages.items()}
+    warnings = [w for w in result.stderr.splitlines() if w.startswith("warning:")]
+    for name, tag in [("alpha", ""), ("alpha", "."), ("beta", ".."), ("beta", "-")]:
+        assert f"warning: {pages[name]}:{line[name]}: tag {tag!r} has no letter or digit to name its page: ignored" in warnings, warnings
+    shared = [w for w in warnings if "share the page tags/c/" in w]
+    assert len(shared) == 2 and all(w.startswith((f"warning: {pages['beta']}:{line['beta']}: tag 'C++'",
+                                                   f"warning: {pages['gamma']}:{line['gamma']}: tag 'c'")) for w in shared), warnings
+    assert not any("deep" in w or "caf" in w for w in warnings), warnings  # one tag, spelled two ways
+    assert len(warnings) == 6, warnings
