@@ -326,3 +326,31 @@ def test_tags_naming_no_page_or_sharing_one_are_a_warning_each(tmp_path: Path) -
                                                    f"warning: {pages['gamma']}:{line['gamma']}: tag 'c'")) for w in shared), warnings
     assert not any("deep" in w or "caf" in w for w in warnings), warnings  # one tag, spelled two ways
     assert len(warnings) == 6, warnings
+
+
+# 8. BibTeX: @string chains resolved as BibTeX does; a brace too many skips its entry, said at its line
+
+BIB_WITH_CHAINS = """@string{conf = "Neural"}
+@string{full = conf # " Information Processing"}
+@string{year = 2021}
+@inproceedings{k1, title = {Chained}, booktitle = full # { Systems}, year = year}
+@article{k2, title={A }}}B}, year={2021}}
+@article{k3, title={Also }B}, journal = {J}, year={2021}}
+@article{k4, title={Fine}, year={2022}} % a comment after it
+"""
+
+
+def test_bibtex_string_chains_and_a_brace_too_many() -> None:
+    from sitegen.errors import Diagnostics, SourceError
+    from sitegen.parse_bibtex import parse_bibtex
+
+    diagnostics = Diagnostics()
+    _, entries = parse_bibtex(Path("refs.bib"), "refs", BIB_WITH_CHAINS, diagnostics)
+    assert [(e.title, e.biblio.venue, e.biblio.year) for e in entries] == [
+        ("Chained", "Neural Information Processing Systems", 2021), ("Fine", "", 2022)]
+    assert [str(w) for w in diagnostics.warnings] == [
+        f"refs.bib:{line}: skipped entry '{key}': a '}}' ends it before its last field (a brace too many in a value?)"
+        for line, key in ((5, "k2"), (6, "k3"))]
+    doubling = '@string{a = "' + "x" * 100 + '"}\n' + "".join(f"@string{{{chr(98 + i)} = {' # '.join([chr(97 + i)] * 10)}}}\n" for i in range(6))
+    with pytest.raises(SourceError, match=r"refs.bib:5: @string 'e' expands to over 100,000 characters"):
+        parse_bibtex(Path("refs.bib"), "refs", doubling + "@article{k, title = g}\n", Diagnostics())
