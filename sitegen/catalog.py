@@ -217,7 +217,7 @@ NOT_IN_ADDRESSES = "#?%\\"  # a link cannot hold these as they are: '#' and '?' 
 def route_name(name: str, kind: str, source: str) -> None:
     """A list's, paper's or tag's name is a folder of the site and a part of every link to it: it
     must be one plain name that a link can carry (the url filter escapes spaces and the like)."""
-    bad = sorted({c for c in name if c in NOT_IN_ADDRESSES or ord(c) < 0x20 or c == "\x7f"})
+    bad = sorted({c for c in name if c in NOT_IN_ADDRESSES or ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029"})  # controls, line breaks
     if name in ("", ".", "..") or name.startswith(".") or "/" in name:
         raise SourceError(source, None, f"{name!r} cannot be a {kind} page's name (it would not be a folder of the site); rename it")
     if bad:

@@ -10,13 +10,15 @@ a power makes. Past a bound the page fails with one line at its template and lin
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from functools import wraps
 from pathlib import PurePath
 from types import ModuleType
 from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import FILTERS
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -28,11 +30,43 @@ MAX_VALUE_SIZE = 50_000_000  # characters of a text, items of a list, that a tem
 MAX_PAGE_CHARS = 200_000_000  # characters of one rendered file
 MAX_POWER_BITS = 100_000  # bits of a number `**` makes (a 30,000-digit number)
 PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix"})  # of a page's path: the rest reads and writes files
-FORMAT_WIDTH = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+MAX_ARGUMENT = 100_000  # a number given to a filter or a call: a width, a count (as the sandbox's MAX_RANGE)
+PERCENT_SPEC = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")  # a %-format's width and precision
+BRACE_SPEC = re.compile(r"\{[^{}]*:([^{}]*)\}")  # a str.format field's spec, after its ':'
+
 
 
 class TooCostly(SecurityError):
     """A template asked for more than a page may cost."""
+
+
+def check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ARGUMENT:
+            raise TooCostly(f"a number argument of {value:,} (at most {MAX_ARGUMENT:,}): a width or count that large is no page's")
+
+
+def check_format(text: str) -> None:
+    """A format string whose width or precision (`%0999999999d`, `{:>999999999}`, `%*d`) is past the bounds."""
+    numbers = [n for m in PERCENT_SPEC.finditer(text) for n in m.groups() if n]
+    numbers += [n for spec in BRACE_SPEC.findall(text) for n in re.findall(r"\d+", spec)]
+    if any(n == "*" or len(n) > len(str(MAX_ARGUMENT)) or int(n) > MAX_ARGUMENT for n in numbers):
+        raise TooCostly(f"a format with a width or precision over {MAX_ARGUMENT:,}")
+
+
+def bounded_arguments(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A built-in filter that refuses a number argument past MAX_ARGUMENT (`center(10**9)`, `batch(10**9, 'x')`,
+    `indent(10**9)`) and a format past the bounds (`'%0999999999d'|format(1)`). Jinja's `pass_context`
+    and `pass_environment` marks are kept (wraps copies them)."""
+    @wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        passed = getattr(function, "jinja_pass_arg", None) is not None
+        value, rest = (args[1], args[2:]) if passed and len(args) > 1 else (args[0] if args else None, args[1:])
+        check_arguments(rest, kwargs)
+        if function is FILTERS["format"] and isinstance(value, str):
+            check_format(value)
+        return function(*args, **kwargs)
+    return checked
 
 
 class BoundingCodeGenerator(CodeGenerator):
@@ -69,6 +103,8 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(optimized=False, **options)  # no folding of constants at compile time: `'x'|center(10**12)` would run there, unbounded
         self.steps_left = MAX_LOOP_STEPS
+        del self.globals["lipsum"]  # no use on a site, and `lipsum(10**6)` is minutes and gigabytes
+        self.filters = {name: bounded_arguments(f) for name, f in self.filters.items()}
 
     def start_page(self) -> None:
         self.steps_left = MAX_LOOP_STEPS
@@ -98,10 +134,17 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
             if abs(left).bit_length() * right > MAX_POWER_BITS:
                 raise TooCostly(f"'**' would make a number of over {MAX_POWER_BITS:,} bits")
         elif operator == "%" and isinstance(left, str):
-            widths = [int(n) if n != "*" else MAX_VALUE_SIZE + 1 for m in FORMAT_WIDTH.finditer(left) for n in m.groups() if n]
-            if widths and max(widths) > MAX_VALUE_SIZE:
-                raise TooCostly(f"'%' with a width or precision over {MAX_VALUE_SIZE:,}")
+            check_format(left)
         return self.bounded(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own spelling)
+        """A call with a number past MAX_ARGUMENT is refused (`'x'.center(10**9)`, `'x'.zfill(...)`), and
+        so is str.format with a width or precision past the bounds (`'{:>999999999}'.format(1)`)."""
+        check_arguments(args, kwargs)
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox hands out str.format wrapped
+        if getattr(method, "__name__", "") in ("format", "format_map") and isinstance(getattr(method, "__self__", None), str):
+            check_format(method.__self__)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """No module, and of a path only its name: `paper.path.read_text()` would read any file."""

@@ -70,6 +70,13 @@ COSTS = [
     "{{ '%0999999999d' % 1 }}",
     "{% set ns = namespace(s='xx') %}{% for i in range(64) %}{% set ns.s = ns.s|replace('x', 'xx') %}{% endfor %}",
     "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+    "{{ 'x'|center(2000000000) }}",
+    "{{ 'x'|indent(10**9, true) }}",
+    "{{ [1]|batch(10**9, 0)|list }}",
+    "{{ lipsum(10**6) }}",
+    "{{ 'x'.zfill(10**9) }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{{ '%0999999999d'|format(1) }}",
     "{% set s = 'y' * 10**7 %}{% for i in range(99999) %}{{ s }}{% endfor %}",
 ]
 
@@ -94,11 +101,12 @@ def test_a_sandboxed_template_still_builds_what_it_may(tmp_path: Path) -> None:
     site = built_site(tmp_path)
     write_site(site, {"templates/paper.html": "{% extends 'default/paper.html' %}\n{% block main %}\n"
                       "<p id=mine>{{ paper.title|upper }} {{ paper.path.name }} {{ catalog.papers|length }} "
-                      "{% for i in range(3) %}{{ i * 2 }}{% endfor %} {{ '%05d' % 42 }} {{ 2 ** 10 }}</p>\n{% endblock %}\n"})
+                      "{% for i in range(3) %}{{ i * 2 }}{% endfor %} {{ '%05d' % 42 }} {{ 2 ** 10 }} {{ '{:>4}'.format(7) }} "
+                      "{{ 'ab'|center(4) }} {{ [1, 2, 3]|batch(2)|list }}</p>\n{% endblock %}\n"})
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 0, result.stderr
     page = (site / "site/papers/alpha-paper/index.html").read_text()
-    assert "<p id=mine>ALPHA PAPER alpha-paper.md 2 024 00042 1024</p>" in page
+    assert "<p id=mine>ALPHA PAPER alpha-paper.md 2 024 00042 1024    7  ab  [[1, 2], [3]]</p>" in page
 
 
 # 2. Every template failure is one line at the template's file and line, from build and check alike
