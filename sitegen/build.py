@@ -288,7 +288,7 @@ class Assembled:
 
 def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
     """Every page text, every removal, the catalog, the templates checked and the render jobs."""
-    from sitegen.catalog import build_catalog
+    from sitegen.catalog import build_catalog, tag_name_warnings
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
@@ -326,6 +326,9 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
 
+    tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
+    for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
+        diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     # The search index is the next slowest stage, and only reads the catalog: on the other core too.
     searched = in_background(len(pages), search_files, catalog)
@@ -338,6 +341,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     files = [*renderer.plain_files(), *other_files, *searched.result()]
+    for kind in sorted(memo.misshapen):
+        diagnostics.warn(site_dir / state.memo_file(kind), None, "holds values of the wrong form (damaged or planted?): ignored, and made again")
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 

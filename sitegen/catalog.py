@@ -7,9 +7,11 @@ Two sources that would land on one output path are an error here, before anythin
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from sitegen.cite import bibtex_entry, citation_keys
 from sitegen.config import SiteConfig
@@ -130,6 +132,38 @@ def effective_tags(page: PaperPage) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in automatic + added if t))
 
 
+def tag_spelling(tag: str) -> str:
+    """What tells two spellings of a tag apart once case, accents, spaces, '-' and '_' are set aside:
+    'Deep Learning' and 'deep-learning' are one tag; 'C++', 'c#' and 'C' are three."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", tag).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and not c.isspace() and c not in "-_")
+
+
+def tag_name_warnings(pages: list[PaperPage], tags_lines: dict[Path, int], rules: tuple[TagRule, ...]) -> list[tuple[Path, int | None, str]]:
+    """The user's tags that name no page (no letter or digit: '', '.', '-') and different tags that
+    would share one page ('C++' and 'c#' are both tags/c/): each a warning at the page's `tags:` line."""
+    found: list[tuple[Path, int | None, str]] = []
+    first: dict[str, dict[str, str]] = {rule.slug: {tag_spelling(rule.slug): f"the taxonomy's '{rule.slug}'"} for rule in rules}
+    for page in sorted(pages, key=lambda p: str(p.path)):
+        line = tags_lines.get(page.path)
+        for tag in page.user_tags:
+            name = tag[1:] if tag.startswith("-") else tag
+            slug = slugify(name)
+            if not slug:
+                found.append((page.path, line, f"tag {tag!r} has no letter or digit to name its page: ignored"))
+                continue
+            if tag.startswith("-"):
+                continue
+            spellings = first.setdefault(slug, {})
+            other = next(iter(spellings.values()), None)
+            if tag_spelling(name) not in spellings:
+                spellings[tag_spelling(name)] = f"'{name}' ({page.path}:{line})" if line else f"'{name}' ({page.path})"
+                if other is not None:
+                    found.append((page.path, line, f"tag '{name}' and {other} are different tags but share the page "
+                                  f"tags/{slug}/ (and its papers): rename one"))
+    return found
+
+
 def build_catalog(
     config: SiteConfig,
     reading_lists: list[ReadingList],
@@ -183,7 +217,7 @@ NOT_IN_ADDRESSES = "#?%\\"  # a link cannot hold these as they are: '#' and '?' 
 def route_name(name: str, kind: str, source: str) -> None:
     """A list's, paper's or tag's name is a folder of the site and a part of every link to it: it
     must be one plain name that a link can carry (the url filter escapes spaces and the like)."""
-    bad = sorted({c for c in name if c in NOT_IN_ADDRESSES or ord(c) < 0x20 or c == "\x7f"})
+    bad = sorted({c for c in name if c in NOT_IN_ADDRESSES or ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029"})  # controls, line breaks
     if name in ("", ".", "..") or name.startswith(".") or "/" in name:
         raise SourceError(source, None, f"{name!r} cannot be a {kind} page's name (it would not be a folder of the site); rename it")
     if bad:

@@ -45,11 +45,18 @@ class Links(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
+        self.not_urls: list[str] = []  # `http://[x`: what no browser can follow
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if name in ("href", "src") and value and not urlsplit(value).scheme and not value.startswith(("#", "//")):
-                self.urls.append(value)
+            if name in ("href", "src") and value:
+                try:
+                    scheme = urlsplit(value).scheme
+                except ValueError:
+                    self.not_urls.append(value)
+                    continue
+                if not scheme and not value.startswith(("#", "//")):
+                    self.urls.append(value)
 
 
 def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> Assembled:
@@ -119,10 +126,11 @@ def check_output(output_dir: Path) -> list[Finding]:
         except OSError as error:
             problems.append(format_place(page, None, f"cannot read ({error.strerror})"))
             continue
+        problems += [format_place(page, None, f"a link that is no URL: {url[:200]}") for url in parser.not_urls]
         for url in parser.urls:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(urlsplit(url).path)))
-            if urlsplit(url).path and not (output_dir / target).is_file():
-                problems.append(format_place(page, None, f"broken link to {url}"))
+            if urlsplit(url).path and not is_file(output_dir / target):
+                problems.append(format_place(page, None, f"broken link to {url if len(url) <= 200 else url[:200] + '…'}"))
             elif here.startswith(("lists/", "tags/", "papers/page/")) or here == "papers/index.html":
                 linked.add(target)  # a paper in no list any more (its page kept for your edits) is on the index
     papers = read_papers(output_dir / "papers.json", problems)
@@ -136,7 +144,7 @@ def check_output(output_dir: Path) -> list[Finding]:
         indexed = {(doc.title, doc.url) for doc in payload.docs}
     except SitegenError as error:
         return [Finding("warning", p) for p in problems] + [Finding("warning", str(error))]
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+    except Exception:  # read back from disk, where anything may stand in for it (nested past the stack, ill-typed)
         problems.append(format_place(output_dir / "search-index.js", None, "not a search index sitegen made (run `sitegen build`)"))
         return [Finding("warning", p) for p in problems]
     pages = {(p["title"], p["url"]) for p in papers}
@@ -147,6 +155,14 @@ def check_output(output_dir: Path) -> list[Finding]:
     return [Finding("warning", p) for p in problems]
 
 
+def is_file(path: Path) -> bool:
+    """Whether a link's target is a file: a name too long for the file system is none (not an error)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_papers(path: Path, problems: list[str]) -> list[dict[str, str]]:
     """papers.json's papers (title and url), or none and a problem if it is not what sitegen writes."""
     if not path.is_file():
@@ -154,7 +170,7 @@ def read_papers(path: Path, problems: list[str]) -> list[dict[str, str]]:
     try:
         papers = json.loads(path.read_bytes().decode("utf-8"))["papers"]
         return [{"title": str(p["title"]), "url": str(p["url"])} for p in papers]
-    except (OSError, ValueError, LookupError, TypeError):
+    except (OSError, ValueError, LookupError, TypeError, RecursionError):
         problems.append(format_place(path, None, "not the papers.json sitegen writes (run `sitegen build`)"))
         return []
 

@@ -265,16 +265,22 @@ def run_lookup_command(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     from sitegen.search import load_searcher, search
 
-    searcher = load_searcher(output_dir(args) / "search-index.js")
-    results = search(searcher, " ".join(args.query))[: args.limit]  # any text: syntax that does not parse is words
-    for ref, score in results:
-        doc = searcher.index.doc(ref)
-        title = "".join(text for text, _ in doc.get("math", ())) or doc["title"]  # math as the readable text the pages show
+    path = output_dir(args) / "search-index.js"
+    try:  # the index is read back from disk, where anything may stand in for it: every way it can be wrong is one line
+        searcher = load_searcher(path)
+        results = search(searcher, " ".join(args.query))[: args.limit]  # any text: syntax that does not parse is words
+        found = [(ref, score, searcher.index.doc(ref)) for ref, score in results]
+        rows = [(ref, score, str(doc["title"]), "".join(str(text) for text, _ in doc.get("math", ())) or str(doc["title"]),
+                 str(doc["url"]), ", ".join(map(str, doc.get("tags", ()))), str(doc["status"])) for ref, score, doc in found]
+    except SitegenError:
+        raise
+    except Exception as error:
+        raise SitegenError(f"{path}: not a search index sitegen made ({type(error).__name__}); run `sitegen build` to rebuild it") from None
+    for ref, score, title, shown, url, tags, status in rows:  # math as the readable text the pages show
         if args.json:
-            print(json.dumps({"ref": ref, "score": round(score, 6), "title": doc["title"], "url": doc["url"], "status": doc["status"]},
-                             ensure_ascii=False))
+            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
         else:
-            print(f"{score:7.3f}  {title}\n         {doc['url']}  [{', '.join(doc.get('tags', ()))}]  {doc['status']}")
+            print(f"{score:7.3f}  {shown}\n         {url}  [{tags}]  {status}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0

@@ -199,6 +199,11 @@ def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
     for key in ("tags", "links", "found_links", "authors"):
         if key in entries and not all(isinstance(v, str) for v in entries[key].value or []):
             raise SourceError(path, entries[key].key_line, f"every item of '{key}' must be text")
+    auto = entries.get("auto_tags")
+    if auto is not None and not all(isinstance(t, str) and (p is None or isinstance(p, list) and all(isinstance(w, str) for w in p))
+                                    for t, p in (auto.value or {}).items()):
+        raise SourceError(path, auto.key_line, "'auto_tags' must map each tag to the list of phrases that matched "
+                          "(sitegen writes it: delete the key and the next build writes it again)")
     status = entries.get("status")
     if status is not None and status.value not in STATUSES:
         raise SourceError(path, status.key_line, f"'status' must be one of {', '.join(STATUSES)}, not {status.value!r}")

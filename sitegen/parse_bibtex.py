@@ -15,7 +15,7 @@ from pathlib import Path
 from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 from bibtexparser.middlewares.parsestack import default_parse_stack
 from bibtexparser.library import Library
-from bibtexparser.model import Entry
+from bibtexparser.model import Block, Entry, ImplicitComment
 from bibtexparser.splitter import Splitter
 from pylatexenc.latex2text import (
     LatexNodes2Text,
@@ -60,6 +60,13 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
     mended = with_missing_commas(path, text, library, diagnostics)
     if mended != text:
         library = Splitter(bibstr=mended).split()
+    cut_short = entries_cut_short(library)
+    for entry in cut_short:
+        diagnostics.warn(path, (entry.start_line or 0) + 1, f"skipped entry '{entry.key}': a '}}' ends it before its last field "
+                         "(a brace too many in a value?)")
+    skipped: list[Block] = [*cut_short]
+    library.remove(skipped)
+    resolve_string_chains(path, library)
     written = {entry.start_line: {f.key.casefold(): f.value for f in entry.fields} for entry in library.entries}
     for middleware in [*default_parse_stack(), SeparateCoAuthors(), SplitNameParts()]:
         library = middleware.transform(library=library)
@@ -85,6 +92,71 @@ def parse_bibtex(path: Path, slug: str, text: str, diagnostics: Diagnostics) -> 
             diagnostics.warn(path, line, f"entry '{entry.key}': eprint {eprint!r} is not an arXiv id ({ARXIV_FORMS}): not linked to arXiv")
         entries.append(ListEntry(title, abstract, slug, len(entries) + 1, path, line, line if abstract else None, known))
     return None, entries
+
+
+def entries_cut_short(library: Library) -> list[Entry]:
+    """Entries that a '}' too many closed early (`title = {A }}}B}, year = ...`): the rest of the entry is left
+    on the line it ended on, where BibTeX reads it as a comment, and its later fields would be lost."""
+    blocks = library.blocks
+    cut = []
+    for entry, after in zip(blocks, blocks[1:]):
+        if isinstance(entry, Entry) and isinstance(after, ImplicitComment):
+            rest = (after.raw or "").split("\n", 1)[0].strip()
+            if rest and not rest.startswith("%") and after.start_line == (entry.start_line or 0) + (entry.raw or "").count("\n"):
+                cut.append(entry)
+    return cut
+
+
+MAX_STRING_CHARS = 100_000  # a @string that joins others: far past any venue's name, far short of a doubling chain's
+
+
+def resolve_string_chains(path: Path, library: Library) -> None:
+    """@string names put in, as BibTeX does, in each @string (`@string{b = a # " x"}`, in file order) and in
+    each entry's value joined with '#' (`journal = b # { Letters}`): bibtexparser resolves a name only when it
+    is a field's whole value. A chain that doubles its length at each step is refused before it exhausts memory."""
+    known: dict[str, str] = {}
+
+    def expanded(value: str, line: int, what: str) -> str | None:
+        parts = split_concatenation(value)
+        if len(parts) == 1 and parts[0].casefold() not in known:
+            return None  # one literal, or a name BibTeX knows (a month) or nobody does: as written
+        text = "".join(literal(part) if part[:1] in ('{', '"') else known.get(part.casefold(), part) for part in parts)
+        if len(text) > MAX_STRING_CHARS:
+            raise SourceError(path, line, f"{what} expands to over {MAX_STRING_CHARS:,} characters")
+        return text
+
+    for string in library.strings:
+        text = expanded(str(string.value), (string.start_line or 0) + 1, f"@string '{string.key}'")
+        if text is not None:
+            string.value = "{" + text + "}"
+        known[string.key.casefold()] = text if text is not None else literal(str(string.value).strip())
+    for entry in library.entries:
+        for item in entry.fields:
+            text = expanded(str(item.value), (item.start_line or entry.start_line or 0) + 1, f"entry '{entry.key}': '{item.key}'")
+            if text is not None:
+                item.value = "{" + text + "}"
+
+
+def literal(part: str) -> str:
+    """A value's text without its enclosing braces or quotes (a number as it is)."""
+    return part[1:-1] if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')) else part
+
+
+def split_concatenation(value: str) -> list[str]:
+    """`a # " x" # {y}` → ['a', '" x"', '{y}']: the parts joined by '#' outside braces and quotes."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for index, char in enumerate(value):
+        if char == "{" and value[index - 1:index] != "\\":
+            depth += 1
+        elif char == "}" and value[index - 1:index] != "\\":
+            depth -= 1
+        elif char == '"' and depth == 0 and value[index - 1:index] != "\\":
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:index].strip())
+            start = index + 1
+    parts.append(value[start:].strip())
+    return parts
 
 
 def with_missing_commas(path: Path, text: str, library: Library, diagnostics: Diagnostics) -> str:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 STATUSES = ("unread", "reading", "read")
 RATINGS = range(1, 6)  # `rating: 1` to `rating: 5`, shown as stars
@@ -204,3 +208,30 @@ class PaperPage:
         return tuple(dict.fromkeys(self.user_links + self.links))
     rating: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text
+
+
+@cache
+def field_types(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def well_typed(value: object, kind: Any = None) -> bool:
+    """Whether a record (read back from a memo file, which may be planted) holds in every field a
+    value of the type its annotation says, records and tuples of them included: `Any` takes anything."""
+    kind = type(value) if kind is None else kind
+    if kind is Any:
+        return True
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return isinstance(value, kind) and all(well_typed(getattr(value, f.name), field_types(kind)[f.name]) for f in dataclasses.fields(kind))
+    origin, args = get_origin(kind), get_args(kind)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return isinstance(value, tuple) and all(well_typed(v, args[0]) for v in value)
+    if origin in (UnionType, Union):
+        return any(well_typed(value, a) for a in args)
+    if kind is type(None):
+        return value is None
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, origin or kind)

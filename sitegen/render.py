@@ -11,17 +11,18 @@ import json
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, quote_plus
 
 import jinja2
+from jinja2 import nodes
 from markupsafe import Markup
 
 from sitegen.catalog import INDEX_PAGE_SIZE, LIST_PAGE_SIZE, Catalog, ListView, TagView
@@ -31,6 +32,7 @@ from sitegen.identifiers import is_web_url
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
 from sitegen.records import STATUSES, PaperPage
+from sitegen.sandbox import BoundedEnvironment
 from sitegen.tagging import MIN_SCORE, MIN_SCORE_LEAD, TAG_SHARES
 
 THEME_PREFIX = "default"
@@ -42,7 +44,12 @@ class DedentedLoader(jinja2.FileSystemLoader):
     so template errors keep their line numbers; what a page inserts is never touched."""
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            path = next(p for folder in self.searchpath if (p := Path(folder, *template.split("/"))).is_file())
+            line = error.object[: error.start].count(b"\n") + 1
+            raise SourceError(path, line, f"a template must be UTF-8 text (byte 0x{error.object[error.start]:02x} is not)") from None
         return dedent_template(source), filename, uptodate
 
 
@@ -62,13 +69,13 @@ def dedent_template(source: str) -> str:
     return "".join(lines)
 
 
-def make_environment(template_dirs: list[Path], default_theme: Path) -> jinja2.Environment:
+def make_environment(template_dirs: list[Path], default_theme: Path) -> BoundedEnvironment:
     """Site templates first, then the default theme; `default/x.html` always names the default's."""
     default_loader = DedentedLoader(default_theme)
     loader = jinja2.ChoiceLoader(
         [*(DedentedLoader(d) for d in template_dirs), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
     )
-    env = jinja2.Environment(
+    env = BoundedEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -86,31 +93,56 @@ TEMPLATES = ("home.html", "papers.html", "lists.html", "tags.html", "search.html
 
 @contextmanager
 def template_errors(template_name: str) -> Iterator[None]:
-    """Any template problem as one line at its file and line."""
+    """Any failure of a template, whatever Python raised in it, as one line at its file and line."""
     try:
         yield
+    except SitegenError:
+        raise
     except jinja2.TemplateSyntaxError as error:
         raise SourceError(error.filename or error.name or template_name, error.lineno, error.message or "template syntax error") from None
     except jinja2.TemplateNotFound as error:
-        raise SitegenError(f"template not found: {error.name}") from None
+        path, line = template_place(error.__traceback__, template_name)
+        raise SourceError(path, line, f"template '{error.name}' not found (looked in templates/ and the default theme)") from None
+    except RecursionError as error:
+        path, line = template_place(error.__traceback__, template_name)
+        raise SourceError(path, line, "templates include or call each other without end") from None
     except jinja2.TemplateError as error:
         path, line = template_place(error.__traceback__, template_name)
         raise SourceError(path, line, error.message or type(error).__name__) from None
+    except Exception as error:  # what the template's own expressions raise: 1/0, a date filter given text...
+        path, line = template_place(error.__traceback__, template_name)
+        raise SourceError(path, line, f"{type(error).__name__}: {error}") from None
 
 
 def check_templates(env: jinja2.Environment) -> None:
-    """Parse every template before anything is written: a syntax error stops the build at once."""
+    """Parse every template before anything is written, and each one they extend, include or import
+    by name (which must exist): such an error stops the build at once, at its file and line."""
     assert env.loader is not None
-    for name in TEMPLATES:
+    pending: list[tuple[str, str | None, int | None]] = [(name, None, None) for name in TEMPLATES]
+    seen: set[str] = set()
+    while pending:
+        name, referrer, line = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
         with template_errors(name):
-            source, filename, _ = env.loader.get_source(env, name)
-            env.parse(source, name, filename)
+            try:
+                source, filename, _ = env.loader.get_source(env, name)
+            except jinja2.TemplateNotFound:
+                if referrer is None:
+                    raise
+                raise SourceError(referrer, line, f"template '{name}' not found (looked in templates/ and the default theme)") from None
+            tree = env.parse(source, name, filename)
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            named = getattr(node, "template", None)
+            if isinstance(named, nodes.Const) and isinstance(named.value, str) and not getattr(node, "ignore_missing", False):
+                pending.append((named.value, filename, node.lineno))
 
 
 class Renderer:
     """Renders each page of a catalog; holds the one Environment and the one MarkdownIt."""
 
-    def __init__(self, catalog: Catalog, env: jinja2.Environment) -> None:
+    def __init__(self, catalog: Catalog, env: BoundedEnvironment) -> None:
         self.catalog = catalog
         self.env = env
         markdown = make_markdown()
@@ -198,7 +230,8 @@ class Renderer:
         with template_errors(template_name):
             template = self.env.get_template(template_name)
             root = posixpath.relpath(".", posixpath.dirname(page_path) or ".")
-            text = template.render(page_path=page_path, root="" if root == "." else root + "/", **values)
+            self.env.start_page()
+            text = self.env.page_text(cast(Generator[str, None, None], template.generate(page_path=page_path, root="" if root == "." else root + "/", **values)))
         return RenderedFile(page_path, xml_safe(text).encode("utf-8"))
 
     def jobs(self) -> list[Job]:
@@ -350,9 +383,8 @@ def template_place(trace: TracebackType | None, template_name: str) -> tuple[str
     """The innermost template file and line in a traceback (Jinja maps its frames to template lines)."""
     place: tuple[str, int | None] = (template_name, None)
     while trace is not None:
-        filename = trace.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml")):
-            place = (filename, trace.tb_lineno)
+        if "__jinja_exception__" in trace.tb_frame.f_globals:  # a frame Jinja made to stand for a template line
+            place = (trace.tb_frame.f_code.co_filename, trace.tb_lineno)
         trace = trace.tb_next
     return place
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import sys
 import threading
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from watchfiles import watch
@@ -53,15 +54,21 @@ RELOAD_SCRIPT = b"""(function () {
 """
 MAX_RETRIES = 5  # builds in a row that a save during the build may restart
 MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
+MAX_NAME_BYTES = 255  # NAME_MAX: no file system holds a longer file name
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 NO_SITE_YET = b"<!doctype html><meta charset=utf-8><title>sitegen</title><body><p>No site built yet.</p></body>"
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the regular files inside the output folder, and nothing else: no listing of a folder, no
+    symlink followed out of it, no request naming another host (a web page that rebinds its own name
+    to 127.0.0.1 would otherwise read the site, and the reload endpoint, from the user's browser)."""
+
     build: Builder
 
-    def __init__(self, *args: Any, build: Builder, **kwargs: Any) -> None:
-        self.build = build
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, build: Builder, root: Path, **kwargs: Any) -> None:
+        self.build, self.root = build, root
+        super().__init__(*args, directory=str(root), **kwargs)
 
     def handle(self) -> None:
         """A browser that drops a request half-way (a reload, a closed tab) is no error to report."""
@@ -71,49 +78,90 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             pass
 
     def do_HEAD(self) -> None:
-        if self.refused():
-            return
-        super().do_HEAD()
+        self.answer(head_only=True)
+
+    def do_GET(self) -> None:
+        self.answer(head_only=False)
 
     def refused(self) -> bool:
         """Answer 400 to a path no file can have: a NUL byte (which any web page can send to a
-        local server), escapes that are not UTF-8, a name longer than any file system's."""
+        local server), escapes that are not UTF-8, a name longer than any file system's; 421 to a
+        Host that is not this server's own loopback address."""
+        host = self.headers.get("Host")
+        port = cast(http.server.HTTPServer, self.server).server_port
+        if host is not None and host.lower() not in {f"{name}:{port}" for name in LOOPBACK_NAMES}:
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "This server answers only to localhost on its own port")
+            return True
         path = urlsplit(self.path).path
         try:
             text = unquote(path, errors="strict")
         except UnicodeDecodeError:
             text = "\0"
-        if "\0" in text or not path.startswith("/") or len(text.encode()) > MAX_PATH_BYTES:
+        if ("\0" in text or not path.startswith("/") or len(text.encode()) > MAX_PATH_BYTES
+                or any(len(part.encode()) > MAX_NAME_BYTES for part in text.split("/"))):
             self.send_error(HTTPStatus.BAD_REQUEST, "No file can have this path")
             return True
         return False
 
-    def do_GET(self) -> None:
+    def answer(self, head_only: bool) -> None:
         if self.refused():
             return
         if self.path == VERSION_PATH:
             status = {"version": self.build.version, "error": self.build.error}
-            self.respond(json.dumps(status).encode(), "application/json")
-        elif self.path == RELOAD_PATH:
-            self.respond(RELOAD_SCRIPT, "text/javascript")
-        else:
-            path = Path(self.translate_path(self.path))
-            if path.is_dir():
-                path = path / "index.html"
-            if path.suffix == ".html" and path.is_file():
-                self.respond(with_reload(path.read_bytes()), "text/html; charset=utf-8")
-            elif self.build.error and not path.exists():
-                self.respond(with_reload(NO_SITE_YET), "text/html; charset=utf-8")
+            self.respond(json.dumps(status).encode(), "application/json", head_only)
+            return
+        if self.path == RELOAD_PATH:
+            self.respond(RELOAD_SCRIPT, "text/javascript", head_only)
+            return
+        url = urlsplit(self.path)
+        path = self.file_at(unquote(url.path))
+        if path is not None and path.is_dir():
+            if not url.path.endswith("/"):  # so that the page's relative links resolve from inside its folder
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", url.path + "/" + (f"?{url.query}" if url.query else ""))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            path = self.file_at(unquote(url.path) + "/index.html")
+        if path is not None and path.is_file():
+            body = path.read_bytes()
+            if path.suffix == ".html":
+                self.respond(with_reload(body), "text/html; charset=utf-8", head_only)
             else:
-                super().do_GET()
+                self.respond(body, self.guess_type(str(path)), head_only)
+        elif self.build.error:  # the error shows over this page until a good build
+            self.respond(with_reload(NO_SITE_YET), "text/html; charset=utf-8", head_only)
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND, "No such page in the site")
 
-    def respond(self, body: bytes, content_type: str) -> None:
+    def file_at(self, url_path: str) -> Path | None:
+        """The file or folder a URL path names, once symlinks are resolved, if it lies inside the
+        output folder; None for anything else (outside, missing, a name the file system refuses)."""
+        parts = [part for part in url_path.split("/") if part not in ("", ".")]
+        if ".." in parts:
+            return None
+        try:
+            root = self.root.resolve()
+            path = root.joinpath(*parts).resolve()
+            if path != root and root not in path.parents:
+                return None
+            return path if path.is_file() or path.is_dir() else None
+        except (OSError, RuntimeError):  # a name too long, a symlink loop
+            return None
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """Never: a folder without index.html is no page."""
+        self.send_error(HTTPStatus.NOT_FOUND, "No such page in the site")
+        return None
+
+    def respond(self, body: bytes, content_type: str, head_only: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if not head_only:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: a preview server's request log is noise."""
@@ -189,7 +237,7 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     if not 0 <= port <= 65535:
         raise SitegenError(f"--port {port}: a port is a number from 1 to 65535 (0: any free one)")
     builder = Builder(site_dir, output_dir, strict)
-    handler = functools.partial(Handler, directory=str(output_dir), build=builder)
+    handler = functools.partial(Handler, root=output_dir, build=builder)
     try:  # before the first build: a port in use is said at once
         server = Server(("127.0.0.1", port), handler)
     except OSError as error:

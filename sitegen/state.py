@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import sitegen
 from sitegen.errors import SitegenError
 from sitegen.output import MARKER, made_by_sitegen, write_atomic
-from sitegen.records import is_list_file
+from sitegen.records import is_list_file, well_typed
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
@@ -346,7 +346,7 @@ def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
 
 
 def _is_tuple_of(value: object, kind: type) -> bool:
-    return isinstance(value, tuple) and all(isinstance(v, kind) for v in value)
+    return isinstance(value, tuple) and all(isinstance(v, kind) and well_typed(v) for v in value)
 
 
 @cache
@@ -356,7 +356,7 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
     from sitegen.related import Related
     from sitegen.yamlsource import Entry
     return {
-        "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry)),
+        "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry) and well_typed(e)),
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
     }
@@ -384,6 +384,7 @@ class Memo:
         self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
+        self.misshapen: set[str] = set()  # of those, the kinds whose file was read and held such a value
 
     def get(self, kind: str, inputs: object, compute: Callable[[], T], valid: Callable[[Any], bool] | None = None) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
@@ -401,6 +402,7 @@ class Memo:
         found = self.old.get(kind, {}).get(key)
         if found is not None and not (memo_shapes()[kind](found) and (valid is None or valid(found))):
             self.refused.add(kind)
+            self.misshapen.add(kind)
             found = None
         return key, found
 

@@ -90,6 +90,7 @@ MAX_DEPTH = 50  # levels of nesting; a front matter needs three or four
 MAX_NUMBER_CHARS = 1000  # a YAML number longer than this is no value of any use, and past 4,300 digits Python cannot even print it
 NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 MAX_NODES = 100_000  # values after aliases are expanded: a page is a few hundred; an alias bomb is billions
+MAX_EXPANDED_CHARS = 20_000_000  # text after aliases are expanded: a page's front matter is a few KB, a 5,000-tag taxonomy 1 MB
 
 
 def too_deep_at(text: str) -> int | None:
@@ -125,9 +126,10 @@ def too_deep_at(text: str) -> int | None:
 
 def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
     """Refuse nesting and alias expansion beyond sane bounds before anything is constructed or
-    compared: an alias bomb is tiny on disk but exponential once expanded. Work is linear in the
-    number of distinct nodes (an aliased node is measured once)."""
-    sizes: dict[int, int] = {}
+    compared: an alias bomb is tiny on disk but exponential once expanded, in values or in text (a
+    long string aliased a million times). Work is linear in the number of distinct nodes (an aliased
+    node is measured once)."""
+    sizes: dict[int, tuple[int, int]] = {}  # per node: values and characters once expanded
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
         node, depth, children_done = stack.pop()
@@ -136,10 +138,13 @@ def check_bounds(path: Path, root: yaml.Node, first_line: int) -> None:
         children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else
                     node.value if isinstance(node, yaml.SequenceNode) else [])
         if children_done:
-            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children)
-            if sizes[id(node)] > MAX_NODES:
-                raise SourceError(path, first_line + node.start_mark.line,
-                                  f"YAML too large once its aliases are expanded (over {MAX_NODES:,} values)")
+            own = len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+            values = 1 + sum(sizes[id(child)][0] for child in children)
+            chars = own + sum(sizes[id(child)][1] for child in children)
+            sizes[id(node)] = (values, chars)
+            if values > MAX_NODES or chars > MAX_EXPANDED_CHARS:
+                raise SourceError(path, first_line + node.start_mark.line, "YAML too large once its aliases are expanded "
+                                  f"(over {MAX_NODES:,} values or {MAX_EXPANDED_CHARS:,} characters): is an anchor (&) used again and again?")
         elif id(node) not in sizes:
             if isinstance(node, yaml.ScalarNode) and node.tag in NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
                 raise SourceError(path, first_line + node.start_mark.line, f"a number of {len(node.value):,} characters: "

@@ -132,3 +132,44 @@ def test_serve_answers_malformed_requests_with_400_and_no_traceback(served: tupl
     source.write_text(source.read_text() + "A note.\n")
     server.wait_line("rebuilt")
     assert not any("Traceback" in line or line.startswith("warning: a request") for line in server.lines), server.lines
+
+
+def test_serve_answers_only_for_its_own_files_and_its_own_name(served: tuple[Path, Server], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Only regular files inside site/: no folder listed, no symlink followed out of it, a name past
+    NAME_MAX refused; only Host names of the loopback on serve's port (DNS rebinding); a folder's URL
+    without its slash is redirected, so that the page's relative links work."""
+    import http.client
+
+    site, server = served
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("secret")
+    (site / "site/leak").symlink_to(outside)
+    (site / "site/secret.txt").symlink_to(outside / "secret.txt")
+    (site / "site/empty").mkdir()
+
+    def ask(path: str, host: str | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.putrequest(method, path, skip_host=True)
+        connection.putheader("Host", host or f"127.0.0.1:{server.port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, dict(response.getheaders()), body
+
+    for path in ["/leak/secret.txt", "/secret.txt", "/leak/", "/empty/", "/static/", "/papers/../../outside/secret.txt"]:
+        status, _, body = ask(path)
+        assert status in (400, 404) and b"secret" not in body and b"Directory listing" not in body, (path, status, body[:200])
+    for path in ["/papers/" + "a" * 256 + "/index.html", "/" + "%C3%A9" * 128]:
+        for method in ("GET", "HEAD"):
+            assert ask(path, method=method)[0] in (400, 404), (method, path)
+    for host in ["evil.example", f"evil.example:{server.port}", f"127.0.0.1.nip.io:{server.port}", "127.0.0.1:1", f"localhost.:{server.port}"]:
+        status, _, body = ask("/index.html", host)
+        assert status in (400, 421) and b"Alpha Paper" not in body, (host, status)
+    for host in [f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"LOCALHOST:{server.port}", f"[::1]:{server.port}"]:
+        status, _, body = ask("/index.html", host)
+        assert status == 200 and b"Alpha Paper" in body, host
+    status, headers, _ = ask("/papers?x=1")
+    assert status == 301 and headers["Location"] == "/papers/?x=1"
+    assert ask("/papers/")[0] == 200 and ask("/papers/alpha-paper")[1].get("Location") == "/papers/alpha-paper/"
+    assert not any("Traceback" in line or line.startswith("warning: a request") for line in server.lines), server.lines

@@ -153,7 +153,7 @@ def read_script(path: Path, prefix: str, suffix: str) -> Any:
         raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it")
     try:
         return json.loads(f"[{text[len(prefix):-len(suffix)]}]" if suffix == ");" else text[len(prefix):-len(suffix)])
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, a number too long to read, nesting past Python's stack
         raise SitegenError(f"{path}: not a sitegen search index; run `sitegen build` to rebuild it") from None
 
 
