@@ -12,9 +12,11 @@ first MAX_MENTIONS mentions in the abstract, how specific the phrase is across a
 most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
 states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
 paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
-at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence, or at
-MIN_SCORE_ALONE if it is the best of a paper with none at MIN_SCORE; a paper keeps its best ones,
-each after the second only at its TAG_SHARES share of the best one's score. The user's own tags
+at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence; the best
+tag of a paper with none at MIN_SCORE applies if the title or first sentence names it (where a paper
+states its topic) or, at MIN_SCORE_ALONE, if more than one mention backs it: a word in passing never
+decides a paper's only tag. A paper keeps its best three at most, the third only at its TAG_SHARES
+share of the best one's score. The user's own tags
 are applied by PaperPage.tags.
 """
 
@@ -39,8 +41,8 @@ RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
-MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
-TAG_SHARES = (0.0, 0.0, 0.25, 0.4)  # the share of a paper's best score its first, second, third and fourth tag need
+MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE, if more than one mention backs it
+TAG_SHARES = (0.0, 0.0, 0.25)  # the share of a paper's best score its first, second and third tag need
 MAX_TAGS = len(TAG_SHARES)
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
@@ -379,8 +381,9 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
 
     A tag named in the abstract's first sentence, which states the paper's topic, applies at
     MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
-    best one if that reaches MIN_SCORE_ALONE: weak evidence, but better than leaving the paper out
-    of every tag page. A paper with four topics each near the strongest keeps all four.
+    best one if its title or first sentence names it, or if it reaches MIN_SCORE_ALONE through more
+    than one mention: weak evidence, but better than leaving the paper out of every tag page, while
+    one word used in passing ("speech sounds" in a paper on something else) decides nothing alone.
     """
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
@@ -399,8 +402,10 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
     in_lead = {o.tag for o in text.found if o.place == LEAD}
+    stated = in_lead | {o.tag for o in text.found if o.in_title}  # named where a paper states its topic
     applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
-                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD) or (rank == 0 and score >= MIN_SCORE_ALONE)]
+                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD)
+                or (rank == 0 and score > 0 and (tag in stated or (score >= MIN_SCORE_ALONE and len(by_tag[tag]) > 1)))]
     best = applying[0][0] if applying else 0.0
     return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
                           tuple(evidence_of(text, o) for o in by_tag[tag]))

@@ -22,7 +22,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.87, "recall": 0.835, "key_hit": 0.955}
+LABELLED_FLOOR = {"precision": 0.875, "recall": 0.815, "key_hit": 0.95}
 
 
 def default_rules() -> tuple[TagRule, ...]:
@@ -75,6 +75,32 @@ def test_labelled_papers_of_the_example_site_get_their_tags(example_site: Path) 
     # no tag so broad that it says nothing: none on more than a quarter of all papers
     for slug in {t for tags in auto.values() for t in tags}:
         assert sum(slug in tags for tags in auto.values()) <= len(papers) / 4, slug
+
+
+def test_a_word_in_passing_is_never_a_papers_only_tag() -> None:
+    """One mention outside the title and first sentence, even in a sentence saying what the paper does, decides nothing alone."""
+    rules = (rule("speech-and-audio", "speech sounds"), rule("compression", "information bottleneck"))
+    abstract = ("Deep networks compress their inputs. Our analysis covers many layers. "
+                "We show that the codes also separate speech sounds from noise.")
+    assert tags_of("Learning compact codes", abstract, rules) == {}
+    assert set(tags_of("Learning compact codes", abstract + " Speech sounds are kept apart by each code.", rules)) == {"speech-and-audio"}
+
+
+def test_a_paper_that_states_its_topic_first_gets_that_tag_however_common_the_phrase() -> None:
+    """A phrase in most papers weighs little, yet a paper whose first sentence names it and nothing else is tagged with it."""
+    rules = (rule("convolutional-networks", "convolutional neural network"), rule("speech-and-audio", "speech"))
+    common = [page(f"Study {i}", "We train models. Each convolutional neural network is trained twice.", f"p{i}") for i in range(40)]
+    lead = page("High-performance networks for visual classification",
+                "We present a fast GPU implementation of convolutional neural network variants. Training is fast.", "cnn")
+    tagged = {p.slug: p for p in tag_pages([*common, lead], rules)}
+    assert [m.tag for m in tagged["cnn"].auto_tags] == ["convolutional-networks"]
+    assert tagged["p0"].auto_tags == ()  # the same phrase once, in passing, in a paper that says nothing else
+
+
+def test_no_paper_gets_more_than_three_tags() -> None:
+    rules = tuple(rule(name, name) for name in ("alpha", "beta", "gamma", "delta"))
+    assert list(tags_of("Alpha beta gamma delta", "", rules)) == ["alpha", "beta", "delta"]  # four topics, equally strong
+    assert MAX_TAGS == 3
 
 
 @pytest.mark.parametrize(("text", "wrong_tag"), [
@@ -138,16 +164,16 @@ def test_not_phrases_exclude_a_match_only_where_they_stand() -> None:
     assert "contrastive-learning" in tags_of("By contrast, a contrastive method", "", rules)
 
 
-def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_four_are_kept() -> None:
+def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_three_are_kept() -> None:
     rules = (rule("alpha", "alpha"), rule("beta", "beta", "b-net"), rule("gamma", "gamma"), rule("delta", "delta", "d-net"),
              rule("epsilon", "epsilon"), rule("zeta", "zeta", "z-net"))
     tags = tags_of("Alpha", "Some context first. Beta and b-net once. Gamma twice, gamma. Delta, d-net and delta again, delta. "
                    "Epsilon, epsilon, epsilon. Zeta and z-net once.", rules)
     # best first: 4 mentions of two phrases, 3 of one phrase (less 0.5), a title match, then beta (two phrases, 2) by name
-    # on a tie with alpha and zeta; zeta is a fifth; gamma (one phrase twice, 1.5) is too weak
-    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0), ("beta", 2.0)]
+    # on a tie with alpha and zeta, but a paper keeps three; gamma (one phrase twice, 1.5) is too weak
+    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0)]
     assert "gamma" not in tags_of("A study", "Some context first. Beta and b-net once. Gamma twice, gamma.", rules)
-    # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1
+    # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1 through more than one mention
     assert [(t, m.score) for t, m in tags_of("A study", "Some context first. Gamma twice, gamma.", rules).items()] == [("gamma", 1.5)]
     assert tags_of("A study", "Some context first. Gamma once.", rules) == {}
 
@@ -157,14 +183,6 @@ def test_a_third_tag_far_below_the_best_is_left_out() -> None:
     tags = tags_of("Main core other", "Main and core lead here, main again. Side, side and side.", rules)
     assert [(t, m.score) for t, m in tags.items()] == [("main", 10.0), ("side", 2.5)]  # other's 2 is under a quarter of 10
     assert list(tags_of("Main other", "Some context first. Side, side and side.", rules)) == ["side", "main", "other"]
-
-
-def test_a_fourth_tag_needs_to_be_nearer_the_best_than_a_third() -> None:
-    rules = (rule("alpha", "alpha", "a-net"), rule("beta", "beta"), rule("gamma", "gamma"), rule("delta", "delta"))
-    assert list(tags_of("Alpha beta gamma delta", "", rules)) == ["alpha", "beta", "delta", "gamma"]  # four topics, equally strong
-    tags = tags_of("Alpha a-net beta gamma delta", "Some context first. Alpha, alpha and alpha.", rules)
-    # alpha 7: a third at 2 is above a quarter of it, a fourth at 2 under the 0.4 of it a fourth needs
-    assert [(t, m.score) for t, m in tags.items()] == [("alpha", 7.0), ("beta", 2.0), ("delta", 2.0)]
 
 
 def test_a_tag_named_in_the_first_sentence_applies_on_weaker_evidence() -> None:
