@@ -296,7 +296,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.search import build_search, index_files
-    from sitegen.tagging import tag_pages
+    from sitegen.tagging import candidates_of, tag_pages
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics, [s.anchor() for s in loaded.sources])
@@ -310,10 +310,11 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
         slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
     related = Ready(known_related) if known_related is not None else in_background(related_papers, listed, loaded.config.related_count)
-    tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
-                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)},
-                      lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    pages = [replace(page, auto_tags=tagged[page.slug]) for page in planned]
+    # The phrases' findings depend on texts alone; what corrections teach is worked out from them on each build.
+    candidates = memo.get("tags", ("candidates", loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
+                          lambda: candidates_of(planned, loaded.rules),
+                          lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
+    pages = tag_pages(planned, loaded.rules, candidates)
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
     for page in pages:

@@ -376,15 +376,9 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
             words.text[match_end:after_end] + ("…" if len(right) > CONTEXT_WORDS else ""))
 
 
-def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first, each with its evidence; a third or fourth only near the best (TAG_SHARES).
-
-    A tag named in the abstract's first sentence, which states the paper's topic, applies at
-    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
-    best one if its title or first sentence names it, or if it reaches MIN_SCORE_ALONE through more
-    than one mention: weak evidence, but better than leaving the paper out of every tag page, while
-    one word used in passing ("speech sounds" in a paper on something else) decides nothing alone.
-    """
+def phrase_candidates(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
+    """Every tag a phrase of which stands in the paper, best first, with its score and evidence: what
+    the phrases' decision (phrase_decision) and the learning from corrections (sitegen.learning) read."""
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
@@ -401,15 +395,30 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
             score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
-    in_lead = {o.tag for o in text.found if o.place == LEAD}
-    stated = in_lead | {o.tag for o in text.found if o.in_title}  # named where a paper states its topic
-    applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
-                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD)
-                or (rank == 0 and score > 0 and (tag in stated or (score >= MIN_SCORE_ALONE and len(by_tag[tag]) > 1)))]
-    best = applying[0][0] if applying else 0.0
-    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
-                          tuple(evidence_of(text, o) for o in by_tag[tag]))
-                 for (score, tag), share in zip(applying, TAG_SHARES) if score >= share * best)
+    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score, tuple(evidence_of(text, o) for o in by_tag[tag]))
+                 for score, tag in scores)
+
+
+def phrase_decision(candidates: tuple[TagMatch, ...]) -> tuple[TagMatch, ...]:
+    """The tags at MIN_SCORE or above, best first; a third only near the best (TAG_SHARES).
+
+    A tag named in the abstract's first sentence, which states the paper's topic, applies at
+    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
+    best one if its title or first sentence names it, or if it reaches MIN_SCORE_ALONE through more
+    than one mention: weak evidence, but better than leaving the paper out of every tag page, while
+    one word used in passing ("speech sounds" in a paper on something else) decides nothing alone.
+    """
+    def in_lead(m: TagMatch) -> bool:
+        return any(e.place == LEAD for e in m.evidence)
+
+    def stated(m: TagMatch) -> bool:  # named where a paper states its topic
+        return in_lead(m) or any(e.in_title for e in m.evidence)
+
+    applying = [m for rank, m in enumerate(candidates)
+                if m.score >= MIN_SCORE or (in_lead(m) and m.score >= MIN_SCORE_LEAD)
+                or (rank == 0 and m.score > 0 and (stated(m) or (m.score >= MIN_SCORE_ALONE and len(m.evidence) > 1)))]
+    best = applying[0].score if applying else 0.0
+    return tuple(m for m, share in zip(applying, TAG_SHARES) if m.score >= share * best)
 
 
 def mention_weight(o: Occurrence) -> float:
@@ -420,8 +429,19 @@ def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
     return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end), place=o.place)
 
 
-def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:
-    """The pages with their automatic tags recomputed; phrase weights come from all pages at once."""
+def candidates_of(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> dict[str, tuple[TagMatch, ...]]:
+    """Each page's phrase candidates (by slug); phrase weights come from all pages at once."""
     texts = [(page, PageText.of(page, rules)) for page in pages]
     weight = phrase_specificity(text for _, text in texts)
-    return [replace(page, auto_tags=score_tags(text, weight)) for page, text in texts]
+    return {page.slug: phrase_candidates(text, weight) for page, text in texts}
+
+
+def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...],
+              candidates: dict[str, tuple[TagMatch, ...]] | None = None) -> list[PaperPage]:
+    """The pages with their automatic tags: the phrases' decision, then what the user's corrections
+    teach (sitegen.learning), and the tags of the user's own suggested for them. `candidates`: the
+    pages' phrase candidates, when a memo kept them."""
+    from sitegen.learning import learn  # it builds on this module's words and phrases
+
+    found = candidates if candidates is not None else candidates_of(pages, rules)
+    return learn([replace(page, auto_tags=phrase_decision(found[page.slug])) for page in pages], found, rules)

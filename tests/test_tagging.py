@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import exported_papers, paper_text, run_sitegen, write_site
 from sitegen.catalog import effective_tags
 from sitegen.errors import SourceError
 from sitegen.records import Membership, PaperPage, TagMatch, TagRule
@@ -359,3 +361,75 @@ def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, 
     expect(page.get_by_text(f"A tag applies from a score of {MIN_SCORE:g}")).to_be_visible()
     expect(page.get_by_text("tags: [-tag-name]")).to_be_visible()
     context.close()
+
+
+TOPICS = {  # three topics of a small library, each worded its own way; only vision and speech have taxonomy phrases
+    "molecules": ("Message passing for molecule property prediction {k}",
+                  "We predict properties of drug molecules from their atoms and bonds. Message passing over the molecular graph "
+                  "of atoms predicts solubility and toxicity of molecules."),
+    "vision": ("Image classification with residual networks {k}",
+               "We classify natural photos with deep residual networks. Image classification accuracy of residual networks "
+               "rises on photos of animals."),
+    "speech": ("Speech recognition with recurrent networks {k}",
+               "We transcribe spoken utterances with recurrent networks. Speech recognition errors of recurrent networks "
+               "drop on noisy utterances."),
+}
+TOPIC_RULES = (rule("chemistry", "chemistry"), rule("vision", "image classification"), rule("speech", "speech recognition"))
+
+
+def library(user_tags: dict[str, tuple[str, ...]], per_topic: int = 10) -> list[PaperPage]:
+    """`per_topic` papers of each topic, slugs like molecules-3; `user_tags` by slug."""
+    return [replace(page(title.format(k=k), abstract, f"{topic}-{k}"), user_tags=user_tags.get(f"{topic}-{k}", ()))
+            for topic, (title, abstract) in TOPICS.items() for k in range(per_topic)]
+
+
+def test_corrections_teach_a_tag_to_the_papers_like_the_corrected_ones() -> None:
+    """No phrase of 'chemistry' is in the molecule papers: the user gives it to six, and the other four learn it, with the reason."""
+    untaught = {p.slug: p for p in tag_pages(library({}), TOPIC_RULES)}
+    assert not any("chemistry" in effective_tags(p) for p in untaught.values())
+    taught = {p.slug: p for p in tag_pages(library({f"molecules-{k}": ("chemistry",) for k in range(6)}), TOPIC_RULES)}
+    for k in range(6, 10):
+        [match] = [m for m in taught[f"molecules-{k}"].auto_tags if m.tag == "chemistry"]
+        assert match.learned_from == 6 and match.phrases == ()
+        assert match.learned_words[0] == "molecule"  # the title counts most
+    for slug, paper in taught.items():  # the other topics keep what their phrases gave them, and only that
+        if not slug.startswith("molecules"):
+            assert paper.auto_tags == untaught[slug].auto_tags
+    assert taught["molecules-0"].auto_tags == untaught["molecules-0"].auto_tags  # a corrected page keeps its phrase tags
+    assert tag_pages(library({f"molecules-{k}": ("chemistry",) for k in range(6)}), TOPIC_RULES) == list(taught.values())
+
+
+def test_a_tag_of_the_users_own_is_suggested_for_papers_like_its_papers_never_given() -> None:
+    tagged = {p.slug: p for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(3)}), TOPIC_RULES)}
+    for k in range(3, 10):
+        paper = tagged[f"speech-{k}"]
+        assert [(m.tag, m.learned_from) for m in paper.suggested_tags] == [("asr-reading", 3)]
+        assert {"speech", "recognition", "recurrent"} <= set(paper.suggested_tags[0].learned_words)
+        assert "asr-reading" not in effective_tags(paper)
+    assert not any(p.suggested_tags for slug, p in tagged.items() if not slug.startswith("speech"))
+    # given to two papers only, a tag is not suggested yet
+    assert not any(p.suggested_tags for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(2)}), TOPIC_RULES))
+
+
+def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_tags(tmp_path: Path) -> None:
+    papers = [(title.format(k=k), abstract) for title, abstract in TOPICS.values() for k in range(6)]
+    site = write_site(tmp_path / "s", {"content/lists/l.txt": "Daily Papers\n\nMar 11\n\n" + "".join(paper_text(*p) for p in papers),
+                                       "content/taxonomy.yml": "vision:\n  phrases: [image classification]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    speech = [TOPICS["speech"][0].format(k=k) for k in range(6)]
+    for path in (site / "content" / "papers").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if any(f"title: {title}\n" in text for title in speech[:3]):
+            path.write_text(text.replace("\ntags: []\n", "\ntags: [asr-reading]\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    tag_page = (site / "site" / "tags" / "asr-reading" / "index.html").read_text(encoding="utf-8")
+    suggested = tag_page.split("Suggested: papers like these")[1]
+    assert all(title in suggested for title in speech[3:]) and not any(title in suggested for title in speech[:3])
+    assert "learned from 3 papers you tagged" in suggested and "<mark>recurrent</mark>" in suggested
+    assert not any(TOPICS["vision"][0].format(k=k) in suggested for k in range(6))
+    exported = {p["title"]: p for p in exported_papers(site)}
+    assert all("asr-reading" not in exported[title]["tags"] for title in speech[3:])
+    with_suggestion = [html for html in (p.read_text(encoding="utf-8") for p in (site / "site" / "papers").glob("*/index.html"))
+                       if "Suggested tags" in html]
+    assert len(with_suggestion) == 3 and all("tags/asr-reading/index.html" in html for html in with_suggestion)
