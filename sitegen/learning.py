@@ -22,6 +22,7 @@ most like it have it and the nearest of them is as alike to it as the tag's pape
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -29,10 +30,11 @@ from dataclasses import replace
 
 from sitegen.catalog import effective_tags
 from sitegen.records import PaperPage, TagMatch, TagRule
-from sitegen.tagging import BREAK, MAX_TAGS, Words
+from sitegen.tagging import MAX_TAGS, WORD, folded_key, without_urls
 
 TITLE_TERMS = 3.0  # a word of the title counts as three in the abstract: the title names the topic
 NEIGHBOURS = 10  # corrected papers that vote on a paper's tags
+QUERY_TERMS = 24  # a paper's words that look for its neighbours: its heaviest
 ADD_AT = 0.4  # a taxonomy tag the phrases did not give is added from this probability on
 DROP_BELOW = 0.2  # a tag the phrases gave is taken off under this probability
 UNCORRECTED_WEIGHT = 0.3  # an uncorrected paper's phrase tags, as labels, weigh this against a correction
@@ -51,7 +53,8 @@ yet thus however therefore hence whether use used using show shown propose propo
 result new""".split())
 
 Vector = dict[str, float]
-Features = tuple[float, float, float, float, float]  # bias, phrases gave it, log(1 + phrase score), a phrase found, neighbours' vote
+# bias, phrases gave it, log(1 + phrase score), a phrase found, neighbours' vote; to 0.01, so that equal pairs are fitted as one
+Features = tuple[float, float, float, float, float]
 NO_EVIDENCE: Features = (1.0, 0.0, 0.0, 0.0, 0.0)
 
 
@@ -77,7 +80,8 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
             for tag in labels[j] & taxonomy:
                 votes[tag] = votes.get(tag, 0.0) + sim / total
         applied = {m.tag for m in pages[i].auto_tags}
-        return {tag: (1.0, float(tag in applied), math.log1p(max(0.0, scores[i].get(tag, 0.0))), float(tag in scores[i]), votes.get(tag, 0.0))
+        return {tag: (1.0, float(tag in applied), round(math.log1p(max(0.0, scores[i].get(tag, 0.0))), 2), float(tag in scores[i]),
+                      round(votes.get(tag, 0.0), 2))
                 for tag in sorted(taxonomy & (votes.keys() | scores[i].keys()))}
 
     page_features = [features(i) for i in range(len(pages))]
@@ -106,8 +110,8 @@ def terms_of(page: PaperPage) -> Vector:
     """A paper's words (folded as phrases fold them, stop words and numbers out), a title word TITLE_TERMS times."""
     counts: Vector = {}
     for text, weight in ((page.title, TITLE_TERMS), (page.abstract, 1.0)):
-        for key in Words.of(text).folded:
-            if key != BREAK and len(key) > 1 and key not in STOP_WORDS and not key.isdigit():
+        for key in map(folded_key, WORD.findall(without_urls(text))):
+            if len(key) > 1 and key not in STOP_WORDS and not key.isdigit():
                 counts[key] = counts.get(key, 0.0) + weight
     return counts
 
@@ -127,7 +131,8 @@ def tfidf(counts: list[Vector]) -> list[Vector]:
 def nearest(vectors: list[Vector], corrected: list[int]) -> list[list[tuple[float, int]]]:
     """Each paper's NEIGHBOURS most similar corrected papers (itself left out), most similar first, ties by position.
 
-    One inverted index over the corrected papers' words: a paper's cost is the postings of its own words.
+    One inverted index over the corrected papers' words, looked up with a paper's QUERY_TERMS heaviest
+    words (they carry most of a cosine): a paper's cost is their postings, however long its abstract.
     """
     postings: dict[str, list[tuple[int, float]]] = {}
     for j in corrected:
@@ -136,12 +141,12 @@ def nearest(vectors: list[Vector], corrected: list[int]) -> list[list[tuple[floa
     near = []
     for i, vector in enumerate(vectors):
         sims: dict[int, float] = {}
-        for term, x in vector.items():
+        for term, x in heapq.nlargest(QUERY_TERMS, vector.items(), key=lambda tx: (tx[1], tx[0])):
             for j, y in postings.get(term, ()):
                 sims[j] = sims.get(j, 0.0) + x * y
         sims.pop(i, None)
-        near.append(sorted(((s, j) for j, s in sims.items() if s > 0), key=lambda sj: (-sj[0], sj[1]))[:NEIGHBOURS])
-    return near
+        near.append(sorted(heapq.nlargest(NEIGHBOURS, ((s, -j) for j, s in sims.items() if s > 0))))
+    return [[(s, -j) for s, j in reversed(found)] for found in near]
 
 
 Rows = dict[Features, list[float]]  # features → [weight, weight of the rows that have the tag]
@@ -174,10 +179,15 @@ def fit(rows: Rows) -> Features:
         hessian = [[REGULARISATION if k == m and k else 0.0 for m in range(size)] for k in range(size)]
         for x, (weight, positive) in sorted(rows.items()):
             p = probability(w, x)
+            error, curvature = weight * p - positive, weight * p * (1 - p)
             for k in range(size):
-                gradient[k] += (weight * p - positive) * x[k]
-                for m in range(size):
-                    hessian[k][m] += weight * p * (1 - p) * x[k] * x[m]
+                if x[k]:
+                    gradient[k] += error * x[k]
+                    for m in range(k, size):
+                        hessian[k][m] += curvature * x[k] * x[m]
+        for k in range(size):
+            for m in range(k):
+                hessian[k][m] = hessian[m][k]
         step = solve(hessian, gradient)
         w = [a - b for a, b in zip(w, step)]
         if max(map(abs, step)) < 1e-9:
