@@ -411,7 +411,7 @@ def test_a_tag_of_the_users_own_is_suggested_for_papers_like_its_papers_never_gi
     assert not any(p.suggested_tags for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(2)}), TOPIC_RULES))
 
 
-def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_tags(tmp_path: Path) -> None:
+def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_tags(tmp_path: Path, page_of: Any) -> None:
     papers = [(title.format(k=k), abstract) for title, abstract in TOPICS.values() for k in range(6)]
     site = write_site(tmp_path / "s", {"content/lists/l.txt": "Daily Papers\n\nMar 11\n\n" + "".join(paper_text(*p) for p in papers),
                                        "content/taxonomy.yml": "vision:\n  phrases: [image classification]\n"})
@@ -433,3 +433,18 @@ def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_
     with_suggestion = [html for html in (p.read_text(encoding="utf-8") for p in (site / "site" / "papers").glob("*/index.html"))
                        if "Suggested tags" in html]
     assert len(with_suggestion) == 3 and all("tags/asr-reading/index.html" in html for html in with_suggestion)
+    # what a reader sees: the tag's own papers, then the suggestions apart, each with its reason; a suggested paper's page
+    # shows the suggestion under its own heading, not among its tags
+    from playwright.sync_api import expect
+
+    page = page_of()
+    page.goto((site / "site" / "tags" / "asr-reading" / "index.html").as_uri())
+    section = page.locator("section.suggested-papers")
+    expect(section.get_by_role("heading", name="Suggested: papers like these")).to_be_visible()
+    expect(section.locator("ol > li")).to_have_count(3)
+    expect(section.locator(".learned-reason").first).to_contain_text("learned from 3 papers you tagged")
+    section.get_by_role("link", name=speech[3]).click()
+    suggestion = page.locator("section.suggested-tags")
+    expect(suggestion.get_by_role("heading", name="Suggested tags")).to_be_visible()
+    expect(suggestion.get_by_role("link", name="asr-reading")).to_be_visible()
+    expect(page.get_by_role("list", name="Tags").get_by_role("link", name="asr-reading")).to_have_count(0)
