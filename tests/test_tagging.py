@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import replace
@@ -448,3 +449,17 @@ def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_
     expect(suggestion.get_by_role("heading", name="Suggested tags")).to_be_visible()
     expect(suggestion.get_by_role("link", name="asr-reading")).to_be_visible()
     expect(page.get_by_role("list", name="Tags").get_by_role("link", name="asr-reading")).to_have_count(0)
+
+
+def test_learned_tags_and_suggestions_are_the_same_whatever_the_hash_seed() -> None:
+    """Sets of tags are iterated in a different order under each PYTHONHASHSEED: no figure may depend on it."""
+    import subprocess
+    import sys
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_tagging import *; "
+              "tags = {f'molecules-{k}': ('chemistry',) for k in range(6)} | {f'speech-{k}': ('asr-reading',) for k in range(3)}; "
+              "print(repr([(p.slug, p.auto_tags, p.suggested_tags) for p in tag_pages(library(tags), TOPIC_RULES)]))")
+    outputs = {subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outputs) == 1
+    output = outputs.pop()
+    assert "learned_from=6" in output and "(TagMatch(tag='asr-reading'" in output
