@@ -34,7 +34,7 @@ from sitegen.tagging import MAX_TAGS, WORD, folded_key, without_urls
 
 TITLE_TERMS = 3.0  # a word of the title counts as three in the abstract: the title names the topic
 NEIGHBOURS = 10  # corrected papers that vote on a paper's tags
-QUERY_TERMS = 24  # a paper's words that look for its neighbours: its heaviest
+QUERY_TERMS = 48  # a paper's words that look for its neighbours: its heaviest
 ADD_AT = 0.4  # a taxonomy tag the phrases did not give is added from this probability on
 DROP_BELOW = 0.2  # a tag the phrases gave is taken off under this probability
 UNCORRECTED_WEIGHT = 0.3  # an uncorrected paper's phrase tags, as labels, weigh this against a correction
