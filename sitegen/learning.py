@@ -58,12 +58,22 @@ Features = tuple[float, float, float, float, float]
 NO_EVIDENCE: Features = (1.0, 0.0, 0.0, 0.0, 0.0)
 
 
-def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]], rules: tuple[TagRule, ...]) -> list[PaperPage]:
-    """The pages with what the corrections teach (see the module's docstring); `candidates`: each page's
-    phrase candidates (tagging.phrase_candidates), `auto_tags`: the phrases' decision."""
+Learned = dict[str, tuple[tuple[TagMatch, ...], tuple[TagMatch, ...]]]  # slug → (automatic tags, suggested tags), of the pages it changed
+
+
+def learning_inputs(pages: Sequence[PaperPage]) -> list[tuple[str, tuple[str, ...]]]:
+    """What `learn` reads of the pages besides their texts and phrase findings (which the phrases' memo key
+    holds): their slugs and the user's tags. A note, a status or a rating is not among them."""
+    return [(page.slug, page.user_tags) for page in pages]
+
+
+def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]], rules: tuple[TagRule, ...]) -> Learned:
+    """What the corrections teach (see the module's docstring): the new automatic and suggested tags of the
+    pages they change. `candidates`: each page's phrase candidates (tagging.phrase_candidates), `auto_tags`:
+    the phrases' decision. It reads of the pages only their texts and learning_inputs."""
     corrected = [i for i, page in enumerate(pages) if page.user_tags]
     if not corrected:
-        return list(pages)
+        return {}
     labels = {i: frozenset(effective_tags(pages[i])) for i in corrected}
     given = Counter(tag for i in corrected for tag in labels[i])
     taxonomy = frozenset(rule.slug for rule in rules)
@@ -87,11 +97,12 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
     page_features = [features(i) for i in range(len(pages))]
     alike = {tag: cohesion(tag, near, labels) for tag in sorted(own)}
     weights = fit(training_rows(pages, corrected, labels, page_features, taxonomy))
-    learned = []
+    learned: Learned = {}
     for i, page in enumerate(pages):
         suggested = suggestions(i, page, near, labels, alike, given, vectors)
         if i in labels:
-            learned.append(replace(page, suggested_tags=suggested))
+            if suggested:
+                learned[page.slug] = (page.auto_tags, suggested)
             continue
         chance = {tag: probability(weights, x) for tag, x in page_features[i].items()}
         kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW]
@@ -102,7 +113,9 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
         by_tag = {m.tag: m for m in candidates[page.slug]}
         gained = [replace(by_tag.get(tag, TagMatch(tag, ())), learned_from=given[tag], learned_words=reason_words(i, tag, near, labels, vectors))
                   for tag in added]
-        learned.append(replace(page, auto_tags=tuple(kept + gained)[:MAX_TAGS], suggested_tags=suggested))
+        tags = tuple(kept + gained)[:MAX_TAGS]
+        if tags != page.auto_tags or suggested:
+            learned[page.slug] = (tags, suggested)
     return learned
 
 

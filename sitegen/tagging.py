@@ -30,12 +30,15 @@ from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, compress, count, islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
 from sitegen.records import PaperPage, TagEvidence, TagMatch, TagRule
 from sitegen.yamlsource import compose_mapping
+
+if TYPE_CHECKING:
+    from sitegen.learning import Learned
 
 RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
@@ -444,4 +447,16 @@ def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...],
     from sitegen.learning import learn  # it builds on this module's words and phrases
 
     found = candidates if candidates is not None else candidates_of(pages, rules)
-    return learn([replace(page, auto_tags=phrase_decision(found[page.slug])) for page in pages], found, rules)
+    decided = phrase_tagged(pages, found)
+    return with_learned(decided, learn(decided, found, rules))
+
+
+def phrase_tagged(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]]) -> list[PaperPage]:
+    """The pages with the phrases' decision as their automatic tags: what learning starts from."""
+    return [replace(page, auto_tags=phrase_decision(candidates[page.slug])) for page in pages]
+
+
+def with_learned(pages: list[PaperPage], learned: Learned) -> list[PaperPage]:
+    """The pages with what learning changed (kept apart so that a build can keep it in its memo)."""
+    return [replace(page, auto_tags=learned[page.slug][0], suggested_tags=learned[page.slug][1]) if page.slug in learned else page
+            for page in pages]
