@@ -3,6 +3,7 @@
 
     python3 benchmarks/tag_quality.py [--per-tag] [--worst 5] [--folds 5]
     python3 benchmarks/tag_quality.py --speed CORPUS/raw [--corrected 500]   # CORPUS from gen_corpus.py N CORPUS --forms raw
+    python3 benchmarks/tag_quality.py --note-edit CORPUS/raw [--corrected 500] [--repeat 3]
     python3 benchmarks/tag_quality.py --corrections [--seeds 3-7] [--taxonomy FILE]
 
 Tags every paper of content/lists/ with content/taxonomy.yml, as a build does, and prints precision,
@@ -12,7 +13,11 @@ and "held out" (the other 40), so that a taxonomy change can be seen to generali
 also for K folds by another title hash and their mean (decide a change on K-1 folds, watch the last). With --speed,
 tags every paper of the lists in a folder instead, and prints the CPU seconds tagging took (best of
 --repeat runs, the phrase trie built afresh in each); with --corrected N, N pages spread over the
-lists carry corrections first, so the learning from them is timed too.
+lists carry corrections first, so the learning from them is timed too. With --note-edit, builds a site
+of the lists in a temporary folder (real builds, in this process), corrects --corrected pages' `tags:`
+as --speed does, builds, then --repeat times adds a note to one page and builds again, and prints the
+CPU seconds of each rebuild's tagging call (phrase decision, learning or its memo, applying it; the
+phrases' findings come from their memo in both), and their median.
 
 With --corrections, simulates a user who corrects the tags of some labelled papers: for a random
 split of the labels, the training papers' pages get the corrections a user would write (`tags:`
@@ -93,6 +98,68 @@ def tagging_seconds(lists: Path, repeat: int, corrected: int) -> tuple[int, floa
         tag_pages(pages, rules)
         best = min(best, time.process_time() - start)
     return len(pages), best
+
+
+def note_edit_seconds(lists: Path, repeat: int, corrected: int) -> list[float]:
+    """CPU seconds of the tagging call of each of `repeat` rebuilds after a note edit (see the docstring)."""
+    import shutil
+    import statistics
+    import tempfile
+    from collections.abc import Callable
+    from typing import Any
+
+    import sitegen.state
+    import sitegen.tagging
+    from sitegen.build import run_build
+
+    spent: list[float] = []
+    depth = [0]
+
+    def timed(function: Callable[..., Any], only: str | None = None) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if only is not None and args[1] != only:  # Memo.get(self, kind, ...): the "learned" kind only
+                return function(*args, **kwargs)
+            depth[0] += 1
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    spent.append(time.process_time() - start)
+        return run
+
+    with tempfile.TemporaryDirectory() as work:
+        site = Path(work) / "site"
+        shutil.copytree(lists, site / "content" / "lists")
+        shutil.copy(REPO / "content" / "taxonomy.yml", site / "content" / "taxonomy.yml")
+        run_build(site, site / "site", Diagnostics())
+        pages = sorted((site / "content" / "papers").glob("*.md"))
+        every, slugs = max(1, len(pages) // max(1, corrected)), [rule.slug for rule in taxonomy_rules()]
+        for i, page in enumerate(pages[::every][:corrected]):
+            text = page.read_text(encoding="utf-8")
+            first = re.search(r"\nauto_tags:\n  ([\w-]+):", text)
+            tags = ([f"-{first[1]}"] if first else []) + [slugs[i % len(slugs)]] + (["mine"] if i % 4 == 0 else [])
+            page.write_text(re.sub(r"\ntags: .*\n", f"\ntags: [{', '.join(tags)}]\n", text, count=1), encoding="utf-8")
+        run_build(site, site / "site", Diagnostics())
+        # The tagging call as builds make it: tag_pages (before the memo), or the phrase decision, the memo's "learned" step, applying it.
+        patches = [(sitegen.tagging, name) for name in ("tag_pages", "phrase_tagged", "with_learned") if hasattr(sitegen.tagging, name)]
+        originals = [(owner, name, getattr(owner, name)) for owner, name in patches] + [(sitegen.state.Memo, "get", sitegen.state.Memo.get)]
+        for owner, name, original in originals:
+            setattr(owner, name, timed(original, "learned" if name == "get" else None))
+        try:
+            seconds = []
+            for n in range(repeat):
+                pages[1].write_text(pages[1].read_text(encoding="utf-8") + f"\nA note, take {n}.\n", encoding="utf-8")
+                spent.clear()
+                run_build(site, site / "site", Diagnostics())
+                seconds.append(sum(spent))
+        finally:
+            for owner, name, original in originals:
+                setattr(owner, name, original)
+    print(f"{len(pages)} papers, {corrected} corrected: tagging call of a note-edit rebuild "
+          + ", ".join(f"{s:.3f}" for s in seconds) + f" s CPU, median {statistics.median(seconds):.3f}")
+    return seconds
 
 
 def labelled() -> list[dict[str, object]]:
@@ -182,14 +249,18 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=5, help="print this many tags with the most errors")
     parser.add_argument("--folds", type=int, default=0, metavar="K", help="also print K folds of the labels and their mean")
     parser.add_argument("--speed", type=Path, metavar="LISTS", help="time the tagging of every paper of the lists in LISTS")
-    parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of")
-    parser.add_argument("--corrected", type=int, default=0, metavar="N", help="with --speed: correct N pages first")
+    parser.add_argument("--note-edit", type=Path, metavar="LISTS", help="time the tagging call of a rebuild after a note edit")
+    parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of; with --note-edit: rebuilds")
+    parser.add_argument("--corrected", type=int, default=0, metavar="N", help="with --speed or --note-edit: correct N pages first")
     parser.add_argument("--corrections", action="store_true", help="score held-out papers after simulated corrections")
     parser.add_argument("--seeds", type=seed_range, default=seed_range("0-2"), help="with --corrections: seeds, e.g. 3-7")
     parser.add_argument("--taxonomy", type=Path, default=REPO / "content" / "taxonomy.yml", help="with --corrections: the taxonomy to tag with")
     args = parser.parse_args()
     if args.corrections:
         correction_runs(args.seeds, args.taxonomy)
+        return
+    if args.note_edit:
+        note_edit_seconds(args.note_edit, args.repeat, args.corrected)
         return
     if args.speed:
         papers, seconds = tagging_seconds(args.speed, args.repeat, args.corrected)

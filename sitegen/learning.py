@@ -17,6 +17,10 @@ papers or more, is suggested for a paper when SUGGEST_VOTES of the SUGGEST_NEARE
 most like it have it and the nearest of them is as alike to it as the tag's papers are to each other
 (the median of each one's similarity to its nearest fellow): shown apart, never given. Corrected papers keep their phrase tags (the user's
 `-tag` refer to them). With no corrections nothing here runs: the phrases alone decide.
+
+A build keeps what `learn` returns in its memo, by the phrase findings' key (rules, every title and
+abstract) and learning_inputs: a note, status or rating edit reuses it. An edit of any text or of any
+paper's tags runs it again, whole: the words' idf, the phrases' weights and the fitted sample span all papers.
 """
 
 from __future__ import annotations
