@@ -2,7 +2,9 @@
 """Automatic tags of the example site against the hand labels in tests/tagging_labels.json.
 
     python3 benchmarks/tag_quality.py [--per-tag] [--worst 5] [--folds 5]
-    python3 benchmarks/tag_quality.py --speed CORPUS/raw   # CORPUS from gen_corpus.py N CORPUS --forms raw
+    python3 benchmarks/tag_quality.py --speed CORPUS/raw [--corrected 500]   # CORPUS from gen_corpus.py N CORPUS --forms raw
+    python3 benchmarks/tag_quality.py --note-edit CORPUS/raw [--corrected 500] [--repeat 3]
+    python3 benchmarks/tag_quality.py --corrections [--seeds 3-7] [--taxonomy FILE]
 
 Tags every paper of content/lists/ with content/taxonomy.yml, as a build does, and prints precision,
 recall, tags per paper, exact-set rate and key-tag rate (definitions as in the labels' scorer), for
@@ -10,7 +12,22 @@ all labelled papers and for two fixed halves of them: "dev" (the 100 whose title
 and "held out" (the other 40), so that a taxonomy change can be seen to generalise; with --folds K,
 also for K folds by another title hash and their mean (decide a change on K-1 folds, watch the last). With --speed,
 tags every paper of the lists in a folder instead, and prints the CPU seconds tagging took (best of
---repeat runs, the phrase trie built afresh in each).
+--repeat runs, the phrase trie built afresh in each); with --corrected N, N pages spread over the
+lists carry corrections first, so the learning from them is timed too. With --note-edit, builds a site
+of the lists in a temporary folder (real builds, in this process), corrects --corrected pages' `tags:`
+as --speed does, builds, then --repeat times adds a note to one page and builds again, and prints the
+CPU seconds of each rebuild's tagging call (phrase decision, learning or its memo, applying it; the
+phrases' findings come from their memo in both), and their median.
+
+With --corrections, simulates a user who corrects the tags of some labelled papers: for a random
+split of the labels, the training papers' pages get the corrections a user would write (`tags:`
+with the missing tags, `-tag` for the wrong automatic ones; a paper whose tags were right gets
+none, as a user leaves it alone), the site is tagged again as a build tags it, and the automatic
+tags of the other labelled papers are scored, beside the same papers with no corrections: for
+each seed, 100 corrected / 40 scored and 28 corrected ("a fifth of the library") / 112 scored, and
+the mean over seeds. Seeds 0-2 are the ones design choices were made on; report 3 and up.
+--taxonomy tags with another taxonomy file, e.g. one not tuned on these labels, as a user's own
+taxonomy is not: `git show 98441d8:content/taxonomy.yml > /tmp/untuned.yml` (as first written).
 """
 
 from __future__ import annotations
@@ -20,10 +37,12 @@ import datetime as dt
 import hashlib
 import json
 import math
+import random
 import re
 import sys
 import time
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,8 +70,7 @@ def untagged_pages(lists: Path) -> list[PaperPage]:
     return [new_page(p.key, Path(p.key), p) for p in dedupe(entries, {}, Diagnostics())]
 
 
-def taxonomy_rules() -> tuple[TagRule, ...]:
-    taxonomy = REPO / "content" / "taxonomy.yml"
+def taxonomy_rules(taxonomy: Path = REPO / "content" / "taxonomy.yml") -> tuple[TagRule, ...]:
     return load_taxonomy(taxonomy, taxonomy.read_text(encoding="utf-8"))
 
 
@@ -62,9 +80,17 @@ def example_tags() -> dict[str, tuple[str, ...]]:
     return {norm_title(p.title): tuple(m.tag for m in p.auto_tags) for p in pages}
 
 
-def tagging_seconds(lists: Path, repeat: int) -> tuple[int, float]:
-    """How many papers the lists hold, and the least CPU time tag_pages took over them."""
+def tagging_seconds(lists: Path, repeat: int, corrected: int) -> tuple[int, float]:
+    """How many papers the lists hold, and the least CPU time tag_pages took over them, with `corrected`
+    pages (one every len/corrected) corrected as a user would: the first automatic tag removed, the
+    taxonomy's next tag added, and every fourth of them given a tag of the user's own."""
     pages, rules = untagged_pages(lists), taxonomy_rules()
+    if corrected:
+        every, slugs = max(1, len(pages) // corrected), [rule.slug for rule in rules]
+        tagged = tag_pages(pages, rules)
+        pages = [replace(page, user_tags=tuple([f"-{m.tag}" for m in done.auto_tags[:1]] + [slugs[i % len(slugs)]]
+                                               + (["mine"] if i % (4 * every) == 0 else [])))
+                 if i % every == 0 else page for i, (page, done) in enumerate(zip(pages, tagged))]
     best = math.inf
     for _ in range(repeat):
         phrase_trie.cache_clear()
@@ -72,6 +98,68 @@ def tagging_seconds(lists: Path, repeat: int) -> tuple[int, float]:
         tag_pages(pages, rules)
         best = min(best, time.process_time() - start)
     return len(pages), best
+
+
+def note_edit_seconds(lists: Path, repeat: int, corrected: int) -> list[float]:
+    """CPU seconds of the tagging call of each of `repeat` rebuilds after a note edit (see the docstring)."""
+    import shutil
+    import statistics
+    import tempfile
+    from collections.abc import Callable
+    from typing import Any
+
+    import sitegen.state
+    import sitegen.tagging
+    from sitegen.build import run_build
+
+    spent: list[float] = []
+    depth = [0]
+
+    def timed(function: Callable[..., Any], only: str | None = None) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if only is not None and args[1] != only:  # Memo.get(self, kind, ...): the "learned" kind only
+                return function(*args, **kwargs)
+            depth[0] += 1
+            start = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                if not depth[0]:
+                    spent.append(time.process_time() - start)
+        return run
+
+    with tempfile.TemporaryDirectory() as work:
+        site = Path(work) / "site"
+        shutil.copytree(lists, site / "content" / "lists")
+        shutil.copy(REPO / "content" / "taxonomy.yml", site / "content" / "taxonomy.yml")
+        run_build(site, site / "site", Diagnostics())
+        pages = sorted((site / "content" / "papers").glob("*.md"))
+        every, slugs = max(1, len(pages) // max(1, corrected)), [rule.slug for rule in taxonomy_rules()]
+        for i, page in enumerate(pages[::every][:corrected]):
+            text = page.read_text(encoding="utf-8")
+            first = re.search(r"\nauto_tags:\n  ([\w-]+):", text)
+            tags = ([f"-{first[1]}"] if first else []) + [slugs[i % len(slugs)]] + (["mine"] if i % 4 == 0 else [])
+            page.write_text(re.sub(r"\ntags: .*\n", f"\ntags: [{', '.join(tags)}]\n", text, count=1), encoding="utf-8")
+        run_build(site, site / "site", Diagnostics())
+        # The tagging call as builds make it: tag_pages (before the memo), or the phrase decision, the memo's "learned" step, applying it.
+        patches = [(sitegen.tagging, name) for name in ("tag_pages", "phrase_tagged", "with_learned") if hasattr(sitegen.tagging, name)]
+        originals = [(owner, name, getattr(owner, name)) for owner, name in patches] + [(sitegen.state.Memo, "get", sitegen.state.Memo.get)]
+        for owner, name, original in originals:
+            setattr(owner, name, timed(original, "learned" if name == "get" else None))
+        try:
+            seconds = []
+            for n in range(repeat):
+                pages[1].write_text(pages[1].read_text(encoding="utf-8") + f"\nA note, take {n}.\n", encoding="utf-8")
+                spent.clear()
+                run_build(site, site / "site", Diagnostics())
+                seconds.append(sum(spent))
+        finally:
+            for owner, name, original in originals:
+                setattr(owner, name, original)
+    print(f"{len(pages)} papers, {corrected} corrected: tagging call of a note-edit rebuild "
+          + ", ".join(f"{s:.3f}" for s in seconds) + f" s CPU, median {statistics.median(seconds):.3f}")
+    return seconds
 
 
 def labelled() -> list[dict[str, object]]:
@@ -116,17 +204,67 @@ def per_tag(labels: list[dict[str, object]], tags: dict[str, tuple[str, ...]]) -
     return [(t, *c) for t, c in counts.items()]  # type: ignore[misc]
 
 
+def corrections(train: list[dict[str, object]], tags: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """What a user writes in `tags:` of each training paper: its missing tags, then `-tag` for each wrong automatic one."""
+    edits = {}
+    for paper in train:
+        key, gold = norm_title(str(paper["title"])), list(paper["tags"])  # type: ignore[call-overload]
+        given = tags[key]
+        edits[key] = tuple([t for t in gold if t not in given] + [f"-{t}" for t in given if t not in gold])
+    return edits
+
+
+def correction_runs(seeds: list[int], taxonomy: Path) -> None:
+    """Score held-out papers after corrections on random training splits (see the module's docstring)."""
+    labels, pages, rules = labelled(), untagged_pages(REPO / "content" / "lists"), taxonomy_rules(taxonomy)
+    plain = {norm_title(p.title): tuple(m.tag for m in p.auto_tags) for p in tag_pages(pages, rules)}
+    keys = ("precision", "recall", "key_hit", "tags/paper", "max")
+    for size in (100, 28):
+        rows: dict[str, list[dict[str, float]]] = {"no corrections": [], "corrections": []}
+        for seed in seeds:
+            order = sorted(labels, key=lambda p: norm_title(str(p["title"])))
+            random.Random(seed).shuffle(order)
+            train, test = order[:size], order[size:]
+            edits = corrections(train, plain)
+            corrected = [replace(page, user_tags=edits.get(norm_title(page.title), ())) for page in pages]
+            learned = {norm_title(p.title): tuple(m.tag for m in p.auto_tags) for p in tag_pages(corrected, rules)}
+            for name, tags in (("no corrections", plain), ("corrections", learned)):
+                s = scores(test, tags)
+                s["max"] = max(len(tags[norm_title(str(p["title"]))]) for p in test)
+                rows[name].append(s)
+                print(f"{size:3} corrected, {len(test):3} scored, seed {seed}, {name:15} " + "  ".join(f"{k} {s[k]:.3f}" for k in keys))
+        for name, runs in rows.items():
+            print(f"{size:3} corrected, mean of {len(runs)} seeds, {name:15} "
+                  + "  ".join(f"{k} {sum(r[k] for r in runs) / len(runs):.3f}" if k != "max" else f"max {max(r['max'] for r in runs):.0f}" for k in keys))
+
+
+def seed_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-tag", action="store_true", help="print every tag's figures")
     parser.add_argument("--worst", type=int, default=5, help="print this many tags with the most errors")
     parser.add_argument("--folds", type=int, default=0, metavar="K", help="also print K folds of the labels and their mean")
     parser.add_argument("--speed", type=Path, metavar="LISTS", help="time the tagging of every paper of the lists in LISTS")
-    parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of")
+    parser.add_argument("--note-edit", type=Path, metavar="LISTS", help="time the tagging call of a rebuild after a note edit")
+    parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of; with --note-edit: rebuilds")
+    parser.add_argument("--corrected", type=int, default=0, metavar="N", help="with --speed or --note-edit: correct N pages first")
+    parser.add_argument("--corrections", action="store_true", help="score held-out papers after simulated corrections")
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("0-2"), help="with --corrections: seeds, e.g. 3-7")
+    parser.add_argument("--taxonomy", type=Path, default=REPO / "content" / "taxonomy.yml", help="with --corrections: the taxonomy to tag with")
     args = parser.parse_args()
+    if args.corrections:
+        correction_runs(args.seeds, args.taxonomy)
+        return
+    if args.note_edit:
+        note_edit_seconds(args.note_edit, args.repeat, args.corrected)
+        return
     if args.speed:
-        papers, seconds = tagging_seconds(args.speed, args.repeat)
-        print(f"tagged {papers} papers in {seconds:.2f} s CPU (best of {args.repeat})")
+        papers, seconds = tagging_seconds(args.speed, args.repeat, args.corrected)
+        print(f"tagged {papers} papers ({args.corrected} corrected) in {seconds:.2f} s CPU (best of {args.repeat})")
         return
     tags = example_tags()
     labels = labelled()

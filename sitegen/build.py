@@ -292,10 +292,11 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
-    from sitegen.parse import dedupe
+    from sitegen.parse import dedupe, slugify
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
-    from sitegen.tagging import tag_pages
+    from sitegen.learning import learn, learning_inputs
+    from sitegen.tagging import candidates_of, phrase_tagged, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics, [s.anchor() for s in loaded.sources])
@@ -309,10 +310,17 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
         slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
     related = Ready(known_related) if known_related is not None else in_background(len(listed), related_papers, listed, loaded.config.related_count)
-    tagged = memo.get("tags", (loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
-                      lambda: {page.slug: page.auto_tags for page in tag_pages(planned, loaded.rules)},
-                      lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    pages = [replace(page, auto_tags=tagged[page.slug]) for page in planned]
+    # The phrases' findings depend on texts alone; what corrections teach, on those (their key) and the user's tags alone.
+    candidates_key, candidates = memo.find("tags", ("candidates", loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
+                                           lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
+    candidates = candidates if candidates is not None else candidates_of(planned, loaded.rules)
+    memo.keep(candidates_key, candidates)
+    decided = phrase_tagged(planned, candidates)
+    own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
+    learned = memo.get("learned", (candidates_key, learning_inputs(planned)), lambda: learn(decided, candidates, loaded.rules),
+                       lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
+                       and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
+    pages = with_learned(decided, learned)
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
     for page in pages:

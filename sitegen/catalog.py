@@ -17,7 +17,7 @@ from sitegen.cite import bibtex_entry, citation_keys
 from sitegen.config import SiteConfig
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
-from sitegen.records import PaperPage, ReadingList, TagRule
+from sitegen.records import PaperPage, ReadingList, TagMatch, TagRule
 from sitegen.related import Related
 
 
@@ -47,6 +47,7 @@ class TagView:
     papers: tuple[PaperPage, ...]
     co_tags: tuple[tuple[str, int], ...]  # (tag slug, papers shared), most shared first
     automatic: bool
+    suggested: tuple[tuple[PaperPage, TagMatch], ...] = ()  # papers like these, not tagged (a tag of the user's own), likeliest first
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,10 @@ def build_tags(
     for page in pages:
         for tag in paper_tags[page.slug]:
             tagged.setdefault(tag, []).append(page)
+    suggested: dict[str, list[tuple[PaperPage, TagMatch]]] = {}
+    for page in pages:
+        for match in page.suggested_tags:
+            suggested.setdefault(match.tag, []).append((page, match))
     views = []
     for slug in sorted(tagged):
         papers = tuple(sorted(tagged[slug], key=lambda p: (p.title.casefold(), p.slug)))
@@ -261,6 +266,7 @@ def build_tags(
                 papers=papers,
                 co_tags=tuple(sorted(co.items(), key=lambda x: (-x[1], x[0]))[:8]),
                 automatic=rule is not None,
+                suggested=tuple(sorted(suggested.get(slug, ()), key=lambda pm: (-pm[1].score, pm[0].slug))),
             )
         )
     return tuple(views)

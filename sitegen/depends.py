@@ -162,7 +162,8 @@ class JobFacts:
         pager: Pager = values["pager"]
         titles = self.catalog.tags_by_slug
         return ((tag.slug, tag.title, tag.description, tag.automatic, tuple((s, n, titles[s].title) for s, n in tag.co_tags)),
-                self.filter_counts("tag", tag.slug, tag.papers, False), self.pager(pager), tuple(self.line(p) for p in pager.papers))
+                self.filter_counts("tag", tag.slug, tag.papers, False), self.pager(pager), tuple(self.line(p) for p in pager.papers),
+                tuple((p.slug, p.title, m) for p, m in tag.suggested))
 
     def paper_page(self, values: dict[str, Any]) -> Facts:
         paper: PaperPage = values["paper"]

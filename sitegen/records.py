@@ -162,15 +162,19 @@ class TagEvidence:
 
 @dataclass(frozen=True)
 class TagMatch:
-    """An automatic tag, the taxonomy phrases that matched, its score and where they stand (the reason).
+    """An automatic or suggested tag and its reason: the taxonomy phrases that matched, their score and
+    where they stand, and, for a tag the user's corrections taught, how many papers they gave it and
+    the words it was recognised by.
 
-    Pages keep only tag and phrases in their front matter; score and evidence are recomputed on each build.
+    Pages keep only tag and phrases in their front matter; the rest is recomputed on each build.
     """
 
     tag: str
     phrases: tuple[str, ...]
     score: float = 0.0
     evidence: tuple[TagEvidence, ...] = ()
+    learned_from: int = 0  # papers you gave this tag, which taught it to this one (0: the phrases alone decided)
+    learned_words: tuple[str, ...] = ()  # words this paper shares with those papers that weighed most, most first
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ class PaperPage:
         return tuple(dict.fromkeys(self.user_links + self.links))
     rating: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text
+    suggested_tags: tuple[TagMatch, ...] = ()  # tags of the user's own that papers like this one have: shown, never applied
 
 
 @cache

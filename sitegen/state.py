@@ -31,7 +31,7 @@ from sitegen.records import is_list_file, well_typed
 
 STATE_FILE = Path(".sitegen") / "build.json"
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "related")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -358,6 +358,7 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
     return {
         "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry) and well_typed(e)),
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
+        "learned": lambda v: _is_dict_of(v, lambda t: isinstance(t, tuple) and len(t) == 2 and all(_is_tuple_of(ms, TagMatch) for ms in t)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
     }
 
@@ -376,7 +377,7 @@ def memo_file(kind: str) -> Path:
 
 
 class Memo:
-    """Results of the build's slow pure steps (a page's YAML, tags, related papers), by a
+    """Results of the build's slow pure steps (a page's YAML, tags, what corrections teach, related papers), by a
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 

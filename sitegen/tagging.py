@@ -12,9 +12,11 @@ first MAX_MENTIONS mentions in the abstract, how specific the phrase is across a
 most abstracts says little), more for a mention in the abstract's first sentence (LEAD_BONUS, it
 states the topic) or in a sentence saying what the paper does (CLAIM_BONUS: "we propose", "this
 paper"). A tag seen only in the abstract and through one phrase loses LONE_PHRASE. A tag applies
-at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence, or at
-MIN_SCORE_ALONE if it is the best of a paper with none at MIN_SCORE; a paper keeps its best ones,
-each after the second only at its TAG_SHARES share of the best one's score. The user's own tags
+at MIN_SCORE or more, at MIN_SCORE_LEAD if it is named in the abstract's first sentence; the best
+tag of a paper with none at MIN_SCORE applies if the title or first sentence names it (where a paper
+states its topic) or, at MIN_SCORE_ALONE, if more than one mention backs it: a word in passing never
+decides a paper's only tag. A paper keeps its best three at most, the third only at its TAG_SHARES
+share of the best one's score. The user's own tags
 are applied by PaperPage.tags.
 """
 
@@ -28,19 +30,22 @@ from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, compress, count, islice
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sitegen.errors import SourceError
 from sitegen.parse import slugify
 from sitegen.records import PaperPage, TagEvidence, TagMatch, TagRule
 from sitegen.yamlsource import compose_mapping
 
+if TYPE_CHECKING:
+    from sitegen.learning import Learned
+
 RULE_KEYS = ("title", "description", "phrases", "not")
 TITLE_WEIGHT = 2.0  # a phrase in the title counts as much as two mentions in the abstract
 MAX_MENTIONS = 3  # abstract mentions of one phrase counted at most this often
 MIN_SCORE = 2.0  # a title match, or two mentions in the abstract, of a specific phrase
-MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE
-TAG_SHARES = (0.0, 0.0, 0.25, 0.4)  # the share of a paper's best score its first, second, third and fourth tag need
+MIN_SCORE_ALONE = 1.0  # the best tag of a paper that has no tag at MIN_SCORE, if more than one mention backs it
+TAG_SHARES = (0.0, 0.0, 0.25)  # the share of a paper's best score its first, second and third tag need
 MAX_TAGS = len(TAG_SHARES)
 MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the default taxonomy has four
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
@@ -374,14 +379,9 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
             words.text[match_end:after_end] + ("…" if len(right) > CONTEXT_WORDS else ""))
 
 
-def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """The tags at MIN_SCORE or above, best first, each with its evidence; a third or fourth only near the best (TAG_SHARES).
-
-    A tag named in the abstract's first sentence, which states the paper's topic, applies at
-    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
-    best one if that reaches MIN_SCORE_ALONE: weak evidence, but better than leaving the paper out
-    of every tag page. A paper with four topics each near the strongest keeps all four.
-    """
+def phrase_candidates(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
+    """Every tag a phrase of which stands in the paper, best first, with its score and evidence: what
+    the phrases' decision (phrase_decision) and the learning from corrections (sitegen.learning) read."""
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
@@ -398,13 +398,30 @@ def score_tags(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[Ta
             score -= LONE_PHRASE
         scores.append((round(score, 2), tag))
     scores.sort(key=lambda st: (-st[0], st[1]))
-    in_lead = {o.tag for o in text.found if o.place == LEAD}
-    applying = [(score, tag) for rank, (score, tag) in enumerate(scores)
-                if score >= MIN_SCORE or (tag in in_lead and score >= MIN_SCORE_LEAD) or (rank == 0 and score >= MIN_SCORE_ALONE)]
-    best = applying[0][0] if applying else 0.0
-    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score,
-                          tuple(evidence_of(text, o) for o in by_tag[tag]))
-                 for (score, tag), share in zip(applying, TAG_SHARES) if score >= share * best)
+    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score, tuple(evidence_of(text, o) for o in by_tag[tag]))
+                 for score, tag in scores)
+
+
+def phrase_decision(candidates: tuple[TagMatch, ...]) -> tuple[TagMatch, ...]:
+    """The tags at MIN_SCORE or above, best first; a third only near the best (TAG_SHARES).
+
+    A tag named in the abstract's first sentence, which states the paper's topic, applies at
+    MIN_SCORE_LEAD: one specific mention there is enough. A paper with no tag at MIN_SCORE keeps its
+    best one if its title or first sentence names it, or if it reaches MIN_SCORE_ALONE through more
+    than one mention: weak evidence, but better than leaving the paper out of every tag page, while
+    one word used in passing ("speech sounds" in a paper on something else) decides nothing alone.
+    """
+    def in_lead(m: TagMatch) -> bool:
+        return any(e.place == LEAD for e in m.evidence)
+
+    def stated(m: TagMatch) -> bool:  # named where a paper states its topic
+        return in_lead(m) or any(e.in_title for e in m.evidence)
+
+    applying = [m for rank, m in enumerate(candidates)
+                if m.score >= MIN_SCORE or (in_lead(m) and m.score >= MIN_SCORE_LEAD)
+                or (rank == 0 and m.score > 0 and (stated(m) or (m.score >= MIN_SCORE_ALONE and len(m.evidence) > 1)))]
+    best = applying[0].score if applying else 0.0
+    return tuple(m for m, share in zip(applying, TAG_SHARES) if m.score >= share * best)
 
 
 def mention_weight(o: Occurrence) -> float:
@@ -415,8 +432,31 @@ def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
     return TagEvidence(o.phrase, o.in_title, *context(text.title if o.in_title else text.abstract, o.start, o.end), place=o.place)
 
 
-def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> list[PaperPage]:
-    """The pages with their automatic tags recomputed; phrase weights come from all pages at once."""
+def candidates_of(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> dict[str, tuple[TagMatch, ...]]:
+    """Each page's phrase candidates (by slug); phrase weights come from all pages at once."""
     texts = [(page, PageText.of(page, rules)) for page in pages]
     weight = phrase_specificity(text for _, text in texts)
-    return [replace(page, auto_tags=score_tags(text, weight)) for page, text in texts]
+    return {page.slug: phrase_candidates(text, weight) for page, text in texts}
+
+
+def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...],
+              candidates: dict[str, tuple[TagMatch, ...]] | None = None) -> list[PaperPage]:
+    """The pages with their automatic tags: the phrases' decision, then what the user's corrections
+    teach (sitegen.learning), and the tags of the user's own suggested for them. `candidates`: the
+    pages' phrase candidates, when a memo kept them."""
+    from sitegen.learning import learn  # it builds on this module's words and phrases
+
+    found = candidates if candidates is not None else candidates_of(pages, rules)
+    decided = phrase_tagged(pages, found)
+    return with_learned(decided, learn(decided, found, rules))
+
+
+def phrase_tagged(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]]) -> list[PaperPage]:
+    """The pages with the phrases' decision as their automatic tags: what learning starts from."""
+    return [replace(page, auto_tags=phrase_decision(candidates[page.slug])) for page in pages]
+
+
+def with_learned(pages: list[PaperPage], learned: Learned) -> list[PaperPage]:
+    """The pages with what learning changed (kept apart so that a build can keep it in its memo)."""
+    return [replace(page, auto_tags=learned[page.slug][0], suggested_tags=learned[page.slug][1]) if page.slug in learned else page
+            for page in pages]

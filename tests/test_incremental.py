@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from conftest import raw_list, run_sitegen, write_site
 from sitegen.build import run_build
 from sitegen.errors import Diagnostics
+from sitegen.learning import learn
 from sitegen.records import STATUSES
 
 TAXONOMY = """\
@@ -155,6 +156,31 @@ def test_a_rating_or_a_note_rewrites_its_paper_page_only(tmp_path: Path) -> None
     assert rewritten_by(site, lambda text: text + "\nMy note.\n") == ["papers.json", "papers/sparse-attention-kernels/index.html"]
 
 
+def test_with_corrections_an_edit_learning_does_not_read_neither_retrains_nor_rescores(tmp_path: Path) -> None:
+    """Learning from corrections reruns only when a text, a taxonomy or the user's tags change: a note, a status
+    or a rating reuses what it taught (the memo), and the site is still byte for byte a cold build's."""
+    site = small_site(tmp_path / "s")
+    build(site)
+    pages = {p.stem: p for p in (site / "content" / "papers").glob("*.md")}
+    for slug, tags in [("vision-transformer-registers", "[mine, -vision-transformers]"), ("object-detection-at-scale", "[mine]"),
+                       ("detector-heads-revisited", "[mine, object-detection]")]:
+        pages[slug].write_text(re.sub(r"\ntags: .*\n", f"\ntags: {tags}\n", pages[slug].read_text(encoding="utf-8")), encoding="utf-8")
+    with patch("sitegen.learning.learn", wraps=learn) as learning:
+        build(site)
+        assert learning.call_count == 1  # the corrections are new: learning runs
+        for change in [lambda text: text + "\nMy note.\n", lambda text: text.replace("\nstatus: unread\n", "\nstatus: read\n"),
+                       lambda text: text.replace("\nstatus: ", "\nrating: 4\nstatus: ", 1)]:
+            page = pages["sparse-attention-kernels"]
+            page.write_text(change(page.read_text(encoding="utf-8")), encoding="utf-8")
+            build(site)
+        assert learning.call_count == 1
+        cold = inputs_of(site, tmp_path / "cold")
+        build(cold)
+        assert learning.call_count == 2
+    assert tree(site / "site") == tree(cold / "site") and tree(site / "content") == tree(cold / "content")
+    assert "<h2>Suggested tags</h2>" in (site / "site" / "papers" / "a-vit-for-video" / "index.html").read_text(encoding="utf-8")
+
+
 def test_with_templates_of_its_own_a_site_renders_every_page_again(tmp_path: Path) -> None:
     """Its templates may show anything anywhere (here, notes on the home page): every key covers everything."""
     site = small_site(tmp_path / "s")
@@ -177,8 +203,8 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     page.write_text(page.read_text(encoding="utf-8") + "\nMore of my note.\n", encoding="utf-8")
     build(site)
     after = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
-    # Of the steps' results kept between builds (YAML, tags, related papers), none changed: none is written again.
-    assert len(memos) == 3 and all((site / ".sitegen" / name).stat().st_mtime_ns == mtime for name, mtime in memos.items())
+    # Of the steps' results kept between builds (YAML, tags, what corrections teach, related papers), none changed: none is written again.
+    assert len(memos) == 4 and all((site / ".sitegen" / name).stat().st_mtime_ns == mtime for name, mtime in memos.items())
     rewritten = sorted(name for name in after if before.get(name) != after[name])
     index_files = [name for name in rewritten if name.startswith("search-index")]
     assert [name for name in rewritten if name not in index_files] == sorted([f"papers/{page.stem}/index.html", "papers.json"])
@@ -293,7 +319,7 @@ def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -
     site = small_site(tmp_path / "s")
     build(site)
     memos = sorted((site / ".sitegen").glob("memo-*.pickle"))
-    assert {m.name for m in memos} == {"memo-related.pickle", "memo-tags.pickle", "memo-yaml.pickle"}  # the pages' YAML as made
+    assert {m.name for m in memos} == {"memo-learned.pickle", "memo-related.pickle", "memo-tags.pickle", "memo-yaml.pickle"}  # the pages' YAML as made
     for memo in memos:
         memo.write_bytes(pickle.dumps({key: 42 for key in pickle.loads(memo.read_bytes())}))
     page = sorted((site / "content" / "papers").glob("*.md"))[0]

