@@ -25,16 +25,18 @@ import sitegen
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
-    MARKER,
     RenderedFile,
     abandon_site,
     claim_output,
     finish_site,
     interrupts_deferred,
-    made_by_sitegen,
     read_or_none,
     refuse_own_files,
+    removable,
     remove_checked,
+    require_inside,
+    revert_site,
+    settle_site,
     start_site,
     sweep_temps,
     update_site,
@@ -98,13 +100,11 @@ def run_build(
 ) -> BuildSummary:
     """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
-    require_site(site_dir)
-    claim_output(output_dir, site_dir)
+    preflight(site_dir, output_dir)
     with state.build_lock(site_dir):
         try:
             for folder in written_folders(site_dir):
-                sweep_temps(folder)
-            state.check_state_files(site_dir)
+                sweep_temps(folder, site_dir)
             theme = package_resource("templates")
             record, discarded = state.read_record(site_dir)
             if discarded:
@@ -139,9 +139,21 @@ def run_build(
             raise
 
 
+def preflight(site_dir: Path, output_dir: Path) -> None:
+    """What a site must be before anything is read or written, checked alike by `build` and `check`
+    (reads only): a site folder; the folders sitegen writes or reads not led outside it by a symlink;
+    an output folder sitegen may replace, with nothing planted beside it; `.sitegen/` of its own."""
+    require_site(site_dir)
+    for folder in ("content/papers", "templates"):
+        require_inside(site_dir / folder, site_dir)
+    claim_output(output_dir, site_dir)
+    state.check_state_files(site_dir)
+
+
 def written_folders(site_dir: Path) -> set[Path]:
     """Every folder a build writes files into through a temp file: content/papers/, .sitegen/, and the
-    folder each symlinked page points into (a notes vault), where a killed build's temp file waits to be swept."""
+    folder each symlinked page points into (inside the site: `sweep_temps` never sweeps elsewhere),
+    where a killed build's temp file waits to be swept."""
     papers = site_dir / "content" / "papers"
     linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
     return {papers, site_dir / state.STATE_FILE.parent, *linked}
@@ -347,8 +359,8 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
 
     assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
-    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)], vouched=bool(previous))
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
     changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
@@ -358,8 +370,8 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
-                            sorted(made_by_sitegen(live) - set(names) - {MARKER}))
-    with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
+                            removable(live, names))
+    with cannot_write(loaded.output_dir):  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
@@ -367,28 +379,34 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
-    """Step 3, write: the user's pages (each only if unchanged since it was read), then the site swap."""
+    """Step 3, write: the site swap, then the user's pages (each only if unchanged since it was read):
+    a swap that fails (a mount point, a folder not writable) has changed nothing of the user's."""
     loaded = built.loaded
     inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
     written = removed = 0
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
-    with cannot_write(), interrupts_deferred():
-        for change in built.page_writes:
-            if change.content is None:
-                remove_checked(change.path, change.read or b"")
-                inputs.pop(change.path, None)
-                stamps.pop(str(change.path), None)
-                removed += 1
-            else:
-                write_atomic(change.path, change.content, expected=change.read, check=True)
-                inputs[change.path] = change.content
-                stamps[str(change.path)] = state.stamp(change.path)
-                written += 1
+    with cannot_write(loaded.output_dir), interrupts_deferred():
         changed = None
         if built.update is None:
             finish_site(loaded.output_dir, built.names)
         else:
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
+        try:
+            for change in built.page_writes:
+                if change.content is None:
+                    remove_checked(change.path, change.read or b"")
+                    inputs.pop(change.path, None)
+                    stamps.pop(str(change.path), None)
+                    removed += 1
+                else:
+                    write_atomic(change.path, change.content, loaded.site_dir, expected=change.read, check=True)
+                    inputs[change.path] = change.content
+                    stamps[str(change.path)] = state.stamp(change.path)
+                    written += 1
+        except BaseException:
+            revert_site(loaded.output_dir)  # the site matches the pages as they stand
+            raise
+        settle_site(loaded.output_dir)
         # After the page writes, so the next build sees these pages as they now stand; inside the deferred
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
         # Not those about sitegen's own state: this build replaces it, and a build with nothing to do must not say them again.
@@ -411,12 +429,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
 
 
 @contextmanager
-def cannot_write() -> Iterator[None]:
-    """A folder that is read-only, full or gone: one line naming it, not a traceback."""
+def cannot_write(folder: Path) -> Iterator[None]:
+    """A folder that is read-only, full or gone: one line naming it (the file, else `folder`), not a traceback."""
     try:
         yield
     except OSError as error:
-        raise SitegenError(f"{error.filename or 'output'}: cannot write ({error.strerror or error})") from None
+        raise SitegenError(f"{error.filename or folder}: cannot write ({error.strerror or error})") from None
 
 
 def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list[RenderedFile]:

@@ -75,10 +75,11 @@ def test_a_symlinked_site_folder_is_updated_through_its_link(tmp_path: Path) -> 
 
 
 def vaulted_site(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A built site whose alpha page is a symlink into a notes vault, and a list edit that rewrites both pages."""
+    """A built site whose alpha page is a symlink into a notes vault (inside the site folder: the only
+    place sitegen writes), and a list edit that rewrites both pages."""
     site = small_site(tmp_path / "source")
     assert run_sitegen("build", "-s", site).returncode == 0
-    vault = tmp_path / "vault"
+    vault = site / "vault"
     vault.mkdir()
     page = site / "content/papers/alpha-paper.md"
     (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
