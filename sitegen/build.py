@@ -360,7 +360,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     previous = loaded.rendered_last
-    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)], vouched=bool(previous))
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
     changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]

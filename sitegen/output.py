@@ -30,7 +30,7 @@ from pathlib import Path
 from sitegen.errors import Diagnostics, SitegenError, SourceError
 
 MARKER = ".sitegen-output"  # in an output folder: sitegen made this folder; lists the files it wrote
-MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote (digest of their bytes, name):\n"
+MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote (digest of their bytes, inode, name):\n"
 TEMP_PREFIX, TEMP_SUFFIX = ".sitegen-", ".tmp"  # short, so a temp name fits wherever its file's name fits
 DEFAULT_MODE = 0o644
 
@@ -382,14 +382,22 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> None:
         kill_point("site-file")
 
 
-LISTED = re.compile(r"([0-9a-f]{32}) (.+)")  # a marker line: the digest of the bytes sitegen wrote, the file's name
+@dataclass(frozen=True)
+class Written:
+    """What sitegen wrote at a name of its output folder, as its marker records it."""
+
+    digest: str  # of the bytes
+    inode: int  # of the file, on this machine: a marker that came with a cloned or copied site names other ones
 
 
-def made_by_sitegen(folder: Path) -> dict[str, str | None]:
-    """The files a folder's marker lists (relative, '/'-separated), each with the digest of the bytes
-    sitegen wrote there (None: the marker of an earlier sitegen, which kept no digests). A marker is
-    input (a committed docs/ may carry any): one naming anything but a file inside its folder is
-    refused whole, and a name it lists is sitegen's file only while it holds those bytes (`still_as_written`)."""
+LISTED = re.compile(r"([0-9a-f]{32}) (\d{1,20}) (.+)")  # a marker line: digest, inode, name
+
+
+def made_by_sitegen(folder: Path) -> dict[str, Written | None]:
+    """The files a folder's marker lists (relative, '/'-separated), each with what sitegen wrote there
+    (None: the marker of an earlier sitegen, which kept nothing). A marker is input (a committed docs/
+    may carry any): one naming anything but a file inside its folder is refused whole; a file it
+    names is removed only if it is the very file sitegen wrote, as it wrote it (`made_here`)."""
     marker = folder / MARKER
     if os.path.lexists(marker) and (marker.is_symlink() or not marker.is_file()):
         raise SitegenError(f"{marker}: not a plain file; sitegen will not treat {folder} as its own: remove it")
@@ -397,40 +405,52 @@ def made_by_sitegen(folder: Path) -> dict[str, str | None]:
         text = (plain_bytes(marker) or b"").decode("utf-8")
     except UnicodeDecodeError:
         return {}
-    names: dict[str, str | None] = {}
+    names: dict[str, Written | None] = {}
     for number, line in enumerate(text.splitlines(), 1):
         if line and not line.startswith("#"):
             listed = LISTED.fullmatch(line)
-            name = listed.group(2) if listed else line
+            name = listed.group(3) if listed else line
             if not is_site_name(name):
                 raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
                                   f"touch this folder: remove the marker if sitegen did not make it")
-            names[name] = listed.group(1) if listed else None
+            names[name] = Written(listed.group(1), int(listed.group(2))) if listed else None
     return names
 
 
-def still_as_written(real: Path, name: str, digest: str | None) -> bool:
-    """Whether `real/name` is a plain file, reached through real folders, holding the bytes sitegen
-    wrote there: only such a file may a build remove (a planted marker may name the user's CNAME)."""
-    return digest is not None and folders_are_real(real, name) and bytes_digest(real / name) == digest
+def made_here(real: Path, name: str, written: Written | None) -> bool:
+    """Whether `real/name` is the very file sitegen wrote (its inode, which a marker that came with a
+    cloned site cannot know), reached through real folders, and still holds its bytes: only such a
+    file may a build remove (a planted marker may name the user's CNAME, with the digest of its
+    well-known bytes)."""
+    try:
+        inode = os.lstat(real / name).st_ino
+    except OSError:
+        return False
+    return (written is not None and inode == written.inode and folders_are_real(real, name)
+            and bytes_digest(real / name) == written.digest)
+
+
+def written_here(path: Path) -> Written | None:
+    """What the marker records of a file sitegen has just written (None: no plain file there)."""
+    data, inode = plain_bytes(path), file_id(path)
+    return None if data is None or inode is None else Written(digest_of(data), int(inode.split(":")[1]))
 
 
 def removable(site_dir: Path, names: Iterable[str]) -> list[str]:
-    """The files the marker lists that the new site (`names`) no longer has and that still hold what
-    sitegen wrote: the only ones a build drops. Any other listed file (one of the user's that a
-    planted marker names, a page edited by hand, a name an earlier sitegen listed without a digest)
-    is the user's from now on, and kept."""
+    """The files the marker lists that the new site (`names`) no longer has and that are the very files
+    sitegen wrote, as it wrote them: the only ones a build drops. Any other listed file (one of the
+    user's that a planted marker names, a page edited by hand, a name an earlier sitegen listed
+    without a record, a site copied here) is the user's from now on, and kept."""
     real = site_dir.resolve()
     keep = {*names, MARKER}
-    return sorted(name for name, digest in made_by_sitegen(real).items() if name not in keep and still_as_written(real, name, digest))
+    return sorted(name for name, written in made_by_sitegen(real).items() if name not in keep and made_here(real, name, written))
 
 
-def refuse_own_files(site_dir: Path, names: Iterable[str], vouched: bool = False) -> None:
+def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
     """Stop before anything is written if the output folder holds what sitegen will not carry over
-    (a FIFO, socket or device), or if a file of the user's stands where the new site needs one of its
-    files or a folder: one the marker does not list (a page added by hand), or, unless the last
-    build's record vouches for the folder (`vouched`), one it lists that no longer holds the bytes
-    sitegen wrote (edited by hand, or named by a planted marker)."""
+    (a FIFO, socket or device), or if a file of the user's (one sitegen's marker does not list, such
+    as a page they added by hand) stands where the new site needs one of its files, or a folder:
+    sitegen would otherwise replace it. A listed file edited by hand is made again (repaired)."""
     real = site_dir.resolve()
     if not real.is_dir():
         return
@@ -447,10 +467,6 @@ def refuse_own_files(site_dir: Path, names: Iterable[str], vouched: bool = False
             if os.path.isdir(real / name) and not os.path.islink(real / name) and files_under(real / name):
                 raise SitegenError(f"{site_dir / name}: a folder with files of yours, where the site needs this file; "
                                    "move the folder elsewhere and build again")
-            digest = listed[name]
-            if not vouched and digest is not None and os.path.lexists(real / name) and not still_as_written(real, name, digest):
-                raise SitegenError(f"{site_dir / name}: not as sitegen wrote it (edited by hand?), and the site needs this file; "
-                                   "sitegen replaces only its own: move your version elsewhere and build again")
             continue
         parts = name.split("/")
         for depth in range(1, len(parts) + 1):
@@ -477,8 +493,9 @@ def refuse_special_files(site_dir: Path) -> None:
                                    "folders and symlinks into a new site: move it elsewhere and build again")
 
 
-def marker_text(files: dict[str, str | None]) -> str:
-    return MARKER_HEADER + "".join(f"{name}\n" if digest is None else f"{digest} {name}\n" for name, digest in sorted(files.items()))
+def marker_text(files: dict[str, Written | None]) -> str:
+    return MARKER_HEADER + "".join(f"{name}\n" if written is None else f"{written.digest} {written.inode} {name}\n"
+                                   for name, written in sorted(files.items()))
 
 
 def finish_site(site_dir: Path, names: list[str]) -> None:
@@ -488,7 +505,7 @@ def finish_site(site_dir: Path, names: list[str]) -> None:
     folder is a mount point) names the folder."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
-    (new / MARKER).write_text(marker_text({name: bytes_digest(new / name) for name in names}), encoding="utf-8")
+    (new / MARKER).write_text(marker_text({name: written_here(new / name) for name in names}), encoding="utf-8")
     if real.is_dir():
         dropped = {*removable(real, names), MARKER}
         for name in files_under(real):
@@ -563,16 +580,17 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
     real = site_dir.resolve()
     undo = undo_path(site_dir)
     listed = made_by_sitegen(real)
-    written = {name: bytes_digest(new / name) for name in changed}
-    (new / MARKER).write_text(marker_text({name: written.get(name) or listed.get(name) or bytes_digest(real / name)
+    changed = [name for name in changed if read_or_none(real / name) != (new / name).read_bytes()]
+    written = {name: written_here(new / name) for name in changed}  # a rename keeps the inode
+    (new / MARKER).write_text(marker_text({name: written.get(name) or listed.get(name) or written_here(real / name)
                                            for name in names}), encoding="utf-8")
-    digests = {}  # of each file whose bytes change: the undo list says what the update put in place
-    for name in [*changed, MARKER]:
-        if read_or_none(real / name) != (data := (new / name).read_bytes()):
-            digests[name] = digest_of(data)
+    # of each file whose bytes change: the undo list says what the update put in place
+    digests = {name: digest_of((new / name).read_bytes()) for name in [*changed, MARKER]}
+    if read_or_none(real / MARKER) == (new / MARKER).read_bytes():
+        del digests[MARKER]
     changed = list(digests)
-    # only files still as sitegen wrote them, through real folders (`removable`)
-    gone = [name for name in gone if still_as_written(real, name, listed.get(name))]
+    # only the very files sitegen wrote, as it wrote them, through real folders (`removable`)
+    gone = [name for name in gone if made_here(real, name, listed.get(name))]
     with interrupts_deferred():
         undo.mkdir()
         actions = [("replace" if os.path.lexists(real / name) else "add", name) for name in changed] + [("remove", name) for name in gone]

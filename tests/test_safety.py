@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -103,7 +104,13 @@ KILL_POINTS = [  # this edit writes 20 pages then the state file (21 atomic writ
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file's bytes; the marker's without the inodes it records (this machine's, other in another folder)."""
+    return {p.relative_to(root).as_posix(): without_inodes(p.read_bytes()) if p.name == ".sitegen-output" else p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def without_inodes(marker: bytes) -> bytes:
+    return re.sub(rb"(?m)^([0-9a-f]{32}) \d+ ", rb"\1 ", marker)
 
 
 def leftovers(root: Path) -> list[str]:
