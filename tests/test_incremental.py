@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import raw_list, run_sitegen, write_site
+from conftest import raw_list, run_sitegen, site_bytes, write_site
 from sitegen.build import run_build
 from sitegen.errors import Diagnostics
 from sitegen.output import MARKER
@@ -42,9 +42,7 @@ def small_site(root: Path) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file's bytes; the marker's without the inodes it records (this machine's, other in another folder)."""
-    return {p.relative_to(root).as_posix(): re.sub(rb"(?m)^([0-9a-f]{32}) \d+ ", rb"\1 ", p.read_bytes()) if p.name == MARKER
-            else p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): site_bytes(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def build(site: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import exported_papers, raw_list, run_sitegen, write_site
+from conftest import exported_papers, raw_list, run_sitegen, site_bytes, write_site
 
 HOSTILE_TITLES = [
     "<script>alert('title')</script> Attention Is All You Need",
@@ -104,13 +103,7 @@ KILL_POINTS = [  # this edit writes 20 pages then the state file (21 atomic writ
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file's bytes; the marker's without the inodes it records (this machine's, other in another folder)."""
-    return {p.relative_to(root).as_posix(): without_inodes(p.read_bytes()) if p.name == ".sitegen-output" else p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def without_inodes(marker: bytes) -> bytes:
-    return re.sub(rb"(?m)^([0-9a-f]{32}) \d+ ", rb"\1 ", marker)
+    return {p.relative_to(root).as_posix(): site_bytes(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def leftovers(root: Path) -> list[str]:
