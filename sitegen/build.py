@@ -25,11 +25,14 @@ import sitegen
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
+    Proven,
     RenderedFile,
     abandon_site,
+    aside_paths,
     claim_output,
     finish_site,
     interrupts_deferred,
+    proof_of,
     read_or_none,
     refuse_own_files,
     removable,
@@ -39,6 +42,7 @@ from sitegen.output import (
     settle_site,
     start_site,
     sweep_temps,
+    unproven,
     update_site,
     write_atomic,
     write_files,
@@ -125,7 +129,10 @@ def run_build(
                 diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
                                  "site's last build (a cloned or copied site?); ignored, and what they held is made again")
             loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
-            built = plan(loaded, diagnostics, progress)
+            proof, discarded_proof = state.read_proof(site_dir, output_dir)
+            if discarded_proof:
+                diagnostics.warn(site_dir / state.PROOF_FILE, None, discarded_proof)
+            built = plan(loaded, diagnostics, progress, proof)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             return write(built, diagnostics, started)
@@ -206,6 +213,7 @@ class Plan:
     names: list[str]  # every file of the new site, sorted
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
+    proof: frozenset[Proven]  # the files of the live site sitegen can prove it wrote (`.sitegen/written`)
 
 
 @dataclass(frozen=True)
@@ -353,7 +361,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 
-def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
+def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,
+         proof: frozenset[Proven] = frozenset()) -> Plan:
     """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
     from sitegen.parallel import render_into
 
@@ -365,17 +374,22 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     live = loaded.output_dir.resolve()
     changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
     names = sorted({*keys, *(file.path for file in files)})
+    kept = unproven(live, names, proof)
+    if kept:
+        diagnostics.note(loaded.output_dir, None, f"{len(kept)} file(s) sitegen's marker lists are no longer part of the site, "
+                         f"but sitegen cannot prove they are the very files it wrote (changed, copied or cloned, or no "
+                         f"{state.PROOF_FILE}): kept as yours ({', '.join(kept[:3])}); delete them if they are not")
     if previous and len(changed_jobs) <= len(jobs) * MOST_OF_THE_SITE:
         # The live site is as the last build left it and most of it stays: change only what differs.
         jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
-                            removable(live, names))
+                            removable(live, names, proof))
     with cannot_write(loaded.output_dir):  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update)
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
@@ -387,10 +401,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
     with cannot_write(loaded.output_dir), interrupts_deferred():
         changed = None
+        # The files in the aside folder are the same files once swapped or moved in (a rename keeps the inode).
+        proof = built.proof | proof_of(aside_paths(loaded.output_dir)[0], built.names)
         if built.update is None:
-            finish_site(loaded.output_dir, built.names)
+            finish_site(loaded.output_dir, built.names, built.proof)
         else:
-            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
+            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names, built.proof)
         try:
             for change in built.page_writes:
                 if change.content is None:
@@ -413,6 +429,9 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         own_state = loaded.site_dir / state.STATE_FILE.parent
         warnings = [[str(d.path), d.line, d.message, kind] for kind, found in (("warning", diagnostics.warnings), ("note", diagnostics.notes))
                     for d in found if not d.path.is_relative_to(own_state)]
+        # Before the record: a build killed before its proof is saved is not one a build with nothing to do
+        # trusts (until then the new files are unproven: kept if the site drops them, and said so).
+        state.save_proof(loaded.site_dir, proof)
         state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
     return BuildSummary(

@@ -130,7 +130,7 @@ def check_output(output_dir: Path) -> list[Finding]:
     if not (output_dir / "index.html").is_file():
         return [Finding("warning", format_place(output_dir, None, "no built site here (run `sitegen build`)"))]
     try:
-        made = made_by_sitegen(output_dir) if (output_dir / MARKER).is_file() else {}
+        made = made_by_sitegen(output_dir) if (output_dir / MARKER).is_file() else set()
     except SitegenError as error:
         return [Finding("error", str(error))]
     problems = []

@@ -3,8 +3,8 @@
 Nothing here decides content: it receives finished texts and bytes. Four rules hold for every
 write: a user file is replaced only while it still holds the bytes the build read (a save made
 during the build wins); a folder is replaced only if sitegen's marker says sitegen made it, and a
-file in it is removed or replaced only if it still holds the bytes the marker says sitegen wrote; a
-symlink is written through, never replaced by a regular file, but only if it leads to a place
+file in it is removed only if sitegen's proof in `.sitegen/` shows it is the very file sitegen wrote
+(its inode) and it still holds those bytes; a symlink is written through, never replaced by a regular file, but only if it leads to a place
 inside the site folder (a cloned site's link to ~/.bashrc is refused, never written or swept).
 The one exception is the output folder itself, which the user may point anywhere: sitegen writes
 there only if it is empty or carries sitegen's marker.
@@ -30,7 +30,7 @@ from pathlib import Path
 from sitegen.errors import Diagnostics, SitegenError, SourceError
 
 MARKER = ".sitegen-output"  # in an output folder: sitegen made this folder; lists the files it wrote
-MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote (digest of their bytes, inode, name):\n"
+MARKER_HEADER = "# Made by sitegen; each build replaces this folder. Files sitegen wrote:\n"
 TEMP_PREFIX, TEMP_SUFFIX = ".sitegen-", ".tmp"  # short, so a temp name fits wherever its file's name fits
 DEFAULT_MODE = 0o644
 
@@ -366,7 +366,7 @@ def start_site(site_dir: Path, diagnostics: Diagnostics | None = None) -> Path:
     recover(site_dir, diagnostics)
     new, _ = aside_paths(site_dir)
     new.mkdir(parents=True)
-    (new / MARKER).write_text(marker_text({}), encoding="utf-8")
+    (new / MARKER).write_text(marker_text([]), encoding="utf-8")
     return new
 
 
@@ -383,67 +383,80 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> None:
 
 
 @dataclass(frozen=True)
-class Written:
-    """What sitegen wrote at a name of its output folder, as its marker records it."""
+class Proven:
+    """A file sitegen wrote into an output folder, as this machine knows it: kept in `.sitegen/`, never
+    in the published folder, whose bytes stay the same for the same site. Its device and inode are
+    what a cloned repository cannot forge (the digest of a public CNAME anyone can)."""
 
-    digest: str  # of the bytes
-    inode: int  # of the file, on this machine: a marker that came with a cloned or copied site names other ones
+    name: str  # relative, '/'-separated
+    digest: str  # of the bytes sitegen wrote
+    file: str  # 'device:inode' (`file_id`)
 
 
-LISTED = re.compile(r"([0-9a-f]{32}) (\d{1,20}) (.+)")  # a marker line: digest, inode, name
-
-
-def made_by_sitegen(folder: Path) -> dict[str, Written | None]:
-    """The files a folder's marker lists (relative, '/'-separated), each with what sitegen wrote there
-    (None: the marker of an earlier sitegen, which kept nothing). A marker is input (a committed docs/
-    may carry any): one naming anything but a file inside its folder is refused whole; a file it
-    names is removed only if it is the very file sitegen wrote, as it wrote it (`made_here`)."""
+def made_by_sitegen(folder: Path) -> set[str]:
+    """The files a folder's marker lists (relative, '/'-separated). A marker is input (a committed
+    docs/ may carry any): one naming anything but a file inside its folder is refused whole; a file
+    it names is removed only if the proof in `.sitegen/` shows it is the very file sitegen wrote (`made_here`)."""
     marker = folder / MARKER
     if os.path.lexists(marker) and (marker.is_symlink() or not marker.is_file()):
         raise SitegenError(f"{marker}: not a plain file; sitegen will not treat {folder} as its own: remove it")
     try:
         text = (plain_bytes(marker) or b"").decode("utf-8")
     except UnicodeDecodeError:
-        return {}
-    names: dict[str, Written | None] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        if line and not line.startswith("#"):
-            listed = LISTED.fullmatch(line)
-            name = listed.group(3) if listed else line
+        return set()
+    names: set[str] = set()
+    for number, name in enumerate(text.splitlines(), 1):
+        if name and not name.startswith("#"):
             if not is_site_name(name):
                 raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
                                   f"touch this folder: remove the marker if sitegen did not make it")
-            names[name] = Written(listed.group(1), int(listed.group(2))) if listed else None
+            names.add(name)
     return names
 
 
-def made_here(real: Path, name: str, written: Written | None) -> bool:
-    """Whether `real/name` is the very file sitegen wrote (its inode, which a marker that came with a
-    cloned site cannot know), reached through real folders, and still holds its bytes: only such a
-    file may a build remove (a planted marker may name the user's CNAME, with the digest of its
-    well-known bytes)."""
-    try:
-        inode = os.lstat(real / name).st_ino
-    except OSError:
-        return False
-    return (written is not None and inode == written.inode and folders_are_real(real, name)
-            and bytes_digest(real / name) == written.digest)
+def made_here(real: Path, name: str, proof: frozenset[Proven]) -> bool:
+    """Whether `real/name` is the very file sitegen wrote (its device and inode), reached through
+    real folders, and still holds its bytes: only such a file may a build remove (a planted marker
+    may name the user's CNAME, and a planted proof its digest, but neither its inode)."""
+    found = file_id(real / name)
+    return found is not None and folders_are_real(real, name) and Proven(name, bytes_digest(real / name) or "", found) in proof
 
 
-def written_here(path: Path) -> Written | None:
-    """What the marker records of a file sitegen has just written (None: no plain file there)."""
-    data, inode = plain_bytes(path), file_id(path)
-    return None if data is None or inode is None else Written(digest_of(data), int(inode.split(":")[1]))
+def proof_of(folder: Path, names: Iterable[str]) -> frozenset[Proven]:
+    """What the proof records of the files sitegen has just written into `folder` (the aside folder:
+    a rename keeps a file's inode, so they are the same files once swapped or moved in)."""
+    proof = set()
+    for name in names:
+        found, data = file_id(folder / name), plain_bytes(folder / name)
+        if found is not None and data is not None:
+            proof.add(Proven(name, digest_of(data), found))
+    return frozenset(proof)
 
 
-def removable(site_dir: Path, names: Iterable[str]) -> list[str]:
+def still_standing(site_dir: Path, proof: frozenset[Proven]) -> frozenset[Proven]:
+    """The proof's records of files still in the output folder (by inode alone, one lstat each): the
+    proof kept after a build never grows with the files earlier builds replaced."""
+    real = site_dir.resolve()
+    return frozenset(proven for proven in proof if file_id(real / proven.name) == proven.file)
+
+
+def removable(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
     """The files the marker lists that the new site (`names`) no longer has and that are the very files
     sitegen wrote, as it wrote them: the only ones a build drops. Any other listed file (one of the
-    user's that a planted marker names, a page edited by hand, a name an earlier sitegen listed
-    without a record, a site copied here) is the user's from now on, and kept."""
+    user's that a planted marker names, a page edited by hand, a site copied or cloned here, or one
+    the proof is missing for) is the user's from now on, and kept (`unproven`)."""
     real = site_dir.resolve()
     keep = {*names, MARKER}
-    return sorted(name for name, written in made_by_sitegen(real).items() if name not in keep and made_here(real, name, written))
+    return sorted(name for name in made_by_sitegen(real) if name not in keep and made_here(real, name, proof))
+
+
+def unproven(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
+    """The files the marker lists that the new site no longer has but that sitegen cannot prove it
+    wrote: kept, and the build says so (once: the new marker no longer lists them)."""
+    real = site_dir.resolve()
+    keep = {*names, MARKER}
+    return sorted(name for name in made_by_sitegen(real)
+                  if name not in keep and os.path.lexists(real / name) and not made_here(real, name, proof))
 
 
 def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
@@ -493,21 +506,21 @@ def refuse_special_files(site_dir: Path) -> None:
                                    "folders and symlinks into a new site: move it elsewhere and build again")
 
 
-def marker_text(files: dict[str, Written | None]) -> str:
-    return MARKER_HEADER + "".join(f"{name}\n" if written is None else f"{written.digest} {written.inode} {name}\n"
-                                   for name, written in sorted(files.items()))
+def marker_text(names: Iterable[str]) -> str:
+    """The same bytes for the same site, on any machine: a committed docs/ changes only with the site."""
+    return MARKER_HEADER + "".join(f"{name}\n" for name in sorted(names))
 
 
-def finish_site(site_dir: Path, names: list[str]) -> None:
-    """Mark the new site (`names`: every file written into it, each with the digest of its bytes),
-    keep the user's own files from the old one (any that is not still as sitegen wrote it), swap;
+def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven]) -> None:
+    """Mark the new site (`names`: every file written into it), keep the user's own files from the
+    old one (any the proof does not show is the very file sitegen wrote there), swap;
     the old site waits aside until `settle_site` (or `revert_site`). A swap the system refuses (the
     folder is a mount point) names the folder."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
-    (new / MARKER).write_text(marker_text({name: written_here(new / name) for name in names}), encoding="utf-8")
+    (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     if real.is_dir():
-        dropped = {*removable(real, names), MARKER}
+        dropped = {*removable(real, names, proof), MARKER}
         for name in files_under(real):
             if name not in dropped and not os.path.lexists(new / name):
                 (new / name).parent.mkdir(parents=True, exist_ok=True)
@@ -570,7 +583,7 @@ def files_under(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> int:
+def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str], proof: frozenset[Proven]) -> int:
     """Change the live site in place: the files rendered aside (`changed`) replace theirs, the `gone`
     ones are removed, the marker lists `names`. Each file replaced or removed waits in the undo
     folder until `settle_site`, so an interrupted update is undone (`recover`, `revert_site`): after a
@@ -579,18 +592,15 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
     new, _ = aside_paths(site_dir)
     real = site_dir.resolve()
     undo = undo_path(site_dir)
-    listed = made_by_sitegen(real)
     changed = [name for name in changed if read_or_none(real / name) != (new / name).read_bytes()]
-    written = {name: written_here(new / name) for name in changed}  # a rename keeps the inode
-    (new / MARKER).write_text(marker_text({name: written.get(name) or listed.get(name) or written_here(real / name)
-                                           for name in names}), encoding="utf-8")
+    (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     # of each file whose bytes change: the undo list says what the update put in place
     digests = {name: digest_of((new / name).read_bytes()) for name in [*changed, MARKER]}
     if read_or_none(real / MARKER) == (new / MARKER).read_bytes():
         del digests[MARKER]
     changed = list(digests)
     # only the very files sitegen wrote, as it wrote them, through real folders (`removable`)
-    gone = [name for name in gone if made_here(real, name, listed.get(name))]
+    gone = [name for name in gone if made_here(real, name, proof)]
     with interrupts_deferred():
         undo.mkdir()
         actions = [("replace" if os.path.lexists(real / name) else "add", name) for name in changed] + [("remove", name) for name in gone]

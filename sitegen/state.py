@@ -26,10 +26,13 @@ from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, made_by_sitegen, plain_bytes, require_inside, write_atomic
+from sitegen.output import MARKER, Proven, is_site_name, made_by_sitegen, plain_bytes, require_inside, still_standing, write_atomic
 from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
+PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the output folder, with this machine's inodes
+PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
+PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
 MEMO_KINDS = ("yaml", "tags", "related")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
@@ -390,6 +393,35 @@ def write_record(site_dir: Path, record: BuildRecord) -> None:
     write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode(), site_dir)
 
 
+def read_proof(site_dir: Path, output_dir: Path) -> tuple[frozenset[Proven], str | None]:
+    """What the proof says sitegen wrote into the output folder, only for the files still there, and
+    why it was discarded (None: it was not). Input like the rest of `.sitegen/` (a cloned one may
+    carry any bytes): a proof with one line that is not one sitegen writes is discarded whole, and
+    every file the marker lists is then kept as possibly the user's."""
+    path = site_dir / PROOF_FILE
+    data = plain_bytes(path)
+    if data is None:
+        return frozenset(), None
+    proof = set()
+    try:
+        for line in data.decode("utf-8").splitlines():
+            if line.startswith("#"):
+                continue
+            proven = PROVEN.fullmatch(line)
+            if proven is None or not is_site_name(proven.group(3)):
+                raise ValueError(line)
+            proof.add(Proven(proven.group(3), proven.group(1), proven.group(2)))
+    except ValueError:
+        return frozenset(), ("not a record of the files sitegen wrote; ignored: the files the output folder's marker lists "
+                             "are kept, as possibly yours")
+    return still_standing(output_dir, frozenset(proof)), None
+
+
+def save_proof(site_dir: Path, proof: frozenset[Proven]) -> None:
+    lines = sorted(f"{proven.digest} {proven.file} {proven.name}\n" for proven in proof)
+    write_atomic(site_dir / PROOF_FILE, (PROOF_HEADER + "".join(lines)).encode(), site_dir)
+
+
 def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
 
@@ -520,7 +552,7 @@ def check_state_files(site_dir: Path) -> None:
     before anything is written, by `build` and `check` alike."""
     check_state_folder(site_dir)
     check_lock_file(site_dir)
-    for name in (STATE_FILE, *map(memo_file, MEMO_KINDS)):
+    for name in (STATE_FILE, PROOF_FILE, *map(memo_file, MEMO_KINDS)):
         path = site_dir / name
         if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink()):
             raise SitegenError(f"{path}: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -14,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Example timings are not the property under test: on a loaded 2-core CI machine hypothesis's default
+# 200 ms deadline fails correct code. Every property test runs without one (explicit @settings inherit this).
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 # Started in the background (`nohup`, some CI runners), the suite inherits an ignored Ctrl+C, and so
 # would every sitegen it starts: the tests that interrupt a build or stop `serve` need it heard.
@@ -53,13 +58,6 @@ def exported_papers(site: Path) -> list[dict[str, Any]]:
         paper["abstract"] = str(source.entries["abstract"].value or "") if "abstract" in source.entries else ""
         paper["notes"] = source.body
     return papers
-
-
-def site_bytes(path: Path) -> bytes:
-    """A built file's bytes; the marker's without the inodes it records (this machine's: another in another folder or
-    build), so that two builds' outputs compare whole."""
-    data = path.read_bytes()
-    return re.sub(rb"(?m)^([0-9a-f]{32}) \d+ ", rb"\1 ", data) if path.name == ".sitegen-output" else data
 
 
 def write_site(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import raw_list, site_bytes, write_site
+from conftest import raw_list, write_site
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -86,7 +86,7 @@ def test_two_cores_write_the_same_bytes_as_one(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
     run_build(two, two / "site", Diagnostics())
-    files = lambda root: {p.relative_to(root): site_bytes(p) for p in sorted(root.rglob("*")) if p.is_file()}  # noqa: E731
+    files = lambda root: {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}  # noqa: E731
     assert len(files(one / "site")) > 200
     assert files(one / "site") == files(two / "site")
 

@@ -662,27 +662,59 @@ def test_a_site_swap_the_system_refuses_changes_no_page_and_names_the_folder(tmp
     assert [p.name for p in site.iterdir() if p.name in (".site.new", ".site.old", ".site.undo")] == []
 
 
-@pytest.mark.parametrize("form", ["old", "digest"])
+@pytest.mark.parametrize("form", ["names", "proof"])
 def test_a_planted_marker_naming_files_of_the_users_drops_none_of_them(tmp_path: Path, form: str) -> None:
-    """A committed site/ whose marker lists the user's CNAME and notes (as an earlier sitegen's plain names,
-    or with the digest of their well-known bytes and a guessed inode): both stay, byte for byte."""
-    from sitegen.output import digest_of
-
+    """A committed site/ whose marker lists the user's CNAME and notes, alone or with a cloned `.sitegen/written`
+    that gives the digest of their well-known bytes and a guessed device and inode: all stay, byte for byte."""
     site = built_site(tmp_path)
     mine = {"CNAME": b"papers.example.org\n", "notes/talk.html": b"<p>my talk</p>\n", ".nojekyll": b""}
     for name, data in mine.items():
         (site / "site" / name).parent.mkdir(exist_ok=True)
         (site / "site" / name).write_bytes(data)
     marker = site / "site/.sitegen-output"
-    lines = [name if form == "old" else f"{digest_of(data)} {(site / 'site' / name).stat().st_ino + 1} {name}"
-             for name, data in mine.items()]
-    marker.write_text(marker.read_text() + "".join(f"{line}\n" for line in lines))
+    marker.write_text(marker.read_text() + "".join(f"{name}\n" for name in mine))
+    if form == "proof":
+        from sitegen.output import digest_of
+
+        proof = site / ".sitegen/written"
+        guesses = [f"{digest_of(data)} {info.st_dev}:{info.st_ino + 1} {name}\n"
+                   for name, data in mine.items() for info in [(site / "site" / name).stat()]]
+        proof.write_text(proof.read_text() + "".join(guesses))
     for titles in (("Alpha Paper", "Gamma Paper"), ("Alpha Paper",)):  # a full build, then an update in place
         (site / "content/lists/week.txt").write_text(raw_list(*titles))
         result = run_sitegen("build", "-s", site)
         assert result.returncode == 0, result.stderr
         assert {name: (site / "site" / name).read_bytes() for name in mine} == mine
+        assert result.stderr.count("kept as yours") == (titles == ("Alpha Paper", "Gamma Paper"))  # said once
     assert not (site / "site/papers/beta-paper").exists()  # sitegen's own files do go
+
+
+@pytest.mark.parametrize("proof", [None, b"\xff\xfe not utf-8\n", b"0123 1:2 CNAME\n", b"00000000000000000000000000000000 1:2 ../x\n"])
+def test_a_missing_or_broken_proof_keeps_every_listed_file_and_says_so_once(tmp_path: Path, proof: bytes | None) -> None:
+    """`.sitegen/written` is input (a clone may carry any bytes, or none): without a proof that a listed file
+    is the very one sitegen wrote here, nothing is removed, the build says so once, and the next build proves its own."""
+    site = built_site(tmp_path)
+    (site / "site/CNAME").write_bytes(b"papers.example.org\n")
+    marker = site / "site/.sitegen-output"
+    marker.write_text(marker.read_text() + "CNAME\n")
+    written = site / ".sitegen/written"
+    assert written.is_file() and written.read_bytes() not in marker.read_bytes()  # not published
+    written.unlink() if proof is None else written.write_bytes(proof)
+    beta = sorted(p.relative_to(site / "site") for p in (site / "site/papers/beta-paper").rglob("*") if p.is_file())
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))
+    first = run_sitegen("build", "-s", site)
+    assert first.returncode == 0, first.stderr
+    assert (site / "site/CNAME").read_bytes() == b"papers.example.org\n" and beta
+    assert all((site / "site" / name).is_file() for name in beta)  # sitegen's own, but it cannot prove it: kept
+    assert first.stderr.count("kept as yours") == 1 and "CNAME" in first.stderr
+    assert first.stderr.count("not a record of the files sitegen wrote") == (proof is not None)
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Gamma Paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))
+    last = run_sitegen("build", "-s", site)
+    assert last.returncode == 0 and "kept as yours" not in last.stderr and "not a record" not in last.stderr, last.stderr
+    assert not (site / "site/papers/gamma-paper").exists()  # proven by the build that wrote it: removed
+    assert (site / "site/CNAME").read_bytes() == b"papers.example.org\n"
 
 
 @pytest.mark.parametrize("form", ["old", "today"])
