@@ -3,7 +3,9 @@
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
 pages, taxonomy, templates, the theme, sitegen's version; not the build day) and of the output's file
 list. Both equal: nothing to do, and nothing is written. It also holds each rendered page's key
-(`depends.render_keys`): a page whose key has not changed is not rendered again.
+(`depends.render_keys`): a page whose key has not changed is not rendered again. `.sitegen/written`
+is the proof of the files sitegen wrote into the output folder (their inodes on this machine, kept
+out of the published folder): the only files a build may remove there.
 """
 
 from __future__ import annotations
