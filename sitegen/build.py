@@ -25,18 +25,24 @@ import sitegen
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
-    MARKER,
+    Proven,
     RenderedFile,
     abandon_site,
+    aside_paths,
     claim_output,
     finish_site,
     interrupts_deferred,
-    made_by_sitegen,
+    proof_of,
     read_or_none,
     refuse_own_files,
+    removable,
     remove_checked,
+    require_inside,
+    revert_site,
+    settle_site,
     start_site,
     sweep_temps,
+    unproven,
     update_site,
     write_atomic,
     write_files,
@@ -98,13 +104,11 @@ def run_build(
 ) -> BuildSummary:
     """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
     started = time.perf_counter()
-    require_site(site_dir)
-    claim_output(output_dir, site_dir)
+    preflight(site_dir, output_dir)
     with state.build_lock(site_dir):
         try:
             for folder in written_folders(site_dir):
-                sweep_temps(folder)
-            state.check_state_files(site_dir)
+                sweep_temps(folder, site_dir)
             theme = package_resource("templates")
             record, discarded = state.read_record(site_dir)
             if discarded:
@@ -125,7 +129,10 @@ def run_build(
                 diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
                                  "site's last build (a cloned or copied site?); ignored, and what they held is made again")
             loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
-            built = plan(loaded, diagnostics, progress)
+            proof, discarded_proof = state.read_proof(site_dir, output_dir)
+            if discarded_proof:
+                diagnostics.warn(site_dir / state.PROOF_FILE, None, discarded_proof)
+            built = plan(loaded, diagnostics, progress, proof)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             return write(built, diagnostics, started)
@@ -139,9 +146,21 @@ def run_build(
             raise
 
 
+def preflight(site_dir: Path, output_dir: Path) -> None:
+    """What a site must be before anything is read or written, checked alike by `build` and `check`
+    (reads only): a site folder; the folders sitegen writes or reads not led outside it by a symlink;
+    an output folder sitegen may replace, with nothing planted beside it; `.sitegen/` of its own."""
+    require_site(site_dir)
+    for folder in ("content/papers", "templates"):
+        require_inside(site_dir / folder, site_dir)
+    claim_output(output_dir, site_dir)
+    state.check_state_files(site_dir)
+
+
 def written_folders(site_dir: Path) -> set[Path]:
     """Every folder a build writes files into through a temp file: content/papers/, .sitegen/, and the
-    folder each symlinked page points into (a notes vault), where a killed build's temp file waits to be swept."""
+    folder each symlinked page points into (inside the site: `sweep_temps` never sweeps elsewhere),
+    where a killed build's temp file waits to be swept."""
     papers = site_dir / "content" / "papers"
     linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
     return {papers, site_dir / state.STATE_FILE.parent, *linked}
@@ -194,6 +213,7 @@ class Plan:
     names: list[str]  # every file of the new site, sorted
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
+    proof: frozenset[Proven]  # the files of the live site sitegen can prove it wrote (`.sitegen/written`)
 
 
 @dataclass(frozen=True)
@@ -361,60 +381,77 @@ def search_files(catalog: Catalog) -> list[RenderedFile]:
     return list(index_files(build_search(catalog), catalog))
 
 
-def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Plan:
+def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,
+         proof: frozenset[Proven] = frozenset()) -> Plan:
     """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
     from sitegen.parallel import render_into
 
     assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
-    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     previous = loaded.rendered_last
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
     changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
     names = sorted({*keys, *(file.path for file in files)})
+    kept = unproven(live, names, proof)
+    if kept:
+        diagnostics.note(loaded.output_dir, None, f"{len(kept)} file(s) sitegen's marker lists are no longer part of the site, "
+                         f"but sitegen cannot prove they are the very files it wrote (changed, copied or cloned, or no "
+                         f"{state.PROOF_FILE}): kept as yours ({', '.join(kept[:3])}); delete them if they are not")
     if previous and len(changed_jobs) <= len(jobs) * MOST_OF_THE_SITE:
         # The live site is as the last build left it and most of it stays: change only what differs.
         jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
-                            sorted(made_by_sitegen(live) - set(names) - {MARKER}))
-    with cannot_write():  # into sitegen's own aside folder; run_build drops it if anything fails
+                            removable(live, names, proof))
+    with cannot_write(loaded.output_dir):  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update)
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
-    """Step 3, write: the user's pages (each only if unchanged since it was read), then the site swap."""
+    """Step 3, write: the site swap, then the user's pages (each only if unchanged since it was read):
+    a swap that fails (a mount point, a folder not writable) has changed nothing of the user's."""
     loaded = built.loaded
     inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
     written = removed = 0
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
-    with cannot_write(), interrupts_deferred():
-        for change in built.page_writes:
-            if change.content is None:
-                remove_checked(change.path, change.read or b"")
-                inputs.pop(change.path, None)
-                stamps.pop(str(change.path), None)
-                removed += 1
-            else:
-                write_atomic(change.path, change.content, expected=change.read, check=True)
-                inputs[change.path] = change.content
-                stamps[str(change.path)] = state.stamp(change.path)
-                written += 1
+    with cannot_write(loaded.output_dir), interrupts_deferred():
         changed = None
+        # The files in the aside folder are the same files once swapped or moved in (a rename keeps the inode).
+        proof = built.proof | proof_of(aside_paths(loaded.output_dir)[0], built.names)
         if built.update is None:
-            finish_site(loaded.output_dir, built.names)
+            finish_site(loaded.output_dir, built.names, built.proof)
         else:
-            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names)
+            changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names, built.proof)
+        try:
+            for change in built.page_writes:
+                if change.content is None:
+                    remove_checked(change.path, change.read or b"")
+                    inputs.pop(change.path, None)
+                    stamps.pop(str(change.path), None)
+                    removed += 1
+                else:
+                    write_atomic(change.path, change.content, loaded.site_dir, expected=change.read, check=True)
+                    inputs[change.path] = change.content
+                    stamps[str(change.path)] = state.stamp(change.path)
+                    written += 1
+        except BaseException:
+            revert_site(loaded.output_dir)  # the site matches the pages as they stand
+            raise
+        settle_site(loaded.output_dir)
         # After the page writes, so the next build sees these pages as they now stand; inside the deferred
         # Ctrl+C, so a build interrupted here still records what it wrote (the next one has nothing to do).
         # Not those about sitegen's own state: this build replaces it, and a build with nothing to do must not say them again.
         own_state = loaded.site_dir / state.STATE_FILE.parent
         warnings = [[str(d.path), d.line, d.message, kind] for kind, found in (("warning", diagnostics.warnings), ("note", diagnostics.notes))
                     for d in found if not d.path.is_relative_to(own_state)]
+        # Before the record: a build killed before its proof is saved is not one a build with nothing to do
+        # trusts (until then the new files are unproven: kept if the site drops them, and said so).
+        state.save_proof(loaded.site_dir, proof)
         state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
         state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
     return BuildSummary(
@@ -431,12 +468,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
 
 
 @contextmanager
-def cannot_write() -> Iterator[None]:
-    """A folder that is read-only, full or gone: one line naming it, not a traceback."""
+def cannot_write(folder: Path) -> Iterator[None]:
+    """A folder that is read-only, full or gone: one line naming it (the file, else `folder`), not a traceback."""
     try:
         yield
     except OSError as error:
-        raise SitegenError(f"{error.filename or 'output'}: cannot write ({error.strerror or error})") from None
+        raise SitegenError(f"{error.filename or folder}: cannot write ({error.strerror or error})") from None
 
 
 def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list[RenderedFile]:

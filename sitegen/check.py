@@ -13,7 +13,11 @@ The command exits 1 if there is any error or warning; notes alone do not fail it
 from __future__ import annotations
 
 import json
+import os
 import posixpath
+import re
+import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -21,9 +25,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen import state
-from sitegen.build import Assembled, assemble, load, no_progress, package_resource, require_site
+from sitegen.build import Assembled, assemble, load, no_progress, package_resource, preflight
 from sitegen.errors import Diagnostics, SitegenError, format_place
-from sitegen.output import MARKER, claim_output, made_by_sitegen, refuse_own_files
+from sitegen.output import MARKER, folders_are_real, kill_point, made_by_sitegen, plain_bytes, refuse_own_files
 
 FAILING = ("error", "warning")
 
@@ -60,14 +64,12 @@ class Links(HTMLParser):
 
 
 def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> Assembled:
-    """What `sitegen build` does before it writes: the same checks, load and assemble, and every page
-    rendered (into a temporary folder outside the site, so that a template failing at render time is
-    found too). Reads only."""
+    """What `sitegen build` does before it writes: the same checks (the very same functions), load and
+    assemble, and every page rendered (into a temporary folder outside the site, so that a template
+    failing at render time is found too). Reads only."""
     from sitegen.parallel import render_into
 
-    require_site(site_dir)
-    claim_output(output_dir, site_dir)
-    state.check_state_files(site_dir)
+    preflight(site_dir, output_dir)
     theme = package_resource("templates")
     record, _ = state.read_record(site_dir)
     inputs, stamps = state.read_inputs(site_dir, theme)
@@ -75,9 +77,30 @@ def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> A
     loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, memo=memo)
     assembled = assemble(loaded, diagnostics)
     refuse_own_files(output_dir, [*assembled.render_keys, *(file.path for file in assembled.files)])
-    with tempfile.TemporaryDirectory(prefix="sitegen-check-") as folder:
+    sweep_check_folders()
+    with tempfile.TemporaryDirectory(prefix=f"{CHECK_PREFIX}{os.getpid()}-") as folder:
         render_into(Path(folder), assembled.renderer, assembled.jobs, no_progress("render", 0))
+        kill_point("check-rendered")
     return assembled
+
+
+CHECK_PREFIX = "sitegen-check-"  # then the pid of the check that renders there
+
+
+def sweep_check_folders() -> None:
+    """Remove the temporary folders of checks that were killed (their process is gone): only this
+    user's, only of this naming."""
+    with os.scandir(tempfile.gettempdir()) as found:
+        for entry in found:
+            named = re.fullmatch(rf"{CHECK_PREFIX}(\d+)-\w+", entry.name)
+            if not named or not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            try:
+                os.kill(int(named.group(1)), 0)
+            except ProcessLookupError:
+                shutil.rmtree(entry.path, ignore_errors=True)
+            except (PermissionError, OverflowError):
+                pass  # alive (another user's), or no pid at all
 
 
 def library_notes(assembled: Assembled, diagnostics: Diagnostics) -> tuple[list[Finding], list[Finding]]:
@@ -109,7 +132,8 @@ def changed_since_built(assembled: Assembled) -> list[Finding]:
 
 def check_output(output_dir: Path) -> list[Finding]:
     """The built site: links that lead nowhere, papers no page links to, the search index against papers.json.
-    Only the files sitegen made are judged (a file of yours in the folder is yours)."""
+    Only the files sitegen made are judged (a file of yours in the folder is yours), and only plain files
+    are read: a symlink is never followed, a FIFO or device never opened (either could block or never end)."""
     if not (output_dir / "index.html").is_file():
         return [Finding("warning", format_place(output_dir, None, "no built site here (run `sitegen build`)"))]
     try:
@@ -117,15 +141,17 @@ def check_output(output_dir: Path) -> list[Finding]:
     except SitegenError as error:
         return [Finding("error", str(error))]
     problems = []
+    odd = sorted(name for name in made if os.path.lexists(output_dir / name) and not is_plain(output_dir, name))
+    problems += [format_place(output_dir / name, None, "not a plain file (a symlink, FIFO, device or folder); not read") for name in odd]
     linked: set[str] = set()
-    for here in sorted(name for name in made if name.endswith(".html")):
+    for here in sorted(name for name in made if name.endswith(".html") and name not in odd):
         page = output_dir / here
         parser = Links()
-        try:
-            parser.feed(page.read_bytes().decode("utf-8", errors="replace"))
-        except OSError as error:
-            problems.append(format_place(page, None, f"cannot read ({error.strerror})"))
+        data = plain_bytes(page)
+        if data is None:
+            problems.append(format_place(page, None, "cannot read"))
             continue
+        parser.feed(data.decode("utf-8", errors="replace"))
         problems += [format_place(page, None, f"a link that is no URL: {url[:200]}") for url in parser.not_urls]
         for url in parser.urls:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(here), unquote(urlsplit(url).path)))
@@ -133,6 +159,9 @@ def check_output(output_dir: Path) -> list[Finding]:
                 problems.append(format_place(page, None, f"broken link to {url if len(url) <= 200 else url[:200] + '…'}"))
             elif here.startswith(("lists/", "tags/", "papers/page/")) or here == "papers/index.html":
                 linked.add(target)  # a paper in no list any more (its page kept for your edits) is on the index
+    if odd or not all(is_plain(output_dir, name) for name in ("papers.json", "search-index.js") if os.path.lexists(output_dir / name)) \
+            or any(not is_plain(output_dir, name) for name in files_of(output_dir, "search-index")):
+        return [Finding("warning", p) for p in problems]  # the index is read through many files: none is read unless all are plain
     papers = read_papers(output_dir / "papers.json", problems)
     for paper in papers:
         if paper["url"] not in linked:
@@ -163,12 +192,27 @@ def is_file(path: Path) -> bool:
         return False
 
 
+def is_plain(output_dir: Path, name: str) -> bool:
+    """Whether `output_dir/name` is a plain file reached through real folders (lstat only: nothing opened)."""
+    try:
+        return folders_are_real(output_dir, name) and stat.S_ISREG(os.lstat(output_dir / name).st_mode)
+    except OSError:
+        return False
+
+
+def files_of(output_dir: Path, folder: str) -> list[str]:
+    """The names directly in `output_dir/folder` (relative to `output_dir`), without following a symlink."""
+    if os.path.islink(output_dir / folder) or not (output_dir / folder).is_dir():
+        return [folder] if os.path.lexists(output_dir / folder) else []
+    return [f"{folder}/{name}" for name in sorted(os.listdir(output_dir / folder))]
+
+
 def read_papers(path: Path, problems: list[str]) -> list[dict[str, str]]:
     """papers.json's papers (title and url), or none and a problem if it is not what sitegen writes."""
     if not path.is_file():
         return []
     try:
-        papers = json.loads(path.read_bytes().decode("utf-8"))["papers"]
+        papers = json.loads((plain_bytes(path) or b"").decode("utf-8"))["papers"]
         return [{"title": str(p["title"]), "url": str(p["url"])} for p in papers]
     except (OSError, ValueError, LookupError, TypeError, RecursionError):
         problems.append(format_place(path, None, "not the papers.json sitegen writes (run `sitegen build`)"))
@@ -180,6 +224,8 @@ def check_site(site_dir: Path, output_dir: Path) -> list[Finding]:
     try:
         assembled = check_build(site_dir, output_dir, diagnostics)
     except SitegenError as error:
-        return [*(Finding("warning", str(w)) for w in diagnostics.warnings), Finding("error", str(error)), *check_output(output_dir)]
-    warnings, notes = library_notes(assembled, diagnostics)
-    return [*warnings, *changed_since_built(assembled), *check_output(output_dir), *notes]
+        found = [*(Finding("warning", str(w)) for w in diagnostics.warnings), Finding("error", str(error)), *check_output(output_dir)]
+    else:
+        warnings, notes = library_notes(assembled, diagnostics)
+        found = [*warnings, *changed_since_built(assembled), *check_output(output_dir), *notes]
+    return list(dict.fromkeys(found))  # one line once (a bad marker stops the build and the output check alike)

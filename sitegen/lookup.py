@@ -76,10 +76,10 @@ def run_lookup(site_dir: Path, diagnostics: Diagnostics, client: Client | None =
     papers_dir = site_dir / "content" / "papers"
     with nullcontext() if dry_run else state.build_lock(site_dir):
         if not dry_run:
-            sweep_temps(papers_dir)
+            sweep_temps(papers_dir, site_dir)
         wanted, owners = pages_to_ask(papers_dir, refresh, diagnostics, summary)
         tick = (progress or (lambda stage, total: lambda: None))("lookup", len(wanted))
-        record = Recorder(today or build_date(), dry_run, diagnostics, summary, tick, owners)
+        record = Recorder(today or build_date(), dry_run, diagnostics, summary, tick, owners, site_dir)
         try:
             with stops(summary):
                 ask(wanted, client, record, diagnostics)
@@ -199,6 +199,7 @@ class Recorder:
     summary: LookupSummary
     tick: Tick
     owners: dict[str, Path]  # arXiv id → the page that has it (its own, or found for it)
+    site_dir: Path  # pages are written only inside it
 
     def __call__(self, outcomes: list[tuple[Wanted, ArxivRecord | None]]) -> None:
         for item, found in outcomes:
@@ -234,7 +235,7 @@ class Recorder:
                                   "changing your own YAML (an anchor or alias?): page left as it is")
             return
         try:
-            write_atomic(item.source.path, text.encode("utf-8"), expected=item.read, check=True)
+            write_atomic(item.source.path, text.encode("utf-8"), self.site_dir, expected=item.read, check=True)
         except ChangedOnDisk:
             self.diagnostics.warn(item.source.path, None, "changed while sitegen was looking it up: left as you have it (run the lookup again)")
         except OSError as error:

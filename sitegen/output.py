@@ -1,16 +1,22 @@
 """The only writer. User files are replaced atomically; the site is built aside and swapped in.
 
-Nothing here decides content: it receives finished texts and bytes. Three rules hold for every
+Nothing here decides content: it receives finished texts and bytes. Four rules hold for every
 write: a user file is replaced only while it still holds the bytes the build read (a save made
-during the build wins); a folder is replaced only if sitegen's marker says sitegen made it; a
-symlink is written through, never replaced by a regular file.
+during the build wins); a folder is replaced only if sitegen's marker says sitegen made it, and a
+file in it is removed only if sitegen's proof in `.sitegen/` shows it is the very file sitegen wrote
+(its inode) and it still holds those bytes; a symlink is written through, never replaced by a regular file, but only if it leads to a place
+inside the site folder (a cloned site's link to ~/.bashrc is refused, never written or swept).
+The one exception is the output folder itself, which the user may point anywhere: sitegen writes
+there only if it is empty or carries sitegen's marker.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -91,19 +97,41 @@ def interrupts_deferred() -> Iterator[None]:
             raise KeyboardInterrupt
 
 
-def through_links(path: Path) -> Path:
-    """The file a path stands for: a symlinked page is written where it points (the notes vault)."""
-    return path.resolve() if path.is_symlink() else path
+def link_leading_outside(path: Path, root: Path) -> Path | None:
+    """The first symlink on the way from `root` down to `path` (`path` included) that leads outside
+    `root`, or None: the site folder is the only place sitegen reads and writes for a site."""
+    real_root = os.path.realpath(root)
+    place = root
+    for part in path.relative_to(root).parts:
+        place = place / part
+        if os.path.islink(place) and not is_within(os.path.realpath(place), real_root):
+            return place
+    return None
 
 
-def write_atomic(path: Path, content: bytes, expected: bytes | None = None, check: bool = False) -> None:
+def is_within(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip("/") + "/")
+
+
+def require_inside(path: Path, root: Path) -> None:
+    """Refuse a path that a symlink leads outside `root` (a cloned site may carry one to any file of the user's)."""
+    link = link_leading_outside(path, root)
+    if link is not None:
+        raise SitegenError(f"{link}: a symlink to {os.readlink(link)}, outside the site folder {root}; sitegen reads and "
+                           "writes only inside it: move what it points to into the site folder, or remove the link")
+
+
+def write_atomic(path: Path, content: bytes, within: Path, expected: bytes | None = None, check: bool = False) -> None:
     """Write via a temp file in the same folder and rename: a reader sees old or new, never half.
 
-    With `check`, the file must still hold `expected` (None: must not exist) just before the
-    rename, else ChangedOnDisk. The mode of the file replaced is kept (a new file gets 0644 less
-    the umask). A file that replaces one is flushed first, so a power cut cannot leave it empty.
+    `within`: the site folder; a path a symlink leads out of is refused (a symlinked page inside
+    the site is written where it points). With `check`, the file must still hold `expected`
+    (None: must not exist) just before the rename, else ChangedOnDisk. The mode of the file
+    replaced is kept (a new file gets 0644 less the umask). A file that replaces one is flushed
+    first, so a power cut cannot leave it empty.
     """
-    target = through_links(path)
+    require_inside(path, within)
+    target = path.resolve() if path.is_symlink() else path
     target.parent.mkdir(parents=True, exist_ok=True)
     with interrupts_deferred():
         try:
@@ -152,9 +180,10 @@ def current_umask() -> int:
     return mask
 
 
-def sweep_temps(folder: Path) -> None:
-    """Remove what a killed build (SIGKILL) left: sitegen's own temp files, by their prefix."""
-    if folder.is_dir():
+def sweep_temps(folder: Path, within: Path) -> None:
+    """Remove what a killed build (SIGKILL) left: sitegen's own temp files, by their prefix, only in
+    a folder inside the site (`within`), the only places sitegen writes them."""
+    if folder.is_dir() and is_within(os.path.realpath(folder), os.path.realpath(within)):
         for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
             if leftover.is_file() and not leftover.is_symlink():
                 leftover.unlink()
@@ -162,9 +191,10 @@ def sweep_temps(folder: Path) -> None:
 
 def claim_output(output_dir: Path, site_dir: Path) -> None:
     """Refuse an output folder sitegen may not replace: the site itself, its inputs, or a folder
-    holding files sitegen did not make. Only the folder's own marker says sitegen made it: never a
-    build record (a cloned site's record can name any folder, and a user's own docs/ may stand
-    where an old output was)."""
+    holding files sitegen did not make, or with folders beside it that sitegen did not make where it
+    builds aside. Only the folder's own marker says sitegen made it: never a build record (a cloned
+    site's record can name any folder, and a user's own docs/ may stand where an old output was).
+    Reads only: `build` and `check` refuse the same folders with the same line."""
     out, site = output_dir.resolve(), site_dir.resolve()
     if out == site or out in site.parents:
         raise SitegenError(f"{output_dir}: the output folder would replace the site folder {site_dir}; choose another -o")
@@ -175,6 +205,13 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
             raise SitegenError(f"{output_dir}: the output folder is inside {site_dir / inputs}, which holds your files; choose another -o")
     if output_dir.is_symlink() and not output_dir.exists():
         raise SitegenError(f"{output_dir}: a symlink to a folder that does not exist ({os.readlink(output_dir)}); create it or remove the link")
+    new, old = aside_paths(output_dir)
+    for aside in (new, old):
+        if os.path.lexists(aside):
+            require_aside(aside)
+    undo = undo_path(output_dir)
+    if os.path.lexists(undo):
+        require_undo(undo)
     if not output_dir.exists():
         return
     if not output_dir.is_dir():
@@ -218,7 +255,10 @@ def undo_path(site_dir: Path) -> Path:
     return real.with_name(f".{real.name}.undo")
 
 
-UNDO_LIST = ".sitegen-undo"  # in the undo folder: "<add|replace|remove> <digest of the bytes put in place, or -> <name>" a line
+UNDO_LIST = ".sitegen-undo"
+# In the undo folder, a line per file: "<add|replace|remove> <digest of the bytes put in place> <device:inode of
+# the file put in place> <device:inode of the file kept in the undo folder> <name>" ('-' for none). The inodes are
+# this machine's own: a planted list (a cloned site may carry any) cannot name them, so it moves nothing.
 
 
 def recover(site_dir: Path, diagnostics: Diagnostics | None = None) -> None:
@@ -228,15 +268,15 @@ def recover(site_dir: Path, diagnostics: Diagnostics | None = None) -> None:
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
     undo = undo_path(site_dir)
-    if undo.exists() or undo.is_symlink():
+    if os.path.lexists(undo):
         undo_update(undo, real, diagnostics)
-    if old.exists() or old.is_symlink():
+    if os.path.lexists(old):
         require_aside(old)
         if real.exists():
             shutil.rmtree(old)
         else:
             os.replace(old, real)
-    if new.exists() or new.is_symlink():
+    if os.path.lexists(new):
         require_aside(new)
         shutil.rmtree(new)
 
@@ -249,31 +289,38 @@ def require_aside(folder: Path) -> None:
                            "move it elsewhere and build again")
 
 
-def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None:
-    """Put back what an update caught half-way changed, as its undo list says: a file is removed or
-    replaced only if it holds exactly the bytes the update put there, and only through real folders
-    inside the site; any other line is left alone, and said so."""
+def require_undo(undo: Path) -> None:
+    """An undo folder is sitegen's only if it is a real folder holding a plain undo list."""
     listed = undo / UNDO_LIST
     if undo.is_symlink() or not undo.is_dir() or listed.is_symlink() or not listed.is_file():
         raise SitegenError(f"{undo}: not an undo folder sitegen made (no {UNDO_LIST} in it); move it elsewhere and build again")
+
+
+def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None:
+    """Put back what an update caught half-way changed, as its undo list says, moving only files it can
+    prove this machine's sitegen put there: a file is removed or replaced only if it is the very file
+    (device and inode) the update put in place and holds its bytes, a kept file is put back only if it
+    is the very file the update kept, and only through real folders inside the site; any other line
+    is left alone, and said so."""
+    require_undo(undo)
     left: list[str] = []
-    for line in listed.read_text(encoding="utf-8", errors="replace").splitlines():
-        action, digest, name = (line.split(" ", 2) + ["", ""])[:3]
+    for line in (plain_bytes(undo / UNDO_LIST) or b"").decode("utf-8", errors="replace").splitlines():
+        action, digest, put, kept, name = (line.split(" ", 4) + ["", "", "", ""])[:5]
         if action not in ("add", "replace", "remove") or not is_site_name(name) or not folders_are_real(real, name):
             left.append(name or line)
             continue
         live, saved = real / name, undo / name
-        now = bytes_digest(live)
+        ours = put != "-" and file_id(live) == put and bytes_digest(live) == digest
         if action == "add":
-            if now == digest:
+            if ours:
                 live.unlink()
                 remove_empty_folders(live, real)
-            elif now is not None:
+            elif os.path.lexists(live):
                 left.append(name)
             continue
-        if not folders_are_real(undo, name) or saved.is_symlink() or not saved.is_file():
-            left.append(name)
-        elif now is None and not live.is_symlink() and not live.exists() or now is not None and now in (digest, bytes_digest(saved)):
+        if kept != "-" and file_id(live) == kept:
+            continue  # the update did not get to it: still the file it kept
+        if folders_are_real(undo, name) and kept != "-" and file_id(saved) == kept and (ours or not os.path.lexists(live)):
             live.parent.mkdir(parents=True, exist_ok=True)
             os.replace(saved, live)
         else:
@@ -284,11 +331,34 @@ def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None
     shutil.rmtree(undo)
 
 
+def file_id(path: Path) -> str | None:
+    """A plain file's device and inode ('device:inode'; None: no plain file there, or a symlink)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return f"{info.st_dev}:{info.st_ino}" if stat.S_ISREG(info.st_mode) else None
+
+
+def plain_bytes(path: Path) -> bytes | None:
+    """A plain file's bytes, or None if there is none: a symlink is never followed, and a FIFO or a
+    device never read (one would block, /dev/zero never ends)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def bytes_digest(path: Path) -> str | None:
     """The digest of a plain file's bytes (None: no plain file there, or a symlink)."""
-    if path.is_symlink() or not path.is_file():
-        return None
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    data = plain_bytes(path)
+    return None if data is None else digest_of(data)
 
 
 def start_site(site_dir: Path, diagnostics: Diagnostics | None = None) -> Path:
@@ -312,37 +382,98 @@ def write_files(folder: Path, files: Iterable[RenderedFile]) -> None:
         kill_point("site-file")
 
 
+@dataclass(frozen=True)
+class Proven:
+    """A file sitegen wrote into an output folder, as this machine knows it: kept in `.sitegen/`, never
+    in the published folder, whose bytes stay the same for the same site. Its device and inode are
+    what a cloned repository cannot forge (the digest of a public CNAME anyone can)."""
+
+    name: str  # relative, '/'-separated
+    digest: str  # of the bytes sitegen wrote
+    file: str  # 'device:inode' (`file_id`)
+
+
 def made_by_sitegen(folder: Path) -> set[str]:
     """The files a folder's marker lists (relative, '/'-separated). A marker is input (a committed
-    docs/ may carry any): one naming anything but a file inside its folder is refused whole."""
+    docs/ may carry any): one naming anything but a file inside its folder is refused whole; a file
+    it names is removed only if the proof in `.sitegen/` shows it is the very file sitegen wrote (`made_here`)."""
     marker = folder / MARKER
-    if marker.is_symlink():
-        raise SitegenError(f"{marker}: a symlink; sitegen will not treat {folder} as its own: remove the link")
+    if os.path.lexists(marker) and (marker.is_symlink() or not marker.is_file()):
+        raise SitegenError(f"{marker}: not a plain file; sitegen will not treat {folder} as its own: remove it")
     try:
-        text = marker.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = (plain_bytes(marker) or b"").decode("utf-8")
+    except UnicodeDecodeError:
         return set()
-    names = set()
-    for number, line in enumerate(text.splitlines(), 1):
-        if line and not line.startswith("#"):
-            if not is_site_name(line):
-                raise SourceError(marker, number, f"names {line!r}, which is not a file inside {folder}; sitegen will not "
+    names: set[str] = set()
+    for number, name in enumerate(text.splitlines(), 1):
+        if name and not name.startswith("#"):
+            if not is_site_name(name):
+                raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
                                   f"touch this folder: remove the marker if sitegen did not make it")
-            names.add(line)
+            names.add(name)
     return names
 
 
-def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
-    """Stop before anything is written if a file of the user's (one sitegen's marker does not list,
-    such as a page they added by hand) stands where the new site needs one of its files, or a
-    folder: sitegen would otherwise replace it."""
+def made_here(real: Path, name: str, proof: frozenset[Proven]) -> bool:
+    """Whether `real/name` is the very file sitegen wrote (its device and inode), reached through
+    real folders, and still holds its bytes: only such a file may a build remove (a planted marker
+    may name the user's CNAME, and a planted proof its digest, but neither its inode)."""
+    found = file_id(real / name)
+    return found is not None and folders_are_real(real, name) and Proven(name, bytes_digest(real / name) or "", found) in proof
+
+
+def proof_of(folder: Path, names: Iterable[str]) -> frozenset[Proven]:
+    """What the proof records of the files sitegen has just written into `folder` (the aside folder:
+    a rename keeps a file's inode, so they are the same files once swapped or moved in)."""
+    proof = set()
+    for name in names:
+        found, data = file_id(folder / name), plain_bytes(folder / name)
+        if found is not None and data is not None:
+            proof.add(Proven(name, digest_of(data), found))
+    return frozenset(proof)
+
+
+def still_standing(site_dir: Path, proof: frozenset[Proven]) -> frozenset[Proven]:
+    """The proof's records of files still in the output folder (by inode alone, one lstat each): the
+    proof kept after a build never grows with the files earlier builds replaced."""
     real = site_dir.resolve()
+    return frozenset(proven for proven in proof if file_id(real / proven.name) == proven.file)
+
+
+def removable(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
+    """The files the marker lists that the new site (`names`) no longer has and that are the very files
+    sitegen wrote, as it wrote them: the only ones a build drops. Any other listed file (one of the
+    user's that a planted marker names, a page edited by hand, a site copied or cloned here, or one
+    the proof is missing for) is the user's from now on, and kept (`unproven`)."""
+    real = site_dir.resolve()
+    keep = {*names, MARKER}
+    return sorted(name for name in made_by_sitegen(real) if name not in keep and made_here(real, name, proof))
+
+
+def unproven(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
+    """The files the marker lists that the new site no longer has but that sitegen cannot prove it
+    wrote: kept, and the build says so (once: the new marker no longer lists them)."""
+    real = site_dir.resolve()
+    keep = {*names, MARKER}
+    return sorted(name for name in made_by_sitegen(real)
+                  if name not in keep and os.path.lexists(real / name) and not made_here(real, name, proof))
+
+
+def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
+    """Stop before anything is written if the output folder holds what sitegen will not carry over
+    (a FIFO, socket or device), or if a file of the user's (one sitegen's marker does not list, such
+    as a page they added by hand) stands where the new site needs one of its files, or a folder:
+    sitegen would otherwise replace it. A listed file edited by hand is made again (repaired)."""
+    real = site_dir.resolve()
+    if not real.is_dir():
+        return
+    refuse_special_files(site_dir)
     if not (real / MARKER).is_file():
         return  # a new or empty folder (`claim_output`)
-    ours = made_by_sitegen(real) | {MARKER}
+    listed = made_by_sitegen(real)
     seen: set[str] = set()
     for name in names:
-        if name in ours:
+        if name in listed:
             if not folders_are_real(real, name):  # a committed site/ whose marker lists a file behind a symlinked folder
                 raise SitegenError(f"{site_dir / name}: on the way to it is a symlink or a file where the site needs a "
                                    "folder; sitegen writes only into folders of its own: remove it and build again")
@@ -364,32 +495,81 @@ def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
                                    "move your file elsewhere and build again")
 
 
+def refuse_special_files(site_dir: Path) -> None:
+    """A FIFO, socket or device in the output folder cannot be carried over into a new site (nor read): refused, by name."""
+    for top, folders, files in os.walk(site_dir.resolve()):
+        for name in [*folders, *files]:
+            info = os.lstat(os.path.join(top, name))
+            if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                place = site_dir / os.path.relpath(os.path.join(top, name), site_dir.resolve())
+                raise SitegenError(f"{place}: not a plain file (a FIFO, socket or device); sitegen carries over only files, "
+                                   "folders and symlinks into a new site: move it elsewhere and build again")
+
+
 def marker_text(names: Iterable[str]) -> str:
+    """The same bytes for the same site, on any machine: a committed docs/ changes only with the site."""
     return MARKER_HEADER + "".join(f"{name}\n" for name in sorted(names))
 
 
-def finish_site(site_dir: Path, names: list[str]) -> None:
+def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven]) -> None:
     """Mark the new site (`names`: every file written into it), keep the user's own files from the
-    old one, swap, remove the old one."""
+    old one (any the proof does not show is the very file sitegen wrote there), swap;
+    the old site waits aside until `settle_site` (or `revert_site`). A swap the system refuses (the
+    folder is a mount point) names the folder."""
     new, old = aside_paths(site_dir)
     real = site_dir.resolve()
     (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     if real.is_dir():
-        ours = made_by_sitegen(real) | {MARKER}
+        dropped = {*removable(real, names, proof), MARKER}
         for name in files_under(real):
-            if name not in ours and not (new / name).exists():
+            if name not in dropped and not os.path.lexists(new / name):
                 (new / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(real / name, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
+                try:
+                    shutil.copy2(real / name, new / name, follow_symlinks=False)  # e.g. a CNAME the user put there
+                except OSError as error:
+                    raise SitegenError(f"{site_dir / name}: cannot carry it over into the new site ({error.strerror or error}); "
+                                       "nothing was changed") from None
     with interrupts_deferred():
-        if not (real.exists() and exchange(new, real)):
-            if real.exists():
-                os.replace(real, old)
-                kill_point("site-moved-aside")
-            os.replace(new, real)
+        try:
+            if real.exists() and exchange(new, real):
+                os.replace(new, old)  # the old site, as after a swap in two steps
+            else:
+                if real.exists():
+                    os.replace(real, old)
+                    kill_point("site-moved-aside")
+                os.replace(new, real)
+        except OSError as error:
+            hint = "; is it a mount point? build into a folder inside it (-o)" if error.errno in (errno.EBUSY, errno.EXDEV) else ""
+            raise SitegenError(f"{site_dir}: cannot swap the new site in ({error.strerror or error}){hint}; "
+                               "nothing of yours was changed") from None
     kill_point("site-swapped")
-    for leftover in (new, old):  # after an exchange, `new` holds the old site
+
+
+def settle_site(site_dir: Path) -> None:
+    """The new site stands: drop what waited aside to undo it (the old site, or the files an update replaced)."""
+    new, old = aside_paths(site_dir)
+    for leftover in (new, old, undo_path(site_dir)):
         if leftover.exists():
             shutil.rmtree(leftover)
+
+
+def revert_site(site_dir: Path) -> None:
+    """Put the previous site back after the swap or update (a page write failed after it): the site
+    the user had, and nothing aside."""
+    new, old = aside_paths(site_dir)
+    real = site_dir.resolve()
+    with interrupts_deferred():
+        if os.path.lexists(undo_path(site_dir)):
+            undo_update(undo_path(site_dir), real, None)
+        elif old.is_dir():
+            if not (real.exists() and exchange(old, real)):
+                if real.exists():
+                    os.replace(real, new)
+                os.replace(old, real)
+            elif old.exists():
+                os.replace(old, new)
+        if new.exists():
+            shutil.rmtree(new)
 
 
 def files_under(folder: Path) -> list[str]:
@@ -403,27 +583,30 @@ def files_under(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str]) -> int:
+def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iterable[str], proof: frozenset[Proven]) -> int:
     """Change the live site in place: the files rendered aside (`changed`) replace theirs, the `gone`
     ones are removed, the marker lists `names`. Each file replaced or removed waits in the undo
-    folder until all are done, so an interrupted update is undone (`recover`): after a failed build
-    a reader finds the previous site, and a kill mid-way is undone by the next build. A file rendered
+    folder until `settle_site`, so an interrupted update is undone (`recover`, `revert_site`): after a
+    failed build a reader finds the previous site, and a kill mid-way is undone by the next build. A file rendered
     again to the same bytes is left alone. Returns how many files changed."""
     new, _ = aside_paths(site_dir)
     real = site_dir.resolve()
     undo = undo_path(site_dir)
+    changed = [name for name in changed if read_or_none(real / name) != (new / name).read_bytes()]
     (new / MARKER).write_text(marker_text(names), encoding="utf-8")
-    digests = {}  # of each file whose bytes change: the undo list says what the update put in place
-    for name in [*changed, MARKER]:
-        if read_or_none(real / name) != (data := (new / name).read_bytes()):
-            digests[name] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    # of each file whose bytes change: the undo list says what the update put in place
+    digests = {name: digest_of((new / name).read_bytes()) for name in [*changed, MARKER]}
+    if read_or_none(real / MARKER) == (new / MARKER).read_bytes():
+        del digests[MARKER]
     changed = list(digests)
-    # through real folders only: a symlinked folder in a committed site/ would lead the removal outside it
-    gone = [name for name in gone if folders_are_real(real, name) and ((real / name).is_symlink() or (real / name).is_file())]
+    # only the very files sitegen wrote, as it wrote them, through real folders (`removable`)
+    gone = [name for name in gone if made_here(real, name, proof)]
     with interrupts_deferred():
         undo.mkdir()
         actions = [("replace" if os.path.lexists(real / name) else "add", name) for name in changed] + [("remove", name) for name in gone]
-        (undo / UNDO_LIST).write_text("".join(f"{action} {digests.get(name, '-')} {name}\n" for action, name in actions), encoding="utf-8")
+        lines = [f"{action} {digests.get(name, '-')} {file_id(new / name) or '-' if action != 'remove' else '-'} "
+                 f"{file_id(real / name) or '-' if action != 'add' else '-'} {name}\n" for action, name in actions]
+        (undo / UNDO_LIST).write_text("".join(lines), encoding="utf-8")
         for action, name in actions:
             if action != "add":
                 (undo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -435,9 +618,7 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
         for name in gone:
             (real / name).unlink()
             remove_empty_folders(real / name, real)
-        shutil.rmtree(undo)
     kill_point("site-updated")
-    shutil.rmtree(new)
     return len(changed) + len(gone)
 
 

@@ -3,7 +3,9 @@
 `.sitegen/build.json` in the site folder holds a digest of every input (settings, lists, paper
 pages, taxonomy, templates, the theme, sitegen's version; not the build day) and of the output's file
 list. Both equal: nothing to do, and nothing is written. It also holds each rendered page's key
-(`depends.render_keys`): a page whose key has not changed is not rendered again.
+(`depends.render_keys`): a page whose key has not changed is not rendered again. `.sitegen/written`
+is the proof of the files sitegen wrote into the output folder (their inodes on this machine, kept
+out of the published folder): the only files a build may remove there.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, made_by_sitegen, write_atomic
+from sitegen.output import MARKER, Proven, is_site_name, made_by_sitegen, plain_bytes, require_inside, still_standing, write_atomic
 from sitegen.records import is_list_file, well_typed
 
 STATE_FILE = Path(".sitegen") / "build.json"
+PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the output folder, with this machine's inodes
+PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
+PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
 MEMO_KINDS = ("yaml", "tags", "learned", "related")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
@@ -48,28 +53,30 @@ def forget_lock() -> None:
 def build_lock(site_dir: Path) -> Iterator[None]:
     """Hold the site's build lock, or refuse at once: two builds at once would fight over site/.
 
-    The lock is the operating system's (flock), so a build that is killed releases it.
+    The lock is the operating system's (flock), so a build that is killed releases it. The lock file
+    is input like the rest of `.sitegen/` (a cloned site may plant a link there, a hard link to a file
+    of the user's, a FIFO): it is opened without following a link or blocking, and written only if
+    it is a plain file of its own holding what a build writes there (`check_lock_file`).
     """
     path = site_dir / LOCK_FILE
     check_state_folder(site_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_NOFOLLOW: a lock file that is a symlink (planted in a cloned site) is refused, its target never truncated
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise SitegenError(f"{path}: a symlink; sitegen keeps its build lock there: remove it (a build makes it again)") from None
+        if error.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+            check_lock_file(site_dir)  # says what is there instead
         raise SitegenError(f"{path.parent}: cannot write ({error.strerror})") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise SitegenError(f"{path}: not a plain file; sitegen keeps its build lock there: remove it (a build makes it again)")
     handle = os.fdopen(fd, "r+")
     with handle:
+        refusal = lock_refusal(path, os.fstat(fd), lambda: handle.read(LOCK_READ))
+        if refusal:
+            raise SitegenError(refusal)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            found = handle.read(64).strip()  # shown only if it is what a build writes there
+            found = handle.read(LOCK_READ).strip()  # shown only if it is what a build writes there
             holder = found if re.fullmatch(r"pid \d+", found) else "another process"
             raise SitegenError(f"{site_dir}: another sitegen build is running on this site ({holder}); try again when it ends") from None
         handle.seek(0)
@@ -83,6 +90,44 @@ def build_lock(site_dir: Path) -> Iterator[None]:
             _held.clear()
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+LOCK_READ = 64  # a lock file holds "pid N" or nothing
+
+
+def lock_refusal(path: Path, info: os.stat_result, read: Callable[[], str]) -> str | None:
+    """Why sitegen may not use `path` (with its `info`, from lstat or fstat) as its lock file, or None:
+    only a plain file with no other name (a hard link's other name may be the user's thesis)
+    holding nothing or "pid N" is written (a build truncates it)."""
+    lock = "sitegen keeps its build lock there: remove it (a build makes it again)"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path}: a symlink; {lock}"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a plain file (a FIFO, socket or device)"
+        return f"{path}: {kind}; {lock}"
+    if info.st_nlink > 1:
+        return f"{path}: a file with another name too (a hard link, {info.st_nlink} names); {lock}"
+    try:
+        held = read()
+    except (OSError, UnicodeDecodeError):
+        held = "?"
+    if held.strip() and not re.fullmatch(r"pid \d+", held.strip()):
+        return f"{path}: holds something sitegen did not write there; {lock}"
+    return None
+
+
+def check_lock_file(site_dir: Path) -> None:
+    """The lock file as `build_lock` would find it, without opening anything but a plain file: refused with the same line."""
+    path = site_dir / LOCK_FILE
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise SitegenError(f"{path}: cannot read ({error.strerror})") from None
+    refusal = lock_refusal(path, info, lambda: (plain_bytes(path) or b"")[:LOCK_READ].decode("utf-8"))
+    if refusal:
+        raise SitegenError(refusal)
 
 
 Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
@@ -128,14 +173,23 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dic
 
     A list or page that is not a regular file (a dangling symlink, a folder, a FIFO) is an error,
     never silently dropped (its papers' pages would go with it), and never opened (a FIFO blocks).
-    A file in content/lists/ that is no list is an input by its name only (no bytes).
+    A file in content/lists/ that is no list is an input by its name only (no bytes). A file of
+    the site that a symlink leads outside the site folder is refused (a cloned site's link to
+    ~/.ssh/id_rsa would be published, its link to ~/.bashrc rewritten): `require_inside`.
     """
     paths, must, unread = input_paths(site_dir, theme_dir)
     inputs, stamps = {}, {}
+    inside: set[str] = set()  # folders found inside the site: each checked once
     for path in paths:
+        ours = path not in unread and Path(path).is_relative_to(site_dir)
+        if ours and os.path.islink(path):  # a file, or a folder of templates
+            require_inside(Path(path), site_dir)
         found = name_stamp(path) if path in unread else input_stamp(path, must=path in must)
         if found is None:
             continue
+        if ours and (folder := os.path.dirname(path)) not in inside:
+            require_inside(Path(folder), site_dir)
+            inside.add(folder)
         try:
             stamps[path] = found
             inputs[Path(path)] = b"" if path in unread else Path(path).read_bytes()
@@ -338,7 +392,36 @@ def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: di
 
 
 def write_record(site_dir: Path, record: BuildRecord) -> None:
-    write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode())
+    write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode(), site_dir)
+
+
+def read_proof(site_dir: Path, output_dir: Path) -> tuple[frozenset[Proven], str | None]:
+    """What the proof says sitegen wrote into the output folder, only for the files still there, and
+    why it was discarded (None: it was not). Input like the rest of `.sitegen/` (a cloned one may
+    carry any bytes): a proof with one line that is not one sitegen writes is discarded whole, and
+    every file the marker lists is then kept as possibly the user's."""
+    path = site_dir / PROOF_FILE
+    data = plain_bytes(path)
+    if data is None:
+        return frozenset(), None
+    proof = set()
+    try:
+        for line in data.decode("utf-8").splitlines():
+            if line.startswith("#"):
+                continue
+            proven = PROVEN.fullmatch(line)
+            if proven is None or not is_site_name(proven.group(3)):
+                raise ValueError(line)
+            proof.add(Proven(proven.group(3), proven.group(1), proven.group(2)))
+    except ValueError:
+        return frozenset(), ("not a record of the files sitegen wrote; ignored: the files the output folder's marker lists "
+                             "are kept, as possibly yours")
+    return still_standing(output_dir, frozenset(proof)), None
+
+
+def save_proof(site_dir: Path, proof: frozenset[Proven]) -> None:
+    lines = sorted(f"{proven.digest} {proven.file} {proven.name}\n" for proven in proof)
+    write_atomic(site_dir / PROOF_FILE, (PROOF_HEADER + "".join(lines)).encode(), site_dir)
 
 
 def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
@@ -366,7 +449,7 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
 def save_memo(site_dir: Path, memo: Memo) -> None:
     """The memo files that changed; the one-file memo of earlier versions goes (tens of megabytes, never read again)."""
     for name, data in memo.changed_files().items():
-        write_atomic(site_dir / name, data)
+        write_atomic(site_dir / name, data, site_dir)
     old = site_dir / OLD_MEMO_FILE
     if old.is_file() and not old.is_symlink():
         old.unlink()
@@ -474,9 +557,11 @@ def check_state_folder(site_dir: Path) -> None:
 
 
 def check_state_files(site_dir: Path) -> None:
-    """`.sitegen/`'s files must be plain files (or absent): found out before anything is written."""
+    """`.sitegen/`'s files must be plain files (or absent), the lock one sitegen may write: found out
+    before anything is written, by `build` and `check` alike."""
     check_state_folder(site_dir)
-    for name in (STATE_FILE, *map(memo_file, MEMO_KINDS)):
+    check_lock_file(site_dir)
+    for name in (STATE_FILE, PROOF_FILE, *map(memo_file, MEMO_KINDS)):
         path = site_dir / name
         if (path.exists() or path.is_symlink()) and not (path.is_file() and not path.is_symlink()):
             raise SitegenError(f"{path}: not a plain file; sitegen keeps its build record there: remove it (a build makes it again)")

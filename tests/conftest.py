@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Example timings are not the property under test: on a loaded 2-core CI machine hypothesis's default
+# 200 ms deadline fails correct code. Every property test runs without one (explicit @settings inherit this).
+settings.register_profile("no-deadline", deadline=None)
+settings.load_profile("no-deadline")
 
 # Started in the background (`nohup`, some CI runners), the suite inherits an ignored Ctrl+C, and so
 # would every sitegen it starts: the tests that interrupt a build or stop `serve` need it heard.

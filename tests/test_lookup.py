@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import raw_list, run_sitegen, write_site
 from fake_arxiv import FakeArxiv, FakeArxivServer, FakePaper, Fault
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sitegen import cli, lookup
@@ -454,6 +454,7 @@ def test_query_words_carry_no_query_syntax() -> None:
 TITLE_WORDS = st.lists(st.text(st.characters(categories=["Ll", "Lu", "Nd"]), min_size=1, max_size=8), min_size=1, max_size=12)
 
 
+@settings(deadline=None)
 @given(TITLE_WORDS, st.sampled_from([" ", "  ", "\n  "]))
 def test_spacing_and_case_never_matter_and_a_dropped_word_always_does(words: list[str], space: str) -> None:
     title = " ".join(words)
@@ -475,6 +476,7 @@ USER_KEYS = st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True).filter
                             st.one_of(st.text(max_size=20), st.integers(), st.lists(st.text(max_size=8), max_size=3)), max_size=4)
 
 
+@settings(deadline=None)
 @given(USER_KEYS, st.text(max_size=60), st.sampled_from(["\n", "\r\n"]), st.booleans(), st.sampled_from(["# mine\n", ""]))
 def test_recording_a_lookup_changes_only_its_own_lines(user: dict[str, Any], notes: str, newline: str, note_kept: bool, comment: str) -> None:
     from sitegen.arxiv_api import ArxivRecord

@@ -75,10 +75,11 @@ def test_a_symlinked_site_folder_is_updated_through_its_link(tmp_path: Path) -> 
 
 
 def vaulted_site(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """A built site whose alpha page is a symlink into a notes vault, and a list edit that rewrites both pages."""
+    """A built site whose alpha page is a symlink into a notes vault (inside the site folder: the only
+    place sitegen writes), and a list edit that rewrites both pages."""
     site = small_site(tmp_path / "source")
     assert run_sitegen("build", "-s", site).returncode == 0
-    vault = tmp_path / "vault"
+    vault = site / "vault"
     vault.mkdir()
     page = site / "content/papers/alpha-paper.md"
     (vault / "alpha.md").write_bytes(page.read_bytes() + b"Notes kept in my vault.\n")
@@ -447,7 +448,7 @@ def test_a_committed_output_whose_marker_names_files_outside_is_refused(tmp_path
     assert "which is not a file inside" in result.stderr
     assert all((site / "content" / name).is_file() for name in before if name != "sitegen.yml") and victim.is_file()
     check = run_sitegen("check", "-s", site)
-    assert check.returncode == 1 and f"error: {marker}:" in check.stdout
+    assert check.returncode == 1 and check.stdout.count(f"error: {marker}:") == 1, check.stdout  # said once
 
 
 def test_a_committed_output_with_a_symlinked_folder_is_not_written_through(tmp_path: Path) -> None:
@@ -536,3 +537,284 @@ def test_a_build_killed_while_rewriting_a_symlinked_page_leaves_no_temp_in_the_v
     assert run_sitegen("build", "-s", site).returncode == 0
     assert sorted(p.name for p in vault.iterdir()) == ["alpha.md"]
     assert (vault / "alpha.md").read_text().endswith("Notes kept in my vault.\n") and page.is_symlink()
+
+
+# 9. A cloned site's symlinks, planted state and output folder: nothing outside the site is read,
+# written or swept; nothing of the user's changes unless the site swap succeeds; check refuses what build refuses
+
+
+def tree_with_links(root: Path) -> dict[str, bytes | str]:
+    """Every file's bytes and every symlink's target under `root` (links not followed)."""
+    found: dict[str, bytes | str] = {}
+    for top, folders, files in os.walk(root):
+        for name in [*folders, *files]:
+            path = Path(top) / name
+            if path.is_symlink():
+                found[str(path.relative_to(root))] = os.readlink(path)
+            elif path.is_file():
+                found[str(path.relative_to(root))] = path.read_bytes()
+    return found
+
+
+SECRET = "SECRET-outside-the-site"
+
+
+def plant_link(site: Path, outside: Path, kind: str) -> Path:
+    """A symlink in a cloned site that leads outside it, of each kind a build reads or writes through; returns the link."""
+    if kind == "page":
+        (outside / "bashrc").write_text(f"export PS1='{SECRET}'\n")
+        link = site / "content/papers/alpha-paper.md"
+        link.unlink()
+        link.symlink_to(outside / "bashrc")
+    elif kind in ("papers", "content"):
+        shutil.move(site / "content" / ("papers" if kind == "papers" else ""), outside / kind)
+        link = site / "content" / ("papers" if kind == "papers" else "")
+        link = link if kind == "papers" else site / "content"
+        link.symlink_to(outside / kind, target_is_directory=True)
+    elif kind == "list":
+        (outside / "week.txt").write_text(raw_list(f"{SECRET} Paper"))
+        link = site / "content/lists/secret.txt"
+        link.symlink_to(outside / "week.txt")
+    elif kind == "templates":
+        write_site(outside / "tpl", {"static/key.txt": SECRET})
+        link = site / "templates"
+        link.symlink_to(outside / "tpl", target_is_directory=True)
+    elif kind == "static-folder":
+        write_site(outside / "ssh", {"id_rsa": SECRET})
+        (site / "templates").mkdir()
+        link = site / "templates/static"
+        link.symlink_to(outside / "ssh", target_is_directory=True)
+    else:  # a static file
+        (outside / "id_rsa").write_text(SECRET)
+        (site / "templates/static").mkdir(parents=True)
+        link = site / "templates/static/key.txt"
+        link.symlink_to(outside / "id_rsa")
+    return link
+
+
+@pytest.mark.parametrize("kind", ["page", "papers", "content", "list", "templates", "static-folder", "static-file"])
+def test_a_symlink_leading_outside_the_site_is_refused_and_nothing_outside_is_read_written_or_swept(tmp_path: Path, kind: str) -> None:
+    site = built_site(tmp_path)
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / ".sitegen-x.tmp").write_text("a temp-looking file of the user's\n")  # beside the link's target: never swept
+    link = plant_link(site, outside, kind)
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))  # pages are rewritten
+    before, pages = tree_with_links(outside), tree_with_links(site / "content")
+    result = run_sitegen("build", "-s", site)
+    one_error(result, f"error: {link}: a symlink to ")
+    assert "outside the site folder" in result.stderr
+    assert tree_with_links(outside) == before and tree_with_links(site / "content") == pages
+    assert not any(SECRET.encode() in data for data in tree(site / "site").values())
+    checked = run_sitegen("check", "-s", site)
+    assert checked.returncode == 1 and result.stderr.strip() in checked.stdout.splitlines()
+
+
+def test_a_symlink_inside_the_site_is_read_and_written_through(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    shutil.move(site / "content/papers", site / "notes")
+    (site / "content/papers").symlink_to("../notes", target_is_directory=True)
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    assert "position: 2" in (site / "notes/alpha-paper.md").read_text() and (site / "content/papers").is_symlink()
+
+
+def page_rewrite(site: Path) -> dict[str, bytes]:
+    """A list edit that rewrites the pages; the pages as they stand before it."""
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper", "Gamma Paper"))
+    return tree(site / "content")
+
+
+def test_a_fifo_in_the_output_folder_stops_the_build_before_any_page_is_written(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    os.mkfifo(site / "site/pipe")
+    pages, old_site = page_rewrite(site), tree(site / "site")
+    result = run_sitegen("build", "-s", site)
+    one_error(result, f"error: {site}/site/pipe: not a plain file (a FIFO, socket or device)")
+    assert tree(site / "content") == pages and tree(site / "site") == old_site
+    checked = run_sitegen("check", "-s", site)
+    assert checked.returncode == 1 and result.stderr.strip() in checked.stdout.splitlines()
+
+
+def test_a_site_swap_the_system_refuses_changes_no_page_and_names_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output folder is a mount point: renaming it fails with EBUSY (simulated in the process: no root mounts)."""
+    import errno
+
+    from sitegen import output
+    from sitegen.build import run_build
+    from sitegen.errors import Diagnostics, SitegenError
+
+    site = built_site(tmp_path)
+    pages, old_site = page_rewrite(site), tree(site / "site")
+    real_replace, live = os.replace, (site / "site").resolve()
+
+    def busy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src) == live or Path(dst) == live:
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY), str(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(output, "exchange", lambda a, b: False)
+    monkeypatch.setattr(os, "replace", busy)
+    with pytest.raises(SitegenError) as stopped:
+        run_build(site, site / "site", Diagnostics(), reuse=False)
+    assert str(stopped.value).startswith(f"{site / 'site'}: cannot swap the new site in (Device or resource busy); is it a mount point?")
+    assert tree(site / "content") == pages and tree(site / "site") == old_site
+    assert [p.name for p in site.iterdir() if p.name in (".site.new", ".site.old", ".site.undo")] == []
+
+
+@pytest.mark.parametrize("form", ["names", "proof"])
+def test_a_planted_marker_naming_files_of_the_users_drops_none_of_them(tmp_path: Path, form: str) -> None:
+    """A committed site/ whose marker lists the user's CNAME and notes, alone or with a cloned `.sitegen/written`
+    that gives the digest of their well-known bytes and a guessed device and inode: all stay, byte for byte."""
+    site = built_site(tmp_path)
+    mine = {"CNAME": b"papers.example.org\n", "notes/talk.html": b"<p>my talk</p>\n", ".nojekyll": b""}
+    for name, data in mine.items():
+        (site / "site" / name).parent.mkdir(exist_ok=True)
+        (site / "site" / name).write_bytes(data)
+    marker = site / "site/.sitegen-output"
+    marker.write_text(marker.read_text() + "".join(f"{name}\n" for name in mine))
+    if form == "proof":
+        from sitegen.output import digest_of
+
+        proof = site / ".sitegen/written"
+        guesses = [f"{digest_of(data)} {info.st_dev}:{info.st_ino + 1} {name}\n"
+                   for name, data in mine.items() for info in [(site / "site" / name).stat()]]
+        proof.write_text(proof.read_text() + "".join(guesses))
+    for titles in (("Alpha Paper", "Gamma Paper"), ("Alpha Paper",)):  # a full build, then an update in place
+        (site / "content/lists/week.txt").write_text(raw_list(*titles))
+        result = run_sitegen("build", "-s", site)
+        assert result.returncode == 0, result.stderr
+        assert {name: (site / "site" / name).read_bytes() for name in mine} == mine
+        assert result.stderr.count("kept as yours") == (titles == ("Alpha Paper", "Gamma Paper"))  # said once
+    assert not (site / "site/papers/beta-paper").exists()  # sitegen's own files do go
+
+
+@pytest.mark.parametrize("proof", [None, b"\xff\xfe not utf-8\n", b"0123 1:2 CNAME\n", b"00000000000000000000000000000000 1:2 ../x\n"])
+def test_a_missing_or_broken_proof_keeps_every_listed_file_and_says_so_once(tmp_path: Path, proof: bytes | None) -> None:
+    """`.sitegen/written` is input (a clone may carry any bytes, or none): without a proof that a listed file
+    is the very one sitegen wrote here, nothing is removed, the build says so once, and the next build proves its own."""
+    site = built_site(tmp_path)
+    (site / "site/CNAME").write_bytes(b"papers.example.org\n")
+    marker = site / "site/.sitegen-output"
+    marker.write_text(marker.read_text() + "CNAME\n")
+    written = site / ".sitegen/written"
+    assert written.is_file() and written.read_bytes() not in marker.read_bytes()  # not published
+    written.unlink() if proof is None else written.write_bytes(proof)
+    beta = sorted(p.relative_to(site / "site") for p in (site / "site/papers/beta-paper").rglob("*") if p.is_file())
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))
+    first = run_sitegen("build", "-s", site)
+    assert first.returncode == 0, first.stderr
+    assert (site / "site/CNAME").read_bytes() == b"papers.example.org\n" and beta
+    assert all((site / "site" / name).is_file() for name in beta)  # sitegen's own, but it cannot prove it: kept
+    assert first.stderr.count("kept as yours") == 1 and "CNAME" in first.stderr
+    assert first.stderr.count("not a record of the files sitegen wrote") == (proof is not None)
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Gamma Paper"))
+    assert run_sitegen("build", "-s", site).returncode == 0
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper"))
+    last = run_sitegen("build", "-s", site)
+    assert last.returncode == 0 and "kept as yours" not in last.stderr and "not a record" not in last.stderr, last.stderr
+    assert not (site / "site/papers/gamma-paper").exists()  # proven by the build that wrote it: removed
+    assert (site / "site/CNAME").read_bytes() == b"papers.example.org\n"
+
+
+@pytest.mark.parametrize("form", ["old", "today"])
+def test_a_planted_undo_list_with_the_right_digests_moves_nothing(tmp_path: Path, form: str) -> None:
+    """The digests of the user's files are easy to know (a CNAME is public); the inodes this machine gave them are not."""
+    from sitegen.output import digest_of
+
+    site = built_site(tmp_path)
+    cname, index = site / "site/CNAME", site / "site/index.html"
+    cname.write_text("papers.example.org\n")
+    built = index.read_bytes()
+    undo = site / ".site.undo"
+    if form == "old":
+        lines = f"add {digest_of(cname.read_bytes())} CNAME\nreplace {digest_of(built)} index.html\n"
+    else:
+        lines = f"add {digest_of(cname.read_bytes())} 1:2 - CNAME\nreplace {digest_of(built)} 1:3 1:4 index.html\n"
+    write_site(undo, {".sitegen-undo": lines, "index.html": "<p>planted</p>"})
+    (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert cname.read_text() == "papers.example.org\n" and "planted" not in index.read_text()
+    assert f"warning: {undo}: 2 line(s) of its undo list name files that are not as the killed update left them" in result.stderr
+
+
+def plant_lock(site: Path, kind: str, precious: Path) -> None:
+    lock = site / ".sitegen/lock"
+    lock.unlink(missing_ok=True)
+    if kind == "hardlink":
+        os.link(precious, lock)
+    elif kind == "symlink":
+        lock.symlink_to(precious)
+    elif kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "folder":
+        lock.mkdir()
+    else:
+        lock.write_text("my notes, saved here by mistake\n")
+
+
+@pytest.mark.parametrize(("kind", "says"), [
+    ("hardlink", "a file with another name too (a hard link, 2 names)"), ("symlink", "a symlink"),
+    ("fifo", "not a plain file (a FIFO, socket or device)"), ("folder", "a folder"), ("foreign", "holds something sitegen did not write there"),
+])
+def test_a_planted_lock_file_is_refused_never_truncated_and_check_says_the_same(tmp_path: Path, kind: str, says: str) -> None:
+    site = built_site(tmp_path)
+    precious = tmp_path / "thesis.tex"
+    precious.write_text("\\chapter{Five years of work}\n")
+    plant_lock(site, kind, precious)
+    kept = (site / ".sitegen/lock").read_bytes() if kind == "foreign" else None
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))
+    result = run_sitegen("build", "-s", site)
+    one_error(result, f"error: {site}/.sitegen/lock: {says}; sitegen keeps its build lock there")
+    assert precious.read_text() == "\\chapter{Five years of work}\n"
+    assert kept is None or (site / ".sitegen/lock").read_bytes() == kept
+    checked = subprocess.run([sys.executable, "-m", "sitegen", "check", "-s", str(site)], capture_output=True, text=True, timeout=120)
+    assert checked.returncode == 1 and result.stderr.strip() in checked.stdout.splitlines()
+
+
+def plant_beside(site: Path, kind: str, elsewhere: Path) -> None:
+    if kind == "new-unmarked":
+        write_site(site / ".site.new", {"thesis.md": "mine\n"})
+    elif kind == "old-link":
+        (site / ".site.old").symlink_to(elsewhere, target_is_directory=True)
+    else:
+        (site / ".site.undo").symlink_to(elsewhere, target_is_directory=True)
+
+
+@pytest.mark.parametrize("kind", ["new-unmarked", "old-link", "undo-link"])
+def test_check_refuses_what_build_refuses_beside_the_output_folder(tmp_path: Path, kind: str) -> None:
+    site = built_site(tmp_path)
+    elsewhere = write_site(tmp_path / "elsewhere", {"thesis.md": "mine\n", ".sitegen-undo": "add 0 index.html\n"})
+    plant_beside(site, kind, elsewhere)
+    (site / "content/lists/week.txt").write_text(raw_list("Beta Paper", "Alpha Paper"))
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1 and "not a" in result.stderr and "folder sitegen made" in result.stderr, result.stderr
+    checked = run_sitegen("check", "-s", site)
+    assert checked.returncode == 1 and result.stderr.strip() in checked.stdout.splitlines(), checked.stdout
+    assert tree(elsewhere) == {"thesis.md": b"mine\n", ".sitegen-undo": b"add 0 index.html\n"}
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_check_never_opens_what_is_not_a_plain_file_in_the_output(tmp_path: Path, kind: str) -> None:
+    site = built_site(tmp_path)
+    listed = site / "site/papers/beta-paper/index.html"
+    listed.unlink()
+    if kind == "fifo":
+        os.mkfifo(listed)
+    else:
+        listed.symlink_to("/dev/zero")
+    checked = subprocess.run([sys.executable, "-m", "sitegen", "check", "-s", str(site)], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert f"warning: {listed}: not a plain file (a symlink, FIFO, device or folder); not read" in checked.stdout.splitlines()
+
+
+def test_a_killed_check_leaves_no_temporary_folder_after_the_next(tmp_path: Path) -> None:
+    site = built_site(tmp_path)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    killed = run_sitegen("check", "-s", site, env={"TMPDIR": str(temp), "SITEGEN_TEST_KILL_AT": "check-rendered:1"})
+    assert killed.returncode == -signal.SIGKILL
+    assert [p.name.startswith("sitegen-check-") for p in temp.iterdir()] == [True]
+    assert run_sitegen("check", "-s", site, env={"TMPDIR": str(temp)}).returncode == 0
+    assert list(temp.iterdir()) == []

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import raw_list, run_sitegen, write_site
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sitegen.markup import make_markdown
@@ -163,11 +163,13 @@ def math_of(markdown: str) -> list[str]:
 TEX = st.text(st.characters(blacklist_characters="$\n\r`", blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
+@settings(deadline=None)
 @given(TEX.filter(lambda t: not t[0].isspace() and not t[-1].isspace()))
 def test_inline_math_keeps_its_tex_exactly(tex: str) -> None:
     assert math_of(f"Where ${tex}$ holds.") == [tex]
 
 
+@settings(deadline=None)
 @given(TEX.filter(lambda t: t.strip() != ""))
 def test_display_math_keeps_its_tex(tex: str) -> None:
     assert math_of(f"Then\n\n$${tex}$$\n") == [tex.strip()]
@@ -230,6 +232,7 @@ FRAGMENT_WORDS = {"*stressed*": "stressed", "**strong**": "strong", "$x^2$": "x"
 FRAGMENTS = st.sampled_from(sorted(FRAGMENT_WORDS))
 
 
+@settings(deadline=None)
 @given(st.lists(FRAGMENTS, min_size=1, max_size=8))
 def test_emphasis_math_and_latex_in_any_order_make_whole_html(fragments: list[str]) -> None:
     """Markdown emphasis next to math or LaTeX groups ("SSD is *fast*. Loss is $L$") once lost words and broke tags."""
