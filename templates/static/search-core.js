@@ -28,6 +28,7 @@
   var ET_AL = /(?:(?<=\s)|^)et\s+al(?=[\s.]|$)\.?/g;  // as ET_AL in query.py: a citation's "et al." is dropped
   var YEAR = /^(?:1[89]|20)\d\d$/;  // as YEAR in query.py: a year ranks but excludes no paper
   var TUNED = /[~^]\S*$/;  // a last word with an edit distance or a boost: not a prefix
+  var SHARD_FOLDER = /^[A-Za-z0-9_][A-Za-z0-9._-]*\/$/;  // as in shards.py
   var FILED_UNDER = { tags: true, lists: true };  // fields that say where a paper is filed, not what it says: they rank below its text
   var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
   // arXiv ids and DOIs as a researcher pastes them; as IDENTIFIER in analyze.py.
@@ -126,6 +127,8 @@
      fields), computed from the postings in one pass per matched term and field instead of through
      lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in query.py. */
   function Searcher(lunr, base, loadShard) {
+    // Its shards' folder: one plain folder name beside the base (SHARD_FOLDER in shards.py), never another place or host.
+    if (typeof base.folder !== "string" || !SHARD_FOLDER.test(base.folder)) throw new Error("search-index.js: its shard folder is not a folder beside it");
     var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
     this.base = base;
