@@ -8,6 +8,7 @@ import json
 import math
 import random
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -230,6 +231,9 @@ def test_a_shard_folder_outside_the_site_is_refused_in_one_line(tmp_path: Path, 
     result = run_sitegen("search", "alpha", "-s", built)
     assert result.returncode == 1 and result.stdout == "", result.stdout
     assert len(result.stderr.splitlines()) == 1 and str(index) in result.stderr and "folder" in result.stderr, result.stderr
+    with pytest.raises(subprocess.CalledProcessError) as refused:  # the browser's code refuses the index too
+        node_query(built / "site", ["alpha"])
+    assert "shard folder is not a folder beside it" in refused.value.stderr
 
 
 def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:
