@@ -141,7 +141,9 @@
     this.count = count;
     this.number = new Map();
     for (var i = 0; i < base.terms.length; i++) this.number.set(base.terms[i], i);
-    this.tokenSet = null;  // lunr's TokenSet of the terms, for typos and inner wildcards: built the first time one is asked
+    this.tokenSet = null;  // lunr's TokenSet of the terms, for typos and inner wildcards: built in idle time (`prepare`) or when asked
+    this.tokenBuilder = new lunr.TokenSet.Builder();
+    this.inserted = 0;  // terms in the builder so far
     this.norms = fields.map(function (f) {
       var lengths = base.lengths[f], sum = 0, norms = new Float64Array(count);
       for (var r = 0; r < count; r++) sum += lengths[r];
@@ -259,13 +261,30 @@
       var star = clause.term.indexOf("*"), exactly = !clause.editDistance;
       if (exactly && star < 0) terms = this.number.has(clause.term) ? [clause.term] : [];
       else if (exactly && star === clause.term.length - 1) terms = this.beginningWith(clause.term.slice(0, -1));
-      else {
-        this.tokenSet = this.tokenSet || this.lunr.TokenSet.fromArray(this.base.terms);
-        terms = this.tokenSet.intersect(this.lunr.TokenSet.fromClause(clause)).toArray();
-      }
+      else terms = this.tokens().intersect(this.lunr.TokenSet.fromClause(clause)).toArray();
       this.expansions.set(key, terms);
     }
     return terms;
+  };
+
+  /* lunr's TokenSet of the index's terms, as lunr.TokenSet.fromArray builds it: what `prepare` has not built yet, now. */
+  Searcher.prototype.tokens = function () {
+    this.prepare(function () { return true; });
+    return this.tokenSet;
+  };
+
+  /* Builds the TokenSet a few terms at a time while `hasTime()` (the page calls it when idle, so that the first typo
+     does not wait ~0.2 s for it at 100,000 papers); true once it is built. */
+  Searcher.prototype.prepare = function (hasTime) {
+    var terms = this.base.terms;
+    while (!this.tokenSet && hasTime()) {
+      for (var end = Math.min(terms.length, this.inserted + 100); this.inserted < end; this.inserted++) this.tokenBuilder.insert(terms[this.inserted]);
+      if (this.inserted === terms.length) {
+        this.tokenBuilder.finish();
+        this.tokenSet = this.tokenBuilder.root;
+      }
+    }
+    return this.tokenSet !== null;
   };
 
   /* The index's terms that begin with `prefix`: a run of its terms (sorted by code point, as sorted() in index.py). */

@@ -57,11 +57,20 @@
         .then(function () { return addScript("search-index.js"); })
         .then(function () {
           state.searcher = new core.Searcher(window.lunr, window.SITEGEN_SEARCH, loadShard);
+          whenIdle(state.searcher);
           return state;
         });
       state.loading.catch(function () { state.loading = null; });  // the next keystroke tries again
     }
     return state.loading;
+  }
+
+  /* What a typo needs (lunr's TokenSet of the terms) built in idle time, a few milliseconds at a time. */
+  var idle = window.requestIdleCallback || function (work) { setTimeout(function () { work({ timeRemaining: function () { return 5; } }); }, 50); };
+  function whenIdle(searcher) {
+    idle(function step(deadline) {
+      if (!searcher.prepare(function () { return deadline.timeRemaining() > 2; })) idle(step);
+    });
   }
 
   /* The matches of a text (core.search's, the shards it needs loaded first), or {error} for a query that fails;
