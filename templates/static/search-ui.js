@@ -403,6 +403,7 @@
       var restoring = firstUpdate;
       firstUpdate = false;
       if (!restoring) rendered = 0;  // a new query, filter or sort: a page of results, from the top
+      remember();
       var n = chosenCount(), asked = ++latest;
       filterCount.textContent = n ? "(" + n + ")" : "";
       clearButton.hidden = n === 0;
@@ -413,7 +414,6 @@
         moreButton.hidden = true;
         rendered = 0;
         clearFacets();
-        remember();
         return;
       }
       matchesOf(text).then(function (results) {
@@ -423,7 +423,7 @@
         return state.searcher.ensure("facets", [0]).then(function () { return results; });
       }).then(function (results) {
         if (asked !== latest) return null;
-        if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; remember(); return null; }
+        if (results.error) { resultsList.textContent = ""; count.textContent = "Search failed: " + results.error; return null; }
         var filtered = chosenCount() > 0;
         var kept = filtered ? results.filter(function (ref) { return keeps(ref); }) : results;
         // Papers are numbered in title order (the catalog's, as on the site's other pages): matches come in it.
@@ -455,11 +455,11 @@
           if (kept.length < results.length) message += " " + formatCount(results.length - kept.length) + " more without the filters.";
           count.textContent = message;
           announce(message);
+          if (rendered > PAGE_SIZE) remember();
           if (restoring && restoreScroll !== null) window.scrollTo(0, restoreScroll);
-          // The address and the facets' counts (over every match: a few milliseconds at 100,000 papers) just after the results show.
+          // The facets' counts (over every match: a few milliseconds at 100,000 papers) just after the results show.
           setTimeout(function () {
             if (asked !== latest) return;
-            remember();
             state.searcher.ensure("facets", [0]).then(function () {
               if (asked !== latest) return;
               Object.keys(FACETS).forEach(function (kind) {
@@ -476,7 +476,7 @@
           }
           return null;
         });
-      }).catch(function () { if (asked === latest) { remember(); unloaded(); } });
+      }).catch(function () { if (asked === latest) unloaded(); });
     }
 
     function unloaded() {
