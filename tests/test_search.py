@@ -8,6 +8,7 @@ import json
 import math
 import random
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,26 @@ def test_an_index_from_an_older_sitegen_asks_for_a_rebuild(tmp_path: Path) -> No
         shard.unlink()
     result = run_sitegen("search", "alpha", "-s", built)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1 and "rebuild" in result.stderr
+
+
+@pytest.mark.parametrize("folder", ["../outside/", "/tmp/", "search-index/../../outside/", "https://example.org/", "..\\outside\\", 7])
+def test_a_shard_folder_outside_the_site_is_refused_in_one_line(tmp_path: Path, folder: object) -> None:
+    """The base's `folder` is read from disk: one that leads out of site/ (or to a host) is one line naming the file,
+    and no shard outside the site is read (a planted one would answer the query)."""
+    built = write_site(tmp_path / "built", {"content/lists/a.txt": raw_list("Alpha Paper", "Beta Study")})
+    assert run_sitegen("build", "-s", built).returncode == 0
+    index = built / "site/search-index.js"
+    planted = tmp_path / "built/outside"
+    planted.mkdir()
+    for shard in (built / "site/search-index").iterdir():  # a copy of every shard outside site/, where `../outside/` leads
+        (planted / shard.name).write_bytes(shard.read_bytes())
+    index.write_text(index.read_text(encoding="utf-8").replace('"folder":"search-index/"', f'"folder":{json.dumps(folder)}'), encoding="utf-8")
+    result = run_sitegen("search", "alpha", "-s", built)
+    assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert len(result.stderr.splitlines()) == 1 and str(index) in result.stderr and "folder" in result.stderr, result.stderr
+    with pytest.raises(subprocess.CalledProcessError) as refused:  # the browser's code refuses the index too
+        node_query(built / "site", ["alpha"])
+    assert "shard folder is not a folder beside it" in refused.value.stderr
 
 
 def both_sides(site: Path, queries: list[str]) -> dict[str, list[str]]:

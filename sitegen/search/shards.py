@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "
 # (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
 SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "ids": 50_000, "docs": 8_000}
 KEYED = ("typed", "ids")  # kinds looked up by a string key (the base holds each shard's first), not by number
+# The base's `folder`: one plain folder name beside it, as index_files writes it. The index is read back from disk,
+# where anything may stand in for it: `../x/`, `/etc/`, `https://host/` would read (or load) files outside the site.
+SHARD_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*/")
 
 
 def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
@@ -107,6 +111,9 @@ class IndexFiles:
         base = read_script(path, SCRIPT_PREFIX, ";")
         if not isinstance(base, dict) or base.get("format") != FORMAT or not BASE_KEYS <= base.keys():
             raise SitegenError(f"{path}: made by another version of sitegen; run `sitegen build` to rebuild it")
+        folder = base["folder"]
+        if not isinstance(folder, str) or not SHARD_FOLDER.fullmatch(folder):
+            raise SitegenError(f"{path}: its shard folder {str(folder)[:80]!r} is not a folder beside it; run `sitegen build` to rebuild it")
         self.base: dict[str, Any] = base
         self.shards: dict[tuple[str, int], Any] = {}
         self.firsts = {kind: [utf16(first) for first in base["shards"][kind]] for kind in KEYED}

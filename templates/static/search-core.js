@@ -28,6 +28,8 @@
   var ET_AL = /(?:(?<=\s)|^)et\s+al(?=[\s.]|$)\.?/g;  // as ET_AL in query.py: a citation's "et al." is dropped
   var YEAR = /^(?:1[89]|20)\d\d$/;  // as YEAR in query.py: a year ranks but excludes no paper
   var TUNED = /[~^]\S*$/;  // a last word with an edit distance or a boost: not a prefix
+  var SHARD_FOLDER = /^[A-Za-z0-9_][A-Za-z0-9._-]*\/$/;  // as in shards.py
+  var RUNS_KEPT = 4;  // runs a Searcher keeps (each a few typed arrays by paper: ~3 MB at 100,000 papers)
   var FILED_UNDER = { tags: true, lists: true };  // fields that say where a paper is filed, not what it says: they rank below its text
   var ALL_OF = 3;  // a query of up to this many words finds the papers with all of them; a longer one, with more than half
   // arXiv ids and DOIs as a researcher pastes them; as IDENTIFIER in analyze.py.
@@ -120,12 +122,15 @@
   /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
      `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
      query's clauses expand to, the `typed` shard of a title as typed, what the results show. Postings are decoded
-     once per term and field (typed arrays); lunr's TokenSet of the index's terms expands prefixes and
-     typos (built as lunr.Index.load builds it); caches outlive a keystroke. Scores are lunr's (the query
+     once per term and field (typed arrays); words and prefixes are looked up in the sorted terms, typos and
+     other wildcards in lunr's TokenSet of them (built as lunr.Index.load builds it, the first time one is asked);
+     caches outlive a keystroke, and a query whose clauses find the same terms as one of the last few reuses its run. Scores are lunr's (the query
      vector's dot product with each field's BM25 vector, over the query vector's magnitude, summed over
      fields), computed from the postings in one pass per matched term and field instead of through
      lunr's Index.query, which made a MatchData and Set per document. Mirrors Searcher in query.py. */
   function Searcher(lunr, base, loadShard) {
+    // Its shards' folder: one plain folder name beside the base (SHARD_FOLDER in shards.py), never another place or host.
+    if (typeof base.folder !== "string" || !SHARD_FOLDER.test(base.folder)) throw new Error("search-index.js: its shard folder is not a folder beside it");
     var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
     this.base = base;
@@ -136,7 +141,9 @@
     this.count = count;
     this.number = new Map();
     for (var i = 0; i < base.terms.length; i++) this.number.set(base.terms[i], i);
-    this.tokenSet = lunr.TokenSet.fromArray(base.terms);
+    this.tokenSet = null;  // lunr's TokenSet of the terms, for typos and inner wildcards: built in idle time (`prepare`) or when asked
+    this.tokenBuilder = new lunr.TokenSet.Builder();
+    this.inserted = 0;  // terms in the builder so far
     this.norms = fields.map(function (f) {
       var lengths = base.lengths[f], sum = 0, norms = new Float64Array(count);
       for (var r = 0; r < count; r++) sum += lengths[r];
@@ -148,8 +155,9 @@
     this.weighted = fields.map(function () { return new Array(base.terms.length); });
     this.idfs = new Float64Array(base.terms.length).fill(-1);
     this.expansions = new Map();
+    this.runs = new Map();  // the last few queries' runs (what `execute` found), by all they depend on
     this.titleField = fields.indexOf("title");
-    this.sums = new Float64Array(count * fields.length);  // a query's sum in each field of each paper, the paper's fields side by side
+    this.sums = new Float64Array(count * fields.length);  // a query's sum in each field of each paper, field by field (each a run of papers)
   }
 
   /* The shard of a kind that holds item `number` (a term's, or a paper's; of `typed`, a title's key). */
@@ -248,11 +256,58 @@
     var terms = this.expansions.get(key);
     if (!terms) {
       if (this.expansions.size > 2000) this.expansions.clear();
-      terms = this.tokenSet.intersect(this.lunr.TokenSet.fromClause(clause)).toArray();
+      // A word, or a word and a trailing `*` (a word being typed), from the sorted terms: the same terms as lunr's
+      // TokenSet finds, without building it (a quarter of a second at 100,000 papers, before the first results).
+      var star = clause.term.indexOf("*"), exactly = !clause.editDistance;
+      if (exactly && star < 0) terms = this.number.has(clause.term) ? [clause.term] : [];
+      else if (exactly && star === clause.term.length - 1) terms = this.beginningWith(clause.term.slice(0, -1));
+      else terms = this.tokens().intersect(this.lunr.TokenSet.fromClause(clause)).toArray();
       this.expansions.set(key, terms);
     }
     return terms;
   };
+
+  /* lunr's TokenSet of the index's terms, as lunr.TokenSet.fromArray builds it: what `prepare` has not built yet, now. */
+  Searcher.prototype.tokens = function () {
+    this.prepare(function () { return true; });
+    return this.tokenSet;
+  };
+
+  /* Builds the TokenSet a few terms at a time while `hasTime()` (the page calls it when idle, so that the first typo
+     does not wait ~0.2 s for it at 100,000 papers); true once it is built. */
+  Searcher.prototype.prepare = function (hasTime) {
+    var terms = this.base.terms;
+    while (!this.tokenSet && hasTime()) {
+      for (var end = Math.min(terms.length, this.inserted + 100); this.inserted < end; this.inserted++) this.tokenBuilder.insert(terms[this.inserted]);
+      if (this.inserted === terms.length) {
+        this.tokenBuilder.finish();
+        this.tokenSet = this.tokenBuilder.root;
+      }
+    }
+    return this.tokenSet !== null;
+  };
+
+  /* The index's terms that begin with `prefix`: a run of its terms (sorted by code point, as sorted() in index.py). */
+  Searcher.prototype.beginningWith = function (prefix) {
+    var terms = this.base.terms, lo = 0, hi = terms.length, found = [];
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (byCodePoint(terms[mid], prefix) < 0) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < terms.length && terms[lo].startsWith(prefix); lo++) found.push(terms[lo]);
+    return found;
+  };
+
+  /* Strings compared by code point (JS compares UTF-16 units: a surrogate pair sorts below U+E000–U+FFFF there). */
+  function byCodePoint(a, b) {
+    for (var i = 0; i < a.length && i < b.length; i++) {
+      var x = a.charCodeAt(i), y = b.charCodeAt(i);
+      if (x !== y) return codePointOrder(x) - codePointOrder(y);
+    }
+    return a.length - b.length;
+  }
+
+  function codePointOrder(unit) { return unit >= 0xd800 && unit < 0xe000 ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit; }
 
   /* The papers of a key of `typed` (a title's query terms) or `ids` (an identifier), from its loaded shard. */
   Searcher.prototype.keyed = function (kind, key) {
@@ -463,6 +518,9 @@
      `execute` in sitegen/search/query.py; lunr's rules kept: a required clause must match in any of its fields,
      a prohibited one in none, a query of prohibited clauses only returns every other paper. */
   function execute(searcher, query, words) {
+    // A keystroke often changes no clause's terms ("represen" → "represent" expand alike): its run is the last one's.
+    var key = runKey(searcher, query, words), known = searcher.runs.get(key);
+    if (known) return known;
     var lunr = searcher.lunr, presence = lunr.Query.presence, n = searcher.count, F = searcher.fields.length;
     var fieldOf = {};
     searcher.fields.forEach(function (f, i) { fieldOf[f] = i; });
@@ -495,20 +553,13 @@
     var masks = new Map();
     for (var p = 0; p < pairs.length; p += 2) {
       var t = pairs[p];
-      if (!masks.has(t)) {
-        var name = searcher.base.terms[t], found = 0, exact = 0;
-        for (var w = 0; w < words.length; w++) {
-          if (foundBy(words[w], name)) found |= 1 << w;
-          if (name === words[w].stem || name === words[w].whole) exact |= 1 << w;
-        }
-        masks.set(t, [found, exact]);
-      }
+      if (!masks.has(t)) masks.set(t, termMasks(searcher.base.terms[t], words));
     }
     // One pass over each scoring (term, field) posting, terms in index order within a field as lunr's dot product adds them.
     var order = [];
     for (p = 0; p < pairs.length; p += 2) order.push(p);
     order.sort(function (a, b) { return pairs[a + 1] - pairs[b + 1] || pairs[a] - pairs[b]; });
-    var sums = searcher.sums, touched = new Uint8Array(n);
+    var sums = searcher.sums.fill(0), touched = new Uint8Array(n);
     var foundOf = new Int32Array(n), exactOf = new Int32Array(n), titleOf = new Int32Array(n), notesOf = new Uint8Array(n);
     var textOf = new Int32Array(n);  // the words found in the paper's own text: any field but its tags and lists
     for (var o = 0; o < order.length; o++) {
@@ -517,15 +568,12 @@
       refs = searcher.refs(term, field);
       var weights = searcher.weights(term, field), boost = vectors[field].get(term);
       var foundMask = masks.get(term)[0], exactMask = masks.get(term)[1];
-      var textMask = FILED_UNDER[searcher.fields[field]] ? 0 : foundMask;
+      var textMask = FILED_UNDER[searcher.fields[field]] ? 0 : foundMask, at = field * n;
       for (var i = 0; i < refs.length; i++) {
         var ref = refs[i];
-        if (!touched[ref]) {
-          touched[ref] = 1;
-          for (var f = 0; f < F; f++) sums[ref * F + f] = 0;
-        }
+        touched[ref] = 1;
         // lunr's dot product adds boost × weight, the weight as `expand` computes it (lunr's builder's BM25).
-        sums[ref * F + field] += boost * weights[i];
+        sums[at + ref] += boost * weights[i];
         foundOf[ref] |= foundMask;
         exactOf[ref] |= exactMask;
         textOf[ref] |= textMask;
@@ -538,16 +586,41 @@
       Array.from(vector.keys()).sort(function (a, b) { return a - b; }).forEach(function (t) { squares += vector.get(t) * vector.get(t); });
       return Math.sqrt(squares);
     });
+    // A field the query has no term in adds 0 to every score (0/0 taken as 0): only the others are summed.
+    var scored = [];
+    for (var f = 0; f < F; f++) if (magnitudes[f] > 0) scored.push(f);
     var out = new Int32Array(n), matched = 0, scores = new Float64Array(n);
     for (var r = 0; r < n; r++) {
       if (!(negated || touched[r]) || (required && requiredHits[r] !== required) || (prohibited && prohibited[r])) continue;
       var score = 0;
-      if (touched[r]) for (f = 0; f < F; f++) score += sums[r * F + f] / magnitudes[f] || 0;
+      if (touched[r]) for (var s = 0; s < scored.length; s++) score += sums[scored[s] * n + r] / magnitudes[scored[s]];
       out[matched++] = r;
       scores[r] = score;
     }
-    return { refs: out.subarray(0, matched), scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf,
-             inText: textOf, termsOf: function (ref) { return matchedTerms(searcher, pairs, ref); } };
+    var run = { refs: out.subarray(0, matched), scores: scores, found: foundOf, exact: exactOf, inTitle: titleOf, inNotes: notesOf,
+                inText: textOf, termsOf: function (ref) { return matchedTerms(searcher, pairs, ref); } };
+    if (searcher.runs.size >= RUNS_KEPT) searcher.runs.delete(searcher.runs.keys().next().value);
+    searcher.runs.set(key, run);
+    return run;
+  }
+
+  /* Which words a term finds, and which exactly (bit masks). */
+  function termMasks(name, words) {
+    var found = 0, exact = 0;
+    for (var w = 0; w < words.length; w++) {
+      if (foundBy(words[w], name)) found |= 1 << w;
+      if (name === words[w].stem || name === words[w].whole) exact |= 1 << w;
+    }
+    return [found, exact];
+  }
+
+  /* All a run depends on: each clause's presence, boost, fields and terms, and the words each term finds. */
+  function runKey(searcher, query, words) {
+    return query.clauses.map(function (clause) {
+      return clause.presence + "/" + clause.boost + "/" + clause.fields.join(",") + "/" + searcher.expand(clause).map(function (name) {
+        return name + "=" + termMasks(name, words).join(".");
+      }).join(" ");
+    }).join("\n");
   }
 
   /* What a query that finds nothing runs to. */
