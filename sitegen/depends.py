@@ -35,9 +35,12 @@ from sitegen.render import Job, Pager, collection_counts, first_of_each_initial,
 Facts = tuple[Any, ...]
 
 
-def own_templates_in(inputs: dict[Path, bytes], site_dir: Path) -> bool:
-    """Whether the site has templates of its own (not only static files): they may read anything."""
+def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> bool:
+    """Whether the site has templates of its own (not only static files): they may read anything. The
+    theme's own folder is not (sitegen's repository is its example site, with the theme at `templates/`)."""
     own = site_dir / "templates"
+    if own.resolve() == theme.resolve():
+        return False
     return any(p.is_relative_to(own) and p.suffix in (".html", ".xml") for p in inputs)
 
 
@@ -47,7 +50,7 @@ def render_keys(site_dir: Path, theme: Path, inputs: dict[Path, bytes], config: 
     own = site_dir / "templates"
     templates = sorted((p, data) for p, data in inputs.items() if p.is_relative_to(theme) or p.is_relative_to(own))
     site = (sitegen.__version__, state.code_digest(), templates, config, rules)
-    if own_templates_in(inputs, site_dir):
+    if own_templates_in(inputs, site_dir, theme):
         everything = state.value_digest((site, reading_lists, catalog.papers, catalog.related)).encode()
         return {job.path: keyed(everything, job, ()) for job in jobs}
     facts = JobFacts(catalog)

@@ -375,3 +375,19 @@ def test_after_a_cold_build_an_edit_parses_no_other_page(tmp_path: Path) -> None
     build(cold)
     assert tree(site / "site") == tree(cold / "site")
     assert tree(site / "content") == tree(cold / "content")
+
+
+def test_the_theme_s_own_folder_as_the_site_s_templates_is_no_template_of_the_user_s(tmp_path: Path) -> None:
+    """sitegen's repository is its example site, the theme at its `templates/`: an edited note there
+    rewrote the whole site (its templates were taken for the user's own, which may read anything)."""
+    import sitegen.build
+
+    site = small_site(tmp_path / "s")
+    theme = site / "templates"
+    shutil.copytree(sitegen.build.package_resource("templates"), theme)
+    with patch.object(sitegen.build, "package_resource", lambda name: theme):
+        build(site)
+        page = sorted((site / "content" / "papers").glob("*.md"))[0]
+        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+        summary = run_build(site, site / "site", Diagnostics())
+    assert summary.files_changed is not None and summary.files_changed <= 8, summary  # the page, papers.json, the search index
