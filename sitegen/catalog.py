@@ -7,6 +7,7 @@ Two sources that would land on one output path are an error here, before anythin
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -141,8 +142,9 @@ def tag_spelling(tag: str) -> str:
 
 
 def tag_name_warnings(pages: list[PaperPage], tags_lines: dict[Path, int], rules: tuple[TagRule, ...]) -> list[tuple[Path, int | None, str]]:
-    """The user's tags that name no page (no letter or digit: '', '.', '-') and different tags that
-    would share one page ('C++' and 'c#' are both tags/c/): each a warning at the page's `tags:` line."""
+    """The user's tags that name no page (no letter or digit: '', '.', '-'), removals of a tag the taxonomy
+    has not (a typo removes nothing), and different tags that would share one page ('C++' and 'c#' are both
+    tags/c/): each a warning at the page's `tags:` line."""
     found: list[tuple[Path, int | None, str]] = []
     first: dict[str, dict[str, str]] = {rule.slug: {tag_spelling(rule.slug): f"the taxonomy's '{rule.slug}'"} for rule in rules}
     for page in sorted(pages, key=lambda p: str(p.path)):
@@ -154,6 +156,10 @@ def tag_name_warnings(pages: list[PaperPage], tags_lines: dict[Path, int], rules
                 found.append((page.path, line, f"tag {tag!r} has no letter or digit to name its page: ignored"))
                 continue
             if tag.startswith("-"):
+                if slug not in first:
+                    near = difflib.get_close_matches(slug, sorted(rule.slug for rule in rules), n=1)
+                    hint = f" (did you mean '-{near[0]}'?)" if near else ""
+                    found.append((page.path, line, f"tag {tag!r} removes nothing: the taxonomy has no tag '{slug}'{hint}"))
                 continue
             spellings = first.setdefault(slug, {})
             other = next(iter(spellings.values()), None)

@@ -336,6 +336,21 @@ def test_tags_naming_no_page_or_sharing_one_are_a_warning_each(tmp_path: Path) -
     assert len(warnings) == 6, warnings
 
 
+def test_removing_a_tag_the_taxonomy_has_not_is_a_warning_with_the_near_name(tmp_path: Path) -> None:
+    """A typo in a removal ('-transformer' for 'transformers') removed nothing and said nothing."""
+    taxonomy = "object-detection:\n  title: Object detection\n  phrases: [object detection]\n"
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Object Detection at Scale"), "content/taxonomy.yml": taxonomy})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    page = site / "content/papers/object-detection-at-scale.md"
+    page.write_text(page.read_text().replace("tags: []", 'tags: ["-object-detectin", "-object-detection", "Mine"]'))
+    line = page.read_text().splitlines().index('tags: ["-object-detectin", "-object-detection", "Mine"]') + 1
+    for command in ("build", "check"):
+        result = run_sitegen(command, "-s", site)
+        warnings = [w for w in (result.stdout + result.stderr).splitlines() if w.startswith("warning:")]
+        assert warnings == [f"warning: {page}:{line}: tag '-object-detectin' removes nothing: the taxonomy has no tag "
+                            "'object-detectin' (did you mean '-object-detection'?)"], (command, warnings)
+
+
 # 8. BibTeX: @string chains resolved as BibTeX does; a brace too many skips its entry, said at its line
 
 BIB_WITH_CHAINS = """@string{conf = "Neural"}
