@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -223,20 +224,31 @@ def field_types(cls: type) -> dict[str, Any]:
 def well_typed(value: object, kind: Any = None) -> bool:
     """Whether a record (read back from a memo file, which may be planted) holds in every field a
     value of the type its annotation says, records and tuples of them included: `Any` takes anything."""
-    kind = type(value) if kind is None else kind
+    annotation: Any = type(value) if kind is None else kind
+    return type_check(annotation)(value)
+
+
+@cache
+def type_check(kind: Any) -> Callable[[object], bool]:
+    """`well_typed`'s test for one annotation, worked out once: a memo holds some hundred thousand records,
+    and asking `typing` about each field of each took seconds of an edit's rebuild."""
     if kind is Any:
-        return True
+        return lambda value: True
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        return isinstance(value, kind) and all(well_typed(getattr(value, f.name), field_types(kind)[f.name]) for f in dataclasses.fields(kind))
+        names = [f.name for f in dataclasses.fields(kind)]
+        hints = field_types(kind)  # a field's test is looked up when used: a record may hold one of its own kind
+        return lambda value: isinstance(value, kind) and all(type_check(hints[name])(getattr(value, name)) for name in names)
     origin, args = get_origin(kind), get_args(kind)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        return isinstance(value, tuple) and all(well_typed(v, args[0]) for v in value)
+        item = args[0]
+        return lambda value: isinstance(value, tuple) and all(map(type_check(item), value))
     if origin in (UnionType, Union):
-        return any(well_typed(value, a) for a in args)
+        return lambda value: any(type_check(a)(value) for a in args)
     if kind is type(None):
-        return value is None
+        return lambda value: value is None
     if kind is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, origin or kind)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    plain = origin or kind
+    return lambda value: isinstance(value, plain)
