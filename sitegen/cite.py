@@ -3,8 +3,8 @@
 A paper that came from a `.bib` file keeps its entry's type, key (made unique), citation fields as
 written and their order (parse_bibtex kept only CITATION_FIELDS: nothing private is ever published);
 a field whose value the paper's page shows otherwise (resolve's answer) is rewritten to that value, and
-one the entry lacks is added, so the Cite block and the page agree. Any other paper gets an `@article`
-(a venue is known) or `@misc` entry from what is known, with text escaped so that LaTeX, and our own
+one the entry lacks is added, so the Cite block and the page agree. Any other paper gets an `@inproceedings` (its
+venue names a meeting), `@article` (another venue) or `@misc` entry from what is known, with text escaped so that LaTeX, and our own
 BibTeX reader, give the same text back.
 """
 
@@ -26,6 +26,12 @@ LIGATURE = re.compile(r"(?<=[-`'!?])(?=[-`'])")  # '--', '``', "''", '!`', '?`' 
 KEY_STOPWORDS = frozenset("a an the on of in for to and with from by is are at as via towards toward".split())
 # The entry types whose venue is a `booktitle`; any other's is a `journal`.
 IN_A_BOOK = frozenset({"inproceedings", "incollection", "conference", "inbook"})
+# A venue that names a meeting (its words, or the usual short names of machine learning's): cited `@inproceedings`.
+MEETING = re.compile(r"\b(?:conference|proceedings|workshops?|symposium|meeting|congress|"
+                     r"neurips|nips|iclr|icml|cvpr|iccv|eccv|wacv|bmvc|aaai|ijcai|acl|emnlp|naacl|eacl|coling|"
+                     r"kdd|sigir|www|chi|uai|aistats|colt|corl|icra|iros|miccai|icassp|interspeech|siggraph|colm)\b", re.I)
+# A title word BibTeX styles would lower-case wrongly: a capital after its first letter (CBAM, ResNeSt, GPT-4, t-SNE).
+KEEP_CASE = re.compile(r"(?<![\w{\\])(?=\w*[A-Z])(\w+(?:-\w+)*)(?![\w}])")
 
 
 def latex_escape(text: str) -> str:
@@ -68,11 +74,12 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
     """The paper's BibTeX entry under `key`."""
     if page.bibtex:
         return entry_text(page.bibtex.kind, key, with_page_values(page.bibtex, page))
-    fields: list[tuple[str, str]] = [("title", latex_escape(page.title))]
+    fields: list[tuple[str, str]] = [("title", title_field(page.title))]
     if page.authors:
         fields.append(("author", " and ".join(author_field(a) for a in page.authors)))
+    meeting = bool(page.venue and MEETING.search(page.venue))
     if page.venue:
-        fields.append(("journal", latex_escape(page.venue)))
+        fields.append(("booktitle" if meeting else "journal", latex_escape(page.venue)))
     if page.year:
         fields.append(("year", str(page.year)))
     if page.doi:
@@ -81,7 +88,14 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
         fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else [])]
     if is_web_url(page.url) or page.arxiv:
         fields.append(("url", latex_escape(page.url) if is_web_url(page.url) else f"https://arxiv.org/abs/{page.arxiv}"))
-    return entry_text("article" if page.venue else "misc", key, [(name, "{" + value + "}") for name, value in fields])
+    return entry_text("inproceedings" if meeting else "article" if page.venue else "misc", key, [(name, "{" + value + "}") for name, value in fields])
+
+
+def title_field(title: str) -> str:
+    """The title escaped, each word with a capital past its first letter braced ({CBAM}, {ResNeSt}): bibliography
+    styles lower-case titles, and braces keep what must stay as written."""
+    escaped = latex_escape(title)
+    return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), escaped)
 
 
 def entry_text(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
@@ -114,7 +128,7 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
                 fields[index] = (name, wrap[:1] + corrected + wrap[1:] if wrap else corrected)
 
     if page.title != entry.title:
-        put(("title",), "{" + latex_escape(page.title) + "}")
+        put(("title",), "{" + title_field(page.title) + "}")
     if differs("authors"):
         put(("author",), "{" + " and ".join(author_field(a) for a in page.authors) + "}")
     if differs("year"):

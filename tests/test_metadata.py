@@ -309,6 +309,25 @@ def test_a_users_arxiv_id_merges_with_the_list_entry_of_that_id(tmp_path: Path) 
     assert "eprint = {2212.22222}" in (site / "site/papers.bib").read_text(encoding="utf-8")
 
 
+def test_a_paper_at_a_meeting_is_cited_inproceedings_and_its_title_keeps_its_capitals(tmp_path: Path) -> None:
+    """A conference venue was cited as an @article's journal, and styles lower-cased 'CBAM' to 'Cbam'; what
+    sitegen writes reads back, through its own BibTeX reader, as the title and venue the page shows."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("CBAM: Convolutional Block Attention Module", "A Study of t-SNE Maps")})
+    built(site)
+    for slug, venue in (("cbam-convolutional-block-attention-module", "ECCV 2018"), ("a-study-of-t-sne-maps", "Journal of Maps")):
+        page = site / f"content/papers/{slug}.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("\nstatus: unread\n", f"\nstatus: unread\nvenue: {venue}\n"), encoding="utf-8")
+    built(site)
+    bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+    assert "booktitle = {ECCV 2018}" in bib and "title = {{CBAM}: Convolutional Block Attention Module}" in bib, bib
+    assert "journal = {Journal of Maps}" in bib and "title = {A Study of t-{SNE} Maps}" in bib, bib
+    _, read = parse_bibtex(Path("papers.bib"), "papers", bib, Diagnostics())
+    entries = {e.title: e.biblio for e in read}
+    assert set(entries) == {"CBAM: Convolutional Block Attention Module", "A Study of t-SNE Maps"}, entries
+    cbam = entries["CBAM: Convolutional Block Attention Module"]
+    assert cbam.venue == "ECCV 2018" and cbam.bibtex is not None and cbam.bibtex.kind == "inproceedings", cbam
+
+
 OLD_NOTE = (
     "# Above: kept up to date by sitegen from your lists and taxonomy. Below: yours, never changed.\n"
     "# tags: your own; '-some-tag' removes an automatic one. status: unread, reading or read. rating: 1 to 5.\n"
