@@ -99,13 +99,16 @@ def interrupts_deferred() -> Iterator[None]:
 
 def link_leading_outside(path: Path, root: Path) -> Path | None:
     """The first symlink on the way from `root` down to `path` (`path` included) that leads outside
-    `root`, or None: the site folder is the only place sitegen reads and writes for a site."""
+    `root`, or into a hidden name inside it (`.git/config`, `.sitegen/`: never inputs, and a link to them
+    would publish them), or None: the site folder is the only place sitegen reads and writes for a site."""
     real_root = os.path.realpath(root)
     place = root
     for part in path.relative_to(root).parts:
         place = place / part
-        if os.path.islink(place) and not is_within(os.path.realpath(place), real_root):
-            return place
+        if os.path.islink(place):
+            real = os.path.realpath(place)
+            if not is_within(real, real_root) or any(name.startswith(".") for name in Path(os.path.relpath(real, real_root)).parts):
+                return place
     return None
 
 
@@ -117,8 +120,9 @@ def require_inside(path: Path, root: Path) -> None:
     """Refuse a path that a symlink leads outside `root` (a cloned site may carry one to any file of the user's)."""
     link = link_leading_outside(path, root)
     if link is not None:
-        raise SitegenError(f"{link}: a symlink to {os.readlink(link)}, outside the site folder {root}; sitegen reads and "
-                           "writes only inside it: move what it points to into the site folder, or remove the link")
+        raise SitegenError(f"{link}: a symlink to {os.readlink(link)}, outside the site folder {root} or into a hidden name; "
+                           "sitegen reads and writes only inside it, no hidden file: move what it points to into the site folder, "
+                           "or remove the link")
 
 
 def write_atomic(path: Path, content: bytes, within: Path, expected: bytes | None = None, check: bool = False) -> None:

@@ -592,6 +592,21 @@ def plant_link(site: Path, outside: Path, kind: str) -> Path:
     return link
 
 
+@pytest.mark.parametrize("hidden", [".git/config", ".ssh/id_rsa", ".env"])
+def test_a_symlink_to_a_hidden_file_of_the_site_is_refused_and_never_published(tmp_path: Path, hidden: str) -> None:
+    """A cloned site's `templates/static/c.txt -> ../../.git/config` published the remote's token."""
+    site = built_site(tmp_path)
+    write_site(site, {hidden: f"url = https://alice:{SECRET}@github.com/alice/x.git\n"})
+    (site / "templates/static").mkdir(parents=True)
+    link = site / "templates/static/c.txt"
+    link.symlink_to(Path("../..") / hidden)
+    result = run_sitegen("build", "-s", site)
+    one_error(result, f"error: {link}: a symlink to ")
+    assert not any(SECRET.encode() in data for data in tree(site / "site").values())
+    checked = run_sitegen("check", "-s", site)
+    assert checked.returncode == 1 and result.stderr.strip() in checked.stdout.splitlines()
+
+
 @pytest.mark.parametrize("kind", ["page", "papers", "content", "list", "templates", "static-folder", "static-file"])
 def test_a_symlink_leading_outside_the_site_is_refused_and_nothing_outside_is_read_written_or_swept(tmp_path: Path, kind: str) -> None:
     site = built_site(tmp_path)
