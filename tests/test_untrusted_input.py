@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from conftest import raw_list, run_sitegen, write_site
+from sitegen.errors import Diagnostics, SitegenError
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -164,18 +166,22 @@ PAGE_KEYS = ["title", "abstract", "links", "found_links", "lists", "auto_tags", 
 SETTINGS_KEYS = ["title", "description", "base_url", "author", "recent_count", "related_count", "lists", "search", "language", "x"]
 
 
-def build_in_process(site: Path) -> str:
-    """A build's outcome: 'ok', or its one-line error; any other exception fails the test."""
-    from sitegen.build import run_build
-    from sitegen.errors import Diagnostics, SitegenError
-
+def outcome(step: Callable[[Path, Path, Diagnostics], object], site: Path) -> str:
+    """'ok', or the one-line error `step` (a build, or a check: neither writes to the site then) stopped
+    with, at the site's file; any other exception fails the test."""
     try:
-        run_build(site, site / "site", Diagnostics())
+        step(site, site / "site", Diagnostics())
     except SitegenError as error:
         text = str(error)
         assert "\n" not in text and text.startswith(str(site)), text
         return text
     return "ok"
+
+
+def build_in_process(site: Path) -> str:
+    from sitegen.build import run_build
+
+    return outcome(run_build, site)
 
 
 WRONG = [None, True, 7, 2.5, "text", dt.date(2024, 1, 2), [1, {"a": 1}], {"x": 1}, {"x": [1, [2]]}, [[]], {"1": {"a": None}},
@@ -183,18 +189,9 @@ WRONG = [None, True, 7, 2.5, "text", dt.date(2024, 1, 2), [1, {"a": 1}], {"x": 1
 
 
 def checked(site: Path) -> str:
-    """What `sitegen check` finds, in this process (it writes nothing to the site): 'ok', or its one
-    error line at the site's file; any other exception fails the test."""
     from sitegen.check import check_build
-    from sitegen.errors import Diagnostics, SitegenError
 
-    try:
-        check_build(site, site / "site", Diagnostics())
-    except SitegenError as error:
-        text = str(error)
-        assert "\n" not in text and text.startswith(str(site)), text
-        return text
-    return "ok"
+    return outcome(check_build, site)
 
 
 @pytest.fixture(scope="module")
