@@ -146,7 +146,8 @@ def tag_name_warnings(pages: list[PaperPage], tags_lines: dict[Path, int], rules
     has not (a typo removes nothing), and different tags that would share one page ('C++' and 'c#' are both
     tags/c/): each a warning at the page's `tags:` line."""
     found: list[tuple[Path, int | None, str]] = []
-    first: dict[str, dict[str, str]] = {rule.slug: {tag_spelling(rule.slug): f"the taxonomy's '{rule.slug}'"} for rule in rules}
+    taxonomy = sorted(rule.slug for rule in rules)
+    first: dict[str, dict[str, str]] = {slug: {tag_spelling(slug): f"the taxonomy's '{slug}'"} for slug in taxonomy}
     for page in sorted(pages, key=lambda p: str(p.path)):
         line = tags_lines.get(page.path)
         for tag in page.user_tags:
@@ -156,15 +157,16 @@ def tag_name_warnings(pages: list[PaperPage], tags_lines: dict[Path, int], rules
                 found.append((page.path, line, f"tag {tag!r} has no letter or digit to name its page: ignored"))
                 continue
             if tag.startswith("-"):
-                if slug not in first:
-                    near = difflib.get_close_matches(slug, sorted(rule.slug for rule in rules), n=1)
+                if slug not in taxonomy:  # not `first`: it gathers the user's own tags too, in page order
+                    near = difflib.get_close_matches(slug, taxonomy, n=1)
                     hint = f" (did you mean '-{near[0]}'?)" if near else ""
                     found.append((page.path, line, f"tag {tag!r} removes nothing: the taxonomy has no tag '{slug}'{hint}"))
                 continue
             spellings = first.setdefault(slug, {})
             other = next(iter(spellings.values()), None)
-            if tag_spelling(name) not in spellings:
-                spellings[tag_spelling(name)] = f"'{name}' ({page.path}:{line})" if line else f"'{name}' ({page.path})"
+            spelling = tag_spelling(name)
+            if spelling not in spellings:
+                spellings[spelling] = f"'{name}' ({page.path}:{line})" if line else f"'{name}' ({page.path})"
                 if other is not None:
                     found.append((page.path, line, f"tag '{name}' and {other} are different tags but share the page "
                                   f"tags/{slug}/ (and its papers): rename one"))
