@@ -300,10 +300,14 @@ class BuildRecord:
     warnings: tuple[tuple[str, int | None, str, str], ...]
     sources: dict[str, str]  # each content file's digest (`sitegen check` names the ones changed since)
     rendered: dict[str, str]  # each rendered file's render key
-    memo: dict[str, MemoStamp]  # each memo file's size and modification time as this build left it
+    memo: dict[str, MemoStamp]  # each memo file's stamp as this build left it
 
 
-MemoStamp = tuple[int, int]  # a memo file's size and modification time (ns): kept by a copy (cp -a), not by a clone or an edit
+# A memo file's size and modification time (ns), kept by an archive or a copy with its times (cp -a), not by a clone or an
+# edit; then its inode and change time (ns), which nothing but this machine's writing that very file can give it (no
+# archive, copy or clone sets a change time): a memo file that has all four is the one the last build wrote (or read
+# and checked value by value, then kept as it was).
+MemoStamp = tuple[int, ...]
 RECORD_FIELDS = {"inputs": str, "stamps": str, "output": str, "files": str, "warnings": list, "sources": dict,
                  "rendered": dict, "memo": dict}
 
@@ -337,14 +341,15 @@ def record_from(data: object) -> BuildRecord:
 
 
 def stamp_from(value: object) -> MemoStamp:
-    if not (isinstance(value, list) and len(value) == 2 and all(type(v) is int for v in value)):
+    """A memo stamp of a record: four numbers, or two (size and time only, as earlier versions recorded)."""
+    if not (isinstance(value, list) and len(value) in (2, 4) and all(type(v) is int for v in value)):
         raise ValueError("not a stamp")
-    return (value[0], value[1])
+    return tuple(value)
 
 
 def memo_stamp(path: Path) -> MemoStamp:
     info = os.lstat(path)
-    return (info.st_size, info.st_mtime_ns)
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
 @dataclass(frozen=True)
@@ -464,8 +469,9 @@ class Memo:
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
-    def __init__(self, old: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, old: dict[str, dict[str, Any]], proven: frozenset[str] = frozenset()) -> None:
         self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
+        self.proven = proven  # kinds whose file is the very one the last build wrote here: their values need no check of shape
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
         self.misshapen: set[str] = set()  # of those, the kinds whose file was read and held such a value
@@ -484,7 +490,7 @@ class Memo:
         trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
         found = self.old.get(kind, {}).get(key)
-        if found is not None and not (memo_shapes()[kind](found) and (valid is None or valid(found))):
+        if found is not None and not ((kind in self.proven or memo_shapes()[kind](found)) and (valid is None or valid(found))):
             self.refused.add(kind)
             self.misshapen.add(kind)
             found = None
@@ -570,20 +576,27 @@ def check_state_files(site_dir: Path) -> None:
 def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, list[Path]]:
     """The last build's memo, and the memo files discarded: only a file the last build's record
     vouches for (same size and modification time as it left it) is read; any other (planted in a
-    cloned site, or damaged) is a cache this site never made, and the steps run again."""
+    cloned site, or damaged) is a cache this site never made, and the steps run again. A file whose
+    inode and change time are the recorded ones too is proven: the very file this machine's last build
+    wrote or checked (at 10,000 papers, checking the shape of its values took 2 s of every edit); one vouched
+    for by size and time alone (an archive unpacked with its times, a copy) has each value checked."""
     found: dict[str, dict[str, Any]] = {}
     discarded: list[Path] = []
+    proven = set()
     for kind in MEMO_KINDS:
         path = site_dir / memo_file(kind)
         try:
             now: MemoStamp | None = memo_stamp(path)
         except OSError:
             now = None
-        data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
+        vouched = recorded.get(kind)
+        data = load_memo_file(path) if now is not None and vouched is not None and now[:2] == vouched[:2] else None
         if now is not None and data is None:
             discarded.append(path)
+        elif now == vouched:
+            proven.add(kind)
         found[kind] = data or {}
-    memo = Memo(found)
+    memo = Memo(found, frozenset(proven))
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 

@@ -377,6 +377,44 @@ def test_after_a_cold_build_an_edit_parses_no_other_page(tmp_path: Path) -> None
     assert tree(site / "content") == tree(cold / "content")
 
 
+def test_a_memo_this_machine_wrote_is_not_checked_value_by_value_but_a_copied_one_is(tmp_path: Path) -> None:
+    """Checking the shape of every memo value took 2 s of each edit at 10,000 papers: the memo files the last
+    build wrote here (same inode and change time, which no archive, copy or clone can give a file) are trusted;
+    a copy that kept their times (cp -a, an archive) is still checked value by value, and makes the same site."""
+    import sitegen.state
+
+    site = small_site(tmp_path / "s")
+    build(site)
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)  # times kept, inodes and change times new
+    checked: list[object] = []
+    well_typed = sitegen.state.well_typed
+
+    def counted(value: object, kind: object = None) -> bool:
+        checked.append(value)
+        return well_typed(value, kind)
+    for folder in (site, copy):
+        page = sorted((folder / "content" / "papers").glob("*.md"))[1]
+        page.write_text(page.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    with patch("sitegen.state.well_typed", counted):
+        build(site)
+        assert checked == []
+        build(copy)
+        assert checked
+    assert tree(site / "site") == tree(copy / "site")
+    checked.clear()
+    for folder in (site, copy):  # the copy's memo, checked once and kept as it was, is this machine's now
+        page = sorted((folder / "content" / "papers").glob("*.md"))[2]
+        page.write_text(page.read_text(encoding="utf-8") + "\nAnother.\n", encoding="utf-8")
+    with patch("sitegen.state.well_typed", counted):
+        build(site)
+        build(copy)
+    assert checked == []
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site") == tree(copy / "site")
+
+
 def test_the_theme_s_own_folder_as_the_site_s_templates_is_no_template_of_the_user_s(tmp_path: Path) -> None:
     """sitegen's repository is its example site, the theme at its `templates/`: an edited note there
     rewrote the whole site (its templates were taken for the user's own, which may read anything)."""
