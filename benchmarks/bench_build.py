@@ -80,8 +80,10 @@ def serve_update(site: Path) -> float:
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         assert server.stderr is not None
+        waiting_for = {"watching", "edited notes now show at once"}  # its watcher in place, ready to show a note at once
         for line in server.stderr:
-            if line.startswith("serving"):
+            waiting_for -= {start for start in waiting_for if line.startswith(start)}
+            if not waiting_for:
                 break
         page = sorted((site / "content" / "papers").glob("*.md"))[7]
         url = f"http://127.0.0.1:{port}/papers/{page.stem}/index.html"

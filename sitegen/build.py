@@ -101,8 +101,10 @@ def run_build(
     strict: bool = False,
     progress: Progress = no_progress,
     reuse: bool = True,
+    keep: Callable[[Assembled], None] | None = None,
 ) -> BuildSummary:
-    """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build."""
+    """Build the site: load → plan → write; with `reuse`, stop at once when nothing changed since the last build.
+    `keep` is given what a build that completes was assembled from (`serve` previews edited notes with it)."""
     started = time.perf_counter()
     preflight(site_dir, output_dir)
     with state.build_lock(site_dir):
@@ -135,7 +137,10 @@ def run_build(
             built = plan(loaded, diagnostics, progress, proof)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
-            return write(built, diagnostics, started)
+            summary = write(built, diagnostics, started)
+            if keep is not None:
+                keep(built.assembled)
+            return summary
         except BaseException:
             from sitegen.parallel import (
                 stop_workers,  # imported here: a build with nothing to do never needs it
@@ -214,6 +219,7 @@ class Plan:
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
     proof: frozenset[Proven]  # the files of the live site sitegen can prove it wrote (`.sitegen/written`)
+    assembled: Assembled  # what it was planned from
 
 
 @dataclass(frozen=True)
@@ -409,7 +415,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof)
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof, assembled)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:

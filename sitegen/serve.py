@@ -1,34 +1,43 @@
 """`sitegen serve`: build, serve the site on localhost, rebuild on change and reload the browser.
 
-The reload script is added to HTML as it is served, never written into site/.
+The reload script is added to HTML as it is served, never written into site/. A page file whose notes
+alone changed is shown at once: its paper page rendered by the last build's renderer with the new notes,
+served (never written) until the build that follows ends, at 10,000 papers a matter of seconds.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
 import json
 import os
 import sys
 import threading
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from watchfiles import watch
+from watchfiles import Change, watch
 
-from sitegen.build import run_build
+from sitegen.build import Assembled, run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import ChangedOnDisk
+from sitegen.output import ChangedOnDisk, RenderedFile
+from sitegen.pages import FRONT_MATTER
+
+if TYPE_CHECKING:
+    from sitegen.render import Job, Renderer
 
 RELOAD_PATH = "/__sitegen/reload.js"
 VERSION_PATH = "/__sitegen/version"
-# Polls the build's version and error: reloads after a new build, shows a build error over the
-# page (as text, never as HTML) until a good build clears it.
+# Asks for the build's version and error, the server answering when they change (or after WAIT_SECONDS):
+# reloads after a new build or a preview, shows a build error over the page (as text, never as HTML) until
+# a good build clears it.
 RELOAD_SCRIPT = b"""(function () {
-  var seen = null;
+  var seen = null, since = -1;
   function show(error) {
     var box = document.getElementById("sitegen-error");
     if (!error) { if (box) box.remove(); return; }
@@ -43,15 +52,19 @@ RELOAD_SCRIPT = b"""(function () {
     box.textContent = "sitegen: build failed (still showing the previous build)\\n" + error;
   }
   function poll() {
-    fetch("/__sitegen/version", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (state) {
+    fetch("/__sitegen/version?since=" + since, { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (state) {
       if (seen !== null && state.version !== seen) { location.reload(); return; }
       seen = state.version;
+      since = state.generation;
       show(state.error);
-    }).catch(function () {}).finally(function () { setTimeout(poll, 500); });
+      poll();
+    }).catch(function () { setTimeout(poll, 500); });
   }
   poll();
 })();
 """
+WAIT_SECONDS = 25  # the longest the server holds a question for the version before answering it unchanged
+NOTES_READY = "edited notes now show at once"
 MAX_RETRIES = 5  # builds in a row that a save during the build may restart
 MAX_PATH_BYTES = 4096  # PATH_MAX on Linux
 MAX_NAME_BYTES = 255  # NAME_MAX: no file system holds a longer file name
@@ -106,14 +119,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def answer(self, head_only: bool) -> None:
         if self.refused():
             return
-        if self.path == VERSION_PATH:
-            status = {"version": self.build.version, "error": self.build.error}
+        url = urlsplit(self.path)
+        if url.path == VERSION_PATH:
+            since = parse_qs(url.query).get("since", [""])[0]
+            status = self.build.status(int(since) if since.lstrip("-").isdigit() and len(since) < 20 else None)
             self.respond(json.dumps(status).encode(), "application/json", head_only)
             return
         if self.path == RELOAD_PATH:
             self.respond(RELOAD_SCRIPT, "text/javascript", head_only)
             return
-        url = urlsplit(self.path)
+        shown = self.build.shown.get(unquote(url.path).lstrip("/") + ("index.html" if url.path.endswith("/") else ""))
+        if shown is not None:
+            self.respond(with_reload(shown), "text/html; charset=utf-8", head_only)
+            return
         path = self.file_at(unquote(url.path))
         if path is not None and path.is_dir():
             if not url.path.endswith("/"):  # so that the page's relative links resolve from inside its folder
@@ -179,15 +197,77 @@ def with_reload(html: bytes) -> bytes:
     return html.replace(b"</body>", f'<script src="{RELOAD_PATH}"></script></body>'.encode(), 1)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What showing an edited note at once needs of the last build: its renderer, and for each page file
+    the digest of its front matter as that build left it and the job of its paper page."""
+
+    renderer: Renderer
+    pages: dict[Path, tuple[bytes, Job]]
+
+    @classmethod
+    def of(cls, assembled: Assembled) -> Preview:
+        written = {change.path: change.content for change in assembled.page_writes}
+        pages = {}
+        for job in assembled.jobs:
+            if job.template == "paper.html":
+                path = job.values["paper"].path
+                data = written[path] if path in written else assembled.loaded.inputs.get(path)
+                split = split_page(data)
+                if split is not None:
+                    pages[path.absolute()] = (split[0], job)
+        return cls(assembled.renderer, pages)
+
+    def render(self, path: Path, data: bytes) -> RenderedFile | None:
+        """The paper page of a page file whose front matter is as the build left it, with its notes as they
+        now stand; None for any other change (the build that follows says what it makes of it)."""
+        known, split = self.pages.get(path), split_page(data)
+        if known is None or split is None or split[0] != known[0]:
+            return None
+        job = known[1]
+        return self.renderer.run(replace(job, values={**job.values, "paper": replace(job.values["paper"], notes=split[1])}))
+
+
+def split_page(data: bytes | None) -> tuple[bytes, str] | None:
+    """A page file's front matter (its digest) and notes, as `pages.read_page` splits them; None if it has no
+    front matter or is not UTF-8."""
+    try:
+        text = data.decode("utf-8") if data is not None else ""
+    except UnicodeDecodeError:
+        return None
+    match = FRONT_MATTER.match(text)
+    return (hashlib.blake2b(match["yaml"].encode(), digest_size=16).digest(), text[match.end():]) if match else None
+
+
 class Builder:
     """Builds, one at a time: each one renders again only what the edit changed (the build's render
-    keys), through the same load and assemble as `sitegen build`: serve never makes a page its own way."""
+    keys), through the same load and assemble as `sitegen build`: serve never makes a page its own way.
+    A preview is the build's own renderer and paper page, given the new notes."""
 
     def __init__(self, site_dir: Path, output_dir: Path, strict: bool) -> None:
         self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
         self.version = 0
         self.error: str | None = None  # the last build's error, shown over every page until a good build
         self.lock = threading.Lock()
+        self.preview: Preview | None = None  # from the last build that completed
+        self.shown: dict[str, bytes] = {}  # site path → a page previewed since the last build, served instead of site/'s
+        self.generation = 0  # counts every change of version, error or previews, that a browser may wait for
+        self.changed = threading.Condition()
+
+    def status(self, since: int | None) -> dict[str, Any]:
+        """The version and error, once they differ from what a browser that saw `since` knows (at most WAIT_SECONDS)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != since, timeout=WAIT_SECONDS)
+            return {"version": self.version, "error": self.error, "generation": self.generation}
+
+    def announce(self, version: int, error: str | None, shown: dict[str, bytes]) -> None:
+        with self.changed:
+            self.version, self.error, self.shown = version, error, shown
+            self.generation += 1
+            self.changed.notify_all()
+
+    def keep(self, assembled: Assembled) -> None:
+        self.preview = Preview.of(assembled)
 
     def full(self) -> bool:
         """A full build; any failure is shown (terminal and browser) and the previous site served.
@@ -196,7 +276,7 @@ class Builder:
             for _ in range(MAX_RETRIES):
                 diagnostics = Diagnostics()
                 try:
-                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict)
+                    summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, keep=self.keep)
                 except ChangedOnDisk as error:
                     print(f"{error.path} changed while building: building again", file=sys.stderr)
                     continue
@@ -206,17 +286,47 @@ class Builder:
                 finally:
                     for warning in diagnostics.warnings:
                         print(f"warning: {warning}", file=sys.stderr)
-                self.error = None
-                self.version += 1
+                self.announce(self.version + 1, None, {})  # the previews go: the site has the pages now
                 print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
                 return True
             self.fail(SitegenError(f"pages kept changing during {MAX_RETRIES} builds in a row; waiting for the next save"))
             return False
 
+    def prepare(self) -> None:
+        """After a first build with nothing to do (nothing assembled): the build again, in full, so that the
+        first edited note can be shown at once; it renders nothing (every page's key is unchanged)."""
+        with self.lock:
+            if self.preview is None:
+                try:
+                    run_build(self.site_dir, self.output_dir, Diagnostics(), self.strict, reuse=False, keep=self.keep)
+                except Exception:  # the next save's build says what is wrong
+                    return
+            if self.preview is None:
+                return
+        print(NOTES_READY, file=sys.stderr)
+
+    def show_notes(self, paths: list[Path]) -> None:
+        """Each saved page file whose notes alone changed, shown at once (never written into site/)."""
+        papers = (self.site_dir / "content" / "papers").absolute()
+        preview, shown = self.preview, dict(self.shown)
+        if preview is None:
+            return
+        for path in paths:
+            if path.parent != papers or path.suffix != ".md" or path.is_symlink() or not path.is_file():
+                continue
+            try:
+                rendered = preview.render(path, path.read_bytes())
+            except Exception:  # the build that follows says what is wrong
+                continue
+            if rendered is not None:
+                shown[rendered.path] = rendered.content
+        if shown != self.shown:
+            self.announce(self.version + 1, self.error, shown)
+
     def fail(self, error: Exception) -> None:
         """One line in the terminal, the same line over the page in the browser."""
         line = str(error) if isinstance(error, SitegenError) else f"internal error: {type(error).__name__}: {error}"
-        self.error = line
+        self.announce(self.version, line, {})
         print(f"error: {line} (still serving the previous build)", file=sys.stderr)
 
 
@@ -246,6 +356,10 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     port = server.server_address[1]
     builder.full()
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    if builder.preview is not None:
+        print(NOTES_READY, file=sys.stderr)
+    elif builder.error is None:  # the site had nothing to build (a failed build: the save that mends it assembles it)
+        threading.Thread(target=builder.prepare, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
     watching = False
     try:
@@ -256,6 +370,7 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
                 print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
             if not changes:
                 continue
+            builder.show_notes(sorted(Path(path).absolute() for change, path in changes if change != Change.deleted))
             builder.full()
     finally:
         server.shutdown()

@@ -5,6 +5,7 @@ No sleeps: the test waits for the lines serve prints ("watching", "rebuilt", "er
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -173,3 +174,52 @@ def test_serve_answers_only_for_its_own_files_and_its_own_name(served: tuple[Pat
     assert status == 301 and headers["Location"] == "/papers/?x=1"
     assert ask("/papers/")[0] == 200 and ask("/papers/alpha-paper")[1].get("Location") == "/papers/alpha-paper/"
     assert not any("Traceback" in line or line.startswith("warning: a request") for line in server.lines), server.lines
+
+
+def test_an_edited_note_is_shown_before_its_build_and_is_the_page_the_build_makes(tmp_path: Path) -> None:
+    """At 10,000 papers a note's build takes seconds: the paper page with the new notes is rendered at once by
+    the last build's renderer and served (never written) until that build ends, which makes the same bytes.
+    A change to the front matter waits for the build."""
+    import functools
+
+    import sitegen.serve
+
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    builder = sitegen.serve.Builder(site, site / "site", strict=False)
+    assert builder.full()
+    server = sitegen.serve.Server(("127.0.0.1", 0), functools.partial(sitegen.serve.Handler, root=site / "site", build=builder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        seen = json.loads(get(base + "__sitegen/version?since=-1"))
+        answered: list[str] = []  # a browser waiting for the version is answered when the preview is there: it reloads
+        waiting = threading.Thread(target=lambda: answered.append(get(base + f"__sitegen/version?since={seen['generation']}")))
+        waiting.start()
+        source = site / "content/papers/alpha-paper.md"
+        source.write_text(source.read_text() + "\nA note shown *at once*.\n")
+        builder.show_notes([source.absolute()])
+        waiting.join()
+        assert json.loads(answered[0])["version"] == seen["version"] + 1
+        for url in ("papers/alpha-paper/", "papers/alpha-paper/index.html"):
+            assert "A note shown <em>at once</em>." in get(base + url)
+        assert "at once" not in (site / "site/papers/alpha-paper/index.html").read_text()  # nothing written
+        preview = builder.shown["papers/alpha-paper/index.html"]
+        assert builder.full() and builder.shown == {}
+        assert (site / "site/papers/alpha-paper/index.html").read_bytes() == preview
+        source.write_text(source.read_text().replace("status: unread", "status: read") + "More.\n")
+        builder.show_notes([source.absolute()])
+        assert builder.shown == {} and "More." not in get(base + "papers/alpha-paper/")
+    finally:
+        server.shutdown()
+
+
+def test_serve_started_on_a_built_site_gets_ready_to_show_notes_at_once(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    assert subprocess.run([sys.executable, "-m", "sitegen", "build", "-s", str(site)], capture_output=True).returncode == 0
+    server = Server(site)
+    try:
+        assert server.wait_line("nothing changed", "rebuilt").startswith("nothing changed")
+        server.wait_line("edited notes now show at once")
+    finally:
+        log = server.stop()
+    assert "Traceback" not in log and "rebuilt" not in log, log
