@@ -315,7 +315,7 @@ class Assembled:
 def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
     """Every page text, every removal, the catalog, the templates checked and the render jobs."""
     from sitegen.catalog import build_catalog, tag_name_warnings
-    from sitegen.depends import render_keys
+    from sitegen.depends import own_templates_in, render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe, slugify
@@ -366,7 +366,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     # The search index is the next slowest stage, and only reads the catalog: on the other core too.
     searched = in_background(len(pages), search_files, catalog)
-    env = make_environment([site_dir / "templates"], loaded.theme)
+    env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
     other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())

@@ -32,7 +32,7 @@ from sitegen.identifiers import is_web_url
 from sitegen.markup import make_markdown
 from sitegen.output import RenderedFile
 from sitegen.records import STATUSES, PaperPage
-from sitegen.sandbox import BoundedEnvironment
+from sitegen.sandbox import BoundedEnvironment, ThemeEnvironment
 from sitegen.tagging import MIN_SCORE, MIN_SCORE_LEAD, TAG_SHARES
 
 THEME_PREFIX = "default"
@@ -69,13 +69,14 @@ def dedent_template(source: str) -> str:
     return "".join(lines)
 
 
-def make_environment(template_dirs: list[Path], default_theme: Path) -> BoundedEnvironment:
-    """Site templates first, then the default theme; `default/x.html` always names the default's."""
+def make_environment(template_dirs: list[Path], default_theme: Path, own_templates: bool) -> BoundedEnvironment | ThemeEnvironment:
+    """Site templates first, then the default theme; `default/x.html` always names the default's. Sandboxed
+    and bounded if the site has templates of its own (`own_templates`): they are someone else's code."""
     default_loader = DedentedLoader(default_theme)
     loader = jinja2.ChoiceLoader(
         [*(DedentedLoader(d) for d in template_dirs), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
     )
-    env = BoundedEnvironment(
+    env = (BoundedEnvironment if own_templates else ThemeEnvironment)(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -142,7 +143,7 @@ def check_templates(env: jinja2.Environment) -> None:
 class Renderer:
     """Renders each page of a catalog; holds the one Environment and the one MarkdownIt."""
 
-    def __init__(self, catalog: Catalog, env: BoundedEnvironment) -> None:
+    def __init__(self, catalog: Catalog, env: BoundedEnvironment | ThemeEnvironment) -> None:
         self.catalog = catalog
         self.env = env
         markdown = make_markdown()

@@ -5,6 +5,10 @@ else. They may read the catalog they are given, never reach Python's internals, 
 another module (ImmutableSandboxedEnvironment, and no attribute of a path but its name), and what one
 page may cost is bounded: loop steps, the size of any value made, the size of the page, the numbers
 a power makes. Past a bound the page fails with one line at its template and line.
+
+A site with no templates of its own renders with sitegen's theme alone, which is sitegen's own code:
+ThemeEnvironment, the same Jinja with no sandbox (whose checks of every attribute and call made each
+page 1.6 times as slow: 2.09 against 1.31 s of CPU for the 1,629 pages of 1,500 papers).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import PurePath
 from types import ModuleType
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Environment, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import FILTERS
 from jinja2.exceptions import SecurityError
@@ -34,6 +38,16 @@ MAX_ARGUMENT = 100_000  # a number given to a filter or a call: a width, a count
 PERCENT_SPEC = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")  # a %-format's width and precision
 BRACE_SPEC = re.compile(r"\{[^{}]*:([^{}]*)\}")  # a str.format field's spec, after its ':'
 
+
+
+class ThemeEnvironment(Environment):
+    """sitegen's own theme, with no template of the site's: rendered as it is written."""
+
+    def start_page(self) -> None:
+        """No budget to reset: the theme's pages cost what sitegen's code makes them cost."""
+
+    def page_text(self, chunks: Generator[str, None, None]) -> str:
+        return "".join(chunks)
 
 
 class TooCostly(SecurityError):
