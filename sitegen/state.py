@@ -19,7 +19,7 @@ import os
 import pickle
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, Proven, is_site_name, made_by_sitegen, plain_bytes, require_inside, still_standing, write_atomic
+from sitegen.output import MARKER, Proven, is_site_name, plain_bytes, require_inside, still_standing, write_atomic
 from sitegen.records import is_list_file, well_typed
 
 STATE_FILE = Path(".sitegen") / "build.json"
@@ -271,12 +271,12 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
     return digest.hexdigest()
 
 
-def output_digest(output_dir: Path) -> str:
-    """The marker's and every file it lists: path, size and modification time. A site changed by
-    hand since the last build (a file sitegen made edited or removed) is made afresh; a file the
-    user added is not sitegen's to look at (a build carries it over)."""
+def output_digest(output_dir: Path, listed: Iterable[str]) -> str:
+    """The marker's and every file it lists (`listed`, as `made_by_sitegen` reads it): path, size and
+    modification time. A site changed by hand since the last build (a file sitegen made edited or
+    removed) is made afresh; a file the user added is not sitegen's to look at (a build carries it over)."""
     lines = []
-    for name in [MARKER, *sorted(made_by_sitegen(output_dir))]:
+    for name in [MARKER, *sorted(listed)]:
         try:
             info = os.stat(os.path.join(output_dir, name))
         except OSError:
@@ -359,10 +359,11 @@ class LastBuild:
     memo: dict[str, MemoStamp]  # the memo files it left
 
 
-def last_build(record: BuildRecord | None, output_dir: Path) -> LastBuild:
+def last_build(record: BuildRecord | None, output_dir: Path, listed: Iterable[str]) -> LastBuild:
+    """`listed`: the files the output folder's marker lists (`made_by_sitegen`)."""
     if record is None:
         return LastBuild(False, "", "", (), {}, {})
-    intact = record.output == str(output_dir.resolve()) and output_dir.is_dir() and record.files == output_digest(output_dir)
+    intact = record.output == str(output_dir.resolve()) and output_dir.is_dir() and record.files == output_digest(output_dir, listed)
     if not intact:
         return LastBuild(False, "", "", (), {}, record.memo)
     return LastBuild(True, record.inputs, record.stamps, record.warnings, record.rendered, record.memo)
@@ -377,15 +378,16 @@ def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
 
 
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[str, Stamp], warnings: list[list[Any]],
-         rendered: dict[str, str]) -> None:
-    """The record of a build that completed (after its memo files are written: it vouches for them)."""
+         rendered: dict[str, str], names: Iterable[str]) -> None:
+    """The record of a build that completed (after its memo files are written: it vouches for them);
+    `names`: the files its marker lists (the marker it has just written, not read back)."""
     memo: dict[str, MemoStamp] = {}
     for kind in MEMO_KINDS:
         try:
             memo[kind] = memo_stamp(site_dir / memo_file(kind))
         except OSError:
             pass
-    record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir),
+    record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir, names),
                          tuple((str(p), line, message, kind) for p, line, message, kind in warnings), file_digests(inputs, site_dir),
                          rendered, memo)
     write_record(site_dir, record)
