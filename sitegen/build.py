@@ -487,6 +487,6 @@ def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list
     their bytes are among the inputs already read."""
     found: dict[str, bytes] = {}
     for root in (theme / "static", site_dir / "templates" / "static"):
-        for path in sorted(p for p in inputs if p.is_relative_to(root)):
+        for path in sorted(p for p in inputs if state.is_under(p, root)):
             found["static/" + path.relative_to(root).as_posix()] = inputs[path]
     return [RenderedFile(name, content) for name, content in sorted(found.items())]
