@@ -25,6 +25,7 @@ import sitegen
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
+    LiveTree,
     Proven,
     RenderedFile,
     abandon_site,
@@ -393,10 +394,12 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     previous = loaded.rendered_last
     listed = frozenset(listed)
-    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)], listed)
+    tree = LiveTree(loaded.output_dir)  # the live site, read in one walk (refuses a FIFO, socket or device in it)
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)], listed, tree)
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
-    changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+    # (after `refuse_own_files`, every folder on the way to a file of the site is a real one, or not there: the walk saw it)
+    changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not tree.is_file(job.path)]
     names = sorted({*keys, *(file.path for file in files)})
     kept = unproven(live, names, proof, listed)
     if kept:

@@ -96,7 +96,7 @@ def title_field(title: str) -> str:
     """The title escaped, each word with a capital past its first letter braced ({CBAM}, {ResNeSt}): bibliography
     styles lower-case titles, and braces keep what must stay as written."""
     escaped = latex_escape(title)
-    return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), escaped)
+    return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(map(str.isupper, m.group(1)[1:])) else m.group(1), escaped)
 
 
 def entry_text(kind: str, key: str, fields: list[tuple[str, str]]) -> str:

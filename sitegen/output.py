@@ -466,17 +466,14 @@ def unproven(site_dir: Path, names: Iterable[str], proof: frozenset[Proven], lis
     return sorted(name for name in listed if name not in keep and os.path.lexists(real / name) and not made_here(real, name, proof))
 
 
-def refuse_own_files(site_dir: Path, names: Iterable[str], listed: Iterable[str]) -> None:
+def refuse_own_files(site_dir: Path, names: Iterable[str], listed: Iterable[str], tree: LiveTree) -> None:
     """Stop before anything is written if the output folder holds what sitegen will not carry over
     (a FIFO, socket or device), or if a file of the user's (one sitegen's marker, `listed`, does not list,
     such as a page they added by hand) stands where the new site needs one of its files, or a folder:
     sitegen would otherwise replace it. A listed file edited by hand is made again (repaired). What
-    stands where is read in one walk of the folder (`LiveTree`), not a few stats per file of the site."""
+    stands where is `tree`, the folder read in one walk, not a few stats per file of the site."""
     real = site_dir.resolve()
-    if not real.is_dir():
-        return
-    tree = LiveTree(site_dir)
-    if not (real / MARKER).is_file():
+    if not real.is_dir() or not (real / MARKER).is_file():
         return  # a new or empty folder (`claim_output`)
     listed = set(listed)
     seen: set[str] = set()
@@ -516,7 +513,8 @@ class LiveTree:
         self.root = os.fspath(site_dir.resolve())
         self.kinds: dict[str, str] = {}  # '/'-separated name under the root → FOLDER, LINK or FILE
         self.unread: list[str] = []  # folders whose entries the walk could not list
-        self.walk(site_dir, "")
+        if os.path.isdir(self.root):
+            self.walk(site_dir, "")
 
     def walk(self, site_dir: Path, folder: str) -> None:
         try:
@@ -547,6 +545,11 @@ class LiveTree:
         except OSError:
             return None
         return LINK if stat.S_ISLNK(info.st_mode) else FOLDER if stat.S_ISDIR(info.st_mode) else FILE
+
+    def is_file(self, name: str) -> bool:
+        """`(root / name).is_file()`, answered from the walk (a symlink is followed, as there)."""
+        found = self.kind(name)
+        return found == FILE or (found == LINK and os.path.isfile(os.path.join(self.root, name)))
 
     def folders_are_real(self, name: str) -> bool:
         """`folders_are_real`, answered from the walk."""

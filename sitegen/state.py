@@ -21,7 +21,7 @@ import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -264,7 +264,7 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
     """Of sitegen's version and code and every input's path and bytes. Not of the build day: dates resolved
     from a line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
     digest = hashlib.blake2b(f"{sitegen.__version__}\0{code_digest()}\0".encode(), digest_size=20)
-    for path in sorted(inputs):
+    for path in sorted(inputs, key=lambda path: path.parts):  # as Paths sort, compared in C (`path_order`)
         digest.update(f"{path}\0".encode(errors="surrogateescape"))
         digest.update(inputs[path])
         digest.update(b"\0")
@@ -374,7 +374,12 @@ def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
     file in content/lists/ that is no list is not read: it has none)."""
     content, lists = site_dir / "content", str(site_dir / "content" / "lists")
     return {relative(p, site_dir): hashlib.blake2b(data, digest_size=12).hexdigest()
-            for p, data in sorted(inputs.items()) if is_under(p, content) and (os.path.dirname(p) != lists or is_list_file(p))}
+            for p, data in sorted(inputs.items(), key=path_order) if is_under(p, content) and (os.path.dirname(p) != lists or is_list_file(p))}
+
+
+def path_order(item: tuple[Path, bytes]) -> tuple[str, ...]:
+    """The order `sorted` gives Paths (by their parts), compared in C: sorting 10,000 Paths calls Path.__lt__ 130,000 times."""
+    return item[0].parts
 
 
 def is_under(path: Path, folder: Path) -> bool:
@@ -406,7 +411,10 @@ def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: di
 
 
 def write_record(site_dir: Path, record: BuildRecord) -> None:
-    write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode(), site_dir)
+    # Its fields as they are (no deep copy, as `asdict` makes) and on one line: json's C encoder, not its
+    # Python one (indented), for two mappings of 10,000 entries and more.
+    fields_of = {field.name: getattr(record, field.name) for field in fields(record)}
+    write_atomic(site_dir / STATE_FILE, (json.dumps(fields_of) + "\n").encode(), site_dir)
 
 
 def read_proof(site_dir: Path, output_dir: Path) -> tuple[frozenset[Proven], str | None]:
