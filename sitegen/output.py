@@ -513,28 +513,27 @@ class LiveTree:
         self.root = os.fspath(site_dir.resolve())
         self.kinds: dict[str, str] = {}  # '/'-separated name under the root → FOLDER, LINK or FILE
         self.unread: list[str] = []  # folders whose entries the walk could not list
-        if os.path.isdir(self.root):
-            self.walk(site_dir, "")
-
-    def walk(self, site_dir: Path, folder: str) -> None:
-        try:
-            with os.scandir(os.path.join(self.root, folder)) as entries:
-                found = list(entries)
-        except OSError:
-            self.unread.append(folder)
-            return
-        for entry in found:
-            name = f"{folder}/{entry.name}" if folder else entry.name
-            if entry.is_symlink():
-                self.kinds[name] = LINK
-            elif entry.is_dir(follow_symlinks=False):
-                self.kinds[name] = FOLDER
-                self.walk(site_dir, name)
-            elif entry.is_file(follow_symlinks=False):
-                self.kinds[name] = FILE
-            else:
-                raise SitegenError(f"{site_dir / name}: not a plain file (a FIFO, socket or device); sitegen carries over only files, "
-                                   "folders and symlinks into a new site: move it elsewhere and build again")
+        folders = [""] if os.path.isdir(self.root) else []
+        while folders:  # not recursive: a folder nested past Python's recursion limit is walked too
+            folder = folders.pop()
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as entries:
+                    found = list(entries)
+            except OSError:
+                self.unread.append(folder)
+                continue
+            for entry in found:
+                name = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_symlink():
+                    self.kinds[name] = LINK
+                elif entry.is_dir(follow_symlinks=False):
+                    self.kinds[name] = FOLDER
+                    folders.append(name)
+                elif entry.is_file(follow_symlinks=False):
+                    self.kinds[name] = FILE
+                else:
+                    raise SitegenError(f"{site_dir / name}: not a plain file (a FIFO, socket or device); sitegen carries over only "
+                                       "files, folders and symlinks into a new site: move it elsewhere and build again")
 
     def kind(self, name: str) -> str | None:
         """FOLDER, LINK or FILE: what `name` is, not following a symlink at its end (None: nothing there)."""
