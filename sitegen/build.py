@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +25,7 @@ import sitegen
 from sitegen import state
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import (
+    LiveTree,
     Proven,
     RenderedFile,
     abandon_site,
@@ -32,6 +33,7 @@ from sitegen.output import (
     claim_output,
     finish_site,
     interrupts_deferred,
+    made_by_sitegen,
     proof_of,
     read_or_none,
     refuse_own_files,
@@ -115,7 +117,8 @@ def run_build(
             record, discarded = state.read_record(site_dir)
             if discarded:
                 diagnostics.warn(site_dir / state.STATE_FILE, None, discarded)
-            last = state.last_build(record, output_dir)
+            listed = made_by_sitegen(output_dir)  # the marker, read once: every step below needs what it lists
+            last = state.last_build(record, output_dir, listed)
             reusable = reuse and last.intact and not (strict and any(kind == "warning" for *_, kind in last.warnings))
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
             unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
@@ -134,7 +137,7 @@ def run_build(
             proof, discarded_proof = state.read_proof(site_dir, output_dir)
             if discarded_proof:
                 diagnostics.warn(site_dir / state.PROOF_FILE, None, discarded_proof)
-            built = plan(loaded, diagnostics, progress, proof)
+            built = plan(loaded, diagnostics, progress, proof, listed)
             if strict and diagnostics.warnings:
                 raise SitegenError(f"{len(diagnostics.warnings)} warning(s) and --strict: nothing written")
             summary = write(built, diagnostics, started)
@@ -219,6 +222,7 @@ class Plan:
     render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
     proof: frozenset[Proven]  # the files of the live site sitegen can prove it wrote (`.sitegen/written`)
+    listed: frozenset[str]  # the files the live site's marker lists (`made_by_sitegen`)
     assembled: Assembled  # what it was planned from
 
 
@@ -388,19 +392,22 @@ def search_files(catalog: Catalog) -> list[RenderedFile]:
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,
-         proof: frozenset[Proven] = frozenset()) -> Plan:
+         proof: frozenset[Proven] = frozenset(), listed: Iterable[str] = ()) -> Plan:
     """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
     from sitegen.parallel import render_into
 
     assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     previous = loaded.rendered_last
-    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)])
+    listed = frozenset(listed)
+    tree = LiveTree(loaded.output_dir)  # the live site, read in one walk (refuses a FIFO, socket or device in it)
+    refuse_own_files(loaded.output_dir, [*keys, *(file.path for file in files)], listed, tree)
     update: SiteUpdate | None = None
     live = loaded.output_dir.resolve()
-    changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not (live / job.path).is_file()]
+    # (after `refuse_own_files`, every folder on the way to a file of the site is a real one, or not there: the walk saw it)
+    changed_jobs = [job for job in jobs if previous.get(job.path) != keys[job.path] or not tree.is_file(job.path)]
     names = sorted({*keys, *(file.path for file in files)})
-    kept = unproven(live, names, proof)
+    kept = unproven(live, names, proof, listed)
     if kept:
         diagnostics.note(loaded.output_dir, None, f"{len(kept)} file(s) sitegen's marker lists are no longer part of the site, "
                          f"but sitegen cannot prove they are the very files it wrote (changed, copied or cloned, or no "
@@ -410,12 +417,12 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         jobs = changed_jobs
         files = [file for file in files if read_or_none(live / file.path) != file.content]
         update = SiteUpdate(sorted({*(file.path for file in files), *(job.path for job in jobs)}),
-                            removable(live, names, proof))
+                            removable(live, names, proof, listed))
     with cannot_write(loaded.output_dir):  # into sitegen's own aside folder; run_build drops it if anything fails
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof, assembled)
+    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof, listed, assembled)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
@@ -427,10 +434,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
     with cannot_write(loaded.output_dir), interrupts_deferred():
         changed = None
-        # The files in the aside folder are the same files once swapped or moved in (a rename keeps the inode).
-        proof = built.proof | proof_of(aside_paths(loaded.output_dir)[0], built.names)
+        # The files in the aside folder are the same files once swapped or moved in (a rename keeps the inode):
+        # all of the site, or, for an update, the files that changed.
+        aside = built.names if built.update is None else built.update.changed
+        proof = built.proof | proof_of(aside_paths(loaded.output_dir)[0], aside)
         if built.update is None:
-            finish_site(loaded.output_dir, built.names, built.proof)
+            finish_site(loaded.output_dir, built.names, built.proof, built.listed)
         else:
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names, built.proof)
         try:
@@ -459,7 +468,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # trusts (until then the new files are unproven: kept if the site drops them, and said so).
         state.save_proof(loaded.site_dir, proof)
         state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
-        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys)
+        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys, built.names)
     return BuildSummary(
         papers=len(built.pages),
         entries=len(loaded.entries),
@@ -487,6 +496,6 @@ def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list
     their bytes are among the inputs already read."""
     found: dict[str, bytes] = {}
     for root in (theme / "static", site_dir / "templates" / "static"):
-        for path in sorted(p for p in inputs if p.is_relative_to(root)):
+        for path in sorted(p for p in inputs if state.is_under(p, root)):
             found["static/" + path.relative_to(root).as_posix()] = inputs[path]
     return [RenderedFile(name, content) for name, content in sorted(found.items())]

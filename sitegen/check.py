@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 from sitegen import state
 from sitegen.build import Assembled, assemble, load, no_progress, package_resource, preflight
 from sitegen.errors import Diagnostics, SitegenError, format_place
-from sitegen.output import MARKER, folders_are_real, kill_point, made_by_sitegen, plain_bytes, refuse_own_files
+from sitegen.output import MARKER, LiveTree, folders_are_real, kill_point, made_by_sitegen, plain_bytes, refuse_own_files
 
 FAILING = ("error", "warning")
 
@@ -76,7 +76,8 @@ def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> A
     memo, _ = state.load_memo(site_dir, record.memo if record else {})
     loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, memo=memo)
     assembled = assemble(loaded, diagnostics)
-    refuse_own_files(output_dir, [*assembled.render_keys, *(file.path for file in assembled.files)])
+    refuse_own_files(output_dir, [*assembled.render_keys, *(file.path for file in assembled.files)], made_by_sitegen(output_dir),
+                     LiveTree(output_dir))
     sweep_check_folders()
     with tempfile.TemporaryDirectory(prefix=f"{CHECK_PREFIX}{os.getpid()}-") as folder:
         render_into(Path(folder), assembled.renderer, assembled.jobs, no_progress("render", 0))

@@ -22,6 +22,7 @@ LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
 }
+ESCAPES = str.maketrans(LATEX_SPECIALS)  # one C pass per field: 10,000 papers' entries are made on every build
 LIGATURE = re.compile(r"(?<=[-`'!?])(?=[-`'])")  # '--', '``', "''", '!`', '?`' would become – “ ” ¡ ¿
 KEY_STOPWORDS = frozenset("a an the on of in for to and with from by is are at as via towards toward".split())
 # The entry types whose venue is a `booktitle`; any other's is a `journal`.
@@ -36,7 +37,7 @@ KEEP_CASE = re.compile(r"(?<![\w{\\])(?=\w*[A-Z])(\w+(?:-\w+)*)(?![\w}])")
 
 def latex_escape(text: str) -> str:
     """Plain text → BibTeX field text that reads back as the same text."""
-    escaped = "".join(LATEX_SPECIALS.get(c, c) for c in " ".join(text.split()))
+    escaped = " ".join(text.split()).translate(ESCAPES)
     return LIGATURE.sub("{}", escaped)
 
 
@@ -95,7 +96,7 @@ def title_field(title: str) -> str:
     """The title escaped, each word with a capital past its first letter braced ({CBAM}, {ResNeSt}): bibliography
     styles lower-case titles, and braces keep what must stay as written."""
     escaped = latex_escape(title)
-    return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(c.isupper() for c in m.group(1)[1:]) else m.group(1), escaped)
+    return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(map(str.isupper, m.group(1)[1:])) else m.group(1), escaped)
 
 
 def entry_text(kind: str, key: str, fields: list[tuple[str, str]]) -> str:

@@ -41,14 +41,14 @@ def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> 
     own = site_dir / "templates"
     if own.resolve() == theme.resolve():
         return False
-    return any(p.is_relative_to(own) and p.suffix in (".html", ".xml") for p in inputs)
+    return any(p.suffix in (".html", ".xml") and state.is_under(p, own) for p in inputs)
 
 
 def render_keys(site_dir: Path, theme: Path, inputs: dict[Path, bytes], config: SiteConfig, rules: tuple[TagRule, ...],
                 reading_lists: list[ReadingList], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
     """Each job's key: a digest of the facts it is made from and of what every page reads."""
     own = site_dir / "templates"
-    templates = sorted((p, data) for p, data in inputs.items() if p.is_relative_to(theme) or p.is_relative_to(own))
+    templates = sorted((p, data) for p, data in inputs.items() if state.is_under(p, theme) or state.is_under(p, own))
     site = (sitegen.__version__, state.code_digest(), templates, config, rules)
     if own_templates_in(inputs, site_dir, theme):
         everything = state.value_digest((site, reading_lists, catalog.papers, catalog.related)).encode()

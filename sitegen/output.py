@@ -228,11 +228,14 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
                        "files it did not make: choose an empty or new folder")
 
 
+NOT_A_SITE_NAME = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.{0,2}(?:/|\Z)")  # a control character or backslash; an empty, '.' or '..' part
+
+
 def is_site_name(name: str) -> bool:
     """Whether `name` can be a file sitegen writes into an output folder: relative, '/'-separated,
-    no empty, '.' or '..' part, no control character or backslash."""
-    return bool(name) and all(part not in ("", ".", "..") for part in name.split("/")) and not any(
-        ord(c) < 0x20 or c in "\x7f\\" for c in name)
+    no empty, '.' or '..' part, no control character or backslash. One regular expression: a
+    marker and a proof list every file of the site, and each build reads both."""
+    return NOT_A_SITE_NAME.search(name) is None
 
 
 def folders_are_real(root: Path, name: str) -> bool:
@@ -335,7 +338,7 @@ def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None
     shutil.rmtree(undo)
 
 
-def file_id(path: Path) -> str | None:
+def file_id(path: Path | str) -> str | None:
     """A plain file's device and inode ('device:inode'; None: no plain file there, or a symlink)."""
     try:
         info = os.lstat(path)
@@ -441,47 +444,45 @@ def still_standing(site_dir: Path, proof: frozenset[Proven]) -> frozenset[Proven
     """The proof's records of files still in the output folder (by inode alone, one lstat each): the
     proof kept after a build never grows with the files earlier builds replaced."""
     real = site_dir.resolve()
-    return frozenset(proven for proven in proof if file_id(real / proven.name) == proven.file)
+    root = os.fspath(real)
+    return frozenset(proven for proven in proof if file_id(os.path.join(root, proven.name)) == proven.file)
 
 
-def removable(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
-    """The files the marker lists that the new site (`names`) no longer has and that are the very files
-    sitegen wrote, as it wrote them: the only ones a build drops. Any other listed file (one of the
-    user's that a planted marker names, a page edited by hand, a site copied or cloned here, or one
-    the proof is missing for) is the user's from now on, and kept (`unproven`)."""
+def removable(site_dir: Path, names: Iterable[str], proof: frozenset[Proven], listed: Iterable[str]) -> list[str]:
+    """The files the marker lists (`listed`, from `made_by_sitegen`) that the new site (`names`) no longer
+    has and that are the very files sitegen wrote, as it wrote them: the only ones a build drops. Any other
+    listed file (one of the user's that a planted marker names, a page edited by hand, a site copied or
+    cloned here, or one the proof is missing for) is the user's from now on, and kept (`unproven`)."""
     real = site_dir.resolve()
     keep = {*names, MARKER}
-    return sorted(name for name in made_by_sitegen(real) if name not in keep and made_here(real, name, proof))
+    return sorted(name for name in listed if name not in keep and made_here(real, name, proof))
 
 
-def unproven(site_dir: Path, names: Iterable[str], proof: frozenset[Proven]) -> list[str]:
+def unproven(site_dir: Path, names: Iterable[str], proof: frozenset[Proven], listed: Iterable[str]) -> list[str]:
     """The files the marker lists that the new site no longer has but that sitegen cannot prove it
     wrote: kept, and the build says so (once: the new marker no longer lists them)."""
     real = site_dir.resolve()
     keep = {*names, MARKER}
-    return sorted(name for name in made_by_sitegen(real)
-                  if name not in keep and os.path.lexists(real / name) and not made_here(real, name, proof))
+    return sorted(name for name in listed if name not in keep and os.path.lexists(real / name) and not made_here(real, name, proof))
 
 
-def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
+def refuse_own_files(site_dir: Path, names: Iterable[str], listed: Iterable[str], tree: LiveTree) -> None:
     """Stop before anything is written if the output folder holds what sitegen will not carry over
-    (a FIFO, socket or device), or if a file of the user's (one sitegen's marker does not list, such
-    as a page they added by hand) stands where the new site needs one of its files, or a folder:
-    sitegen would otherwise replace it. A listed file edited by hand is made again (repaired)."""
+    (a FIFO, socket or device), or if a file of the user's (one sitegen's marker, `listed`, does not list,
+    such as a page they added by hand) stands where the new site needs one of its files, or a folder:
+    sitegen would otherwise replace it. A listed file edited by hand is made again (repaired). What
+    stands where is `tree`, the folder read in one walk, not a few stats per file of the site."""
     real = site_dir.resolve()
-    if not real.is_dir():
-        return
-    refuse_special_files(site_dir)
-    if not (real / MARKER).is_file():
+    if not real.is_dir() or not (real / MARKER).is_file():
         return  # a new or empty folder (`claim_output`)
-    listed = made_by_sitegen(real)
+    listed = set(listed)
     seen: set[str] = set()
     for name in names:
         if name in listed:
-            if not folders_are_real(real, name):  # a committed site/ whose marker lists a file behind a symlinked folder
+            if not tree.folders_are_real(name):  # a committed site/ whose marker lists a file behind a symlinked folder
                 raise SitegenError(f"{site_dir / name}: on the way to it is a symlink or a file where the site needs a "
                                    "folder; sitegen writes only into folders of its own: remove it and build again")
-            if os.path.isdir(real / name) and not os.path.islink(real / name) and files_under(real / name):
+            if tree.kind(name) == FOLDER and files_under(real / name):
                 raise SitegenError(f"{site_dir / name}: a folder with files of yours, where the site needs this file; "
                                    "move the folder elsewhere and build again")
             continue
@@ -491,23 +492,72 @@ def refuse_own_files(site_dir: Path, names: Iterable[str]) -> None:
             if place in seen:
                 continue
             seen.add(place)
-            path = real / place
             is_folder_needed = depth < len(parts)
-            if (path.exists() or path.is_symlink()) and not (is_folder_needed and path.is_dir() and not path.is_symlink()):
+            found = tree.kind(place)
+            if found is not None and not (is_folder_needed and found == FOLDER):
                 needed = f"a folder for {name}" if is_folder_needed else "this file"
                 raise SitegenError(f"{site_dir / place}: not made by sitegen, and the site now needs {needed} there; "
                                    "move your file elsewhere and build again")
 
 
-def refuse_special_files(site_dir: Path) -> None:
-    """A FIFO, socket or device in the output folder cannot be carried over into a new site (nor read): refused, by name."""
-    for top, folders, files in os.walk(site_dir.resolve()):
-        for name in [*folders, *files]:
-            info = os.lstat(os.path.join(top, name))
-            if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode)):
-                place = site_dir / os.path.relpath(os.path.join(top, name), site_dir.resolve())
-                raise SitegenError(f"{place}: not a plain file (a FIFO, socket or device); sitegen carries over only files, "
-                                   "folders and symlinks into a new site: move it elsewhere and build again")
+FOLDER, LINK, FILE = "folder", "link", "file"
+
+
+class LiveTree:
+    """What stands where in an output folder, read in one walk (the kind each directory read reports,
+    no stat per file): each entry a real folder, a symlink (never followed) or a plain file. A FIFO,
+    socket or device cannot be carried over into a new site (nor read): refused, by name. A folder the
+    walk cannot read is looked into by `lstat`, place by place, as if there were no walk."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.root = os.fspath(site_dir.resolve())
+        self.kinds: dict[str, str] = {}  # '/'-separated name under the root → FOLDER, LINK or FILE
+        self.unread: list[str] = []  # folders whose entries the walk could not list
+        folders = [""] if os.path.isdir(self.root) else []
+        while folders:  # not recursive: a folder nested past Python's recursion limit is walked too
+            folder = folders.pop()
+            try:
+                with os.scandir(os.path.join(self.root, folder)) as entries:
+                    found = list(entries)
+            except OSError:
+                self.unread.append(folder)
+                continue
+            for entry in found:
+                name = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_symlink():
+                    self.kinds[name] = LINK
+                elif entry.is_dir(follow_symlinks=False):
+                    self.kinds[name] = FOLDER
+                    folders.append(name)
+                elif entry.is_file(follow_symlinks=False):
+                    self.kinds[name] = FILE
+                else:
+                    raise SitegenError(f"{site_dir / name}: not a plain file (a FIFO, socket or device); sitegen carries over only "
+                                       "files, folders and symlinks into a new site: move it elsewhere and build again")
+
+    def kind(self, name: str) -> str | None:
+        """FOLDER, LINK or FILE: what `name` is, not following a symlink at its end (None: nothing there)."""
+        if name in self.kinds or not any(name.startswith(f"{folder}/") or not folder for folder in self.unread):
+            return self.kinds.get(name)
+        try:
+            info = os.lstat(os.path.join(self.root, name))
+        except OSError:
+            return None
+        return LINK if stat.S_ISLNK(info.st_mode) else FOLDER if stat.S_ISDIR(info.st_mode) else FILE
+
+    def is_file(self, name: str) -> bool:
+        """`(root / name).is_file()`, answered from the walk (a symlink is followed, as there)."""
+        found = self.kind(name)
+        return found == FILE or (found == LINK and os.path.isfile(os.path.join(self.root, name)))
+
+    def folders_are_real(self, name: str) -> bool:
+        """`folders_are_real`, answered from the walk."""
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            found = self.kind("/".join(parts[:depth]))
+            if found is not None and found != FOLDER:
+                return False
+        return True
 
 
 def marker_text(names: Iterable[str]) -> str:
@@ -515,7 +565,7 @@ def marker_text(names: Iterable[str]) -> str:
     return MARKER_HEADER + "".join(f"{name}\n" for name in sorted(names))
 
 
-def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven]) -> None:
+def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven], listed: Iterable[str]) -> None:
     """Mark the new site (`names`: every file written into it), keep the user's own files from the
     old one (any the proof does not show is the very file sitegen wrote there), swap;
     the old site waits aside until `settle_site` (or `revert_site`). A swap the system refuses (the
@@ -524,7 +574,7 @@ def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven]) -> N
     real = site_dir.resolve()
     (new / MARKER).write_text(marker_text(names), encoding="utf-8")
     if real.is_dir():
-        dropped = {*removable(real, names, proof), MARKER}
+        dropped = {*removable(real, names, proof, listed), MARKER}
         for name in files_under(real):
             if name not in dropped and not os.path.lexists(new / name):
                 (new / name).parent.mkdir(parents=True, exist_ok=True)

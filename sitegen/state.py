@@ -19,16 +19,16 @@ import os
 import pickle
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sitegen
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, Proven, is_site_name, made_by_sitegen, plain_bytes, require_inside, still_standing, write_atomic
+from sitegen.output import MARKER, Proven, is_site_name, plain_bytes, require_inside, still_standing, write_atomic
 from sitegen.records import is_list_file, well_typed
 
 STATE_FILE = Path(".sitegen") / "build.json"
@@ -264,19 +264,19 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
     """Of sitegen's version and code and every input's path and bytes. Not of the build day: dates resolved
     from a line with no year are kept in the paper pages, so the same inputs make the same site on any day."""
     digest = hashlib.blake2b(f"{sitegen.__version__}\0{code_digest()}\0".encode(), digest_size=20)
-    for path in sorted(inputs):
+    for path in sorted(inputs, key=lambda path: path.parts):  # as Paths sort, compared in C (`path_order`)
         digest.update(f"{path}\0".encode(errors="surrogateescape"))
         digest.update(inputs[path])
         digest.update(b"\0")
     return digest.hexdigest()
 
 
-def output_digest(output_dir: Path) -> str:
-    """The marker's and every file it lists: path, size and modification time. A site changed by
-    hand since the last build (a file sitegen made edited or removed) is made afresh; a file the
-    user added is not sitegen's to look at (a build carries it over)."""
+def output_digest(output_dir: Path, listed: Iterable[str]) -> str:
+    """The marker's and every file it lists (`listed`, as `made_by_sitegen` reads it): path, size and
+    modification time. A site changed by hand since the last build (a file sitegen made edited or
+    removed) is made afresh; a file the user added is not sitegen's to look at (a build carries it over)."""
     lines = []
-    for name in [MARKER, *sorted(made_by_sitegen(output_dir))]:
+    for name in [MARKER, *sorted(listed)]:
         try:
             info = os.stat(os.path.join(output_dir, name))
         except OSError:
@@ -364,10 +364,11 @@ class LastBuild:
     memo: dict[str, MemoStamp]  # the memo files it left
 
 
-def last_build(record: BuildRecord | None, output_dir: Path) -> LastBuild:
+def last_build(record: BuildRecord | None, output_dir: Path, listed: Iterable[str]) -> LastBuild:
+    """`listed`: the files the output folder's marker lists (`made_by_sitegen`)."""
     if record is None:
         return LastBuild(False, "", "", (), {}, {})
-    intact = record.output == str(output_dir.resolve()) and output_dir.is_dir() and record.files == output_digest(output_dir)
+    intact = record.output == str(output_dir.resolve()) and output_dir.is_dir() and record.files == output_digest(output_dir, listed)
     if not intact:
         return LastBuild(False, "", "", (), {}, record.memo)
     return LastBuild(True, record.inputs, record.stamps, record.warnings, record.rendered, record.memo)
@@ -376,28 +377,49 @@ def last_build(record: BuildRecord | None, output_dir: Path) -> LastBuild:
 def file_digests(inputs: dict[Path, bytes], site_dir: Path) -> dict[str, str]:
     """Each content file's own digest, so that `sitegen check` can name the ones changed since (a
     file in content/lists/ that is no list is not read: it has none)."""
-    content = site_dir / "content"
-    return {str(p.relative_to(site_dir)): hashlib.blake2b(data, digest_size=12).hexdigest()
-            for p, data in sorted(inputs.items()) if p.is_relative_to(content) and (p.parent != content / "lists" or is_list_file(p))}
+    content, lists = site_dir / "content", str(site_dir / "content" / "lists")
+    return {relative(p, site_dir): hashlib.blake2b(data, digest_size=12).hexdigest()
+            for p, data in sorted(inputs.items(), key=path_order) if is_under(p, content) and (os.path.dirname(p) != lists or is_list_file(p))}
+
+
+def path_order(item: tuple[Path, bytes]) -> tuple[str, ...]:
+    """The order `sorted` gives Paths (by their parts), compared in C: sorting 10,000 Paths calls Path.__lt__ 130,000 times."""
+    return item[0].parts
+
+
+def is_under(path: Path, folder: Path) -> bool:
+    """`path.is_relative_to(folder)`, by their strings: asked of every input, 10,000 pages and more."""
+    text, prefix = str(path), str(folder)
+    return text == prefix or text.startswith(prefix.rstrip("/") + "/") or (prefix == "." and not path.is_absolute())
+
+
+def relative(path: Path, folder: Path) -> str:
+    """`str(path.relative_to(folder))`, by their strings where they share the folder's spelling."""
+    text, prefix = str(path), str(folder).rstrip("/") + "/"
+    return text[len(prefix):] if text.startswith(prefix) and len(text) > len(prefix) else str(path.relative_to(folder))
 
 
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[str, Stamp], warnings: list[list[Any]],
-         rendered: dict[str, str]) -> None:
-    """The record of a build that completed (after its memo files are written: it vouches for them)."""
+         rendered: dict[str, str], names: Iterable[str]) -> None:
+    """The record of a build that completed (after its memo files are written: it vouches for them);
+    `names`: the files its marker lists (the marker it has just written, not read back)."""
     memo: dict[str, MemoStamp] = {}
     for kind in MEMO_KINDS:
         try:
             memo[kind] = memo_stamp(site_dir / memo_file(kind))
         except OSError:
             pass
-    record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir),
+    record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir, names),
                          tuple((str(p), line, message, kind) for p, line, message, kind in warnings), file_digests(inputs, site_dir),
                          rendered, memo)
     write_record(site_dir, record)
 
 
 def write_record(site_dir: Path, record: BuildRecord) -> None:
-    write_atomic(site_dir / STATE_FILE, (json.dumps(asdict(record), indent=1) + "\n").encode(), site_dir)
+    # Its fields as they are (no deep copy, as `asdict` makes) and on one line: json's C encoder, not its
+    # Python one (indented), for two mappings of 10,000 entries and more.
+    fields_of = {field.name: getattr(record, field.name) for field in fields(record)}
+    write_atomic(site_dir / STATE_FILE, (json.dumps(fields_of) + "\n").encode(), site_dir)
 
 
 def read_proof(site_dir: Path, output_dir: Path) -> tuple[frozenset[Proven], str | None]:
