@@ -185,6 +185,7 @@ class LoadedSite:
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
+    list_keys: list[str]  # each list file's memo key: of what its entries were parsed from
     sources: list[PageSource]
     rules: tuple[TagRule, ...]
     memo: state.Memo  # the last build's results of slow steps, for the inputs that did not change
@@ -230,7 +231,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
     from sitegen.pages import read_page, recorded_list_dates
-    from sitegen.parse import decode, keep_recorded_date, list_slug, parse_list_file
+    from sitegen.parse import decode, keep_recorded_date, list_slug, parse_list_remembered
     from sitegen.tagging import load_taxonomy
 
     today = build_date()
@@ -245,11 +246,15 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
             diagnostics.warn(path, None, unread)
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
+    memo = memo or state.Memo({})
     reading_lists: list[ReadingList] = []
     entries: list[ListEntry] = []
+    list_keys: list[str] = []
     tick = progress("parse", len(list_paths))
     for path in list_paths:
-        reading_list, list_entries = parse_list_file(path, inputs[path], diagnostics, today, config.list_settings(path.stem, list_slug(path)))
+        settings = config.list_settings(path.stem, list_slug(path))
+        reading_list, list_entries, key = parse_list_remembered(path, inputs[path], diagnostics, today, settings, memo)
+        list_keys.append(key)
         if list_entries:  # an empty list is not published (parse_list_file warned)
             reading_lists.append(reading_list)
             entries.extend(list_entries)
@@ -261,7 +266,6 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
-    memo = memo or state.Memo({})
     sources: list[PageSource] = []
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
@@ -272,7 +276,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
+    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, list_keys, sources, rules, memo,
                       rendered_last or {})
 
 
@@ -312,14 +316,15 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
-    from sitegen.parse import dedupe, slugify
+    from sitegen.parse import dedupe_remembered, slugify
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
     from sitegen.tagging import candidates_of, phrase_tagged, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
-    papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics, [s.anchor() for s in loaded.sources])
+    papers = dedupe_remembered(loaded.entries, loaded.list_keys, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics,
+                               [s.anchor() for s in loaded.sources], loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]

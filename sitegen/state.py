@@ -36,7 +36,7 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -435,6 +435,7 @@ def _is_tuple_of(value: object, kind: type) -> bool:
 @cache
 def memo_shapes() -> dict[str, Callable[[Any], bool]]:
     """What each kind of memo value must be (imported on first use: a build with nothing to do never needs them)."""
+    from sitegen.parse import is_deduped, is_parsed_list
     from sitegen.records import TagMatch
     from sitegen.related import Related
     from sitegen.yamlsource import Entry
@@ -443,6 +444,8 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
         "learned": lambda v: _is_dict_of(v, lambda t: isinstance(t, tuple) and len(t) == 2 and all(_is_tuple_of(ms, TagMatch) for ms in t)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
+        "lists": is_parsed_list,
+        "papers": is_deduped,
     }
 
 
@@ -540,7 +543,9 @@ class RecordsOnly(pickle.Unpickler):
 
     ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
                ("sitegen.yamlsource", "Entry"), ("sitegen.records", "TagMatch"), ("sitegen.records", "TagEvidence"),
-               ("sitegen.related", "Related")}
+               ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
+               ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
+               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
