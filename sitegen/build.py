@@ -47,7 +47,7 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule, is_list_file
+from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagRule, is_list_file
 from sitegen.state import input_digest, read_inputs
 
 if TYPE_CHECKING:
@@ -316,15 +316,15 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.depends import render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
-    from sitegen.parse import dedupe_remembered, slugify
+    from sitegen.parse import dedupe_heard, dedupe_remembered, remember_dedupe, slugify
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
     from sitegen.tagging import candidates_of, phrase_tagged, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
-    papers = dedupe_remembered(loaded.entries, loaded.list_keys, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics,
-                               [s.anchor() for s in loaded.sources], loaded.memo)
+    anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
+    papers = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
@@ -358,6 +358,10 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
             diagnostics.warn(path, None, "its paper left every list, but it is a symlink: left alone (delete it yourself)")
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
+    # The next build reads the pages this one writes (after a cold build, all of them): what dedupe makes of
+    # them is made now, on the other core, so that the first edit after a cold build matches up no paper again.
+    upcoming = anchors_after(loaded.sources, page_writes, memo)
+    matched = in_background(len(upcoming), dedupe_heard, loaded.entries, dates, upcoming) if upcoming != anchors else None
 
     tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
     for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
@@ -370,6 +374,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)
+    if matched is not None:
+        remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
@@ -377,6 +383,18 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     for kind in sorted(memo.misshapen):
         diagnostics.warn(site_dir / state.memo_file(kind), None, "holds values of the wrong form (damaged or planted?): ignored, and made again")
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
+
+
+def anchors_after(sources: list[PageSource], page_writes: list[PageWrite], memo: state.Memo) -> list[PageAnchor]:
+    """The pages' anchors as the next build will read them, once this one's page writes are made."""
+    from sitegen.pages import read_page
+
+    written = {change.path: change.content for change in page_writes}
+    standing = {source.path: source for source in sources if source.path not in written}
+    for path, content in written.items():
+        if content is not None:
+            standing[path] = read_page(path, content.decode("utf-8"), memo, written=True)
+    return [standing[path].anchor() for path in sorted(standing)]
 
 
 def search_files(catalog: Catalog) -> list[RenderedFile]:

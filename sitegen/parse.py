@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitegen.config import LIST_KEYS, ListSettings
-from sitegen.errors import Diagnostics, Heard, SourceError, is_said, say_again
+from sitegen.errors import Diagnostics, Heard, Said, SourceError, is_said, say_again
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
@@ -525,12 +525,24 @@ def dedupe_remembered(entries: list[ListEntry], list_keys: list[str], dates: dic
     pages, slugs = {a.path for a in anchors}, set(dates)
     key, found = memo.find("papers", (list_keys, dates, anchors), lambda found: all(
         set(p.pages) <= pages and all(m.list_slug in slugs for m in p.memberships) for p in found[0]))
-    if found is None:
-        heard = Heard()
-        found = (tuple(dedupe(entries, dates, heard, anchors)), tuple(heard.said))
+    found = found if found is not None else dedupe_heard(entries, dates, anchors)
     memo.keep(key, found)
     say_again(found[1], diagnostics)
     return list(found[0])
+
+
+Deduped = tuple[tuple[Paper, ...], tuple[Said, ...]]
+
+
+def dedupe_heard(entries: list[ListEntry], dates: dict[str, dt.date | None], anchors: list[PageAnchor]) -> Deduped:
+    """`dedupe`'s papers and what it said."""
+    heard = Heard()
+    return tuple(dedupe(entries, dates, heard, anchors)), tuple(heard.said)
+
+
+def remember_dedupe(memo: Memo, list_keys: list[str], dates: dict[str, dt.date | None], anchors: list[PageAnchor], found: Deduped) -> None:
+    """Keep for the next build what `dedupe_remembered` will ask of it with these inputs (made ahead, on the other core)."""
+    memo.remember("papers", (list_keys, dates, anchors), found)
 
 
 def is_deduped(value: object) -> bool:

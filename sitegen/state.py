@@ -500,6 +500,10 @@ class Memo:
         """Keep for the next build a value this one made without asking (the entries of a page it writes)."""
         self.keep(f"{kind}:{value_digest((code_digest(), inputs))}", value)
 
+    def made(self, kind: str, inputs: object) -> Any:
+        """The value this build kept for `inputs` (None if none): made here, it needs no check."""
+        return self.used[kind].get(f"{kind}:{value_digest((code_digest(), inputs))}")
+
     def changed_files(self) -> dict[Path, bytes]:
         """The memo files to write (site-relative): those of the kinds whose entries differ from the last
         build's. Keys are digests of the inputs, so the same keys hold the same values."""
