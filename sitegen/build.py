@@ -360,7 +360,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
     # The next build reads the pages this one writes (after a cold build, all of them): what dedupe makes of
     # them is made now, on the other core, so that the first edit after a cold build matches up no paper again.
-    upcoming = anchors_after(loaded.sources, page_writes, memo)
+    upcoming = anchors_after(loaded.sources, anchors, page_writes, memo)
     matched = in_background(len(upcoming), dedupe_heard, loaded.entries, dates, upcoming) if upcoming != anchors else None
 
     tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
@@ -385,16 +385,18 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 
-def anchors_after(sources: list[PageSource], page_writes: list[PageWrite], memo: state.Memo) -> list[PageAnchor]:
-    """The pages' anchors as the next build will read them, once this one's page writes are made."""
+def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_writes: list[PageWrite], memo: state.Memo) -> list[PageAnchor]:
+    """The pages' anchors (`anchors`: of `sources`) as the next build will read them, once this one's page writes are made."""
     from sitegen.pages import read_page
 
+    if not page_writes:
+        return anchors
     written = {change.path: change.content for change in page_writes}
-    standing = {source.path: source for source in sources if source.path not in written}
+    standing = {source.path: anchor for source, anchor in zip(sources, anchors) if source.path not in written}
     for path, content in written.items():
         if content is not None:
-            standing[path] = read_page(path, content.decode("utf-8"), memo, written=True)
-    return [standing[path].anchor() for path in sorted(standing)]
+            standing[path] = read_page(path, content.decode("utf-8"), memo, written=True).anchor()
+    return [standing[path] for path in sorted(standing)]
 
 
 def search_files(catalog: Catalog) -> list[RenderedFile]:

@@ -541,8 +541,9 @@ def dedupe_heard(entries: list[ListEntry], dates: dict[str, dt.date | None], anc
 
 
 def remember_dedupe(memo: Memo, list_keys: list[str], dates: dict[str, dt.date | None], anchors: list[PageAnchor], found: Deduped) -> None:
-    """Keep for the next build what `dedupe_remembered` will ask of it with these inputs (made ahead, on the other core)."""
-    memo.remember("papers", (list_keys, dates, anchors), found)
+    """Keep for the next build what `dedupe_remembered` will ask of it with these inputs (made ahead, on the other core),
+    instead of what it made of the pages as they stood (the next build reads them as this one leaves them)."""
+    memo.remember("papers", (list_keys, dates, anchors), found, alone=True)
 
 
 def is_deduped(value: object) -> bool:

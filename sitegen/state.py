@@ -496,8 +496,11 @@ class Memo:
     def keep(self, key: str, value: object) -> None:
         self.used[key.partition(":")[0]][key] = value
 
-    def remember(self, kind: str, inputs: object, value: object) -> None:
-        """Keep for the next build a value this one made without asking (the entries of a page it writes)."""
+    def remember(self, kind: str, inputs: object, value: object, alone: bool = False) -> None:
+        """Keep for the next build a value this one made without asking (the entries of a page it writes);
+        `alone`: instead of every other value of its kind."""
+        if alone:
+            self.used[kind].clear()
         self.keep(f"{kind}:{value_digest((code_digest(), inputs))}", value)
 
     def made(self, kind: str, inputs: object) -> Any:
