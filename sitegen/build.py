@@ -49,7 +49,7 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.records import ListEntry, PaperPage, ReadingList, TagRule, is_list_file
+from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagRule, is_list_file
 from sitegen.state import input_digest, read_inputs
 
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ class LoadedSite:
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
+    list_keys: list[str]  # each list file's memo key: of what its entries were parsed from
     sources: list[PageSource]
     rules: tuple[TagRule, ...]
     memo: state.Memo  # the last build's results of slow steps, for the inputs that did not change
@@ -240,7 +241,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
     from sitegen.pages import read_page, recorded_list_dates
-    from sitegen.parse import decode, keep_recorded_date, list_slug, parse_list_file
+    from sitegen.parse import decode, keep_recorded_date, list_slug, parse_list_remembered
     from sitegen.tagging import load_taxonomy
 
     today = build_date()
@@ -255,11 +256,15 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
             diagnostics.warn(path, None, unread)
     if not list_paths and not (content / "papers").is_dir():
         raise SitegenError(f"{content / 'lists'}: no reading lists (*.txt, *.json, *.bib, *.atom) to build from; `sitegen new DIR` makes a site")
+    memo = memo or state.Memo({})
     reading_lists: list[ReadingList] = []
     entries: list[ListEntry] = []
+    list_keys: list[str] = []
     tick = progress("parse", len(list_paths))
     for path in list_paths:
-        reading_list, list_entries = parse_list_file(path, inputs[path], diagnostics, today, config.list_settings(path.stem, list_slug(path)))
+        settings = config.list_settings(path.stem, list_slug(path))
+        reading_list, list_entries, key = parse_list_remembered(path, inputs[path], diagnostics, today, settings, memo)
+        list_keys.append(key)
         if list_entries:  # an empty list is not published (parse_list_file warned)
             reading_lists.append(reading_list)
             entries.extend(list_entries)
@@ -271,7 +276,6 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     papers_dir = content / "papers"
     page_paths = sorted(p for p in inputs if p.parent == papers_dir and p.suffix == ".md")
     tick = progress("pages", len(page_paths))
-    memo = memo or state.Memo({})
     sources: list[PageSource] = []
     for path in page_paths:
         sources.append(read_page(path, decode(path, inputs[path], keep_bom=True), memo))
@@ -282,7 +286,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, sources, rules, memo,
+    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, list_keys, sources, rules, memo,
                       rendered_last or {})
 
 
@@ -322,14 +326,15 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.depends import own_templates_in, render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
-    from sitegen.parse import dedupe, slugify
+    from sitegen.parse import dedupe_heard, dedupe_remembered, remember_dedupe, slugify
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
     from sitegen.tagging import candidates_of, phrase_tagged, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
-    papers = dedupe(loaded.entries, {rl.slug: rl.date for rl in loaded.reading_lists}, diagnostics, [s.anchor() for s in loaded.sources])
+    anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
+    papers = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
@@ -363,6 +368,10 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
             diagnostics.warn(path, None, "its paper left every list, but it is a symlink: left alone (delete it yourself)")
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
+    # The next build reads the pages this one writes (after a cold build, all of them): what dedupe makes of
+    # them is made now, on the other core, so that the first edit after a cold build matches up no paper again.
+    upcoming = anchors_after(loaded.sources, anchors, page_writes, memo)
+    matched = in_background(len(upcoming), dedupe_heard, loaded.entries, dates, upcoming) if upcoming != anchors else None
 
     tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
     for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
@@ -375,6 +384,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)
+    if matched is not None:
+        remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
@@ -382,6 +393,20 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     for kind in sorted(memo.misshapen):
         diagnostics.warn(site_dir / state.memo_file(kind), None, "holds values of the wrong form (damaged or planted?): ignored, and made again")
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
+
+
+def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_writes: list[PageWrite], memo: state.Memo) -> list[PageAnchor]:
+    """The pages' anchors (`anchors`: of `sources`) as the next build will read them, once this one's page writes are made."""
+    from sitegen.pages import read_page
+
+    if not page_writes:
+        return anchors
+    written = {change.path: change.content for change in page_writes}
+    standing = {source.path: anchor for source, anchor in zip(sources, anchors) if source.path not in written}
+    for path, content in written.items():
+        if content is not None:
+            standing[path] = read_page(path, content.decode("utf-8"), memo, written=True).anchor()
+    return [standing[path] for path in sorted(standing)]
 
 
 def search_files(catalog: Catalog) -> list[RenderedFile]:

@@ -76,3 +76,31 @@ class Diagnostics:
             self.notes.append(Diagnostic(path, line, message))
         elif self.notes_per_file[path] == MAX_WARNINGS_PER_FILE + 1:
             self.notes.append(Diagnostic(path, None, f"more notes than the {MAX_WARNINGS_PER_FILE} above: the rest are not shown"))
+
+
+Said = tuple[str, str, int | None, str]  # ("warning" or "note", path, line, message)
+
+
+@dataclass
+class Heard(Diagnostics):
+    """Every warning and note said to it, uncapped and in order: a step whose result is kept between builds
+    keeps what it said with it, and says it again (`say_again`) when the result is reused."""
+
+    said: list[Said] = field(default_factory=list)
+
+    def warn(self, path: Path, line: int | None, message: str) -> None:
+        self.said.append(("warning", str(path), line, message))
+
+    def note(self, path: Path, line: int | None, message: str) -> None:
+        self.said.append(("note", str(path), line, message))
+
+
+def say_again(said: tuple[Said, ...], diagnostics: Diagnostics) -> None:
+    for kind, path, line, message in said:
+        (diagnostics.note if kind == "note" else diagnostics.warn)(Path(path), line, message)
+
+
+def is_said(value: object) -> bool:
+    """A `Heard.said` item, as read back from a memo file (which may be planted)."""
+    return (isinstance(value, tuple) and len(value) == 4 and value[0] in ("warning", "note") and isinstance(value[1], str)
+            and (value[2] is None or (type(value[2]) is int and value[2] >= 0)) and isinstance(value[3], str))

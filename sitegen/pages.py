@@ -179,15 +179,17 @@ def biblio_of(values: dict[str, Any], arxiv: str) -> Bibliographic:
     )
 
 
-def read_page(path: Path, text: str, memo: Memo | None = None) -> PageSource:
+def read_page(path: Path, text: str, memo: Memo | None = None, written: bool = False) -> PageSource:
     """Split and check a page; any problem is an error at its line, never a silent skip. With a
-    memo, front matter read by the last build is not parsed again."""
+    memo, front matter read by the last build, or (`written`) made by this one, is not parsed again."""
     match = FRONT_MATTER.match(text)
     if not match:
         raise SourceError(path, 1, "a paper page must start with '---' front matter and close it with '---'")
     yaml_text = match["yaml"]
-    entries = (memo.get("yaml", yaml_text, lambda: compose_mapping(path, yaml_text, first_line=2),
-                        lambda found: spans_fit(yaml_text, found, first_line=2)) if memo
+    made = memo.made("yaml", yaml_text) if memo and written else None
+    entries = (made if made is not None
+               else memo.get("yaml", yaml_text, lambda: compose_mapping(path, yaml_text, first_line=2),
+                             lambda found: spans_fit(yaml_text, found, first_line=2)) if memo
                else compose_mapping(path, yaml_text, first_line=2))
     if not isinstance(entries.get("title", Entry(None, 1, 0, 0)).value, str) or not entries["title"].value.strip():
         raise SourceError(path, entries["title"].key_line if "title" in entries else 1, "'title' must be non-empty text")

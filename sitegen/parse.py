@@ -14,15 +14,19 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.config import LIST_KEYS, ListSettings
-from sitegen.errors import Diagnostics, SourceError
+from sitegen.errors import Diagnostics, Heard, Said, SourceError, is_said, say_again
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
-from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList
+from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList, well_typed
 from sitegen.resolve import best_title
 from sitegen.yamlsource import load_mapping
+
+if TYPE_CHECKING:
+    from sitegen.state import Memo
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 DATE_LINE = re.compile(
@@ -112,6 +116,29 @@ def parse_list_file(
     if not entries:
         diagnostics.warn(path, None, "no papers in this list: not published")
     return replace(reading_list, undated=reading_list.date is None), entries
+
+
+def parse_list_remembered(path: Path, data: bytes, diagnostics: Diagnostics, today: dt.date, settings: ListSettings | None,
+                          memo: Memo) -> tuple[ReadingList, list[ListEntry], str]:
+    """`parse_list_file`, or its result (and what it said) from the last build, kept by the file's bytes, the
+    day (a date line with no year) and its settings; and that key: a list unchanged since is not parsed again."""
+    slug = list_slug(path)
+    key, found = memo.find("lists", (str(path), data, today, settings), lambda found: found[0].path == path and found[0].slug == slug
+                           and all(e.path == path and e.list_slug == slug for e in found[1]) and all(s[1] == str(path) for s in found[2]))
+    if found is None:
+        heard = Heard()
+        reading_list, entries = parse_list_file(path, data, heard, today, settings)
+        found = (reading_list, tuple(entries), tuple(heard.said))
+    memo.keep(key, found)
+    say_again(found[2], diagnostics)
+    return found[0], list(found[1]), key
+
+
+def is_parsed_list(value: object) -> bool:
+    """A `parse_list_remembered` result as read back from a memo file (which may be planted)."""
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], ReadingList) and well_typed(value[0])
+            and isinstance(value[1], tuple) and all(isinstance(e, ListEntry) and well_typed(e) for e in value[1])
+            and isinstance(value[2], tuple) and all(map(is_said, value[2])))
 
 
 # How list files in the other formats begin: saved as .txt, each would make junk papers. Only the
@@ -488,6 +515,41 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
         for root, chosen in choices:
             groups.join(root, chosen)
     return papers_of(entries, pages, groups, dates, diagnostics, titles)
+
+
+def dedupe_remembered(entries: list[ListEntry], list_keys: list[str], dates: dict[str, dt.date | None], diagnostics: Diagnostics,
+                      anchors: list[PageAnchor], memo: Memo) -> list[Paper]:
+    """`dedupe`, or its result (and what it said) from the last build, kept by what it reads: the lists (their
+    parse keys stand for their entries), their dates and the pages' anchors. An edit of a page's notes, tags or
+    status leaves its anchor, so the library is not matched up again."""
+    pages, slugs = {a.path for a in anchors}, set(dates)
+    key, found = memo.find("papers", (list_keys, dates, anchors), lambda found: all(
+        set(p.pages) <= pages and all(m.list_slug in slugs for m in p.memberships) for p in found[0]))
+    found = found if found is not None else dedupe_heard(entries, dates, anchors)
+    memo.keep(key, found)
+    say_again(found[1], diagnostics)
+    return list(found[0])
+
+
+Deduped = tuple[tuple[Paper, ...], tuple[Said, ...]]
+
+
+def dedupe_heard(entries: list[ListEntry], dates: dict[str, dt.date | None], anchors: list[PageAnchor]) -> Deduped:
+    """`dedupe`'s papers and what it said."""
+    heard = Heard()
+    return tuple(dedupe(entries, dates, heard, anchors)), tuple(heard.said)
+
+
+def remember_dedupe(memo: Memo, list_keys: list[str], dates: dict[str, dt.date | None], anchors: list[PageAnchor], found: Deduped) -> None:
+    """Keep for the next build what `dedupe_remembered` will ask of it with these inputs (made ahead, on the other core),
+    instead of what it made of the pages as they stood (the next build reads them as this one leaves them)."""
+    memo.remember("papers", (list_keys, dates, anchors), found, alone=True)
+
+
+def is_deduped(value: object) -> bool:
+    """A `dedupe_remembered` result as read back from a memo file (which may be planted)."""
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple)
+            and all(isinstance(p, Paper) and well_typed(p) for p in value[0]) and isinstance(value[1], tuple) and all(map(is_said, value[1])))
 
 
 def overlap(a: int, b: int, groups: Groups, abstracts: list[str], words: dict[str, frozenset[str]]) -> int:

@@ -36,7 +36,7 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -462,6 +462,7 @@ def _is_tuple_of(value: object, kind: type) -> bool:
 @cache
 def memo_shapes() -> dict[str, Callable[[Any], bool]]:
     """What each kind of memo value must be (imported on first use: a build with nothing to do never needs them)."""
+    from sitegen.parse import is_deduped, is_parsed_list
     from sitegen.records import TagMatch
     from sitegen.related import Related
     from sitegen.yamlsource import Entry
@@ -470,6 +471,8 @@ def memo_shapes() -> dict[str, Callable[[Any], bool]]:
         "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
         "learned": lambda v: _is_dict_of(v, lambda t: isinstance(t, tuple) and len(t) == 2 and all(_is_tuple_of(ms, TagMatch) for ms in t)),
         "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
+        "lists": is_parsed_list,
+        "papers": is_deduped,
     }
 
 
@@ -521,9 +524,16 @@ class Memo:
     def keep(self, key: str, value: object) -> None:
         self.used[key.partition(":")[0]][key] = value
 
-    def remember(self, kind: str, inputs: object, value: object) -> None:
-        """Keep for the next build a value this one made without asking (the entries of a page it writes)."""
+    def remember(self, kind: str, inputs: object, value: object, alone: bool = False) -> None:
+        """Keep for the next build a value this one made without asking (the entries of a page it writes);
+        `alone`: instead of every other value of its kind."""
+        if alone:
+            self.used[kind].clear()
         self.keep(f"{kind}:{value_digest((code_digest(), inputs))}", value)
+
+    def made(self, kind: str, inputs: object) -> Any:
+        """The value this build kept for `inputs` (None if none): made here, it needs no check."""
+        return self.used[kind].get(f"{kind}:{value_digest((code_digest(), inputs))}")
 
     def changed_files(self) -> dict[Path, bytes]:
         """The memo files to write (site-relative): those of the kinds whose entries differ from the last
@@ -568,7 +578,9 @@ class RecordsOnly(pickle.Unpickler):
 
     ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta"), ("datetime", "timezone"),
                ("sitegen.yamlsource", "Entry"), ("sitegen.records", "TagMatch"), ("sitegen.records", "TagEvidence"),
-               ("sitegen.related", "Related")}
+               ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
+               ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
+               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
