@@ -94,7 +94,10 @@ def sweep_check_folders() -> None:
     with os.scandir(tempfile.gettempdir()) as found:
         for entry in found:
             named = re.fullmatch(rf"{CHECK_PREFIX}(\d+)-\w+", entry.name)
-            if not named or not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+            try:
+                if not named or not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                    continue
+            except FileNotFoundError:  # another check, done meanwhile, removed its own
                 continue
             try:
                 os.kill(int(named.group(1)), 0)

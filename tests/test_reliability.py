@@ -3,6 +3,7 @@ build, hostile nesting, files that are not files, and one line for every way a c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -833,3 +835,24 @@ def test_a_killed_check_leaves_no_temporary_folder_after_the_next(tmp_path: Path
     assert [p.name.startswith("sitegen-check-") for p in temp.iterdir()] == [True]
     assert run_sitegen("check", "-s", site, env={"TMPDIR": str(temp)}).returncode == 0
     assert list(temp.iterdir()) == []
+
+
+def test_a_check_folder_removed_by_its_own_check_meanwhile_is_no_error_to_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two checks at once (a test suite on two cores did it): one's sweep lists the other's temporary folder,
+    which is gone when it looks closer. It is not this check's to sweep: no FileNotFoundError."""
+    import sitegen.check
+
+    monkeypatch.setattr(sitegen.check.tempfile, "gettempdir", lambda: str(tmp_path))
+    other = tmp_path / f"sitegen-check-{os.getpid()}-abc"
+    other.mkdir()
+    scandir = os.scandir
+
+    @contextlib.contextmanager
+    def listed_then_gone(path: str) -> Iterator[list[os.DirEntry[str]]]:
+        with scandir(path) as listing:
+            entries = list(listing)
+        other.rmdir()  # after the listing, before the look at each entry
+        yield entries
+    monkeypatch.setattr(sitegen.check.os, "scandir", listed_then_gone)
+    sitegen.check.sweep_check_folders()
+    assert list(tmp_path.iterdir()) == []
