@@ -28,10 +28,11 @@ paper's tags runs it again, whole: the words' idf and the phrases' weights span 
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from sitegen.catalog import effective_tags
@@ -48,6 +49,8 @@ DROP_BELOW = 0.2  # a tag the phrases gave is taken off under this probability
 WEIGHTS = (-4.8, 2.3, 1.5, 4.8)
 PRIOR_PULL = 1.0  # how hard the fitted bias and vote weight are pulled towards WEIGHTS
 NEWTON_STEPS = 50
+UNCORRECTED_VOTE = 0.3  # an uncorrected paper's phrase tags, in a vote, weigh this against a corrected paper's tags
+UNCORRECTED_VOTERS = 256  # uncorrected papers that vote at most (a fixed sample, by a hash of the slug)
 MIN_TAGGED = 3  # a tag of the user's own is suggested once the user gave it to this many papers
 SUGGEST_NEAREST, SUGGEST_VOTES = 3, 2  # ... to a paper two of whose three nearest corrected papers have it
 REASON_WORDS = 5  # words shown as the reason of a learned or suggested tag
@@ -84,22 +87,26 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
     taxonomy = frozenset(rule.slug for rule in rules)
     own = frozenset(tag for tag, n in given.items() if tag not in taxonomy and n >= MIN_TAGGED)
     vectors = tfidf([terms_of(page) for page in pages])
-    near = nearest(vectors, corrected)
+    uncorrected = sorted((i for i in range(len(pages)) if i not in labels and pages[i].auto_tags),
+                         key=lambda i: hashlib.blake2b(pages[i].slug.encode(), digest_size=8).digest())[:UNCORRECTED_VOTERS]
+    voters = {i: (labels[i], 1.0) for i in corrected} | {i: (frozenset(m.tag for m in pages[i].auto_tags), UNCORRECTED_VOTE) for i in uncorrected}
+    voted, near = nearest(vectors, voters, labels)
     scores = [{m.tag: m.score for m in candidates[page.slug]} for page in pages]
 
     def features(i: int) -> dict[str, Features]:
         """A page's features for every taxonomy tag with any evidence (a tag with none is never added)."""
-        total = sum(sim for sim, _ in near[i]) or 1.0
+        total = sum(sim * voters[j][1] for sim, j in voted[i]) or 1.0
         votes: dict[str, float] = {}
-        for sim, j in near[i]:
-            for tag in labels[j] & taxonomy:
-                votes[tag] = votes.get(tag, 0.0) + sim / total
+        for sim, j in voted[i]:
+            for tag in voters[j][0] & taxonomy:
+                votes[tag] = votes.get(tag, 0.0) + sim * voters[j][1] / total
         return {tag: (1.0, math.log1p(max(0.0, scores[i].get(tag, 0.0))), float(tag in scores[i]), votes.get(tag, 0.0))
                 for tag in sorted(taxonomy & (votes.keys() | scores[i].keys()))}
 
     alike = {tag: cohesion(tag, near, labels) for tag in sorted(own)}
-    weights = fit_vote([(x, tag in labels[i]) for i in corrected for tag, x in features(i).items()],
-                       sum(len(taxonomy - features(i).keys()) for i in corrected), sum(len(labels[i] & taxonomy - features(i).keys()) for i in corrected))
+    fitted = {i: features(i) for i in corrected}
+    weights = fit_vote([(x, tag in labels[i]) for i in corrected for tag, x in fitted[i].items()],
+                       sum(len(taxonomy - fitted[i].keys()) for i in corrected), sum(len(labels[i] & taxonomy - fitted[i].keys()) for i in corrected))
     learned: Learned = {}
     for i, page in enumerate(pages):
         suggested = suggestions(i, page, near, labels, alike, given, vectors)
@@ -144,25 +151,36 @@ def tfidf(counts: list[Vector]) -> list[Vector]:
     return vectors
 
 
-def nearest(vectors: list[Vector], corrected: list[int]) -> list[list[tuple[float, int]]]:
-    """Each paper's NEIGHBOURS most similar corrected papers (itself left out), most similar first, ties by position.
+Near = list[tuple[float, int]]  # (similarity, paper), most similar first
 
-    One inverted index over the corrected papers' words, looked up with a paper's QUERY_TERMS heaviest
-    words (they carry most of a cosine): a paper's cost is their postings, however long its abstract.
+
+def nearest(vectors: list[Vector], voters: Collection[int], corrected: Collection[int]) -> tuple[list[Near], list[Near]]:
+    """Each paper's NEIGHBOURS most similar voters, and its NEIGHBOURS most similar corrected papers (among
+    the voters), itself left out, ties by position.
+
+    One inverted index over the voters' words, looked up with a paper's QUERY_TERMS heaviest words (they
+    carry most of a cosine): a paper's cost is their postings, however long its abstract.
     """
     postings: dict[str, list[tuple[int, float]]] = {}
-    for j in corrected:
+    for j in sorted(voters):
         for term, x in vectors[j].items():
             postings.setdefault(term, []).append((j, x))
-    near = []
+    voted, near = [], []
     for i, vector in enumerate(vectors):
         sims: dict[int, float] = {}
         for term, x in heapq.nlargest(QUERY_TERMS, vector.items(), key=lambda tx: (tx[1], tx[0])):
             for j, y in postings.get(term, ()):
                 sims[j] = sims.get(j, 0.0) + x * y
         sims.pop(i, None)
-        near.append(sorted(heapq.nlargest(NEIGHBOURS, ((s, -j) for j, s in sims.items() if s > 0))))
-    return [[(s, -j) for s, j in reversed(found)] for found in near]
+        ranked = [(s, -j) for j, s in sims.items()]  # -j: of equal similarities, the first paper
+        voted.append(most_similar(ranked))
+        near.append(most_similar([sj for sj in ranked if -sj[1] in corrected]))
+    return voted, near
+
+
+def most_similar(ranked: list[tuple[float, int]]) -> Near:
+    """The NEIGHBOURS most similar of (similarity, -paper) pairs with any similarity, most similar first."""
+    return [(s, -j) for s, j in sorted(heapq.nlargest(NEIGHBOURS, ranked), reverse=True) if s > 0]
 
 
 def probability(w: Features, x: Features) -> float:
@@ -197,13 +215,13 @@ def fit_vote(pairs: list[tuple[Features, bool]], blank: int, blank_positive: int
     return (bias, WEIGHTS[1], WEIGHTS[2], vote)
 
 
-def cohesion(tag: str, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]]) -> float:
+def cohesion(tag: str, near: list[Near], labels: dict[int, frozenset[str]]) -> float:
     """How alike the papers the user gave a tag are: the median, over them, of the similarity to the nearest other one."""
     alike = sorted(next((sim for sim, j in near[i] if tag in labels[j]), 0.0) for i in labels if tag in labels[i])
     return alike[len(alike) // 2]
 
 
-def suggestions(i: int, page: PaperPage, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]],
+def suggestions(i: int, page: PaperPage, near: list[Near], labels: dict[int, frozenset[str]],
                 alike: dict[str, float], given: Counter[str], vectors: list[Vector]) -> tuple[TagMatch, ...]:
     """The user's own tags (`alike`: each with its cohesion) that SUGGEST_VOTES of the SUGGEST_NEAREST corrected
     papers most like this one have, the nearest of them as alike to it as the tag's papers are to each other."""
@@ -218,7 +236,7 @@ def suggestions(i: int, page: PaperPage, near: list[list[tuple[float, int]]], la
                  for similarity, tag in sorted(found))
 
 
-def reason_words(i: int, tag: str, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
+def reason_words(i: int, tag: str, near: list[Near], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
     """The words that made this paper like its neighbours with the tag: the largest shares of those similarities."""
     share: dict[str, float] = {}
     for _, j in near[i]:
