@@ -42,7 +42,7 @@ from sitegen.tagging import MAX_TAGS, WORD, folded_key, without_urls
 TITLE_TERMS = 3.0  # a word of the title counts as three in the abstract: the title names the topic
 NEIGHBOURS = 10  # corrected papers that vote on a paper's tags
 QUERY_TERMS = 48  # a paper's words that look for its neighbours: its heaviest
-ADD_AT = 0.5  # a taxonomy tag the phrases did not give is added from this probability on
+ADD_AT = 0.4  # a taxonomy tag the phrases did not give is added from this probability on
 DROP_BELOW = 0.2  # a tag the phrases gave is taken off under this probability
 # A tag's log-odds: bias, log(1 + phrase score), a phrase found, neighbours' vote. Fitted on dev splits of the
 # labelled example papers tagged with a taxonomy not tuned on them (tag_quality.py --tuned-on-corrected, seeds 0-2).
