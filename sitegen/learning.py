@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
@@ -167,10 +167,10 @@ def nearest(vectors: list[Vector], voters: Collection[int], corrected: Collectio
             postings.setdefault(term, []).append((j, x))
     voted, near = [], []
     for i, vector in enumerate(vectors):
-        sims: dict[int, float] = {}
+        sims: defaultdict[int, float] = defaultdict(float)
         for term, x in heapq.nlargest(QUERY_TERMS, vector.items(), key=lambda tx: (tx[1], tx[0])):
             for j, y in postings.get(term, ()):
-                sims[j] = sims.get(j, 0.0) + x * y
+                sims[j] += x * y
         sims.pop(i, None)
         ranked = [(s, -j) for j, s in sims.items()]  # -j: of equal similarities, the first paper
         voted.append(most_similar(ranked))
