@@ -4,12 +4,15 @@ automatic tags changed on papers like the corrected ones, and the user's own tag
 A corrected paper is one whose `tags:` the user edited; its tags as the user left them are its labels.
 Every paper is compared with the corrected ones (cosine of tf-idf over the words of its title and
 abstract, a title word counting TITLE_TERMS times) and its NEIGHBOURS nearest vote: the share of their
-similarity that carries a tag. One logistic regression over (paper, tag) pairs weighs that vote against
-the taxonomy's phrases (did they give the tag, their score, was any phrase of it found). It has five
-weights shared by all tags, so a few dozen corrections fit them: they learn how far this user's tags
-follow the phrases and how far they follow similar papers. It is fitted on the corrected papers, each
-compared with the others, and, at UNCORRECTED_WEIGHT, on a fixed sample of the other papers labelled by
-their phrases (papers the user read and found rightly tagged are among them and look the same).
+similarity that carries a tag. A tag's probability on a paper is a logistic regression of that vote
+and the taxonomy's phrases (their score, was any phrase of it found). The phrases' weights are fixed
+(WEIGHTS), not fitted to the library: the corrected papers are where the user checked the phrases,
+and often where they were tuned (a phrase added for a paper that was missed), so phrases look more
+reliable on them than on the papers still to tag, and weights fitted there trusted the phrases and
+let the vote add nothing (benchmarks/tag_quality.py --corrections --tuned-on-corrected). The vote's
+weight and the bias are fitted on the corrected papers, each voted on by the others (which a phrase's
+tuning cannot flatter), pulled towards WEIGHTS: a regression over (paper, tag) pairs of papers whose
+phrases were not tuned on them.
 
 An uncorrected paper keeps a phrase tag unless its probability falls below DROP_BELOW, and gains a
 taxonomy tag from ADD_AT; a paper keeps MAX_TAGS at most. A tag of the user's own, given to MIN_TAGGED
@@ -20,7 +23,7 @@ most like it have it and the nearest of them is as alike to it as the tag's pape
 
 A build keeps what `learn` returns in its memo, by the phrase findings' key (rules, every title and
 abstract) and learning_inputs: a note, status or rating edit reuses it. An edit of any text or of any
-paper's tags runs it again, whole: the words' idf, the phrases' weights and the fitted sample span all papers.
+paper's tags runs it again, whole: the words' idf and the phrases' weights span all papers.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from sitegen.catalog import effective_tags
@@ -41,10 +44,13 @@ NEIGHBOURS = 10  # corrected papers that vote on a paper's tags
 QUERY_TERMS = 48  # a paper's words that look for its neighbours: its heaviest
 ADD_AT = 0.4  # a taxonomy tag the phrases did not give is added from this probability on
 DROP_BELOW = 0.2  # a tag the phrases gave is taken off under this probability
-UNCORRECTED_WEIGHT = 0.3  # an uncorrected paper's phrase tags, as labels, weigh this against a correction
-UNCORRECTED_ROWS = 256  # uncorrected papers fitted on at most (a fixed sample, by a hash of the slug)
-REGULARISATION = 1.0  # the pull of each weight but the bias towards 0
+# A tag's log-odds: bias, log(1 + phrase score), a phrase found, neighbours' vote. Fitted on dev splits of the
+# labelled example papers tagged with a taxonomy not tuned on them (tag_quality.py --tuned-on-corrected, seeds 0-2).
+WEIGHTS = (-4.8, 2.3, 1.5, 4.8)
+PRIOR_PULL = 1.0  # how hard the fitted bias and vote weight are pulled towards WEIGHTS
 NEWTON_STEPS = 50
+UNCORRECTED_VOTE = 0.3  # an uncorrected paper's phrase tags, in a vote, weigh this against a corrected paper's tags
+UNCORRECTED_VOTERS = 256  # uncorrected papers that vote at most (a fixed sample, by a hash of the slug)
 MIN_TAGGED = 3  # a tag of the user's own is suggested once the user gave it to this many papers
 SUGGEST_NEAREST, SUGGEST_VOTES = 3, 2  # ... to a paper two of whose three nearest corrected papers have it
 REASON_WORDS = 5  # words shown as the reason of a learned or suggested tag
@@ -57,9 +63,7 @@ yet thus however therefore hence whether use used using show shown propose propo
 result new""".split())
 
 Vector = dict[str, float]
-# bias, phrases gave it, log(1 + phrase score), a phrase found, neighbours' vote; to 0.01, so that equal pairs are fitted as one
-Features = tuple[float, float, float, float, float]
-NO_EVIDENCE: Features = (1.0, 0.0, 0.0, 0.0, 0.0)
+Features = tuple[float, float, float, float]  # what WEIGHTS weigh, in their order
 
 
 Learned = dict[str, tuple[tuple[TagMatch, ...], tuple[TagMatch, ...]]]  # slug → (automatic tags, suggested tags), of the pages it changed
@@ -83,24 +87,26 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
     taxonomy = frozenset(rule.slug for rule in rules)
     own = frozenset(tag for tag, n in given.items() if tag not in taxonomy and n >= MIN_TAGGED)
     vectors = tfidf([terms_of(page) for page in pages])
-    near = nearest(vectors, corrected)
+    uncorrected = sorted((i for i in range(len(pages)) if i not in labels and pages[i].auto_tags),
+                         key=lambda i: hashlib.blake2b(pages[i].slug.encode(), digest_size=8).digest())[:UNCORRECTED_VOTERS]
+    voters = {i: (labels[i], 1.0) for i in corrected} | {i: (frozenset(m.tag for m in pages[i].auto_tags), UNCORRECTED_VOTE) for i in uncorrected}
+    voted, near = nearest(vectors, voters, labels)
     scores = [{m.tag: m.score for m in candidates[page.slug]} for page in pages]
 
     def features(i: int) -> dict[str, Features]:
-        """A page's features for every taxonomy tag with any evidence; the others have NO_EVIDENCE."""
-        total = sum(sim for sim, _ in near[i]) or 1.0
+        """A page's features for every taxonomy tag with any evidence (a tag with none is never added)."""
+        total = sum(sim * voters[j][1] for sim, j in voted[i]) or 1.0
         votes: dict[str, float] = {}
-        for sim, j in near[i]:
-            for tag in labels[j] & taxonomy:
-                votes[tag] = votes.get(tag, 0.0) + sim / total
-        applied = {m.tag for m in pages[i].auto_tags}
-        return {tag: (1.0, float(tag in applied), round(math.log1p(max(0.0, scores[i].get(tag, 0.0))), 2), float(tag in scores[i]),
-                      round(votes.get(tag, 0.0), 2))
+        for sim, j in voted[i]:
+            for tag in voters[j][0] & taxonomy:
+                votes[tag] = votes.get(tag, 0.0) + sim * voters[j][1] / total
+        return {tag: (1.0, math.log1p(max(0.0, scores[i].get(tag, 0.0))), float(tag in scores[i]), votes.get(tag, 0.0))
                 for tag in sorted(taxonomy & (votes.keys() | scores[i].keys()))}
 
-    page_features = [features(i) for i in range(len(pages))]
     alike = {tag: cohesion(tag, near, labels) for tag in sorted(own)}
-    weights = fit(training_rows(pages, corrected, labels, page_features, taxonomy))
+    fitted = {i: features(i) for i in corrected}
+    weights = fit_vote([(x, tag in labels[i]) for i in corrected for tag, x in fitted[i].items()],
+                       sum(len(taxonomy - fitted[i].keys()) for i in corrected), sum(len(labels[i] & taxonomy - fitted[i].keys()) for i in corrected))
     learned: Learned = {}
     for i, page in enumerate(pages):
         suggested = suggestions(i, page, near, labels, alike, given, vectors)
@@ -108,7 +114,7 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
             if suggested:
                 learned[page.slug] = (page.auto_tags, suggested)
             continue
-        chance = {tag: probability(weights, x) for tag, x in page_features[i].items()}
+        chance = {tag: probability(weights, x) for tag, x in features(i).items()}
         kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW]
         if not kept and page.auto_tags:  # the phrases found its topic: learning re-ranks it, never leaves it untagged
             kept = [max(page.auto_tags, key=lambda m: chance.get(m.tag, 0.0))]
@@ -145,101 +151,77 @@ def tfidf(counts: list[Vector]) -> list[Vector]:
     return vectors
 
 
-def nearest(vectors: list[Vector], corrected: list[int]) -> list[list[tuple[float, int]]]:
-    """Each paper's NEIGHBOURS most similar corrected papers (itself left out), most similar first, ties by position.
+Near = list[tuple[float, int]]  # (similarity, paper), most similar first
 
-    One inverted index over the corrected papers' words, looked up with a paper's QUERY_TERMS heaviest
-    words (they carry most of a cosine): a paper's cost is their postings, however long its abstract.
+
+def nearest(vectors: list[Vector], voters: Collection[int], corrected: Collection[int]) -> tuple[list[Near], list[Near]]:
+    """Each paper's NEIGHBOURS most similar voters, and its NEIGHBOURS most similar corrected papers (among
+    the voters), itself left out, ties by position.
+
+    One inverted index over the voters' words, looked up with a paper's QUERY_TERMS heaviest words (they
+    carry most of a cosine): a paper's cost is their postings, however long its abstract.
     """
     postings: dict[str, list[tuple[int, float]]] = {}
-    for j in corrected:
+    for j in sorted(voters):
         for term, x in vectors[j].items():
             postings.setdefault(term, []).append((j, x))
-    near = []
+    voted, near = [], []
     for i, vector in enumerate(vectors):
-        sims: dict[int, float] = {}
+        sims: defaultdict[int, float] = defaultdict(float)
         for term, x in heapq.nlargest(QUERY_TERMS, vector.items(), key=lambda tx: (tx[1], tx[0])):
             for j, y in postings.get(term, ()):
-                sims[j] = sims.get(j, 0.0) + x * y
+                sims[j] += x * y
         sims.pop(i, None)
-        near.append(sorted(heapq.nlargest(NEIGHBOURS, ((s, -j) for j, s in sims.items() if s > 0))))
-    return [[(s, -j) for s, j in reversed(found)] for found in near]
+        ranked = [(s, -j) for j, s in sims.items()]  # -j: of equal similarities, the first paper
+        voted.append(most_similar(ranked))
+        near.append(most_similar([sj for sj in ranked if -sj[1] in corrected]))
+    return voted, near
 
 
-Rows = dict[Features, list[float]]  # features → [weight, weight of the rows that have the tag]
+def most_similar(ranked: list[tuple[float, int]]) -> Near:
+    """The NEIGHBOURS most similar of (similarity, -paper) pairs with any similarity, most similar first."""
+    return [(s, -j) for s, j in sorted(heapq.nlargest(NEIGHBOURS, ranked), reverse=True) if s > 0]
 
 
-def training_rows(pages: Sequence[PaperPage], corrected: list[int], labels: dict[int, frozenset[str]],
-                  page_features: list[dict[str, Features]], taxonomy: frozenset[str]) -> Rows:
-    """The (paper, tag) pairs to fit on, equal ones merged: corrected papers by their labels, a sample of the
-    others by their phrase tags at UNCORRECTED_WEIGHT; a tag with no evidence on a paper is one NO_EVIDENCE row."""
-    sample = sorted((i for i in range(len(pages)) if i not in labels),
-                    key=lambda i: hashlib.blake2b(pages[i].slug.encode(), digest_size=8).digest())[:UNCORRECTED_ROWS]
-    rows: Rows = {}
-    for i, weight, tags in [(i, 1.0, labels[i]) for i in corrected] + [(i, UNCORRECTED_WEIGHT, frozenset(m.tag for m in pages[i].auto_tags)) for i in sorted(sample)]:
-        for tag, x in page_features[i].items():
-            row = rows.setdefault(x, [0.0, 0.0])
-            row[0] += weight
-            row[1] += weight * (tag in tags)
-        row = rows.setdefault(NO_EVIDENCE, [0.0, 0.0])
-        row[0] += weight * (len(taxonomy) - len(page_features[i]))
-        row[1] += weight * len(tags & taxonomy - page_features[i].keys())
-    return rows
-
-
-def fit(rows: Rows) -> Features:
-    """Logistic regression by Newton's method (five weights: a 5×5 system), L2-regularised but for the bias."""
-    size = len(NO_EVIDENCE)
-    w = [0.0] * size
-    for _ in range(NEWTON_STEPS):
-        gradient = [REGULARISATION * w[k] if k else 0.0 for k in range(size)]
-        hessian = [[REGULARISATION if k == m and k else 0.0 for m in range(size)] for k in range(size)]
-        for x, (weight, positive) in sorted(rows.items()):
-            p = probability(w, x)
-            error, curvature = weight * p - positive, weight * p * (1 - p)
-            for k in range(size):
-                if x[k]:
-                    gradient[k] += error * x[k]
-                    for m in range(k, size):
-                        hessian[k][m] += curvature * x[k] * x[m]
-        for k in range(size):
-            for m in range(k):
-                hessian[k][m] = hessian[m][k]
-        step = solve(hessian, gradient)
-        w = [a - b for a, b in zip(w, step)]
-        if max(map(abs, step)) < 1e-9:
-            break
-    return (w[0], w[1], w[2], w[3], w[4])
-
-
-def probability(w: Sequence[float], x: Features) -> float:
+def probability(w: Features, x: Features) -> float:
     z = sum(a * b for a, b in zip(w, x))
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
-    """matrix⁻¹ · vector by Gaussian elimination with partial pivoting (the matrix is small and positive definite)."""
-    n = len(vector)
-    rows = [row[:] + [vector[k]] for k, row in enumerate(matrix)]
-    for c in range(n):
-        pivot = max(range(c, n), key=lambda r: abs(rows[r][c]))
-        rows[c], rows[pivot] = rows[pivot], rows[c]
-        if rows[c][c] == 0:
-            continue
-        for r in range(n):
-            if r != c:
-                f = rows[r][c] / rows[c][c]
-                rows[r] = [a - f * b for a, b in zip(rows[r], rows[c])]
-    return [rows[k][n] / rows[k][k] if rows[k][k] else 0.0 for k in range(n)]
+def fit_vote(pairs: list[tuple[Features, bool]], blank: int, blank_positive: int) -> Features:
+    """WEIGHTS with the bias and the vote's weight fitted to the corrected papers' (paper, tag) pairs, the
+    phrases' two held: a logistic regression by Newton's method, each weight pulled towards its value in
+    WEIGHTS by PRIOR_PULL (a handful of corrections moves them little). `blank`: the pairs with no evidence,
+    `blank_positive` of them the user's tags; equal pairs, to 0.01, are fitted as one."""
+    rows: dict[tuple[float, float], list[float]] = {(0.0, 0.0): [float(blank), float(blank_positive)]}
+    for x, has_tag in pairs:
+        row = rows.setdefault((round(x[1] * WEIGHTS[1] + x[2] * WEIGHTS[2], 2), round(x[3], 2)), [0.0, 0.0])
+        row[0] += 1
+        row[1] += has_tag
+    bias, vote = WEIGHTS[0], WEIGHTS[3]
+    for _ in range(NEWTON_STEPS):
+        g0, g1 = PRIOR_PULL * (bias - WEIGHTS[0]), PRIOR_PULL * (vote - WEIGHTS[3])
+        h00, h01, h11 = PRIOR_PULL, 0.0, PRIOR_PULL
+        for (offset, v), (n, positive) in sorted(rows.items()):
+            p = probability((bias, 1.0, 0.0, vote), (1.0, offset, 0.0, v))
+            error, curvature = n * p - positive, n * p * (1 - p)
+            g0, g1 = g0 + error, g1 + error * v
+            h00, h01, h11 = h00 + curvature, h01 + curvature * v, h11 + curvature * v * v
+        det = h00 * h11 - h01 * h01
+        step_bias, step_vote = (h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det
+        bias, vote = bias - step_bias, vote - step_vote
+        if max(abs(step_bias), abs(step_vote)) < 1e-9:
+            break
+    return (bias, WEIGHTS[1], WEIGHTS[2], vote)
 
 
-def cohesion(tag: str, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]]) -> float:
+def cohesion(tag: str, near: list[Near], labels: dict[int, frozenset[str]]) -> float:
     """How alike the papers the user gave a tag are: the median, over them, of the similarity to the nearest other one."""
     alike = sorted(next((sim for sim, j in near[i] if tag in labels[j]), 0.0) for i in labels if tag in labels[i])
     return alike[len(alike) // 2]
 
 
-def suggestions(i: int, page: PaperPage, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]],
+def suggestions(i: int, page: PaperPage, near: list[Near], labels: dict[int, frozenset[str]],
                 alike: dict[str, float], given: Counter[str], vectors: list[Vector]) -> tuple[TagMatch, ...]:
     """The user's own tags (`alike`: each with its cohesion) that SUGGEST_VOTES of the SUGGEST_NEAREST corrected
     papers most like this one have, the nearest of them as alike to it as the tag's papers are to each other."""
@@ -254,7 +236,7 @@ def suggestions(i: int, page: PaperPage, near: list[list[tuple[float, int]]], la
                  for similarity, tag in sorted(found))
 
 
-def reason_words(i: int, tag: str, near: list[list[tuple[float, int]]], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
+def reason_words(i: int, tag: str, near: list[Near], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
     """The words that made this paper like its neighbours with the tag: the largest shares of those similarities."""
     share: dict[str, float] = {}
     for _, j in near[i]:

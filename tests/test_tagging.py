@@ -463,3 +463,34 @@ def test_learned_tags_and_suggestions_are_the_same_whatever_the_hash_seed() -> N
     assert len(outputs) == 1
     output = outputs.pop()
     assert "learned_from=6" in output and "(TagMatch(tag='asr-reading'" in output
+
+
+def test_papers_like_the_corrected_ones_gain_a_tag_their_phrases_found_weakly_even_where_the_phrases_were_right(tmp_path: Path) -> None:
+    """The user gives a tag of their own to six attack papers, whose phrases were right ('robustness' in the title):
+    the six papers on certified defenses like them, where 'adversarial' stands once in passing, learn 'robustness'.
+    Weights fitted on the corrected papers alone (where the phrases never erred) trusted the phrases and added nothing."""
+    topics = {"attacks": ("Adversarial attacks on image classifiers {k}",
+                          "We attack classifiers of natural photos with small perturbations. Adversarial perturbations fool "
+                          "classifiers of photos, and certified defenses bound the perturbations."),
+              "defenses": ("Certified defenses for classifiers of photos {k}",
+                           "We certify classifiers of natural photos against small perturbations. Certified defenses bound the "
+                           "perturbations, as an adversarial attack shows."),
+              "speech": TOPICS["speech"]}
+    papers = {topic: [(title.format(k=k), abstract) for k in range(6)] for topic, (title, abstract) in topics.items()}
+    site = write_site(tmp_path / "s", {
+        "content/lists/l.txt": "Daily Papers\n\nMar 11\n\n" + "".join(paper_text(*p) for ps in papers.values() for p in ps),
+        "content/taxonomy.yml": "robustness:\n  phrases: [adversarial]\nspeech:\n  phrases: [speech recognition]\n"})
+    assert run_sitegen("build", "-s", site).returncode == 0
+    before = {p["title"]: p for p in exported_papers(site)}
+    assert all(before[title]["auto_tags"] == [] for title, _ in papers["defenses"])  # one word in passing decides nothing
+    for path in (site / "content" / "papers").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        if any(f"title: {title}\n" in text for title, _ in papers["attacks"]):
+            path.write_text(text.replace("\ntags: []\n", "\ntags: [reading-group]\n"), encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    after = {p["title"]: p for p in exported_papers(site)}
+    assert all(after[title]["auto_tags"] == ["robustness"] for title, _ in papers["defenses"])
+    assert all(after[title]["auto_tags"] == before[title]["auto_tags"] == ["speech"] for title, _ in papers["speech"])
+    html = (site / "site" / after[papers["defenses"][0][0]]["url"]).read_text(encoding="utf-8")
+    assert "learned from 6 papers you tagged" in html and "<mark>certified</mark>" in html
