@@ -390,8 +390,6 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     files = [*renderer.plain_files(), *other_files, *searched.result()]
-    for kind in sorted(memo.misshapen):
-        diagnostics.warn(site_dir / state.memo_file(kind), None, "holds values of the wrong form (damaged or planted?): ignored, and made again")
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 

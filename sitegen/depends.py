@@ -36,12 +36,13 @@ Facts = tuple[Any, ...]
 
 
 def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> bool:
-    """Whether the site has templates of its own (not only static files): they may read anything. The
-    theme's own folder is not (sitegen's repository is its example site, with the theme at `templates/`)."""
+    """Whether the site has templates of its own (any file of templates/ but its static/ files, whatever its
+    name: on a file system blind to case `Paper.HTML` is `paper.html`): they may read anything. The theme's own
+    folder is not (sitegen's repository is its example site, with the theme at `templates/`)."""
     own = site_dir / "templates"
     if own.resolve() == theme.resolve():
         return False
-    return any(p.suffix in (".html", ".xml") and state.is_under(p, own) for p in inputs)
+    return any(state.is_under(p, own) and not state.is_under(p, own / "static") for p in inputs)
 
 
 def render_keys(site_dir: Path, theme: Path, inputs: dict[Path, bytes], config: SiteConfig, rules: tuple[TagRule, ...],

@@ -98,9 +98,3 @@ class Heard(Diagnostics):
 def say_again(said: tuple[Said, ...], diagnostics: Diagnostics) -> None:
     for kind, path, line, message in said:
         (diagnostics.note if kind == "note" else diagnostics.warn)(Path(path), line, message)
-
-
-def is_said(value: object) -> bool:
-    """A `Heard.said` item, as read back from a memo file (which may be planted)."""
-    return (isinstance(value, tuple) and len(value) == 4 and value[0] in ("warning", "note") and isinstance(value[1], str)
-            and (value[2] is None or (type(value[2]) is int and value[2] >= 0)) and isinstance(value[3], str))

@@ -115,11 +115,15 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
                 learned[page.slug] = (page.auto_tags, suggested)
             continue
         chance = {tag: probability(weights, x) for tag, x in features(i).items()}
-        kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW]
+        # Only what papers you corrected say changes a paper: a tag goes if one of them among its voters lacks it,
+        # comes if one of them has it (its reason names them), never on the other voters' word alone.
+        taught = [labels[j] for _, j in voted[i] if j in labels]
+        kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW or all(m.tag in tags for tags in taught)]
         if not kept and page.auto_tags:  # the phrases found its topic: learning re-ranks it, never leaves it untagged
             kept = [max(page.auto_tags, key=lambda m: chance.get(m.tag, 0.0))]
         have = {m.tag for m in kept}
-        added = sorted((tag for tag, p in chance.items() if p >= ADD_AT and tag not in have), key=lambda t: (-chance[t], t))
+        added = sorted((tag for tag, p in chance.items() if p >= ADD_AT and tag not in have and any(tag in tags for tags in taught)),
+                       key=lambda t: (-chance[t], t))
         by_tag = {m.tag: m for m in candidates[page.slug]}
         gained = [replace(by_tag.get(tag, TagMatch(tag, ())), learned_from=given[tag], learned_words=reason_words(i, tag, near, labels, vectors))
                   for tag in added]

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitegen.config import LIST_KEYS, ListSettings
-from sitegen.errors import Diagnostics, Heard, Said, SourceError, is_said, say_again
+from sitegen.errors import Diagnostics, Heard, Said, SourceError, say_again
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
-from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList, well_typed
+from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList
 from sitegen.resolve import best_title
 from sitegen.yamlsource import load_mapping
 
@@ -132,13 +132,6 @@ def parse_list_remembered(path: Path, data: bytes, diagnostics: Diagnostics, tod
     memo.keep(key, found)
     say_again(found[2], diagnostics)
     return found[0], list(found[1]), key
-
-
-def is_parsed_list(value: object) -> bool:
-    """A `parse_list_remembered` result as read back from a memo file (which may be planted)."""
-    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], ReadingList) and well_typed(value[0])
-            and isinstance(value[1], tuple) and all(isinstance(e, ListEntry) and well_typed(e) for e in value[1])
-            and isinstance(value[2], tuple) and all(map(is_said, value[2])))
 
 
 # How list files in the other formats begin: saved as .txt, each would make junk papers. Only the
@@ -544,12 +537,6 @@ def remember_dedupe(memo: Memo, list_keys: list[str], dates: dict[str, dt.date |
     """Keep for the next build what `dedupe_remembered` will ask of it with these inputs (made ahead, on the other core),
     instead of what it made of the pages as they stood (the next build reads them as this one leaves them)."""
     memo.remember("papers", (list_keys, dates, anchors), found, alone=True)
-
-
-def is_deduped(value: object) -> bool:
-    """A `dedupe_remembered` result as read back from a memo file (which may be planted)."""
-    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], tuple)
-            and all(isinstance(p, Paper) and well_typed(p) for p in value[0]) and isinstance(value[1], tuple) and all(map(is_said, value[1])))
 
 
 def overlap(a: int, b: int, groups: Groups, abstracts: list[str], words: dict[str, frozenset[str]]) -> int:

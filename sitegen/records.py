@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
 
 STATUSES = ("unread", "reading", "read")
 RATINGS = range(1, 6)  # `rating: 1` to `rating: 5`, shown as stars
@@ -214,41 +209,3 @@ class PaperPage:
     rating: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text
     suggested_tags: tuple[TagMatch, ...] = ()  # tags of the user's own that papers like this one have: shown, never applied
-
-
-@cache
-def field_types(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
-
-
-def well_typed(value: object, kind: Any = None) -> bool:
-    """Whether a record (read back from a memo file, which may be planted) holds in every field a
-    value of the type its annotation says, records and tuples of them included: `Any` takes anything."""
-    annotation: Any = type(value) if kind is None else kind
-    return type_check(annotation)(value)
-
-
-@cache
-def type_check(kind: Any) -> Callable[[object], bool]:
-    """`well_typed`'s test for one annotation, worked out once: a memo holds some hundred thousand records,
-    and asking `typing` about each field of each took seconds of an edit's rebuild."""
-    if kind is Any:
-        return lambda value: True
-    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        names = [f.name for f in dataclasses.fields(kind)]
-        hints = field_types(kind)  # a field's test is looked up when used: a record may hold one of its own kind
-        return lambda value: isinstance(value, kind) and all(type_check(hints[name])(getattr(value, name)) for name in names)
-    origin, args = get_origin(kind), get_args(kind)
-    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        item = args[0]
-        return lambda value: isinstance(value, tuple) and all(map(type_check(item), value))
-    if origin in (UnionType, Union):
-        return lambda value: any(type_check(a)(value) for a in args)
-    if kind is type(None):
-        return lambda value: value is None
-    if kind is float:
-        return lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind is int:
-        return lambda value: isinstance(value, int) and not isinstance(value, bool)
-    plain = origin or kind
-    return lambda value: isinstance(value, plain)

@@ -73,8 +73,10 @@ def make_environment(template_dirs: list[Path], default_theme: Path, own_templat
     """Site templates first, then the default theme; `default/x.html` always names the default's. Sandboxed
     and bounded if the site has templates of its own (`own_templates`): they are someone else's code."""
     default_loader = DedentedLoader(default_theme)
+    # Without templates of its own, the site's folder is not even looked in: a template that appears there
+    # later (during the build, or while `serve` previews with this environment) is never run unsandboxed.
     loader = jinja2.ChoiceLoader(
-        [*(DedentedLoader(d) for d in template_dirs), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
+        [*(DedentedLoader(d) for d in template_dirs if own_templates), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
     )
     env = (BoundedEnvironment if own_templates else ThemeEnvironment)(
         loader=loader,

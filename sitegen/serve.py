@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from watchfiles import Change, watch
+from watchfiles import watch
 
 from sitegen.build import Assembled, run_build
 from sitegen.config import CONFIG_FILE
@@ -122,7 +123,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path == VERSION_PATH:
             since = parse_qs(url.query).get("since", [""])[0]
-            status = self.build.status(int(since) if since.lstrip("-").isdigit() and len(since) < 20 else None)
+            status = self.build.status(int(since) if re.fullmatch(r"-?[0-9]{1,18}", since) else None)
             self.respond(json.dumps(status).encode(), "application/json", head_only)
             return
         if self.path == RELOAD_PATH:
@@ -306,13 +307,14 @@ class Builder:
         print(NOTES_READY, file=sys.stderr)
 
     def show_notes(self, paths: list[Path]) -> None:
-        """Each saved page file whose notes alone changed, shown at once (never written into site/)."""
+        """Each saved page file whose notes alone changed, shown at once (never written into site/), when
+        nothing but pages changed (a template, a list, the settings: the build says what they make)."""
         papers = (self.site_dir / "content" / "papers").absolute()
         preview, shown = self.preview, dict(self.shown)
-        if preview is None:
+        if preview is None or any(path.parent != papers or path.suffix != ".md" for path in paths):
             return
         for path in paths:
-            if path.parent != papers or path.suffix != ".md" or path.is_symlink() or not path.is_file():
+            if path.is_symlink() or not path.is_file():
                 continue
             try:
                 rendered = preview.render(path, path.read_bytes())
@@ -370,7 +372,7 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
                 print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
             if not changes:
                 continue
-            builder.show_notes(sorted(Path(path).absolute() for change, path in changes if change != Change.deleted))
+            builder.show_notes(sorted(Path(path).absolute() for _, path in changes))
             builder.full()
     finally:
         server.shutdown()

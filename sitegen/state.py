@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import sitegen
 from sitegen.errors import SitegenError
 from sitegen.output import MARKER, Proven, is_site_name, plain_bytes, require_inside, still_standing, write_atomic
-from sitegen.records import is_list_file, well_typed
+from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the output folder, with this machine's inodes
@@ -303,10 +303,9 @@ class BuildRecord:
     memo: dict[str, MemoStamp]  # each memo file's stamp as this build left it
 
 
-# A memo file's size and modification time (ns), kept by an archive or a copy with its times (cp -a), not by a clone or an
-# edit; then its inode and change time (ns), which nothing but this machine's writing that very file can give it (no
-# archive, copy or clone sets a change time): a memo file that has all four is the one the last build wrote (or read
-# and checked value by value, then kept as it was).
+# A memo file's size, modification time, inode and change time (ns): the last two nothing but this machine's writing
+# that very file can give it (no archive, copy or clone sets a change time). Records of earlier versions hold the
+# first two only: they vouch for no file.
 MemoStamp = tuple[int, ...]
 RECORD_FIELDS = {"inputs": str, "stamps": str, "output": str, "files": str, "warnings": list, "sources": dict,
                  "rendered": dict, "memo": dict}
@@ -455,27 +454,6 @@ def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
 
 
-def _is_tuple_of(value: object, kind: type) -> bool:
-    return isinstance(value, tuple) and all(isinstance(v, kind) and well_typed(v) for v in value)
-
-
-@cache
-def memo_shapes() -> dict[str, Callable[[Any], bool]]:
-    """What each kind of memo value must be (imported on first use: a build with nothing to do never needs them)."""
-    from sitegen.parse import is_deduped, is_parsed_list
-    from sitegen.records import TagMatch
-    from sitegen.related import Related
-    from sitegen.yamlsource import Entry
-    return {
-        "yaml": lambda v: _is_dict_of(v, lambda e: isinstance(e, Entry) and well_typed(e)),
-        "tags": lambda v: _is_dict_of(v, lambda t: _is_tuple_of(t, TagMatch)),
-        "learned": lambda v: _is_dict_of(v, lambda t: isinstance(t, tuple) and len(t) == 2 and all(_is_tuple_of(ms, TagMatch) for ms in t)),
-        "related": lambda v: _is_dict_of(v, lambda r: _is_tuple_of(r, Related)),
-        "lists": is_parsed_list,
-        "papers": is_deduped,
-    }
-
-
 def save_memo(site_dir: Path, memo: Memo) -> None:
     """The memo files that changed; the one-file memo of earlier versions goes (tens of megabytes, never read again)."""
     for name, data in memo.changed_files().items():
@@ -494,12 +472,10 @@ class Memo:
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
-    def __init__(self, old: dict[str, dict[str, Any]], proven: frozenset[str] = frozenset()) -> None:
+    def __init__(self, old: dict[str, dict[str, Any]]) -> None:
         self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
-        self.proven = proven  # kinds whose file is the very one the last build wrote here: their values need no check of shape
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
-        self.refused: set[str] = set()  # kinds with a value found of the wrong shape: their file is made again
-        self.misshapen: set[str] = set()  # of those, the kinds whose file was read and held such a value
+        self.refused: set[str] = set()  # kinds whose file was discarded, or held a value not `valid`: made again
 
     def get(self, kind: str, inputs: object, compute: Callable[[], T], valid: Callable[[Any], bool] | None = None) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
@@ -515,9 +491,8 @@ class Memo:
         trusted to be right)."""
         key = f"{kind}:{value_digest((code_digest(), inputs))}"
         found = self.old.get(kind, {}).get(key)
-        if found is not None and not ((kind in self.proven or memo_shapes()[kind](found)) and (valid is None or valid(found))):
+        if found is not None and valid is not None and not valid(found):
             self.refused.add(kind)
-            self.misshapen.add(kind)
             found = None
         return key, found
 
@@ -608,29 +583,24 @@ def check_state_files(site_dir: Path) -> None:
 
 
 def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, list[Path]]:
-    """The last build's memo, and the memo files discarded: only a file the last build's record
-    vouches for (same size and modification time as it left it) is read; any other (planted in a
-    cloned site, or damaged) is a cache this site never made, and the steps run again. A file whose
-    inode and change time are the recorded ones too is proven: the very file this machine's last build
-    wrote or checked (at 10,000 papers, checking the shape of its values took 2 s of every edit); one vouched
-    for by size and time alone (an archive unpacked with its times, a copy) has each value checked."""
+    """The last build's memo, and the memo files discarded. Only a file proven to be the very one this
+    machine's last build wrote is read: its size, modification time, inode and change time as the record
+    says (no archive, copy or clone can give a file that inode and change time). Any other (planted in a
+    cloned site or an archive unpacked with its times, copied, damaged) is a cache this site never made:
+    not read, and the steps run again. Its values are then sitegen's own: none is checked one by one."""
     found: dict[str, dict[str, Any]] = {}
     discarded: list[Path] = []
-    proven = set()
     for kind in MEMO_KINDS:
         path = site_dir / memo_file(kind)
         try:
             now: MemoStamp | None = memo_stamp(path)
         except OSError:
             now = None
-        vouched = recorded.get(kind)
-        data = load_memo_file(path) if now is not None and vouched is not None and now[:2] == vouched[:2] else None
+        data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
         if now is not None and data is None:
             discarded.append(path)
-        elif now == vouched:
-            proven.add(kind)
         found[kind] = data or {}
-    memo = Memo(found, frozenset(proven))
+    memo = Memo(found)
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 

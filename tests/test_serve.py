@@ -223,3 +223,24 @@ def test_serve_started_on_a_built_site_gets_ready_to_show_notes_at_once(tmp_path
     finally:
         log = server.stop()
     assert "Traceback" not in log and "rebuilt" not in log, log
+
+
+def test_a_template_that_appears_after_the_build_is_never_run_by_a_preview(tmp_path: Path) -> None:
+    """A site with no templates of its own renders with the theme alone, unsandboxed: a `templates/paper.html`
+    written after the build (a `git pull` that brings it with a note edit) is not looked for by that build's
+    environment, so neither a preview nor the rest of that build runs it; the next build sandboxes it."""
+    import sitegen.serve
+
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    assert subprocess.run([sys.executable, "-m", "sitegen", "build", "-s", str(site)], capture_output=True).returncode == 0
+    builder = sitegen.serve.Builder(site, site / "site", strict=False)
+    builder.prepare()  # serve started on a built site: assembled, nothing rendered here
+    write_site(site, {"templates/paper.html": "OWN TEMPLATE {{ paper.notes }}\n"})
+    source = site / "content/papers/alpha-paper.md"
+    source.write_text(source.read_text() + "\nA note.\n")
+    builder.show_notes([(site / "templates/paper.html").absolute(), source.absolute()])
+    assert builder.shown == {}  # a template in the same save: the build decides
+    builder.show_notes([source.absolute()])
+    assert "OWN TEMPLATE" not in builder.shown["papers/alpha-paper/index.html"].decode()
+    assert builder.full()
+    assert (site / "site/papers/alpha-paper/index.html").read_text().startswith("OWN TEMPLATE")

@@ -494,3 +494,29 @@ def test_papers_like_the_corrected_ones_gain_a_tag_their_phrases_found_weakly_ev
     assert all(after[title]["auto_tags"] == before[title]["auto_tags"] == ["speech"] for title, _ in papers["speech"])
     html = (site / "site" / after[papers["defenses"][0][0]]["url"]).read_text(encoding="utf-8")
     assert "learned from 6 papers you tagged" in html and "<mark>certified</mark>" in html
+
+
+def test_corrections_change_a_papers_tags_only_with_a_reason_naming_them(example_site: Path, tmp_path: Path) -> None:
+    """A stranger corrected three ViT papers of the example site; twelve other papers' tags changed, one gaining
+    "Remote sensing" on its neighbours' phrase tags alone, with no "learned from" on its page. A tag a paper
+    gains shows the papers you tagged that taught it."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(example_site, site)
+    before = {p["url"]: set(p["auto_tags"]) for p in json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]}
+    pages = sorted(p for p in (site / "content/papers").glob("*.md") if "vision transformer" in p.read_text(encoding="utf-8").lower())[:3]
+    for n, path in enumerate(pages):
+        extra = ["contrastive-learning", "-transformers", "-vision-transformers"][n]
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^tags:.*$", "", text).replace("\n---\n", f"\ntags: [vit-club, {extra}]\n---\n", 1), encoding="utf-8")
+    result = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert result.returncode == 0, result.stderr
+    corrected = {f"papers/{p.stem}/index.html" for p in pages}
+    gained = 0
+    for paper in json.loads((site / "site/papers.json").read_text(encoding="utf-8"))["papers"]:
+        new = set(paper["auto_tags"]) - before[paper["url"]]
+        if new and paper["url"] not in corrected:
+            html = (site / "site" / paper["url"]).read_text(encoding="utf-8")
+            gained += len(new)
+            assert html.count('class="learned-reason"') >= len(new), (paper["url"], new)
