@@ -272,9 +272,11 @@ def input_digest(inputs: dict[Path, bytes]) -> str:
 
 
 def output_digest(output_dir: Path, listed: Iterable[str]) -> str:
-    """The marker's and every file it lists (`listed`, as `made_by_sitegen` reads it): path, size and
-    modification time. A site changed by hand since the last build (a file sitegen made edited or
-    removed) is made afresh; a file the user added is not sitegen's to look at (a build carries it over)."""
+    """The marker's and every file it lists (`listed`, as `made_by_sitegen` reads it): path, size,
+    modification time, inode and change time. A site changed by hand since the last build (a file sitegen
+    made edited or removed) is made afresh; a file the user added is not sitegen's to look at (a build carries
+    it over). The inode and change time only this machine's writing gives a file: an output folder unpacked
+    from an archive with its times kept, beside a record forged to match, is not the one the last build left."""
     lines = []
     for name in [MARKER, *sorted(listed)]:
         try:
@@ -282,7 +284,7 @@ def output_digest(output_dir: Path, listed: Iterable[str]) -> str:
         except OSError:
             lines.append(f"{name}\0missing\0")
             continue
-        lines.append(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0{info.st_mtime_ns}\0")
+        lines.append(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{info.st_ctime_ns}\0")
     return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
 
 

@@ -856,3 +856,25 @@ def test_a_check_folder_removed_by_its_own_check_meanwhile_is_no_error_to_anothe
     monkeypatch.setattr(sitegen.check.os, "scandir", listed_then_gone)
     sitegen.check.sweep_check_folders()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_site_unpacked_with_its_times_beside_its_record_is_built_again_not_trusted(tmp_path: Path) -> None:
+    """An archive (or a cloned repository with a forged `.sitegen/build.json`) can give the output folder's files
+    the sizes and modification times its record names, a page changed inside: the record said "nothing changed"
+    and the planted page was published, and kept by later builds. The record's digest of the output holds each
+    file's inode and change time too, which no archive or copy can give: such a site is built again."""
+    site = built_site(tmp_path)
+    index = site / "site/index.html"
+    clean = index.read_bytes()
+    archive = tmp_path / "archive"
+    shutil.copytree(site, archive)  # what an archive holds: bytes and times
+    planted = archive / "site/index.html"
+    times = planted.stat()
+    planted.write_bytes(clean.replace(b"</body>", b"<script>1</script></body>")[: len(clean)])  # the same size
+    os.utime(planted, ns=(times.st_atime_ns, times.st_mtime_ns))
+    shutil.rmtree(site)
+    shutil.copytree(archive, site)  # unpacked where it was made, times kept
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert "nothing changed" not in result.stdout
+    assert index.read_bytes() == clean
