@@ -126,7 +126,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             status = self.build.status(int(since) if re.fullmatch(r"-?[0-9]{1,18}", since) else None)
             self.respond(json.dumps(status).encode(), "application/json", head_only)
             return
-        if self.path == RELOAD_PATH:
+        if url.path == RELOAD_PATH:
             self.respond(RELOAD_SCRIPT, "text/javascript", head_only)
             return
         shown = self.build.shown.get(unquote(url.path).lstrip("/") + ("index.html" if url.path.endswith("/") else ""))

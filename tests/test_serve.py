@@ -76,6 +76,7 @@ def test_serve_updates_an_edited_page_and_reloads(served: tuple[Path, Server]) -
     assert "Alpha Paper" in get(base + "index.html")
     page = get(base + "papers/alpha-paper/index.html")
     assert '<script src="/__sitegen/reload.js"></script></body>' in page
+    assert "location.reload()" in get(base + "__sitegen/reload.js?v=2")  # a query (a cache buster) names the same script
     assert not (site / "site/papers/alpha-paper/index.html").read_text().count("__sitegen")  # never in site/
     version = get(base + "__sitegen/version")
     source = site / "content/papers/alpha-paper.md"
