@@ -215,16 +215,11 @@ class Plan:
     """Step 2, plan: every output as data, and the new site rendered in its aside folder (sitegen's
     own, invisible until the swap): a template error stops the build before any byte is written."""
 
-    loaded: LoadedSite
-    pages: list[PaperPage]
-    page_writes: list[PageWrite]
-    catalog: Catalog
+    assembled: Assembled  # every output as data: pages, page writes, catalog, render keys
     names: list[str]  # every file of the new site, sorted
-    render_keys: dict[str, str]
     update: SiteUpdate | None  # None: the new site is whole in its aside folder, to swap in
     proof: frozenset[Proven]  # the files of the live site sitegen can prove it wrote (`.sitegen/written`)
     listed: frozenset[str]  # the files the live site's marker lists (`made_by_sitegen`)
-    assembled: Assembled  # what it was planned from
 
 
 @dataclass(frozen=True)
@@ -445,13 +440,14 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
         folder = start_site(loaded.output_dir, diagnostics)
         write_files(folder, files)
         render_into(folder, assembled.renderer, jobs, progress("render", len(jobs)))
-    return Plan(loaded, assembled.pages, assembled.page_writes, assembled.catalog, names, keys, update, proof, listed, assembled)
+    return Plan(assembled, names, update, proof, listed)
 
 
 def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary:
     """Step 3, write: the site swap, then the user's pages (each only if unchanged since it was read):
     a swap that fails (a mount point, a folder not writable) has changed nothing of the user's."""
-    loaded = built.loaded
+    assembled = built.assembled
+    loaded = assembled.loaded
     inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
     written = removed = 0
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
@@ -466,7 +462,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         else:
             changed = update_site(loaded.output_dir, built.update.changed, built.update.gone, built.names, built.proof)
         try:
-            for change in built.page_writes:
+            for change in assembled.page_writes:
                 if change.content is None:
                     remove_checked(change.path, change.read or b"")
                     inputs.pop(change.path, None)
@@ -491,12 +487,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # trusts (until then the new files are unproven: kept if the site drops them, and said so).
         state.save_proof(loaded.site_dir, proof)
         state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
-        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, built.render_keys, built.names)
+        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, assembled.render_keys, built.names)
     return BuildSummary(
-        papers=len(built.pages),
+        papers=len(assembled.pages),
         entries=len(loaded.entries),
         lists=len(loaded.reading_lists),
-        tags=len(built.catalog.tags),
+        tags=len(assembled.catalog.tags),
         pages_written=written,
         pages_removed=removed,
         files=len(built.names),
