@@ -152,6 +152,8 @@ def run_build(
             stop_workers()  # a failed build leaves nothing running behind it, and no half-made site aside
             abandon_site(output_dir)
             raise
+        finally:
+            state.release_memo()
 
 
 def preflight(site_dir: Path, output_dir: Path) -> None:

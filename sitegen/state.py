@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import hashlib
 import io
 import json
@@ -592,19 +593,29 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     not read, and the steps run again. Its values are then sitegen's own: none is checked one by one."""
     found: dict[str, dict[str, Any]] = {}
     discarded: list[Path] = []
-    for kind in MEMO_KINDS:
-        path = site_dir / memo_file(kind)
-        try:
-            now: MemoStamp | None = memo_stamp(path)
-        except OSError:
-            now = None
-        data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
-        if now is not None and data is None:
-            discarded.append(path)
-        found[kind] = data or {}
+    gc.disable()  # millions of objects, none of them garbage: the cyclic collector's walks meanwhile found nothing
+    try:
+        for kind in MEMO_KINDS:
+            path = site_dir / memo_file(kind)
+            try:
+                now: MemoStamp | None = memo_stamp(path)
+            except OSError:
+                now = None
+            data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
+            if now is not None and data is None:
+                discarded.append(path)
+            found[kind] = data or {}
+    finally:
+        gc.enable()
+    gc.freeze()  # and the build's later walks skip them too, until `release_memo` (1.5 s of a note edit at 10,000 papers)
     memo = Memo(found)
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
+
+
+def release_memo() -> None:
+    """The memo's objects back in the cyclic collector's care once the build is done (`serve` builds again and again)."""
+    gc.unfreeze()
 
 
 def load_memo_file(path: Path) -> dict[str, Any] | None:
