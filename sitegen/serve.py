@@ -2,7 +2,8 @@
 
 The reload script is added to HTML as it is served, never written into site/. A page file whose notes
 alone changed is shown at once: its paper page rendered by the last build's renderer with the new notes,
-served (never written) until the build that follows ends, at 10,000 papers a matter of seconds.
+served (never written) until a build that started after the save ends, at 10,000 papers a matter of
+seconds. Saves are watched on a thread of their own, so a save during a build is shown at once too.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             return
         shown = self.build.shown.get(unquote(url.path).lstrip("/") + ("index.html" if url.path.endswith("/") else ""))
         if shown is not None:
-            self.respond(with_reload(shown), "text/html; charset=utf-8", head_only)
+            self.respond(with_reload(shown.html), "text/html; charset=utf-8", head_only)
             return
         path = self.file_at(unquote(url.path))
         if path is not None and path.is_dir():
@@ -229,6 +230,14 @@ class Preview:
         return self.renderer.run(replace(job, values={**job.values, "paper": replace(job.values["paper"], notes=split[1])}))
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A paper page previewed with its new notes: the page, and which save (counted from 1) it shows."""
+
+    html: bytes
+    save: int
+
+
 def split_page(data: bytes | None) -> tuple[bytes, str] | None:
     """A page file's front matter (its digest) and notes, as `pages.read_page` splits them; None if it has no
     front matter or is not UTF-8."""
@@ -243,7 +252,8 @@ def split_page(data: bytes | None) -> tuple[bytes, str] | None:
 class Builder:
     """Builds, one at a time: each one renders again only what the edit changed (the build's render
     keys), through the same load and assemble as `sitegen build`: serve never makes a page its own way.
-    A preview is the build's own renderer and paper page, given the new notes."""
+    A preview is the build's own renderer and paper page, given the new notes. Saves come from the
+    watching thread (`saved`); the builds run in the thread that called `serve`, where Ctrl+C lands."""
 
     def __init__(self, site_dir: Path, output_dir: Path, strict: bool) -> None:
         self.site_dir, self.output_dir, self.strict = site_dir, output_dir, strict
@@ -251,9 +261,11 @@ class Builder:
         self.error: str | None = None  # the last build's error, shown over every page until a good build
         self.lock = threading.Lock()
         self.preview: Preview | None = None  # from the last build that completed
-        self.shown: dict[str, bytes] = {}  # site path → a page previewed since the last build, served instead of site/'s
+        self.shown: dict[str, Shown] = {}  # site path → a page previewed since the last build, served instead of site/'s
         self.generation = 0  # counts every change of version, error or previews, that a browser may wait for
         self.changed = threading.Condition()
+        self.saves = 0  # the saves seen so far
+        self.built_for = 0  # the saves that the builds so far started after
 
     def status(self, since: int | None) -> dict[str, Any]:
         """The version and error, once they differ from what a browser that saw `since` knows (at most WAIT_SECONDS)."""
@@ -261,11 +273,24 @@ class Builder:
             self.changed.wait_for(lambda: self.generation != since, timeout=WAIT_SECONDS)
             return {"version": self.version, "error": self.error, "generation": self.generation}
 
-    def announce(self, version: int, error: str | None, shown: dict[str, bytes]) -> None:
+    def announce(self, version: int, error: str | None, shown: dict[str, Shown]) -> None:
         with self.changed:
             self.version, self.error, self.shown = version, error, shown
             self.generation += 1
             self.changed.notify_all()
+
+    def saved(self, paths: list[Path]) -> None:
+        """From the watching thread: files were saved. Notes are previewed now; the build is asked for."""
+        with self.changed:
+            self.saves += 1
+        self.show_notes(paths)
+        with self.changed:
+            self.changed.notify_all()
+
+    def next_save(self) -> None:
+        """Wait until something was saved that no build has started after."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.saves > self.built_for)
 
     def keep(self, assembled: Assembled) -> None:
         self.preview = Preview.of(assembled)
@@ -275,6 +300,8 @@ class Builder:
         A page saved while the build ran wins: the build stops before replacing it and runs again."""
         with self.lock:
             for _ in range(MAX_RETRIES):
+                with self.changed:
+                    self.built_for = self.saves  # this build reads every save so far (a later one: the next build)
                 diagnostics = Diagnostics()
                 try:
                     summary = run_build(self.site_dir, self.output_dir, diagnostics, self.strict, keep=self.keep)
@@ -287,7 +314,8 @@ class Builder:
                 finally:
                     for warning in diagnostics.warnings:
                         print(f"warning: {warning}", file=sys.stderr)
-                self.announce(self.version + 1, None, {})  # the previews go: the site has the pages now
+                with self.changed:  # the previews go, but those of saves made since the build started
+                    self.announce(self.version + 1, None, {path: s for path, s in self.shown.items() if s.save > self.built_for})
                 print("nothing changed" if summary.unchanged else f"rebuilt {summary.papers} papers in {summary.seconds:.2f} s", file=sys.stderr)
                 return True
             self.fail(SitegenError(f"pages kept changing during {MAX_RETRIES} builds in a row; waiting for the next save"))
@@ -310,9 +338,10 @@ class Builder:
         """Each saved page file whose notes alone changed, shown at once (never written into site/), when
         nothing but pages changed (a template, a list, the settings: the build says what they make)."""
         papers = (self.site_dir / "content" / "papers").absolute()
-        preview, shown = self.preview, dict(self.shown)
+        preview, save = self.preview, self.saves
         if preview is None or any(path.parent != papers or path.suffix != ".md" for path in paths):
             return
+        previewed = {}
         for path in paths:
             if path.is_symlink() or not path.is_file():
                 continue
@@ -321,9 +350,10 @@ class Builder:
             except Exception:  # the build that follows says what is wrong
                 continue
             if rendered is not None:
-                shown[rendered.path] = rendered.content
-        if shown != self.shown:
-            self.announce(self.version + 1, self.error, shown)
+                previewed[rendered.path] = Shown(rendered.content, save)
+        if previewed:
+            with self.changed:
+                self.announce(self.version + 1, self.error, {**self.shown, **previewed})
 
     def fail(self, error: Exception) -> None:
         """One line in the terminal, the same line over the page in the browser."""
@@ -358,21 +388,29 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     port = server.server_address[1]
     builder.full()
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = threading.Event()
+    threading.Thread(target=watch_saves, args=(site_dir, builder, stop), daemon=True).start()
     if builder.preview is not None:
         print(NOTES_READY, file=sys.stderr)
     elif builder.error is None:  # the site had nothing to build (a failed build: the save that mends it assembles it)
         threading.Thread(target=builder.prepare, daemon=True).start()
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
-    watching = False
     try:
-        for changes in watch(site_dir, watch_filter=lambda change, path: is_input(site_dir, Path(path)),
-                             yield_on_timeout=True, rust_timeout=500):
-            if not watching:  # the first yield comes once the watcher is in place: a save from now on is seen
-                watching = True
-                print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
-            if not changes:
-                continue
-            builder.show_notes(sorted(Path(path).absolute() for _, path in changes))
+        while True:
+            builder.next_save()
             builder.full()
     finally:
+        stop.set()
         server.shutdown()
+
+
+def watch_saves(site_dir: Path, builder: Builder, stop: threading.Event) -> None:
+    """On a thread of its own: each batch of saves handed to the builder as it comes, a build running or not."""
+    watching = False
+    for changes in watch(site_dir, watch_filter=lambda change, path: is_input(site_dir, Path(path)),
+                         yield_on_timeout=True, rust_timeout=500, stop_event=stop, raise_interrupt=False):
+        if not watching:  # the first yield comes once the watcher is in place: a save from now on is seen
+            watching = True
+            print(f"watching {site_dir} (content/, templates/, {CONFIG_FILE}) for changes", file=sys.stderr)
+        if changes:
+            builder.saved(sorted(Path(path).absolute() for _, path in changes))

@@ -204,7 +204,7 @@ def test_an_edited_note_is_shown_before_its_build_and_is_the_page_the_build_make
         for url in ("papers/alpha-paper/", "papers/alpha-paper/index.html"):
             assert "A note shown <em>at once</em>." in get(base + url)
         assert "at once" not in (site / "site/papers/alpha-paper/index.html").read_text()  # nothing written
-        preview = builder.shown["papers/alpha-paper/index.html"]
+        preview = builder.shown["papers/alpha-paper/index.html"].html
         assert builder.full() and builder.shown == {}
         assert (site / "site/papers/alpha-paper/index.html").read_bytes() == preview
         source.write_text(source.read_text().replace("status: unread", "status: read") + "More.\n")
@@ -212,6 +212,52 @@ def test_an_edited_note_is_shown_before_its_build_and_is_the_page_the_build_make
         assert builder.shown == {} and "More." not in get(base + "papers/alpha-paper/")
     finally:
         server.shutdown()
+
+
+def test_a_note_saved_while_a_build_runs_is_shown_at_once_and_stays_until_a_build_reads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The builds run apart from the watching: a second save, made while the first save's build runs (seconds at
+    10,000 papers), is previewed at once, not after that build; that build's end keeps the preview (it may have
+    read the page before the save), and the build the save asked for replaces it with the page it writes."""
+    import sitegen.serve
+
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    builder = sitegen.serve.Builder(site, site / "site", strict=False)
+    assert builder.full()
+    held = [(threading.Event(), threading.Event()) for _ in range(2)]  # for each build: (it has read the pages, it may end)
+    real_build = sitegen.serve.run_build
+
+    def held_build(*args: Any, **kwargs: Any) -> Any:
+        summary = real_build(*args, **kwargs)
+        read, end = held.pop(0)
+        read.set()
+        assert end.wait(timeout=120)
+        return summary
+
+    monkeypatch.setattr(sitegen.serve, "run_build", held_build)
+    (first_read, first_end), (second_read, second_end) = held
+
+    def builds() -> None:  # serve's own loop: a build for each batch of saves no build has started after
+        for _ in range(2):
+            builder.next_save()
+            builder.full()
+
+    building = threading.Thread(target=builds)
+    building.start()
+    alpha, beta = site / "content/papers/alpha-paper.md", site / "content/papers/beta-paper.md"
+    alpha.write_text(alpha.read_text() + "\nFirst save.\n")
+    builder.saved([alpha.absolute()])
+    assert first_read.wait(timeout=120)  # the first save's build is running, the pages read before the second save
+    beta.write_text(beta.read_text() + "\nSecond save, *during the build*.\n")
+    builder.saved([beta.absolute()])
+    assert "Second save, <em>during the build</em>." in builder.shown["papers/beta-paper/index.html"].html.decode()
+    first_end.set()
+    assert second_read.wait(timeout=120)  # the first build ended; the one the second save asked for runs
+    assert "papers/beta-paper/index.html" in builder.shown and "papers/alpha-paper/index.html" not in builder.shown
+    second_end.set()
+    building.join(timeout=120)
+    assert builder.shown == {}
+    assert "Second save, <em>during the build</em>." in (site / "site/papers/beta-paper/index.html").read_text()
+    assert "First save." in (site / "site/papers/alpha-paper/index.html").read_text()
 
 
 def test_serve_started_on_a_built_site_gets_ready_to_show_notes_at_once(tmp_path: Path) -> None:
@@ -242,6 +288,6 @@ def test_a_template_that_appears_after_the_build_is_never_run_by_a_preview(tmp_p
     builder.show_notes([(site / "templates/paper.html").absolute(), source.absolute()])
     assert builder.shown == {}  # a template in the same save: the build decides
     builder.show_notes([source.absolute()])
-    assert "OWN TEMPLATE" not in builder.shown["papers/alpha-paper/index.html"].decode()
+    assert "OWN TEMPLATE" not in builder.shown["papers/alpha-paper/index.html"].html.decode()
     assert builder.full()
     assert (site / "site/papers/alpha-paper/index.html").read_text().startswith("OWN TEMPLATE")
