@@ -178,6 +178,22 @@ def test_a_filter_from_the_address_shows_its_chip_on_a_phone_and_unknown_values_
     expect(page).to_have_url(re.compile(r"/index\.html$"))
 
 
+def test_the_folded_tags_opened_on_a_phone_all_show_within_the_screen(example_site: Path, visit: Any) -> None:
+    """On a phone each chip row is one row swiped sideways; the rarer tags, once the reader opens them,
+    wrap onto lines of their own: none lies past the screen's edge, to be found only by swiping."""
+    page = visit(viewport={"width": 390, "height": 800}).page
+    page.goto((example_site / "site/lists/feature-learning/index.html").as_uri())
+    folded = page.locator("details.more-tags .chip")
+    expect(folded.first).to_be_hidden()
+    page.locator("details.more-tags summary").click()
+    assert folded.count() > 10
+    for i in range(folded.count()):
+        expect(folded.nth(i)).to_be_visible()
+        box = folded.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_the_search_page_shows_one_search_box(example_site: Path, visit: Any) -> None:
     page = visit(viewport={"width": 390, "height": 800}).page
     page.goto((example_site / "site/search/index.html").as_uri() + "?q=registers")
