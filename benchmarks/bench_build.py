@@ -7,7 +7,8 @@ For each size N (default 10000; `--with-100k` adds one pass at 100,000, 37 minut
 a corpus comes from ../shared/bench/gen_corpus.py (raw lists for sitegen, its Hugo form for Hugo), and
 each run measures: the cold build (its wall time, and the peak memory of its whole process tree,
 workers included); Hugo then Pagefind on the same corpus; a rebuild with nothing changed; one edited
-note; one paper marked `status: read`; a new list of 50 papers; `sitegen serve` showing an edited note; for each
+note; one paper marked `status: read`; then another note and another status edit (later edits, with the
+build state a first edit leaves); a new list of 50 papers; `sitegen serve` showing an edited note; for each
 of the rebuilds, which files under content/papers and site/ were rewritten (mtime) or changed (bytes): unlike
 the seconds, these counts do not depend on the machine's load, which is printed with each run (`os.getloadavg`). After the first cold build: disk per paper, what one paper
 page carries, and search from file:// in headless Chromium (search_budget.py). At 100,000 only the cold
@@ -122,6 +123,8 @@ class Figures:
     noop: list[tuple[Run, Changes]] = field(default_factory=list)
     note: list[tuple[Run, Changes]] = field(default_factory=list)
     status: list[tuple[Run, Changes]] = field(default_factory=list)
+    later_note: list[tuple[Run, Changes]] = field(default_factory=list)
+    later_status: list[tuple[Run, Changes]] = field(default_factory=list)
     new_list: list[tuple[Run, Changes]] = field(default_factory=list)
     serve: list[float] = field(default_factory=list)
     site_total: int = 0
@@ -173,16 +176,17 @@ def bench(n: int, runs: int, work: Path, search_runs: int, peers: bool) -> Figur
             continue
         figures.noop.append(measured_change(site))
         log(f"{n} run {run + 1}: no-op {figures.noop[-1][0].seconds:.2f} s, {figures.noop[-1][1].describe()}")
-        page = sorted((site / "content" / "papers").glob("*.md"))[len(figures.cold) * 7 % figures.papers]
-        page.write_text(page.read_text(encoding="utf-8") + f"\nA note written in run {run}.\n", encoding="utf-8")
-        figures.note.append(measured_change(site))
-        log(f"{n} run {run + 1}: one note {figures.note[-1][0].seconds:.2f} s, {figures.note[-1][1].describe()}")
-        page = sorted((site / "content" / "papers").glob("*.md"))[(len(figures.cold) * 7 + 3) % figures.papers]
-        text = page.read_text(encoding="utf-8")
-        page.write_text(re.sub(r"\nstatus: \w+\n", "\nstatus: read\n" if "\nstatus: read\n" not in text else "\nstatus: reading\n", text, count=1),
-                        encoding="utf-8")
-        figures.status.append(measured_change(site))
-        log(f"{n} run {run + 1}: one status edit {figures.status[-1][0].seconds:.2f} s, {figures.status[-1][1].describe()}")
+        for which, (note, status) in enumerate(((figures.note, figures.status), (figures.later_note, figures.later_status))):
+            page = sorted((site / "content" / "papers").glob("*.md"))[(len(figures.cold) * 7 + 11 * which) % figures.papers]
+            page.write_text(page.read_text(encoding="utf-8") + f"\nA note written in run {run}.\n", encoding="utf-8")
+            note.append(measured_change(site))
+            log(f"{n} run {run + 1}: {('one', 'later')[which]} note {note[-1][0].seconds:.2f} s, {note[-1][1].describe()}")
+            page = sorted((site / "content" / "papers").glob("*.md"))[(len(figures.cold) * 7 + 11 * which + 3) % figures.papers]
+            text = page.read_text(encoding="utf-8")
+            page.write_text(re.sub(r"\nstatus: \w+\n", "\nstatus: read\n" if "\nstatus: read\n" not in text else "\nstatus: reading\n", text, count=1),
+                            encoding="utf-8")
+            status.append(measured_change(site))
+            log(f"{n} run {run + 1}: {('one', 'later')[which]} status edit {status[-1][0].seconds:.2f} s, {status[-1][1].describe()}")
         shutil.copy(extra / "raw" / "list-1.txt", site / "content" / "lists" / "zz-new-list-of-50.txt")
         figures.new_list.append(measured_change(site))
         log(f"{n} run {run + 1}: new list {figures.new_list[-1][0].seconds:.2f} s, {figures.new_list[-1][1].describe()}")
@@ -247,6 +251,8 @@ def report(f: Figures) -> float:
     print(incremental_row("no-op rebuild", f.noop, cold_s, 0.01))
     print(incremental_row("one edited note", f.note, cold_s, 0.05))
     print(incremental_row("one status edit", f.status, cold_s, 0.05))
+    print(incremental_row("a later note edit", f.later_note, cold_s, 0.05))
+    print(incremental_row("a later status edit", f.later_status, cold_s, 0.05))
     print(incremental_row("new list of 50 papers", f.new_list, cold_s, 0.10))
     if f.serve:
         print(f"| `serve`: edited paper page served | {secs(median(f.serve))} (the full build follows in the background) | | | |")
