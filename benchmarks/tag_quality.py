@@ -5,6 +5,7 @@
     python3 benchmarks/tag_quality.py --speed CORPUS/raw [--corrected 500]   # CORPUS from gen_corpus.py N CORPUS --forms raw
     python3 benchmarks/tag_quality.py --note-edit CORPUS/raw [--corrected 500] [--repeat 3]
     python3 benchmarks/tag_quality.py --corrections [--seeds 3-7] [--taxonomy FILE]
+    python3 benchmarks/tag_quality.py --suggestions [--seeds 0-2]
 
 Tags every paper of content/lists/ with content/taxonomy.yml, as a build does, and prints precision,
 recall, tags per paper, exact-set rate and key-tag rate (definitions as in the labels' scorer), for
@@ -34,6 +35,11 @@ papers' phrase findings (what the user saw, corrected, and what learning is fitt
 content/taxonomy.yml, tuned on them, and every other paper's from --taxonomy, not tuned on it. A
 learner that trusts the phrases as far as they were right on the corrected papers is misled here
 as it would be there; "no corrections" is then --taxonomy alone.
+
+With --suggestions, judges the suggestions of a tag of the user's own by the labels: each taxonomy tag
+that 6 or more labelled papers have is given, as a tag of the user's own ("own-TAG"), to 3 (then 5) of
+them drawn at random (one draw per seed), and the other labelled papers it is suggested for are scored
+against the labels (precision, recall, how many draws got no suggestion at all).
 """
 
 from __future__ import annotations
@@ -248,6 +254,32 @@ def correction_runs(seeds: list[int], taxonomy: Path, tuned_on_corrected: bool =
                   + "  ".join(f"{k} {sum(r[k] for r in runs) / len(runs):.3f}" if k != "max" else f"max {max(r['max'] for r in runs):.0f}" for k in keys))
 
 
+def suggestion_runs(seeds: list[int]) -> None:
+    """Own-tag suggestions scored against the labels (see the module's docstring)."""
+    from sitegen.learning import learn
+    from sitegen.tagging import phrase_tagged
+
+    labels, pages, rules = labelled(), untagged_pages(REPO / "content" / "lists"), taxonomy_rules()
+    found = candidates_of(pages, rules)
+    decided = phrase_tagged(pages, found)
+    slug_of = {norm_title(page.title): page.slug for page in pages}
+    gold = {slug_of[norm_title(str(p["title"]))]: set(p["tags"]) for p in labels}  # type: ignore[call-overload]
+    tags = sorted({tag for g in gold.values() for tag in g if sum(tag in h for h in gold.values()) >= 6})
+    for size in (3, 5):
+        right = wrong = missed = none = 0
+        for seed in seeds:
+            for tag in tags:
+                given = set(random.Random(f"{seed}{tag}").sample(sorted(slug for slug, g in gold.items() if tag in g), size))
+                learned = learn([replace(page, user_tags=(f"own-{tag}",)) if page.slug in given else page for page in decided], found, rules)
+                suggested = {slug for slug, (_, shown) in learned.items() if any(m.tag == f"own-{tag}" for m in shown)}
+                right += sum(tag in gold[slug] for slug in suggested & gold.keys())
+                wrong += sum(tag not in gold[slug] for slug in suggested & gold.keys())
+                missed += sum(tag in g and slug not in given | suggested for slug, g in gold.items())
+                none += not suggested
+        print(f"own tag given to {size}, {len(tags)} tags x {len(seeds)} seeds: suggestions precision {right / max(1, right + wrong):.3f} "
+              f"recall {right / max(1, right + missed):.3f} ({right} right, {wrong} wrong; no suggestion for {none} of {len(tags) * len(seeds)})")
+
+
 def seed_range(text: str) -> list[int]:
     first, _, last = text.partition("-")
     return list(range(int(first), int(last or first) + 1))
@@ -263,11 +295,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs to take the best of; with --note-edit: rebuilds")
     parser.add_argument("--corrected", type=int, default=0, metavar="N", help="with --speed or --note-edit: correct N pages first")
     parser.add_argument("--corrections", action="store_true", help="score held-out papers after simulated corrections")
-    parser.add_argument("--seeds", type=seed_range, default=seed_range("0-2"), help="with --corrections: seeds, e.g. 3-7")
+    parser.add_argument("--suggestions", action="store_true", help="score own-tag suggestions against the labels")
+    parser.add_argument("--seeds", type=seed_range, default=seed_range("0-2"), help="with --corrections or --suggestions: seeds, e.g. 3-7")
     parser.add_argument("--taxonomy", type=Path, default=REPO / "content" / "taxonomy.yml", help="with --corrections: the taxonomy to tag with")
     parser.add_argument("--tuned-on-corrected", action="store_true",
                         help="with --corrections: phrases tuned on the corrected papers only (see the docstring)")
     args = parser.parse_args()
+    if args.suggestions:
+        suggestion_runs(args.seeds)
+        return
     if args.corrections:
         correction_runs(args.seeds, args.taxonomy, args.tuned_on_corrected)
         return

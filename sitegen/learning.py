@@ -16,10 +16,12 @@ phrases were not tuned on them.
 
 An uncorrected paper keeps a phrase tag unless its probability falls below DROP_BELOW, and gains a
 taxonomy tag from ADD_AT; a paper keeps MAX_TAGS at most. A tag of the user's own, given to MIN_TAGGED
-papers or more, is suggested for a paper when SUGGEST_VOTES of the SUGGEST_NEAREST corrected papers
-most like it have it and the nearest of them is as alike to it as the tag's papers are to each other
-(the median of each one's similarity to its nearest fellow): shown apart, never given. Corrected papers keep their phrase tags (the user's
-`-tag` refer to them). With no corrections nothing here runs: the phrases alone decide.
+papers or more, is suggested for a paper when SUGGEST_VOTES of its NEIGHBOURS most similar voters have it
+and they hold SUGGEST_SHARE of those neighbours' similarity: shown apart, never given. A rank among the
+library's papers, not a similarity of its own, as how alike two papers are depends on how they are
+worded (the tag's papers' similarity to each other, the rule before, was a bar no paper cleared when
+they were alike and one every paper cleared when they were not). Corrected papers keep their phrase
+tags (the user's `-tag` refer to them). With no corrections nothing here runs: the phrases alone decide.
 
 A build keeps what `learn` returns in its memo, by the phrase findings' key (rules, every title and
 abstract) and learning_inputs: a note, status or rating edit reuses it. An edit of any text or of any
@@ -50,9 +52,9 @@ WEIGHTS = (-4.8, 2.3, 1.5, 4.8)
 PRIOR_PULL = 1.0  # how hard the fitted bias and vote weight are pulled towards WEIGHTS
 NEWTON_STEPS = 50
 UNCORRECTED_VOTE = 0.3  # an uncorrected paper's phrase tags, in a vote, weigh this against a corrected paper's tags
-UNCORRECTED_VOTERS = 256  # uncorrected papers that vote at most (a fixed sample, by a hash of the slug)
+UNCORRECTED_VOTERS = 256  # uncorrected papers that vote at most (a fixed sample, by a hash of the slug), with or without tags
 MIN_TAGGED = 3  # a tag of the user's own is suggested once the user gave it to this many papers
-SUGGEST_NEAREST, SUGGEST_VOTES = 3, 2  # ... to a paper two of whose three nearest corrected papers have it
+SUGGEST_VOTES, SUGGEST_SHARE = 2, 0.15  # ... to a paper two of whose NEIGHBOURS most similar voters have it, with this share of their similarity
 REASON_WORDS = 5  # words shown as the reason of a learned or suggested tag
 STOP_WORDS = frozenset("""a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from further had has have having
@@ -87,7 +89,7 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
     taxonomy = frozenset(rule.slug for rule in rules)
     own = frozenset(tag for tag, n in given.items() if tag not in taxonomy and n >= MIN_TAGGED)
     vectors = tfidf([terms_of(page) for page in pages])
-    uncorrected = sorted((i for i in range(len(pages)) if i not in labels and pages[i].auto_tags),
+    uncorrected = sorted((i for i in range(len(pages)) if i not in labels),
                          key=lambda i: hashlib.blake2b(pages[i].slug.encode(), digest_size=8).digest())[:UNCORRECTED_VOTERS]
     voters = {i: (labels[i], 1.0) for i in corrected} | {i: (frozenset(m.tag for m in pages[i].auto_tags), UNCORRECTED_VOTE) for i in uncorrected}
     voted, near = nearest(vectors, voters, labels)
@@ -103,13 +105,12 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
         return {tag: (1.0, math.log1p(max(0.0, scores[i].get(tag, 0.0))), float(tag in scores[i]), votes.get(tag, 0.0))
                 for tag in sorted(taxonomy & (votes.keys() | scores[i].keys()))}
 
-    alike = {tag: cohesion(tag, near, labels) for tag in sorted(own)}
     fitted = {i: features(i) for i in corrected}
     weights = fit_vote([(x, tag in labels[i]) for i in corrected for tag, x in fitted[i].items()],
                        sum(len(taxonomy - fitted[i].keys()) for i in corrected), sum(len(labels[i] & taxonomy - fitted[i].keys()) for i in corrected))
     learned: Learned = {}
     for i, page in enumerate(pages):
-        suggested = suggestions(i, page, near, labels, alike, given, vectors)
+        suggested = suggestions(i, page, voted[i], near, labels, own, given, vectors)
         if i in labels:
             if suggested:
                 learned[page.slug] = (page.auto_tags, suggested)
@@ -219,22 +220,16 @@ def fit_vote(pairs: list[tuple[Features, bool]], blank: int, blank_positive: int
     return (bias, WEIGHTS[1], WEIGHTS[2], vote)
 
 
-def cohesion(tag: str, near: list[Near], labels: dict[int, frozenset[str]]) -> float:
-    """How alike the papers the user gave a tag are: the median, over them, of the similarity to the nearest other one."""
-    alike = sorted(next((sim for sim, j in near[i] if tag in labels[j]), 0.0) for i in labels if tag in labels[i])
-    return alike[len(alike) // 2]
-
-
-def suggestions(i: int, page: PaperPage, near: list[Near], labels: dict[int, frozenset[str]],
-                alike: dict[str, float], given: Counter[str], vectors: list[Vector]) -> tuple[TagMatch, ...]:
-    """The user's own tags (`alike`: each with its cohesion) that SUGGEST_VOTES of the SUGGEST_NEAREST corrected
-    papers most like this one have, the nearest of them as alike to it as the tag's papers are to each other."""
+def suggestions(i: int, page: PaperPage, voted: Near, near: list[Near], labels: dict[int, frozenset[str]],
+                own: frozenset[str], given: Counter[str], vectors: list[Vector]) -> tuple[TagMatch, ...]:
+    """The user's own tags that SUGGEST_VOTES of the paper's most similar voters (`voted`) have, with SUGGEST_SHARE
+    of their similarity: among the papers most like this one, the tag's papers are more than a stray one."""
     has = set(effective_tags(page))
-    closest = near[i][:SUGGEST_NEAREST]
+    total = sum(sim for sim, _ in voted) or 1.0
     found = []
-    for tag in sorted(alike.keys() - has):
-        votes = [sim for sim, j in closest if tag in labels[j]]
-        if len(votes) >= SUGGEST_VOTES and votes[0] >= alike[tag]:
+    for tag in sorted(own - has):
+        votes = [sim for sim, j in voted if j in labels and tag in labels[j]]
+        if len(votes) >= SUGGEST_VOTES and sum(votes) >= SUGGEST_SHARE * total:
             found.append((-sum(votes), tag))
     return tuple(TagMatch(tag, (), round(-similarity, 2), learned_from=given[tag], learned_words=reason_words(i, tag, near, labels, vectors))
                  for similarity, tag in sorted(found))

@@ -412,6 +412,22 @@ def test_a_tag_of_the_users_own_is_suggested_for_papers_like_its_papers_never_gi
     assert not any(p.suggested_tags for p in tag_pages(library({f"speech-{k}": ("asr-reading",) for k in range(2)}), TOPIC_RULES))
 
 
+def test_a_tag_given_to_three_alike_papers_is_suggested_for_papers_like_them_and_one_given_to_three_strays_for_none() -> None:
+    """Three speech papers worded alike were far more alike to each other than any other speech paper was to them:
+    measured against that, no paper was ever like them (nothing suggested). Three papers of three topics were so unlike
+    each other that every paper passed (a suggestion on nearly every page). What counts is whether the tag's papers
+    stand among the papers most like a paper."""
+    alike = ("Speech recognition of spoken utterances", "We transcribe spoken utterances with recurrent networks for speech "
+             "recognition of spoken utterances, and spoken utterances of noisy rooms.")
+    papers = library({}, per_topic=4) + [replace(page(*alike, slug=f"asr-{k}"), user_tags=("asr-reading",)) for k in range(3)]
+    tagged = {p.slug: p for p in tag_pages(papers, TOPIC_RULES)}
+    for k in range(4):
+        assert [m.tag for m in tagged[f"speech-{k}"].suggested_tags] == ["asr-reading"]
+    assert not any(p.suggested_tags for slug, p in tagged.items() if not slug.startswith("speech"))
+    strays = {"molecules-0": ("my-favourites",), "vision-0": ("my-favourites",), "speech-0": ("my-favourites",)}
+    assert not any(p.suggested_tags for p in tag_pages(library(strays), TOPIC_RULES))
+
+
 def test_suggestions_show_on_the_tag_page_and_the_papers_pages_apart_from_their_tags(tmp_path: Path, page_of: Any) -> None:
     papers = [(title.format(k=k), abstract) for title, abstract in TOPICS.values() for k in range(6)]
     site = write_site(tmp_path / "s", {"content/lists/l.txt": "Daily Papers\n\nMar 11\n\n" + "".join(paper_text(*p) for p in papers),
