@@ -1,7 +1,9 @@
 """Phrase-tagged pages + the user's tag corrections → what the corrections teach the rest of the library:
 automatic tags changed on papers like the corrected ones, and the user's own tags suggested (never given).
 
-A corrected paper is one whose `tags:` the user edited; its tags as the user left them are its labels.
+A corrected paper is one whose `tags:` the user edited; its tags as the user left them are its labels. Its
+taxonomy tags teach only if the user added or removed one of them there (a reviewed paper): a tag of one's own
+added to a page says nothing of the automatic tags beside it, which may never have been read.
 Every paper is compared with the corrected ones (cosine of tf-idf over the words of its title and
 abstract, a title word counting TITLE_TERMS times) and its NEIGHBOURS nearest vote: the share of their
 similarity that carries a tag. A tag's probability on a paper is a logistic regression of that vote
@@ -14,8 +16,9 @@ weight and the bias are fitted on the corrected papers, each voted on by the oth
 tuning cannot flatter), pulled towards WEIGHTS: a regression over (paper, tag) pairs of papers whose
 phrases were not tuned on them.
 
-An uncorrected paper keeps a phrase tag unless its probability falls below DROP_BELOW, and gains a
-taxonomy tag from ADD_AT; a paper keeps MAX_TAGS at most. A tag of the user's own, given to MIN_TAGGED
+An unreviewed paper keeps a phrase tag unless its probability falls below DROP_BELOW and the user removed that
+tag from a reviewed paper among its voters (that is the reason it goes: a paper merely without the tag is
+no word against it), and gains a taxonomy tag from ADD_AT that a reviewed voter has; a paper keeps MAX_TAGS at most. A tag of the user's own, given to MIN_TAGGED
 papers or more, is suggested for a paper when SUGGEST_VOTES of its NEIGHBOURS most similar voters have it
 and they hold SUGGEST_SHARE of those neighbours' similarity: shown apart, never given. A rank among the
 library's papers, not a similarity of its own, as how alike two papers are depends on how they are
@@ -38,6 +41,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from sitegen.catalog import effective_tags
+from sitegen.parse import slugify
 from sitegen.records import PaperPage, TagMatch, TagRule
 from sitegen.tagging import MAX_TAGS, WORD, folded_key, without_urls
 
@@ -84,14 +88,19 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
     corrected = [i for i, page in enumerate(pages) if page.user_tags]
     if not corrected:
         return {}
-    labels = {i: frozenset(effective_tags(pages[i])) for i in corrected}
-    given = Counter(tag for i in corrected for tag in labels[i])
     taxonomy = frozenset(rule.slug for rule in rules)
+    reviewed = {i for i in corrected if any(slugify(tag.removeprefix("-")) in taxonomy for tag in pages[i].user_tags)}
+    labels = {i: frozenset(effective_tags(pages[i])) - (frozenset() if i in reviewed else taxonomy) for i in corrected}
+    removed = {i: frozenset(slugify(tag[1:]) for tag in pages[i].user_tags if tag.startswith("-")) for i in reviewed}
+    given = Counter(tag for i in corrected for tag in labels[i])
     own = frozenset(tag for tag, n in given.items() if tag not in taxonomy and n >= MIN_TAGGED)
     vectors = tfidf([terms_of(page) for page in pages])
     uncorrected = sorted((i for i in range(len(pages)) if i not in labels),
                          key=lambda i: hashlib.blake2b(pages[i].slug.encode(), digest_size=8).digest())[:UNCORRECTED_VOTERS]
-    voters = {i: (labels[i], 1.0) for i in corrected} | {i: (frozenset(m.tag for m in pages[i].auto_tags), UNCORRECTED_VOTE) for i in uncorrected}
+    # An unreviewed page votes with its phrase tags, as an uncorrected one does (and with its own tags, for suggestions).
+    voters = ({i: (labels[i], 1.0) for i in reviewed}
+              | {i: (frozenset(m.tag for m in pages[i].auto_tags) | labels.get(i, frozenset()), UNCORRECTED_VOTE)
+                 for i in [*uncorrected, *(i for i in corrected if i not in reviewed)]})
     voted, near = nearest(vectors, voters, labels)
     scores = [{m.tag: m.score for m in candidates[page.slug]} for page in pages]
 
@@ -105,28 +114,29 @@ def learn(pages: Sequence[PaperPage], candidates: dict[str, tuple[TagMatch, ...]
         return {tag: (1.0, math.log1p(max(0.0, scores[i].get(tag, 0.0))), float(tag in scores[i]), votes.get(tag, 0.0))
                 for tag in sorted(taxonomy & (votes.keys() | scores[i].keys()))}
 
-    fitted = {i: features(i) for i in corrected}
-    weights = fit_vote([(x, tag in labels[i]) for i in corrected for tag, x in fitted[i].items()],
-                       sum(len(taxonomy - fitted[i].keys()) for i in corrected), sum(len(labels[i] & taxonomy - fitted[i].keys()) for i in corrected))
+    fitted = {i: features(i) for i in sorted(reviewed)}
+    weights = fit_vote([(x, tag in labels[i]) for i in fitted for tag, x in fitted[i].items()],
+                       sum(len(taxonomy - fitted[i].keys()) for i in fitted), sum(len(labels[i] & taxonomy - fitted[i].keys()) for i in fitted))
     learned: Learned = {}
     for i, page in enumerate(pages):
         suggested = suggestions(i, page, voted[i], near, labels, own, given, vectors)
-        if i in labels:
+        if i in reviewed:
             if suggested:
                 learned[page.slug] = (page.auto_tags, suggested)
             continue
         chance = {tag: probability(weights, x) for tag, x in features(i).items()}
-        # Only what papers you corrected say changes a paper: a tag goes if one of them among its voters lacks it,
-        # comes if one of them has it (its reason names them), never on the other voters' word alone.
-        taught = [labels[j] for _, j in voted[i] if j in labels]
-        kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW or all(m.tag in tags for tags in taught)]
+        # Only what papers you reviewed say changes a paper: a tag goes if you removed it from one of them among
+        # its voters, comes if one of them has it (its reason names them), never on the other voters' word alone.
+        taught = [labels[j] for _, j in voted[i] if j in reviewed]
+        unwanted = frozenset().union(*(removed[j] for _, j in voted[i] if j in reviewed))
+        kept = [m for m in page.auto_tags if chance.get(m.tag, 0.0) >= DROP_BELOW or m.tag not in unwanted]
         if not kept and page.auto_tags:  # the phrases found its topic: learning re-ranks it, never leaves it untagged
             kept = [max(page.auto_tags, key=lambda m: chance.get(m.tag, 0.0))]
         have = {m.tag for m in kept}
         added = sorted((tag for tag, p in chance.items() if p >= ADD_AT and tag not in have and any(tag in tags for tags in taught)),
                        key=lambda t: (-chance[t], t))
         by_tag = {m.tag: m for m in candidates[page.slug]}
-        gained = [replace(by_tag.get(tag, TagMatch(tag, ())), learned_from=given[tag], learned_words=reason_words(i, tag, near, labels, vectors))
+        gained = [replace(by_tag.get(tag, TagMatch(tag, ())), learned_from=given[tag], learned_words=reason_words(i, page, tag, near, labels, vectors))
                   for tag in added]
         tags = tuple(kept + gained)[:MAX_TAGS]
         if tags != page.auto_tags or suggested:
@@ -231,16 +241,21 @@ def suggestions(i: int, page: PaperPage, voted: Near, near: list[Near], labels: 
         votes = [sim for sim, j in voted if j in labels and tag in labels[j]]
         if len(votes) >= SUGGEST_VOTES and sum(votes) >= SUGGEST_SHARE * total:
             found.append((-sum(votes), tag))
-    return tuple(TagMatch(tag, (), round(-similarity, 2), learned_from=given[tag], learned_words=reason_words(i, tag, near, labels, vectors))
+    return tuple(TagMatch(tag, (), round(-similarity, 2), learned_from=given[tag], learned_words=reason_words(i, page, tag, near, labels, vectors))
                  for similarity, tag in sorted(found))
 
 
-def reason_words(i: int, tag: str, near: list[Near], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
-    """The words that made this paper like its neighbours with the tag: the largest shares of those similarities."""
+def reason_words(i: int, page: PaperPage, tag: str, near: list[Near], labels: dict[int, frozenset[str]], vectors: list[Vector]) -> tuple[str, ...]:
+    """The words that made this paper like its neighbours with the tag: the largest shares of those similarities,
+    each as this paper first writes it ('biases', not the key 'biase' it was compared by)."""
     share: dict[str, float] = {}
     for _, j in near[i]:
         if tag in labels[j]:
             for term, x in vectors[i].items():
                 if term in vectors[j]:
                     share[term] = share.get(term, 0.0) + x * vectors[j][term]
-    return tuple(term for term, _ in sorted(share.items(), key=lambda tx: (-tx[1], tx[0]))[:REASON_WORDS])
+    written: dict[str, str] = {}
+    for text in (page.title, page.abstract):
+        for word in WORD.findall(without_urls(text)):
+            written.setdefault(folded_key(word), word if any(c.isupper() for c in word[1:]) else word.lower())
+    return tuple(written.get(term, term) for term, _ in sorted(share.items(), key=lambda tx: (-tx[1], tx[0]))[:REASON_WORDS])

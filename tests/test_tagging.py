@@ -6,6 +6,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -482,8 +483,8 @@ def test_learned_tags_and_suggestions_are_the_same_whatever_the_hash_seed() -> N
 
 
 def test_papers_like_the_corrected_ones_gain_a_tag_their_phrases_found_weakly_even_where_the_phrases_were_right(tmp_path: Path) -> None:
-    """The user gives a tag of their own to six attack papers, whose phrases were right ('robustness' in the title):
-    the six papers on certified defenses like them, where 'adversarial' stands once in passing, learn 'robustness'.
+    """The user confirms 'robustness' on six attack papers, whose phrases were right ('robustness' in the title): the
+    six papers on certified defenses like them, where 'adversarial' stands once in passing, learn 'robustness'.
     Weights fitted on the corrected papers alone (where the phrases never erred) trusted the phrases and added nothing."""
     topics = {"attacks": ("Adversarial attacks on image classifiers {k}",
                           "We attack classifiers of natural photos with small perturbations. Adversarial perturbations fool "
@@ -502,7 +503,7 @@ def test_papers_like_the_corrected_ones_gain_a_tag_their_phrases_found_weakly_ev
     for path in (site / "content" / "papers").glob("*.md"):
         text = path.read_text(encoding="utf-8")
         if any(f"title: {title}\n" in text for title, _ in papers["attacks"]):
-            path.write_text(text.replace("\ntags: []\n", "\ntags: [reading-group]\n"), encoding="utf-8")
+            path.write_text(text.replace("\ntags: []\n", "\ntags: [robustness]\n"), encoding="utf-8")
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 0, result.stderr
     after = {p["title"]: p for p in exported_papers(site)}
@@ -536,3 +537,35 @@ def test_corrections_change_a_papers_tags_only_with_a_reason_naming_them(example
             html = (site / "site" / paper["url"]).read_text(encoding="utf-8")
             gained += len(new)
             assert html.count('class="learned-reason"') >= len(new), (paper["url"], new)
+
+
+def test_a_removal_takes_only_that_tag_off_other_papers_and_an_own_tag_changes_no_automatic_tag(example_site: Path, tmp_path: Path) -> None:
+    """A stranger removed one wrong tag ('-convolutional-networks' on a GAN paper) and three other papers silently lost
+    other tags (optimization, self-supervised learning), with no reason shown: a corrected paper merely without a tag
+    was taken as the user's word against it. Then a tag of their own on four ViT papers gave and took automatic tags
+    elsewhere ('learned from 1 paper you tagged'): adding one's own tag says nothing of the automatic tags beside it."""
+    import shutil
+
+    def automatic(site: Path) -> dict[str, set[str]]:
+        return {p["title"]: set(p["auto_tags"]) for p in exported_papers(site)}
+
+    def edited(name: str, edit: Callable[[str], bool], tags: str) -> dict[str, set[str]]:
+        site = tmp_path / name
+        shutil.copytree(example_site, site)
+        for path in (site / "content/papers").glob("*.md"):
+            text = path.read_text(encoding="utf-8")
+            if edit(text):
+                path.write_text(re.sub(r"(?m)^tags:.*$", f"tags: {tags}", text, count=1), encoding="utf-8")
+        result = run_sitegen("build", "-s", site, env={"SOURCE_DATE_EPOCH": "1790000000"})
+        assert result.returncode == 0, result.stderr
+        return automatic(site)
+
+    before = automatic(example_site)
+    gan = "Unsupervised Representation Learning with Deep Convolutional Generative Adversarial Networks"
+    assert "convolutional-networks" in before[gan]
+    after = edited("removal", lambda text: f"title: {gan}\n" in text, "[-convolutional-networks]")
+    assert all(before[title] - after[title] <= {"convolutional-networks"} for title in before if title != gan)
+    vit = [title for title in sorted(before) if "vision transformer" in title.lower()][:4]
+    assert len(vit) == 4
+    after = edited("own", lambda text: any(f"title: {title}\n" in text for title in vit), "[vit-internals]")
+    assert after == before
