@@ -34,21 +34,21 @@ DATE_LINE = re.compile(
     r"(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?$",
     re.IGNORECASE,
 )
-FURNITURE_LINES = frozenset(
-    {
-        "new",
-        "get trending papers in your email inbox!",
-        "get trending papers in your email inbox once a day!",
-        "subscribe",
-        "daily papers",
-        "byak and the research community",
-        "upvote",
-        "submitted by",
-        "trending papers",
-        "view paper",
-    }
-)
-UPVOTE_COUNT = re.compile(r"^[▲△⬆↑]?\s*\d[\d,.]*\s*[kK]?$")
+# The page's own lines, compared without case or spaces: a copy may glue words ("byAK and ...") or part them.
+FURNITURE_LINES = frozenset("".join(line.split()) for line in (
+    "new",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox once a day!",
+    "subscribe",
+    "daily papers",
+    "by ak and the research community",
+    "upvote",
+    "submitted by",
+    "trending papers",
+    "view paper",
+))
+# Counts the page shows beside a paper: upvotes ("▲ 42"), its authors ("· 4 authors"), its code's stars ("GitHub 3.2k").
+COUNT_LINE = re.compile(r"^(?:[▲△⬆↑]?\s*|[·•]\s*)?\d[\d,.]*\s*[kK]?(?:\s+authors?)?$|^github\s*\d[\d,.]*\s*[kKmM]?$", re.IGNORECASE)
 SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
@@ -243,7 +243,7 @@ def strip_furniture(
             after_submitted_by = text.lower() == "submitted by"
             continue
         folded = " ".join(text.split())
-        if folded.lower() in FURNITURE_LINES or UPVOTE_COUNT.match(folded):
+        if is_furniture(folded):
             continue
         if not any(c.isalnum() for c in folded):
             diagnostics.warn(path, line.number, f"skipped '{shorten(folded)}': no letters or digits")
@@ -257,6 +257,11 @@ def strip_furniture(
             continue
         content.append(Line(line.number, text))
     return content, date_line
+
+
+def is_furniture(line: str) -> bool:
+    """A line of the page around the papers (a button, a heading, a count), however the copy spaced it."""
+    return "".join(line.split()).lower() in FURNITURE_LINES or COUNT_LINE.match(line) is not None
 
 
 def unglued(text: str) -> str:
