@@ -37,7 +37,7 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -499,6 +499,12 @@ class Memo:
             found = None
         return key, found
 
+    def carried(self, kind: str, digest: str) -> tuple[str, Any]:
+        """`find` for a digest the caller made of a value's inputs, sitegen's code among them (10,000 papers'
+        keys made from digests they already have, not each pickled again)."""
+        key = f"{kind}:{digest}"
+        return key, self.old.get(kind, {}).get(key)
+
     def keep(self, key: str, value: object) -> None:
         self.used[key.partition(":")[0]][key] = value
 
@@ -558,7 +564,8 @@ class RecordsOnly(pickle.Unpickler):
                ("sitegen.yamlsource", "Entry"), ("sitegen.records", "TagMatch"), ("sitegen.records", "TagEvidence"),
                ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
                ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
-               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper")}
+               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper"),
+               ("sitegen.records", "PaperFacts")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:

@@ -212,8 +212,10 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     build(site)
     after = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
     # Of the steps' results kept between builds (YAML, tags, what corrections teach, related papers, the lists as parsed,
-    # the papers they make), none changed: none is written again.
-    assert len(memos) == 6 and all((site / ".sitegen" / name).stat().st_mtime_ns == mtime for name, mtime in memos.items())
+    # the papers they make), none changed: none is written again; of what was made of each paper, the edited one's did.
+    assert len(memos) == 7 and all((site / ".sitegen" / name).stat().st_mtime_ns == mtime for name, mtime in memos.items()
+                                   if name != "memo-facts.pickle")
+    assert (site / ".sitegen" / "memo-facts.pickle").stat().st_mtime_ns != memos["memo-facts.pickle"]
     rewritten = sorted(name for name in after if before.get(name) != after[name])
     index_files = [name for name in rewritten if name.startswith("search-index")]
     assert [name for name in rewritten if name not in index_files] == sorted([f"papers/{page.stem}/index.html", "papers.json"])
@@ -329,7 +331,7 @@ def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -
     build(site)
     memos = sorted((site / ".sitegen").glob("memo-*.pickle"))
     assert {m.name for m in memos} == {"memo-learned.pickle", "memo-lists.pickle", "memo-papers.pickle", "memo-related.pickle", "memo-tags.pickle",
-                                      "memo-yaml.pickle"}  # the pages' YAML as made
+                                      "memo-yaml.pickle", "memo-facts.pickle"}  # the pages' YAML as made
     for memo in memos:
         memo.write_bytes(pickle.dumps({key: 42 for key in pickle.loads(memo.read_bytes())}))
     page = sorted((site / "content" / "papers").glob("*.md"))[0]
@@ -403,7 +405,8 @@ def test_a_memo_this_machine_wrote_is_reused_and_a_copied_one_is_made_again(tmp_
     run_build(copy, copy / "site", copied)
     assert not [w for w in own.warnings if ".sitegen" in str(w)]
     assert [str(w).split(": ", 1)[1] for w in copied.warnings if ".sitegen" in str(w)] == [
-        "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle: not left by "
+        "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle, "
+        "memo-facts.pickle: not left by "
         "this site's last build (a cloned or copied site?); ignored, and what they held is made again"]
     assert tree(site / "site") == tree(copy / "site")
     for folder in (site, copy):  # the copy's memo, made again, is this machine's now
