@@ -332,7 +332,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
     papers, papers_key = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
-    planned, removed = plan_pages(papers, loaded.sources, content / "papers")
+    planned, removed = plan_pages(papers, loaded.sources, content / "papers", loaded.memo, papers_key)
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
     memo = loaded.memo
@@ -356,7 +356,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     memo.keep(learned_key, learned)
     pages = with_learned(decided, learned)
     # What the last build made of each paper whose page is made of the same things (see depends.PaperFacts).
-    made_from = "\0".join((state.code_digest(), papers_key, candidates_key, learned_key))
+    made_from = "\0".join((papers_key, candidates_key, learned_key))
     carried = [memo.carried("facts", paper_input_key(made_from, page, position, loaded.inputs.get(page.path)))
                for position, page in enumerate(pages)]
     source_by_path = {s.path: s for s in loaded.sources}

@@ -50,13 +50,11 @@ def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> 
 
 
 def paper_input_key(made_from: str, page: PaperPage, position: int, read: bytes | None) -> str:
-    """A digest of everything a finished paper page is made of: `made_from` (sitegen's code and the keys of the
-    papers, the phrase findings and what corrections teach: each stands for the whole step's inputs), the
-    page's place, slug and path, and the bytes of its file (`read`; None: it has none yet). Equal keys, equal
+    """A digest of everything a finished paper page is made of: `made_from` (the keys of the papers, the phrase
+    findings and what corrections teach: each stands for the whole step's inputs), the page's place, slug and
+    path, and the bytes of its file (`read`; None: it has none yet), with sitegen's code. Equal keys, equal
     pages: made from digests the build has already, without digesting the page."""
-    digest = hashlib.blake2b(f"{made_from}\0{position}\0{page.slug}\0{page.path}\0".encode(errors="surrogateescape"), digest_size=20)
-    digest.update(b"-" if read is None else b"+" + read)
-    return digest.hexdigest()
+    return state.made_digest(made_from, str(position), page.slug, str(page.path), "new" if read is None else "read", read or b"")
 
 
 def paper_facts(catalog: Catalog, page: PaperPage, text_kept: bool) -> PaperFacts:
