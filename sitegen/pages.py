@@ -42,7 +42,6 @@ from sitegen.records import (
     TagMatch,
 )
 from sitegen.resolve import own_entries, resolve
-from sitegen.state import made_digest
 from sitegen.yamlsource import Entry, check_type, compose_mapping, spans_fit
 
 if TYPE_CHECKING:
@@ -294,27 +293,14 @@ def biblio_fields(biblio: Bibliographic) -> dict[str, Any]:
     return {name: getattr(biblio, name) for name in (*BIBLIO_FIELDS, "bibtex", "category")}
 
 
-def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path, memo: Memo | None = None,
-               papers_key: str = "") -> tuple[list[PaperPage], list[Path]]:
+def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path) -> tuple[list[PaperPage], list[Path]]:
     """Every paper's page (its existing page, found by dedupe, or a new one with a unique slug) and the
     unedited pages to remove. Of two pages of one paper (a user's id joined them), the edited one is kept
     and the other, untouched, removed; both edited is an error.
 
     A page whose paper left every list stays if the user edited it (with no lists);
     an untouched one is removed, since re-adding the paper to a list recreates it.
-
-    With a memo, an existing page's record is the last build's where the page's text and its paper (`papers_key`,
-    the key of dedupe's papers, and its place among them) are the same: an edit makes one record, not 10,000.
     """
-    def page_of(source: PageSource, number: int) -> PaperPage:
-        paper = papers[number] if number >= 0 else None
-        if memo is None:
-            return page_from_source(source.path.stem, source, paper)
-        key, found = memo.carried("pages", made_digest(papers_key, str(number), str(source.path), source.text))
-        page = found if found is not None else page_from_source(source.path.stem, source, paper)
-        memo.keep(key, page)
-        return page
-
     by_arxiv: dict[str, PageSource] = {}
     by_title: dict[str, list[PageSource]] = {}
     for source in sources:
@@ -324,20 +310,20 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path,
     taken = {s.path.stem.casefold() for s in sources}
     unclaimed = {s.path: s for s in sources}
     pages: list[PaperPage] = []
-    for number, paper in enumerate(papers):
+    for paper in papers:
         found = sorted((unclaimed[path] for path in paper.pages), key=lambda s: not s.is_edited() if len(paper.pages) > 1 else 0)
         if len(found) > 1 and found[1].is_edited():
             raise SourceError(found[1].path, found[1].entries["title"].key_line, f"same paper as {found[0].path}; merge the two pages")
         existing = unclaimed.pop(found[0].path) if found else None
         if existing is not None:
-            pages.append(page_of(existing, number))
+            pages.append(page_from_source(existing.path.stem, existing, paper))
         else:
             slug = unique_slug(paper.title, taken)
             pages.append(new_page(slug, papers_dir / f"{slug}.md", paper))
     removed = []
     for source in unclaimed.values():
         if source.is_edited():
-            pages.append(page_of(source, -1))
+            pages.append(page_from_source(source.path.stem, source, None))
         else:
             removed.append(source.path)
     return pages, removed

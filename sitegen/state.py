@@ -37,7 +37,7 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "pages", "facts")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -576,7 +576,7 @@ class RecordsOnly(pickle.Unpickler):
                ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
                ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
                ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper"),
-               ("sitegen.records", "PaperFacts"), ("sitegen.records", "PaperPage")}
+               ("sitegen.records", "PaperFacts")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
