@@ -320,7 +320,7 @@ class Assembled:
 def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress) -> Assembled:
     """Every page text, every removal, the catalog, the templates checked and the render jobs."""
     from sitegen.catalog import build_catalog, tag_name_warnings
-    from sitegen.depends import own_templates_in, render_keys
+    from sitegen.depends import own_templates_in, paper_facts, paper_input_key, render_keys
     from sitegen.pages import page_text, plan_pages
     from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe_heard, dedupe_remembered, remember_dedupe, slugify
@@ -331,7 +331,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
-    papers = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
+    papers, papers_key = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
@@ -349,15 +349,27 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     memo.keep(candidates_key, candidates)
     decided = phrase_tagged(planned, candidates)
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
-    learned = memo.get("learned", (candidates_key, learning_inputs(planned)), lambda: learn(decided, candidates, loaded.rules),
-                       lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
-                       and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
+    learned_key, learned = memo.find("learned", (candidates_key, learning_inputs(planned)),
+                                     lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
+                                     and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
+    learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
+    memo.keep(learned_key, learned)
     pages = with_learned(decided, learned)
+    # What the last build made of each paper whose page is made of the same things (see depends.PaperFacts).
+    made_from = "\0".join((papers_key, candidates_key, learned_key))
+    carried = [memo.carried("facts", paper_input_key(made_from, page, position, loaded.inputs.get(page.path)))
+               for position, page in enumerate(pages)]
     source_by_path = {s.path: s for s in loaded.sources}
     page_writes: list[PageWrite] = []
-    for page in pages:
-        text = page_text(page, source_by_path.get(page.path), diagnostics, memo).encode("utf-8")
+    text_kept: list[bool] = []
+    for page, (_, found) in zip(pages, carried, strict=True):
         read = loaded.inputs.get(page.path)
+        if found is not None and found.text_kept:
+            text_kept.append(True)
+            continue
+        said = diagnostics.per_file[page.path]
+        text = page_text(page, source_by_path.get(page.path), diagnostics, memo).encode("utf-8")
+        text_kept.append(text == read and diagnostics.per_file[page.path] == said)
         if text != read:
             page_writes.append(PageWrite(page.path, text, read))
     for path in removed:
@@ -378,14 +390,18 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     searched = in_background(len(pages), search_files, catalog)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
-    other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
+    facts = {}
+    for page, (key, found), kept in zip(pages, carried, text_kept, strict=True):
+        facts[page.slug] = found if found is not None else paper_facts(catalog, page, kept)
+        memo.keep(key, facts[page.slug])
+    other_files = [export_json(catalog, {slug: made.export for slug, made in facts.items()}), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)
     if matched is not None:
         remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
-    keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
+    keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs, facts)
     files = [*renderer.plain_files(), *other_files, *searched.result()]
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 

@@ -16,6 +16,10 @@ a note or rating edit its paper's page alone.
 
 A site with templates of its own may read anything in the catalog: there every key covers all of it,
 notes included (a safe fallback: an edit there renders the whole site again).
+
+What a paper's page, rows and feed entries show of the paper alone is digested once per paper
+(`PaperFacts`) and carried over to the next build by a digest of what made the paper's page
+(`paper_input_key`): a note edit at 10,000 papers digests one paper, not 10,000.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ import sitegen
 from sitegen import state
 from sitegen.catalog import Catalog, ListView, TagView
 from sitegen.config import SiteConfig
-from sitegen.records import PaperPage, ReadingList, TagRule
-from sitegen.render import Job, Pager, collection_counts, first_of_each_initial, latest_date, recent, sitemap_paths
+from sitegen.records import PaperFacts, PaperPage, ReadingList, TagRule
+from sitegen.render import Job, Pager, collection_counts, export_entry, first_of_each_initial, latest_date, recent, sitemap_paths
 
 Facts = tuple[Any, ...]
 
@@ -45,8 +49,28 @@ def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> 
     return any(state.is_under(p, own) and not state.is_under(p, own / "static") for p in inputs)
 
 
+def paper_input_key(made_from: str, page: PaperPage, position: int, read: bytes | None) -> str:
+    """A digest of everything a finished paper page is made of: `made_from` (the keys of the papers, the phrase
+    findings and what corrections teach: each stands for the whole step's inputs), the page's place, slug and
+    path, and the bytes of its file (`read`; None: it has none yet), with sitegen's code. Equal keys, equal
+    pages: made from digests the build has already, without digesting the page."""
+    return state.made_digest(made_from, str(position), page.slug, str(page.path), "new" if read is None else "read", read or b"")
+
+
+def paper_facts(catalog: Catalog, page: PaperPage, text_kept: bool) -> PaperFacts:
+    """What `JobFacts` and `papers.json` read of one paper alone (see `PaperFacts`)."""
+    return PaperFacts(
+        page=state.value_digest(vars(page)),
+        item=state.value_digest((page.slug, page.title, page.status, page.authors, page.year, page.links[:1], page.abstract)),
+        line=state.value_digest((page.slug, page.title, page.status, page.authors, page.year)),
+        entry=state.value_digest((page.slug, page.title, page.authors, page.abstract, catalog.paper_tags[page.slug], latest_date(page))),
+        export=export_entry(catalog, page),
+        text_kept=text_kept,
+    )
+
+
 def render_keys(site_dir: Path, theme: Path, inputs: dict[Path, bytes], config: SiteConfig, rules: tuple[TagRule, ...],
-                reading_lists: list[ReadingList], catalog: Catalog, jobs: list[Job]) -> dict[str, str]:
+                reading_lists: list[ReadingList], catalog: Catalog, jobs: list[Job], facts: dict[str, PaperFacts]) -> dict[str, str]:
     """Each job's key: a digest of the facts it is made from and of what every page reads."""
     own = site_dir / "templates"
     templates = sorted((p, data) for p, data in inputs.items() if state.is_under(p, theme) or state.is_under(p, own))
@@ -54,9 +78,9 @@ def render_keys(site_dir: Path, theme: Path, inputs: dict[Path, bytes], config: 
     if own_templates_in(inputs, site_dir, theme):
         everything = state.value_digest((site, reading_lists, catalog.papers, catalog.related)).encode()
         return {job.path: keyed(everything, job, ()) for job in jobs}
-    facts = JobFacts(catalog)
+    job_facts = JobFacts(catalog, facts)
     shared = state.value_digest(site).encode()
-    return {job.path: keyed(shared, job, facts.of(job)) for job in jobs}
+    return {job.path: keyed(shared, job, job_facts.of(job)) for job in jobs}
 
 
 def keyed(shared: bytes, job: Job, facts: Facts) -> str:
@@ -67,13 +91,12 @@ def keyed(shared: bytes, job: Job, facts: Facts) -> str:
 
 
 class JobFacts:
-    """The facts of each template's jobs; each paper's fields digested once per way pages show it."""
+    """The facts of each template's jobs; each paper's own fields digested once per way pages show it (`facts`)."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, facts: dict[str, PaperFacts]) -> None:
         self.catalog = catalog
+        self.facts = facts
         self.items: dict[str, str] = {}
-        self.lines: dict[str, str] = {}
-        self.entries: dict[str, str] = {}
         self.filters: dict[tuple[str, str], Facts] = {}
         self.initials: dict[int, Facts] = {}  # page size → each initial's first (page, paper slug)
         self.ranks: dict[str, int] = {}
@@ -93,22 +116,16 @@ class JobFacts:
     def item(self, paper: PaperPage) -> str:
         """What a list's or the home page's row of a paper shows (the `paper_item` macro)."""
         if (found := self.items.get(paper.slug)) is None:
-            found = self.items[paper.slug] = state.value_digest((paper.slug, paper.title, paper.status, paper.authors, paper.year,
-                                                                 paper.links[:1], paper.abstract, self.tag_titles(paper)))
+            found = self.items[paper.slug] = state.value_digest((self.facts[paper.slug].item, self.tag_titles(paper)))
         return found
 
     def line(self, paper: PaperPage) -> str:
         """What an index's or a tag's one-line row shows (the `paper_row` macro)."""
-        if (found := self.lines.get(paper.slug)) is None:
-            found = self.lines[paper.slug] = state.value_digest((paper.slug, paper.title, paper.status, paper.authors, paper.year))
-        return found
+        return self.facts[paper.slug].line
 
     def entry(self, paper: PaperPage) -> str:
         """What a feed's entry shows."""
-        if (found := self.entries.get(paper.slug)) is None:
-            found = self.entries[paper.slug] = state.value_digest((paper.slug, paper.title, paper.authors, paper.abstract,
-                                                                   self.catalog.paper_tags[paper.slug], latest_date(paper)))
-        return found
+        return self.facts[paper.slug].entry
 
     def filter_counts(self, kind: str, slug: str, papers: tuple[PaperPage, ...], tags: bool) -> Facts:
         """What a collection's filter counts over all its papers: statuses, and tags with their titles."""
@@ -176,7 +193,7 @@ class JobFacts:
                        for lv, before, after in values["neighbours"])
         related = tuple((r.slug, c.papers_by_slug[r.slug].title) for r in c.related.get(paper.slug, ()))
         auto = tuple((m.tag, c.tags_by_slug[m.tag].title if m.tag in c.tags_by_slug else None) for m in paper.auto_tags)
-        return (vars(paper), self.tag_titles(paper), auto, c.citations[paper.slug], around, related)
+        return (self.facts[paper.slug].page, self.tag_titles(paper), auto, c.citations[paper.slug], around, related)
 
     def feed(self, values: dict[str, Any]) -> Facts:
         return (values["feed_title"], values["feed_path"], values["feed_page"], self.catalog.updated,

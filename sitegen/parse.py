@@ -516,17 +516,17 @@ def dedupe(entries: list[ListEntry], dates: dict[str, dt.date | None], diagnosti
 
 
 def dedupe_remembered(entries: list[ListEntry], list_keys: list[str], dates: dict[str, dt.date | None], diagnostics: Diagnostics,
-                      anchors: list[PageAnchor], memo: Memo) -> list[Paper]:
+                      anchors: list[PageAnchor], memo: Memo) -> tuple[list[Paper], str]:
     """`dedupe`, or its result (and what it said) from the last build, kept by what it reads: the lists (their
-    parse keys stand for their entries), their dates and the pages' anchors. An edit of a page's notes, tags or
-    status leaves its anchor, so the library is not matched up again."""
+    parse keys stand for their entries), their dates and the pages' anchors; and that key (it stands for the
+    papers). An edit of a page's notes, tags or status leaves its anchor, so the library is not matched up again."""
     pages, slugs = {a.path for a in anchors}, set(dates)
     key, found = memo.find("papers", (list_keys, dates, anchors), lambda found: all(
         set(p.pages) <= pages and all(m.list_slug in slugs for m in p.memberships) for p in found[0]))
     found = found if found is not None else dedupe_heard(entries, dates, anchors)
     memo.keep(key, found)
     say_again(found[1], diagnostics)
-    return list(found[0])
+    return list(found[0]), key
 
 
 Deduped = tuple[tuple[Paper, ...], tuple[Said, ...]]

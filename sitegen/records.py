@@ -209,3 +209,17 @@ class PaperPage:
     rating: int | None = None
     extra: tuple[tuple[str, str], ...] = ()  # the user's own other keys, in page order, values as text
     suggested_tags: tuple[TagMatch, ...] = ()  # tags of the user's own that papers like this one have: shown, never applied
+
+
+@dataclass(frozen=True)
+class PaperFacts:
+    """What a build makes of one finished paper page alone, kept by a digest of what made the page
+    (`depends.paper_input_key`): a later build whose inputs leave the paper as it was carries these
+    over instead of digesting and writing it out again (an edit touches one paper, not 10,000)."""
+
+    page: str  # digest of the whole page record: what its own page shows of it
+    item: str  # digest of what a list's or the home page's row shows of it (its tags' titles aside)
+    line: str  # digest of what an index's or a tag's one-line row shows
+    entry: str  # digest of what a feed's entry shows
+    export: str  # its `papers.json` entry, as JSON text
+    text_kept: bool  # its page text is the page as read, and making it said nothing

@@ -500,31 +500,35 @@ def known(fields: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value not in (None, "", [])}
 
 
-def export_json(catalog: Catalog) -> RenderedFile:
+def export_json(catalog: Catalog, entries: dict[str, str]) -> RenderedFile:
     """`papers.json`: every paper's data, for other tools; stable order, no timestamps. What each
     paper is, not what the site already says elsewhere: its `url` (papers/<slug>/index.html) and
     no separate slug, no abstract (on the paper's page, and in its
     source content/papers/<slug>.md), no BibTeX (papers.bib), each list's title once in `lists`,
     `auto_tags` as tag slugs (the phrases that matched are in the page's front matter and on its
-    page), no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk."""
+    page), no key for what is not known (no `doi` rather than `"doi": null`); compact. Its abstracts alone would cost 1.3 KB of the 10 KB a paper may take on disk.
+    `entries`: each paper's entry (`export_entry`), by slug: made once per paper, and carried over while it stands."""
     lists = [{"slug": lv.slug, "title": lv.info.title, "date": lv.info.date.isoformat() if lv.info.date else None}
              for lv in sorted(catalog.lists, key=lambda lv: lv.slug)]
-    papers = [
-        {
-            "title": p.title,
-            "tags": list(catalog.paper_tags[p.slug]),
-            "auto_tags": [m.tag for m in p.auto_tags],
-            "lists": [{"slug": m.list_slug, "position": m.position, "date": m.date.isoformat() if m.date else None}
-                      for m in p.memberships],
-            "status": p.status,
-            "url": catalog.path("paper", p.slug),
-            **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
-                     "venue": p.venue, "web_page": p.url if is_web_url(p.url) else "", "code": p.code, "project": p.project, "notes": p.notes}),
-        }
-        for p in sorted(catalog.papers, key=lambda p: p.slug)
-    ]
-    text = json.dumps({"lists": lists, "papers": papers}, ensure_ascii=False, separators=(",", ":")) + "\n"
+    papers = ",".join(entries[p.slug] for p in sorted(catalog.papers, key=lambda p: p.slug))
+    # As json.dumps writes {"lists": lists, "papers": [...]} compactly, with each paper's entry as written once
+    text = f'{{"lists":{json.dumps(lists, ensure_ascii=False, separators=(",", ":"))},"papers":[{papers}]}}\n'
     return RenderedFile(catalog.path("export"), text.encode("utf-8"))
+
+
+def export_entry(catalog: Catalog, p: PaperPage) -> str:
+    """A paper's entry in `papers.json`, as compact JSON text."""
+    return json.dumps({
+        "title": p.title,
+        "tags": list(catalog.paper_tags[p.slug]),
+        "auto_tags": [m.tag for m in p.auto_tags],
+        "lists": [{"slug": m.list_slug, "position": m.position, "date": m.date.isoformat() if m.date else None}
+                  for m in p.memberships],
+        "status": p.status,
+        "url": catalog.path("paper", p.slug),
+        **known({"links": list(p.every_link), "arxiv": p.arxiv, "doi": p.doi, "authors": list(p.authors), "year": p.year,
+                 "venue": p.venue, "web_page": p.url if is_web_url(p.url) else "", "code": p.code, "project": p.project, "notes": p.notes}),
+    }, ensure_ascii=False, separators=(",", ":"))
 
 
 def list_citation(catalog: Catalog, list_slug: str, page: PaperPage) -> str:

@@ -37,7 +37,7 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers")  # each in a file of its own: a build rewrites only the ones that changed
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts")  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -499,6 +499,12 @@ class Memo:
             found = None
         return key, found
 
+    def carried(self, kind: str, digest: str) -> tuple[str, Any]:
+        """`find` for a `made_digest` of a value's inputs (10,000 papers' keys made from texts and digests
+        the build has already, none pickled)."""
+        key = f"{kind}:{digest}"
+        return key, self.old.get(kind, {}).get(key)
+
     def keep(self, key: str, value: object) -> None:
         self.used[key.partition(":")[0]][key] = value
 
@@ -530,6 +536,17 @@ def value_digest(value: object) -> str:
     return digest.hexdigest()
 
 
+def made_digest(*parts: str | bytes) -> str:
+    """A digest of sitegen's code and these texts or bytes, each told apart from the next by its length: the
+    key of a value made from them alone (`Memo.carried`), without pickling them as `value_digest` does."""
+    digest = hashlib.blake2b(code_digest().encode(), digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else part.encode(errors="surrogatepass")
+        digest.update(b"\0%d\0" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
+
+
 class DigestWriter:
     """A file that only feeds what is written to it into a digest."""
 
@@ -558,7 +575,8 @@ class RecordsOnly(pickle.Unpickler):
                ("sitegen.yamlsource", "Entry"), ("sitegen.records", "TagMatch"), ("sitegen.records", "TagEvidence"),
                ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
                ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
-               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper")}
+               ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper"),
+               ("sitegen.records", "PaperFacts")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
