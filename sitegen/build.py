@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -375,7 +376,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     # The search index is the next slowest stage, and only reads the catalog: on the other core too.
-    searched = in_background(len(pages), search_files, catalog)
+    searched = in_background(len(pages), search_files, catalog, memo)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
     other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
@@ -386,7 +387,10 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
-    files = [*renderer.plain_files(), *other_files, *searched.result()]
+    search, carried = searched.result()
+    if carried is not None:
+        memo.replace("search", carried)
+    files = [*renderer.plain_files(), *other_files, *search]
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 
@@ -404,11 +408,15 @@ def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_wri
     return [standing[path] for path in sorted(standing)]
 
 
-def search_files(catalog: Catalog) -> list[RenderedFile]:
-    """The search index's files (`search-index.js` and its shards)."""
-    from sitegen.search import build_search, index_files
+def search_files(catalog: Catalog, memo: state.Memo) -> tuple[list[RenderedFile], bytes | None]:
+    """The search index's files (`search-index.js` and its shards), patched from what the last build carried over
+    (the memo's `search`, read here, in the worker), and what this one carries over (pickled here; None: the same)."""
+    from sitegen.search.carry import Carried, carried_files
 
-    return list(index_files(build_search(catalog), catalog))
+    key = f"search:{state.code_digest()}"
+    known = memo.read("search").get(key)
+    files, carried = carried_files(catalog, known if isinstance(known, Carried) else None)
+    return files, None if carried is None else pickle.dumps({key: carried}, protocol=5)
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,
