@@ -388,8 +388,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     search, carried = searched.result()
-    if carried is not None:
-        memo.replace("search", carried)
+    for kind, data in carried.items():
+        memo.replace(kind, data)
     files = [*renderer.plain_files(), *other_files, *search]
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
@@ -408,15 +408,14 @@ def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_wri
     return [standing[path] for path in sorted(standing)]
 
 
-def search_files(catalog: Catalog, memo: state.Memo) -> tuple[list[RenderedFile], bytes | None]:
+def search_files(catalog: Catalog, memo: state.Memo) -> tuple[list[RenderedFile], dict[str, bytes]]:
     """The search index's files (`search-index.js` and its shards), patched from what the last build carried over
-    (the memo's `search`, read here, in the worker), and what this one carries over (pickled here; None: the same)."""
-    from sitegen.search.carry import Carried, carried_files
+    (the memo's `search-*` parts, read here, in the worker), and the parts this one changed, pickled here."""
+    from sitegen.search.carry import carried_over
 
     key = f"search:{state.code_digest()}"
-    known = memo.read("search").get(key)
-    files, carried = carried_files(catalog, known if isinstance(known, Carried) else None)
-    return files, None if carried is None else pickle.dumps({key: carried}, protocol=5)
+    files, changed = carried_over(catalog, {kind: found for kind in state.LAZY_KINDS if (found := memo.read(kind).get(key)) is not None})
+    return files, {kind: pickle.dumps({key: part}, protocol=5) for kind, part in changed.items()}
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,

@@ -37,10 +37,13 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "search")  # each in a file of its own: a build rewrites only the ones that changed
 # Kinds proven like the others but read only by the step that uses them, in its worker (`Memo.read`), and made
-# there whole (`Memo.replace`): the search index carried over is tens of megabytes the build's own process never needs.
-LAZY_KINDS = ("search",)
+# there whole (`Memo.replace`): the search index carried over (sitegen/search/carry.py) is 28 MB at 10,000 papers, which
+# the build's own process never needs, kept in parts (its papers' order, its papers and its terms each in
+# SEARCH_PARTS files, by a digest of slug or term) so that an edit rewrites the few parts holding what it changed.
+SEARCH_PARTS = 16
+LAZY_KINDS = ("search-order", *(f"search-{what}-{n}" for what in ("papers", "terms") for n in range(SEARCH_PARTS)))
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", *LAZY_KINDS)  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it

@@ -1,5 +1,5 @@
 """The search index carried over from one build to the next: each paper's terms and each term's shard item (as
-JSON) are kept, in the memo's `search` file, which only the search worker reads and makes, so that an edit
+JSON) are kept, in the memo's `search-*` files, which only the search worker reads and makes, so that an edit
 analyses the papers it changes and patches the items of their terms, instead of analysing ten thousand papers and
 serializing sixty thousand terms again. The files it gives are byte for byte those `index_files` makes from
 scratch (the tests hold the two equal across edits); shards whose items did not change keep their bytes."""
@@ -15,6 +15,7 @@ from typing import Any
 
 from sitegen.catalog import Catalog
 from sitegen.output import RenderedFile
+from sitegen.state import SEARCH_PARTS
 from sitegen.records import PaperPage
 from sitegen.search.index import FIELDS, PaperTerms, boosts, build_search, deltas, field_lengths, paper_terms, search_doc, undelta
 from sitegen.search.shards import DocRow, doc_row, script_json, shard_files, term_items
@@ -120,3 +121,45 @@ def patched(known: Carried, changed: dict[int, PaperTerms], analysed: list[Paper
         return known.terms, items
     terms = sorted({*known.terms, *added} - removed)
     return terms, [kept_items[term] if term in kept_items else known.items[number[term]] for term in terms]
+
+
+def parts(carried: Carried) -> dict[str, Any]:
+    """What is carried over, as the memo keeps it: the papers' order, and the papers and the terms' items each cut
+    into SEARCH_PARTS parts by a digest of slug or term (`search-order`, `search-papers-N`, `search-terms-N`)."""
+    cut: dict[str, Any] = {"search-order": carried.slugs}
+    cut.update({f"search-{what}-{n}": {} for what in ("papers", "terms") for n in range(SEARCH_PARTS)})
+    for slug, paper in zip(carried.slugs, carried.papers):
+        cut[f"search-papers-{part_of(slug)}"][slug] = paper
+    for term, item in zip(carried.terms, carried.items):
+        cut[f"search-terms-{part_of(term)}"][term] = item
+    return cut
+
+
+def joined(cut: dict[str, Any]) -> Carried | None:
+    """The parts put back together (None if one is missing or of another form: made afresh)."""
+    order = cut.get("search-order")
+    papers: dict[str, CarriedPaper] = {}
+    items: dict[str, str] = {}
+    for n in range(SEARCH_PARTS):
+        held, kept = cut.get(f"search-papers-{n}"), cut.get(f"search-terms-{n}")
+        if not isinstance(held, dict) or not isinstance(kept, dict):
+            return None
+        papers.update(held)
+        items.update(kept)
+    if not isinstance(order, tuple) or len(order) != len(papers) or not all(isinstance(papers.get(slug), CarriedPaper) for slug in order):
+        return None
+    terms = sorted(items)
+    return Carried(order, tuple(papers[slug] for slug in order), terms, [items[term] for term in terms])
+
+
+def part_of(key: str) -> int:
+    return int.from_bytes(blake2b(key.encode(), digest_size=4).digest()) % SEARCH_PARTS
+
+
+def carried_over(catalog: Catalog, known: dict[str, Any]) -> tuple[list[RenderedFile], dict[str, Any]]:
+    """The index's files, from the parts the last build carried over (`known`: kind → part; missing if it had none),
+    and the parts this one carries over that differ from those."""
+    files, carried = carried_files(catalog, joined(known))
+    if carried is None:
+        return files, {}
+    return files, {kind: part for kind, part in parts(carried).items() if known.get(kind) != part}
