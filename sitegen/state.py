@@ -631,8 +631,8 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
             if kind in LAZY_KINDS:
                 if now is not None and now == recorded.get(kind):
                     lazy[kind] = path
-                elif now is not None:
-                    discarded.append(path)
+                elif now is not None and site_dir / memo_file("search-*") not in discarded:
+                    discarded.append(site_dir / memo_file("search-*"))  # its parts named once
                 continue
             data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
             if now is not None and data is None:

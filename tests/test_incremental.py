@@ -408,7 +408,8 @@ def test_a_memo_this_machine_wrote_is_reused_and_a_copied_one_is_made_again(tmp_
     run_build(copy, copy / "site", copied)
     assert not [w for w in own.warnings if ".sitegen" in str(w)]
     assert [str(w).split(": ", 1)[1] for w in copied.warnings if ".sitegen" in str(w)] == [
-        "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle: not left by "
+        "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle, "
+        "memo-search-*.pickle: not left by "
         "this site's last build (a cloned or copied site?); ignored, and what they held is made again"]
     assert tree(site / "site") == tree(copy / "site")
     for folder in (site, copy):  # the copy's memo, made again, is this machine's now
