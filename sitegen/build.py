@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -387,7 +388,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     # The search index is the next slowest stage, and only reads the catalog: on the other core too.
-    searched = in_background(len(pages), search_files, catalog)
+    searched = in_background(len(pages), search_files, catalog, memo)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
     facts = {}
@@ -402,7 +403,10 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs, facts)
-    files = [*renderer.plain_files(), *other_files, *searched.result()]
+    search, carried_search = searched.result()
+    for kind, data in carried_search.items():
+        memo.replace(kind, data)
+    files = [*renderer.plain_files(), *other_files, *search]
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 
@@ -420,11 +424,14 @@ def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_wri
     return [standing[path] for path in sorted(standing)]
 
 
-def search_files(catalog: Catalog) -> list[RenderedFile]:
-    """The search index's files (`search-index.js` and its shards)."""
-    from sitegen.search import build_search, index_files
+def search_files(catalog: Catalog, memo: state.Memo) -> tuple[list[RenderedFile], dict[str, bytes]]:
+    """The search index's files (`search-index.js` and its shards), patched from what the last build carried over
+    (the memo's `search-*` parts, read here, in the worker), and the parts this one changed, pickled here."""
+    from sitegen.search.carry import carried_over
 
-    return list(index_files(build_search(catalog), catalog))
+    key = f"search:{state.code_digest()}"
+    files, changed = carried_over(catalog, {kind: found for kind in state.LAZY_KINDS if (found := memo.read(kind).get(key)) is not None})
+    return files, {kind: pickle.dumps({key: part}, protocol=5) for kind, part in changed.items()}
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,

@@ -37,7 +37,13 @@ PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the ou
 PROOF_HEADER = "# Files sitegen wrote into its output folder (digest of their bytes, device:inode, name); this machine's own\n"
 PROVEN = re.compile(r"([0-9a-f]{32}) (\d{1,20}:\d{1,20}) (.+)")
 LOCK_FILE = Path(".sitegen") / "lock"
-MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts")  # each in a file of its own: a build rewrites only the ones that changed
+# Kinds proven like the others but read only by the step that uses them, in its worker (`Memo.read`), and made
+# there whole (`Memo.replace`): the search index carried over (sitegen/search/carry.py) is 28 MB at 10,000 papers, which
+# the build's own process never needs, kept in parts (its papers' order, its papers and its terms each in
+# SEARCH_PARTS files, by a digest of slug or term) so that an edit rewrites the few parts holding what it changed.
+SEARCH_PARTS = 16
+LAZY_KINDS = ("search-order", *(f"search-{what}-{n}" for what in ("papers", "terms") for n in range(SEARCH_PARTS)))
+MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts", *LAZY_KINDS)  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
 _held: list[int] = []  # the lock's file descriptor while this process holds it
@@ -475,10 +481,27 @@ class Memo:
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
-    def __init__(self, old: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, old: dict[str, dict[str, Any]], lazy: dict[str, Path] | None = None) -> None:
         self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds whose file was discarded, or held a value not `valid`: made again
+        self.lazy = lazy or {}  # a lazy kind → its file, proven the last build's, not read yet
+        self.replaced: dict[str, bytes] = {}  # a lazy kind → its file's new bytes
+
+    def read(self, kind: str) -> dict[str, Any]:
+        """A lazy kind's values ({} if its file was not proven the last build's, or is damaged)."""
+        path = self.lazy.get(kind)
+        if path is None:
+            return {}
+        gc.disable()  # as `load_memo`: hundreds of thousands of objects, none of them garbage
+        try:
+            return load_memo_file(path) or {}
+        finally:
+            gc.enable()
+
+    def replace(self, kind: str, data: bytes) -> None:
+        """A lazy kind's file made again (`data`: a pickled mapping, as `read` reads it back)."""
+        self.replaced[kind] = data
 
     def get(self, kind: str, inputs: object, compute: Callable[[], T], valid: Callable[[Any], bool] | None = None) -> T:
         """`compute()`, or its value from the last build if `inputs` (plain data: text, numbers,
@@ -522,8 +545,9 @@ class Memo:
     def changed_files(self) -> dict[Path, bytes]:
         """The memo files to write (site-relative): those of the kinds whose entries differ from the last
         build's. Keys are digests of the inputs, so the same keys hold the same values."""
-        return {memo_file(kind): pickle.dumps(used, protocol=5) for kind, used in self.used.items()
-                if kind in self.refused or used.keys() != self.old.get(kind, {}).keys()}
+        return {**{memo_file(kind): pickle.dumps(used, protocol=5) for kind, used in self.used.items()
+                   if kind not in LAZY_KINDS and (kind in self.refused or used.keys() != self.old.get(kind, {}).keys())},
+                **{memo_file(kind): data for kind, data in self.replaced.items()}}
 
 
 def value_digest(value: object) -> str:
@@ -562,7 +586,7 @@ class DigestWriter:
 def code_digest() -> str:
     """Of sitegen's own source: a memo made by other code is never used."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(Path(__file__).parent.rglob("*.py")):  # sitegen/search/ too: what it analysed is kept (carry.py)
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -576,7 +600,8 @@ class RecordsOnly(pickle.Unpickler):
                ("sitegen.related", "Related"), ("pathlib", "PosixPath"), ("sitegen.records", "ReadingList"),
                ("sitegen.records", "ListEntry"), ("sitegen.records", "Bibliographic"), ("sitegen.records", "BibEntry"),
                ("sitegen.records", "Claim"), ("sitegen.records", "Membership"), ("sitegen.records", "Paper"),
-               ("sitegen.records", "PaperFacts")}
+               ("sitegen.records", "PaperFacts"), ("sitegen.search.carry", "Carried"), ("sitegen.search.carry", "CarriedPaper"),
+               ("sitegen.search.index", "PaperTerms"), ("sitegen.search.shards", "DocRow")}
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in self.ALLOWED:
@@ -610,6 +635,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     cloned site or an archive unpacked with its times, copied, damaged) is a cache this site never made:
     not read, and the steps run again. Its values are then sitegen's own: none is checked one by one."""
     found: dict[str, dict[str, Any]] = {}
+    lazy: dict[str, Path] = {}
     discarded: list[Path] = []
     gc.disable()  # millions of objects, none of them garbage: the cyclic collector's walks meanwhile found nothing
     try:
@@ -619,6 +645,12 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
                 now: MemoStamp | None = memo_stamp(path)
             except OSError:
                 now = None
+            if kind in LAZY_KINDS:
+                if now is not None and now == recorded.get(kind):
+                    lazy[kind] = path
+                elif now is not None and site_dir / memo_file("search-*") not in discarded:
+                    discarded.append(site_dir / memo_file("search-*"))  # its parts named once
+                continue
             data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
             if now is not None and data is None:
                 discarded.append(path)
@@ -626,7 +658,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     finally:
         gc.enable()
     gc.freeze()  # and the build's later walks skip them too, until `release_memo` (1.5 s of a note edit at 10,000 papers)
-    memo = Memo(found)
+    memo = Memo(found, lazy)
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 

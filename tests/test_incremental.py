@@ -19,7 +19,9 @@ from conftest import paper_text, raw_list, run_sitegen, write_site
 from sitegen.build import run_build
 from sitegen.errors import Diagnostics
 from sitegen.learning import learn
+from sitegen import state
 from sitegen.records import STATUSES
+from sitegen.search.carry import part_of
 
 TAXONOMY = """\
 vision-transformers:
@@ -212,10 +214,12 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     build(site)
     after = {name: (site / "site" / name).stat().st_mtime_ns for name in tree(site / "site")}
     # Of the steps' results kept between builds (YAML, tags, what corrections teach, related papers, the lists as parsed,
-    # the papers they make), none changed: none is written again; of what was made of each paper, the edited one's did.
-    assert len(memos) == 7 and all((site / ".sitegen" / name).stat().st_mtime_ns == mtime for name, mtime in memos.items()
-                                   if name != "memo-facts.pickle")
-    assert (site / ".sitegen" / "memo-facts.pickle").stat().st_mtime_ns != memos["memo-facts.pickle"]
+    # the papers they make, what was made of each paper, the search index carried over in parts), only the edited paper's
+    # record, the search index's part holding the paper and those holding the note's words changed: no other is written again.
+    assert len(memos) == 7 + len(state.LAZY_KINDS)
+    changed = sorted(name for name, mtime in memos.items() if (site / ".sitegen" / name).stat().st_mtime_ns != mtime)
+    assert [name for name in changed if not name.startswith("memo-search-terms-")] == sorted(
+        ["memo-facts.pickle", f"memo-search-papers-{part_of(page.stem)}.pickle"])
     rewritten = sorted(name for name in after if before.get(name) != after[name])
     index_files = [name for name in rewritten if name.startswith("search-index")]
     assert [name for name in rewritten if name not in index_files] == sorted([f"papers/{page.stem}/index.html", "papers.json"])
@@ -331,7 +335,7 @@ def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -
     build(site)
     memos = sorted((site / ".sitegen").glob("memo-*.pickle"))
     assert {m.name for m in memos} == {"memo-learned.pickle", "memo-lists.pickle", "memo-papers.pickle", "memo-related.pickle", "memo-tags.pickle",
-                                      "memo-yaml.pickle", "memo-facts.pickle"}  # the pages' YAML as made
+                                      "memo-yaml.pickle", "memo-facts.pickle", *(state.memo_file(kind).name for kind in state.LAZY_KINDS)}  # the pages' YAML as made
     for memo in memos:
         memo.write_bytes(pickle.dumps({key: 42 for key in pickle.loads(memo.read_bytes())}))
     page = sorted((site / "content" / "papers").glob("*.md"))[0]
@@ -440,7 +444,7 @@ def test_a_memo_this_machine_wrote_is_reused_and_a_copied_one_is_made_again(tmp_
     assert not [w for w in own.warnings if ".sitegen" in str(w)]
     assert [str(w).split(": ", 1)[1] for w in copied.warnings if ".sitegen" in str(w)] == [
         "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle, "
-        "memo-facts.pickle: not left by "
+        "memo-facts.pickle, memo-search-*.pickle: not left by "
         "this site's last build (a cloned or copied site?); ignored, and what they held is made again"]
     assert tree(site / "site") == tree(copy / "site")
     for folder in (site, copy):  # the copy's memo, made again, is this machine's now

@@ -8,12 +8,14 @@ are not shipped: both engines (query.py, search-core.js) score from the postings
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import sub
 from typing import Any
 
 from sitegen.catalog import Catalog
 from sitegen.markup import plain_markdown, plain_text
+from sitegen.records import PaperPage
 from sitegen.search.analyze import author_terms, identifier_key, index_terms, title_stems
 
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
@@ -80,36 +82,65 @@ class Payload:
     lengths: dict[str, list[int]]
 
 
-def build_search(catalog: Catalog) -> Payload:
-    """The payload of a catalog's papers, numbered in the catalog's (title) order."""
-    field_counts: dict[str, list[Counter[str]]] = {name: [] for name in FIELDS}
-    docs: list[SearchDoc] = []
-    for paper in catalog.papers:
-        tags = catalog.paper_tags[paper.slug]
-        notes = plain_text(paper.notes)
-        memberships = tuple(m.list_slug for m in paper.memberships if m.list_slug in catalog.lists_by_slug)
-        analyzed = {
-            "title": index_terms(paper.title),
-            "author": author_terms(paper.authors),
-            "tags": index_terms(" ".join(t.replace("-", " ") for t in tags)),
-            "lists": index_terms(" ".join(catalog.lists_by_slug[s].info.title for s in memberships)),
-            "abstract": index_terms(paper.abstract),
-            "notes": index_terms(notes),
-        }
-        for name, found in analyzed.items():
-            field_counts[name].append(Counter(found))
-        docs.append(SearchDoc(title=paper.title, url=catalog.path("paper", paper.slug), tags=tuple(tags), lists=memberships,
-                              snippet=snippet(paper.abstract), status=paper.status, notes=notes[:NOTES_LENGTH],
-                              authors=", ".join(paper.authors), math=math_runs(paper.title), arxiv=paper.arxiv, doi=paper.doi))
-    terms = sorted({t for counts in field_counts.values() for c in counts for t in c})
+@dataclass(frozen=True)
+class PaperTerms:
+    """What the index holds of one paper's text (its title, authors, tags, lists' titles, abstract and notes), kept
+    between builds (carry.py) so that an edit analyses only the papers it changes. A field's terms are one string
+    (space-separated: a term never holds a space): ten thousand papers are sixty thousand strings to keep and read
+    back, not a million."""
+
+    terms: tuple[str, ...]  # each field's distinct terms, in FIELDS' order, as first found
+    counts: tuple[str, ...]  # how often each of them is found in its field, as a character a term (its code point):
+    # one string a field, not a number a term (a tenth of the time to read back)
+    places: tuple[int | tuple[int, ...], ...]  # each title term's place among the title's stems: one, several, none ()
+    lengths: tuple[int, ...]  # each field's length: its terms counted with repeats
+
+    def fields(self) -> list[list[str]]:
+        return [terms.split(" ") if terms else [] for terms in self.terms]
+
+    def field_counts(self, field: int) -> list[int]:
+        return list(map(ord, self.counts[field]))
+
+
+def paper_terms(catalog: Catalog, paper: PaperPage) -> PaperTerms:
+    """A paper's terms, field by field."""
+    tags, lists = catalog.paper_tags[paper.slug], catalog.lists_by_slug
+    found = (index_terms(paper.title), author_terms(paper.authors), index_terms(" ".join(t.replace("-", " ") for t in tags)),
+             index_terms(" ".join(lists[m.list_slug].info.title for m in paper.memberships if m.list_slug in lists)),
+             index_terms(paper.abstract), index_terms(plain_text(paper.notes)))
+    counts = [Counter(terms) for terms in found]
+    places: dict[str, list[int]] = {}
+    for place, stem in enumerate(title_stems(paper.title)):
+        places.setdefault(stem, []).append(place)
+    return PaperTerms(terms=tuple(" ".join(c) for c in counts), counts=tuple("".join(map(chr, c.values())) for c in counts),
+                      places=tuple(at[0] if len(at) == 1 else tuple(at) for at in (places.get(term, []) for term in counts[0])),
+                      lengths=tuple(map(len, found)))
+
+
+def search_doc(catalog: Catalog, paper: PaperPage) -> SearchDoc:
+    lists = catalog.lists_by_slug
+    return SearchDoc(title=paper.title, url=catalog.path("paper", paper.slug), tags=tuple(catalog.paper_tags[paper.slug]),
+                     lists=tuple(m.list_slug for m in paper.memberships if m.list_slug in lists), snippet=snippet(paper.abstract),
+                     status=paper.status, notes=plain_text(paper.notes)[:NOTES_LENGTH], authors=", ".join(paper.authors),
+                     math=math_runs(paper.title), arxiv=paper.arxiv, doi=paper.doi)
+
+
+def build_search(catalog: Catalog, analysed: Sequence[PaperTerms] | None = None) -> Payload:
+    """The payload of a catalog's papers, numbered in the catalog's (title) order, from each paper's terms
+    (`analysed`, by paper; made now if not given)."""
+    if analysed is None:
+        analysed = [paper_terms(catalog, paper) for paper in catalog.papers]
+    docs = tuple(search_doc(catalog, paper) for paper in catalog.papers)
+    split = [found.fields() for found in analysed]
+    terms = sorted(set().union(*(words for fields in split for words in fields)))
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
-    for name, counts in field_counts.items():
+    for k, name in enumerate(FIELDS):
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
-        for ref, c in enumerate(counts):
-            for term, tf in c.items():
+        for ref, (fields, found) in enumerate(zip(split, analysed)):
+            for term, tf in zip(fields[k], found.field_counts(k)):
                 refs[number[term]].append(ref)
                 tfs[number[term]].append(tf)
         postings[name] = [deltas(r) for r in refs]
@@ -117,22 +148,22 @@ def build_search(catalog: Catalog) -> Payload:
     # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
     # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
     positions: list[list[Any]] = [[] for _ in terms]
-    for c, paper in zip(field_counts["title"], catalog.papers):
-        places: dict[str, list[int]] = {}
-        for place, stem in enumerate(title_stems(paper.title)):
-            places.setdefault(stem, []).append(place)
-        for term in c:
-            found_at = places.get(term, [])
-            positions[number[term]].append(found_at[0] if len(found_at) == 1 else found_at)
-    return Payload(
-        fields=FIELDS,
-        boosts={"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
-                "prefixMinLength": max(v for k, v in PREFIX_MIN_LENGTH.items() if len(docs) >= k),
-                "stemPrefixMinLength": STEM_PREFIX_MIN_LENGTH},
-        tags={t.slug: t.title for t in catalog.tags},
-        lists={lv.slug: lv.info.title for lv in catalog.lists},
-        docs=tuple(docs), terms=terms, postings=postings, frequencies=frequencies, positions=positions,
-        lengths={name: [sum(c.values()) for c in counts] for name, counts in field_counts.items()})
+    for fields, found in zip(split, analysed):
+        for term, place in zip(fields[0], found.places):
+            positions[number[term]].append(place if isinstance(place, int) else list(place))
+    return Payload(fields=FIELDS, boosts=boosts(len(docs)), tags={t.slug: t.title for t in catalog.tags},
+                   lists={lv.slug: lv.info.title for lv in catalog.lists}, docs=docs, terms=terms, postings=postings,
+                   frequencies=frequencies, positions=positions, lengths=field_lengths(analysed))
+
+
+def boosts(papers: int) -> dict[str, int]:
+    return {"exact": EXACT_BOOST, "prefix": PREFIX_BOOST, "fuzzy": FUZZY_BOOST, "fuzzyMinLength": FUZZY_MIN_LENGTH,
+            "prefixMinLength": max(v for k, v in PREFIX_MIN_LENGTH.items() if papers >= k), "stemPrefixMinLength": STEM_PREFIX_MIN_LENGTH}
+
+
+def field_lengths(analysed: Sequence[PaperTerms]) -> dict[str, list[int]]:
+    """Each field's length (its terms counted with repeats) in each paper."""
+    return {name: [found.lengths[k] for found in analysed] for k, name in enumerate(FIELDS)}
 
 
 def deltas(refs: list[int]) -> list[int]:

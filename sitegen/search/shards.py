@@ -8,6 +8,8 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,37 +44,64 @@ def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] 
     order, so sorting by title loads nothing) and `facets` (each paper's status, tags and lists as numbers,
     for the search page's counts and filters). A shard whose items did not change keeps its bytes, so an
     incremental build leaves it be."""
+    head = {"fields": payload.fields, "boosts": payload.boosts, "tags": payload.tags, "lists": payload.lists,
+            "terms": payload.terms, "lengths": payload.lengths}
+    return shard_files(catalog, head, [doc_row(doc) for doc in payload.docs], term_items(payload), shard_bytes)
+
+
+def term_items(payload: Payload) -> list[str]:
+    """Each term's shard item as JSON: its postings and frequencies field by field, then its title positions."""
     fields = list(payload.fields)
-    terms = [[*(part for f in fields for part in (payload.postings[f][i], payload.frequencies[f][i])), payload.positions[i]]
-             for i in range(len(payload.terms))]
+    return [script_json([*(part for f in fields for part in (payload.postings[f][i], payload.frequencies[f][i])), payload.positions[i]])
+            for i in range(len(payload.terms))]
+
+
+@dataclass(frozen=True)
+class DocRow:
+    """What the shards hold of one paper besides its terms' postings (carried between builds with its terms)."""
+
+    shipped: str  # its `docs` item (SearchDoc.shipped()), as JSON
+    typed: str  # its title as typed: its query terms, space-separated
+    ids: tuple[str, ...]  # its identifier keys
+    status: str
+    tags: tuple[str, ...]
+    lists: tuple[str, ...]
+
+
+def doc_row(doc: SearchDoc) -> DocRow:
+    return DocRow(script_json(doc.shipped()), " ".join(query_terms(doc.title)), tuple(doc.identifiers()), doc.status, doc.tags, doc.lists)
+
+
+def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], dumped_terms: list[str],
+                shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
+    """The base and the shards, from what the base holds besides where shards start (`head`: fields, boosts, tags,
+    lists, terms, lengths), each paper's row and each term's item as JSON (postings and frequencies field by field,
+    then title positions): `index_files`' and carry.py's one way of cutting and writing them."""
     keyed: dict[str, dict[str, list[int]]] = {"typed": {}, "ids": {}}
-    for ref, doc in enumerate(payload.docs):
-        keyed["typed"].setdefault(" ".join(query_terms(doc.title)), []).append(ref)
-        for key in doc.identifiers():
+    for ref, row in enumerate(rows):
+        keyed["typed"].setdefault(row.typed, []).append(ref)
+        for key in row.ids:
             keyed["ids"].setdefault(key, []).append(ref)
     items: dict[str, list[Any]] = {kind: sorted(found.items(), key=lambda item: utf16(item[0])) for kind, found in keyed.items()}
-    items["terms"] = terms
-    items["docs"] = [doc.shipped() for doc in payload.docs]
-    statuses = sorted({doc.status for doc in payload.docs})
-    tag_slugs, list_slugs = list(payload.tags), list(payload.lists)
+    statuses = sorted({row.status for row in rows})
+    tag_slugs, list_slugs = list(head["tags"]), list(head["lists"])
     status_number, tag_number, list_number = ({s: i for i, s in enumerate(names)} for names in (statuses, tag_slugs, list_slugs))
     facets = {"status": statuses, "tag": tag_slugs, "list": list_slugs,
-              "papers": [[status_number[doc.status], [tag_number[t] for t in doc.tags], [list_number[s] for s in doc.lists]]
-                         for doc in payload.docs]}
+              "papers": [[status_number[row.status], [tag_number[t] for t in row.tags], [list_number[s] for s in row.lists]]
+                         for row in rows]}
     folder = catalog.path("search-shards")
     files: list[RenderedFile] = []
     firsts: dict[str, list[Any]] = {}
     for kind in ("terms", "docs", "typed", "ids"):
-        dumped = [script_json(item) for item in items[kind]]
+        dumped = dumped_terms if kind == "terms" else [row.shipped for row in rows] if kind == "docs" else [script_json(item) for item in items[kind]]
         cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
         for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(dumped)])):
             files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
         firsts[kind] = ["", *(items[kind][i][0] for i in cuts[1:])] if kind in KEYED else cuts
     firsts["facets"] = [0]
     files.append(shard_script(folder, "facets", 0, script_json(facets)))
-    base = {"format": FORMAT, "fields": payload.fields, "boosts": payload.boosts, "tags": payload.tags,
-            "lists": payload.lists, "count": len(payload.docs), "terms": payload.terms, "lengths": payload.lengths,
-            "folder": folder, "shards": firsts}
+    base = {"format": FORMAT, "fields": head["fields"], "boosts": head["boosts"], "tags": head["tags"], "lists": head["lists"],
+            "count": len(rows), "terms": head["terms"], "lengths": head["lengths"], "folder": folder, "shards": firsts}
     return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
 
 

@@ -1,0 +1,165 @@
+"""The search index carried over from one build to the next: each paper's terms and each term's shard item (as
+JSON) are kept, in the memo's `search-*` files, which only the search worker reads and makes, so that an edit
+analyses the papers it changes and patches the items of their terms, instead of analysing ten thousand papers and
+serializing sixty thousand terms again. The files it gives are byte for byte those `index_files` makes from
+scratch (the tests hold the two equal across edits); shards whose items did not change keep their bytes."""
+
+from __future__ import annotations
+
+import json
+from hashlib import blake2b
+from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
+from typing import Any
+
+from sitegen.catalog import Catalog
+from sitegen.output import RenderedFile
+from sitegen.state import SEARCH_PARTS
+from sitegen.records import PaperPage
+from sitegen.search.index import FIELDS, PaperTerms, boosts, build_search, deltas, field_lengths, paper_terms, search_doc, undelta
+from sitegen.search.shards import DocRow, doc_row, script_json, shard_files, term_items
+
+
+@dataclass(frozen=True)
+class CarriedPaper:
+    """One paper as the index has it: what it was made from, its terms and its row."""
+
+    made_from: tuple[Any, ...]  # every field of the paper its terms and row are made from (`made_from`)
+    terms: PaperTerms
+    row: DocRow
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What the next build's index starts from: its papers, by slug, in number (title) order, and the sorted terms
+    with each one's shard item as JSON."""
+
+    slugs: tuple[str, ...]
+    papers: tuple[CarriedPaper, ...]
+    terms: list[str]
+    items: list[str]
+
+
+def made_from(catalog: Catalog, paper: PaperPage) -> tuple[Any, ...]:
+    """What a paper's terms and row are made from, compared by value with the last build's: its fields, but for the
+    abstract and notes, two thirds of what is kept, which are kept as digests (a few milliseconds for ten thousand)."""
+    lists = catalog.lists_by_slug
+    memberships = tuple(m.list_slug for m in paper.memberships if m.list_slug in lists)
+    return (paper.title, paper.authors, catalog.paper_tags[paper.slug], memberships, tuple(lists[s].info.title for s in memberships),
+            blake2b(paper.abstract.encode(), digest_size=16).digest(), blake2b(paper.notes.encode(), digest_size=16).digest(),
+            paper.status, catalog.path("paper", paper.slug), paper.arxiv, paper.doi)
+
+
+def carried_files(catalog: Catalog, known: Carried | None) -> tuple[list[RenderedFile], Carried | None]:
+    """The index's files, made from `known` (the last build's, None if there is none) where the papers are the
+    same, and what the next build starts from (None: the same as `known`)."""
+    previous = dict(zip(known.slugs, known.papers)) if known is not None else {}
+    papers: list[CarriedPaper] = []
+    for paper in catalog.papers:
+        source = made_from(catalog, paper)
+        found = previous.get(paper.slug)
+        if found is None or found.made_from != source:
+            analysed_now = paper_terms(catalog, paper)  # the last build's when the same, so that `patched` leaves them be
+            found = CarriedPaper(source, found.terms if found is not None and found.terms == analysed_now else analysed_now,
+                                 doc_row(search_doc(catalog, paper)))
+        papers.append(found)
+    slugs = tuple(paper.slug for paper in catalog.papers)
+    analysed = [paper.terms for paper in papers]
+    if known is not None and known.slugs == slugs:
+        changed = {ref: before.terms for ref, (now, before) in enumerate(zip(papers, known.papers)) if now.terms is not before.terms}
+        terms, items = patched(known, changed, analysed) if changed else (known.terms, known.items)
+        same = not changed and all(now is before for now, before in zip(papers, known.papers))
+    else:
+        payload = build_search(catalog, analysed)
+        terms, items, same = payload.terms, term_items(payload), False
+    head = {"fields": FIELDS, "boosts": boosts(len(papers)), "tags": {t.slug: t.title for t in catalog.tags},
+            "lists": {lv.slug: lv.info.title for lv in catalog.lists}, "terms": terms, "lengths": field_lengths(analysed)}
+    files = shard_files(catalog, head, [paper.row for paper in papers], items)
+    return files, (None if same else Carried(slugs, tuple(papers), terms, items))
+
+
+def entries(found: PaperTerms, field: int) -> dict[str, tuple[int, Any]]:
+    """A paper's terms in one field: term → (its count, its title place, None outside the title)."""
+    places = found.places if field == 0 else repeat(None)
+    return dict(zip(found.fields()[field], zip(found.field_counts(field), places)))
+
+
+def patched(known: Carried, changed: dict[int, PaperTerms], analysed: list[PaperTerms]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items once the papers numbered as `changed`'s keys (whose terms were its values)
+    hold `analysed`'s terms (the same papers, in the same order): only the items of the terms whose count or place
+    in a field of those papers changed are read back and made again."""
+    changes: dict[str, dict[int, dict[int, tuple[int, Any] | None]]] = {}  # term → field → paper → (count, place) now, None: gone
+    for ref, before in changed.items():
+        for k in range(len(FIELDS)):
+            old, new = entries(before, k), entries(analysed[ref], k)
+            for term in old.keys() | new.keys():
+                if old.get(term) != new.get(term):
+                    changes.setdefault(term, {}).setdefault(k, {})[ref] = new.get(term)
+    number = {term: i for i, term in enumerate(known.terms)}
+    made: dict[str, str | None] = {}
+    for term, fields in changes.items():
+        item = json.loads(known.items[number[term]]) if term in number else [[] for _ in range(2 * len(FIELDS) + 1)]
+        for k, now in fields.items():
+            refs = undelta(item[2 * k])
+            kept = [entry for entry in zip(refs, item[2 * k + 1] or [1] * len(refs), item[-1] if k == 0 else repeat(None))
+                    if entry[0] not in now]
+            found = sorted([*kept, *((ref, *entry) for ref, entry in now.items() if entry is not None)], key=itemgetter(0))
+            item[2 * k] = deltas([ref for ref, _, _ in found])
+            counts = [tf for _, tf, _ in found]
+            item[2 * k + 1] = [] if counts.count(1) == len(counts) else counts  # [] means every count is 1
+            if k == 0:
+                item[-1] = [place if isinstance(place, int) else list(place) for _, _, place in found]
+        made[term] = script_json(item) if any(item[2 * k] for k in range(len(FIELDS))) else None
+    added = [term for term, item in made.items() if item is not None and term not in number]
+    removed = {term for term, item in made.items() if item is None}
+    kept_items = {term: item for term, item in made.items() if item is not None}
+    if not added and not removed:
+        items = list(known.items)
+        for term, item in kept_items.items():
+            items[number[term]] = item
+        return known.terms, items
+    terms = sorted({*known.terms, *added} - removed)
+    return terms, [kept_items[term] if term in kept_items else known.items[number[term]] for term in terms]
+
+
+def parts(carried: Carried) -> dict[str, Any]:
+    """What is carried over, as the memo keeps it: the papers' order, and the papers and the terms' items each cut
+    into SEARCH_PARTS parts by a digest of slug or term (`search-order`, `search-papers-N`, `search-terms-N`)."""
+    cut: dict[str, Any] = {"search-order": carried.slugs}
+    cut.update({f"search-{what}-{n}": {} for what in ("papers", "terms") for n in range(SEARCH_PARTS)})
+    for slug, paper in zip(carried.slugs, carried.papers):
+        cut[f"search-papers-{part_of(slug)}"][slug] = paper
+    for term, item in zip(carried.terms, carried.items):
+        cut[f"search-terms-{part_of(term)}"][term] = item
+    return cut
+
+
+def joined(cut: dict[str, Any]) -> Carried | None:
+    """The parts put back together (None if one is missing or of another form: made afresh)."""
+    order = cut.get("search-order")
+    papers: dict[str, CarriedPaper] = {}
+    items: dict[str, str] = {}
+    for n in range(SEARCH_PARTS):
+        held, kept = cut.get(f"search-papers-{n}"), cut.get(f"search-terms-{n}")
+        if not isinstance(held, dict) or not isinstance(kept, dict):
+            return None
+        papers.update(held)
+        items.update(kept)
+    if not isinstance(order, tuple) or len(order) != len(papers) or not all(isinstance(papers.get(slug), CarriedPaper) for slug in order):
+        return None
+    terms = sorted(items)
+    return Carried(order, tuple(papers[slug] for slug in order), terms, [items[term] for term in terms])
+
+
+def part_of(key: str) -> int:
+    return int.from_bytes(blake2b(key.encode(), digest_size=4).digest()) % SEARCH_PARTS
+
+
+def carried_over(catalog: Catalog, known: dict[str, Any]) -> tuple[list[RenderedFile], dict[str, Any]]:
+    """The index's files, from the parts the last build carried over (`known`: kind → part; missing if it had none),
+    and the parts this one carries over that differ from those."""
+    files, carried = carried_files(catalog, joined(known))
+    if carried is None:
+        return files, {}
+    return files, {kind: part for kind, part in parts(carried).items() if known.get(kind) != part}

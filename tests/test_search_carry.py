@@ -1,0 +1,89 @@
+"""The search index carried over between builds (carry.py) gives, after any sequence of edits, the very files a
+build from scratch makes, while an edit makes again only what it changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.catalog import Catalog, build_catalog
+from sitegen.config import SiteConfig
+from sitegen.records import STATUSES, PaperPage
+from sitegen.search.carry import carried_files, carried_over, joined
+from sitegen.search.index import build_search
+from sitegen.search.shards import index_files
+
+TITLES = ["Vision Transformers Need Registers", "Attention Is All You Need", "Deep Residual Learning", "$\\beta$-VAE: Learning Concepts",
+          "Sparse Attention Kernels", "Object Detection at Scale", "A ViT for Video", "Contrastive Pretraining of Vision Encoders"]
+WORDS = ["attention", "registers", "kernel", "zyzzyva", "learning", "vision", "quasar", "transformers", "the", "Fréchet", "WiSE-FT"]
+
+
+def page(n: int, title: str, words: list[str]) -> PaperPage:
+    return PaperPage(slug=f"paper-{n}", path=Path(f"/nowhere/paper-{n}.md"), title=title, abstract=" ".join(["We study", *words, "at scale."]),
+                     links=(), memberships=(), auto_tags=(), user_tags=(), status="unread", notes="", authors=("Ann Author", f"Bo {n}"),
+                     arxiv=f"2309.{16588 + n}" if n % 2 else "")
+
+
+def catalog_of(pages: list[PaperPage]) -> Catalog:
+    return build_catalog(SiteConfig(), [], pages, ())
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["note", "unnote", "status", "abstract", "title", "tag", "add", "drop", "authors"]),
+                           st.integers(0, 50), st.lists(st.sampled_from(WORDS), max_size=6)), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(edits=EDITS)
+def test_after_any_edits_the_carried_index_is_the_one_made_from_scratch(edits: list[tuple[str, int, list[str]]]) -> None:
+    pages = [page(n, title, WORDS[n % 5: n % 5 + 3]) for n, title in enumerate(TITLES)]
+    files, kept = carried_over(catalog_of(pages), {})
+    for kind, n, words in edits:
+        i, text = n % len(pages), " ".join(words)
+        if kind == "note":
+            pages[i] = dataclasses.replace(pages[i], notes=f"{pages[i].notes}\n{text} *{n}*\n")
+        elif kind == "unnote":
+            pages[i] = dataclasses.replace(pages[i], notes="")
+        elif kind == "status":
+            pages[i] = dataclasses.replace(pages[i], status=STATUSES[n % 3])
+        elif kind == "abstract":
+            pages[i] = dataclasses.replace(pages[i], abstract=text)
+        elif kind == "title":
+            pages[i] = dataclasses.replace(pages[i], title=f"{text} {n}")
+        elif kind == "tag":
+            pages[i] = dataclasses.replace(pages[i], user_tags=tuple(dict.fromkeys(w.lower() for w in words if w.isalpha())))
+        elif kind == "authors":
+            pages[i] = dataclasses.replace(pages[i], authors=tuple(words))
+        elif kind == "add":
+            pages.append(page(100 + n, f"{text} New {n}", words))
+        elif kind == "drop" and len(pages) > 1:
+            pages.pop(i)
+        pages = list({p.slug: p for p in pages}.values())
+        catalog = catalog_of(pages)
+        known = pickle.loads(pickle.dumps(kept))  # as the next build reads it back
+        files, changed = carried_over(catalog, known)
+        assert files == index_files(build_search(catalog), catalog), (kind, n, words)
+        if kind in ("note", "unnote", "status", "abstract", "tag", "authors"):  # the same papers: one paper's part at most
+            assert "search-order" not in changed and sum(name.startswith("search-papers-") for name in changed) <= 1
+        kept.update(changed)
+        # What the edit did not change is carried over as it was, not made again.
+        before, carried = joined(known), joined(kept)
+        assert before is not None and carried is not None
+        _, again = carried_files(catalog, before)
+        now = again or before
+        previous = dict(zip(before.slugs, before.papers))
+        for slug, paper in zip(now.slugs, now.papers):
+            if slug in previous and previous[slug].made_from == paper.made_from:
+                assert paper is previous[slug]
+        assert now == carried
+
+
+def test_an_unchanged_catalog_carries_nothing_new() -> None:
+    pages = [page(n, title, WORDS[n % 5: n % 5 + 3]) for n, title in enumerate(TITLES)]
+    files, carried = carried_files(catalog_of(pages), None)
+    assert carried is not None
+    again, none = carried_files(catalog_of(pages), pickle.loads(pickle.dumps(carried)))
+    assert again == files and none is None
