@@ -322,7 +322,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.catalog import build_catalog, tag_name_warnings
     from sitegen.depends import own_templates_in, render_keys
     from sitegen.pages import page_text, plan_pages
-    from sitegen.parallel import Ready, in_background, in_turn
+    from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe_heard, dedupe_remembered, remember_dedupe, slugify
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
@@ -366,29 +366,27 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         else:
             page_writes.append(PageWrite(path, None, loaded.inputs[path]))
     # The next build reads the pages this one writes (after a cold build, all of them): what dedupe makes of
-    # them is made now, on the other core (after the search index, below), so that the first edit after a
-    # cold build matches up no paper again.
+    # them is made now, on the other core, so that the first edit after a cold build matches up no paper again.
     upcoming = anchors_after(loaded.sources, anchors, page_writes, memo)
-    dedupe_upcoming = [(dedupe_heard, (loaded.entries, dates, upcoming))] if upcoming != anchors else []
+    matched = in_background(len(upcoming), dedupe_heard, loaded.entries, dates, upcoming) if upcoming != anchors else None
 
     tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
     for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
         diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
-    # The search index is the next slowest stage, and only reads the catalog: on the other core too, in the same
-    # worker as that dedupe, which then runs (one worker's copy of the heap, not two at once).
-    searched, *matched = in_turn(len(pages), [(search_files, (catalog,)), *dedupe_upcoming])
+    # The search index is the next slowest stage, and only reads the catalog: on the other core too.
+    searched = in_background(len(pages), search_files, catalog)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
     other_files = [export_json(catalog), *static_files(site_dir, loaded.theme, loaded.inputs)]
     catalog = replace(catalog, related=related.result())
     memo.keep(related_key, catalog.related)
+    if matched is not None:
+        remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs)
     files = [*renderer.plain_files(), *other_files, *searched.result()]
-    for dedupe in matched:
-        remember_dedupe(memo, loaded.list_keys, dates, upcoming, dedupe.result())
     return Assembled(loaded, pages, page_writes, catalog, renderer, jobs, keys, files)
 
 

@@ -6,7 +6,6 @@ Where the platform cannot fork, everything runs in this process, with the same r
 from __future__ import annotations
 
 import ctypes
-import itertools
 import multiprocessing
 import os
 import signal
@@ -28,7 +27,6 @@ PARALLEL_FROM = 400  # files or papers: below this, forking costs more than it s
 
 # What a worker needs, set just before it forks so that it inherits it.
 _inherited: dict[str, Any] = {}
-_calls = itertools.count()
 
 
 def can_fork() -> bool:
@@ -79,21 +77,21 @@ def _call_inherited(name: str) -> Any:
 
 
 class Background(Generic[T]):
-    """A call (registered in `_inherited` under `name` before its process forked) running in a forked
-    process; `result()` waits for it and re-raises its error. Several may run at once, each in its own
-    process, or in turn in one (`in_turn`); the last call of a process ends it."""
+    """fn(*args) running in a forked process; `result()` waits for it and re-raises its error.
+    Several may run at once: each worker finds its own call under its own name."""
 
-    def __init__(self, pool: ProcessPoolExecutor, name: str, last: bool) -> None:
-        self.pool, self.last = pool, last
-        self.future: Future[T] = _started(pool, _call_inherited, name)
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self.pool = _pool(1)
+        name = f"call-{id(self)}"
+        _inherited[name] = (fn, args)
+        self.future: Future[T] = _started(self.pool, _call_inherited, name)
         self.future.add_done_callback(lambda _: _inherited.pop(name, None))
 
     def result(self) -> T:
         try:
             return self.future.result()
         finally:
-            if self.last:
-                self.pool.shutdown()
+            self.pool.shutdown()
 
 
 class Ready(Generic[T]):
@@ -107,23 +105,8 @@ class Ready(Generic[T]):
 def in_background(papers: int, fn: Callable[..., T], *args: Any) -> Background[T] | Ready[T]:
     """Start fn(*args) on the other core when a site of this many papers makes it worth it, else compute it now."""
     if can_fork() and papers >= PARALLEL_FROM:
-        name = f"call-{next(_calls)}"
-        _inherited[name] = (fn, args)
-        return Background(_pool(1), name, last=True)
+        return Background(fn, args)
     return Ready(fn(*args))
-
-
-def in_turn(papers: int, calls: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Background[Any] | Ready[Any]]:
-    """Start the calls on the other core, one after the other in one forked process, when a site of this many
-    papers makes it worth it, else compute them now. One process, not one each: a worker's memory is the part
-    of the heap it shares with the build that either of them writes while it lives (2.3 GiB each for the search
-    index and the dedupe of the next build's pages at 100,000 papers), and two at once pay it twice."""
-    if not (can_fork() and papers >= PARALLEL_FROM):
-        return [Ready(fn(*args)) for fn, args in calls]
-    names = [f"call-{next(_calls)}" for _ in calls]
-    _inherited.update(zip(names, calls))  # all of them before the process forks, at the first call
-    pool = _pool(1)
-    return [Background(pool, name, last=i == len(names) - 1) for i, name in enumerate(names)]
 
 
 def _render_shard(shard: int, shards: int) -> None:
