@@ -51,7 +51,18 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 def _started(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any) -> Future[T]:
     """Submit work, forking the workers with Ctrl+C held back, so that none is born able to take it."""
     with interrupts_deferred():
+        give_back_free_memory()
         return pool.submit(fn, *args)
+
+
+def give_back_free_memory() -> None:
+    """Return the C allocator's free pages to the system (glibc's malloc_trim), as a fork is about to
+    share the heap: at 10,000 papers the build holds ~70 MiB of them there, freed large strings and
+    buffers, which would count in the process tree's memory until it ends. Elsewhere, nothing."""
+    if sys.platform == "linux":
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # musl has none
+        if trim is not None:
+            trim(0)
 
 
 def stop_workers() -> None:
@@ -111,7 +122,10 @@ def _render_shard(shard: int, shards: int) -> None:
 
 
 def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callable[[], None]) -> None:
-    """Render every job into `folder`, on two cores where the platform can fork; the same bytes either way."""
+    """Render every job into `folder`, on two cores where the platform can fork; the same bytes either way.
+    The build renders half the jobs itself and one forked worker the other half: a worker's memory is
+    what it copies of the heap it inherits as it touches the catalog (~190 MiB at 10,000 papers, half
+    the heap), which the build, rendering in its own heap, does not pay."""
     if not can_fork() or len(jobs) < PARALLEL_FROM:
         for job in jobs:
             write_files(folder, [renderer.run(job)])
@@ -119,17 +133,28 @@ def render_into(folder: Path, renderer: Renderer, jobs: list[Job], tick: Callabl
         return
     done = multiprocessing.get_context("fork").Value("i", 0)
     _inherited["render"] = (renderer, jobs, folder, done)
-    pool = _pool(2)
+    pool = _pool(1)
+    reported = 0
+
+    def catch_up() -> None:
+        nonlocal reported
+        for _ in range(done.value - reported):
+            tick()
+        reported = done.value
     try:
-        futures = [_started(pool, _render_shard, k, 2) for k in range(2)]
-        reported = 0
-        while not all(f.done() for f in futures):
+        future = _started(pool, _render_shard, 1, 2)
+
+        def mine() -> Iterator[RenderedFile]:
+            for job in jobs[0::2]:
+                yield renderer.run(job)
+                tick()  # once written
+                catch_up()
+        write_files(folder, mine())
+        while not future.done():
             time.sleep(0.05)
-            for _ in range(done.value - reported):
-                tick()
-            reported = done.value
-        for future in futures:
-            future.result()  # a worker's error, raised here
+            catch_up()
+        catch_up()
+        future.result()  # the worker's error, raised here
     except BaseException:
         stop_workers()
         raise
