@@ -387,6 +387,12 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     for path, line, message in tag_name_warnings(pages, tags_lines, loaded.rules):
         diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
+    # The workers started above end before the search's starts: two cores gain nothing from three workers at once,
+    # and each holds its own copy of what it touched of the build's heap (together the build's peak of memory).
+    catalog = replace(catalog, related=related.result())
+    memo.keep(related_key, catalog.related)
+    if matched is not None:
+        remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     # The search index is the next slowest stage, and only reads the catalog: on the other core too.
     searched = in_background(len(pages), search_files, catalog, memo)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
@@ -396,10 +402,6 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         facts[page.slug] = found if found is not None else paper_facts(catalog, page, kept)
         memo.keep(key, facts[page.slug])
     other_files = [export_json(catalog, {slug: made.export for slug, made in facts.items()}), *static_files(site_dir, loaded.theme, loaded.inputs)]
-    catalog = replace(catalog, related=related.result())
-    memo.keep(related_key, catalog.related)
-    if matched is not None:
-        remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
     renderer = Renderer(catalog, env)
     jobs = renderer.jobs()
     keys = render_keys(site_dir, loaded.theme, loaded.inputs, loaded.config, loaded.rules, loaded.reading_lists, catalog, jobs, facts)
