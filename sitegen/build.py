@@ -516,8 +516,8 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # Before the record: a build killed before its proof is saved is not one a build with nothing to do
         # trusts (until then the new files are unproven: kept if the site drops them, and said so).
         state.save_proof(loaded.site_dir, proof)
-        state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files as they stand
-        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, assembled.render_keys, built.names)
+        memo_stamps = state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files it wrote or proved
+        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, assembled.render_keys, built.names, memo_stamps)
     return BuildSummary(
         papers=len(assembled.pages),
         entries=len(loaded.entries),

@@ -408,15 +408,9 @@ def relative(path: Path, folder: Path) -> str:
 
 
 def save(site_dir: Path, output_dir: Path, inputs: dict[Path, bytes], stamps: dict[str, Stamp], warnings: list[list[Any]],
-         rendered: dict[str, str], names: Iterable[str]) -> None:
-    """The record of a build that completed (after its memo files are written: it vouches for them);
-    `names`: the files its marker lists (the marker it has just written, not read back)."""
-    memo: dict[str, MemoStamp] = {}
-    for kind in MEMO_KINDS:
-        try:
-            memo[kind] = memo_stamp(site_dir / memo_file(kind))
-        except OSError:
-            pass
+         rendered: dict[str, str], names: Iterable[str], memo: dict[str, MemoStamp]) -> None:
+    """The record of a build that completed; `names`: the files its marker lists (the marker it has just written, not
+    read back); `memo`: the memo files it vouches for (`save_memo`: as written or as proven, never as they stand now)."""
     record = BuildRecord(input_digest(inputs), stamps_digest(stamps), str(output_dir.resolve()), output_digest(output_dir, names),
                          tuple((str(p), line, message, kind) for p, line, message, kind in warnings), file_digests(inputs, site_dir),
                          rendered, memo)
@@ -463,13 +457,18 @@ def _is_dict_of(value: object, check: Callable[[Any], bool]) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
 
 
-def save_memo(site_dir: Path, memo: Memo) -> None:
-    """The memo files that changed; the one-file memo of earlier versions goes (tens of megabytes, never read again)."""
+def save_memo(site_dir: Path, memo: Memo) -> dict[str, MemoStamp]:
+    """The memo files that changed; the one-file memo of earlier versions goes (tens of megabytes, never read again).
+    Returns what the record may vouch for: the stamp of each file as this build wrote it, and of each other as it
+    was proven when the build began (a file put in `.sitegen/` meanwhile is then no longer that file: refused)."""
+    stamps = dict(memo.proven)
     for name, data in memo.changed_files().items():
         write_atomic(site_dir / name, data, site_dir)
+        stamps[name.name.removeprefix("memo-").removesuffix(".pickle")] = memo_stamp(site_dir / name)
     old = site_dir / OLD_MEMO_FILE
     if old.is_file() and not old.is_symlink():
         old.unlink()
+    return stamps
 
 
 def memo_file(kind: str) -> Path:
@@ -486,6 +485,7 @@ class Memo:
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds whose file was discarded, or held a value not `valid`: made again
         self.lazy = lazy or {}  # a lazy kind → its file, proven the last build's, not read yet
+        self.proven: dict[str, MemoStamp] = {}  # each kind's file as proven the last build's (read or to be read as that file only)
         self.replaced: dict[str, bytes] = {}  # a lazy kind → its file's new bytes
 
     def read(self, kind: str) -> dict[str, Any]:
@@ -495,7 +495,7 @@ class Memo:
             return {}
         gc.disable()  # as `load_memo`: hundreds of thousands of objects, none of them garbage
         try:
-            return load_memo_file(path) or {}
+            return load_memo_file(path, self.proven[kind]) or {}
         finally:
             gc.enable()
 
@@ -636,6 +636,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     not read, and the steps run again. Its values are then sitegen's own: none is checked one by one."""
     found: dict[str, dict[str, Any]] = {}
     lazy: dict[str, Path] = {}
+    proven: dict[str, MemoStamp] = {}
     discarded: list[Path] = []
     gc.disable()  # millions of objects, none of them garbage: the cyclic collector's walks meanwhile found nothing
     try:
@@ -647,18 +648,21 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
                 now = None
             if kind in LAZY_KINDS:
                 if now is not None and now == recorded.get(kind):
-                    lazy[kind] = path
+                    lazy[kind], proven[kind] = path, now
                 elif now is not None and site_dir / memo_file("search-*") not in discarded:
                     discarded.append(site_dir / memo_file("search-*"))  # its parts named once
                 continue
-            data = load_memo_file(path) if now is not None and now == recorded.get(kind) else None
+            data = load_memo_file(path, now) if now is not None and now == recorded.get(kind) else None
             if now is not None and data is None:
                 discarded.append(path)
+            elif data is not None and now is not None:
+                proven[kind] = now
             found[kind] = data or {}
     finally:
         gc.enable()
     gc.freeze()  # and the build's later walks skip them too, until `release_memo` (1.5 s of a note edit at 10,000 papers)
     memo = Memo(found, lazy)
+    memo.proven = proven
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 
@@ -668,10 +672,15 @@ def release_memo() -> None:
     gc.unfreeze()
 
 
-def load_memo_file(path: Path) -> dict[str, Any] | None:
-    """A memo file's mapping, or None if it is anything else (it is only a cache)."""
+def load_memo_file(path: Path, proven: MemoStamp) -> dict[str, Any] | None:
+    """A memo file's mapping, or None if it is anything else (it is only a cache) or no longer the file `proven`
+    stamps (replaced since it was proven: the bytes are read from the file the stamp is checked on, never a later one)."""
     try:
-        data = RecordsOnly(io.BytesIO(path.read_bytes())).load()
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
+            info = os.fstat(handle.fileno())
+            if (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns) != proven:
+                return None
+            data = RecordsOnly(io.BytesIO(handle.read())).load()
     except Exception:  # any damage at all: rebuild what it held
         return None
     return data if isinstance(data, dict) and all(isinstance(k, str) for k in data) else None

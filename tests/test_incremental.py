@@ -9,6 +9,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -425,6 +426,40 @@ def test_an_edit_makes_the_page_text_and_facts_of_its_paper_only(tmp_path: Path)
     build(cold)
     assert tree(site / "site") == tree(cold / "site")
     assert tree(site / "content") == tree(cold / "content")
+
+
+def test_a_memo_file_put_in_place_while_a_build_runs_is_neither_read_nor_vouched_for(tmp_path: Path) -> None:
+    """An attacker's race: the memo files of another version of the site, moved into .sitegen/ just after the
+    build proved its own, were read by the search worker in that build and vouched for by its record (stamped as
+    they stood at its end), so planted titles stayed in the search index and papers.json for every later build.
+    A memo file is read only from the very file its stamp was checked on, and the record vouches only for the files
+    the build wrote or proved: the next build refuses the planted ones, and the site is what a cold build makes."""
+    site, other = small_site(tmp_path / "s"), small_site(tmp_path / "other")
+    for page_list in (other / "content" / "lists").glob("*.txt"):
+        page_list.write_text(page_list.read_text(encoding="utf-8").replace(TITLES[1], "PLANTED TITLE"), encoding="utf-8")
+    build(site)
+    build(other)
+    planted = {path.name: path.read_bytes() for path in (other / ".sitegen").glob("memo-*.pickle")}
+    real_load_memo = state.load_memo
+
+    def then_planted(*args: Any, **kwargs: Any) -> Any:
+        loaded = real_load_memo(*args, **kwargs)
+        for name, data in planted.items():
+            (site / ".sitegen" / f"{name}.tmp").write_bytes(data)
+            os.replace(site / ".sitegen" / f"{name}.tmp", site / ".sitegen" / name)
+        return loaded
+
+    page = sorted((site / "content" / "papers").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    with patch.object(state, "load_memo", then_planted):
+        build(site)
+    page.write_text(page.read_text(encoding="utf-8") + "\nAnother note.\n", encoding="utf-8")
+    said = build(site)
+    assert any(".sitegen" in path and "not left by this site's last build" in message for _, path, _, message in said), said
+    assert not any(b"PLANTED" in data for data in tree(site / "site").values())
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site")
 
 
 def test_a_memo_this_machine_wrote_is_reused_and_a_copied_one_is_made_again(tmp_path: Path) -> None:
