@@ -194,6 +194,19 @@ def test_the_folded_tags_opened_on_a_phone_all_show_within_the_screen(example_si
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+def test_keyboard_hints_show_where_a_keyboard_is_likely_and_not_on_a_phone(example_site: Path, visit: Any) -> None:
+    """A stranger's phone showed "Search papers  /" and "Press ? for keyboard shortcuts": keys a phone has not."""
+    home = (example_site / "site/index.html").as_uri()
+    phone = visit(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).page
+    phone.goto(home)
+    expect(phone.locator("#site-search")).to_have_attribute("placeholder", "Search papers")
+    expect(phone.get_by_text("for keyboard shortcuts")).to_have_count(0)
+    desktop = visit().page
+    desktop.goto(home)
+    expect(desktop.locator("#site-search")).to_have_attribute("placeholder", "Search papers  /")
+    expect(desktop.get_by_text("for keyboard shortcuts")).to_be_visible()
+
+
 def test_the_search_page_shows_one_search_box(example_site: Path, visit: Any) -> None:
     page = visit(viewport={"width": 390, "height": 800}).page
     page.goto((example_site / "site/search/index.html").as_uri() + "?q=registers")

@@ -44,8 +44,12 @@
     });
   }
 
+  // The "/" and "?" keys are a keyboard's: told where one is likely (a pointer that hovers), not on a phone.
+  var keyboard = !window.matchMedia || window.matchMedia("(hover: hover) and (pointer: fine)").matches;
+  var searchBox = document.getElementById("site-search");
+  if (keyboard && searchBox) searchBox.placeholder += "  /";
   var footer = document.querySelector(".site-footer p");
-  if (footer) {
+  if (footer && keyboard) {
     var hint = make("span", {}, " · Press ");
     hint.appendChild(make("kbd", {}, "?"));
     hint.appendChild(document.createTextNode(" for keyboard shortcuts"));
