@@ -356,7 +356,11 @@ def stamp_from(value: object) -> MemoStamp:
 
 
 def memo_stamp(path: Path) -> MemoStamp:
-    info = os.lstat(path)
+    return memo_stamp_of(os.lstat(path))
+
+
+def memo_stamp_of(info: os.stat_result) -> MemoStamp:
+    """The four numbers of `stamp_of`, in the order records have kept memo files' stamps in."""
     return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
 
 
@@ -462,9 +466,9 @@ def save_memo(site_dir: Path, memo: Memo) -> dict[str, MemoStamp]:
     Returns what the record may vouch for: the stamp of each file as this build wrote it, and of each other as it
     was proven when the build began (a file put in `.sitegen/` meanwhile is then no longer that file: refused)."""
     stamps = dict(memo.proven)
-    for name, data in memo.changed_files().items():
-        write_atomic(site_dir / name, data, site_dir)
-        stamps[name.name.removeprefix("memo-").removesuffix(".pickle")] = memo_stamp(site_dir / name)
+    for kind, data in memo.changed_files().items():
+        write_atomic(site_dir / memo_file(kind), data, site_dir)
+        stamps[kind] = memo_stamp(site_dir / memo_file(kind))
     old = site_dir / OLD_MEMO_FILE
     if old.is_file() and not old.is_symlink():
         old.unlink()
@@ -480,24 +484,19 @@ class Memo:
     digest of their inputs and of sitegen's own code: a step whose inputs did not change since the
     last build is not run again. Only what this build used is kept for the next one."""
 
-    def __init__(self, old: dict[str, dict[str, Any]], lazy: dict[str, Path] | None = None) -> None:
+    def __init__(self, old: dict[str, dict[str, Any]], lazy: dict[str, Path] | None = None,
+                 proven: dict[str, MemoStamp] | None = None) -> None:
         self.old = {kind: old.get(kind, {}) for kind in MEMO_KINDS}  # kind → key → value
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds whose file was discarded, or held a value not `valid`: made again
         self.lazy = lazy or {}  # a lazy kind → its file, proven the last build's, not read yet
-        self.proven: dict[str, MemoStamp] = {}  # each kind's file as proven the last build's (read or to be read as that file only)
+        self.proven = proven or {}  # each kind's file as proven the last build's (read, or to be read, as that file only)
         self.replaced: dict[str, bytes] = {}  # a lazy kind → its file's new bytes
 
     def read(self, kind: str) -> dict[str, Any]:
         """A lazy kind's values ({} if its file was not proven the last build's, or is damaged)."""
         path = self.lazy.get(kind)
-        if path is None:
-            return {}
-        gc.disable()  # as `load_memo`: hundreds of thousands of objects, none of them garbage
-        try:
-            return load_memo_file(path, self.proven[kind]) or {}
-        finally:
-            gc.enable()
+        return {} if path is None else load_memo_file(path, self.proven[kind]) or {}
 
     def replace(self, kind: str, data: bytes) -> None:
         """A lazy kind's file made again (`data`: a pickled mapping, as `read` reads it back)."""
@@ -542,12 +541,12 @@ class Memo:
         """The value this build kept for `inputs` (None if none): made here, it needs no check."""
         return self.used[kind].get(f"{kind}:{value_digest((code_digest(), inputs))}")
 
-    def changed_files(self) -> dict[Path, bytes]:
-        """The memo files to write (site-relative): those of the kinds whose entries differ from the last
-        build's. Keys are digests of the inputs, so the same keys hold the same values."""
-        return {**{memo_file(kind): pickle.dumps(used, protocol=5) for kind, used in self.used.items()
+    def changed_files(self) -> dict[str, bytes]:
+        """The bytes of each kind's memo file to write: the kinds whose entries differ from the last build's
+        (keys are digests of the inputs, so the same keys hold the same values), and the lazy kinds made again."""
+        return {**{kind: pickle.dumps(used, protocol=5) for kind, used in self.used.items()
                    if kind not in LAZY_KINDS and (kind in self.refused or used.keys() != self.old.get(kind, {}).keys())},
-                **{memo_file(kind): data for kind, data in self.replaced.items()}}
+                **self.replaced}
 
 
 def value_digest(value: object) -> str:
@@ -638,31 +637,26 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     lazy: dict[str, Path] = {}
     proven: dict[str, MemoStamp] = {}
     discarded: list[Path] = []
-    gc.disable()  # millions of objects, none of them garbage: the cyclic collector's walks meanwhile found nothing
-    try:
-        for kind in MEMO_KINDS:
-            path = site_dir / memo_file(kind)
-            try:
-                now: MemoStamp | None = memo_stamp(path)
-            except OSError:
-                now = None
-            if kind in LAZY_KINDS:
-                if now is not None and now == recorded.get(kind):
-                    lazy[kind], proven[kind] = path, now
-                elif now is not None and site_dir / memo_file("search-*") not in discarded:
-                    discarded.append(site_dir / memo_file("search-*"))  # its parts named once
-                continue
-            data = load_memo_file(path, now) if now is not None and now == recorded.get(kind) else None
-            if now is not None and data is None:
-                discarded.append(path)
-            elif data is not None and now is not None:
-                proven[kind] = now
-            found[kind] = data or {}
-    finally:
-        gc.enable()
-    gc.freeze()  # and the build's later walks skip them too, until `release_memo` (1.5 s of a note edit at 10,000 papers)
-    memo = Memo(found, lazy)
-    memo.proven = proven
+    for kind in MEMO_KINDS:
+        path = site_dir / memo_file(kind)
+        try:
+            now: MemoStamp | None = memo_stamp(path)
+        except OSError:
+            now = None
+        if kind in LAZY_KINDS:
+            if now is not None and now == recorded.get(kind):
+                lazy[kind], proven[kind] = path, now
+            elif now is not None and site_dir / memo_file("search-*") not in discarded:
+                discarded.append(site_dir / memo_file("search-*"))  # its parts named once
+            continue
+        data = load_memo_file(path, now) if now is not None and now == recorded.get(kind) else None
+        if now is not None and data is None:
+            discarded.append(path)
+        elif data is not None and now is not None:
+            proven[kind] = now
+        found[kind] = data or {}
+    gc.freeze()  # the build's later collections skip them, until `release_memo` (1.5 s of a note edit at 10,000 papers)
+    memo = Memo(found, lazy, proven)
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 
@@ -675,12 +669,14 @@ def release_memo() -> None:
 def load_memo_file(path: Path, proven: MemoStamp) -> dict[str, Any] | None:
     """A memo file's mapping, or None if it is anything else (it is only a cache) or no longer the file `proven`
     stamps (replaced since it was proven: the bytes are read from the file the stamp is checked on, never a later one)."""
+    gc.disable()  # millions of objects, none of them garbage: the cyclic collector's walks meanwhile found nothing
     try:
         with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NOFOLLOW)) as handle:
-            info = os.fstat(handle.fileno())
-            if (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns) != proven:
+            if memo_stamp_of(os.fstat(handle.fileno())) != proven:
                 return None
             data = RecordsOnly(io.BytesIO(handle.read())).load()
     except Exception:  # any damage at all: rebuild what it held
         return None
+    finally:
+        gc.enable()
     return data if isinstance(data, dict) and all(isinstance(k, str) for k in data) else None
