@@ -50,7 +50,7 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagRule, is_list_file
+from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagMatch, TagRule, is_list_file
 from sitegen.state import input_digest, read_inputs
 
 if TYPE_CHECKING:
@@ -328,7 +328,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
-    from sitegen.tagging import candidates_of, phrase_tagged, with_learned
+    from sitegen.tagging import are_findings, phrase_findings, phrase_tagged, scored_candidates, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
@@ -343,11 +343,21 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     related_key, known_related = memo.find("related", (listed, loaded.config.related_count), lambda found: all(
         slug in slugs and all(r.slug in slugs for r in others) for slug, others in found.items()))
     related = Ready(known_related) if known_related is not None else in_background(len(listed), related_papers, listed, loaded.config.related_count)
-    # The phrases' findings depend on texts alone; what corrections teach, on those (their key) and the user's tags alone.
-    candidates_key, candidates = memo.find("tags", ("candidates", loaded.rules, [(page.slug, page.title, page.abstract) for page in planned]),
-                                           lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    candidates = candidates if candidates is not None else candidates_of(planned, loaded.rules)
-    memo.keep(candidates_key, candidates)
+    # A paper's phrase findings depend on its title and abstract and the rules alone: kept by paper, so that a new
+    # list matches its own papers only; the scores, which weigh the phrases over all papers, are made again.
+    rules_key, phrases = state.value_digest(loaded.rules), frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
+    findings: dict[str, tuple[TagMatch, ...]] = {}
+    finding_keys: list[str] = []
+    for page in planned:
+        key, found = memo.carried("tags", state.made_digest(rules_key, page.title, page.abstract))
+        if found is not None and not are_findings(found, phrases):
+            memo.refused.add("tags")  # a memo's value is input too: one not of these rules is made again
+            found = None
+        found = found if found is not None else phrase_findings(page, loaded.rules)
+        memo.keep(key, found)
+        findings[page.slug] = found
+        finding_keys += (page.slug, key)
+    candidates, candidates_key = scored_candidates(findings), state.made_digest(*finding_keys)
     decided = phrase_tagged(planned, candidates)
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
     learned_key, learned = memo.find("learned", (candidates_key, learning_inputs(planned)),

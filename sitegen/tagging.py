@@ -51,6 +51,7 @@ MAX_PHRASE_WORDS = 12  # words in one taxonomy phrase; the longest in the defaul
 CONTEXT_WORDS = 6  # words shown either side of a match in the reason
 SPECIFIC_SHARE = 80  # a phrase found in at most 1 other paper in 80 keeps its full weight
 PRIOR_PAPERS = 100  # the site is weighed as if it had 100 more papers, in which each phrase is that rare
+EXACT_COUNT = 4  # papers a phrase is in counted exactly up to this many; more, to within a factor of two
 
 LEAD_BONUS = 1.0  # a mention in the abstract's first sentence counts this much more (it states the topic)
 CLAIM_BONUS = 0.5  # and one in a sentence saying what the paper does ("we propose", "this paper") this much more
@@ -348,22 +349,32 @@ class PageText:
         return cls(title, abstract, occurrences(title, abstract, rules))
 
 
-def phrase_specificity(texts: Iterable[PageText]) -> dict[tuple[str, str], float]:
-    """Each (tag, phrase)'s weight from how many other papers it occurs in: 1 when rare, less as it becomes common.
+def phrase_specificity(findings: Iterable[tuple[TagMatch, ...]]) -> dict[tuple[str, str], float]:
+    """Each (tag, phrase)'s weight from how many other papers it occurs in (`findings`: each paper's
+    phrase_findings): 1 when rare, less as it becomes common.
 
     Inverse document frequency, scaled so that a phrase in at most one paper in SPECIFIC_SHARE
     weighs 1 and a phrase in every paper weighs about 0. The other papers are counted as if the site
     had PRIOR_PAPERS more in which the phrase is that rare: a handful of papers cannot show that a
     phrase is common, so on a small site weights stay near 1 and sink as papers show it is common.
+    Both counts are taken to within a factor of two (counted_roughly), so that a few percent more
+    papers rarely move a weight: counted exactly, a new list of 50 papers in 10,000 moved every common
+    phrase's weight by thousandths and the printed score or the tags of 1 paper page in 7.
     """
     counts: dict[tuple[str, str], int] = {}
     n = 0
-    for text in texts:
+    for found in findings:
         n += 1
-        for key in {(o.tag, o.phrase) for o in text.found}:
+        for key in {(m.tag, phrase) for m in found for phrase in m.phrases}:
             counts[key] = counts.get(key, 0) + 1
-    papers, rare = n + PRIOR_PAPERS, PRIOR_PAPERS / SPECIFIC_SHARE
-    return {key: min(1.0, math.log(papers / (c - 1 + rare)) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
+    papers, rare = counted_roughly(n) + PRIOR_PAPERS, PRIOR_PAPERS / SPECIFIC_SHARE
+    return {key: min(1.0, math.log(papers / (counted_roughly(c) - 1 + rare)) / math.log(SPECIFIC_SHARE)) for key, c in counts.items()}
+
+
+def counted_roughly(count: int) -> int:
+    """A count of papers as far as a weight tells it: up to EXACT_COUNT as it is (one more paper in a
+    handful says much), above it rounded down to a power of two."""
+    return count if count <= EXACT_COUNT else 1 << (count.bit_length() - 1)
 
 
 def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
@@ -379,27 +390,41 @@ def context(words: Words, start: int, end: int) -> tuple[str, str, str]:
             words.text[match_end:after_end] + ("…" if len(right) > CONTEXT_WORDS else ""))
 
 
-def phrase_candidates(text: PageText, weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
-    """Every tag a phrase of which stands in the paper, best first, with its score and evidence: what
-    the phrases' decision (phrase_decision) and the learning from corrections (sitegen.learning) read."""
+def phrase_findings(page: PaperPage, rules: tuple[TagRule, ...]) -> tuple[TagMatch, ...]:
+    """Each tag a phrase of which stands in the paper, in reading order, with its phrases and evidence and no
+    score yet: made of the paper's title and abstract and the rules alone, so that a build keeps them by
+    paper and a new list matches the phrases of its own papers only (the scores weigh the whole library)."""
+    text = PageText.of(page, rules)
     by_tag: dict[str, list[Occurrence]] = {}
     for o in text.found:
         by_tag.setdefault(o.tag, []).append(o)
-    scores: list[tuple[float, str]] = []
-    for tag, found in by_tag.items():  # title first, then the abstract in reading order
-        in_title = {o.phrase for o in found if o.in_title}
+    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in found)), 0.0, tuple(evidence_of(text, o) for o in found))
+                 for tag, found in by_tag.items())
+
+
+def are_findings(value: object, phrases: frozenset[tuple[str, str]]) -> bool:
+    """Whether a memo's value is phrase_findings of these rules (`phrases`: each tag's, as (tag, phrase)): each
+    phrase one of its tag's, or scoring it would fail (a memo is input too)."""
+    return isinstance(value, tuple) and all(isinstance(m, TagMatch) and all((m.tag, p) in phrases for p in m.phrases)
+                                            and {e.phrase for e in m.evidence} == set(m.phrases) for m in value)
+
+
+def phrase_candidates(findings: tuple[TagMatch, ...], weight: dict[tuple[str, str], float]) -> tuple[TagMatch, ...]:
+    """A paper's phrase_findings scored, best first: what the phrases' decision (phrase_decision) and the
+    learning from corrections (sitegen.learning) read."""
+    scored = []
+    for match in findings:  # its evidence: title first, then the abstract in reading order
+        in_title = {e.phrase for e in match.evidence if e.in_title}
         mentions: dict[str, int] = {}
         score = TITLE_WEIGHT * len(in_title)
-        for o in found:
-            if not o.in_title and mentions.get(o.phrase, 0) < MAX_MENTIONS:
-                mentions[o.phrase] = mentions.get(o.phrase, 0) + 1
-                score += weight[tag, o.phrase] * mention_weight(o)
+        for e in match.evidence:
+            if not e.in_title and mentions.get(e.phrase, 0) < MAX_MENTIONS:
+                mentions[e.phrase] = mentions.get(e.phrase, 0) + 1
+                score += weight[match.tag, e.phrase] * mention_weight(e.place)
         if not in_title and len(mentions) == 1:
             score -= LONE_PHRASE
-        scores.append((round(score, 2), tag))
-    scores.sort(key=lambda st: (-st[0], st[1]))
-    return tuple(TagMatch(tag, tuple(dict.fromkeys(o.phrase for o in by_tag[tag])), score, tuple(evidence_of(text, o) for o in by_tag[tag]))
-                 for score, tag in scores)
+        scored.append(replace(match, score=round(score, 2)))
+    return tuple(sorted(scored, key=lambda m: (-m.score, m.tag)))
 
 
 def phrase_decision(candidates: tuple[TagMatch, ...]) -> tuple[TagMatch, ...]:
@@ -424,8 +449,8 @@ def phrase_decision(candidates: tuple[TagMatch, ...]) -> tuple[TagMatch, ...]:
     return tuple(m for m, share in zip(applying, TAG_SHARES) if m.score >= share * best)
 
 
-def mention_weight(o: Occurrence) -> float:
-    return 1 + (LEAD_BONUS if o.place == LEAD else CLAIM_BONUS if o.place == CLAIM else 0)
+def mention_weight(place: str) -> float:
+    return 1 + (LEAD_BONUS if place == LEAD else CLAIM_BONUS if place == CLAIM else 0)
 
 
 def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
@@ -434,9 +459,13 @@ def evidence_of(text: PageText, o: Occurrence) -> TagEvidence:
 
 def candidates_of(pages: Sequence[PaperPage], rules: tuple[TagRule, ...]) -> dict[str, tuple[TagMatch, ...]]:
     """Each page's phrase candidates (by slug); phrase weights come from all pages at once."""
-    texts = [(page, PageText.of(page, rules)) for page in pages]
-    weight = phrase_specificity(text for _, text in texts)
-    return {page.slug: phrase_candidates(text, weight) for page, text in texts}
+    return scored_candidates({page.slug: phrase_findings(page, rules) for page in pages})
+
+
+def scored_candidates(findings: dict[str, tuple[TagMatch, ...]]) -> dict[str, tuple[TagMatch, ...]]:
+    """Each paper's phrase_findings (by slug) scored, with the weights of the phrases in all of them."""
+    weight = phrase_specificity(findings.values())
+    return {slug: phrase_candidates(found, weight) for slug, found in findings.items()}
 
 
 def tag_pages(pages: Sequence[PaperPage], rules: tuple[TagRule, ...],
