@@ -441,7 +441,8 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
     from sitegen.parallel import render_into
 
-    assembled = assemble(loaded, diagnostics, progress)
+    with state.collector_paused():
+        assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     previous = loaded.rendered_last
     listed = frozenset(listed)
