@@ -441,8 +441,7 @@ def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_p
     """Assemble, then render the new site aside: all of it, or only what changed since the last build."""
     from sitegen.parallel import render_into
 
-    with state.collector_paused():
-        assembled = assemble(loaded, diagnostics, progress)
+    assembled = assemble(loaded, diagnostics, progress)
     jobs, keys, files = assembled.jobs, assembled.render_keys, assembled.files
     previous = loaded.rendered_last
     listed = frozenset(listed)

@@ -6,7 +6,6 @@ Where the platform cannot fork, everything runs in this process, with the same r
 from __future__ import annotations
 
 import ctypes
-import gc
 import multiprocessing
 import os
 import signal
@@ -38,7 +37,6 @@ def _start_worker() -> None:
     """In each worker: die with the build (a killed build leaves no worker writing on), let go
     of the build lock's file, which fork shared, so that the lock dies with the build too, and
     leave Ctrl+C to the build (which stops its workers): a worker prints no traceback of its own."""
-    gc.enable()  # off in the build while it assembles (`state.collector_paused`): a worker's garbage is its own
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by _started, across the fork
     if sys.platform == "linux":

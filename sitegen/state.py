@@ -666,22 +666,6 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     return memo, discarded
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic collector off while a build makes what it keeps to its end (pages, catalog, jobs, keys; its garbage
-    goes by reference counts), and what stands then frozen like the memo, until `release_memo`: its full collections
-    walked all of it again and again (four of them, 0.3-0.6 s of a note edit at 10,000 papers). Forked workers
-    collect as usual (`parallel`)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
-
-
 def release_memo() -> None:
     """The memo's objects back in the cyclic collector's care once the build is done (`serve` builds again and again)."""
     gc.unfreeze()
