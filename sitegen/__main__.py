@@ -4,6 +4,7 @@
 import os
 import signal
 import sys
+from typing import NoReturn
 
 
 def run() -> int:
@@ -14,7 +15,23 @@ def run() -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr, flush=True)
         return 130
-    return main()
+    return leave(main())
+
+
+def leave(status: int) -> NoReturn:
+    """End the process once the command is done: its output flushed, its files written and closed, its workers
+    ended (each command waits for its own), so the interpreter's teardown, which frees every object one by one
+    (0.65 s of a note edit at 10,000 papers: millions of them in the memo), has nothing left to do. Only for the
+    command line: code that calls `cli.main` in a process of its own (the tests) goes on."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: what it wanted is printed
+        status = status or 141
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,11 @@ class TagView:
     suggested: tuple[tuple[PaperPage, TagMatch], ...] = ()  # papers like these, not tagged (a tag of the user's own), likeliest first
 
 
+def latest_date(paper: PaperPage) -> dt.date:
+    """The newest date of the lists that hold the paper: when it was added."""
+    return max((m.date for m in paper.memberships if m.date), default=dt.date.min)
+
+
 @dataclass(frozen=True)
 class Catalog:
     config: SiteConfig
@@ -74,6 +79,19 @@ class Catalog:
     @cached_property
     def tags_by_slug(self) -> dict[str, TagView]:
         return {t.slug: t for t in self.tags}
+
+    @cached_property
+    def recent_first(self) -> tuple[PaperPage, ...]:
+        """The papers in the order they were added in: newest list date first, then list position (then slug)."""
+        def order(p: PaperPage) -> tuple[int, int, str]:
+            position = min((m.position for m in p.memberships), default=0)
+            return (-latest_date(p).toordinal(), position, p.slug)
+        return tuple(sorted(self.papers, key=order))
+
+    @cached_property
+    def added_rank(self) -> dict[str, int]:
+        """Each paper's place in `recent_first`: any collection sorted by it is in the order it was added in."""
+        return {p.slug: i for i, p in enumerate(self.recent_first)}
 
     @cached_property
     def in_no_list(self) -> tuple[PaperPage, ...]:

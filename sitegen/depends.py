@@ -31,10 +31,10 @@ from typing import Any
 
 import sitegen
 from sitegen import state
-from sitegen.catalog import Catalog, ListView, TagView
+from sitegen.catalog import Catalog, ListView, TagView, latest_date
 from sitegen.config import SiteConfig
 from sitegen.records import PaperFacts, PaperPage, ReadingList, TagRule
-from sitegen.render import Job, Pager, collection_counts, export_entry, first_of_each_initial, latest_date, recent, sitemap_paths
+from sitegen.render import Job, Pager, collection_counts, export_entry, first_of_each_initial, sitemap_paths
 
 Facts = tuple[Any, ...]
 
@@ -99,7 +99,6 @@ class JobFacts:
         self.items: dict[str, str] = {}
         self.filters: dict[tuple[str, str], Facts] = {}
         self.initials: dict[int, Facts] = {}  # page size → each initial's first (page, paper slug)
-        self.ranks: dict[str, int] = {}
         self.by_template: dict[str, Callable[[dict[str, Any]], Facts]] = {
             "home.html": lambda _: self.home(), "lists.html": lambda _: self.list_cards(), "tags.html": lambda _: self.tag_counts(),
             "search.html": lambda _: (), "404.html": lambda _: (), "sitemap.xml": lambda _: tuple(sitemap_paths(catalog)),
@@ -155,7 +154,7 @@ class JobFacts:
         return (len(c.papers), len(c.tags), self.filter_counts("papers", "", c.papers, False), self.list_cards(),
                 tuple((t.slug, t.title, len(t.papers)) for t in popular),
                 tuple(self.item(p) for p in c.papers if p.status == "reading"),
-                tuple(self.item(p) for p in recent(c.papers)[: c.config.recent_count]))
+                tuple(self.item(p) for p in c.recent_first[: c.config.recent_count]))
 
     def index_page(self, values: dict[str, Any]) -> Facts:
         pager: Pager = values["pager"]
@@ -163,14 +162,9 @@ class JobFacts:
         if (found := self.initials.get(pager.size)) is None:
             found = self.initials[pager.size] = tuple(first_of_each_initial(c.papers, pager.size).items())
         single = len(pager.paths) == 1
-        added = tuple(self.added_rank()[p.slug] for p in pager.papers) if single else ()
+        added = tuple(c.added_rank[p.slug] for p in pager.papers) if single else ()
         return (found, self.filter_counts("papers", "", c.papers, False), self.pager(pager),
                 tuple(self.line(p) for p in pager.papers), added)
-
-    def added_rank(self) -> dict[str, int]:
-        if not self.ranks:
-            self.ranks = {p.slug: i for i, p in enumerate(recent(self.catalog.papers))}
-        return self.ranks
 
     def list_page(self, values: dict[str, Any]) -> Facts:
         lv: ListView = values["list"]

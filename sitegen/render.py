@@ -167,14 +167,13 @@ class Renderer:
             words_after=words_after,
             query=lambda text: quote_plus(str(text), safe=""),
         )
-        recent_first = recent(catalog.papers)
         env.globals.update(
             catalog=catalog,
             config=catalog.config,
             site_path=catalog.path,
             popular_tags=sorted(catalog.tags, key=lambda t: (-len(t.papers), t.slug)),
-            recent_papers=recent_first[: catalog.config.recent_count],
-            added_rank={p.slug: i for i, p in enumerate(recent_first)},
+            recent_papers=catalog.recent_first[: catalog.config.recent_count],
+            added_rank=catalog.added_rank,
             sitemap_paths=sitemap_paths(catalog),
             statuses=STATUSES,
             tag_thresholds={"score": MIN_SCORE, "lead": MIN_SCORE_LEAD, "shares": TAG_SHARES[2:]},
@@ -250,10 +249,10 @@ class Renderer:
         jobs += [Job("paper.html", c.path("paper", p.slug), {"paper": p, "neighbours": around[p.slug]}) for p in c.papers]
         jobs += [Job("tag.html", pager.path, {"tag": t, "pager": pager})
                  for t in c.tags for pager in pagers(c, "tag", t.slug, t.papers, INDEX_PAGE_SIZE)]
-        jobs.append(feed(c.path("feed"), c.config.title, recent(c.papers), c.path("home")))
+        jobs.append(feed(c.path("feed"), c.config.title, c.recent_first, c.path("home")))
         jobs += [feed(c.path("list-feed", lv.slug), f"{lv.info.title} · {c.config.title}", lv.papers, c.path("list", lv.slug))
                  for lv in c.lists]
-        jobs += [feed(c.path("tag-feed", t.slug), f"{t.title} · {c.config.title}", recent(t.papers), c.path("tag", t.slug))
+        jobs += [feed(c.path("tag-feed", t.slug), f"{t.title} · {c.config.title}", recent(c, t.papers), c.path("tag", t.slug))
                  for t in c.tags]
         if c.config.base_url:
             jobs.append(Job("sitemap.xml", c.path("sitemap"), {}))
@@ -462,16 +461,10 @@ def initial(title: str) -> str:
     return "0–9" if first.isdigit() else "#"
 
 
-def latest_date(paper: PaperPage) -> dt.date:
-    return max((m.date for m in paper.memberships if m.date), default=dt.date.min)
-
-
-def recent(papers: tuple[PaperPage, ...], count: int | None = None) -> tuple[PaperPage, ...]:
-    """Newest list date first, then list position: the order papers were added in."""
-    def order(p: PaperPage) -> tuple[int, int, str]:
-        position = min((m.position for m in p.memberships), default=0)
-        return (-latest_date(p).toordinal(), position, p.slug)
-    return tuple(sorted(papers, key=order))[:count]
+def recent(catalog: Catalog, papers: tuple[PaperPage, ...]) -> tuple[PaperPage, ...]:
+    """A collection's papers in the order they were added in (`Catalog.recent_first`, worked out once for the site)."""
+    rank = catalog.added_rank
+    return tuple(sorted(papers, key=lambda p: rank[p.slug]))
 
 
 def sitemap_paths(catalog: Catalog) -> list[str]:

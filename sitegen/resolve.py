@@ -18,7 +18,6 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
 from typing import Any
 
 from sitegen.records import BibEntry, Bibliographic, Claim
@@ -26,7 +25,6 @@ from sitegen.records import BibEntry, Bibliographic, Claim
 TRUNCATED = "et al."  # the last name of an author list that a source cut short
 TRUNCATION_WORDS = frozenset({"others", "et al", "etal", "and others", "et alii"})
 RANK = {"page": 0, "bibtex": 1, "arxiv": 2, "lookup": 2, "hf": 3, "pasted": 4, "recorded": 5}
-FIELDS = tuple(f.name for f in fields(Bibliographic))
 # Latin letters that Unicode does not decompose into a letter and an accent.
 UNACCENTED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "ß": "ss",
                             "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ı": "i", "Þ": "Th", "þ": "th", "Ħ": "H", "ħ": "h"})
@@ -35,12 +33,14 @@ UNACCENTED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D
 def resolve(claims: Iterable[Claim]) -> Bibliographic:
     """Each field from the best-ranked source that knows it; authors' accents from any source."""
     ranked = sorted(claims, key=lambda c: RANK[c.source])
-    values: dict[str, Any] = {}
-    for name in FIELDS:
-        known = [(RANK[c.source], getattr(c.biblio, name)) for c in ranked if getattr(c.biblio, name)]
-        values[name] = (fullest([value for _, value in known]) if name == "bibtex" and known
-                        else best(known) if known else getattr(Bibliographic(), name))
-    if values["authors"] and not any(c.source == "page" and c.biblio.authors for c in ranked):
+    known: dict[str, list[tuple[int, Any]]] = {}  # each field's values, best-ranked source first
+    for claim in ranked:  # each record's known fields (vars: a field at a time cost 0.2 s of 20,000 resolves)
+        for name, value in vars(claim.biblio).items():
+            if value:
+                known.setdefault(name, []).append((RANK[claim.source], value))
+    values: dict[str, Any] = {name: fullest([value for _, value in found]) if name == "bibtex" else best(found)
+                              for name, found in known.items()}  # the fields no source knows: Bibliographic's defaults
+    if values.get("authors") and not any(c.source == "page" and c.biblio.authors for c in ranked):
         values["authors"] = completed(values["authors"], [(RANK[c.source], c.biblio.authors) for c in ranked if c.biblio.authors])
         values["authors"] = with_accents(values["authors"], [(RANK[c.source], name) for c in ranked for name in c.biblio.authors])
     return Bibliographic(**values)

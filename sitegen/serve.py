@@ -28,7 +28,7 @@ from sitegen.build import Assembled, run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import ChangedOnDisk, RenderedFile
-from sitegen.pages import FRONT_MATTER
+from sitegen.pages import front_matter
 
 if TYPE_CHECKING:
     from sitegen.render import Job, Renderer
@@ -245,8 +245,8 @@ def split_page(data: bytes | None) -> tuple[bytes, str] | None:
         text = data.decode("utf-8") if data is not None else ""
     except UnicodeDecodeError:
         return None
-    match = FRONT_MATTER.match(text)
-    return (hashlib.blake2b(match["yaml"].encode(), digest_size=16).digest(), text[match.end():]) if match else None
+    found = front_matter(text)
+    return (hashlib.blake2b(text[found[0]:found[1]].encode(), digest_size=16).digest(), text[found[2]:]) if found else None
 
 
 class Builder:
