@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.catalog import Catalog, build_catalog
+from sitegen.catalog import build_catalog
 from sitegen.config import SiteConfig
 from sitegen.records import STATUSES, PaperPage
 from sitegen.search.carry import carried_files, carried_over, joined
-from sitegen.search.index import build_search
+from sitegen.search.index import SearchSource, build_search, search_source
 from sitegen.search.shards import index_files
 
 TITLES = ["Vision Transformers Need Registers", "Attention Is All You Need", "Deep Residual Learning", "$\\beta$-VAE: Learning Concepts",
@@ -28,8 +28,9 @@ def page(n: int, title: str, words: list[str]) -> PaperPage:
                      arxiv=f"2309.{16588 + n}" if n % 2 else "")
 
 
-def catalog_of(pages: list[PaperPage]) -> Catalog:
-    return build_catalog(SiteConfig(), [], pages, ())
+def catalog_of(pages: list[PaperPage]) -> SearchSource:
+    """What the index of a site of these pages is made of."""
+    return search_source(build_catalog(SiteConfig(), [], pages, ()))
 
 
 EDITS = st.lists(st.tuples(st.sampled_from(["note", "unnote", "status", "abstract", "title", "tag", "add", "drop", "authors"]),

@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.output import RenderedFile
 from sitegen.search.analyze import query_terms
-from sitegen.search.index import Payload, SearchDoc
+from sitegen.search.index import Payload, SearchDoc, SearchSource
 
 GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
@@ -30,13 +29,13 @@ BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "
 SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "ids": 50_000, "docs": 8_000}
 KEYED = ("typed", "ids")  # kinds looked up by a string key (the base holds each shard's first), not by number
 NAMED = ("docs",)  # kinds whose shards are cut and named by their papers (`stable_starts`), not numbered in order
-NAME_SPACE = 1 << 24  # a named shard's number: a digest of its first paper's slug, below this (at most 8 digits)
+NAME_SPACE = 1 << 24  # a named shard's number: a digest of its first paper's URL, below this (at most 8 digits)
 # The base's `folder`: one plain folder name beside it, as index_files writes it. The index is read back from disk,
 # where anything may stand in for it: `../x/`, `/etc/`, `https://host/` would read (or load) files outside the site.
 SHARD_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*/")
 
 
-def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
+def index_files(payload: Payload, source: SearchSource, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
     """The payload as classic scripts: a small base (`window.SITEGEN_SEARCH={...};`: fields, boosts, the
     sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
     of about `shard_bytes[kind]`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
@@ -49,7 +48,7 @@ def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] 
     incremental build leaves it be."""
     head = {"fields": payload.fields, "boosts": payload.boosts, "tags": payload.tags, "lists": payload.lists,
             "terms": payload.terms, "lengths": payload.lengths}
-    return shard_files(catalog, head, [doc_row(doc) for doc in payload.docs], term_items(payload), shard_bytes)
+    return shard_files(source, head, [doc_row(doc) for doc in payload.docs], term_items(payload), shard_bytes)
 
 
 def term_items(payload: Payload) -> list[str]:
@@ -63,6 +62,7 @@ def term_items(payload: Payload) -> list[str]:
 class DocRow:
     """What the shards hold of one paper besides its terms' postings (carried between builds with its terms)."""
 
+    url: str  # its page's: what its `docs` shard is cut and named by (`stable_starts`)
     shipped: str  # its `docs` item (SearchDoc.shipped()), as JSON
     typed: str  # its title as typed: its query terms, space-separated
     ids: tuple[str, ...]  # its identifier keys
@@ -72,10 +72,10 @@ class DocRow:
 
 
 def doc_row(doc: SearchDoc) -> DocRow:
-    return DocRow(script_json(doc.shipped()), " ".join(query_terms(doc.title)), tuple(doc.identifiers()), doc.status, doc.tags, doc.lists)
+    return DocRow(doc.url, script_json(doc.shipped()), " ".join(query_terms(doc.title)), tuple(doc.identifiers()), doc.status, doc.tags, doc.lists)
 
 
-def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], dumped_terms: list[str],
+def shard_files(source: SearchSource, head: dict[str, Any], rows: Sequence[DocRow], dumped_terms: list[str],
                 shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
     """The base and the shards, from what the base holds besides where shards start (`head`: fields, boosts, tags,
     lists, terms, lengths), each paper's row and each term's item as JSON (postings and frequencies field by field,
@@ -92,17 +92,17 @@ def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], 
     facets = {"status": statuses, "tag": tag_slugs, "list": list_slugs,
               "papers": [[status_number[row.status], [tag_number[t] for t in row.tags], [list_number[s] for s in row.lists]]
                          for row in rows]}
-    folder = catalog.path("search-shards")
-    slugs = [paper.slug for paper in catalog.papers]
+    folder = source.folder
+    urls = [row.url for row in rows]
     files: list[RenderedFile] = []
     firsts: dict[str, list[Any]] = {}
-    names: dict[str, list[int]] = {}
+    named: dict[str, list[int]] = {}  # a named kind → its shards' numbers
     for kind in ("terms", "docs", "typed", "ids"):
         dumped = dumped_terms if kind == "terms" else [row.shipped for row in rows] if kind == "docs" else [script_json(item) for item in items[kind]]
         sizes = [len(text.encode()) for text in dumped]
         if kind in NAMED:  # docs: cut and named by their papers, so that a paper added changes one shard
-            cuts = stable_starts(sizes, slugs, shard_bytes[kind])
-            numbers = names[kind] = shard_names([slugs[start] if start < len(slugs) else "" for start in cuts])  # no papers: one empty shard
+            cuts = stable_starts(sizes, urls, shard_bytes[kind])
+            numbers = named[kind] = shard_names([urls[start] if start < len(urls) else "" for start in cuts])  # no papers: one empty shard
         else:
             cuts = shard_starts(sizes, shard_bytes[kind])
             numbers = list(range(len(cuts)))
@@ -113,8 +113,8 @@ def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], 
     files.append(shard_script(folder, "facets", 0, script_json(facets)))
     base = {"format": FORMAT, "fields": head["fields"], "boosts": head["boosts"], "tags": head["tags"], "lists": head["lists"],
             "count": len(rows), "terms": head["terms"], "lengths": head["lengths"], "folder": folder, "shards": firsts,
-            "names": {kind: names[kind] for kind in NAMED}}
-    return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
+            "names": named}
+    return [RenderedFile(source.index_path, f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
 
 
 def utf16(text: str) -> bytes:
@@ -139,7 +139,7 @@ def stable_starts(sizes: list[int], keys: list[str], shard_bytes: int) -> list[i
     `shard_bytes`, before an item whose key's digest falls below its own size's share of the other half (so that
     shards hold `shard_bytes` on average, whatever the items' sizes), or where it would take the shard past twice
     `shard_bytes`. (`shard_starts`' cuts, each where the last shard filled up, all move when one paper arrives.)"""
-    starts, held, half = [0], 0, shard_bytes // 2
+    starts, held, half = [0], 0, max(shard_bytes // 2, 1)
     for i, (size, key) in enumerate(zip(sizes, keys)):
         if held >= half and (digest_below(key, size / half) or held + size > 2 * shard_bytes):
             starts.append(i)
