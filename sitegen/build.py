@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -395,7 +394,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     memo.keep(related_key, catalog.related)
     if matched is not None:
         remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
-    # The search index is the next slowest stage, and only reads the catalog: on the other core too.
+    # The search index is the next slowest stage, and only reads the catalog: on the other core too (`search_files`).
     searched = search_files(catalog, memo)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
