@@ -97,7 +97,11 @@ class PaperTerms:
     lengths: tuple[int, ...]  # each field's length: its terms counted with repeats
 
     def fields(self) -> list[list[str]]:
-        return [terms.split(" ") if terms else [] for terms in self.terms]
+        return [self.field_terms(k) for k in range(len(self.terms))]
+
+    def field_terms(self, field: int) -> list[str]:
+        terms = self.terms[field]
+        return terms.split(" ") if terms else []
 
     def field_counts(self, field: int) -> list[int]:
         return list(map(ord, self.counts[field]))
@@ -171,26 +175,27 @@ def build_search(source: SearchSource, analysed: Sequence[PaperTerms] | None = N
     if analysed is None:
         analysed = [paper_terms(paper) for paper in source.papers]
     docs = tuple(search_doc(paper) for paper in source.papers)
-    split = [found.fields() for found in analysed]
-    terms = sorted(set().union(*(words for fields in split for words in fields)))
+    # Each paper's field split into its terms only while that field is read (all of them at once were a million
+    # strings at 10,000 papers, most of the search worker's peak of memory).
+    terms = sorted({term for found in analysed for field in found.terms if field for term in field.split(" ")})
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
     for k, name in enumerate(FIELDS):
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
-        for ref, (fields, found) in enumerate(zip(split, analysed)):
-            for term, tf in zip(fields[k], found.field_counts(k)):
-                refs[number[term]].append(ref)
-                tfs[number[term]].append(tf)
+        for ref, found in enumerate(analysed):
+            for n, tf in zip(map(number.__getitem__, found.field_terms(k)), found.field_counts(k)):
+                refs[n].append(ref)
+                tfs[n].append(tf)
         postings[name] = [deltas(r) for r in refs]
         frequencies[name] = [[] if f.count(1) == len(f) else f for f in tfs]  # [] means every tf is 1
     # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
     # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
     positions: list[list[Any]] = [[] for _ in terms]
-    for fields, found in zip(split, analysed):
-        for term, place in zip(fields[0], found.places):
-            positions[number[term]].append(place if isinstance(place, int) else list(place))
+    for found in analysed:
+        for n, place in zip(map(number.__getitem__, found.field_terms(0)), found.places):
+            positions[n].append(place if isinstance(place, int) else list(place))
     return Payload(fields=FIELDS, boosts=boosts(len(docs)), tags=source.tags, lists=source.lists, docs=docs, terms=terms, postings=postings,
                    frequencies=frequencies, positions=positions, lengths=field_lengths(analysed))
 
