@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -57,9 +56,11 @@ if TYPE_CHECKING:
     from sitegen.catalog import Catalog
     from sitegen.config import SiteConfig
     from sitegen.pages import PageSource
+    from sitegen.parallel import Ready, Sent
     from sitegen.render import Job, Renderer
 
 Progress = Callable[[str, int], Callable[[], None]]  # (stage, total) → tick
+SearchFiles = tuple[list[RenderedFile], dict[str, bytes]]  # the index's files, and the memo's search parts it changed
 # Past this share of pages to render again, the site is made afresh and swapped in: one rename
 # instead of a rename per file (a new list changes the related papers and tags of much of the site).
 MOST_OF_THE_SITE = 0.5
@@ -403,8 +404,8 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     memo.keep(related_key, catalog.related)
     if matched is not None:
         remember_dedupe(memo, loaded.list_keys, dates, upcoming, matched.result())
-    # The search index is the next slowest stage, and only reads the catalog: on the other core too.
-    searched = in_background(len(pages), search_files, catalog, memo)
+    # The search index is the next slowest stage, and only reads the catalog: on the other core too (`search_files`).
+    searched = search_files(catalog, memo)
     env = make_environment([site_dir / "templates"], loaded.theme, own_templates_in(loaded.inputs, site_dir, loaded.theme))
     check_templates(env)
     facts = {}
@@ -436,14 +437,17 @@ def anchors_after(sources: list[PageSource], anchors: list[PageAnchor], page_wri
     return [standing[path] for path in sorted(standing)]
 
 
-def search_files(catalog: Catalog, memo: state.Memo) -> tuple[list[RenderedFile], dict[str, bytes]]:
-    """The search index's files (`search-index.js` and its shards), patched from what the last build carried over
-    (the memo's `search-*` parts, read here, in the worker), and the parts this one changed, pickled here."""
-    from sitegen.search.carry import carried_over
+def search_files(catalog: Catalog, memo: state.Memo) -> Sent[SearchFiles] | Ready[SearchFiles]:
+    """The search index's files (`search-index.js` and its shards), and the memo's `search-*` parts this build changed
+    (pickled), made in a process of its own from what the index is made of and the parts the last build carried
+    over (read there, never here)."""
+    from sitegen.parallel import sent_away
+    from sitegen.search import worker
+    from sitegen.search.index import search_source
 
-    key = f"search:{state.code_digest()}"
-    files, changed = carried_over(catalog, {kind: found for kind in state.LAZY_KINDS if (found := memo.read(kind).get(key)) is not None})
-    return files, {kind: pickle.dumps({key: part}, protocol=5) for kind, part in changed.items()}
+    part_files = {kind: (path, memo.proven[kind]) for kind, path in memo.lazy.items()}
+    return sent_away(len(catalog.papers), "sitegen.search.worker", worker.search_files, search_source(catalog), part_files,
+                     f"search:{state.code_digest()}")
 
 
 def plan(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = no_progress,

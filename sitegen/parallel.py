@@ -8,8 +8,11 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import pickle
 import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,6 +30,8 @@ PARALLEL_FROM = 400  # files or papers: below this, forking costs more than it s
 
 # What a worker needs, set just before it forks so that it inherits it.
 _inherited: dict[str, Any] = {}
+# The processes `Sent` work to, while they work.
+_sent: set[subprocess.Popen[bytes]] = set()
 
 
 def can_fork() -> bool:
@@ -69,6 +74,10 @@ def stop_workers() -> None:
     """End every worker at once: the build failed or was interrupted, their work is not wanted."""
     for child in multiprocessing.active_children():
         child.kill()
+    for process in list(_sent):
+        process.kill()
+        process.wait()
+        _sent.discard(process)
 
 
 def _call_inherited(name: str) -> Any:
@@ -94,12 +103,64 @@ class Background(Generic[T]):
             self.pool.shutdown()
 
 
+class Sent(Generic[T]):
+    """`python -m module` in a process of its own, sent `args` (pickled, on its stdin), its answer read back from its
+    stdout: a worker that holds what it is sent and makes, where a forked one also holds a copy of each page of the
+    build's heap it touches. `result()` waits for it and re-raises its error. The module answers ("done", value)
+    or ("failed", error)."""
+
+    def __init__(self, module: str, args: tuple[Any, ...]) -> None:
+        import sitegen
+
+        home = str(Path(sitegen.__file__).resolve().parents[1])  # this sitegen, wherever the worker would look
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
+        # Its own session: a Ctrl+C at the terminal reaches the build only, which ends this process (`stop_workers`).
+        self.process = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                                        start_new_session=True)
+        self.module = module
+        _sent.add(self.process)
+        # Fed by a thread: the worker reads only once its modules are loaded, and the build goes on meanwhile.
+        self.feeding = threading.Thread(target=self._feed, args=(pickle.dumps(args, protocol=5),), daemon=True)
+        self.feeding.start()
+
+    def _feed(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        try:
+            with self.process.stdin:
+                self.process.stdin.write(data)
+        except BrokenPipeError:  # it died: `result` says so
+            pass
+
+    def result(self) -> T:
+        assert self.process.stdout is not None
+        try:
+            answer = self.process.stdout.read()
+            self.feeding.join()
+            if self.process.wait() != 0 or not answer:
+                raise RuntimeError(f"the {self.module} worker ended with status {self.process.returncode}")
+        finally:
+            _sent.discard(self.process)
+        outcome, value = pickle.loads(answer)
+        if outcome == "failed":
+            raise value
+        result: T = value
+        return result
+
+
 class Ready(Generic[T]):
     def __init__(self, value: T) -> None:
         self.value = value
 
     def result(self) -> T:
         return self.value
+
+
+def sent_away(papers: int, module: str, fn: Callable[..., T], *args: Any) -> Sent[T] | Ready[T]:
+    """fn(*args) in a process of its own (`python -m module`, which runs fn) when a site of this many papers makes
+    it worth it, else computed now."""
+    if can_fork() and papers >= PARALLEL_FROM:
+        return Sent(module, args)
+    return Ready(fn(*args))
 
 
 def in_background(papers: int, fn: Callable[..., T], *args: Any) -> Background[T] | Ready[T]:

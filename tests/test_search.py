@@ -26,7 +26,7 @@ from sitegen.markup import plain_text
 from sitegen.records import PaperPage
 from search_reference import expand, lunr_executor
 from sitegen.search.analyze import author_terms, index_terms, normalize
-from sitegen.search.index import FIELDS, build_search
+from sitegen.search.index import FIELDS, build_search, search_source
 from sitegen.search.query import Searcher, load_searcher, parse, search
 from sitegen.search.shards import SHARD_BYTES, index_files, read_payload
 
@@ -382,8 +382,8 @@ def test_authors_are_a_field_and_plain_names_find_them(tmp_path: Path) -> None:
     pages = [page("dino", "Emerging Properties in Self-Supervised Vision Transformers", "Self-distillation without labels.",
                   ("Mathilde Caron", "Hugo Touvron")),
              page("caron", "Caron Wines and Vision", "A vineyard named Caron uses vision to sort grapes.", ("Ann Other",))]
-    catalog = build_catalog(SiteConfig(), [], pages, ())
-    for file in index_files(build_search(catalog), catalog):
+    source = search_source(build_catalog(SiteConfig(), [], pages, ()))
+    for file in index_files(build_search(source), source):
         (tmp_path / "site" / file.path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "site" / file.path).write_bytes(file.content)
     answers = both_sides(tmp_path, ["author:caron", "mathilde caron", "touvron", "author:other", "title:caron"])
@@ -528,11 +528,11 @@ LAYOUTS = {"tiny": 1, "small": 3_000, "whole": 10**9}  # shard bytes: one item a
 def layouts(example_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The example site's index cut three ways (the payload `build_search` made, as the build writes it)."""
     payload = read_payload(example_site / "site/search-index.js")
-    catalog = build_catalog(SiteConfig(), [], [], ())
+    source = search_source(build_catalog(SiteConfig(), [], [], ()))
     sites = {}
     for name, shard_bytes in LAYOUTS.items():
         site = tmp_path_factory.mktemp(f"layout-{name}")
-        for file in index_files(payload, catalog, dict.fromkeys(SHARD_BYTES, shard_bytes)):
+        for file in index_files(payload, source, dict.fromkeys(SHARD_BYTES, shard_bytes)):
             (site / file.path).parent.mkdir(parents=True, exist_ok=True)
             (site / file.path).write_bytes(file.content)
         assert read_payload(site / "search-index.js") == payload, name

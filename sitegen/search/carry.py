@@ -13,11 +13,10 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from sitegen.catalog import Catalog
 from sitegen.output import RenderedFile
 from sitegen.state import SEARCH_PARTS
-from sitegen.records import PaperPage
-from sitegen.search.index import FIELDS, PaperTerms, boosts, build_search, deltas, field_lengths, paper_terms, search_doc, undelta
+from sitegen.search.index import (FIELDS, PaperTerms, SearchPaper, SearchSource, boosts, build_search, deltas, field_lengths, paper_terms,
+                                  search_doc, undelta)
 from sitegen.search.shards import DocRow, doc_row, script_json, shard_files, term_items
 
 
@@ -41,42 +40,44 @@ class Carried:
     items: list[str]
 
 
-def made_from(catalog: Catalog, paper: PaperPage) -> tuple[Any, ...]:
+def made_from(paper: SearchPaper) -> tuple[Any, ...]:
     """What a paper's terms and row are made from, compared by value with the last build's: its fields, but for the
     abstract and notes, two thirds of what is kept, which are kept as digests (a few milliseconds for ten thousand)."""
-    lists = catalog.lists_by_slug
-    memberships = tuple(m.list_slug for m in paper.memberships if m.list_slug in lists)
-    return (paper.title, paper.authors, catalog.paper_tags[paper.slug], memberships, tuple(lists[s].info.title for s in memberships),
-            blake2b(paper.abstract.encode(), digest_size=16).digest(), blake2b(paper.notes.encode(), digest_size=16).digest(),
-            paper.status, catalog.path("paper", paper.slug), paper.arxiv, paper.doi)
+    return (paper.title, paper.authors, paper.tags, paper.lists, paper.list_titles, blake2b(paper.abstract.encode(), digest_size=16).digest(),
+            blake2b(paper.notes.encode(), digest_size=16).digest(), paper.status, paper.url, paper.arxiv, paper.doi)
 
 
-def carried_files(catalog: Catalog, known: Carried | None) -> tuple[list[RenderedFile], Carried | None]:
+def carried_files(source: SearchSource, known: Carried | None) -> tuple[list[RenderedFile], Carried | None]:
     """The index's files, made from `known` (the last build's, None if there is none) where the papers are the
     same, and what the next build starts from (None: the same as `known`)."""
     previous = dict(zip(known.slugs, known.papers)) if known is not None else {}
     papers: list[CarriedPaper] = []
-    for paper in catalog.papers:
-        source = made_from(catalog, paper)
+    for paper in source.papers:
+        made = made_from(paper)
         found = previous.get(paper.slug)
-        if found is None or found.made_from != source:
-            analysed_now = paper_terms(catalog, paper)  # the last build's when the same, so that `patched` leaves them be
-            found = CarriedPaper(source, found.terms if found is not None and found.terms == analysed_now else analysed_now,
-                                 doc_row(search_doc(catalog, paper)))
+        if found is None or found.made_from != made:
+            analysed_now = paper_terms(paper)  # the last build's when the same, so that `patched` leaves them be
+            found = CarriedPaper(made, found.terms if found is not None and found.terms == analysed_now else analysed_now, doc_row(search_doc(paper)))
         papers.append(found)
-    slugs = tuple(paper.slug for paper in catalog.papers)
+    slugs = tuple(paper.slug for paper in source.papers)
     analysed = [paper.terms for paper in papers]
     if known is not None and known.slugs == slugs:
         changed = {ref: before.terms for ref, (now, before) in enumerate(zip(papers, known.papers)) if now.terms is not before.terms}
         terms, items = patched(known, changed, analysed) if changed else (known.terms, known.items)
         same = not changed and all(now is before for now, before in zip(papers, known.papers))
     else:
-        payload = build_search(catalog, analysed)
-        terms, items, same = payload.terms, term_items(payload), False
-    head = {"fields": FIELDS, "boosts": boosts(len(papers)), "tags": {t.slug: t.title for t in catalog.tags},
-            "lists": {lv.slug: lv.info.title for lv in catalog.lists}, "terms": terms, "lengths": field_lengths(analysed)}
-    files = shard_files(catalog, head, [paper.row for paper in papers], items)
+        terms, items = made_afresh(source, analysed)
+        same = False
+    head = {"fields": FIELDS, "boosts": boosts(len(papers)), "tags": source.tags, "lists": source.lists, "terms": terms,
+            "lengths": field_lengths(analysed)}
+    files = shard_files(source, head, [paper.row for paper in papers], items)
     return files, (None if same else Carried(slugs, tuple(papers), terms, items))
+
+
+def made_afresh(source: SearchSource, analysed: list[PaperTerms]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items, from every paper's terms (the payload let go of before the shards are cut)."""
+    payload = build_search(source, analysed)
+    return payload.terms, term_items(payload)
 
 
 def entries(found: PaperTerms, field: int) -> dict[str, tuple[int, Any]]:
@@ -156,10 +157,10 @@ def part_of(key: str) -> int:
     return int.from_bytes(blake2b(key.encode(), digest_size=4).digest()) % SEARCH_PARTS
 
 
-def carried_over(catalog: Catalog, known: dict[str, Any]) -> tuple[list[RenderedFile], dict[str, Any]]:
+def carried_over(source: SearchSource, known: dict[str, Any]) -> tuple[list[RenderedFile], dict[str, Any]]:
     """The index's files, from the parts the last build carried over (`known`: kind → part; missing if it had none),
     and the parts this one carries over that differ from those."""
-    files, carried = carried_files(catalog, joined(known))
+    files, carried = carried_files(source, joined(known))
     if carried is None:
         return files, {}
     return files, {kind: part for kind, part in parts(carried).items() if known.get(kind) != part}

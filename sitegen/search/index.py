@@ -1,4 +1,4 @@
-"""Catalog → search payload: postings, term frequencies, field lengths and title positions (everything lunr's
+"""Catalog → what the index is made of (`SearchSource`: plain records, sent to the search worker) → search payload: postings, term frequencies, field lengths and title positions (everything lunr's
 BM25 vectors and our ranking are made of, as small integers) and one `SearchDoc` a paper (what results show).
 
 The vectors themselves (one float per term of every field of every paper, most of a serialized lunr index)
@@ -11,12 +11,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import sub
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sitegen.catalog import Catalog
 from sitegen.markup import plain_markdown, plain_text
-from sitegen.records import PaperPage
 from sitegen.search.analyze import author_terms, identifier_key, index_terms, title_stems
+
+if TYPE_CHECKING:
+    from sitegen.catalog import Catalog
 
 FIELDS = {"title": 10, "author": 3, "tags": 4, "lists": 2, "abstract": 1, "notes": 1}
 EXACT_BOOST, PREFIX_BOOST, FUZZY_BOOST = 3, 1, 1
@@ -96,18 +97,63 @@ class PaperTerms:
     lengths: tuple[int, ...]  # each field's length: its terms counted with repeats
 
     def fields(self) -> list[list[str]]:
-        return [terms.split(" ") if terms else [] for terms in self.terms]
+        return [self.field_terms(k) for k in range(len(self.terms))]
+
+    def field_terms(self, field: int) -> list[str]:
+        terms = self.terms[field]
+        return terms.split(" ") if terms else []
 
     def field_counts(self, field: int) -> list[int]:
         return list(map(ord, self.counts[field]))
 
 
-def paper_terms(catalog: Catalog, paper: PaperPage) -> PaperTerms:
+@dataclass(frozen=True)
+class SearchPaper:
+    """What the index is made of one paper: its fields as the catalog resolved them, with its tags, lists and URL."""
+
+    slug: str
+    title: str
+    authors: tuple[str, ...]
+    tags: tuple[str, ...]  # slugs, automatic first
+    lists: tuple[str, ...]  # slugs of the lists it is in
+    list_titles: tuple[str, ...]  # their titles
+    abstract: str
+    notes: str  # as the page has them (Markdown)
+    status: str
+    url: str
+    arxiv: str
+    doi: str
+
+
+@dataclass(frozen=True)
+class SearchSource:
+    """Everything the index is made of, as plain records: what the search worker is sent instead of inheriting the
+    build's heap (a forked worker copied every page of it that it touched, or that its allocations landed in: at
+    10,000 papers ~400 MiB, the build's peak of memory)."""
+
+    papers: tuple[SearchPaper, ...]  # in title order: how they are numbered
+    tags: dict[str, str]  # slug → title, of every tag
+    lists: dict[str, str]  # slug → title, of every list
+    index_path: str  # the base's path in the site
+    folder: str  # the shards' folder
+
+
+def search_source(catalog: Catalog) -> SearchSource:
+    lists = catalog.lists_by_slug
+    papers = []
+    for paper in catalog.papers:
+        memberships = tuple(m.list_slug for m in paper.memberships if m.list_slug in lists)
+        papers.append(SearchPaper(slug=paper.slug, title=paper.title, authors=paper.authors, tags=tuple(catalog.paper_tags[paper.slug]),
+                                  lists=memberships, list_titles=tuple(lists[s].info.title for s in memberships), abstract=paper.abstract,
+                                  notes=paper.notes, status=paper.status, url=catalog.path("paper", paper.slug), arxiv=paper.arxiv, doi=paper.doi))
+    return SearchSource(papers=tuple(papers), tags={t.slug: t.title for t in catalog.tags}, lists={lv.slug: lv.info.title for lv in catalog.lists},
+                        index_path=catalog.path("search-index"), folder=catalog.path("search-shards"))
+
+
+def paper_terms(paper: SearchPaper) -> PaperTerms:
     """A paper's terms, field by field."""
-    tags, lists = catalog.paper_tags[paper.slug], catalog.lists_by_slug
-    found = (index_terms(paper.title), author_terms(paper.authors), index_terms(" ".join(t.replace("-", " ") for t in tags)),
-             index_terms(" ".join(lists[m.list_slug].info.title for m in paper.memberships if m.list_slug in lists)),
-             index_terms(paper.abstract), index_terms(plain_text(paper.notes)))
+    found = (index_terms(paper.title), author_terms(paper.authors), index_terms(" ".join(t.replace("-", " ") for t in paper.tags)),
+             index_terms(" ".join(paper.list_titles)), index_terms(paper.abstract), index_terms(plain_text(paper.notes)))
     counts = [Counter(terms) for terms in found]
     places: dict[str, list[int]] = {}
     for place, stem in enumerate(title_stems(paper.title)):
@@ -117,42 +163,40 @@ def paper_terms(catalog: Catalog, paper: PaperPage) -> PaperTerms:
                       lengths=tuple(map(len, found)))
 
 
-def search_doc(catalog: Catalog, paper: PaperPage) -> SearchDoc:
-    lists = catalog.lists_by_slug
-    return SearchDoc(title=paper.title, url=catalog.path("paper", paper.slug), tags=tuple(catalog.paper_tags[paper.slug]),
-                     lists=tuple(m.list_slug for m in paper.memberships if m.list_slug in lists), snippet=snippet(paper.abstract),
+def search_doc(paper: SearchPaper) -> SearchDoc:
+    return SearchDoc(title=paper.title, url=paper.url, tags=paper.tags, lists=paper.lists, snippet=snippet(paper.abstract),
                      status=paper.status, notes=plain_text(paper.notes)[:NOTES_LENGTH], authors=", ".join(paper.authors),
                      math=math_runs(paper.title), arxiv=paper.arxiv, doi=paper.doi)
 
 
-def build_search(catalog: Catalog, analysed: Sequence[PaperTerms] | None = None) -> Payload:
-    """The payload of a catalog's papers, numbered in the catalog's (title) order, from each paper's terms
-    (`analysed`, by paper; made now if not given)."""
+def build_search(source: SearchSource, analysed: Sequence[PaperTerms] | None = None) -> Payload:
+    """The payload of a site's papers, numbered in title order, from each paper's terms (`analysed`, by paper; made
+    now if not given)."""
     if analysed is None:
-        analysed = [paper_terms(catalog, paper) for paper in catalog.papers]
-    docs = tuple(search_doc(catalog, paper) for paper in catalog.papers)
-    split = [found.fields() for found in analysed]
-    terms = sorted(set().union(*(words for fields in split for words in fields)))
+        analysed = [paper_terms(paper) for paper in source.papers]
+    docs = tuple(search_doc(paper) for paper in source.papers)
+    # Each paper's field split into its terms only while that field is read (all of them at once were a million
+    # strings at 10,000 papers, most of the search worker's peak of memory).
+    terms = sorted({term for found in analysed for field in found.terms if field for term in field.split(" ")})
     number = {t: i for i, t in enumerate(terms)}
     postings: dict[str, list[list[int]]] = {}
     frequencies: dict[str, list[list[int]]] = {}
     for k, name in enumerate(FIELDS):
         refs: list[list[int]] = [[] for _ in terms]
         tfs: list[list[int]] = [[] for _ in terms]
-        for ref, (fields, found) in enumerate(zip(split, analysed)):
-            for term, tf in zip(fields[k], found.field_counts(k)):
-                refs[number[term]].append(ref)
-                tfs[number[term]].append(tf)
+        for ref, found in enumerate(analysed):
+            for n, tf in zip(map(number.__getitem__, found.field_terms(k)), found.field_counts(k)):
+                refs[n].append(ref)
+                tfs[n].append(tf)
         postings[name] = [deltas(r) for r in refs]
         frequencies[name] = [[] if f.count(1) == len(f) else f for f in tfs]  # [] means every tf is 1
     # Where each term stands among its papers' title stems, in posting order: one place as a number, several as a
     # list, none ([]) for a hyphenated name's whole. What "the words as a phrase in the title" is ranked from.
     positions: list[list[Any]] = [[] for _ in terms]
-    for fields, found in zip(split, analysed):
-        for term, place in zip(fields[0], found.places):
-            positions[number[term]].append(place if isinstance(place, int) else list(place))
-    return Payload(fields=FIELDS, boosts=boosts(len(docs)), tags={t.slug: t.title for t in catalog.tags},
-                   lists={lv.slug: lv.info.title for lv in catalog.lists}, docs=docs, terms=terms, postings=postings,
+    for found in analysed:
+        for n, place in zip(map(number.__getitem__, found.field_terms(0)), found.places):
+            positions[n].append(place if isinstance(place, int) else list(place))
+    return Payload(fields=FIELDS, boosts=boosts(len(docs)), tags=source.tags, lists=source.lists, docs=docs, terms=terms, postings=postings,
                    frequencies=frequencies, positions=positions, lengths=field_lengths(analysed))
 
 

@@ -8,32 +8,34 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from hashlib import blake2b
 from dataclasses import dataclass
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sitegen.catalog import Catalog
 from sitegen.errors import SitegenError
 from sitegen.output import RenderedFile
 from sitegen.search.analyze import query_terms
-from sitegen.search.index import Payload, SearchDoc
+from sitegen.search.index import Payload, SearchDoc, SearchSource
 
 GLOBAL_NAME = "SITEGEN_SEARCH"
 SCRIPT_PREFIX = f"window.{GLOBAL_NAME}="
 SHARD_PREFIX = f"window.{GLOBAL_NAME}_SHARD("
-FORMAT = 4  # the base's layout: 4 ships docs as named records and an `ids` kind (3 had positional docs)
-BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "folder", "shards"}
+FORMAT = 5  # the base's layout: 5 names the docs shards (4 numbered them in order), 4 ships docs as named records and an `ids` kind
+BASE_KEYS = {"fields", "boosts", "tags", "lists", "count", "terms", "lengths", "folder", "shards", "names"}
 # About what one shard of each kind holds. A query loads a few term shards and one `typed`; the results shown
 # (8 in the popup, 50 a page) each load the docs shard that holds them, so those are small.
 SHARD_BYTES = {"terms": 50_000, "typed": 50_000, "ids": 50_000, "docs": 8_000}
 KEYED = ("typed", "ids")  # kinds looked up by a string key (the base holds each shard's first), not by number
+NAMED = ("docs",)  # kinds whose shards are cut and named by their papers (`stable_starts`), not numbered in order
+NAME_SPACE = 1 << 24  # a named shard's number: a digest of its first paper's URL, below this (at most 8 digits)
 # The base's `folder`: one plain folder name beside it, as index_files writes it. The index is read back from disk,
 # where anything may stand in for it: `../x/`, `/etc/`, `https://host/` would read (or load) files outside the site.
 SHARD_FOLDER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*/")
 
 
-def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
+def index_files(payload: Payload, source: SearchSource, shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
     """The payload as classic scripts: a small base (`window.SITEGEN_SEARCH={...};`: fields, boosts, the
     sorted terms that prefixes and typos expand over, field lengths, where each shard starts) and shards
     of about `shard_bytes[kind]`, each calling `window.SITEGEN_SEARCH_SHARD(kind, number, items)`, loaded only
@@ -46,7 +48,7 @@ def index_files(payload: Payload, catalog: Catalog, shard_bytes: dict[str, int] 
     incremental build leaves it be."""
     head = {"fields": payload.fields, "boosts": payload.boosts, "tags": payload.tags, "lists": payload.lists,
             "terms": payload.terms, "lengths": payload.lengths}
-    return shard_files(catalog, head, [doc_row(doc) for doc in payload.docs], term_items(payload), shard_bytes)
+    return shard_files(source, head, [doc_row(doc) for doc in payload.docs], term_items(payload), shard_bytes)
 
 
 def term_items(payload: Payload) -> list[str]:
@@ -60,6 +62,7 @@ def term_items(payload: Payload) -> list[str]:
 class DocRow:
     """What the shards hold of one paper besides its terms' postings (carried between builds with its terms)."""
 
+    url: str  # its page's: what its `docs` shard is cut and named by (`stable_starts`)
     shipped: str  # its `docs` item (SearchDoc.shipped()), as JSON
     typed: str  # its title as typed: its query terms, space-separated
     ids: tuple[str, ...]  # its identifier keys
@@ -69,10 +72,10 @@ class DocRow:
 
 
 def doc_row(doc: SearchDoc) -> DocRow:
-    return DocRow(script_json(doc.shipped()), " ".join(query_terms(doc.title)), tuple(doc.identifiers()), doc.status, doc.tags, doc.lists)
+    return DocRow(doc.url, script_json(doc.shipped()), " ".join(query_terms(doc.title)), tuple(doc.identifiers()), doc.status, doc.tags, doc.lists)
 
 
-def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], dumped_terms: list[str],
+def shard_files(source: SearchSource, head: dict[str, Any], rows: Sequence[DocRow], dumped_terms: list[str],
                 shard_bytes: dict[str, int] = SHARD_BYTES) -> list[RenderedFile]:
     """The base and the shards, from what the base holds besides where shards start (`head`: fields, boosts, tags,
     lists, terms, lengths), each paper's row and each term's item as JSON (postings and frequencies field by field,
@@ -89,20 +92,29 @@ def shard_files(catalog: Catalog, head: dict[str, Any], rows: Sequence[DocRow], 
     facets = {"status": statuses, "tag": tag_slugs, "list": list_slugs,
               "papers": [[status_number[row.status], [tag_number[t] for t in row.tags], [list_number[s] for s in row.lists]]
                          for row in rows]}
-    folder = catalog.path("search-shards")
+    folder = source.folder
+    urls = [row.url for row in rows]
     files: list[RenderedFile] = []
     firsts: dict[str, list[Any]] = {}
+    named: dict[str, list[int]] = {}  # a named kind → its shards' numbers
     for kind in ("terms", "docs", "typed", "ids"):
         dumped = dumped_terms if kind == "terms" else [row.shipped for row in rows] if kind == "docs" else [script_json(item) for item in items[kind]]
-        cuts = shard_starts([len(text.encode()) for text in dumped], shard_bytes[kind])
-        for number, (start, end) in enumerate(zip(cuts, [*cuts[1:], len(dumped)])):
+        sizes = [len(text.encode()) for text in dumped]
+        if kind in NAMED:  # docs: cut and named by their papers, so that a paper added changes one shard
+            cuts = stable_starts(sizes, urls, shard_bytes[kind])
+            numbers = named[kind] = shard_names([urls[start] if start < len(urls) else "" for start in cuts])  # no papers: one empty shard
+        else:
+            cuts = shard_starts(sizes, shard_bytes[kind])
+            numbers = list(range(len(cuts)))
+        for number, start, end in zip(numbers, cuts, [*cuts[1:], len(dumped)]):
             files.append(shard_script(folder, kind, number, f"[{','.join(dumped[start:end])}]"))
         firsts[kind] = ["", *(items[kind][i][0] for i in cuts[1:])] if kind in KEYED else cuts
     firsts["facets"] = [0]
     files.append(shard_script(folder, "facets", 0, script_json(facets)))
     base = {"format": FORMAT, "fields": head["fields"], "boosts": head["boosts"], "tags": head["tags"], "lists": head["lists"],
-            "count": len(rows), "terms": head["terms"], "lengths": head["lengths"], "folder": folder, "shards": firsts}
-    return [RenderedFile(catalog.path("search-index"), f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
+            "count": len(rows), "terms": head["terms"], "lengths": head["lengths"], "folder": folder, "shards": firsts,
+            "names": named}
+    return [RenderedFile(source.index_path, f"{SCRIPT_PREFIX}{script_json(base)};\n".encode()), *files]
 
 
 def utf16(text: str) -> bytes:
@@ -119,6 +131,40 @@ def shard_starts(sizes: list[int], shard_bytes: int) -> list[int]:
             held = 0
         held += size
     return starts
+
+
+def stable_starts(sizes: list[int], keys: list[str], shard_bytes: int) -> list[int]:
+    """Where each shard starts, cut where the items themselves say (content-defined, as rsync and backup tools cut
+    files), so that an item added, removed or grown changes its own shard and no other: once a shard holds half of
+    `shard_bytes`, before an item whose key's digest falls below its own size's share of the other half (so that
+    shards hold `shard_bytes` on average, whatever the items' sizes), or where it would take the shard past twice
+    `shard_bytes`. (`shard_starts`' cuts, each where the last shard filled up, all move when one paper arrives.)"""
+    starts, held, half = [0], 0, max(shard_bytes // 2, 1)
+    for i, (size, key) in enumerate(zip(sizes, keys)):
+        if held >= half and (digest_below(key, size / half) or held + size > 2 * shard_bytes):
+            starts.append(i)
+            held = 0
+        held += size
+    return starts
+
+
+def digest_below(key: str, share: float) -> bool:
+    """Whether a digest of `key`, read as a fraction in [0, 1), is below `share`: true for that share of keys."""
+    return int.from_bytes(blake2b(key.encode(), digest_size=8, person=b"cut").digest()) < share * 2**64
+
+
+def shard_names(firsts: list[str]) -> list[int]:
+    """Each shard's number, from a digest of its first item's key, so that a shard keeps its file's name while the
+    shards before it are cut anew; the rare name taken already (two digests alike) becomes the next one free."""
+    taken: set[int] = set()
+    names = []
+    for key in firsts:
+        name = int.from_bytes(blake2b(key.encode(), digest_size=8, person=b"name").digest()) % NAME_SPACE
+        while name in taken:
+            name = (name + 1) % NAME_SPACE
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 def script_json(value: Any) -> str:
@@ -143,18 +189,26 @@ class IndexFiles:
         folder = base["folder"]
         if not isinstance(folder, str) or not SHARD_FOLDER.fullmatch(folder):
             raise SitegenError(f"{path}: its shard folder {str(folder)[:80]!r} is not a folder beside it; run `sitegen build` to rebuild it")
+        names, starts = base["names"], base["shards"]
+        if not isinstance(names, dict) or not isinstance(starts, dict) or not all(
+                isinstance(names.get(kind), list) and isinstance(starts.get(kind), list) and len(names[kind]) == len(starts[kind])
+                and all(type(n) is int and 0 <= n < NAME_SPACE for n in names[kind]) for kind in NAMED):
+            raise SitegenError(f"{path}: its shards' names are not numbers; run `sitegen build` to rebuild it")
         self.base: dict[str, Any] = base
+        self.names: dict[str, list[int]] = {kind: names[kind] for kind in NAMED}
         self.shards: dict[tuple[str, int], Any] = {}
         self.firsts = {kind: [utf16(first) for first in base["shards"][kind]] for kind in KEYED}
 
     def shard(self, kind: str, number: int) -> Any:
+        """Shard `number` of a kind (in the base's order), read the first time it is asked for."""
         key = (kind, number)
         if key not in self.shards:
-            path = self.path.parent / f"{self.base['folder']}{kind}-{number}.js"
+            name = self.names[kind][number] if kind in self.names else number
+            path = self.path.parent / f"{self.base['folder']}{kind}-{name}.js"
             if not path.is_file():
                 raise SitegenError(f"{path}: missing; run `sitegen build` to rebuild the search index")
             called = read_script(path, SHARD_PREFIX, ");")
-            if not isinstance(called, list) or len(called) != 3 or called[:2] != [kind, number] or not isinstance(called[2], (list, dict)):
+            if not isinstance(called, list) or len(called) != 3 or called[:2] != [kind, name] or not isinstance(called[2], (list, dict)):
                 raise SitegenError(f"{path}: not this index's shard; run `sitegen build` to rebuild the search index")
             self.shards[key] = called[2]
         return self.shards[key]

@@ -120,7 +120,7 @@
 
   var K1 = 1.2, B = 0.75;
   /* What queries run against: an index's base (terms, lengths, boosts) and its shards, each loaded by
-     `loadShard(kind, number)` (a promise of its items) the first time a query needs it: the terms a
+     `loadShard(kind, number)` (a promise of the items of its file, `kind-number.js`) the first time a query needs it: the terms a
      query's clauses expand to, the `typed` shard of a title as typed, what the results show. Postings are decoded
      once per term and field (typed arrays); words and prefixes are looked up in the sorted terms, typos and
      other wildcards in lunr's TokenSet of them (built as lunr.Index.load builds it, the first time one is asked);
@@ -131,6 +131,10 @@
   function Searcher(lunr, base, loadShard) {
     // Its shards' folder: one plain folder name beside the base (SHARD_FOLDER in shards.py), never another place or host.
     if (typeof base.folder !== "string" || !SHARD_FOLDER.test(base.folder)) throw new Error("search-index.js: its shard folder is not a folder beside it");
+    // The named kinds' shards (docs: named by their first paper, IndexFiles in shards.py): numbers, nothing else in a file name.
+    for (var named in base.names) {
+      if (!base.names[named].every(function (name) { return Number.isInteger(name) && name >= 0; })) throw new Error("search-index.js: its shards' names are not numbers");
+    }
     var fields = Object.keys(base.fields), count = base.count;
     this.lunr = lunr;
     this.base = base;
@@ -196,7 +200,8 @@
       var key = kind + "/" + shard;
       if (self.loaded[kind] && self.loaded[kind][shard]) return null;
       if (!self.pending.has(key)) {
-        self.pending.set(key, self.loadShard(kind, shard).then(function (items) {
+        var names = self.base.names[kind];
+        self.pending.set(key, self.loadShard(kind, names ? names[shard] : shard).then(function (items) {
           (self.loaded[kind] = self.loaded[kind] || [])[shard] = items;
           self.pending.delete(key);
         }, function (error) {
