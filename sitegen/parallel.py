@@ -115,7 +115,8 @@ class Sent(Generic[T]):
         home = str(Path(sitegen.__file__).resolve().parents[1])  # this sitegen, wherever the worker would look
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
         # Its own session: a Ctrl+C at the terminal reaches the build only, which ends this process (`stop_workers`).
-        self.process = subprocess.Popen([sys.executable, "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+        # -P: the working folder (the site's, maybe a cloned repository's) is not searched for modules.
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                                         start_new_session=True)
         self.module = module
         _sent.add(self.process)

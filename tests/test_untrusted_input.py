@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from conftest import raw_list, run_sitegen, write_site
+from sitegen import parallel
 from sitegen.errors import Diagnostics, SitegenError
 
 
@@ -382,3 +383,21 @@ def test_bibtex_string_chains_and_a_brace_too_many() -> None:
     doubling = '@string{a = "' + "x" * 100 + '"}\n' + "".join(f"@string{{{chr(98 + i)} = {' # '.join([chr(97 + i)] * 10)}}}\n" for i in range(6))
     with pytest.raises(SourceError, match=r"refs.bib:5: @string 'e' expands to over 100,000 characters"):
         parse_bibtex(Path("refs.bib"), "refs", doubling + "@article{k, title = g}\n", Diagnostics())
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
+def test_a_sitegen_folder_in_the_site_is_never_run_by_the_search_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cloned repository holding `sitegen/search/worker.py` of its own: building it (from its folder, as users
+    do) runs only the installed sitegen, in the build and in the search index's worker process."""
+    from sitegen.build import run_build
+
+    site = write_site(tmp_path / "cloned", {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    planted = "import pathlib\npathlib.Path(__file__).with_name('RAN').write_text('planted code ran')\n"
+    for name in ("sitegen/__init__.py", "sitegen/search/__init__.py", "sitegen/search/worker.py"):
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(planted if name.endswith("worker.py") else "")
+    monkeypatch.chdir(site)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+    run_build(site, site / "site", Diagnostics())
+    assert not (site / "sitegen" / "search" / "RAN").exists()
+    assert (site / "site" / "search-index.js").is_file()
