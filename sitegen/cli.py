@@ -22,37 +22,39 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def site_options(command: argparse.ArgumentParser) -> None:
+    def add_command(name: str, summary: str) -> argparse.ArgumentParser:
+        """A command, its summary shown in `sitegen --help` and atop its own `--help`."""
+        return commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+
+    def source_options(command: argparse.ArgumentParser, output: bool = True) -> None:
         command.add_argument("-s", "--source", type=Path, default=Path("."), help="the site folder (default: here)")
-        command.add_argument("-o", "--output", type=Path, help="where the website goes (default: SOURCE/site)")
-        command.add_argument("--strict", action="store_true", help="fail the build on any warning")
-        command.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+        if output:
+            command.add_argument("-o", "--output", type=Path, help="the website's folder (default: SOURCE/site)")
         command.add_argument("--debug", action="store_true", help="show tracebacks")
 
-    site_options(commands.add_parser("build", help="build the website into site/"))
-    serve = commands.add_parser("serve", help="build, serve on localhost, rebuild and reload on change")
+    def site_options(command: argparse.ArgumentParser) -> None:
+        source_options(command)
+        command.add_argument("--strict", action="store_true", help="fail the build on any warning")
+        command.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+
+    site_options(add_command("build", "build the website into site/"))
+    serve = add_command("serve", "build, serve on localhost, rebuild and reload on change")
     site_options(serve)
-    serve.add_argument("--port", type=int, default=8000)
-    new = commands.add_parser("new", help="make a new site folder with the example lists")
-    new.add_argument("directory", type=Path)
-    new.add_argument("--debug", action="store_true")
-    check = commands.add_parser("check", help="check content and built site, changing nothing (exit 1 on problems)")
-    check.add_argument("-s", "--source", type=Path, default=Path("."))
-    check.add_argument("-o", "--output", type=Path)
-    check.add_argument("--debug", action="store_true")
-    lookup = commands.add_parser("lookup", help="look papers with no arXiv id up on arXiv; record ids, authors, year in their pages")
-    lookup.add_argument("-s", "--source", type=Path, default=Path("."), help="the site folder (default: here)")
+    serve.add_argument("--port", type=int, default=8000, help="the port on localhost (default: 8000)")
+    new = add_command("new", "make a new site folder with the example lists")
+    new.add_argument("directory", type=Path, help="the folder to make the site in (made if missing; nothing in it is overwritten)")
+    new.add_argument("--debug", action="store_true", help="show tracebacks")
+    source_options(add_command("check", "check content and built site, changing nothing (exit 1 on problems)"))
+    lookup = add_command("lookup", "look papers with no arXiv id up on arXiv; record ids, authors, year in their pages")
+    source_options(lookup, output=False)
     lookup.add_argument("--dry-run", action="store_true", help="ask arXiv and print what would be recorded; write nothing")
     lookup.add_argument("--refresh", action="store_true", help="ask again for papers looked up before")
     lookup.add_argument("-q", "--quiet", action="store_true", help="print only warnings, errors and the summary")
-    lookup.add_argument("--debug", action="store_true", help="show tracebacks")
-    search = commands.add_parser("search", help="query the built search index, as the website does")
+    search = add_command("search", "query the built search index, as the website does")
     search.add_argument("query", nargs="+", help="words (several are one query), ids, or query syntax such as -word")
-    search.add_argument("-s", "--source", type=Path, default=Path("."))
-    search.add_argument("-o", "--output", type=Path)
+    source_options(search)
     search.add_argument("-n", "--limit", type=positive_count, default=10, help="at most this many results (default 10)")
     search.add_argument("--json", action="store_true", help="print results as JSON lines")
-    search.add_argument("--debug", action="store_true")
     return parser
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from sitegen.errors import Diagnostics, SourceError
-from sitegen.identifiers import ARXIV_FORMS, arxiv_id
+from sitegen.identifiers import ARXIV_FORMS, arxiv_id, is_web_url
 from sitegen.parse import abstracts_differ, slugify, title_key
 from sitegen.records import (
     RATINGS,
@@ -224,6 +224,23 @@ def read_page(path: Path, text: str, memo: Memo | None = None, written: bool = F
         raise SourceError(path, entries["arxiv"].key_line, f"'arxiv' {as_text(entries['arxiv'].value)!r} is not an arXiv id: "
                           f"{ARXIV_FORMS}, quoted: '2309.16588'")
     return source
+
+
+def link_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
+    """Addresses the user wrote (`links`, `url`, `code`, `project`) that are not web addresses: only http(s)
+    ones are linked (identifiers.is_web_url), so each other one is a warning at its key's line, not dropped unsaid."""
+    found = []
+    for source in sources:
+        for key in ("links", "url", "code", "project"):
+            entry = source.entries.get(key)
+            if entry is None:
+                continue
+            for value in entry.value if isinstance(entry.value, list) else [entry.value]:
+                if isinstance(value, str) and value.strip() and not is_web_url(value):
+                    hint = f" (did you mean 'https://{value.strip()}'?)" if "://" not in value and "." in value.split("/")[0] else ""
+                    found.append((source.path, entry.key_line,
+                                  f"'{key}': {value!r} is not a web address (http:// or https://), so it is not shown{hint}"))
+    return found
 
 
 def front_matter(text: str) -> tuple[int, int, int] | None:

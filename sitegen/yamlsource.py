@@ -32,6 +32,11 @@ class Entry:
     end: int
 
 
+# What YAML's parser was reading when it failed → what the user opened there and did not close.
+UNCLOSED = {"while parsing a flow sequence": "'[' list", "while parsing a flow mapping": "'{' mapping",
+            "while scanning a quoted scalar": "quoted text"}
+
+
 def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
     """Top-level keys of a YAML mapping with their values and character spans."""
     deep = too_deep_at(text)
@@ -67,6 +72,10 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
         mark = error.problem_mark or error.context_mark
         line = first_line + mark.line if mark else first_line
         problem = error.problem or error.context or "invalid YAML"
+        opened = next((name for context, name in UNCLOSED.items() if (error.context or "").startswith(context)), None)
+        if opened and error.context_mark and mark and error.context_mark.line < mark.line:
+            # Where the fix goes: the line that opened what is not closed, not the later line where YAML noticed.
+            problem, line = f"the {opened} that starts here is not closed ({problem} at line {line})", first_line + error.context_mark.line
         raise SourceError(path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise SourceError(path, first_line, f"invalid YAML: {error}") from None

@@ -112,3 +112,17 @@ def test_a_site_template_overrides_and_extends_the_default(tmp_path: Path) -> No
     html = (site / "site/papers/alpha-paper/index.html").read_text()
     assert "<title>READ: Alpha Paper</title>" in html
     assert "<h2>Abstract</h2>" in html
+
+
+def test_every_command_and_option_says_what_it_does_in_its_help() -> None:
+    """`sitegen X --help` opens with what X does and gives every option a line (a newcomer's first reading)."""
+    import argparse
+
+    from sitegen.cli import make_parser
+
+    commands = next(a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) == {"build", "serve", "new", "check", "lookup", "search"}
+    for name, command in commands.choices.items():
+        assert command.description, name
+        silent = [a.dest for a in command._actions if not a.help]
+        assert silent == [], (name, silent)

@@ -531,3 +531,24 @@ def test_the_entry_cited_follows_the_content_not_the_file_names_and_a_lists_bib_
         assert own[names[1]].startswith("@article{AAA_colleague,") and "pages" not in own[names[1]]
         assert "title = {Attention Is All You Need}" in own[names[1]]  # the page's (resolved) title, in their entry
     assert len(cited) == 1
+
+
+def test_an_address_that_is_not_a_web_address_is_a_warning_at_its_line_not_dropped_unsaid(tmp_path: Path) -> None:
+    """A link written without https:// (or a file: URL) is never published: the build says so at its key's
+    line, with the address it likely meant, and the page links only the web addresses."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-q", "-s", site).returncode == 0
+    page = site / "content" / "papers" / "alpha-paper.md"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("status: unread\n", "status: unread\nlinks: [talk.example.org/music, 'https://ok.example.org/a']\n"
+                                 "code: file:///home/me/code\n"), encoding="utf-8")
+    lines = page.read_text(encoding="utf-8").splitlines()
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0
+    links_line, code_line = lines.index("links: [talk.example.org/music, 'https://ok.example.org/a']") + 1, lines.index("code: file:///home/me/code") + 1
+    assert (f"warning: {page}:{links_line}: 'links': 'talk.example.org/music' is not a web address (http:// or https://), "
+            "so it is not shown (did you mean 'https://talk.example.org/music'?)") in result.stderr
+    assert f"warning: {page}:{code_line}: 'code': 'file:///home/me/code' is not a web address" in result.stderr
+    html = (site / "site" / "papers" / "alpha-paper" / "index.html").read_text(encoding="utf-8")
+    assert "https://ok.example.org/a" in html and "talk.example.org/music" not in html and "/home/me" not in html
+    assert run_sitegen("build", "--strict", "-s", site).returncode == 1

@@ -113,7 +113,7 @@ def test_an_unchanged_page_is_rewritten_to_the_same_bytes() -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [
-    ("---\ntitle: [unclosed\n---\n", 3, "invalid YAML"),
+    ("---\ntitle: [unclosed\n---\n", 2, "the '[' list that starts here is not closed"),
     ("---\ntitle: ok\nstatus: done\n---\n", 3, "'status' must be one of unread, reading, read, not 'done'"),
     ("---\ntitle: ok\ntags: to-cite\n---\n", 3, "'tags' must be a list"),
     ("no front matter\n", 1, "must start with '---' front matter"),

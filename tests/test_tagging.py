@@ -288,7 +288,7 @@ def test_user_tags_add_and_a_leading_dash_removes_an_automatic_tag() -> None:
     ("a:\n  phrases: [x]\nb:\n  phrase: [y]\n", 3, "tag 'b': unknown key 'phrase'"),
     ("a:\n  phrases: []\n", 1, "'phrases' must be a list of words or phrases"),
     ("a:\n  phrases: [x]\n  not: by contrast\n", 1, "tag 'a': 'not' must be a list of words or phrases"),
-    ("a:\n  phrases: [x\n", 3, "invalid YAML"),
+    ("a:\n  phrases: [x\n", 2, "the '[' list that starts here is not closed"),
     ("a:\n  phrases: [" + "w " * 13 + "]\n", 1, "'phrases' must be a list of words or phrases (of at most 12 words)"),
     ("a: just text\n", 1, "needs 'phrases:'"),
     ("a:\n  phrases: [x, -Former block]\n", 1, "tag 'a': '-Former block': a word ending is '-' and one word"),
