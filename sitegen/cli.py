@@ -278,11 +278,14 @@ def run_search(args: argparse.Namespace) -> int:
         raise
     except Exception as error:
         raise SitegenError(f"{path}: not a search index sitegen made ({type(error).__name__}); run `sitegen build` to rebuild it") from None
-    for ref, score, title, shown, url, tags, status in rows:  # math as the readable text the pages show
+    # Numbered by rank: lunr's score is only the last of the ranking's rules (search.query.ranked), so shown as a
+    # column it would not follow the order; JSON keeps it, beside the rank, for scripts comparing engines.
+    for rank, (ref, score, title, shown, url, tags, status) in enumerate(rows, 1):  # math as the readable text the pages show
         if args.json:
-            print(json.dumps({"ref": ref, "score": round(score, 6), "title": title, "url": url, "status": status}, ensure_ascii=False))
+            print(json.dumps({"rank": rank, "ref": ref, "lunr_score": round(score, 6), "title": title, "url": url, "status": status},
+                             ensure_ascii=False))
         else:
-            print(f"{score:7.3f}  {shown}\n         {url}  [{tags}]  {status}")
+            print(f"{rank:3d}.  {shown}\n      {url}  [{tags}]  {status}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0
