@@ -552,3 +552,18 @@ def test_an_address_that_is_not_a_web_address_is_a_warning_at_its_line_not_dropp
     html = (site / "site" / "papers" / "alpha-paper" / "index.html").read_text(encoding="utf-8")
     assert "https://ok.example.org/a" in html and "talk.example.org/music" not in html and "/home/me" not in html
     assert run_sitegen("build", "--strict", "-s", site).returncode == 1
+
+
+def test_sorting_by_year_is_offered_only_where_a_paper_has_a_year(tmp_path: Path) -> None:
+    """Pasted pages carry no year (until `sitegen lookup`): a Year button there reordered the papers by nothing."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
+    built(site)
+    year_button = 'data-sort="year"'
+    assert 'data-sorter' not in (site / "site" / "lists" / "week" / "index.html").read_text(encoding="utf-8")
+    assert year_button not in (site / "site" / "papers" / "index.html").read_text(encoding="utf-8")
+    page = site / "content" / "papers" / "beta-paper.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("status: unread\n", "status: unread\nyear: 2017\n"), encoding="utf-8")
+    built(site)
+    for shown in ("lists/week/index.html", "papers/index.html"):
+        html = (site / "site" / shown).read_text(encoding="utf-8")
+        assert year_button in html and 'data-year="2017"' in html, shown
