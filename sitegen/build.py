@@ -358,7 +358,11 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
         memo.keep(key, found)
         findings[page.slug] = found
         finding_keys += (page.slug, key)
-    candidates, candidates_key = scored_candidates(findings), state.made_digest(*finding_keys)
+    # Scoring weighs every paper's findings: kept whole, so that an edit leaving every title and abstract as they were scores nothing.
+    candidates_key, candidates = memo.find("tags", ("scored", state.made_digest(*finding_keys)),
+                                           lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
+    candidates = candidates if candidates is not None else scored_candidates(findings)
+    memo.keep(candidates_key, candidates)
     decided = phrase_tagged(planned, candidates)
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
     learned_key, learned = memo.find("learned", (candidates_key, learning_inputs(planned)),
