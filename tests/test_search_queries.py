@@ -100,7 +100,7 @@ def test_quoted_groups_beside_plus_and_minus(query_site: Path) -> None:
     assert not {"Vision Transformers Need Registers", "Scaling Vision Transformers to Billions"} & set(answers['-"vision transformers"'])
     result = run_sitegen("search", "-s", query_site, "-n", "20", '"vision transformers"', "-registers")  # no `--` needed
     assert result.returncode == 0, result.stderr
-    assert [line.split("  ", 1)[1] for line in result.stdout.splitlines()[::2]] == ["Scaling Vision Transformers to Billions"]
+    assert [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[::2]] == ["Scaling Vision Transformers to Billions"]
     result = run_sitegen("search", "-s", query_site, "-n", "20", "-registers")  # a minus word first, alone
     assert result.returncode == 0, result.stderr
     titles = [line.strip().split("  ", 1)[1] for line in result.stdout.splitlines()[::2]]
