@@ -103,6 +103,19 @@ class Background(Generic[T]):
             self.pool.shutdown()
 
 
+# How a `Sent` worker starts: set to die with the build before anything is imported (PR_SET_PDEATHSIG; a build
+# already gone ends it at once), then the module run on the build's import path.
+WORKER_START = """import ctypes, os, sys
+if sys.platform == "linux":
+    ctypes.CDLL(None).prctl(1, 9)
+    if os.getppid() != {parent}:
+        os._exit(1)
+sys.path[:] = {path!r}
+import runpy
+runpy.run_module({module!r}, run_name="__main__")
+"""
+
+
 class Sent(Generic[T]):
     """`python -m module` in a process of its own, sent `args` (pickled, on its stdin), its answer read back from its
     stdout: a worker that holds what it is sent and makes, where a forked one also holds a copy of each page of the
@@ -110,14 +123,11 @@ class Sent(Generic[T]):
     or ("failed", error)."""
 
     def __init__(self, module: str, args: tuple[Any, ...]) -> None:
-        import sitegen
-
-        home = str(Path(sitegen.__file__).resolve().parents[1])  # this sitegen, wherever the worker would look
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [home, os.environ.get("PYTHONPATH")]))}
         # Its own session: a Ctrl+C at the terminal reaches the build only, which ends this process (`stop_workers`).
-        # -P: the working folder (the site's, maybe a cloned repository's) is not searched for modules.
-        self.process = subprocess.Popen([sys.executable, "-P", "-m", module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                        start_new_session=True)
+        # -P and the build's own import path: the working folder (the site's, maybe a cloned repository's, with a
+        # `copy.py` or `sitegen/` in it) is never searched for modules, and the worker imports what the build did.
+        self.process = subprocess.Popen([sys.executable, "-P", "-c", WORKER_START.format(parent=os.getpid(), path=sys.path, module=module)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         self.module = module
         _sent.add(self.process)
         # Fed by a thread: the worker reads only once its modules are loaded, and the build goes on meanwhile.
@@ -139,6 +149,10 @@ class Sent(Generic[T]):
             self.feeding.join()
             if self.process.wait() != 0 or not answer:
                 raise RuntimeError(f"the {self.module} worker ended with status {self.process.returncode}")
+        except BaseException:  # a Ctrl+C while it works: it ends here, not left running once dropped from _sent
+            self.process.kill()
+            self.process.wait()
+            raise
         finally:
             _sent.discard(self.process)
         outcome, value = pickle.loads(answer)

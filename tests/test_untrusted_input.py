@@ -387,17 +387,18 @@ def test_bibtex_string_chains_and_a_brace_too_many() -> None:
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="needs fork and two cores")
 def test_a_sitegen_folder_in_the_site_is_never_run_by_the_search_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cloned repository holding `sitegen/search/worker.py` of its own: building it (from its folder, as users
-    do) runs only the installed sitegen, in the build and in the search index's worker process."""
+    """A cloned repository holding `sitegen/search/worker.py`, `copy.py` or `ctypes.py` of its own: building it
+    (from its folder, as users do) runs only the installed sitegen and Python's own modules, in the build and in
+    the search index's worker process."""
     from sitegen.build import run_build
 
     site = write_site(tmp_path / "cloned", {"content/lists/week.txt": raw_list("Alpha Paper", "Beta Paper")})
     planted = "import pathlib\npathlib.Path(__file__).with_name('RAN').write_text('planted code ran')\n"
-    for name in ("sitegen/__init__.py", "sitegen/search/__init__.py", "sitegen/search/worker.py"):
+    for name in ("sitegen/__init__.py", "sitegen/search/__init__.py", "sitegen/search/worker.py", "copy.py", "ctypes.py"):
         (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(planted if name.endswith("worker.py") else "")
+        (site / name).write_text(planted if name.endswith(("worker.py", "copy.py", "ctypes.py")) else "")
     monkeypatch.chdir(site)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
     run_build(site, site / "site", Diagnostics())
-    assert not (site / "sitegen" / "search" / "RAN").exists()
+    assert not (site / "sitegen" / "search" / "RAN").exists() and not (site / "RAN").exists()
     assert (site / "site" / "search-index.js").is_file()

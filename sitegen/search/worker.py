@@ -5,7 +5,6 @@ that its allocations landed in (~400 MiB at 10,000 papers, the build's peak of m
 
 from __future__ import annotations
 
-import ctypes
 import pickle
 import signal
 import sys
@@ -32,8 +31,6 @@ def search_files(source: SearchSource, part_files: PartFiles, key: str) -> tuple
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the build's to answer: it ends this process
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: dies with the build
     sent: Any = pickle.load(sys.stdin.buffer)
     try:
         answer: tuple[str, Any] = ("done", search_files(*sent))
