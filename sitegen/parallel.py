@@ -117,7 +117,7 @@ runpy.run_module({module!r}, run_name="__main__")
 
 
 class Sent(Generic[T]):
-    """`python -m module` in a process of its own, sent `args` (pickled, on its stdin), its answer read back from its
+    """`module` run as `__main__` in a process of its own (WORKER_START), sent `args` (pickled, on its stdin), its answer read back from its
     stdout: a worker that holds what it is sent and makes, where a forked one also holds a copy of each page of the
     build's heap it touches. `result()` waits for it and re-raises its error. The module answers ("done", value)
     or ("failed", error)."""
@@ -171,7 +171,7 @@ class Ready(Generic[T]):
 
 
 def sent_away(papers: int, module: str, fn: Callable[..., T], *args: Any) -> Sent[T] | Ready[T]:
-    """fn(*args) in a process of its own (`python -m module`, which runs fn) when a site of this many papers makes
+    """fn(*args) in a process of its own (`module` run as `__main__`, which runs fn) when a site of this many papers makes
     it worth it, else computed now."""
     if can_fork() and papers >= PARALLEL_FROM:
         return Sent(module, args)
