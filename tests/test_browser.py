@@ -98,7 +98,7 @@ def test_walk_home_list_paper_tag_and_back(example_site: Path, visit: Any) -> No
     assert following and following != "SSD: Single Shot MultiBox Detector"
     page.keyboard.press("j")
     expect(page.locator("h1")).to_have_text(following)
-    assert page.get_by_text("no. 5 of 75").is_visible()
+    expect(page.get_by_text("no. 5 of 75")).to_be_visible()
 
 
 def test_tag_filter_on_a_list_page(example_site: Path, visit: Any) -> None:
@@ -390,7 +390,7 @@ def test_search_as_you_type_from_the_header(example_site: Path, visit: Any) -> N
     first.wait_for()
     assert first.inner_text() in ("Vision Transformers Need Registers", "Vision Transformers Don't Need Trained Registers")
     assert page.locator("#search-popup mark").first.inner_text().lower().startswith("register")
-    assert page.locator("#search-status").inner_text() == "2 papers match."
+    expect(page.locator("#search-status")).to_have_text("2 papers match.")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_url("**/papers/vision-transformers*/index.html")

@@ -52,6 +52,7 @@ def test_hostile_text_is_inert_in_every_output(tmp_path: Path) -> None:
 
 
 def test_hostile_pages_run_no_injected_script_in_chromium(tmp_path: Path, browser: Any) -> None:
+    from playwright.sync_api import expect
     site = hostile_site(tmp_path)
     assert run_sitegen("build", "-s", site).returncode == 0
     context = browser.new_context()
@@ -66,8 +67,7 @@ def test_hostile_pages_run_no_injected_script_in_chromium(tmp_path: Path, browse
         page.locator("details summary").first.click() if page.locator("details summary").count() else None
         page.mouse.move(200, 300)
     page.goto((site / "site/search/index.html").as_uri() + "?q=alert")
-    page.locator(".results .result").first.wait_for()
-    assert page.locator(".results .result").count() == len(HOSTILE_TITLES)
+    expect(page.locator(".results .result")).to_have_count(len(HOSTILE_TITLES))
     page.goto((site / "site/index.html").as_uri())  # the header's box and its popup (the search page has its own box)
     page.fill("#site-search", "script")
     page.locator("#search-popup .popup-results a").first.wait_for()
