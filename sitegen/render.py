@@ -41,7 +41,14 @@ THEME_PREFIX = "default"
 class DedentedLoader(jinja2.FileSystemLoader):
     """Templates read with each line's indentation removed (outside <pre> and <textarea>): the
     templates stay indented for people, the pages carry none of it. Only horizontal space goes,
-    so template errors keep their line numbers; what a page inserts is never touched."""
+    so template errors keep their line numbers; what a page inserts is never touched. The default
+    theme's HTML (`join_blocks`) also loses the line break beside a block element, which a browser
+    does not show either (~90 bytes a paper page); a site's own templates keep theirs, as their CSS
+    may lay those elements out inline."""
+
+    def __init__(self, folder: Path, join_blocks: bool) -> None:
+        super().__init__(folder)
+        self.join_blocks = join_blocks
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
@@ -50,33 +57,49 @@ class DedentedLoader(jinja2.FileSystemLoader):
             path = next(p for folder in self.searchpath if (p := Path(folder, *template.split("/"))).is_file())
             line = error.object[: error.start].count(b"\n") + 1
             raise SourceError(path, line, f"a template must be UTF-8 text (byte 0x{error.object[error.start]:02x} is not)") from None
-        return dedent_template(source), filename, uptodate
+        return dedent_template(source, self.join_blocks and template.endswith(".html")), filename, uptodate
 
 
 PRE_OPEN = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
 PRE_CLOSE = re.compile(r"</(pre|textarea)>", re.IGNORECASE)
+# Elements the default theme's CSS lays out as blocks: a line break before or after one is not shown.
+BLOCKS = frozenset("html head body meta link script title header footer main nav article section div p h1 h2 h3 "
+                   "h4 h5 h6 ul ol li pre form fieldset legend noscript".split())
+LAST_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)[^<>]*>\n$")
+FIRST_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
+# A line break kept in a template comment: gone from the page, still counted in the template's line numbers.
+HIDDEN_BREAK = "{#\n#}"
 
 
-def dedent_template(source: str) -> str:
-    """Leading spaces and tabs of every template line, except lines inside a <pre> or <textarea>."""
+def dedent_template(source: str, join_blocks: bool) -> str:
+    """Leading spaces and tabs of every template line, except lines inside a <pre> or <textarea>; with
+    `join_blocks`, also the line break after a line of markup (outside those) that a block element ends
+    or the next line starts: a browser shows no space beside a block's edge."""
     lines = source.splitlines(keepends=True)
     inside = False
+    kept: list[bool] = []  # lines inside a <pre> or <textarea>, or opening one: their text is the page's, as written
     for i, line in enumerate(lines):
         if not inside:
             lines[i] = line.lstrip(" \t")
         opened, closed = len(PRE_OPEN.findall(line)), len(PRE_CLOSE.findall(line))
+        kept.append(inside or opened > 0)
         inside = opened > closed if opened != closed else inside
+    if join_blocks:
+        for i in range(len(lines) - 1):
+            before, after = LAST_TAG.search(lines[i]), FIRST_TAG.match(lines[i + 1])
+            if before and not kept[i] and (before[1].lower() in BLOCKS or (after and after[1].lower() in BLOCKS)):
+                lines[i] = lines[i][:-1] + HIDDEN_BREAK
     return "".join(lines)
 
 
 def make_environment(template_dirs: list[Path], default_theme: Path, own_templates: bool) -> BoundedEnvironment | ThemeEnvironment:
     """Site templates first, then the default theme; `default/x.html` always names the default's. Sandboxed
     and bounded if the site has templates of its own (`own_templates`): they are someone else's code."""
-    default_loader = DedentedLoader(default_theme)
+    default_loader = DedentedLoader(default_theme, join_blocks=True)
     # Without templates of its own, the site's folder is not even looked in: a template that appears there
     # later (during the build, or while `serve` previews with this environment) is never run unsandboxed.
     loader = jinja2.ChoiceLoader(
-        [*(DedentedLoader(d) for d in template_dirs if own_templates), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
+        [*(DedentedLoader(d, join_blocks=False) for d in template_dirs if own_templates), default_loader, jinja2.PrefixLoader({THEME_PREFIX: default_loader})]
     )
     env = (BoundedEnvironment if own_templates else ThemeEnvironment)(
         loader=loader,
