@@ -116,6 +116,36 @@ def test_golden_output_of_a_tiny_site(tmp_path: Path) -> None:
         assert built[name].decode() == expected[name].decode(), name
 
 
+def test_the_default_theme_drops_only_breaks_beside_blocks_and_keeps_its_line_numbers() -> None:
+    """The default theme's pages lose the line breaks beside block elements (no browser shows them), yet an
+    error in a theme template still names its line: every node of every template keeps its line number."""
+    import jinja2
+
+    from sitegen.render import dedent_template
+    theme = Path(__file__).resolve().parent.parent / "templates"
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+    def lines_of(source: str) -> list[tuple[str, int]]:
+        return [(type(node).__name__, node.lineno) for node in env.parse(source).find_all(jinja2.nodes.Node)
+                if not isinstance(node, (jinja2.nodes.TemplateData, jinja2.nodes.Output))]  # the text itself changes
+
+    for template in sorted(theme.glob("*.html")):
+        source = template.read_text(encoding="utf-8")
+        assert lines_of(dedent_template(source, True)) == lines_of(dedent_template(source, False)), template.name
+    joined = env.from_string(dedent_template("<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n<p>\n  <a>x</a>\n  <a>y</a>\n</p>\n<pre>\n  <b>z</b>\n</pre>\n", True))
+    assert joined.render() == "<ul><li>a</li><li>b</li></ul><p><a>x</a>\n<a>y</a></p><pre>\n  <b>z</b>\n</pre>\n"
+
+
+def test_a_sites_own_templates_keep_their_line_breaks(tmp_path: Path) -> None:
+    """A site's own template is laid out by its own CSS, which may show a break beside a <div> or <li>:
+    only the indentation goes, never a line break."""
+    site = tiny_site(tmp_path / "tiny")
+    write_site(site, {"templates/404.html": '{% extends "default/404.html" %}{% block main %}\n  <ul class="mine">\n    <li>one</li>\n    <li>two</li>\n  </ul>\n{% endblock %}\n'})
+    result = run_sitegen("build", "-s", site, env=EPOCH)
+    assert result.returncode == 0, result.stderr
+    assert '<ul class="mine">\n<li>one</li>\n<li>two</li>\n</ul>' in (site / "site/404.html").read_text()
+
+
 def test_builds_are_deterministic(tmp_path: Path) -> None:
     first = tiny_site(tmp_path / "a")
     second = tiny_site(tmp_path / "b")
