@@ -226,6 +226,11 @@ def read_page(path: Path, text: str, memo: Memo | None = None, written: bool = F
     return source
 
 
+# An address written without its scheme: a host name (a dotted name ending in letters, maybe a port), then a path
+# or nothing. Not 'mailto:a@b.org', 'doi:10.1/x' or '10.1145/123': the hint would name a page that is not there.
+HOST_FIRST = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*(?::[0-9]+)?(?:[/?#]\S*)?\Z")
+
+
 def link_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
     """Addresses the user wrote (`links`, `url`, `code`, `project`) that are not web addresses: only http(s)
     ones are linked (identifiers.is_web_url), so each other one is a warning at its key's line, not dropped unsaid."""
@@ -237,7 +242,7 @@ def link_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
                 continue
             for value in entry.value if isinstance(entry.value, list) else [entry.value]:
                 if isinstance(value, str) and value.strip() and not is_web_url(value):
-                    hint = f" (did you mean 'https://{value.strip()}'?)" if "://" not in value and "." in value.split("/")[0] else ""
+                    hint = f" (did you mean 'https://{value.strip()}'?)" if HOST_FIRST.match(value.strip()) else ""
                     found.append((source.path, entry.key_line,
                                   f"'{key}': {value!r} is not a web address (http:// or https://), so it is not shown{hint}"))
     return found

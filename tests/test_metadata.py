@@ -567,3 +567,21 @@ def test_sorting_by_year_is_offered_only_where_a_paper_has_a_year(tmp_path: Path
     for shown in ("lists/week/index.html", "papers/index.html"):
         html = (site / "site" / shown).read_text(encoding="utf-8")
         assert year_button in html and 'data-year="2017"' in html, shown
+
+
+
+def test_the_https_hint_names_only_what_looks_like_a_host(tmp_path: Path) -> None:
+    """'Did you mean https://…' only before a host name: 'https://mailto:me@example.org' is no address."""
+    hinted = ["talk.example.org/music", "github.com/me/code", "www.example.org:8080", "example.org?q=1"]
+    plain = ["mailto:me@example.org", "doi:10.1145/3442188", "10.1145/3442188.3445922", "my notes.pdf", "localhost/x"]
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-q", "-s", site).returncode == 0
+    page = site / "content" / "papers" / "alpha-paper.md"
+    written = ", ".join(f"'{value}'" for value in hinted + plain)
+    page.write_text(page.read_text(encoding="utf-8").replace("status: unread\n", f"status: unread\nlinks: [{written}]\n"), encoding="utf-8")
+    warnings = [line for line in run_sitegen("build", "-s", site).stderr.splitlines() if "is not a web address" in line]
+    assert len(warnings) == len(hinted) + len(plain)
+    for value in hinted:
+        assert any(f"{value!r} is not" in w and w.endswith(f"(did you mean 'https://{value}'?)") for w in warnings), value
+    for value in plain:
+        assert any(f"{value!r} is not" in w and w.endswith("so it is not shown") for w in warnings), value
