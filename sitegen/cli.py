@@ -125,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def say(text: str) -> None:
+    """A line of a command's output, on standard output at once: one that cannot be written there (a full disk,
+    a closed descriptor) is the command's error, not a bug in sitegen."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as error:  # ValueError: the stream is closed
+        raise SitegenError(f"could not write to standard output ({getattr(error, 'strerror', None) or error})") from None
+
+
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "build":
         from sitegen.build import run_build
@@ -135,7 +146,7 @@ def run_command(args: argparse.Namespace) -> int:
         finally:
             report(diagnostics, args.quiet)
         if not args.quiet:
-            print(summary_line(summary, diagnostics))
+            say(summary_line(summary, diagnostics))
     elif args.command == "serve":
         from sitegen.serve import serve
 
@@ -145,9 +156,9 @@ def run_command(args: argparse.Namespace) -> int:
 
         names, how = make_site(args.directory)
         for name in names:
-            print(f"  {name}")
-        print(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
-        print(f"its workflow (.github/workflows/pages.yml) installs sitegen {how}")
+            say(f"  {name}")
+        say(f"made {args.directory}: cd into it, run `sitegen build`, and see its README.md to publish it")
+        say(f"its workflow (.github/workflows/pages.yml) installs sitegen {how}")
     elif args.command == "search":
         return run_search(args)
     elif args.command == "lookup":
@@ -159,7 +170,7 @@ def run_command(args: argparse.Namespace) -> int:
 
         findings = check_site(args.source, output_dir(args))
         for finding in findings:
-            print(finding)
+            say(str(finding))
         failing = sum(f.kind in FAILING for f in findings)
         notes = len(findings) - failing
         counted = f"{failing} problem(s)" if failing else "no problems"
@@ -249,9 +260,9 @@ def run_lookup_command(args: argparse.Namespace) -> int:
     finally:
         report(diagnostics)
     for change in summary.changes:
-        print(change)
+        say(change)
     kept = "nothing written (dry run)" if args.dry_run else "pages written as found"
-    print(f"lookup: {summary.found} found, {summary.not_found} not found, {summary.known} skipped as already known"
+    say(f"lookup: {summary.found} found, {summary.not_found} not found, {summary.known} skipped as already known"
           + (f", {summary.not_asked} not asked" if summary.not_asked else "")
           + f"; {summary.requests} requests, {summary.seconds:.1f} s; {len(diagnostics.warnings)} warnings; {kept}")
     if summary.interrupted:
@@ -282,10 +293,10 @@ def run_search(args: argparse.Namespace) -> int:
     # column it would not follow the order; JSON keeps it, beside the rank, for scripts comparing engines.
     for rank, (ref, score, title, shown, url, tags, status) in enumerate(rows, 1):  # math as the readable text the pages show
         if args.json:
-            print(json.dumps({"rank": rank, "ref": ref, "lunr_score": round(score, 6), "title": title, "url": url, "status": status},
-                             ensure_ascii=False))
+            say(json.dumps({"rank": rank, "ref": ref, "lunr_score": round(score, 6), "title": title, "url": url, "status": status},
+                           ensure_ascii=False))
         else:
-            print(f"{rank:3d}.  {shown}\n      {url}  [{tags}]  {status}")
+            say(f"{rank:3d}.  {shown}\n      {url}  [{tags}]  {status}")
     if not results and not args.json:
         print("no results", file=sys.stderr)
     return 0

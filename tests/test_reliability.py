@@ -243,6 +243,21 @@ def test_search_piped_into_head_and_bad_query_syntax_end_quietly(tmp_path: Path)
         assert answered.returncode == 0 and "error" not in answered.stderr and "Traceback" not in answered.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_output_to_a_full_disk_is_the_commands_error_in_one_line(tmp_path: Path) -> None:
+    """`sitegen build > /dev/full`: the site is built, the summary cannot be written; that is said as what it
+    is (it was "internal error: OSError"), as is `sitegen search` into a full disk."""
+    site = small_site(tmp_path)
+    for args in (("build", "-s", site), ("search", "-s", site, "paper")):
+        with open("/dev/full", "w") as full:
+            ended = subprocess.run([sys.executable, "-m", "sitegen", *map(str, args)], stdout=full, stderr=subprocess.PIPE,
+                                   text=True, timeout=120)
+        assert ended.returncode == 1
+        assert ended.stderr.strip().splitlines()[-1] == "error: could not write to standard output (No space left on device)"
+        assert "Traceback" not in ended.stderr and "internal error" not in ended.stderr
+    assert (site / "site/papers/alpha-paper/index.html").is_file()
+
+
 def test_a_new_page_gets_the_usual_mode_and_a_rewritten_page_keeps_its_own(tmp_path: Path) -> None:
     site = small_site(tmp_path)
     assert run_sitegen("build", "-s", site).returncode == 0
