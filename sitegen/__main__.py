@@ -8,6 +8,8 @@ from typing import NoReturn
 
 
 def run() -> int:
+    if sys.stderr is None:  # started with it closed (`2>&-`): what would go there goes nowhere, never into stdout
+        sys.stderr = open(os.devnull, "w")  # the process's own stream, open until it ends
     try:
         if os.environ.get("SITEGEN_TEST_KILL_AT") == "modules-loading:1:INT":  # test-only, as output.kill_point
             os.kill(os.getpid(), signal.SIGINT)

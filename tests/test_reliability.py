@@ -258,6 +258,14 @@ def test_output_to_a_full_disk_is_the_commands_error_in_one_line(tmp_path: Path)
     assert (site / "site/papers/alpha-paper/index.html").is_file()
 
 
+def test_a_build_started_with_standard_error_closed_builds(tmp_path: Path) -> None:
+    """`sitegen build 2>&-` (a cron line, a service): it failed at once, asking a missing stream if it was a terminal."""
+    site = small_site(tmp_path)
+    ended = subprocess.run(f"{sys.executable} -m sitegen build -s {site} 2>&-", shell=True, capture_output=True, text=True, timeout=120)
+    assert ended.returncode == 0 and ended.stdout.startswith("built 2 papers")
+    assert (site / "site/papers/alpha-paper/index.html").is_file()
+
+
 def test_a_new_page_gets_the_usual_mode_and_a_rewritten_page_keeps_its_own(tmp_path: Path) -> None:
     site = small_site(tmp_path)
     assert run_sitegen("build", "-s", site).returncode == 0
