@@ -100,7 +100,7 @@ def parse_list_file(
     if not text.strip():  # any format: the same words, the same level
         diagnostics.warn(path, None, "empty: nothing to publish")
         slug = list_slug(path)
-        return ReadingList(slug, title_from_slug(slug), None, "", path, undated=True), []
+        return ReadingList(slug, title_from_name(path), None, "", path, undated=True), []
     html = HTML_PAGE.match(text)
     if parser is not None and html:
         raise SourceError(path, text.count("\n", 0, html.end()) + 1, f"this is an HTML page (an error or login page?), not "
@@ -110,7 +110,7 @@ def parse_list_file(
     else:
         slug = list_slug(path)
         date, entries = parser(path, slug, text, diagnostics)
-        reading_list = ReadingList(slug=slug, title=settings.title if settings and settings.title else title_from_slug(slug),
+        reading_list = ReadingList(slug=slug, title=settings.title if settings and settings.title else title_from_name(path),
                                    date=settings.date if settings and settings.date else date,
                                    description=settings.description if settings else "", path=path)
     if not entries:
@@ -177,7 +177,7 @@ def parse_list(
         day_without_year = (month, day) if year is None and date is not None else None
     reading_list = ReadingList(
         slug=slug,
-        title=str(header.get("title") or title_from_slug(slug)),
+        title=str(header.get("title") or title_from_name(path)),
         date=date,
         description=str(header.get("description") or ""),
         path=path,
@@ -202,8 +202,10 @@ def list_slug(path: Path) -> str:
     return slugify(path.stem) or "list"
 
 
-def title_from_slug(slug: str) -> str:
-    words = slug.replace("-", " ").strip()
+def title_from_name(path: Path) -> str:
+    """A list's title when none is given: its file name as written, with its capitals ("SAE-week-1.txt" →
+    "SAE week 1", not the address's "Sae week 1"), its first letter made a capital."""
+    words = " ".join(re.split(r"[-_\s]+", path.stem)).strip() or list_slug(path)
     return words[:1].upper() + words[1:]
 
 
