@@ -204,8 +204,9 @@ def list_slug(path: Path) -> str:
 
 def title_from_name(path: Path) -> str:
     """A list's title when none is given: its file name as written, with its capitals ("SAE-week-1.txt" →
-    "SAE week 1", not the address's "Sae week 1"), its first letter made a capital."""
-    words = " ".join(re.split(r"[-_\s]+", path.stem)).strip() or list_slug(path)
+    "SAE week 1", not the address's "Sae week 1") and its dates ("HF_2025-03-11" → "HF 2025-03-11"), its
+    first letter made a capital."""
+    words = " ".join(re.split(r"(?:_|\s|(?<!\d)-|-(?!\d))+", path.stem)).strip() or list_slug(path)
     return words[:1].upper() + words[1:]
 
 

@@ -129,9 +129,12 @@ def test_every_command_and_option_says_what_it_does_in_its_help() -> None:
 
 
 def test_a_list_without_a_title_is_named_by_its_file_name_as_written(tmp_path: Path) -> None:
-    """"SAE_week-3.txt" is "SAE week 3", not the lower-cased address's "Sae week 3"; the address stays lower case."""
-    site = write_site(tmp_path, {"content/lists/SAE_week-3.txt": raw_list("Alpha Paper"), "content/lists/reading.txt": raw_list("Beta Paper")})
+    """"SAE_week-3.txt" is "SAE week 3", not the lower-cased address's "Sae week 3"; "HF_2025-03-11.txt" is
+    "HF 2025-03-11", not "HF 2025 03 11"; the address stays lower case."""
+    site = write_site(tmp_path, {"content/lists/SAE_week-3.txt": raw_list("Alpha Paper"), "content/lists/reading.txt": raw_list("Beta Paper"),
+                                 "content/lists/HF_2025-03-11.txt": raw_list("Gamma Paper")})
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 0, result.stderr
     assert "<h1>SAE week 3</h1>" in (site / "site/lists/sae-week-3/index.html").read_text(encoding="utf-8")
+    assert "<h1>HF 2025-03-11</h1>" in (site / "site/lists/hf-2025-03-11/index.html").read_text(encoding="utf-8")  # a date stays one
     assert "<h1>Reading</h1>" in (site / "site/lists/reading/index.html").read_text(encoding="utf-8")
