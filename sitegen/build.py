@@ -323,7 +323,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     """Every page text, every removal, the catalog, the templates checked and the render jobs."""
     from sitegen.catalog import build_catalog, tag_name_warnings
     from sitegen.depends import own_templates_in, paper_facts, paper_input_key, render_keys
-    from sitegen.pages import link_warnings, page_text, plan_pages
+    from sitegen.pages import page_text, page_warnings, plan_pages
     from sitegen.parallel import Ready, in_background
     from sitegen.parse import dedupe_heard, dedupe_remembered, remember_dedupe, slugify
     from sitegen.related import related_papers
@@ -399,7 +399,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     matched = in_background(len(upcoming), dedupe_heard, loaded.entries, dates, upcoming) if upcoming != anchors else None
 
     tags_lines = {s.path: s.entries["tags"].key_line for s in loaded.sources if "tags" in s.entries}
-    for path, line, message in [*tag_name_warnings(pages, tags_lines, loaded.rules), *link_warnings(loaded.sources)]:
+    for path, line, message in [*tag_name_warnings(pages, tags_lines, loaded.rules), *page_warnings(loaded.sources)]:
         diagnostics.warn(path, line, message)
     catalog = build_catalog(loaded.config, loaded.reading_lists, pages, loaded.rules)
     # The workers started above end before the search's starts: two cores gain nothing from three workers at once,

@@ -17,6 +17,7 @@ top-level value that some source gives for that field is sitegen's old fill and 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -231,9 +232,11 @@ def read_page(path: Path, text: str, memo: Memo | None = None, written: bool = F
 HOST_FIRST = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*(?::[0-9]+)?(?:[/?#]\S*)?\Z")
 
 
-def link_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
-    """Addresses the user wrote (`links`, `url`, `code`, `project`) that are not web addresses: only http(s)
-    ones are linked (identifiers.is_web_url), so each other one is a warning at its key's line, not dropped unsaid."""
+def page_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
+    """What a page says that it likely did not mean, each a warning at its key's line: an address that is not a
+    web address (`links`, `url`, `code`, `project`: only http(s) ones are linked, identifiers.is_web_url), and a
+    key that is a slip for one sitegen reads (`Status:`, `raiting:`, `notes:`), shown as a field of the user's own
+    while the paper stays as it was."""
     found = []
     for source in sources:
         for key in ("links", "url", "code", "project"):
@@ -245,7 +248,19 @@ def link_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
                     hint = f" (did you mean 'https://{value.strip()}'?)" if HOST_FIRST.match(value.strip()) else ""
                     found.append((source.path, entry.key_line,
                                   f"'{key}': {value!r} is not a web address (http:// or https://), so it is not shown{hint}"))
+        for key, entry in source.entries.items():
+            if isinstance(key, str) and key not in SHOWN_FIELDS and (meant := meant_key(key)):
+                found.append((source.path, entry.key_line, f"'{key}' is not a key sitegen reads: it is shown as a field of "
+                                                          f"your own ({meant})"))
     return found
+
+
+def meant_key(key: str) -> str | None:
+    """What a key of the user's own that is close to one sitegen reads was likely meant to be (None: not close)."""
+    if key.lower().strip() in ("notes", "note"):
+        return "your notes go below the front matter's closing '---'"
+    close = difflib.get_close_matches(key.lower().strip(), sorted(SHOWN_FIELDS), n=1, cutoff=0.85)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 def front_matter(text: str) -> tuple[int, int, int] | None:

@@ -585,3 +585,24 @@ def test_the_https_hint_names_only_what_looks_like_a_host(tmp_path: Path) -> Non
         assert any(f"{value!r} is not" in w and w.endswith(f"(did you mean 'https://{value}'?)") for w in warnings), value
     for value in plain:
         assert any(f"{value!r} is not" in w and w.endswith("so it is not shown") for w in warnings), value
+
+
+def test_a_slip_in_a_pages_key_is_a_warning_at_its_line(tmp_path: Path) -> None:
+    """`Status: read` or `raiting: 4` built silently, shown as fields of the user's own while the paper stayed
+    unread and unrated; a key of one's own that is no slip (`presented_by`) stays unremarked."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-q", "-s", site).returncode == 0
+    page = site / "content" / "papers" / "alpha-paper.md"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "status: unread\n", "status: unread\nStatus: read\nraiting: 4\nnotes: ask Ana\npresented_by: Ana\n"), encoding="utf-8")
+    lines = page.read_text(encoding="utf-8").splitlines()
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0
+    warned = [line for line in result.stderr.splitlines() if "is not a key sitegen reads" in line]
+    assert warned == [
+        f"warning: {page}:{lines.index('Status: read') + 1}: 'Status' is not a key sitegen reads: it is shown as a field of your own (did you mean 'status'?)",
+        f"warning: {page}:{lines.index('raiting: 4') + 1}: 'raiting' is not a key sitegen reads: it is shown as a field of your own (did you mean 'rating'?)",
+        f"warning: {page}:{lines.index('notes: ask Ana') + 1}: 'notes' is not a key sitegen reads: it is shown as a field of your own "
+        "(your notes go below the front matter's closing '---')",
+    ]
+    assert run_sitegen("check", "-s", site).returncode == 1
