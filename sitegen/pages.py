@@ -255,6 +255,16 @@ def page_warnings(sources: list[PageSource]) -> list[tuple[Path, int, str]]:
     return found
 
 
+# A note's private parts: HTML comments, to the end of the note if one is never closed (as a browser reads it).
+PRIVATE_NOTE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+def published_notes(body: str) -> str:
+    """A page's notes as the site shows and indexes them: without what the user wrote between `<!--` and `-->`
+    (a reminder to oneself, a colleague's name), which Markdown would otherwise print as text. The page keeps it."""
+    return PRIVATE_NOTE.sub("", body)
+
+
 def meant_key(key: str) -> str | None:
     """What a key of the user's own that is close to one sitegen reads was likely meant to be (None: not close)."""
     if key.lower().strip() in ("notes", "note"):
@@ -316,7 +326,7 @@ def page_from_source(slug: str, source: PageSource, paper: Paper | None) -> Pape
         auto_tags=tuple(TagMatch(str(t), tuple(map(str, p or ()))) for t, p in auto.items()),
         user_tags=tuple(values.get("tags") or ()),
         status=str(values.get("status") or "unread"),
-        notes=source.body,
+        notes=published_notes(source.body),
         user_links=tuple(values.get("links") or ()),
         **biblio_fields(resolve((Claim("page", own), *claims))),
         metadata=resolve(listed),

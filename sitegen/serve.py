@@ -28,7 +28,7 @@ from sitegen.build import Assembled, run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
 from sitegen.output import ChangedOnDisk, RenderedFile
-from sitegen.pages import front_matter
+from sitegen.pages import front_matter, published_notes
 
 if TYPE_CHECKING:
     from sitegen.render import Job, Renderer
@@ -227,7 +227,7 @@ class Preview:
         if known is None or split is None or split[0] != known[0]:
             return None
         job = known[1]
-        return self.renderer.run(replace(job, values={**job.values, "paper": replace(job.values["paper"], notes=split[1])}))
+        return self.renderer.run(replace(job, values={**job.values, "paper": replace(job.values["paper"], notes=published_notes(split[1]))}))
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,22 @@ def test_a_list_without_a_title_is_named_by_its_file_name_as_written(tmp_path: P
     assert "<h1>SAE week 3</h1>" in (site / "site/lists/sae-week-3/index.html").read_text(encoding="utf-8")
     assert "<h1>HF 2025-03-11</h1>" in (site / "site/lists/hf-2025-03-11/index.html").read_text(encoding="utf-8")  # a date stays one
     assert "<h1>Reading</h1>" in (site / "site/lists/reading/index.html").read_text(encoding="utf-8")
+
+
+def test_what_a_note_keeps_between_comment_marks_is_never_published(tmp_path: Path) -> None:
+    """`<!-- ask Julien -->` in a note was printed on the page, in papers.json and the search index: a reminder to
+    oneself is the user's alone. The page keeps it byte for byte; an unclosed comment hides the rest, as in a browser."""
+    site = write_site(tmp_path, {"content/lists/week.txt": raw_list("Alpha Paper")})
+    assert run_sitegen("build", "-q", "-s", site).returncode == 0
+    page = site / "content/papers/alpha-paper.md"
+    edited = page.read_text(encoding="utf-8") + "Worth a talk. <!-- private: ask Julien\nabout it --> Oscilloscope data.\n\n<!-- draft: zanzibar\n"
+    page.write_text(edited, encoding="utf-8")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    assert page.read_text(encoding="utf-8") == edited
+    published = [p for p in (site / "site").rglob("*") if p.is_file()]
+    assert any("Oscilloscope data." in p.read_text(encoding="utf-8", errors="replace") for p in published)
+    for secret in ("Julien", "julien", "zanzibar", "private:"):
+        assert not [p for p in published if secret in p.read_text(encoding="utf-8", errors="replace")], secret
+    assert "alpha-paper" in run_sitegen("search", "-s", site, "oscilloscope").stdout
+    assert "alpha-paper" not in run_sitegen("search", "-s", site, "julien").stdout
