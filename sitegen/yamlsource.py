@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ class Entry:
     end: int
 
 
+KEY_VALUE = re.compile(r"[ \t]*([A-Za-z_][\w-]*):[ \t]+(.*\S)")  # a `key: value` line, its value unquoted
 # What YAML's parser was reading when it failed → what the user opened there and did not close.
 UNCLOSED = {"while parsing a flow sequence": "'[' list", "while parsing a flow mapping": "'{' mapping",
             "while scanning a quoted scalar": "quoted text"}
@@ -76,6 +79,10 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
         if opened and error.context_mark and mark and error.context_mark.line < mark.line:
             # Where the fix goes: the line that opened what is not closed, not the later line where YAML noticed.
             problem, line = f"the {opened} that starts here is not closed ({problem} at line {line})", first_line + error.context_mark.line
+        if problem.startswith("mapping values are not allowed") and mark:  # `title: Weekly picks: diffusion`
+            written = KEY_VALUE.match(text.splitlines()[mark.line]) if mark.line < len(text.splitlines()) else None
+            if written:
+                problem += f"; a value with ': ' in it needs quotes: {written[1]}: {json.dumps(written[2], ensure_ascii=False)}"
         raise SourceError(path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise SourceError(path, first_line, f"invalid YAML: {error}") from None

@@ -119,6 +119,8 @@ def test_an_unchanged_page_is_rewritten_to_the_same_bytes() -> None:
     ("no front matter\n", 1, "must start with '---' front matter"),
     ("---\nabstract: x\n---\n", 1, "'title' must be non-empty text"),
     ("---\ntitle: ok\ntitle: again\n---\n", 3, "'title' is given twice"),
+    ("---\ntitle: ok\nvenue: NeurIPS: workshop \"X\"\n---\n", 3,
+     "a value with ': ' in it needs quotes: venue: \"NeurIPS: workshop \\\"X\\\"\""),
 ])
 def test_malformed_pages_are_errors_with_their_line(text: str, line: int, message: str) -> None:
     with pytest.raises(SourceError) as error:
