@@ -151,6 +151,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 self.respond(body, self.guess_type(str(path)), head_only)
         elif self.build.error:  # the error shows over this page until a good build
             self.respond(with_reload(NO_SITE_YET), "text/html; charset=utf-8", head_only)
+        elif (missing := self.file_at("/404.html")) is not None and missing.is_file():
+            # The site's own "not found" page, as GitHub Pages serves it, its links made from the site's root here.
+            body = re.sub(rb'<base href="[^"]*">', b"", missing.read_bytes(), count=1).replace(b"<head>", b'<head><base href="/">', 1)
+            self.respond(with_reload(body), "text/html; charset=utf-8", head_only, HTTPStatus.NOT_FOUND)
         else:
             self.send_error(HTTPStatus.NOT_FOUND, "No such page in the site")
 
@@ -174,8 +178,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_error(HTTPStatus.NOT_FOUND, "No such page in the site")
         return None
 
-    def respond(self, body: bytes, content_type: str, head_only: bool = False) -> None:
-        self.send_response(200)
+    def respond(self, body: bytes, content_type: str, head_only: bool = False, status: HTTPStatus = HTTPStatus.OK) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")

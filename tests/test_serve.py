@@ -115,6 +115,24 @@ def test_serve_shows_a_build_error_over_the_page_and_clears_it(served: tuple[Pat
     context.close()
 
 
+def test_a_missing_page_is_the_sites_own_not_found_page(served: tuple[Path, Server], browser: Any) -> None:
+    """A mistyped address showed Python's bare "Error response": now the site's 404 page, styled, whose links
+    lead into the site, with status 404, at any depth."""
+    from playwright.sync_api import expect
+
+    _, server = served
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    response = page.goto(server.base + "papers/no-such-paper/deeper/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") != "inline"  # the stylesheet loaded
+    page.get_by_role("link", name="list of all papers").click()
+    expect(page.get_by_role("link", name="Alpha Paper")).to_be_visible()
+    assert page.url == server.base + "papers/index.html"
+    context.close()
+
+
 def test_serve_answers_malformed_requests_with_400_and_no_traceback(served: tuple[Path, Server]) -> None:
     """A NUL byte (any web page can make the browser send one to a local server), escapes that are
     not UTF-8, a path longer than any file's: each gets 400, and serve's terminal no traceback."""
