@@ -436,6 +436,20 @@ def test_search_reports_an_index_that_cannot_load(example_site: Path, tmp_path: 
     v.errors.clear()  # the missing file is the point of this test
 
 
+def test_the_theme_toggle_stands_in_the_same_place_on_every_page(example_site: Path, visit: Any) -> None:
+    """On the search page (its header has no search box) the toggle stood beside "Tags", not at the right."""
+    page = visit(viewport={"width": 1280, "height": 800}).page
+    places = []
+    for url in ("index.html", "search/index.html?q=vision", "papers/index.html"):
+        page.goto((example_site / "site" / url.split("?")[0]).as_uri() + ("?q=vision" if "?" in url else ""))
+        toggle = page.locator(".theme-toggle")
+        expect(toggle).to_be_visible()
+        box = toggle.bounding_box()
+        assert box is not None
+        places.append(round(box["x"]))
+    assert len(set(places)) == 1, places
+
+
 def test_theme_toggle_follows_the_system_and_remembers(example_site: Path, visit: Any) -> None:
     page = visit(color_scheme="dark").page
     url = (example_site / "site/index.html").as_uri()
