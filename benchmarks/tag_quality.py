@@ -29,6 +29,8 @@ each seed, 100 corrected / 40 scored and 28 corrected ("a fifth of the library")
 the mean over seeds. Seeds 0-2 are the ones design choices were made on; report 3 and up.
 --taxonomy tags with another taxonomy file, e.g. one not tuned on these labels, as a user's own
 taxonomy is not: `git show 98441d8:content/taxonomy.yml > /tmp/untuned.yml` (as first written).
+--confirmed: the user also writes the right tags of each training paper (every training page then teaches,
+not only the ~half whose tags were wrong); --misses: the held-out labels missed, counted by cause.
 --tuned-on-corrected (with --taxonomy untuned) stands in for the held-out check, where the corrected
 papers are the ones content/taxonomy.yml was tuned on and the scored ones are not: the corrected
 papers' phrase findings (what the user saw, corrected, and what learning is fitted on) come from
@@ -64,7 +66,7 @@ from sitegen.errors import Diagnostics  # noqa: E402
 from sitegen.pages import new_page  # noqa: E402
 from sitegen.records import PaperPage, TagRule  # noqa: E402
 from sitegen.parse import dedupe, parse_list  # noqa: E402
-from sitegen.tagging import candidates_of, load_taxonomy, phrase_trie, tag_pages  # noqa: E402
+from sitegen.tagging import MAX_TAGS, candidates_of, load_taxonomy, phrase_trie, tag_pages  # noqa: E402
 
 LABELS = REPO / "tests" / "tagging_labels.json"
 DEV_SIZE = 100
@@ -216,17 +218,39 @@ def per_tag(labels: list[dict[str, object]], tags: dict[str, tuple[str, ...]]) -
     return [(t, *c) for t, c in counts.items()]  # type: ignore[misc]
 
 
-def corrections(train: list[dict[str, object]], tags: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """What a user writes in `tags:` of each training paper: its missing tags, then `-tag` for each wrong automatic one."""
+def corrections(train: list[dict[str, object]], tags: dict[str, tuple[str, ...]], confirmed: bool = False) -> dict[str, tuple[str, ...]]:
+    """What a user writes in `tags:` of each training paper: its missing tags (with `confirmed`, all its tags, the
+    right automatic ones too, so that every training page teaches), then `-tag` for each wrong automatic one."""
     edits = {}
     for paper in train:
         key, gold = norm_title(str(paper["title"])), list(paper["tags"])  # type: ignore[call-overload]
         given = tags[key]
-        edits[key] = tuple([t for t in gold if t not in given] + [f"-{t}" for t in given if t not in gold])
+        edits[key] = tuple([t for t in gold if confirmed or t not in given] + [f"-{t}" for t in given if t not in gold])
     return edits
 
 
-def correction_runs(seeds: list[int], taxonomy: Path, tuned_on_corrected: bool = False) -> None:
+def miss_causes(test: list[dict[str, object]], train: list[dict[str, object]], tags: dict[str, tuple[str, ...]],
+                found: dict[str, dict[str, float]], causes: dict[str, int]) -> None:
+    """Adds each held-out label the automatic tags missed to `causes`, by why: the paper already had MAX_TAGS
+    (the cap; some are beyond it, the labels having more), a phrase of the tag was found but too weakly, or none
+    was; and how many training papers have it."""
+    positives: dict[str, int] = {}
+    for paper in train:
+        for tag in paper["tags"]:  # type: ignore[attr-defined]
+            positives[tag] = positives.get(tag, 0) + 1
+    for paper in test:
+        key, gold = norm_title(str(paper["title"])), set(paper["tags"])  # type: ignore[call-overload]
+        causes["beyond the cap (labels past the 3rd)"] = causes.get("beyond the cap (labels past the 3rd)", 0) + max(0, len(gold) - MAX_TAGS)
+        for tag in sorted(gold - set(tags[key])):
+            why = ("at the 3-tag cap" if len(tags[key]) >= MAX_TAGS else "phrase found, weakly" if found[key].get(tag, 0.0) > 0
+                   else "no phrase found")
+            n = positives.get(tag, 0)
+            for cause in (why, f"{why}, {'0' if not n else '1-3' if n <= 3 else '4+'} training papers have it",
+                          *(["key tag"] if paper["key_tag"] == tag else [])):
+                causes[cause] = causes.get(cause, 0) + 1
+
+
+def correction_runs(seeds: list[int], taxonomy: Path, tuned_on_corrected: bool = False, confirmed: bool = False, misses: bool = False) -> None:
     """Score held-out papers after corrections on random training splits (see the module's docstring)."""
     labels, pages, rules = labelled(), untagged_pages(REPO / "content" / "lists"), taxonomy_rules(taxonomy)
     found = candidates_of(pages, rules)
@@ -236,14 +260,17 @@ def correction_runs(seeds: list[int], taxonomy: Path, tuned_on_corrected: bool =
     keys = ("precision", "recall", "key_hit", "tags/paper", "max")
     for size in (100, 28):
         rows: dict[str, list[dict[str, float]]] = {"no corrections": [], "corrections": []}
+        causes: dict[str, int] = {}
         for seed in seeds:
             order = sorted(labels, key=lambda p: norm_title(str(p["title"])))
             random.Random(seed).shuffle(order)
             train, test = order[:size], order[size:]
-            edits = corrections(train, tuned)
+            edits = corrections(train, tuned, confirmed)
             corrected = [replace(page, user_tags=edits.get(norm_title(page.title), ())) for page in pages]
             mixed = {page.slug: (tuned_found if norm_title(page.title) in edits else found)[page.slug] for page in pages}
             learned = {norm_title(p.title): tuple(m.tag for m in p.auto_tags) for p in tag_pages(corrected, rules, mixed)}
+            if misses:
+                miss_causes(test, train, learned, {norm_title(p.title): {m.tag: m.score for m in mixed[p.slug]} for p in pages}, causes)
             for name, tags in (("no corrections", plain), ("corrections", learned)):
                 s = scores(test, tags)
                 s["max"] = max(len(tags[norm_title(str(p["title"]))]) for p in test)
@@ -252,6 +279,8 @@ def correction_runs(seeds: list[int], taxonomy: Path, tuned_on_corrected: bool =
         for name, runs in rows.items():
             print(f"{size:3} corrected, mean of {len(runs)} seeds, {name:15} "
                   + "  ".join(f"{k} {sum(r[k] for r in runs) / len(runs):.3f}" if k != "max" else f"max {max(r['max'] for r in runs):.0f}" for k in keys))
+        for cause, n in sorted(causes.items()):
+            print(f"{size:3} corrected, labels missed over {len(seeds)} seeds: {n:4} {cause}")
 
 
 def suggestion_runs(seeds: list[int]) -> None:
@@ -300,12 +329,15 @@ def main() -> None:
     parser.add_argument("--taxonomy", type=Path, default=REPO / "content" / "taxonomy.yml", help="with --corrections: the taxonomy to tag with")
     parser.add_argument("--tuned-on-corrected", action="store_true",
                         help="with --corrections: phrases tuned on the corrected papers only (see the docstring)")
+    parser.add_argument("--confirmed", action="store_true",
+                        help="with --corrections: the user also writes the right tags of every corrected paper, so that all of them teach")
+    parser.add_argument("--misses", action="store_true", help="with --corrections: count the held-out labels missed, by cause")
     args = parser.parse_args()
     if args.suggestions:
         suggestion_runs(args.seeds)
         return
     if args.corrections:
-        correction_runs(args.seeds, args.taxonomy, args.tuned_on_corrected)
+        correction_runs(args.seeds, args.taxonomy, args.tuned_on_corrected, args.confirmed, args.misses)
         return
     if args.note_edit:
         note_edit_seconds(args.note_edit, args.repeat, args.corrected)
