@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from hashlib import blake2b
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -61,10 +61,10 @@ def carried_files(source: SearchSource, known: Carried | None) -> tuple[list[Ren
         papers.append(found)
     slugs = tuple(paper.slug for paper in source.papers)
     analysed = [paper.terms for paper in papers]
-    if known is not None and known.slugs == slugs:
-        changed = {ref: before.terms for ref, (now, before) in enumerate(zip(papers, known.papers)) if now.terms is not before.terms}
-        terms, items = patched(known, changed, analysed) if changed else (known.terms, known.items)
-        same = not changed and all(now is before for now, before in zip(papers, known.papers))
+    renumbering = renumbered_refs(known.slugs, slugs) if known is not None else None
+    if known is not None and renumbering is not None:
+        terms, items = patched_renumbered(known, papers, renumbering)
+        same = known.slugs == slugs and all(now is before for now, before in zip(papers, known.papers))
     else:
         terms, items = made_afresh(source, analysed)
         same = False
@@ -80,27 +80,69 @@ def made_afresh(source: SearchSource, analysed: list[PaperTerms]) -> tuple[list[
     return payload.terms, term_items(payload)
 
 
+NO_TERMS = PaperTerms(terms=("",) * len(FIELDS), counts=("",) * len(FIELDS), places=(), lengths=(0,) * len(FIELDS))  # a paper not there
+
+
+def renumbered_refs(before: tuple[str, ...], now: tuple[str, ...]) -> list[int] | None:
+    """Each paper's number now (-1: gone) by its number before, when the papers still there keep their order (papers
+    are numbered in title order: papers added or removed shift the numbers after them); None when one moved (a title
+    edited), which is made afresh."""
+    number = {slug: ref for ref, slug in enumerate(now)}
+    refs = [number.get(slug, -1) for slug in before]
+    kept = [ref for ref in refs if ref >= 0]
+    return refs if all(a < b for a, b in zip(kept, kept[1:])) else None
+
+
+def patched_renumbered(known: Carried, papers: list[CarriedPaper], renumbering: list[int]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items for `papers`, from the last build's (`known`), whose papers are numbered
+    `renumbering` now: the papers gone are taken out of their terms' items, every item's numbers shifted past the
+    papers added and gone, then the papers added or changed put into their terms' items. Only the terms of papers
+    added, gone or changed are read back and made again, besides the shift, which leaves a term's entries in order
+    (a new list of 50 papers among 10,000 made the whole index again: every paper after one added is numbered anew)."""
+    terms, items = known.terms, known.items
+    gone = {ref: (paper.terms, NO_TERMS) for ref, (paper, now) in enumerate(zip(known.papers, renumbering)) if now < 0}
+    if gone:
+        terms, items = patched(terms, items, gone)
+    if any(now != ref for ref, now in enumerate(renumbering) if now >= 0):
+        items = shifted(items, renumbering)
+    before = {now: paper.terms for paper, now in zip(known.papers, renumbering) if now >= 0}
+    changes = {ref: (before.get(ref, NO_TERMS), paper.terms) for ref, paper in enumerate(papers) if paper.terms is not before.get(ref)}
+    return patched(terms, items, changes) if changes else (terms, items)
+
+
+def shifted(items: list[str], renumbering: list[int]) -> list[str]:
+    """Items whose papers are numbered `renumbering` now (an increasing map over the papers they hold)."""
+    renumber = renumbering.__getitem__
+    made = []
+    for text in items:
+        item = json.loads(text)
+        for k in range(len(FIELDS)):
+            item[2 * k] = deltas(list(map(renumber, accumulate(item[2 * k]))))
+        made.append(script_json(item))
+    return made
+
+
 def entries(found: PaperTerms, field: int) -> dict[str, tuple[int, Any]]:
     """A paper's terms in one field: term → (its count, its title place, None outside the title)."""
     places = found.places if field == 0 else repeat(None)
     return dict(zip(found.fields()[field], zip(found.field_counts(field), places)))
 
 
-def patched(known: Carried, changed: dict[int, PaperTerms], analysed: list[PaperTerms]) -> tuple[list[str], list[str]]:
-    """The sorted terms and their items once the papers numbered as `changed`'s keys (whose terms were its values)
-    hold `analysed`'s terms (the same papers, in the same order): only the items of the terms whose count or place
-    in a field of those papers changed are read back and made again."""
+def patched(known_terms: list[str], known_items: list[str], changed: dict[int, tuple[PaperTerms, PaperTerms]]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items once the papers numbered as `changed`'s keys hold the second of its terms
+    instead of the first (`NO_TERMS`: a paper added, or gone): only the items of the terms whose count or place in a
+    field of those papers changed are read back and made again."""
     changes: dict[str, dict[int, dict[int, tuple[int, Any] | None]]] = {}  # term → field → paper → (count, place) now, None: gone
-    for ref, before in changed.items():
+    for ref, (before, now_terms) in changed.items():
         for k in range(len(FIELDS)):
-            old, new = entries(before, k), entries(analysed[ref], k)
+            old, new = entries(before, k), entries(now_terms, k)
             for term in old.keys() | new.keys():
                 if old.get(term) != new.get(term):
                     changes.setdefault(term, {}).setdefault(k, {})[ref] = new.get(term)
-    number = {term: i for i, term in enumerate(known.terms)}
+    number = {term: i for i, term in enumerate(known_terms)}
     made: dict[str, str | None] = {}
     for term, fields in changes.items():
-        item = json.loads(known.items[number[term]]) if term in number else [[] for _ in range(2 * len(FIELDS) + 1)]
+        item = json.loads(known_items[number[term]]) if term in number else [[] for _ in range(2 * len(FIELDS) + 1)]
         for k, now in fields.items():
             refs = undelta(item[2 * k])
             kept = [entry for entry in zip(refs, item[2 * k + 1] or [1] * len(refs), item[-1] if k == 0 else repeat(None))
@@ -116,12 +158,12 @@ def patched(known: Carried, changed: dict[int, PaperTerms], analysed: list[Paper
     removed = {term for term, item in made.items() if item is None}
     kept_items = {term: item for term, item in made.items() if item is not None}
     if not added and not removed:
-        items = list(known.items)
+        items = list(known_items)
         for term, item in kept_items.items():
             items[number[term]] = item
-        return known.terms, items
-    terms = sorted({*known.terms, *added} - removed)
-    return terms, [kept_items[term] if term in kept_items else known.items[number[term]] for term in terms]
+        return known_terms, items
+    terms = sorted({*known_terms, *added} - removed)
+    return terms, [kept_items[term] if term in kept_items else known_items[number[term]] for term in terms]
 
 
 def parts(carried: Carried) -> dict[str, Any]:
