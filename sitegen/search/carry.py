@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from hashlib import blake2b
 from dataclasses import dataclass
+from bisect import bisect_left
 from itertools import accumulate, repeat
-from operator import itemgetter
 from typing import Any
 
 from sitegen.output import RenderedFile
 from sitegen.state import SEARCH_PARTS
 from sitegen.search.index import (FIELDS, PaperTerms, SearchPaper, SearchSource, boosts, build_search, deltas, field_lengths, paper_terms,
-                                  search_doc, undelta)
+                                  search_doc)
 from sitegen.search.shards import DocRow, doc_row, script_json, shard_files, term_items
 
 
@@ -63,7 +63,7 @@ def carried_files(source: SearchSource, known: Carried | None) -> tuple[list[Ren
     analysed = [paper.terms for paper in papers]
     renumbering = renumbered_refs(known.slugs, slugs) if known is not None else None
     if known is not None and renumbering is not None:
-        terms, items = patched_renumbered(known, papers, renumbering)
+        terms, items = patched(known, papers, renumbering)
         same = known.slugs == slugs and all(now is before for now, before in zip(papers, known.papers))
     else:
         terms, items = made_afresh(source, analysed)
@@ -93,77 +93,90 @@ def renumbered_refs(before: tuple[str, ...], now: tuple[str, ...]) -> list[int] 
     return refs if all(a < b for a, b in zip(kept, kept[1:])) else None
 
 
-def patched_renumbered(known: Carried, papers: list[CarriedPaper], renumbering: list[int]) -> tuple[list[str], list[str]]:
-    """The sorted terms and their items for `papers`, from the last build's (`known`), whose papers are numbered
-    `renumbering` now: the papers gone are taken out of their terms' items, every item's numbers shifted past the
-    papers added and gone, then the papers added or changed put into their terms' items. Only the terms of papers
-    added, gone or changed are read back and made again, besides the shift, which leaves a term's entries in order
-    (a new list of 50 papers among 10,000 made the whole index again: every paper after one added is numbered anew)."""
-    terms, items = known.terms, known.items
-    gone = {ref: (paper.terms, NO_TERMS) for ref, (paper, now) in enumerate(zip(known.papers, renumbering)) if now < 0}
-    if gone:
-        terms, items = patched(terms, items, gone)
-    if any(now != ref for ref, now in enumerate(renumbering) if now >= 0):
-        items = shifted(items, renumbering)
-    before = {now: paper.terms for paper, now in zip(known.papers, renumbering) if now >= 0}
-    changes = {ref: (before.get(ref, NO_TERMS), paper.terms) for ref, paper in enumerate(papers) if paper.terms is not before.get(ref)}
-    return patched(terms, items, changes) if changes else (terms, items)
-
-
-def shifted(items: list[str], renumbering: list[int]) -> list[str]:
-    """Items whose papers are numbered `renumbering` now (an increasing map over the papers they hold)."""
-    renumber = renumbering.__getitem__
-    made = []
-    for text in items:
-        item = json.loads(text)
-        for k in range(len(FIELDS)):
-            item[2 * k] = deltas(list(map(renumber, accumulate(item[2 * k]))))
-        made.append(script_json(item))
-    return made
-
-
 def entries(found: PaperTerms, field: int) -> dict[str, tuple[int, Any]]:
     """A paper's terms in one field: term → (its count, its title place, None outside the title)."""
     places = found.places if field == 0 else repeat(None)
     return dict(zip(found.fields()[field], zip(found.field_counts(field), places)))
 
 
-def patched(known_terms: list[str], known_items: list[str], changed: dict[int, tuple[PaperTerms, PaperTerms]]) -> tuple[list[str], list[str]]:
-    """The sorted terms and their items once the papers numbered as `changed`'s keys hold the second of its terms
-    instead of the first (`NO_TERMS`: a paper added, or gone): only the items of the terms whose count or place in a
-    field of those papers changed are read back and made again."""
+def patched(known: Carried, papers: list[CarriedPaper], renumbering: list[int]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items for `papers`, from the last build's (`known`), whose papers are numbered
+    `renumbering` now: each item's numbers are shifted past the papers added and gone (which keeps its entries in
+    order), the papers gone taken out of their terms' items, and the papers added or changed put into theirs. Items
+    that neither a shift nor a change reaches are kept as they were. (A new list of 50 papers among 10,000 made the
+    whole index again from every paper's terms: every paper after one added is numbered anew.)"""
+    before = {now: paper.terms for paper, now in zip(known.papers, renumbering) if now >= 0}
     changes: dict[str, dict[int, dict[int, tuple[int, Any] | None]]] = {}  # term → field → paper → (count, place) now, None: gone
-    for ref, (before, now_terms) in changed.items():
+    for ref, paper in enumerate(papers):
+        was = before.get(ref, NO_TERMS)
+        if paper.terms is was:
+            continue
         for k in range(len(FIELDS)):
-            old, new = entries(before, k), entries(now_terms, k)
+            old, new = entries(was, k), entries(paper.terms, k)
             for term in old.keys() | new.keys():
                 if old.get(term) != new.get(term):
                     changes.setdefault(term, {}).setdefault(k, {})[ref] = new.get(term)
-    number = {term: i for i, term in enumerate(known_terms)}
-    made: dict[str, str | None] = {}
-    for term, fields in changes.items():
-        item = json.loads(known_items[number[term]]) if term in number else [[] for _ in range(2 * len(FIELDS) + 1)]
-        for k, now in fields.items():
-            refs = undelta(item[2 * k])
-            kept = [entry for entry in zip(refs, item[2 * k + 1] or [1] * len(refs), item[-1] if k == 0 else repeat(None))
-                    if entry[0] not in now]
-            found = sorted([*kept, *((ref, *entry) for ref, entry in now.items() if entry is not None)], key=itemgetter(0))
-            item[2 * k] = deltas([ref for ref, _, _ in found])
-            counts = [tf for _, tf, _ in found]
-            item[2 * k + 1] = [] if counts.count(1) == len(counts) else counts  # [] means every count is 1
-            if k == 0:
-                item[-1] = [place if isinstance(place, int) else list(place) for _, _, place in found]
-        made[term] = script_json(item) if any(item[2 * k] for k in range(len(FIELDS))) else None
-    added = [term for term, item in made.items() if item is not None and term not in number]
-    removed = {term for term, item in made.items() if item is None}
-    kept_items = {term: item for term, item in made.items() if item is not None}
-    if not added and not removed:
-        items = list(known_items)
-        for term, item in kept_items.items():
-            items[number[term]] = item
-        return known_terms, items
-    terms = sorted({*known_terms, *added} - removed)
-    return terms, [kept_items[term] if term in kept_items else known_items[number[term]] for term in terms]
+    gone: dict[str, set[int]] = {}  # term → the fields in which a paper gone held it
+    for paper, now in zip(known.papers, renumbering):
+        if now < 0:
+            for k in range(len(FIELDS)):
+                for term in paper.terms.field_terms(k):
+                    gone.setdefault(term, set()).add(k)
+    shift = any(now != ref for ref, now in enumerate(renumbering) if now >= 0)
+    number = {term: i for i, term in enumerate(known.terms)}
+    items = list(known.items)
+    emptied: set[str] = set()
+    for i, text in enumerate(items) if shift else ((number[term], known.items[number[term]]) for term in changes.keys() | gone.keys() if term in number):
+        term = known.terms[i]
+        item = json.loads(text)
+        for k in range(len(FIELDS)):
+            item[2 * k] = deltas(list(map(renumbering.__getitem__, accumulate(item[2 * k]))))
+            if k in gone.get(term, ()) or k in changes.get(term, {}):
+                put(item, k, changes.get(term, {}).get(k, {}), dropped=k in gone.get(term, ()))
+        if any(item[2 * k] for k in range(len(FIELDS))):
+            items[i] = script_json(item)
+        else:
+            emptied.add(term)
+    added = {term: new_item(fields) for term, fields in changes.items() if term not in number}
+    if not added and not emptied:
+        return known.terms, items
+    made = dict(zip(known.terms, items)) | added
+    terms = sorted(made.keys() - emptied)
+    return terms, [made[term] for term in terms]
+
+
+def new_item(fields: dict[int, dict[int, tuple[int, Any] | None]]) -> str:
+    """The item of a term no paper held before."""
+    item: list[Any] = [[] for _ in range(2 * len(FIELDS) + 1)]
+    for k, now in fields.items():
+        put(item, k, now, dropped=False)
+    return script_json(item)
+
+
+def put(item: list[Any], field: int, now: dict[int, tuple[int, Any] | None], dropped: bool) -> None:
+    """A term's item (its numbers already shifted) with the papers of `now` holding it in `field` as `now` says
+    (their count and title place, None: not), and the papers gone (numbered -1) taken out when `dropped`."""
+    refs = list(accumulate(item[2 * field]))
+    counts = item[2 * field + 1] or [1] * len(refs)
+    places: list[Any] = item[-1] if field == 0 else [None] * len(refs)
+    if dropped:
+        kept = [(ref, count, place) for ref, count, place in zip(refs, counts, places) if ref >= 0]
+        refs, counts, places = [ref for ref, _, _ in kept], [count for _, count, _ in kept], [place for _, _, place in kept]
+    for ref, entry in sorted(now.items()):
+        at = bisect_left(refs, ref)
+        there = at < len(refs) and refs[at] == ref
+        if entry is None and there:
+            del refs[at], counts[at], places[at]
+        elif entry is not None and there:
+            counts[at], places[at] = entry
+        elif entry is not None:
+            refs.insert(at, ref)
+            counts.insert(at, entry[0])
+            places.insert(at, entry[1])
+    item[2 * field] = deltas(refs)
+    item[2 * field + 1] = [] if counts.count(1) == len(counts) else counts  # [] means every count is 1
+    if field == 0:
+        item[-1] = [place if isinstance(place, int) else list(place) for place in places]
 
 
 def parts(carried: Carried) -> dict[str, Any]:
