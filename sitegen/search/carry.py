@@ -126,9 +126,10 @@ def patched(known: Carried, papers: list[CarriedPaper], renumbering: list[int]) 
     number = {term: i for i, term in enumerate(known.terms)}
     items = list(known.items)
     emptied: set[str] = set()
-    for i, text in enumerate(items) if shift else ((number[term], known.items[number[term]]) for term in changes.keys() | gone.keys() if term in number):
+    touched = range(len(items)) if shift else sorted(number[term] for term in changes.keys() | gone.keys() if term in number)
+    for i in touched:
         term = known.terms[i]
-        item = json.loads(text)
+        item = json.loads(known.items[i])
         for k in range(len(FIELDS)):
             item[2 * k] = deltas(list(map(renumbering.__getitem__, accumulate(item[2 * k]))))
             if k in gone.get(term, ()) or k in changes.get(term, {}):
