@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from hashlib import blake2b
 from dataclasses import dataclass
-from itertools import repeat
-from operator import itemgetter
+from bisect import bisect_left
+from itertools import accumulate, repeat
 from typing import Any
 
 from sitegen.output import RenderedFile
 from sitegen.state import SEARCH_PARTS
 from sitegen.search.index import (FIELDS, PaperTerms, SearchPaper, SearchSource, boosts, build_search, deltas, field_lengths, paper_terms,
-                                  search_doc, undelta)
+                                  search_doc)
 from sitegen.search.shards import DocRow, doc_row, script_json, shard_files, term_items
 
 
@@ -61,10 +61,10 @@ def carried_files(source: SearchSource, known: Carried | None) -> tuple[list[Ren
         papers.append(found)
     slugs = tuple(paper.slug for paper in source.papers)
     analysed = [paper.terms for paper in papers]
-    if known is not None and known.slugs == slugs:
-        changed = {ref: before.terms for ref, (now, before) in enumerate(zip(papers, known.papers)) if now.terms is not before.terms}
-        terms, items = patched(known, changed, analysed) if changed else (known.terms, known.items)
-        same = not changed and all(now is before for now, before in zip(papers, known.papers))
+    renumbering = renumbered_refs(known.slugs, slugs) if known is not None else None
+    if known is not None and renumbering is not None:
+        terms, items = patched(known, papers, renumbering)
+        same = known.slugs == slugs and all(now is before for now, before in zip(papers, known.papers))
     else:
         terms, items = made_afresh(source, analysed)
         same = False
@@ -80,48 +80,104 @@ def made_afresh(source: SearchSource, analysed: list[PaperTerms]) -> tuple[list[
     return payload.terms, term_items(payload)
 
 
+NO_TERMS = PaperTerms(terms=("",) * len(FIELDS), counts=("",) * len(FIELDS), places=(), lengths=(0,) * len(FIELDS))  # a paper not there
+
+
+def renumbered_refs(before: tuple[str, ...], now: tuple[str, ...]) -> list[int] | None:
+    """Each paper's number now (-1: gone) by its number before, when the papers still there keep their order (papers
+    are numbered in title order: papers added or removed shift the numbers after them); None when one moved (a title
+    edited), which is made afresh."""
+    number = {slug: ref for ref, slug in enumerate(now)}
+    refs = [number.get(slug, -1) for slug in before]
+    kept = [ref for ref in refs if ref >= 0]
+    return refs if all(a < b for a, b in zip(kept, kept[1:])) else None
+
+
 def entries(found: PaperTerms, field: int) -> dict[str, tuple[int, Any]]:
     """A paper's terms in one field: term → (its count, its title place, None outside the title)."""
     places = found.places if field == 0 else repeat(None)
     return dict(zip(found.fields()[field], zip(found.field_counts(field), places)))
 
 
-def patched(known: Carried, changed: dict[int, PaperTerms], analysed: list[PaperTerms]) -> tuple[list[str], list[str]]:
-    """The sorted terms and their items once the papers numbered as `changed`'s keys (whose terms were its values)
-    hold `analysed`'s terms (the same papers, in the same order): only the items of the terms whose count or place
-    in a field of those papers changed are read back and made again."""
+def patched(known: Carried, papers: list[CarriedPaper], renumbering: list[int]) -> tuple[list[str], list[str]]:
+    """The sorted terms and their items for `papers`, from the last build's (`known`), whose papers are numbered
+    `renumbering` now: each item's numbers are shifted past the papers added and gone (which keeps its entries in
+    order), the papers gone taken out of their terms' items, and the papers added or changed put into theirs. Items
+    that neither a shift nor a change reaches are kept as they were. (A new list of 50 papers among 10,000 made the
+    whole index again from every paper's terms: every paper after one added is numbered anew.)"""
+    before = {now: paper.terms for paper, now in zip(known.papers, renumbering) if now >= 0}
     changes: dict[str, dict[int, dict[int, tuple[int, Any] | None]]] = {}  # term → field → paper → (count, place) now, None: gone
-    for ref, before in changed.items():
+    for ref, paper in enumerate(papers):
+        was = before.get(ref, NO_TERMS)
+        if paper.terms is was:
+            continue
         for k in range(len(FIELDS)):
-            old, new = entries(before, k), entries(analysed[ref], k)
+            old, new = entries(was, k), entries(paper.terms, k)
             for term in old.keys() | new.keys():
                 if old.get(term) != new.get(term):
                     changes.setdefault(term, {}).setdefault(k, {})[ref] = new.get(term)
+    gone: dict[str, set[int]] = {}  # term → the fields in which a paper gone held it
+    for paper, now in zip(known.papers, renumbering):
+        if now < 0:
+            for k in range(len(FIELDS)):
+                for term in paper.terms.field_terms(k):
+                    gone.setdefault(term, set()).add(k)
+    shift = any(now != ref for ref, now in enumerate(renumbering) if now >= 0)
     number = {term: i for i, term in enumerate(known.terms)}
-    made: dict[str, str | None] = {}
-    for term, fields in changes.items():
-        item = json.loads(known.items[number[term]]) if term in number else [[] for _ in range(2 * len(FIELDS) + 1)]
-        for k, now in fields.items():
-            refs = undelta(item[2 * k])
-            kept = [entry for entry in zip(refs, item[2 * k + 1] or [1] * len(refs), item[-1] if k == 0 else repeat(None))
-                    if entry[0] not in now]
-            found = sorted([*kept, *((ref, *entry) for ref, entry in now.items() if entry is not None)], key=itemgetter(0))
-            item[2 * k] = deltas([ref for ref, _, _ in found])
-            counts = [tf for _, tf, _ in found]
-            item[2 * k + 1] = [] if counts.count(1) == len(counts) else counts  # [] means every count is 1
-            if k == 0:
-                item[-1] = [place if isinstance(place, int) else list(place) for _, _, place in found]
-        made[term] = script_json(item) if any(item[2 * k] for k in range(len(FIELDS))) else None
-    added = [term for term, item in made.items() if item is not None and term not in number]
-    removed = {term for term, item in made.items() if item is None}
-    kept_items = {term: item for term, item in made.items() if item is not None}
-    if not added and not removed:
-        items = list(known.items)
-        for term, item in kept_items.items():
-            items[number[term]] = item
+    items = list(known.items)
+    emptied: set[str] = set()
+    touched = range(len(items)) if shift else sorted(number[term] for term in changes.keys() | gone.keys() if term in number)
+    for i in touched:
+        term = known.terms[i]
+        item = json.loads(known.items[i])
+        for k in range(len(FIELDS)):
+            item[2 * k] = deltas(list(map(renumbering.__getitem__, accumulate(item[2 * k]))))
+            if k in gone.get(term, ()) or k in changes.get(term, {}):
+                put(item, k, changes.get(term, {}).get(k, {}), dropped=k in gone.get(term, ()))
+        if any(item[2 * k] for k in range(len(FIELDS))):
+            items[i] = script_json(item)
+        else:
+            emptied.add(term)
+    added = {term: new_item(fields) for term, fields in changes.items() if term not in number}
+    if not added and not emptied:
         return known.terms, items
-    terms = sorted({*known.terms, *added} - removed)
-    return terms, [kept_items[term] if term in kept_items else known.items[number[term]] for term in terms]
+    made = dict(zip(known.terms, items)) | added
+    terms = sorted(made.keys() - emptied)
+    return terms, [made[term] for term in terms]
+
+
+def new_item(fields: dict[int, dict[int, tuple[int, Any] | None]]) -> str:
+    """The item of a term no paper held before."""
+    item: list[Any] = [[] for _ in range(2 * len(FIELDS) + 1)]
+    for k, now in fields.items():
+        put(item, k, now, dropped=False)
+    return script_json(item)
+
+
+def put(item: list[Any], field: int, now: dict[int, tuple[int, Any] | None], dropped: bool) -> None:
+    """A term's item (its numbers already shifted) with the papers of `now` holding it in `field` as `now` says
+    (their count and title place, None: not), and the papers gone (numbered -1) taken out when `dropped`."""
+    refs = list(accumulate(item[2 * field]))
+    counts = item[2 * field + 1] or [1] * len(refs)
+    places: list[Any] = item[-1] if field == 0 else [None] * len(refs)
+    if dropped:
+        kept = [(ref, count, place) for ref, count, place in zip(refs, counts, places) if ref >= 0]
+        refs, counts, places = [ref for ref, _, _ in kept], [count for _, count, _ in kept], [place for _, _, place in kept]
+    for ref, entry in sorted(now.items()):
+        at = bisect_left(refs, ref)
+        there = at < len(refs) and refs[at] == ref
+        if entry is None and there:
+            del refs[at], counts[at], places[at]
+        elif entry is not None and there:
+            counts[at], places[at] = entry
+        elif entry is not None:
+            refs.insert(at, ref)
+            counts.insert(at, entry[0])
+            places.insert(at, entry[1])
+    item[2 * field] = deltas(refs)
+    item[2 * field + 1] = [] if counts.count(1) == len(counts) else counts  # [] means every count is 1
+    if field == 0:
+        item[-1] = [place if isinstance(place, int) else list(place) for place in places]
 
 
 def parts(carried: Carried) -> dict[str, Any]:
