@@ -16,7 +16,6 @@ from sitegen.errors import Diagnostics, SourceError
 from sitegen.parse import (
     is_furniture,
     is_page_label,
-
     Line,
     decode,
     dedupe,
