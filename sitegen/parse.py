@@ -267,9 +267,10 @@ def strip_furniture(
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = False
+    before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
-        if not content:
+        if before_papers:
             text = unglued(text)
         if not text:
             continue
@@ -295,6 +296,7 @@ def strip_furniture(
                 date_line = (month, int(date["day"]), year)
             continue
         content.append(Line(line.number, text))
+        before_papers = before_papers and not looks_like_abstract(text)
     return without_page_labels(path, content, diagnostics), date_line
 
 
@@ -363,7 +365,7 @@ def without_page_labels(path: Path, content: list[Line], diagnostics: Diagnostic
 def unglued(text: str) -> str:
     """A title without the button text the copy glued to its front ("SubscribeA Light CNN"): only
     where a new capitalised word (or a number) starts right after the button, so that
-    "Subscribers of ..." or "Daily Papers: ..." stay whole. Called only before the first entry."""
+    "Subscribers of ..." or "Daily Papers: ..." stay whole. Called only before the first abstract."""
     for prefix in GLUED_PREFIXES:
         rest = text[len(prefix) :]
         if text.startswith(prefix) and rest and (rest[0].isupper() or rest[0].isdigit()):

@@ -217,7 +217,7 @@ def test_page_furniture_anywhere_between_papers_never_changes_the_papers(
 def test_a_whole_hugging_face_page_pasted_gives_its_papers_and_no_warnings() -> None:
     abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
     page = ["Hugging Face", "Models", "Datasets", "Spaces", "Docs", "Pricing", "Daily Papers", "by AK and the research community",
-            "Subscribe", "Oct 14", "Previous", "Next", "Submitted by", "akhaliq", "142", "Vision Transformers Need Registers", abstract,
+            "Oct 14", "Previous", "Next", "Submitted by", "akhaliq", "142", "SubscribeVision Transformers Need Registers", abstract,
             "Timothée Darcet", "·", "4 authors", "Upvote", "56", "Next", abstract, "3 comments", "Models", abstract,
             "System theme", "Company", "TOS", "Privacy", "About", "Jobs", "Website", "Models", "Datasets", "Spaces", "Pricing", "Docs"]
     _, entries, diagnostics = parse(Path("x.txt"), "\n".join(page))
