@@ -76,7 +76,7 @@ FACT = re.compile(rf"^(?:{COUNT}|(?:arxiv:?\s*)?\d{{4}}\.\d{{4,5}}(?:v\d+)?|pape
 FACT_SEPARATOR = re.compile(r"\s*[·•]\s*")
 # The authors' row of a paper card: names (or none, only avatars), then '·' and their count ("· 4 authors"),
 # on one line or on three.
-AUTHORS_COUNT = re.compile(r"^(?P<names>.*?)[\s·•,]*\+?\d[\d,]*\s+(?:more\s+)?authors?$", re.IGNORECASE)
+AUTHORS_COUNT = re.compile(r"^(?:(?P<names>.*?)\s*[·•]\s*|[·•]?\s*)\+?\d[\d,]*\s+(?:more\s+)?authors?$", re.IGNORECASE)
 NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*\.?$")
 # A menu item or button is a word or a few; past this many, a short line is a title that lost its abstract.
 LABEL_WORDS = 4
@@ -285,8 +285,8 @@ def strip_furniture(
         if is_furniture(folded):
             continue
         authors = AUTHORS_COUNT.match(folded)
-        if authors and (not authors["names"].strip(" ·•,") or is_names(authors["names"])):
-            drop_authors_row(content, separated=bool(authors["names"]) or folded[:1] in "·•")
+        if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
+            drop_authors_row(content, separated=folded[:1] in "·•")
             continue
         date = DATE_LINE.match(folded)
         if date:

@@ -239,3 +239,5 @@ def test_a_lone_short_last_title_and_a_title_before_an_authors_count_are_kept() 
     _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["First Title", abstract, "Cut Off Title"]))
     assert [e.title for e in entries] == ["First Title", "Cut Off Title"]
     assert [w.line for w in diagnostics.warnings] == [3]
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["A Study of 1000 Authors", abstract, "Timothée Darcet · 4 authors"]))
+    assert [e.title for e in entries] == ["A Study of 1000 Authors"] and diagnostics.warnings == []
