@@ -27,6 +27,8 @@ LIGATURE = re.compile(r"(?<=[-`'!?])(?=[-`'])")  # '--', '``', "''", '!`', '?`' 
 KEY_STOPWORDS = frozenset("a an the on of in for to and with from by is are at as via towards toward".split())
 # The entry types whose venue is a `booktitle`; any other's is a `journal`.
 IN_A_BOOK = frozenset({"inproceedings", "incollection", "conference", "inbook"})
+# The entry types of a paper not (yet) published anywhere: a venue found for it makes them an article or inproceedings.
+PREPRINT_KINDS = frozenset({"misc", "online", "unpublished", "preprint", "electronic"})
 # A venue that names a meeting (its words, or the usual short names of machine learning's): cited `@inproceedings`.
 MEETING = re.compile(r"\b(?:conference|proceedings|workshops?|symposium|meeting|congress|"
                      r"neurips|nips|iclr|icml|cvpr|iccv|eccv|wacv|bmvc|aaai|ijcai|acl|emnlp|naacl|eacl|coling|"
@@ -74,7 +76,7 @@ def generated_key(page: PaperPage) -> str:
 def bibtex_entry(page: PaperPage, key: str) -> str:
     """The paper's BibTeX entry under `key`."""
     if page.bibtex:
-        return entry_text(page.bibtex.kind, key, with_page_values(page.bibtex, page))
+        return entry_text(*with_page_values(page.bibtex, page), key=key)
     fields: list[tuple[str, str]] = [("title", title_field(page.title))]
     if page.authors:
         fields.append(("author", " and ".join(author_field(a) for a in page.authors)))
@@ -89,7 +91,7 @@ def bibtex_entry(page: PaperPage, key: str) -> str:
         fields += [("eprint", page.arxiv), ("archivePrefix", "arXiv"), *([("primaryClass", page.category)] if page.category else [])]
     if is_web_url(page.url) or page.arxiv:
         fields.append(("url", latex_escape(page.url) if is_web_url(page.url) else f"https://arxiv.org/abs/{page.arxiv}"))
-    return entry_text("inproceedings" if meeting else "article" if page.venue else "misc", key, [(name, "{" + value + "}") for name, value in fields])
+    return entry_text("inproceedings" if meeting else "article" if page.venue else "misc", [(name, "{" + value + "}") for name, value in fields], key)
 
 
 def title_field(title: str) -> str:
@@ -99,13 +101,15 @@ def title_field(title: str) -> str:
     return KEEP_CASE.sub(lambda m: "{" + m.group(1) + "}" if any(map(str.isupper, m.group(1)[1:])) else m.group(1), escaped)
 
 
-def entry_text(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
+def entry_text(kind: str, fields: list[tuple[str, str]], key: str) -> str:
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{kind}{{{key},\n{body}\n}}"
 
 
-def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
-    """The entry's fields, each one whose value the page shows otherwise rewritten (or added, at the end)."""
+def with_page_values(entry: BibEntry, page: PaperPage) -> tuple[str, list[tuple[str, str]]]:
+    """The entry's type and fields, each field whose value the page shows otherwise rewritten (or added, at the end).
+    A venue that another source gave (the .bib had none) or the user set makes the type follow it (`cited_kind`)."""
+    kind = entry.kind
     fields = list(entry.fields)
     reads = entry.reads
     where = {name.casefold(): index for index, (name, _) in enumerate(fields)}
@@ -135,7 +139,13 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
     if differs("year"):
         put(("year", "date"), f"{{{page.year}}}")
     if differs("venue"):
-        venue = ("booktitle",) if entry.kind.casefold() in IN_A_BOOK else ("journal", "journaltitle")
+        kind = cited_kind(entry.kind, page.venue)
+        if kind.casefold() in IN_A_BOOK:  # a journal field the entry had becomes the booktitle, in its place
+            for index, (name, value) in enumerate(fields):
+                if name.casefold() in ("journal", "journaltitle") and "booktitle" not in where:
+                    fields[index] = ("booktitle", value)
+                    where["booktitle"] = where.pop(name.casefold())
+        venue = ("booktitle",) if kind.casefold() in IN_A_BOOK else ("journal", "journaltitle")
         put(("booktitle", "journal", "journaltitle") if "booktitle" in where else venue, "{" + latex_escape(page.venue) + "}")
     if differs("doi"):
         put(("doi",), "{" + latex_escape(page.doi) + "}")
@@ -145,7 +155,18 @@ def with_page_values(entry: BibEntry, page: PaperPage) -> list[tuple[str, str]]:
         put(("eprint",), "{" + page.arxiv + "}")
         if "archiveprefix" not in where and "eprinttype" not in where:
             put(("archivePrefix",), "{arXiv}")
-    return fields
+    return kind, fields
+
+
+def cited_kind(kind: str, venue: str) -> str:
+    """The entry type a venue from elsewhere asks for: a meeting's makes an @article or a preprint's type
+    (@misc, @online, @unpublished) @inproceedings; another venue makes a preprint's type @article. Any other type
+    (a book, a thesis, a report, an @inproceedings whose venue names no known meeting) is kept."""
+    if kind.casefold() not in PREPRINT_KINDS | {"article"}:
+        return kind
+    if MEETING.search(venue):
+        return "inproceedings"
+    return "article" if kind.casefold() in PREPRINT_KINDS else kind
 
 
 def author_field(name: str) -> str:

@@ -47,8 +47,39 @@ FURNITURE_LINES = frozenset("".join(line.split()) for line in (
     "trending papers",
     "view paper",
 ))
-# Counts the page shows beside a paper: upvotes ("▲ 42"), its authors ("· 4 authors"), its code's stars ("GitHub 3.2k").
-COUNT_LINE = re.compile(r"^(?:[▲△⬆↑]?\s*|[·•]\s*)?\d[\d,.]*\s*[kK]?(?:\s+authors?)?$|^github\s*\d[\d,.]*\s*[kKmM]?$", re.IGNORECASE)
+# The labels of Hugging Face's pages around the papers, compared like FURNITURE_LINES without the arrows or
+# dots beside them: the site's menu and footer, date paging, tabs, buttons, sign-in prompts. One is a paper's
+# title only where an abstract follows it (a paper may be called "Next"); anywhere else it is dropped.
+PAGE_LABELS = frozenset("".join(line.split()) for line in (
+    "hugging face", "hugging face's logo", "models", "datasets", "spaces", "posts", "community", "docs", "enterprise",
+    "solutions", "pricing", "log in", "login", "sign up", "sign in", "sign out", "settings", "profile", "inbox",
+    "previous", "next", "previous day", "next day", "prev", "today", "daily", "weekly", "monthly", "trending", "papers",
+    "collections", "search", "submit", "submit a paper", "load more", "show more", "see all", "view all",
+    "system theme", "theme", "company", "tos", "terms of service", "privacy", "about", "jobs", "careers", "website",
+    "learn", "blog", "status", "changelog", "forum", "discord", "github", "twitter", "linkedin", "x", "share",
+    "share collection", "view history", "collection guide", "browse collections", "new collection", "add to collection",
+    "sign up or log in to comment", "log in or sign up to comment", "join the community", "comment", "comments",
+    "view pdf", "view arxiv page", "arxiv page", "project page", "upvoted", "follow", "following",
+))
+LABEL_ENDS = "←→‹›«»<>↑↓⬆▲△·•|-–—:.…"
+# A fact the page shows beside a paper, alone or in a row joined by '·' or '•': a count (upvotes "▲ 42",
+# "3 comments", "+4" more avatars, "GitHub 3.2k" stars), an arXiv id, a kind ("Paper"), a date it was published
+# or updated ("Published on Mar 11, 2024", "updated 3 days ago"): a collection lists "Paper • 2309.16588 •
+# Published Sep 28, 2023 • 36".
+WHEN = (r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?"
+        r"|(?:about\s+|an?\s+|\d+\s+)?(?:second|minute|hour|day|week|month|year)s?\s+ago|yesterday|today|just now)")
+COUNT = (r"(?:[▲△⬆↑+]\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?|replies|likes?|citations?|models?|datasets?|spaces?"
+         r"|collections?|papers?|items?|followers?))?|github\s*\d[\d,.]*\s*[kKmM]?")
+COUNT_LINE = re.compile(rf"^(?:{COUNT})$", re.IGNORECASE)  # furniture wherever it stands: no title is a bare count
+FACT = re.compile(rf"^(?:{COUNT}|(?:arxiv:?\s*)?\d{{4}}\.\d{{4,5}}(?:v\d+)?|paper|model|dataset|space|collection|note"
+                  rf"|(?:(?:published|updated|submitted)(?:\s+on)?\s+)?{WHEN})$", re.IGNORECASE)
+FACT_SEPARATOR = re.compile(r"\s*[·•]\s*")
+# The authors' row of a paper card: names (or none, only avatars), then '·' and their count ("· 4 authors"),
+# on one line or on three.
+AUTHORS_COUNT = re.compile(r"^(?:(?P<names>.*?)\s*[·•]\s*|[·•]?\s*)\+?\d[\d,]*\s+(?:more\s+)?authors?$", re.IGNORECASE)
+NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*\.?$")
+# A menu item or button is a word or a few; past this many, a short line is a title that lost its abstract.
+LABEL_WORDS = 4
 SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
@@ -166,8 +197,10 @@ def parse_list(
             if value and key in header and header[key] != value:
                 diagnostics.warn(path, None, f"'{key}' is given here and in sitegen.yml (line {settings.line}): this file's is used")
         header = {**{k: v for k, v in given.items() if v}, **header}
-    content, date_line = strip_furniture(path, lines, diagnostics)
-    entries = pair_entries(path, slug, content, diagnostics)
+    heard = Heard()  # what both steps say, told in the order of the file's lines
+    content, date_line = strip_furniture(path, lines, heard)
+    entries = pair_entries(path, slug, content, heard)
+    say_again(tuple(sorted(heard.said, key=lambda said: said[2] or 0)), diagnostics)
     date = header.get("date")
     assert date is None or isinstance(date, dt.date)
     day_without_year = None
@@ -228,13 +261,17 @@ def split_list_front_matter(path: Path, text: str) -> tuple[dict[str, object], l
 def strip_furniture(
     path: Path, lines: list[Line], diagnostics: Diagnostics
 ) -> tuple[list[Line], tuple[int, int, int | None] | None]:
-    """Drop blank lines and page furniture; keep the first date line's (month, day, year)."""
+    """Drop blank lines and page furniture; keep the first date line's (month, day, year).
+
+    First what is furniture wherever it stands (buttons, counts, the submitter, an authors' row, the date),
+    then what is furniture by its place (`without_page_labels`)."""
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = False
+    before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
-        if not content:
+        if before_papers:
             text = unglued(text)
         if not text:
             continue
@@ -248,8 +285,9 @@ def strip_furniture(
         folded = " ".join(text.split())
         if is_furniture(folded):
             continue
-        if not any(c.isalnum() for c in folded):
-            diagnostics.warn(path, line.number, f"skipped '{shorten(folded)}': no letters or digits")
+        authors = AUTHORS_COUNT.match(folded)
+        if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
+            drop_authors_row(content, separated=folded[:1] in "·•")
             continue
         date = DATE_LINE.match(folded)
         if date:
@@ -259,18 +297,76 @@ def strip_furniture(
                 date_line = (month, int(date["day"]), year)
             continue
         content.append(Line(line.number, text))
-    return content, date_line
+        before_papers = before_papers and not looks_like_abstract(text)
+    return without_page_labels(path, content, diagnostics), date_line
+
+
+def drop_authors_row(content: list[Line], separated: bool) -> None:
+    """Drop the start of an authors' row whose count ends it: the '·' lines before it, and the name line before
+    those (a name is never a title: no abstract follows it)."""
+    while content and not any(c.isalnum() for c in content[-1].text):
+        content.pop()
+        separated = True
+    if separated and content and is_names(content[-1].text.rstrip(" ·•,")):
+        content.pop()
+
+
+def is_names(text: str) -> bool:
+    """A person's name or a few, as an authors' row shows them ('Timothée Darcet', 'J. Mairal, P. Bojanowski')."""
+    names = [name.split() for name in text.strip(" ·•,").split(",")]
+    return all(0 < len(words) <= LABEL_WORDS and all(NAME_WORD.match(w) for w in words) for words in names)
 
 
 def is_furniture(line: str) -> bool:
-    """A line of the page around the papers (a button, a heading, a count), however the copy spaced it."""
+    """A line of the page around the papers that is furniture wherever it stands (a button, a heading, a count),
+    however the copy spaced it."""
     return "".join(line.split()).lower() in FURNITURE_LINES or COUNT_LINE.match(line) is not None
+
+
+def is_page_label(text: str) -> bool:
+    """A label of the site around the papers (a menu item, paging, a button) or a row of a paper's facts."""
+    folded = " ".join(text.split())
+    if "".join(folded.strip(LABEL_ENDS + " ").split()).lower() in PAGE_LABELS:
+        return True
+    facts = [fact for fact in FACT_SEPARATOR.split(folded.strip(" ·•")) if fact]
+    return bool(facts) and all(FACT.match(fact) for fact in facts)
+
+
+def is_label_shaped(text: str) -> bool:
+    """A few words not ending a sentence, or no letters at all: how a menu item, a button or a footer link looks."""
+    return not any(c.isalnum() for c in text) or (len(text.split()) <= LABEL_WORDS and not text.rstrip().endswith((".", "。")))
+
+
+def without_page_labels(path: Path, content: list[Line], diagnostics: Diagnostics) -> list[Line]:
+    """Drop the site around the papers: a page label wherever no abstract follows it (then it is a title);
+    before the first paper, the site's header (lines shaped like labels); after the last abstract, a footer
+    (two lines or more, all shaped like labels, half of them known labels: a cut-off last paper is two short lines). Any other line with no letters or digits is skipped with a warning."""
+    lettered = [line for line in content if any(c.isalnum() for c in line.text)]
+    starts = [i for i in range(len(lettered) - 1)
+              if looks_like_abstract(lettered[i + 1].text) and not looks_like_abstract(lettered[i].text)]
+    header_ends = lettered[starts[0]].number if starts else 0
+    footer = starts[-1] + 2 if starts else len(lettered)
+    tail = lettered[footer:]
+    footer_starts = (lettered[footer - 1].number + 1 if len(tail) >= 2 and all(is_label_shaped(line.text) for line in tail)
+                     and 2 * sum(is_page_label(line.text) for line in tail) >= len(tail) else 1 << 62)
+    titled = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
+    kept = []
+    for line in content:
+        by_place = line.number < header_ends or line.number >= footer_starts
+        if not any(c.isalnum() for c in line.text):
+            if not by_place:
+                diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
+        elif line.number in titled or looks_like_abstract(line.text):
+            kept.append(line)
+        elif not (is_page_label(line.text) or (by_place and is_label_shaped(line.text))):
+            kept.append(line)
+    return kept
 
 
 def unglued(text: str) -> str:
     """A title without the button text the copy glued to its front ("SubscribeA Light CNN"): only
     where a new capitalised word (or a number) starts right after the button, so that
-    "Subscribers of ..." or "Daily Papers: ..." stay whole. Called only before the first entry."""
+    "Subscribers of ..." or "Daily Papers: ..." stay whole. Called only before the first abstract."""
     for prefix in GLUED_PREFIXES:
         rest = text[len(prefix) :]
         if text.startswith(prefix) and rest and (rest[0].isupper() or rest[0].isdigit()):

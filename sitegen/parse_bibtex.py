@@ -51,6 +51,9 @@ CITATION_FIELDS = frozenset("""
 NOT_WEB_ADDRESS = re.compile(r"\b(?!https?:)[a-z][a-z0-9+.-]*:///?|\bfile:", re.IGNORECASE)
 # A line of a value that looks like the next field: the comma before it is missing.
 RUN_ON = re.compile(r"\n[ \t]*([A-Za-z][\w:.+-]*)[ \t]*=[ \t]*[{\"\d]")
+# The venue of an entry whose journal is arXiv ('arXiv preprint arXiv:2309.16588', Google Scholar's and Zotero's
+# way): the .bib says where the paper is, and that wins over a venue arXiv's feed gives (its id is the paper's arxiv).
+PREPRINT = "arXiv preprint"
 MONTH_MACROS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 
 
@@ -192,7 +195,7 @@ def biblio(entry: Entry, written: dict[str, str], slug: str) -> Bibliographic:
         doi=doi,
         authors=authors(entry),
         year=int(year.group(1)) if year else None,
-        venue=latex_to_text(field(entry, "booktitle")) or ("" if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
+        venue=latex_to_text(field(entry, "booktitle")) or (PREPRINT if arxiv_reference(journal) or journal.casefold() == "arxiv" else journal),
         url="" if not is_web_url(url) or arxiv_reference(url) or (doi and doi_name(url) == doi) else url,
     )
     return replace(reads, bibtex=citation(entry, written, reads, slug))

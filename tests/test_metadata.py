@@ -606,3 +606,30 @@ def test_a_slip_in_a_pages_key_is_a_warning_at_its_line(tmp_path: Path) -> None:
         "(your notes go below the front matter's closing '---')",
     ]
     assert run_sitegen("check", "-s", site).returncode == 1
+
+
+def test_a_bibs_venue_wins_over_arxivs_field_by_field_and_the_entry_type_follows_the_venue(tmp_path: Path) -> None:
+    """A Zotero entry saying `journal = {arXiv preprint ...}` came out as `@article{journal = {ICLR 2024}}` once an
+    arXiv feed gave a journal_ref: the .bib's venue wins; a venue only arXiv gives fills a .bib entry that has none,
+    and an @misc then becomes what its venue is (a meeting: @inproceedings with a booktitle)."""
+    library = (
+        "@article{darcet_vision_2023, title = {Vision {Transformers} {Need} {Registers}}, url = {http://arxiv.org/abs/2309.16588},\n"
+        "  journal = {arXiv preprint arXiv:2309.16588}, author = {Darcet, Timoth{\\'e}e and Oquab, Maxime}, year = {2023}}\n"
+        "@misc{he_deep_2015, title = {Deep {Residual} {Learning} for {Image} {Recognition}}, publisher = {arXiv},\n"
+        "  author = {He, Kaiming and Sun, Jian}, year = {2015}, eprint = {1512.03385}, archivePrefix = {arXiv}}\n")
+    feed = atom(("2309.16588", "Vision Transformers Need Registers", ABSTRACT, ["Timothée Darcet", "Maxime Oquab"], "2023-09-28"),
+                ("1512.03385", "Deep Residual Learning for Image Recognition", ABSTRACT, ["Kaiming He", "Jian Sun"], "2015-12-10"))
+    feed = feed.replace("</published>", "</published><arxiv:journal_ref xmlns:arxiv='http://arxiv.org/schemas/atom'>VENUE</arxiv:journal_ref>")
+    feed = feed.replace("VENUE", "ICLR 2024", 1).replace("VENUE", "CVPR 2016", 1)
+    site = write_site(tmp_path, {"content/lists/library.bib": library, "content/lists/arxiv.atom": feed})
+    built(site)
+    bib = (site / "site/papers.bib").read_text(encoding="utf-8")
+    darcet = bib[bib.index("darcet_vision_2023") - 9:].split("\n}")[0]
+    assert darcet.startswith("@article{") and "journal = {arXiv preprint arXiv:2309.16588}" in darcet and "ICLR" not in darcet, bib
+    papers = papers_by_title(site)
+    assert papers["Vision Transformers Need Registers"]["venue"] == "arXiv preprint"
+    assert papers["Deep Residual Learning for Image Recognition"]["venue"] == "CVPR 2016"
+    _, read = parse_bibtex(Path("papers.bib"), "papers", bib, Diagnostics())
+    he = {e.title: e.biblio for e in read}["Deep Residual Learning for Image Recognition"]
+    assert he.bibtex is not None and he.bibtex.kind == "inproceedings" and he.venue == "CVPR 2016", bib
+    assert "journal" not in {name.casefold() for name, _ in he.bibtex.fields}, bib

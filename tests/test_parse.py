@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.parse import (
     is_furniture,
+    is_page_label,
     Line,
     decode,
     dedupe,
@@ -145,7 +146,7 @@ def test_a_date_without_a_year_is_its_latest_occurrence_up_to_today() -> None:
 
 WORDS = st.text(alphabet=string.ascii_letters + "éøßΣσ中文", min_size=1, max_size=10)
 TITLES = st.lists(WORDS, min_size=1, max_size=12).map(" ".join).filter(
-    lambda t: not is_furniture(t) and not t.lower().startswith(("submitted by", "subscribe", "daily papers", "byak")) and not t[-1:].isdigit()
+    lambda t: not is_furniture(t) and not is_page_label(t) and not t.lower().startswith(("submitted by", "subscribe", "daily papers", "byak")) and not t[-1:].isdigit()
 )
 ABSTRACTS = st.lists(WORDS, min_size=32, max_size=80).map(lambda ws: " ".join(ws) + ".")
 FURNITURE = st.sampled_from(["new", "Subscribe", "Daily Papers", "byAK and the research community", "by AK and the research community",
@@ -182,3 +183,61 @@ def test_any_text_parses_without_crashing_and_accounts_for_every_line(lines: lis
 def test_title_key_folds_case_punctuation_and_space() -> None:
     assert title_key("  Vision—Transformers: Need  REGISTERS?") == title_key("vision transformers need registers")
     assert title_key("视觉 Transformer") != title_key("Transformer")
+
+
+# Furniture of Hugging Face's papers pages (daily, a date, search, a collection) as Select all copies it: blocks that
+# stand between papers, the site's header before the first and its footer after the last.
+MENU = ["Hugging Face", "Models", "Datasets", "Spaces", "Posts", "Community", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up"]
+BETWEEN = st.sampled_from([
+    ["Timothée Darcet", "·", "4 authors"], ["Timothée Darcet · 4 authors"], ["J. Mairal, P. Bojanowski", "· 12 authors"],
+    ["·", "4 authors"], ["3 comments"], ["1 comment"], ["Upvote", "56"], ["Submitted by", "akhaliq", "142"], ["+4"],
+    ["Previous", "Next"], ["← Previous", "Next →"], ["Published on Mar 11, 2024"], ["Paper • 2309.16588 • Published Sep 28, 2023 • 36"],
+    ["updated 3 days ago"], ["Sign up or log in to comment"], ["Add to collection"], ["GitHub 3.2k"], ["Oct 14"],
+])
+HEADER = st.lists(st.sampled_from(MENU + ["Daily Papers", "by AK and the research community", "Subscribe", "Oct 14", "Previous",
+                                          "Next", "Daily", "Weekly", "Monthly", "Search", "Julien's reading list"]), max_size=12)
+FOOTER = st.lists(st.sampled_from(["System theme", "Company", "TOS", "Privacy", "About", "Jobs", "Website", *MENU]), min_size=2, max_size=12)
+# A paper may be called as a label is: followed by its abstract, it is a paper.
+LABEL_TITLES = st.sampled_from(["Next", "Models", "Previous", "Docs", "Hugging Face", "Paper • Note"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES), ABSTRACTS, st.lists(BETWEEN, max_size=3)), min_size=1, max_size=8),
+       HEADER, st.one_of(st.just([]), FOOTER))
+def test_page_furniture_anywhere_between_papers_never_changes_the_papers(
+        entries: list[tuple[str, str, list[list[str]]]], header: list[str], footer: list[str]) -> None:
+    lines = list(header)
+    for title, abstract, blocks in entries:
+        lines += [title, abstract] + [line for block in blocks for line in block]
+    _, parsed, diagnostics = parse(Path("x.txt"), "\n".join(lines + footer))
+    assert [(e.title, e.abstract) for e in parsed] == [(t.strip(), a.strip()) for t, a, _ in entries]
+    assert diagnostics.warnings == []
+
+
+def test_a_whole_hugging_face_page_pasted_gives_its_papers_and_no_warnings() -> None:
+    abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
+    page = ["Hugging Face", "Models", "Datasets", "Spaces", "Docs", "Pricing", "Daily Papers", "by AK and the research community",
+            "Oct 14", "Previous", "Next", "Submitted by", "akhaliq", "142", "SubscribeVision Transformers Need Registers", abstract,
+            "Timothée Darcet", "·", "4 authors", "Upvote", "56", "Next", abstract, "3 comments", "Models", abstract,
+            "System theme", "Company", "TOS", "Privacy", "About", "Jobs", "Website", "Models", "Datasets", "Spaces", "Pricing", "Docs"]
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(page))
+    assert [e.title for e in entries] == ["Vision Transformers Need Registers", "Next", "Models"]
+    assert diagnostics.warnings == []
+
+
+def test_a_files_warnings_come_in_the_order_of_its_lines() -> None:
+    abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
+    text = "\n".join(["First Title", abstract, "A stray line between the two papers", "***", "Second Title", abstract,
+                      "Another stray line, not a label", "—", "Third Title", abstract])
+    _, entries, diagnostics = parse(Path("x.txt"), text)
+    assert [e.title for e in entries] == ["First Title", "Second Title", "Third Title"]
+    assert [w.line for w in diagnostics.warnings] == [3, 4, 7, 8]
+
+
+def test_a_lone_short_last_title_and_a_title_before_an_authors_count_are_kept() -> None:
+    abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["First Title", abstract, "Cut Off Title"]))
+    assert [e.title for e in entries] == ["First Title", "Cut Off Title"]
+    assert [w.line for w in diagnostics.warnings] == [3]
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["A Study of 1000 Authors", abstract, "Timothée Darcet · 4 authors"]))
+    assert [e.title for e in entries] == ["A Study of 1000 Authors"] and diagnostics.warnings == []
