@@ -269,6 +269,7 @@ def strip_furniture(
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = False
     before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
+    named: set[int] = set()  # lines that may be the names of an authors' row (`authors_row_start`)
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
         if before_papers:
@@ -287,7 +288,7 @@ def strip_furniture(
             continue
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
-            drop_authors_row(content, separated=folded[:1] in "·•")
+            named.update(authors_row_start(content, separated=folded[:1] in "·•"))
             continue
         date = DATE_LINE.match(folded)
         if date:
@@ -298,17 +299,16 @@ def strip_furniture(
             continue
         content.append(Line(line.number, text))
         before_papers = before_papers and not looks_like_abstract(text)
-    return without_page_labels(path, content, diagnostics), date_line
+    return without_page_labels(path, content, named, diagnostics), date_line
 
 
-def drop_authors_row(content: list[Line], separated: bool) -> None:
-    """Drop the start of an authors' row whose count ends it: the '·' lines before it, and the name line before
-    those (a name is never a title: no abstract follows it)."""
+def authors_row_start(content: list[Line], separated: bool) -> set[int]:
+    """Drop the '·' lines before an authors' row's count; the line of names before those, if any, is returned:
+    it goes unless an abstract follows the row ("Network In Network", "· 4 authors", its abstract: a title)."""
     while content and not any(c.isalnum() for c in content[-1].text):
         content.pop()
         separated = True
-    if separated and content and is_names(content[-1].text.rstrip(" ·•,")):
-        content.pop()
+    return {content[-1].number} if separated and content and is_names(content[-1].text.rstrip(" ·•,")) else set()
 
 
 def is_names(text: str) -> bool:
@@ -337,8 +337,9 @@ def is_label_shaped(text: str) -> bool:
     return not any(c.isalnum() for c in text) or (len(text.split()) <= LABEL_WORDS and not text.rstrip().endswith((".", "。")))
 
 
-def without_page_labels(path: Path, content: list[Line], diagnostics: Diagnostics) -> list[Line]:
-    """Drop the site around the papers: a page label wherever no abstract follows it (then it is a title);
+def without_page_labels(path: Path, content: list[Line], named: set[int], diagnostics: Diagnostics) -> list[Line]:
+    """Drop the site around the papers: a page label or an authors' row's names (`named`) wherever no abstract
+    follows it (then it is a title);
     before the first paper, the site's header (lines shaped like labels); after the last abstract, a footer
     (two lines or more, all shaped like labels, half of them known labels: a cut-off last paper is two short lines). Any other line with no letters or digits is skipped with a warning."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
@@ -358,7 +359,7 @@ def without_page_labels(path: Path, content: list[Line], diagnostics: Diagnostic
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
         elif line.number in titled or looks_like_abstract(line.text):
             kept.append(line)
-        elif not (is_page_label(line.text) or (by_place and is_label_shaped(line.text))):
+        elif not (line.number in named or is_page_label(line.text) or (by_place and is_label_shaped(line.text))):
             kept.append(line)
     return kept
 
