@@ -136,6 +136,7 @@ def run_build(
                 diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
                                  "site's last build (a cloned or copied site?); ignored, and what they held is made again")
             loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
+            state.settle_heap()
             proof, discarded_proof = state.read_proof(site_dir, output_dir)
             if discarded_proof:
                 diagnostics.warn(site_dir / state.PROOF_FILE, None, discarded_proof)
@@ -335,6 +336,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
     papers, papers_key = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
+    state.settle_heap()  # before the workers below fork
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
     memo = loaded.memo
@@ -346,22 +348,24 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     related = Ready(known_related) if known_related is not None else in_background(len(listed), related_papers, listed, loaded.config.related_count)
     # A paper's phrase findings depend on its title and abstract and the rules alone: kept by paper, so that a new
     # list matches its own papers only; the scores, which weigh the phrases over all papers, are made again.
-    rules_key, phrases = state.value_digest(loaded.rules), frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
-    findings: dict[str, tuple[TagMatch, ...]] = {}
-    finding_keys: list[str] = []
-    for page in planned:
-        key, found = memo.carried("tags", state.made_digest(rules_key, page.title, page.abstract))
-        if found is not None and not are_findings(found, phrases):
-            memo.refused.add("tags")  # a memo's value is input too: one not of these rules is made again
-            found = None
-        found = found if found is not None else phrase_findings(page, loaded.rules)
-        memo.keep(key, found)
-        findings[page.slug] = found
-        finding_keys += (page.slug, key)
+    rules_key = state.value_digest(loaded.rules)
+    finding_keys = {page.slug: f"findings:{state.made_digest(rules_key, page.title, page.abstract)}" for page in planned}
     # Scoring weighs every paper's findings: kept whole, so that an edit leaving every title and abstract as they were scores nothing.
-    candidates_key, candidates = memo.find("tags", ("scored", state.made_digest(*finding_keys)),
+    # Its key is of every paper's findings' key, and the last build kept the findings of its own papers only: when it is found,
+    # the findings file holds those very findings, kept as it stands without being read.
+    candidates_key, candidates = memo.find("tags", ("scored", state.made_digest(*(part for item in finding_keys.items() for part in item))),
                                            lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    candidates = candidates if candidates is not None else scored_candidates(findings)
+    if candidates is None or not memo.keep_standing("findings"):
+        phrases = frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
+        findings: dict[str, tuple[TagMatch, ...]] = {}
+        for page in planned:
+            key, found = memo.carried("findings", finding_keys[page.slug].partition(":")[2])
+            if found is not None and not are_findings(found, phrases):
+                memo.refused.add("findings")  # a memo's value is input too: one not of these rules is made again
+                found = None
+            findings[page.slug] = found if found is not None else phrase_findings(page, loaded.rules)
+            memo.keep(key, findings[page.slug])
+        candidates = candidates if candidates is not None else scored_candidates(findings)
     memo.keep(candidates_key, candidates)
     decided = phrase_tagged(planned, candidates)
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
@@ -371,6 +375,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
     memo.keep(learned_key, learned)
     pages = with_learned(decided, learned)
+    state.settle_heap()
     # What the last build made of each paper whose page is made of the same things (see depends.PaperFacts).
     made_from = "\0".join((papers_key, candidates_key, learned_key))
     carried = [memo.carried("facts", paper_input_key(made_from, page, position, loaded.inputs.get(page.path)))
