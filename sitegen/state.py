@@ -494,11 +494,12 @@ class Memo:
     last build is not run again. Only what this build used is kept for the next one."""
 
     def __init__(self, old: dict[str, dict[str, Any]], lazy: dict[str, Path] | None = None,
-                 proven: dict[str, MemoStamp] | None = None) -> None:
+                 proven: dict[str, MemoStamp] | None = None, deferred: dict[str, Path] | None = None) -> None:
         self.loaded = {kind: old.get(kind, {}) for kind in MEMO_KINDS if kind not in DEFERRED_KINDS or kind in old}  # kind → key → value
         self.used: dict[str, dict[str, Any]] = {kind: {} for kind in MEMO_KINDS}
         self.refused: set[str] = set()  # kinds whose file was discarded, or held a value not `valid`: made again
-        self.lazy = lazy or {}  # a lazy or deferred kind → its file, proven the last build's, not read yet
+        self.lazy = lazy or {}  # a lazy kind → its file, proven the last build's, not read yet
+        self.deferred = deferred or {}  # a deferred kind → its file, proven the last build's, read by `old` when first asked
         self.proven = proven or {}  # each kind's file as proven the last build's (read, or to be read, as that file only)
         self.replaced: dict[str, bytes] = {}  # a lazy kind → its file's new bytes
         self.standing: set[str] = set()  # deferred kinds whose file this build keeps as it is, unread (`keep_standing`)
@@ -506,17 +507,18 @@ class Memo:
     def old(self, kind: str) -> dict[str, Any]:
         """The last build's values of `kind`; a deferred kind's file is read the first time they are asked for."""
         if kind not in self.loaded:
-            found = self.read(kind) if kind in self.proven else {}
-            if kind in self.proven and not found:
+            path = self.deferred.get(kind)
+            found = None if path is None else load_memo_file(path, self.proven[kind])
+            if path is not None and found is None:
                 self.refused.add(kind)  # replaced or damaged since it was proven: made again
-            self.loaded[kind] = found
+            self.loaded[kind] = found or {}
         return self.loaded[kind]
 
     def keep_standing(self, kind: str) -> bool:
         """Keep a deferred kind's file as the last build left it, without reading it: for a build that would keep
         the very values it holds (the caller knows their keys are the same ones). False if there is no such file
         (its values must then be made and kept one by one)."""
-        if kind not in self.proven or kind in self.refused:
+        if kind not in self.deferred or kind in self.refused:
             return False
         self.standing.add(kind)
         return True
@@ -663,6 +665,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
     not read, and the steps run again. Its values are then sitegen's own: none is checked one by one."""
     found: dict[str, dict[str, Any]] = {}
     lazy: dict[str, Path] = {}
+    deferred: dict[str, Path] = {}
     proven: dict[str, MemoStamp] = {}
     discarded: list[Path] = []
     for kind in MEMO_KINDS:
@@ -673,7 +676,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
             now = None
         if kind in DEFERRED_KINDS:
             if now is not None and now == recorded.get(kind):
-                lazy[kind], proven[kind] = path, now
+                deferred[kind], proven[kind] = path, now
             elif now is not None:
                 discarded.append(path)
             continue
@@ -689,7 +692,7 @@ def load_memo(site_dir: Path, recorded: dict[str, MemoStamp]) -> tuple[Memo, lis
         elif data is not None and now is not None:
             proven[kind] = now
         found[kind] = data or {}
-    memo = Memo(found, lazy, proven)
+    memo = Memo(found, lazy, proven, deferred)
     memo.refused.update(kind for kind in MEMO_KINDS if site_dir / memo_file(kind) in discarded)  # made again
     return memo, discarded
 

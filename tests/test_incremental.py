@@ -231,6 +231,39 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     assert not any(f"/{kind}-" in name for name in index_files for kind in ("typed", "ids", "facets"))
 
 
+def test_a_note_or_status_edit_reads_no_phrase_findings_and_an_abstract_edit_makes_them_again(tmp_path: Path) -> None:
+    """The phrase findings (a memo file of their own) are read only when some title or abstract changed: the
+    scores kept whole stand for them; an abstract edit reads them and keeps the new paper's, as a cold build would."""
+    site = small_site(tmp_path / "s")
+    build(site)
+    edit(site, "note", 0)
+    build(site)  # the first build to read the pages
+    findings = site / ".sitegen" / "memo-findings.pickle"
+    read: list[str] = []
+    real = state.load_memo_file
+
+    def reading(path: Path, proven: state.MemoStamp) -> dict[str, Any] | None:
+        read.append(path.name)
+        return real(path, proven)
+
+    kept = findings.stat()
+    with patch.object(state, "load_memo_file", reading):
+        for n, kind in enumerate(("note", "status", "note")):
+            edit(site, kind, n + 1)
+            build(site)
+    assert "memo-tags.pickle" in read and "memo-findings.pickle" not in read
+    assert (findings.stat().st_ino, findings.stat().st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)  # kept as it stands
+    read.clear()
+    with patch.object(state, "load_memo_file", reading):
+        edit(site, "abstract", 7)
+        build(site)
+    assert "memo-findings.pickle" in read and findings.stat().st_mtime_ns != kept.st_mtime_ns
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site")
+    assert pickle.loads(findings.read_bytes()).keys() == pickle.loads((cold / ".sitegen" / "memo-findings.pickle").read_bytes()).keys()
+
+
 def test_a_kill_during_the_update_is_undone_by_the_next_build(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     assert run_sitegen("build", cwd=site).returncode == 0
