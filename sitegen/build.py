@@ -50,7 +50,7 @@ from sitegen.output import (
     write_files,
 )
 from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagMatch, TagRule, is_list_file
-from sitegen.state import input_digest, read_inputs
+from sitegen.state import input_digest, input_digests, read_inputs
 
 if TYPE_CHECKING:
     from sitegen.catalog import Catalog
@@ -126,7 +126,8 @@ def run_build(
             unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
             if not unchanged:
                 inputs, stamps = read_inputs(site_dir, theme)
-                unchanged = reusable and last.inputs == input_digest(inputs)
+                digests = input_digests(inputs)
+                unchanged = reusable and last.inputs == input_digest(digests)
             if unchanged:
                 for path, line, message, kind in last.warnings:
                     (diagnostics.note if kind == "note" else diagnostics.warn)(Path(path), line, message)
@@ -135,7 +136,7 @@ def run_build(
             if planted and not discarded:  # else the record's warning says it all
                 diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
                                  "site's last build (a cloned or copied site?); ignored, and what they held is made again")
-            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
+            loaded = load(site_dir, output_dir, theme, inputs, stamps, digests, diagnostics, progress, last.rendered, memo)
             state.settle_heap()
             proof, discarded_proof = state.read_proof(site_dir, output_dir)
             if discarded_proof:
@@ -195,6 +196,7 @@ class LoadedSite:
     theme: Path
     inputs: dict[Path, bytes]
     stamps: dict[str, state.Stamp]  # each input's stamp, taken before it was read
+    digests: dict[Path, str]  # each input's digest (`state.input_digests`)
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
@@ -236,7 +238,7 @@ class SiteUpdate:
 
 
 def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
-         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
+         digests: dict[Path, str], diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
          memo: state.Memo | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
@@ -286,7 +288,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, list_keys, sources, rules, memo,
+    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, digests, config, reading_lists, entries, list_keys, sources, rules, memo,
                       rendered_last or {})
 
 
@@ -501,7 +503,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     a swap that fails (a mount point, a folder not writable) has changed nothing of the user's."""
     assembled = built.assembled
     loaded = assembled.loaded
-    inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
+    digests, stamps = dict(loaded.digests), dict(loaded.stamps)
     written = removed = 0
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
     with cannot_write(loaded.output_dir), interrupts_deferred():
@@ -518,12 +520,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             for change in assembled.page_writes:
                 if change.content is None:
                     remove_checked(change.path, change.read or b"")
-                    inputs.pop(change.path, None)
+                    digests.pop(change.path, None)
                     stamps.pop(str(change.path), None)
                     removed += 1
                 else:
                     write_atomic(change.path, change.content, loaded.site_dir, expected=change.read, check=True)
-                    inputs[change.path] = change.content
+                    digests[change.path] = state.file_digest(change.content)
                     stamps[str(change.path)] = state.stamp(change.path)
                     written += 1
         except BaseException:
@@ -540,7 +542,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # trusts (until then the new files are unproven: kept if the site drops them, and said so).
         state.save_proof(loaded.site_dir, proof)
         memo_stamps = state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files it wrote or proved
-        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, assembled.render_keys, built.names, memo_stamps)
+        state.save(loaded.site_dir, loaded.output_dir, digests, stamps, warnings, assembled.render_keys, built.names, memo_stamps)
     return BuildSummary(
         papers=len(assembled.pages),
         entries=len(loaded.entries),
