@@ -123,9 +123,10 @@ def run_build(
             last = state.last_build(record, output_dir, listed)
             reusable = reuse and last.intact and not (strict and any(kind == "warning" for *_, kind in last.warnings))
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
-            unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
+            standing = state.stamps_now(site_dir, theme) if reusable else None
+            unchanged = standing is not None and last.stamps == state.stamps_digest(standing)
             if not unchanged:
-                inputs, stamps = read_inputs(site_dir, theme)
+                inputs, stamps = read_inputs(site_dir, theme, standing)
                 digests = input_digests(inputs)
                 unchanged = reusable and last.inputs == input_digest(digests)
             if unchanged:

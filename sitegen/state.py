@@ -176,7 +176,7 @@ def visible_files(folder: Path | str, every_level: bool = False) -> list[str]:
     return paths
 
 
-def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dict[str, Stamp]]:
+def read_inputs(site_dir: Path, theme_dir: Path, standing: dict[str, Stamp] | None = None) -> tuple[dict[Path, bytes], dict[str, Stamp]]:
     """Every input file's bytes, read once: the build parses these very bytes, and its digest is
     of them, so an edit made while a build runs is seen by the next build. Each file's stamp is
     taken before it is read: an edit made after that makes the next build look again.
@@ -186,15 +186,17 @@ def read_inputs(site_dir: Path, theme_dir: Path) -> tuple[dict[Path, bytes], dic
     A file in content/lists/ that is no list is an input by its name only (no bytes). A file of
     the site that a symlink leads outside the site folder is refused (a cloned site's link to
     ~/.ssh/id_rsa would be published, its link to ~/.bashrc rewritten): `require_inside`.
+    `standing`: the stamps `stamps_now` has just taken (each still taken before its file is read), not taken again.
     """
     paths, must, unread = input_paths(site_dir, theme_dir)
+    standing = standing or {}
     inputs, stamps = {}, {}
     inside: set[str] = set()  # folders found inside the site: each checked once
     for path in paths:
         ours = path not in unread and is_under(path, site_dir)  # by strings: 10,000 pages and more
         if ours and os.path.islink(path):  # a file, or a folder of templates
             require_inside(Path(path), site_dir)
-        found = name_stamp(path) if path in unread else input_stamp(path, must=path in must)
+        found = standing.get(path) or (name_stamp(path) if path in unread else input_stamp(path, must=path in must))
         if found is None:
             continue
         if ours and (folder := os.path.dirname(path)) not in inside:
@@ -229,9 +231,9 @@ def stamps_digest(stamps: dict[str, Stamp]) -> str:
     return hashlib.blake2b(f"{code_digest()}\0{text}".encode(errors="surrogateescape"), digest_size=20).hexdigest()
 
 
-def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
-    """The stamps digest of the inputs as they stand, without reading them; None if any of them is
-    not a plain readable file (the build that follows says why)."""
+def stamps_now(site_dir: Path, theme_dir: Path) -> dict[str, Stamp] | None:
+    """The inputs' stamps as they stand, without reading them (`stamps_digest` says whether any changed); None if any
+    of them is not a plain readable file (the build that follows says why)."""
     paths, must, unread = input_paths(site_dir, theme_dir)
     stamps = {}
     try:
@@ -240,7 +242,7 @@ def stamps_now(site_dir: Path, theme_dir: Path) -> str | None:
                 stamps[path] = found
     except (OSError, SitegenError):
         return None
-    return stamps_digest(stamps)
+    return stamps
 
 
 def name_stamp(path: str) -> Stamp | None:
