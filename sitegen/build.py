@@ -333,7 +333,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
-    from sitegen.tagging import are_findings, phrase_findings, phrase_tagged, scored_candidates, with_learned
+    from sitegen.tagging import are_findings, phrase_decision, phrase_findings, scored_candidates, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
@@ -353,34 +353,45 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     # list matches its own papers only; the scores, which weigh the phrases over all papers, are made again.
     rules_key = state.value_digest(loaded.rules)
     finding_keys = {page.slug: f"findings:{state.made_digest(rules_key, page.title, page.abstract)}" for page in planned}
-    # Scoring weighs every paper's findings: kept whole, so that an edit leaving every title and abstract as they were scores nothing.
-    # Its key is of every paper's findings' key, and the last build kept the findings of its own papers only: when it is found,
-    # the findings file holds those very findings, kept as it stands without being read.
-    candidates_key, candidates = memo.find("tags", ("scored", state.made_digest(*(part for item in finding_keys.items() for part in item))),
-                                           lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    if candidates is None or not memo.keep_standing("findings"):
-        phrases = frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
-        findings: dict[str, tuple[TagMatch, ...]] = {}
-        for page in planned:
-            key, found = memo.carried("findings", finding_keys[page.slug].partition(":")[2])
-            if found is not None and not are_findings(found, phrases):
-                memo.refused.add("findings")  # a memo's value is input too: one not of these rules is made again
-                found = None
-            findings[page.slug] = found if found is not None else phrase_findings(page, loaded.rules)
-            memo.keep(key, findings[page.slug])
-        candidates = candidates if candidates is not None else scored_candidates(findings)
-    memo.keep(candidates_key, candidates)
-    decided = phrase_tagged(planned, candidates)
+    # Scoring weighs every paper's findings: kept whole (by a digest of every paper's findings' key), so that an edit leaving
+    # every title and abstract as they were scores nothing; so are the phrases' decision and what learning makes of the scores.
+    scores_digest = state.made_digest(*(part for item in finding_keys.items() for part in item))
+    decisions_key, decisions = memo.find("tags", ("decided", scores_digest), lambda found: found.keys() == slugs and all(
+        m.tag in rule_slugs for ms in found.values() for m in ms))
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
-    learned_key, learned = memo.find("learned", (candidates_key, learning_inputs(planned)),
+    learned_key, learned = memo.find("learned", (scores_digest, learning_inputs(planned)),
                                      lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
                                      and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
-    learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
+    # The last build kept the scores and findings of its own papers only: when it kept these decisions, its scores and
+    # findings files hold the very values this build would keep, and stand as they are, unread (13 and 22 MB at 10,000 papers).
+    if decisions is None or learned is None or not memo.keep_standing("scores", "findings"):
+        scores_key, candidates = memo.carried("scores", scores_digest)
+        if candidates is not None and not (candidates.keys() == slugs and all(m.tag in rule_slugs for ms in candidates.values() for m in ms)):
+            memo.refused.add("scores")
+            candidates = None
+        if candidates is None or not memo.keep_standing("findings"):
+            phrases = frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
+            findings: dict[str, tuple[TagMatch, ...]] = {}
+            for page in planned:
+                key, found = memo.carried("findings", finding_keys[page.slug].partition(":")[2])
+                if found is not None and not are_findings(found, phrases):
+                    memo.refused.add("findings")  # a memo's value is input too: one not of these rules is made again
+                    found = None
+                findings[page.slug] = found if found is not None else phrase_findings(page, loaded.rules)
+                memo.keep(key, findings[page.slug])
+            candidates = candidates if candidates is not None else scored_candidates(findings)
+        memo.keep(scores_key, candidates)
+        decisions = decisions if decisions is not None else {slug: phrase_decision(found) for slug, found in candidates.items()}
+        decided = [replace(page, auto_tags=decisions[page.slug]) for page in planned]  # as phrase_tagged(planned, candidates)
+        learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
+    else:
+        decided = [replace(page, auto_tags=decisions[page.slug]) for page in planned]
+    memo.keep(decisions_key, decisions)
     memo.keep(learned_key, learned)
     pages = with_learned(decided, learned)
     state.settle_heap()
     # What the last build made of each paper whose page is made of the same things (see depends.PaperFacts).
-    made_from = "\0".join((papers_key, candidates_key, learned_key))
+    made_from = "\0".join((papers_key, decisions_key, learned_key))
     carried = [memo.carried("facts", paper_input_key(made_from, page, position, loaded.inputs.get(page.path)))
                for position, page in enumerate(pages)]
     source_by_path = {s.path: s for s in loaded.sources}

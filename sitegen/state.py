@@ -43,9 +43,10 @@ LOCK_FILE = Path(".sitegen") / "lock"
 # SEARCH_PARTS files, by a digest of slug or term) so that an edit rewrites the few parts holding what it changed.
 SEARCH_PARTS = 16
 LAZY_KINDS = ("search-order", *(f"search-{what}-{n}" for what in ("papers", "terms") for n in range(SEARCH_PARTS)))
-# Kinds proven when the build begins but read only if the build asks for one of their values: a paper's phrase findings
-# (13 MB at 10,000 papers) are needed only when some title or abstract changed (the scores made from them are kept whole).
-DEFERRED_KINDS = ("findings",)
+# Kinds proven when the build begins but read only if the build asks for one of their values: the papers' phrase findings
+# and their scores (22 and 13 MB at 10,000 papers) are needed only when some title or abstract changed, or the user's tags
+# (the phrases' decision and what learning makes of the scores are kept whole).
+DEFERRED_KINDS = ("scores", "findings")
 MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts", *DEFERRED_KINDS, *LAZY_KINDS)  # each in a file of its own: a build rewrites only the ones that changed
 OLD_MEMO_FILE = Path(".sitegen") / "memo.pickle"  # the whole memo in one file, as earlier builds kept it: removed
 T = TypeVar("T")
@@ -523,13 +524,13 @@ class Memo:
             self.loaded[kind] = found or {}
         return self.loaded[kind]
 
-    def keep_standing(self, kind: str) -> bool:
-        """Keep a deferred kind's file as the last build left it, without reading it: for a build that would keep
-        the very values it holds (the caller knows their keys are the same ones). False if there is no such file
-        (its values must then be made and kept one by one)."""
-        if kind not in self.deferred or kind in self.refused:
+    def keep_standing(self, *kinds: str) -> bool:
+        """Keep deferred kinds' files as the last build left them, without reading them: for a build that would keep
+        the very values they hold (the caller knows their keys are the same ones). False, and none kept so, if any has
+        no such file (their values must then be made and kept one by one)."""
+        if any(kind not in self.deferred or kind in self.loaded or kind in self.refused for kind in kinds):
             return False
-        self.standing.add(kind)
+        self.standing.update(kinds)
         return True
 
     def read(self, kind: str) -> dict[str, Any]:
@@ -584,7 +585,8 @@ class Memo:
         """The bytes of each kind's memo file to write: the kinds whose entries differ from the last build's
         (keys are digests of the inputs, so the same keys hold the same values), and the lazy kinds made again."""
         return {**{kind: pickle.dumps(used, protocol=5) for kind, used in self.used.items()
-                   if kind not in LAZY_KINDS and kind not in self.standing and (kind in self.refused or used.keys() != self.old(kind).keys())},
+                   if kind not in LAZY_KINDS and (kind not in self.standing or kind in self.refused)
+                   and (kind in self.refused or used.keys() != self.old(kind).keys())},
                 **self.replaced}
 
 
