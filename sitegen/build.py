@@ -363,7 +363,7 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
                                      lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
                                      and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
     # The last build kept the scores and findings of its own papers only: when it kept these decisions, its scores and
-    # findings files hold the very values this build would keep, and stand as they are, unread (13 and 22 MB at 10,000 papers).
+    # findings files hold the very values this build would keep, and stand as they are, unread (22 MB each at 10,000 papers).
     if decisions is None or learned is None or not memo.keep_standing("scores", "findings"):
         scores_key, candidates = memo.carried("scores", scores_digest)
         if candidates is not None and not (candidates.keys() == slugs and all(m.tag in rule_slugs for ms in candidates.values() for m in ms)):

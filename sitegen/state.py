@@ -44,7 +44,7 @@ LOCK_FILE = Path(".sitegen") / "lock"
 SEARCH_PARTS = 16
 LAZY_KINDS = ("search-order", *(f"search-{what}-{n}" for what in ("papers", "terms") for n in range(SEARCH_PARTS)))
 # Kinds proven when the build begins but read only if the build asks for one of their values: the papers' phrase findings
-# and their scores (22 and 13 MB at 10,000 papers) are needed only when some title or abstract changed, or the user's tags
+# and their scores (22 MB each at 10,000 papers) are needed only when some title or abstract changed, or the user's tags
 # (the phrases' decision and what learning makes of the scores are kept whole).
 DEFERRED_KINDS = ("scores", "findings")
 MEMO_KINDS = ("yaml", "tags", "learned", "related", "lists", "papers", "facts", *DEFERRED_KINDS, *LAZY_KINDS)  # each in a file of its own: a build rewrites only the ones that changed
