@@ -50,7 +50,7 @@ from sitegen.output import (
     write_files,
 )
 from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagMatch, TagRule, is_list_file
-from sitegen.state import input_digest, read_inputs
+from sitegen.state import input_digest, input_digests, read_inputs
 
 if TYPE_CHECKING:
     from sitegen.catalog import Catalog
@@ -123,10 +123,12 @@ def run_build(
             last = state.last_build(record, output_dir, listed)
             reusable = reuse and last.intact and not (strict and any(kind == "warning" for *_, kind in last.warnings))
             # Nothing changed: the inputs' stamps say so without reading them, else their bytes do.
-            unchanged = reusable and last.stamps == state.stamps_now(site_dir, theme)
+            standing = state.stamps_now(site_dir, theme) if reusable else None
+            unchanged = standing is not None and last.stamps == state.stamps_digest(standing)
             if not unchanged:
-                inputs, stamps = read_inputs(site_dir, theme)
-                unchanged = reusable and last.inputs == input_digest(inputs)
+                inputs, stamps = read_inputs(site_dir, theme, standing)
+                digests = input_digests(inputs)
+                unchanged = reusable and last.inputs == input_digest(digests)
             if unchanged:
                 for path, line, message, kind in last.warnings:
                     (diagnostics.note if kind == "note" else diagnostics.warn)(Path(path), line, message)
@@ -135,7 +137,8 @@ def run_build(
             if planted and not discarded:  # else the record's warning says it all
                 diagnostics.warn(site_dir / state.STATE_FILE.parent, None, f"{', '.join(p.name for p in planted)}: not left by this "
                                  "site's last build (a cloned or copied site?); ignored, and what they held is made again")
-            loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, progress, last.rendered, memo)
+            loaded = load(site_dir, output_dir, theme, inputs, stamps, digests, diagnostics, progress, last.rendered, memo)
+            state.settle_heap()
             proof, discarded_proof = state.read_proof(site_dir, output_dir)
             if discarded_proof:
                 diagnostics.warn(site_dir / state.PROOF_FILE, None, discarded_proof)
@@ -194,6 +197,7 @@ class LoadedSite:
     theme: Path
     inputs: dict[Path, bytes]
     stamps: dict[str, state.Stamp]  # each input's stamp, taken before it was read
+    digests: dict[Path, str]  # each input's digest (`state.input_digests`)
     config: SiteConfig
     reading_lists: list[ReadingList]
     entries: list[ListEntry]
@@ -235,7 +239,7 @@ class SiteUpdate:
 
 
 def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes], stamps: dict[str, state.Stamp],
-         diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
+         digests: dict[Path, str], diagnostics: Diagnostics, progress: Progress = no_progress, rendered_last: dict[str, str] | None = None,
          memo: state.Memo | None = None) -> LoadedSite:
     """Parse and check every input (`read_inputs`' bytes): lists, pages, taxonomy, settings."""
     from sitegen.config import CONFIG_FILE, load_config
@@ -285,7 +289,7 @@ def load(site_dir: Path, output_dir: Path, theme: Path, inputs: dict[Path, bytes
     rules = load_taxonomy(taxonomy_path, decode(taxonomy_path, inputs[taxonomy_path])) if taxonomy_path in inputs else ()
     if not rules:
         diagnostics.note(taxonomy_path, None, "no taxonomy: papers get only the tags you give them")
-    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, config, reading_lists, entries, list_keys, sources, rules, memo,
+    return LoadedSite(site_dir, output_dir, theme, inputs, stamps, digests, config, reading_lists, entries, list_keys, sources, rules, memo,
                       rendered_last or {})
 
 
@@ -329,12 +333,13 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     from sitegen.related import related_papers
     from sitegen.render import Renderer, check_templates, export_json, make_environment
     from sitegen.learning import learn, learning_inputs
-    from sitegen.tagging import are_findings, phrase_findings, phrase_tagged, scored_candidates, with_learned
+    from sitegen.tagging import are_findings, phrase_decision, phrase_findings, scored_candidates, with_learned
 
     site_dir, content = loaded.site_dir, loaded.site_dir / "content"
     anchors, dates = [s.anchor() for s in loaded.sources], {rl.slug: rl.date for rl in loaded.reading_lists}
     papers, papers_key = dedupe_remembered(loaded.entries, loaded.list_keys, dates, diagnostics, anchors, loaded.memo)
     planned, removed = plan_pages(papers, loaded.sources, content / "papers")
+    state.settle_heap()  # before the workers below fork
     # The slowest stage needs only titles and abstracts: start it now, on the other core.
     listed = [(page.slug, page.title, page.abstract) for page in planned if page.memberships]
     memo = loaded.memo
@@ -346,33 +351,47 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     related = Ready(known_related) if known_related is not None else in_background(len(listed), related_papers, listed, loaded.config.related_count)
     # A paper's phrase findings depend on its title and abstract and the rules alone: kept by paper, so that a new
     # list matches its own papers only; the scores, which weigh the phrases over all papers, are made again.
-    rules_key, phrases = state.value_digest(loaded.rules), frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
-    findings: dict[str, tuple[TagMatch, ...]] = {}
-    finding_keys: list[str] = []
-    for page in planned:
-        key, found = memo.carried("tags", state.made_digest(rules_key, page.title, page.abstract))
-        if found is not None and not are_findings(found, phrases):
-            memo.refused.add("tags")  # a memo's value is input too: one not of these rules is made again
-            found = None
-        found = found if found is not None else phrase_findings(page, loaded.rules)
-        memo.keep(key, found)
-        findings[page.slug] = found
-        finding_keys += (page.slug, key)
-    # Scoring weighs every paper's findings: kept whole, so that an edit leaving every title and abstract as they were scores nothing.
-    candidates_key, candidates = memo.find("tags", ("scored", state.made_digest(*finding_keys)),
-                                           lambda found: found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms))
-    candidates = candidates if candidates is not None else scored_candidates(findings)
-    memo.keep(candidates_key, candidates)
-    decided = phrase_tagged(planned, candidates)
+    rules_key = state.value_digest(loaded.rules)
+    finding_keys = {page.slug: f"findings:{state.made_digest(rules_key, page.title, page.abstract)}" for page in planned}
+    # Scoring weighs every paper's findings: kept whole (by a digest of every paper's findings' key), so that an edit leaving
+    # every title and abstract as they were scores nothing; so are the phrases' decision and what learning makes of the scores.
+    scores_digest = state.made_digest(*(part for item in finding_keys.items() for part in item))
+    decisions_key, decisions = memo.find("tags", ("decided", scores_digest), lambda found: found.keys() == slugs and all(
+        m.tag in rule_slugs for ms in found.values() for m in ms))
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
-    learned_key, learned = memo.find("learned", (candidates_key, learning_inputs(planned)),
+    learned_key, learned = memo.find("learned", (scores_digest, learning_inputs(planned)),
                                      lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
                                      and all(m.tag in own_slugs for _, suggested in found.values() for m in suggested))
-    learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
+    # The last build kept the scores and findings of its own papers only: when it kept these decisions, its scores and
+    # findings files hold the very values this build would keep, and stand as they are, unread (22 MB each at 10,000 papers).
+    if decisions is None or learned is None or not memo.keep_standing("scores", "findings"):
+        scores_key, candidates = memo.carried("scores", scores_digest)
+        if candidates is not None and not (candidates.keys() == slugs and all(m.tag in rule_slugs for ms in candidates.values() for m in ms)):
+            memo.refused.add("scores")
+            candidates = None
+        if candidates is None or not memo.keep_standing("findings"):
+            phrases = frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
+            findings: dict[str, tuple[TagMatch, ...]] = {}
+            for page in planned:
+                key, found = memo.carried("findings", finding_keys[page.slug].partition(":")[2])
+                if found is not None and not are_findings(found, phrases):
+                    memo.refused.add("findings")  # a memo's value is input too: one not of these rules is made again
+                    found = None
+                findings[page.slug] = found if found is not None else phrase_findings(page, loaded.rules)
+                memo.keep(key, findings[page.slug])
+            candidates = candidates if candidates is not None else scored_candidates(findings)
+        memo.keep(scores_key, candidates)
+        decisions = decisions if decisions is not None else {slug: phrase_decision(found) for slug, found in candidates.items()}
+        decided = [replace(page, auto_tags=decisions[page.slug]) for page in planned]  # as phrase_tagged(planned, candidates)
+        learned = learned if learned is not None else learn(decided, candidates, loaded.rules)
+    else:
+        decided = [replace(page, auto_tags=decisions[page.slug]) for page in planned]
+    memo.keep(decisions_key, decisions)
     memo.keep(learned_key, learned)
     pages = with_learned(decided, learned)
+    state.settle_heap()
     # What the last build made of each paper whose page is made of the same things (see depends.PaperFacts).
-    made_from = "\0".join((papers_key, candidates_key, learned_key))
+    made_from = "\0".join((papers_key, decisions_key, learned_key))
     carried = [memo.carried("facts", paper_input_key(made_from, page, position, loaded.inputs.get(page.path)))
                for position, page in enumerate(pages)]
     source_by_path = {s.path: s for s in loaded.sources}
@@ -496,7 +515,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
     a swap that fails (a mount point, a folder not writable) has changed nothing of the user's."""
     assembled = built.assembled
     loaded = assembled.loaded
-    inputs, stamps = dict(loaded.inputs), dict(loaded.stamps)
+    digests, stamps = dict(loaded.digests), dict(loaded.stamps)
     written = removed = 0
     # A failure leaves the previous site (run_build drops the aside folder); Ctrl+C waits for the end.
     with cannot_write(loaded.output_dir), interrupts_deferred():
@@ -513,12 +532,12 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
             for change in assembled.page_writes:
                 if change.content is None:
                     remove_checked(change.path, change.read or b"")
-                    inputs.pop(change.path, None)
+                    digests.pop(change.path, None)
                     stamps.pop(str(change.path), None)
                     removed += 1
                 else:
                     write_atomic(change.path, change.content, loaded.site_dir, expected=change.read, check=True)
-                    inputs[change.path] = change.content
+                    digests[change.path] = state.file_digest(change.content)
                     stamps[str(change.path)] = state.stamp(change.path)
                     written += 1
         except BaseException:
@@ -535,7 +554,7 @@ def write(built: Plan, diagnostics: Diagnostics, started: float) -> BuildSummary
         # trusts (until then the new files are unproven: kept if the site drops them, and said so).
         state.save_proof(loaded.site_dir, proof)
         memo_stamps = state.save_memo(loaded.site_dir, loaded.memo)  # first: the record vouches for the memo files it wrote or proved
-        state.save(loaded.site_dir, loaded.output_dir, inputs, stamps, warnings, assembled.render_keys, built.names, memo_stamps)
+        state.save(loaded.site_dir, loaded.output_dir, digests, stamps, warnings, assembled.render_keys, built.names, memo_stamps)
     return BuildSummary(
         papers=len(assembled.pages),
         entries=len(loaded.entries),

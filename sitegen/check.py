@@ -74,7 +74,7 @@ def check_build(site_dir: Path, output_dir: Path, diagnostics: Diagnostics) -> A
     record, _ = state.read_record(site_dir)
     inputs, stamps = state.read_inputs(site_dir, theme)
     memo, _ = state.load_memo(site_dir, record.memo if record else {})
-    loaded = load(site_dir, output_dir, theme, inputs, stamps, diagnostics, memo=memo)
+    loaded = load(site_dir, output_dir, theme, inputs, stamps, state.input_digests(inputs), diagnostics, memo=memo)
     assembled = assemble(loaded, diagnostics)
     refuse_own_files(output_dir, [*assembled.render_keys, *(file.path for file in assembled.files)], made_by_sitegen(output_dir),
                      LiveTree(output_dir))
@@ -124,7 +124,7 @@ def changed_since_built(assembled: Assembled) -> list[Finding]:
     record, _ = state.read_record(site_dir)
     if record is None:
         return []
-    now = state.file_digests(assembled.loaded.inputs, site_dir)
+    now = state.file_digests(assembled.loaded.digests, site_dir)
     found = []
     for name in sorted(set(now) | set(record.sources)):
         if not name.startswith("content/lists/") or now.get(name) == record.sources.get(name):

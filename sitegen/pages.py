@@ -371,8 +371,9 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
     """
     by_arxiv: dict[str, PageSource] = {}
     by_title: dict[str, list[PageSource]] = {}
+    words: dict[str, frozenset[str]] = {}  # each abstract's words, made once however many pages share its title
     for source in sources:
-        same = earlier_page_of_same_paper(source, by_arxiv, by_title)
+        same = earlier_page_of_same_paper(source, by_arxiv, by_title, words)
         if same is not None:
             raise SourceError(source.path, source.entries["title"].key_line, f"same paper as {same.path}; merge the two pages")
     taken = {s.path.stem.casefold() for s in sources}
@@ -398,11 +399,11 @@ def plan_pages(papers: list[Paper], sources: list[PageSource], papers_dir: Path)
 
 
 def earlier_page_of_same_paper(source: PageSource, by_arxiv: dict[str, PageSource],
-                               by_title: dict[str, list[PageSource]]) -> PageSource | None:
+                               by_title: dict[str, list[PageSource]], words: dict[str, frozenset[str]]) -> PageSource | None:
     """The page seen before that is the same paper as `source` (same arXiv id, or same title with no id
-    and an abstract that does not differ), if any; then notes `source` as seen."""
+    and an abstract that does not differ), if any; then notes `source` as seen. `words`: `abstracts_differ`'s cache."""
     same = by_arxiv.get(source.arxiv) if source.arxiv else next(
-        (s for s in by_title.get(source.key, []) if not s.arxiv and not abstracts_differ(page_abstract(s), page_abstract(source))),
+        (s for s in by_title.get(source.key, []) if not s.arxiv and not abstracts_differ(page_abstract(s), page_abstract(source), words)),
         None)
     if source.arxiv:
         by_arxiv.setdefault(source.arxiv, source)

@@ -217,7 +217,7 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     # Of the steps' results kept between builds (YAML, tags, what corrections teach, related papers, the lists as parsed,
     # the papers they make, what was made of each paper, the search index carried over in parts), only the edited paper's
     # record, the search index's part holding the paper and those holding the note's words changed: no other is written again.
-    assert len(memos) == 7 + len(state.LAZY_KINDS)
+    assert len(memos) == len(state.MEMO_KINDS)
     changed = sorted(name for name, mtime in memos.items() if (site / ".sitegen" / name).stat().st_mtime_ns != mtime)
     assert [name for name in changed if not name.startswith("memo-search-terms-")] == sorted(
         ["memo-facts.pickle", f"memo-search-papers-{part_of(page.stem)}.pickle"])
@@ -229,6 +229,42 @@ def test_an_edited_note_rewrites_its_page_and_what_shows_the_note_only(tmp_path:
     assert shipped == {"terms", "typed", "ids", "docs", "facets"}  # every kind the index ships, so the check below can fail
     assert "search-index.js" in index_files and any("/docs-" in name for name in index_files)
     assert not any(f"/{kind}-" in name for name in index_files for kind in ("typed", "ids", "facets"))
+
+
+def test_a_note_or_status_edit_reads_no_phrase_findings_or_scores_and_an_abstract_edit_makes_them_again(tmp_path: Path) -> None:
+    """The phrase findings and their scores (memo files of their own) are read only when some title or abstract (or the
+    user's tags) changed: the phrases' decision kept whole stands for them; an abstract edit reads them and keeps the new
+    paper's, as a cold build would."""
+    site = small_site(tmp_path / "s")
+    build(site)
+    edit(site, "note", 0)
+    build(site)  # the first build to read the pages
+    findings, scores = site / ".sitegen" / "memo-findings.pickle", site / ".sitegen" / "memo-scores.pickle"
+    read: list[str] = []
+    real = state.load_memo_file
+
+    def reading(path: Path, proven: state.MemoStamp) -> dict[str, Any] | None:
+        read.append(path.name)
+        return real(path, proven)
+
+    kept, kept_scores = findings.stat(), scores.stat()
+    with patch.object(state, "load_memo_file", reading):
+        for n, kind in enumerate(("note", "status", "note")):
+            edit(site, kind, n + 1)
+            build(site)
+    assert "memo-tags.pickle" in read and "memo-findings.pickle" not in read and "memo-scores.pickle" not in read
+    assert (findings.stat().st_ino, findings.stat().st_mtime_ns) == (kept.st_ino, kept.st_mtime_ns)  # kept as it stands
+    assert (scores.stat().st_ino, scores.stat().st_mtime_ns) == (kept_scores.st_ino, kept_scores.st_mtime_ns)
+    read.clear()
+    with patch.object(state, "load_memo_file", reading):
+        edit(site, "abstract", 7)
+        build(site)
+    assert "memo-findings.pickle" in read and findings.stat().st_mtime_ns != kept.st_mtime_ns and scores.stat().st_mtime_ns != kept_scores.st_mtime_ns
+    cold = inputs_of(site, tmp_path / "cold")
+    build(cold)
+    assert tree(site / "site") == tree(cold / "site")
+    for memo in (findings, scores):
+        assert pickle.loads(memo.read_bytes()).keys() == pickle.loads((cold / ".sitegen" / memo.name).read_bytes()).keys()
 
 
 def test_a_kill_during_the_update_is_undone_by_the_next_build(tmp_path: Path) -> None:
@@ -336,7 +372,8 @@ def test_a_damaged_memo_or_build_record_is_one_line_or_ignored(tmp_path: Path) -
     build(site)
     memos = sorted((site / ".sitegen").glob("memo-*.pickle"))
     assert {m.name for m in memos} == {"memo-learned.pickle", "memo-lists.pickle", "memo-papers.pickle", "memo-related.pickle", "memo-tags.pickle",
-                                      "memo-yaml.pickle", "memo-facts.pickle", *(state.memo_file(kind).name for kind in state.LAZY_KINDS)}  # the pages' YAML as made
+                                      "memo-yaml.pickle", "memo-facts.pickle", "memo-scores.pickle", "memo-findings.pickle",
+                                      *(state.memo_file(kind).name for kind in state.LAZY_KINDS)}  # the pages' YAML as made
     for memo in memos:
         memo.write_bytes(pickle.dumps({key: 42 for key in pickle.loads(memo.read_bytes())}))
     page = sorted((site / "content" / "papers").glob("*.md"))[0]
@@ -503,7 +540,7 @@ def test_a_memo_this_machine_wrote_is_reused_and_a_copied_one_is_made_again(tmp_
     assert not [w for w in own.warnings if ".sitegen" in str(w)]
     assert [str(w).split(": ", 1)[1] for w in copied.warnings if ".sitegen" in str(w)] == [
         "memo-yaml.pickle, memo-tags.pickle, memo-learned.pickle, memo-related.pickle, memo-lists.pickle, memo-papers.pickle, "
-        "memo-facts.pickle, memo-search-*.pickle: not left by "
+        "memo-facts.pickle, memo-scores.pickle, memo-findings.pickle, memo-search-*.pickle: not left by "
         "this site's last build (a cloned or copied site?); ignored, and what they held is made again"]
     assert tree(site / "site") == tree(copy / "site")
     for folder in (site, copy):  # the copy's memo, made again, is this machine's now

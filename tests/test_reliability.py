@@ -371,6 +371,7 @@ def test_a_planted_memo_holding_path_like_names_writes_nothing_outside(tmp_path:
     clean = tree(site / "site")
     (site / "content/lists/week.txt").write_text(raw_list("Alpha Paper", "Beta Paper", "Gamma Paper"))
     for kind, evil in (("tags", lambda v: {k: (TagMatch("../../../../escaped", ("deep network",), 1.0),) for k in v}),
+                       ("findings", lambda v: {k: (TagMatch("../../../../escaped", ("deep network",), 1.0),) for k in v}),
                        ("related", lambda v: {k: (Related("../../../../escaped", 1.0, ("x",)),) for k in v})):
         path = site / f".sitegen/memo-{kind}.pickle"
         memo = RecordsOnly(path.open("rb")).load()
@@ -379,7 +380,7 @@ def test_a_planted_memo_holding_path_like_names_writes_nothing_outside(tmp_path:
     assert result.returncode == 0, result.stderr
     assert outside(tmp_path, site) == [] and not list(tmp_path.rglob("escaped"))
     assert [line for line in result.stderr.splitlines() if ".sitegen" in line] == [
-        f"warning: {site}/.sitegen: memo-tags.pickle, memo-related.pickle: not left by this site's last build (a cloned or "
+        f"warning: {site}/.sitegen: memo-tags.pickle, memo-related.pickle, memo-findings.pickle: not left by this site's last build (a cloned or "
         "copied site?); ignored, and what they held is made again"]
     assert (site / "site/tags/deep/index.html").is_file() and set(clean) <= set(tree(site / "site")) | {"papers/gamma-paper/index.html"}
     again = run_sitegen("build", "-s", site)  # the memo is made again: no more warnings
