@@ -45,9 +45,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=10000)
     parser.add_argument("--extra", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=977, help="of the new list (held-out checks use other lists)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sitegen-churn-") as work:
-        for n, out, seed in ((args.n, "corpus", "1"), (args.extra, "extra", "977")):
+        for n, out, seed in ((args.n, "corpus", "1"), (args.extra, "extra", str(args.seed))):
             subprocess.run([sys.executable, str(GEN_CORPUS), str(n), f"{work}/{out}", "--forms", "raw", "--seed", seed], check=True, capture_output=True)
         lists = sorted(Path(work, "corpus", "raw").glob("*.txt"))
         before_docs = documents(lists)
