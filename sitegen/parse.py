@@ -332,24 +332,16 @@ def is_page_label(text: str) -> bool:
     return bool(facts) and all(FACT.match(fact) for fact in facts)
 
 
-def is_label_shaped(text: str) -> bool:
-    """A few words not ending a sentence, or no letters at all: how a menu item, a button or a footer link looks."""
-    return not any(c.isalnum() for c in text) or (len(text.split()) <= LABEL_WORDS and not text.rstrip().endswith((".", "。")))
-
-
 def without_page_labels(path: Path, content: list[Line], named: set[int], diagnostics: Diagnostics) -> list[Line]:
     """Drop the site around the papers: a page label or an authors' row's names (`named`) wherever no abstract
-    follows it (then it is a title);
-    before the first paper, the site's header (lines shaped like labels); after the last abstract, a footer
-    (two lines or more, all shaped like labels, half of them known labels: a cut-off last paper is two short lines). Any other line with no letters or digits is skipped with a warning."""
+    follows it (then it is a title). Any other line is kept for pairing, which warns of what is no paper: a line
+    is never dropped unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a
+    warning between the papers (before the first or after the last, it is the page's menu or footer)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
     starts = [i for i in range(len(lettered) - 1)
               if looks_like_abstract(lettered[i + 1].text) and not looks_like_abstract(lettered[i].text)]
     header_ends = lettered[starts[0]].number if starts else 0
-    footer = starts[-1] + 2 if starts else len(lettered)
-    tail = lettered[footer:]
-    footer_starts = (lettered[footer - 1].number + 1 if len(tail) >= 2 and all(is_label_shaped(line.text) for line in tail)
-                     and 2 * sum(is_page_label(line.text) for line in tail) >= len(tail) else 1 << 62)
+    footer_starts = lettered[starts[-1] + 1].number + 1 if starts else 1 << 62
     titled = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
     kept = []
     for line in content:
@@ -359,7 +351,7 @@ def without_page_labels(path: Path, content: list[Line], named: set[int], diagno
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
         elif line.number in titled or looks_like_abstract(line.text):
             kept.append(line)
-        elif not (line.number in named or is_page_label(line.text) or (by_place and is_label_shaped(line.text))):
+        elif not (line.number in named or is_page_label(line.text)):
             kept.append(line)
     return kept
 
@@ -406,6 +398,9 @@ def pair_entries(
             add(line, None)
             i += 1
         elif looks_like_abstract(following.text) or i + 2 == len(content):
+            if not looks_like_abstract(following.text):  # the file's last two lines: a title and its abstract, cut short?
+                diagnostics.warn(path, following.number, f"'{shorten(following.text)}' is taken as the abstract of "
+                                 f"'{shorten(line.text)}', the last paper (cut off?)")
             add(line, following)
             i += 2
         elif looks_like_abstract(content[i + 2].text):
