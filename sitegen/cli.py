@@ -125,15 +125,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def say(text: str) -> None:
+def say(text: str, done: str = "") -> None:
     """A line of a command's output, on standard output at once: one that cannot be written there (a full disk,
-    a closed descriptor) is the command's error, not a bug in sitegen."""
+    a closed descriptor) is the command's error, not a bug in sitegen; `done` says what the command did before."""
     try:
         print(text, flush=True)
     except BrokenPipeError:
         raise
     except (OSError, ValueError) as error:  # ValueError: the stream is closed
-        raise SitegenError(f"could not write to standard output ({getattr(error, 'strerror', None) or error})") from None
+        raise SitegenError(f"could not write to standard output ({getattr(error, 'strerror', None) or error})"
+                           + (f"; {done}" if done else "")) from None
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -146,7 +147,7 @@ def run_command(args: argparse.Namespace) -> int:
         finally:
             report(diagnostics, args.quiet)
         if not args.quiet:
-            say(summary_line(summary, diagnostics))
+            say(summary_line(summary, diagnostics), done=f"{output_dir(args)} is built")
     elif args.command == "serve":
         from sitegen.serve import serve
 
