@@ -78,8 +78,8 @@ FACT_SEPARATOR = re.compile(r"\s*[·•]\s*")
 # on one line or on three.
 AUTHORS_COUNT = re.compile(r"^(?:(?P<names>.*?)\s*[·•]\s*|[·•]?\s*)\+?\d[\d,]*\s+(?:more\s+)?authors?$", re.IGNORECASE)
 NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*\.?$")
-# A menu item or button is a word or a few; past this many, a short line is a title that lost its abstract.
-LABEL_WORDS = 4
+# A person's name is a word or a few; past this many, a line of an authors' row is no name.
+NAME_WORDS = 4
 SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
@@ -264,7 +264,7 @@ def strip_furniture(
     """Drop blank lines and page furniture; keep the first date line's (month, day, year).
 
     First what is furniture wherever it stands (buttons, counts, the submitter, an authors' row, the date),
-    then what is furniture by its place (`without_page_labels`)."""
+    then the site's labels wherever no abstract follows them (`without_page_labels`)."""
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = False
@@ -314,7 +314,7 @@ def authors_row_start(content: list[Line], separated: bool) -> set[int]:
 def is_names(text: str) -> bool:
     """A person's name or a few, as an authors' row shows them ('Timothée Darcet', 'J. Mairal, P. Bojanowski')."""
     names = [name.split() for name in text.strip(" ·•,").split(",")]
-    return all(0 < len(words) <= LABEL_WORDS and all(NAME_WORD.match(w) for w in words) for words in names)
+    return all(0 < len(words) <= NAME_WORDS and all(NAME_WORD.match(w) for w in words) for words in names)
 
 
 def is_furniture(line: str) -> bool:
