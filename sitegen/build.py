@@ -352,12 +352,16 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     # A paper's phrase findings depend on its title and abstract and the rules alone: kept by paper, so that a new
     # list matches its own papers only; the scores, which weigh the phrases over all papers, are made again.
     rules_key = state.value_digest(loaded.rules)
-    finding_keys = {page.slug: f"findings:{state.made_digest(rules_key, page.title, page.abstract)}" for page in planned}
+    finding_digests = {page.slug: state.made_digest(rules_key, page.title, page.abstract) for page in planned}
     # Scoring weighs every paper's findings: kept whole (by a digest of every paper's findings' key), so that an edit leaving
     # every title and abstract as they were scores nothing; so are the phrases' decision and what learning makes of the scores.
-    scores_digest = state.made_digest(*(part for item in finding_keys.items() for part in item))
-    decisions_key, decisions = memo.find("tags", ("decided", scores_digest), lambda found: found.keys() == slugs and all(
-        m.tag in rule_slugs for ms in found.values() for m in ms))
+    scores_digest = state.made_digest(*(part for item in finding_digests.items() for part in item))
+
+    def tags_of_these_papers(found: dict[str, tuple[TagMatch, ...]]) -> bool:
+        """A kept value by paper (scores, decisions) is of these papers and these rules' tags: it is input too."""
+        return found.keys() == slugs and all(m.tag in rule_slugs for ms in found.values() for m in ms)
+
+    decisions_key, decisions = memo.find("tags", ("decided", scores_digest), tags_of_these_papers)
     own_slugs = {slugify(tag) for page in planned for tag in page.user_tags if not tag.startswith("-")}
     learned_key, learned = memo.find("learned", (scores_digest, learning_inputs(planned)),
                                      lambda found: found.keys() <= slugs and all(m.tag in rule_slugs for tags, _ in found.values() for m in tags)
@@ -366,14 +370,14 @@ def assemble(loaded: LoadedSite, diagnostics: Diagnostics, progress: Progress = 
     # findings files hold the very values this build would keep, and stand as they are, unread (22 MB each at 10,000 papers).
     if decisions is None or learned is None or not memo.keep_standing("scores", "findings"):
         scores_key, candidates = memo.carried("scores", scores_digest)
-        if candidates is not None and not (candidates.keys() == slugs and all(m.tag in rule_slugs for ms in candidates.values() for m in ms)):
+        if candidates is not None and not tags_of_these_papers(candidates):
             memo.refused.add("scores")
             candidates = None
         if candidates is None or not memo.keep_standing("findings"):
             phrases = frozenset((rule.slug, p) for rule in loaded.rules for p in rule.phrases)
             findings: dict[str, tuple[TagMatch, ...]] = {}
             for page in planned:
-                key, found = memo.carried("findings", finding_keys[page.slug].partition(":")[2])
+                key, found = memo.carried("findings", finding_digests[page.slug])
                 if found is not None and not are_findings(found, phrases):
                     memo.refused.add("findings")  # a memo's value is input too: one not of these rules is made again
                     found = None

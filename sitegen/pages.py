@@ -267,9 +267,10 @@ def published_notes(body: str) -> str:
 
 def meant_key(key: str) -> str | None:
     """What a key of the user's own that is close to one sitegen reads was likely meant to be (None: not close)."""
-    if key.lower().strip() in ("notes", "note"):
+    folded = key.lower().strip()
+    if folded in ("notes", "note"):
         return "your notes go below the front matter's closing '---'"
-    close = difflib.get_close_matches(key.lower().strip(), sorted(SHOWN_FIELDS), n=1, cutoff=0.85)
+    close = difflib.get_close_matches(folded, sorted(SHOWN_FIELDS), n=1, cutoff=0.85)
     return f"did you mean '{close[0]}'?" if close else None
 
 

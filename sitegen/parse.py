@@ -345,13 +345,11 @@ def without_page_labels(path: Path, content: list[Line], named: set[int], diagno
     titled = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
     kept = []
     for line in content:
-        by_place = line.number < header_ends or line.number >= footer_starts
         if not any(c.isalnum() for c in line.text):
-            if not by_place:
+            if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
-        elif line.number in titled or looks_like_abstract(line.text):
-            kept.append(line)
-        elif not (line.number in named or is_page_label(line.text)):
+        elif (line.number in titled or looks_like_abstract(line.text)
+              or not (line.number in named or is_page_label(line.text))):
             kept.append(line)
     return kept
 

@@ -80,7 +80,8 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
             # Where the fix goes: the line that opened what is not closed, not the later line where YAML noticed.
             problem, line = f"the {opened} that starts here is not closed ({problem} at line {line})", first_line + error.context_mark.line
         if problem.startswith("mapping values are not allowed") and mark:  # `title: Weekly picks: diffusion`
-            written = KEY_VALUE.match(text.splitlines()[mark.line]) if mark.line < len(text.splitlines()) else None
+            lines = text.splitlines()
+            written = KEY_VALUE.match(lines[mark.line]) if mark.line < len(lines) else None
             if written:
                 problem += f"; a value with ': ' in it needs quotes: {written[1]}: {json.dumps(written[2], ensure_ascii=False)}"
         raise SourceError(path, line, f"invalid YAML: {problem}") from None
