@@ -297,6 +297,8 @@ def strip_furniture(
                 year = int(date["year"]) if date["year"] else None
                 date_line = (month, int(date["day"]), year)
             continue
+        if any(c.isdigit() for c in folded) and is_facts_row(folded):
+            continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
         content.append(Line(line.number, text))
         before_papers = before_papers and not looks_like_abstract(text)
     return without_page_labels(path, content, named, diagnostics), date_line
@@ -326,15 +328,18 @@ def is_furniture(line: str) -> bool:
 def is_page_label(text: str) -> bool:
     """A label of the site around the papers (a menu item, paging, a button) or a row of a paper's facts."""
     folded = " ".join(text.split())
-    if "".join(folded.strip(LABEL_ENDS + " ").split()).lower() in PAGE_LABELS:
-        return True
+    return "".join(folded.strip(LABEL_ENDS + " ").split()).lower() in PAGE_LABELS or is_facts_row(folded)
+
+
+def is_facts_row(folded: str) -> bool:
+    """A row of a paper's facts ("Paper • 2309.16588 • Published Sep 28, 2023 • 36", "updated 3 days ago")."""
     facts = [fact for fact in FACT_SEPARATOR.split(folded.strip(" ·•")) if fact]
     return bool(facts) and all(FACT.match(fact) for fact in facts)
 
 
 def without_page_labels(path: Path, content: list[Line], named: set[int], diagnostics: Diagnostics) -> list[Line]:
-    """Drop the site around the papers: a page label or an authors' row's names (`named`) wherever no abstract
-    follows it (then it is a title). Any other line is kept for pairing, which warns of what is no paper: a line
+    """Drop the site around the papers: a page label wherever no abstract follows it (then it is a title), and an
+    authors' row's names (`named`), with a warning (a short title before "· N authors" looks the same). Any other line is kept for pairing, which warns of what is no paper: a line
     is never dropped unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a
     warning between the papers (before the first or after the last, it is the page's menu or footer)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
@@ -348,8 +353,11 @@ def without_page_labels(path: Path, content: list[Line], named: set[int], diagno
         if not any(c.isalnum() for c in line.text):
             if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
-        elif (line.number in titled or looks_like_abstract(line.text)
-              or not (line.number in named or is_page_label(line.text))):
+        elif line.number in titled or looks_like_abstract(line.text):
+            kept.append(line)
+        elif line.number in named:  # a line of names, or a short title before "· N authors": said, either way
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the names of an authors' row")
+        elif not is_page_label(line.text):
             kept.append(line)
     return kept
 

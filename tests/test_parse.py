@@ -219,10 +219,12 @@ def test_page_furniture_anywhere_between_papers_never_changes_the_papers(
         lines += [title, *inside, abstract] + [line for block in blocks for line in block]
     _, parsed, diagnostics = parse(Path("x.txt"), "\n".join(lines + footer))
     assert [(e.title, e.abstract) for e in parsed] == [(t.strip(), a.strip()) for t, _, a, _ in entries]
-    assert diagnostics.warnings == []
+    # a line of names on its own before "· N authors" looks as a short title would there: skipped, and said
+    named = [block[0] for _, _, _, blocks in entries for block in blocks if block[0] in ("Timothée Darcet", "J. Mairal, P. Bojanowski")]
+    assert [w.message for w in diagnostics.warnings] == [f"skipped '{name}': taken for the names of an authors' row" for name in named]
 
 
-def test_a_whole_hugging_face_page_pasted_gives_its_papers_and_no_warnings() -> None:
+def test_a_whole_hugging_face_page_pasted_gives_its_papers_and_says_what_it_cannot_tell() -> None:
     abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
     page = ["Hugging Face", "Models", "Datasets", "Spaces", "Docs", "Pricing", "Daily Papers", "by AK and the research community",
             "Oct 14", "Previous", "Next", "Submitted by", "akhaliq", "142", "SubscribeVision Transformers Need Registers", abstract,
@@ -230,7 +232,7 @@ def test_a_whole_hugging_face_page_pasted_gives_its_papers_and_no_warnings() -> 
             "System theme", "Company", "TOS", "Privacy", "About", "Jobs", "Website", "Models", "Datasets", "Spaces", "Pricing", "Docs"]
     _, entries, diagnostics = parse(Path("x.txt"), "\n".join(page))
     assert [e.title for e in entries] == ["Vision Transformers Need Registers", "Next", "Models"]
-    assert diagnostics.warnings == []
+    assert [(w.line, w.message) for w in diagnostics.warnings] == [(17, "skipped 'Timothée Darcet': taken for the names of an authors' row")]
 
 
 def test_a_files_warnings_come_in_the_order_of_its_lines() -> None:
@@ -264,3 +266,16 @@ def test_a_short_title_before_the_first_paper_or_after_the_last_is_never_dropped
         _, entries, diagnostics = parse(Path("x.txt"), "\n".join(lines))
         assert [e.title for e in entries] == titles, lines
         assert [any(f"'{title}'" in w.message for w in diagnostics.warnings) for title in warned] == [True] * len(warned), diagnostics.warnings
+
+
+def test_a_row_of_facts_is_never_a_title_and_a_line_taken_for_names_is_said() -> None:
+    """A second attacker: 'Published on Nov 11, 2021' between a title and its abstract became the paper's title
+    (the real one only warned); a short title before '· 3 authors' in a page of titles vanished unsaid."""
+    abstract = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
+    for facts in ("Published on Nov 11, 2021", "Paper • 2111.06377 • Published Nov 11, 2021 • 36", "updated 3 days ago"):
+        _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["Masked Autoencoders Are Scalable Vision Learners", facts, abstract]))
+        assert [e.title for e in entries] == ["Masked Autoencoders Are Scalable Vision Learners"] and diagnostics.warnings == [], facts
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["First Title", abstract, "Network In Network", "· 3 authors",
+                                                              "Graph Attention Networks", abstract]))
+    assert [e.title for e in entries] == ["First Title", "Graph Attention Networks"]
+    assert [(w.line, w.message) for w in diagnostics.warnings] == [(3, "skipped 'Network In Network': taken for the names of an authors' row")]
