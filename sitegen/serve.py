@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
@@ -27,7 +28,7 @@ from watchfiles import watch
 from sitegen.build import Assembled, run_build
 from sitegen.config import CONFIG_FILE
 from sitegen.errors import Diagnostics, SitegenError
-from sitegen.output import ChangedOnDisk, RenderedFile
+from sitegen.output import ChangedOnDisk, RenderedFile, interrupts_deferred
 from sitegen.pages import front_matter, published_notes
 
 if TYPE_CHECKING:
@@ -391,13 +392,13 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
                            "using the port? choose another with --port") from None
     port = server.server_address[1]
     builder.full()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    in_background(server.serve_forever)
     stop = threading.Event()
-    threading.Thread(target=watch_saves, args=(site_dir, builder, stop), daemon=True).start()
+    in_background(watch_saves, site_dir, builder, stop)
     if builder.preview is not None:
         print(NOTES_READY, file=sys.stderr)
     elif builder.error is None:  # the site had nothing to build (a failed build: the save that mends it assembles it)
-        threading.Thread(target=builder.prepare, daemon=True).start()
+        in_background(builder.prepare)
     print(f"serving {output_dir} at http://127.0.0.1:{port}/ (Ctrl+C stops)", file=sys.stderr)
     try:
         while True:
@@ -406,6 +407,14 @@ def serve(site_dir: Path, output_dir: Path, port: int, strict: bool) -> None:
     finally:
         stop.set()
         server.shutdown()
+
+
+def in_background(target: Callable[..., object], *args: object) -> None:
+    """A daemon thread born with Ctrl+C blocked, as are the threads it starts (a request's, the watcher's): the
+    kernel gives a process's SIGINT to any thread that does not block it, and one that took it while the main
+    thread slept waiting for a save left serve running (Python wakes only the main thread, for its own handler)."""
+    with interrupts_deferred():
+        threading.Thread(target=target, args=args, daemon=True).start()
 
 
 def watch_saves(site_dir: Path, builder: Builder, stop: threading.Event) -> None:

@@ -39,7 +39,8 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
         self.process = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", str(self.port)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                        env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # a hung serve's threads, on SIGABRT
         self.lines: list[str] = []
         self.watchdog = threading.Timer(240, lambda: os.killpg(self.process.pid, signal.SIGKILL))  # a hung serve fails the test
         self.watchdog.start()
@@ -56,7 +57,12 @@ class Server:
     def stop(self) -> str:
         self.watchdog.cancel()
         os.killpg(self.process.pid, signal.SIGINT)
-        _, errors = self.process.communicate(timeout=30)
+        try:
+            _, errors = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # what each of its threads was doing, for the failure to say
+            os.kill(self.process.pid, signal.SIGABRT)
+            _, errors = self.process.communicate(timeout=30)
+            raise AssertionError(f"serve did not stop on Ctrl+C:\n{''.join(self.lines)}{errors}") from None
         return "".join(self.lines) + errors
 
 
@@ -113,6 +119,27 @@ def test_serve_shows_a_build_error_over_the_page_and_clears_it(served: tuple[Pat
     expect(page.locator("#sitegen-error")).to_have_count(0, timeout=20_000)
     expect(page.get_by_text("Another note.")).to_be_visible()
     context.close()
+
+
+def test_only_the_main_thread_can_take_a_ctrl_c(served: tuple[Path, Server]) -> None:
+    """A Ctrl+C that the kernel handed to another thread (the server's, a request's, the watcher's) left serve
+    running once in a while: Python runs its handler only in the main thread, which slept on, waiting for a save.
+    Every other thread blocks SIGINT, a request's too, so the main thread always takes it."""
+    import http.client
+
+    _, server = served
+    generation = json.loads(get(server.base + "__sitegen/version?since=-1"))["generation"]
+    waiting = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # held by its thread until a save
+    waiting.request("GET", f"/__sitegen/version?since={generation}")
+    get(server.base + "index.html")  # answered after the waiting request's thread started: connections are taken in turn
+    pid = server.process.pid
+    blocked = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = dict(line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line)
+        blocked[int(task.name)] = bool(int(fields["SigBlk"], 16) & 1 << (signal.SIGINT - 1))
+    assert blocked.pop(pid) is False
+    assert len(blocked) >= 3 and all(blocked.values()), blocked  # the server's, the waiting request's, the watcher's
+    waiting.close()
 
 
 def test_a_missing_page_is_the_sites_own_not_found_page(served: tuple[Path, Server], browser: Any) -> None:
