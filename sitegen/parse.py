@@ -59,7 +59,8 @@ PAGE_LABELS = frozenset("".join(line.split()) for line in (
     "learn", "blog", "status", "changelog", "forum", "discord", "github", "twitter", "linkedin", "x", "share",
     "share collection", "view history", "collection guide", "browse collections", "new collection", "add to collection",
     "sign up or log in to comment", "log in or sign up to comment", "join the community", "comment", "comments",
-    "view pdf", "view arxiv page", "arxiv page", "project page", "upvoted", "follow", "following",
+    "view pdf", "view arxiv page", "arxiv page", "project page", "upvoted", "follow", "following", "reply", "edit", "delete",
+    "report", "hide", "paper author",
 ))
 LABEL_ENDS = "←→‹›«»<>↑↓⬆▲△·•|-–—:.…"
 # A fact the page shows beside a paper, alone or in a row joined by '·' or '•': a count (upvotes "▲ 42",
@@ -72,7 +73,8 @@ COUNT = (r"(?:[▲△⬆↑+]\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?
          r"|collections?|papers?|items?|followers?))?|github\s*\d[\d,.]*\s*[kKmM]?")
 COUNT_LINE = re.compile(rf"^(?:{COUNT})$", re.IGNORECASE)  # furniture wherever it stands: no title is a bare count
 FACT = re.compile(rf"^(?:{COUNT}|(?:arxiv:?\s*)?\d{{4}}\.\d{{4,5}}(?:v\d+)?|paper|model|dataset|space|collection|note"
-                  rf"|(?:(?:published|updated|submitted)(?:\s+on)?\s+)?{WHEN})$", re.IGNORECASE)
+                  rf"|(?:(?:published|updated|submitted)(?:\s+on)?\s+|on\s+)?{WHEN}|\#\d+\s+paper\s+of\s+the\s+(?:day|week|month)"
+                  rf"|(?:models|datasets|spaces|collections)\s+(?:citing|including)\s+this\s+paper(?:\s+\d+)?)$", re.IGNORECASE)
 FACT_SEPARATOR = re.compile(r"\s*[·•]\s*")
 # The authors' row of a paper card: names (or none, only avatars), then '·' and their count ("· 4 authors"),
 # on one line or on three.
@@ -81,6 +83,14 @@ NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*\.?$")
 # A person's name is a word or a few; past this many, a line of an authors' row is no name.
 NAME_WORDS = 4
 SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
+# A paper's own page: "Authors:" before its authors' names (one a line between commas, or all on the line), an
+# "Abstract" heading before the abstract, and Hugging Face's "AI-generated summary" heading before a line of its own.
+AUTHORS_LABEL = re.compile(r"^authors?\s*:", re.IGNORECASE)
+HEADINGS = {"abstract": "abstract", "ai-generated summary": "summary", "ai generated summary": "summary"}
+# How an abstract ends: a full stop, or '…' where the page cut it short (~200 characters on some views).
+SENTENCE_ENDS = (".", "。", "…")
+# A line of digits alone: an upvote count or an arXiv id beside a paper, or a paper's title ("2048").
+BARE_NUMBER = re.compile(r"^\d[\d,.]*$")
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
 # The look-ahead lets the engine skip, in C, every character that cannot start one (4x faster).
@@ -198,8 +208,8 @@ def parse_list(
                 diagnostics.warn(path, None, f"'{key}' is given here and in sitegen.yml (line {settings.line}): this file's is used")
         header = {**{k: v for k, v in given.items() if v}, **header}
     heard = Heard()  # what both steps say, told in the order of the file's lines
-    content, date_line = strip_furniture(path, lines, heard)
-    entries = pair_entries(path, slug, content, heard)
+    content, abstracts, date_line = strip_furniture(path, lines, heard)
+    entries = pair_entries(path, slug, content, abstracts, heard)
     say_again(tuple(sorted(heard.said, key=lambda said: said[2] or 0)), diagnostics)
     date = header.get("date")
     assert date is None or isinstance(date, dt.date)
@@ -260,35 +270,59 @@ def split_list_front_matter(path: Path, text: str) -> tuple[dict[str, object], l
 
 def strip_furniture(
     path: Path, lines: list[Line], diagnostics: Diagnostics
-) -> tuple[list[Line], tuple[int, int, int | None] | None]:
-    """Drop blank lines and page furniture; keep the first date line's (month, day, year).
+) -> tuple[list[Line], set[int], tuple[int, int, int | None] | None]:
+    """Drop blank lines and page furniture; the lines kept, which of them are abstracts (`abstract_lines`), and the
+    first date line's (month, day, year).
 
-    First what is furniture wherever it stands (buttons, counts, the submitter, an authors' row, the date),
-    then the site's labels wherever no abstract follows them (`without_page_labels`)."""
+    First what is furniture wherever it stands (buttons, a row of facts, an authors' row, the date, a paper
+    page's headings), then what is furniture only where no abstract follows it (`without_page_labels`): the
+    site's labels, a submitter's name, a line of names before "· N authors", a bare count or id."""
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
-    after_submitted_by = False
+    after_submitted_by = in_authors = in_discussion = False
+    heading: str | None = None  # "abstract": the next line is one, whatever its shape; "summary": HF's own, not the paper's
+    discussion: list[Line] = []  # a paper's page after its abstract and "Community": comments, not papers
     before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
-    named: set[int] = set()  # lines that may be the names of an authors' row (`authors_row_start`)
+    doubtful: dict[int, str] = {}  # line number -> what it is if no abstract follows it (`without_page_labels`)
+    headed: set[int] = set()  # abstracts under an "Abstract" heading (a paper's own page)
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
         if before_papers:
             text = unglued(text)
         if not text:
             continue
+        folded = " ".join(text.split())
+        if in_discussion:
+            discussion.append(Line(line.number, folded))
+            continue
+        if headed and "".join(folded.split()).lower() == "community":
+            in_discussion = True
+            continue
+        if HEADINGS.get(folded.rstrip(":").lower()):
+            heading, in_authors = HEADINGS[folded.rstrip(":").lower()], False
+            continue
+        if in_authors:
+            in_authors = is_names(folded) or not any(c.isalnum() for c in folded)
+            if in_authors:
+                continue  # a paper page's authors, one a line between commas
         if after_submitted_by:
             after_submitted_by = False
-            if len(text.split()) <= 4 and len(text) <= 60:
-                continue  # the submitter's name
+            if len(text.split()) <= NAME_WORDS and len(text) <= 60:
+                doubtful[line.number] = "submitter"  # the submitter's name, or a short title right after it
         if SUBMITTED_BY.match(text):
             after_submitted_by = text.lower() == "submitted by"
             continue
-        folded = " ".join(text.split())
+        if AUTHORS_LABEL.match(folded):
+            in_authors = True
+            continue
+        if heading == "summary":
+            heading = None
+            continue
         if is_furniture(folded):
             continue
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
-            named.update(authors_row_start(content, separated=folded[:1] in "·•"))
+            doubtful.update(dict.fromkeys(authors_row_start(content, separated=folded[:1] in "·•"), "names"))
             continue
         date = DATE_LINE.match(folded)
         if date:
@@ -297,11 +331,20 @@ def strip_furniture(
                 year = int(date["year"]) if date["year"] else None
                 date_line = (month, int(date["day"]), year)
             continue
-        if any(c.isdigit() for c in folded) and is_facts_row(folded):
+        if BARE_NUMBER.match(folded):
+            doubtful[line.number] = "number"  # an upvote count or an arXiv id; or a paper called "2048"
+        elif any(c.isdigit() for c in folded) and is_facts_row(folded):
             continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
+        if heading == "abstract":
+            headed.add(line.number)
+            heading = None
         content.append(Line(line.number, text))
         before_papers = before_papers and not looks_like_abstract(text)
-    return without_page_labels(path, content, named, diagnostics), date_line
+    if discussion:
+        diagnostics.warn(path, discussion[0].number, f"skipped the {len(discussion)} lines from '{shorten(discussion[0].text)}' on: "
+                         "the discussion under 'Community' on a paper's page, not papers")
+    kept, abstracts = without_page_labels(path, content, doubtful, headed, diagnostics)
+    return kept, abstracts, date_line
 
 
 def authors_row_start(content: list[Line], separated: bool) -> set[int]:
@@ -321,8 +364,8 @@ def is_names(text: str) -> bool:
 
 def is_furniture(line: str) -> bool:
     """A line of the page around the papers that is furniture wherever it stands (a button, a heading, a count),
-    however the copy spaced it."""
-    return "".join(line.split()).lower() in FURNITURE_LINES or COUNT_LINE.match(line) is not None
+    however the copy spaced it. A bare number is not: a paper may be called "2048"."""
+    return "".join(line.split()).lower() in FURNITURE_LINES or (COUNT_LINE.match(line) is not None and not BARE_NUMBER.match(line))
 
 
 def is_page_label(text: str) -> bool:
@@ -337,29 +380,36 @@ def is_facts_row(folded: str) -> bool:
     return bool(facts) and all(FACT.match(fact) for fact in facts)
 
 
-def without_page_labels(path: Path, content: list[Line], named: set[int], diagnostics: Diagnostics) -> list[Line]:
-    """Drop the site around the papers: a page label wherever no abstract follows it (then it is a title), and an
-    authors' row's names (`named`), with a warning (a short title before "· N authors" looks the same). Any other line is kept for pairing, which warns of what is no paper: a line
-    is never dropped unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a
-    warning between the papers (before the first or after the last, it is the page's menu or footer)."""
+def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str], headed: set[int],
+                        diagnostics: Diagnostics) -> tuple[list[Line], set[int]]:
+    """Drop the site around the papers: a page label, a submitter's name or a bare count wherever no abstract follows
+    it (then it is a title), and an authors' row's names, with a warning (a short title before "· N authors" looks the
+    same). A bare number right after a title waiting for its abstract is that paper's count, not the next paper's
+    title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped unsaid for its
+    place or its shape alone. A line with no letters or digits is skipped, with a warning between the papers (before
+    the first or after the last, it is the page's menu or footer)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
-    starts = [i for i in range(len(lettered) - 1)
-              if looks_like_abstract(lettered[i + 1].text) and not looks_like_abstract(lettered[i].text)]
+    abstracts = abstract_lines(lettered, headed)
+    starts = [i for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts and lettered[i].number not in abstracts]
     header_ends = lettered[starts[0]].number if starts else 0
     footer_starts = lettered[starts[-1] + 1].number + 1 if starts else 1 << 62
-    titled = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
-    kept = []
+    titled = {lettered[i].number for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts}
+    kept: list[Line] = []
     for line in content:
+        kind = doubtful.get(line.number)
+        waiting = bool(kept) and kept[-1].number not in abstracts  # a title kept, its abstract not yet
         if not any(c.isalnum() for c in line.text):
             if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
-        elif line.number in titled or looks_like_abstract(line.text):
+        elif line.number in abstracts or (line.number in titled and not (kind == "number" and waiting)):
             kept.append(line)
-        elif line.number in named:  # a line of names, or a short title before "· N authors": said, either way
+        elif is_page_label(line.text):
+            continue
+        elif kind == "names":  # a line of names, or a short title before "· N authors": said, either way
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the names of an authors' row")
-        elif not is_page_label(line.text):
+        elif kind is None:
             kept.append(line)
-    return kept
+    return kept, abstracts
 
 
 def unglued(text: str) -> str:
@@ -373,19 +423,41 @@ def unglued(text: str) -> str:
     return text
 
 
-def looks_like_abstract(text: str) -> bool:
-    """Abstracts are paragraphs; titles are short and rarely end with a full stop.
+def words_in(text: str) -> int:
+    """Words, a CJK character counting as one (those scripts put no spaces between words)."""
+    return len(text.split()) + len(CJK_CHARACTER.findall(text))
 
-    A CJK character counts as a word, since those scripts put no spaces between words.
-    """
-    words = len(text.split()) + len(CJK_CHARACTER.findall(text))
-    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith((".", "。")))
+
+def looks_like_abstract(text: str) -> bool:
+    """A paragraph wherever it stands: abstracts are long; titles are short and rarely end with a full stop
+    (or with '…', where the page cut an abstract short)."""
+    words = words_in(text)
+    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith(SENTENCE_ENDS))
+
+
+def reads_as_sentence(text: str) -> bool:
+    """A short abstract, if a title stands before it: a few words that end as a sentence does."""
+    return words_in(text) >= 3 and text[:1].isalnum() and text.endswith(SENTENCE_ENDS) and not is_page_label(text)
+
+
+def abstract_lines(lines: list[Line], headed: set[int]) -> set[int]:
+    """The numbers of the lines that are abstracts: a paragraph (or a line under an "Abstract" heading) anywhere; a
+    short sentence right after a line that is no abstract (its title), unless a paragraph follows it (then it is
+    that paragraph's title, one that ends with a full stop)."""
+    strong = [line.number in headed or looks_like_abstract(line.text) for line in lines]
+    found: set[int] = set()
+    after_title = False
+    for i, line in enumerate(lines):
+        if strong[i] or (after_title and reads_as_sentence(line.text) and not (i + 1 < len(lines) and strong[i + 1])):
+            found.add(line.number)
+        after_title = line.number not in found
+    return found
 
 
 def pair_entries(
-    path: Path, slug: str, content: list[Line], diagnostics: Diagnostics
+    path: Path, slug: str, content: list[Line], abstracts: set[int], diagnostics: Diagnostics
 ) -> list[ListEntry]:
-    """Pair title and abstract lines, skipping (with a warning) what fits neither."""
+    """Pair title and abstract lines (`abstracts`: the numbers of the latter), skipping (with a warning) what fits neither."""
     entries: list[ListEntry] = []
 
     def add(title: Line, abstract: Line | None) -> None:
@@ -396,20 +468,20 @@ def pair_entries(
     while i < len(content):
         line = content[i]
         following = content[i + 1] if i + 1 < len(content) else None
-        if looks_like_abstract(line.text):
+        if line.number in abstracts:
             diagnostics.warn(path, line.number, "skipped a paragraph with no title line before it")
             i += 1
         elif following is None:
             diagnostics.warn(path, line.number, f"'{shorten(line.text)}' has no abstract (cut off?)")
             add(line, None)
             i += 1
-        elif looks_like_abstract(following.text) or i + 2 == len(content):
-            if not looks_like_abstract(following.text):  # the file's last two lines: a title and its abstract, cut short?
+        elif following.number in abstracts or i + 2 == len(content):
+            if following.number not in abstracts:  # the file's last two lines: a title and its abstract, cut short?
                 diagnostics.warn(path, following.number, f"'{shorten(following.text)}' is taken as the abstract of "
                                  f"'{shorten(line.text)}', the last paper (cut off?)")
             add(line, following)
             i += 2
-        elif looks_like_abstract(content[i + 2].text):
+        elif content[i + 2].number in abstracts:
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': not a title followed by an abstract")
             i += 1
         else:

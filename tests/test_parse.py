@@ -173,7 +173,7 @@ def test_any_text_parses_without_crashing_and_accounts_for_every_line(lines: lis
     path = Path("x.txt")
     _, parsed, diagnostics = parse(path, text)
     furniture = Diagnostics()
-    content, _ = strip_furniture(path, [Line(i + 1, t) for i, t in enumerate(text.split("\n"))], furniture)
+    content, _, _ = strip_furniture(path, [Line(i + 1, t) for i, t in enumerate(text.split("\n"))], furniture)
     titles = [e.line for e in parsed]
     abstracts = [e.abstract_line for e in parsed if e.abstract_line]
     skipped = [w.line for w in diagnostics.warnings if w.line and "has no abstract" not in w.message and "is taken as the abstract" not in w.message]
@@ -199,8 +199,11 @@ BETWEEN = st.sampled_from([
 HEADER = st.lists(st.sampled_from(MENU + ["Daily Papers", "by AK and the research community", "Subscribe", "Oct 14", "Previous",
                                           "Next", "Daily", "Weekly", "Monthly", "Search"]), max_size=12)
 FOOTER = st.lists(st.sampled_from(["System theme", "Company", "TOS", "Privacy", "About", "Jobs", "Website", *MENU]), min_size=2, max_size=12)
-# A paper may be called as a label is: followed by its abstract, it is a paper.
-LABEL_TITLES = st.sampled_from(["Next", "Models", "Previous", "Docs", "Hugging Face", "Paper • Note"])
+# A paper may be called as a label is, or be a number: followed by its abstract, it is a paper.
+LABEL_TITLES = st.sampled_from(["Next", "Models", "Previous", "Docs", "Hugging Face", "Paper • Note", "Search", "Datasets", "Papers",
+                                "2048", "2309.16588"])
+# An abstract as short as one sentence, or cut short with '…' where the page shows its first ~200 characters.
+SHORT_ABSTRACTS = st.lists(WORDS, min_size=3, max_size=11).flatmap(lambda ws: st.sampled_from([" ".join(ws) + ".", " ".join(ws) + "…"]))
 
 
 # An authors' row of avatars only, between a paper's title and its abstract: the title stays a title, however
@@ -209,15 +212,18 @@ INSIDE = st.sampled_from([[], ["·", "4 authors"], ["· 12 authors"], ["4 author
 NAME_LIKE_TITLES = st.sampled_from(["Network In Network", "Timothée Darcet", "Deep Residual Learning"])
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES, NAME_LIKE_TITLES), INSIDE, ABSTRACTS, st.lists(BETWEEN, max_size=3)),
-                min_size=1, max_size=8), HEADER, st.one_of(st.just([]), FOOTER))
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES, NAME_LIKE_TITLES), INSIDE, st.one_of(ABSTRACTS, SHORT_ABSTRACTS), st.lists(BETWEEN, max_size=3)),
+                min_size=1, max_size=8), HEADER, st.one_of(st.just([]), FOOTER), st.sampled_from(["\n", "\r\n", "\n\n", "\r\n\r\n"]),
+       st.sampled_from(["", " ", "\t", " \t "]))
 def test_page_furniture_anywhere_between_papers_never_changes_the_papers(
-        entries: list[tuple[str, list[str], str, list[list[str]]]], header: list[str], footer: list[str]) -> None:
+        entries: list[tuple[str, list[str], str, list[list[str]]]], header: list[str], footer: list[str], newline: str, pad: str) -> None:
+    """Whatever furniture stands around them, however short the abstracts (or cut with '…'), whatever the line ends and
+    the spaces or tabs around a line: the papers, every one, as they were (a title may be a menu label or a number)."""
     lines = list(header)
     for title, inside, abstract, blocks in entries:
         lines += [title, *inside, abstract] + [line for block in blocks for line in block]
-    _, parsed, diagnostics = parse(Path("x.txt"), "\n".join(lines + footer))
+    _, parsed, diagnostics = parse(Path("x.txt"), newline.join(pad + line + pad for line in lines + footer))
     assert [(e.title, e.abstract) for e in parsed] == [(t.strip(), a.strip()) for t, _, a, _ in entries]
     # a line of names on its own before "· N authors" looks as a short title would there: skipped, and said
     named = [block[0] for _, _, _, blocks in entries for block in blocks if block[0] in ("Timothée Darcet", "J. Mairal, P. Bojanowski")]
@@ -279,3 +285,108 @@ def test_a_row_of_facts_is_never_a_title_and_a_line_taken_for_names_is_said() ->
                                                               "Graph Attention Networks", abstract]))
     assert [e.title for e in entries] == ["First Title", "Graph Attention Networks"]
     assert [(w.line, w.message) for w in diagnostics.warnings] == [(3, "skipped 'Network In Network': taken for the names of an authors' row")]
+
+
+SHORT = "A short abstract: models are all you need."
+LONG = "An abstract long enough to be a paragraph, so that it is read as one by anyone and by the parser alike, with a full stop."
+
+
+@pytest.mark.parametrize("label", ["Models", "Search", "Datasets", "Papers", "Next"])
+def test_a_paper_called_as_a_menu_label_with_a_one_sentence_abstract_is_a_paper(label: str) -> None:
+    """A stranger's list: a paper titled as a menu item, then a short abstract: the title was dropped as the menu's, and
+    only the abstract was warned about."""
+    lines = ["Hugging Face", "Models", "Datasets", "Daily Papers", "Mar 11", "First Paper", LONG, label, SHORT, "Third Paper", LONG, "About"]
+    _, entries, diagnostics = parse(Path("x.txt"), "\n\n".join(lines))
+    assert [(e.title, e.abstract) for e in entries] == [("First Paper", LONG), (label, SHORT), ("Third Paper", LONG)]
+    assert diagnostics.warnings == []
+
+
+def test_a_short_line_after_submitted_by_is_a_title_when_its_abstract_follows() -> None:
+    """'Submitted by' then a line of a few words was always the submitter's name, even when it was the next paper's title."""
+    text = "\n".join(["Submitted by", "akhaliq", "42", "First Paper", LONG, "Submitted by", "Segment Anything", LONG,
+                    "Submitted by", "nielsr", "Third Paper", SHORT])
+    _, entries, diagnostics = parse(Path("x.txt"), text)
+    assert [e.title for e in entries] == ["First Paper", "Segment Anything", "Third Paper"]
+    assert diagnostics.warnings == []
+
+
+def test_a_title_that_is_a_number_is_a_paper_and_a_count_before_an_abstract_is_not() -> None:
+    """A bare count or id as a title ('2048', '2309.16588') was dropped as furniture; a count between a title and its
+    abstract is still the count."""
+    text = "\n".join(["First Paper", LONG, "2048", LONG, "Upvote", "56", "2309.16588", SHORT, "Fourth Paper", "142", LONG])
+    _, entries, diagnostics = parse(Path("x.txt"), text)
+    assert [e.title for e in entries] == ["First Paper", "2048", "2309.16588", "Fourth Paper"]
+    assert diagnostics.warnings == []
+
+
+def test_an_abstract_the_page_cut_short_with_an_ellipsis_is_an_abstract() -> None:
+    cut = LONG[:90].rstrip() + "…"
+    _, entries, diagnostics = parse(Path("x.txt"), "\n".join(["First Paper", cut, "Second Paper", cut + " more…", "Third Paper", LONG]))
+    assert [(e.title, e.abstract) for e in entries] == [("First Paper", cut), ("Second Paper", cut + " more…"), ("Third Paper", LONG)]
+    assert diagnostics.warnings == []
+
+
+PAPER_PAGE = """Hugging Face's logo
+Hugging Face
+Models
+Datasets
+Spaces
+Community
+Docs
+Pricing
+Log In
+Sign Up
+Papers
+arxiv:2309.16588
+
+Vision Transformers Need Registers
+
+Published on Sep 28, 2023
+·
+Submitted by
+akhaliq
+on Sep 29, 2023
+#1 Paper of the day
+Upvote
+36
++28
+Authors:
+Timothée Darcet
+,
+Maxime Oquab
+,
+Julien Mairal
+,
+Piotr Bojanowski
+AI-generated summary
+Adding register tokens to Vision Transformers removes high-norm artifacts and improves dense prediction.
+Abstract
+
+{abstract}
+
+View arXiv page
+View PDF
+Add to collection
+Community
+
+librarian-bot
+Sep 30, 2023
+
+This is an automated message from the Librarian Bot. I found the following papers similar to this paper.
+Reply
+
+Sign up or log in to comment
+Models citing this paper 12
+Datasets citing this paper 0
+Collections including this paper 25
+"""
+
+
+@pytest.mark.parametrize("abstract", [LONG, SHORT])
+def test_one_papers_own_page_pasted_gives_that_paper(abstract: str) -> None:
+    """A paper's own Hugging Face page pasted (not a list) gave a paper titled 'Abstract' (its heading), and its authors'
+    names and the discussion under it as stray lines or papers."""
+    _, entries, diagnostics = parse(Path("x.txt"), PAPER_PAGE.format(abstract=abstract))
+    assert [(e.line, e.title, e.abstract) for e in entries] == [(14, "Vision Transformers Need Registers", abstract)]
+    assert [(w.line, w.message) for w in diagnostics.warnings] == [
+        (44, "skipped the 8 lines from 'librarian-bot' on: the discussion under 'Community' on a paper's page, not papers")]
