@@ -9,10 +9,12 @@ modules (`parse_hf`, `parse_bibtex`, `parse_arxiv`); the file's extension picks 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,8 +111,11 @@ FORMAT_NAMES = {".json": "a Hugging Face API response (JSON)", ".bib": "BibTeX",
                 ".xml": "an arXiv API response (Atom)"}
 # How a saved web page starts (after a byte-order mark, blank lines or an XML declaration).
 HTML_PAGE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
-# Abstracts of one paper from two sources share most words; below this share they are two papers.
-SAME_ABSTRACT_OVERLAP = 0.5
+# Abstracts of one paper from two sources hold the same words, one perhaps cut short: when the shorter has this share
+# of words the other lacks (at least one; a typo or the cut-off last word does not count), they are two papers.
+ANOTHER_ABSTRACT_SHARE = 0.15
+# How alike two spellings of one word are (difflib's ratio), past which one is taken for a typo of the other.
+TYPO_LIKENESS = 0.8
 
 
 @dataclass(frozen=True)
@@ -772,7 +777,10 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
 
 
 def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
-    """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
+    """Both known, and not versions of one abstract: each has words the other lacks (one in seven of its words, and at
+    least one), not counting a typo of one of the other's words or a word cut short at its end. Counting the shared
+    words instead merged two one-sentence abstracts of one pattern ("We propose a method for image segmentation."
+    and "... for speech recognition.") under one title.
 
     `words` caches each abstract's words across calls."""
     if not first or not second or first == second:  # most pairs: a page and the entry it was made from
@@ -782,6 +790,26 @@ def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] |
         if text not in cache:
             cache[text] = frozenset(title_key(text).split())
     a, b = cache[first], cache[second]
-    if not a or not b:
+    return bool(a and b) and lacks_words_of(a, b) and lacks_words_of(b, a)
+
+
+def lacks_words_of(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    """`mine` has words `theirs` lacks, one in seven of them and at least one, other than typos of theirs or words cut short."""
+    needed = max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine)))
+    lacking = mine - theirs
+    if len(lacking) < needed:
         return False
-    return len(a & b) / min(len(a), len(b)) < SAME_ABSTRACT_OVERLAP
+    others = sorted(theirs - mine)
+    unmatched = 0
+    for word in sorted(lacking):
+        if not any(other.startswith(word) for other in theirs) and not any(is_typo(word, other) for other in others):
+            unmatched += 1
+            if unmatched >= needed:
+                return True
+    return False
+
+
+def is_typo(word: str, other: str) -> bool:
+    """Two spellings of one word ("segmentaion", "segmentation"); the cheap upper bound first."""
+    matcher = SequenceMatcher(None, word, other)
+    return matcher.real_quick_ratio() >= TYPO_LIKENESS and matcher.ratio() >= TYPO_LIKENESS

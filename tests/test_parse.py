@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sitegen.errors import Diagnostics, SourceError
 from sitegen.parse import (
+    abstracts_differ,
     is_furniture,
     is_page_label,
     Line,
@@ -390,3 +391,32 @@ def test_one_papers_own_page_pasted_gives_that_paper(abstract: str) -> None:
     assert [(e.line, e.title, e.abstract) for e in entries] == [(14, "Vision Transformers Need Registers", abstract)]
     assert [(w.line, w.message) for w in diagnostics.warnings] == [
         (44, "skipped the 8 lines from 'librarian-bot' on: the discussion under 'Community' on a paper's page, not papers")]
+
+
+def test_two_one_sentence_abstracts_of_one_pattern_under_one_title_are_two_papers() -> None:
+    """abstracts_differ counted shared words: two short abstracts of one pattern under one title merged into one paper."""
+    first = "We propose a method for image segmentation."
+    second = "We propose a method for speech recognition."
+    assert abstracts_differ(first, second) and abstracts_differ("Models are all you need.", "Transformers are all you need.")
+    assert not abstracts_differ(first, "We propose a method for image segmentaion.")  # a typo fixed: one abstract
+    _, a, _ = parse(Path("a.txt"), "\n".join(["Models", first]))
+    _, b, _ = parse(Path("b.txt"), "\n".join(["Models", second]))
+    diagnostics = Diagnostics()
+    papers = dedupe(a + b, {}, diagnostics)
+    assert [p.abstract for p in papers] == [first, second]
+    assert [(w.path, w.line) for w in diagnostics.warnings] == [(Path("b.txt"), 1)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=60).map(" ".join), st.data())
+def test_an_abstract_cut_short_anywhere_is_the_same_abstract(abstract: str, data: st.DataObject) -> None:
+    """A copy cut at any character (as a page cuts it, with '…' or not) is a version of the whole, never another paper."""
+    cut = abstract[: data.draw(st.integers(1, len(abstract)))] + data.draw(st.sampled_from(["", "…", "..."]))
+    assert not abstracts_differ(abstract, cut) and not abstracts_differ(cut, abstract)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["graph", "neural", "learning", "sparse", "vision", "tokens", "speech", "protein"]), min_size=1, max_size=20),
+       st.lists(st.sampled_from(["diffusion", "robot", "policy", "market", "galaxy", "molecule", "query", "retrieval"]), min_size=1, max_size=20))
+def test_abstracts_with_no_word_in_common_differ(first: list[str], second: list[str]) -> None:
+    assert abstracts_differ(" ".join(first) + ".", " ".join(second) + ".")
