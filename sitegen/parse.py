@@ -23,7 +23,8 @@ from sitegen.errors import Diagnostics, Heard, Said, SourceError, say_again
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
-from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList
+from sitegen.identifiers import arxiv_id
+from sitegen.records import Bibliographic, ListEntry, Membership, PageAnchor, Paper, ReadingList
 from sitegen.resolve import best_title
 from sitegen.yamlsource import load_mapping
 
@@ -91,6 +92,10 @@ AUTHORS_LABEL = re.compile(r"^authors?\s*:", re.IGNORECASE)
 HEADINGS = {"abstract": "abstract", "ai-generated summary": "summary", "ai generated summary": "summary"}
 # How an abstract ends: a full stop, or '…' where the page cut it short (~200 characters on some views).
 SENTENCE_ENDS = (".", "。", "…")
+# A fact that says the line before it is a paper card's title: its kind, its arXiv id, when it was published.
+CARD_FACT = re.compile(r"^(?:paper|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|published\b.*)$", re.IGNORECASE)
+# What starts a paper card before its title: the submitter's name, the upvote count.
+CARD_STARTS = ("submitter", "number")
 # A line of digits alone: an upvote count or an arXiv id beside a paper, or a paper's title ("2048").
 BARE_NUMBER = re.compile(r"^\d[\d,.]*$")
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
@@ -213,8 +218,8 @@ def parse_list(
                 diagnostics.warn(path, None, f"'{key}' is given here and in sitegen.yml (line {settings.line}): this file's is used")
         header = {**{k: v for k, v in given.items() if v}, **header}
     heard = Heard()  # what both steps say, told in the order of the file's lines
-    content, abstracts, date_line = strip_furniture(path, lines, heard)
-    entries = pair_entries(path, slug, content, abstracts, heard)
+    content, abstracts, cards, date_line = strip_furniture(path, lines, heard)
+    entries = pair_entries(path, slug, content, abstracts, cards, heard)
     say_again(tuple(sorted(heard.said, key=lambda said: said[2] or 0)), diagnostics)
     date = header.get("date")
     assert date is None or isinstance(date, dt.date)
@@ -275,21 +280,22 @@ def split_list_front_matter(path: Path, text: str) -> tuple[dict[str, object], l
 
 def strip_furniture(
     path: Path, lines: list[Line], diagnostics: Diagnostics
-) -> tuple[list[Line], set[int], tuple[int, int, int | None] | None]:
-    """Drop blank lines and page furniture; the lines kept, which of them are abstracts (`abstract_lines`), and the
-    first date line's (month, day, year).
+) -> tuple[list[Line], set[int], dict[int, str], tuple[int, int, int | None] | None]:
+    """Drop blank lines and page furniture; the lines kept, which of them are abstracts (`abstract_lines`), which are a
+    paper card's title (with the arXiv id its facts give, or ''), and the first date line's (month, day, year).
 
     First what is furniture wherever it stands (buttons, a row of facts, an authors' row, the date, a paper
     page's headings), then what is furniture only where no abstract follows it (`without_page_labels`): the
     site's labels, a submitter's name, a line of names before "· N authors", a bare count or id."""
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
-    after_submitted_by = in_authors = in_discussion = False
+    after_submitted_by = in_authors = in_discussion = count_next = False
     heading: str | None = None  # "abstract": the next line is one, whatever its shape; "summary": HF's own, not the paper's
     discussion: list[Line] = []  # a paper's page after its abstract and "Community": comments, not papers
     before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
     doubtful: dict[int, str] = {}  # line number -> what it is if no abstract follows it (`without_page_labels`)
     headed: set[int] = set()  # abstracts under an "Abstract" heading (a paper's own page)
+    cards: dict[int, str] = {}  # a paper card's title (an authors' row or a paper's facts follow it) -> the arXiv id the facts give
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
         if before_papers:
@@ -297,6 +303,7 @@ def strip_furniture(
         if not text:
             continue
         folded = " ".join(text.split())
+        counted, count_next = count_next, False  # a number right after "Upvote" or a submitter's name is a count
         if in_discussion:
             discussion.append(Line(line.number, folded))
             continue
@@ -314,6 +321,7 @@ def strip_furniture(
             after_submitted_by = False
             if len(text.split()) <= NAME_WORDS and len(text) <= 60:
                 doubtful[line.number] = "submitter"  # the submitter's name, or a short title right after it
+                count_next = True
         if SUBMITTED_BY.match(text):
             after_submitted_by = text.lower() == "submitted by"
             continue
@@ -324,10 +332,14 @@ def strip_furniture(
             heading = None
             continue
         if is_furniture(folded):
+            count_next = "".join(folded.split()).lower() == "upvote"
             continue
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
-            doubtful.update(dict.fromkeys(authors_row_start(content, separated=folded[:1] in "·•"), "names"))
+            names, title = authors_row_start(content, separated=folded[:1] in "·•", doubtful=doubtful)
+            doubtful.update(dict.fromkeys(names, "names"))
+            if title is not None:
+                cards.setdefault(title, "")
             continue
         date = DATE_LINE.match(folded)
         if date:
@@ -337,8 +349,17 @@ def strip_furniture(
                 date_line = (month, int(date["day"]), year)
             continue
         if BARE_NUMBER.match(folded):
+            if counted:
+                continue
             doubtful[line.number] = "number"  # an upvote count or an arXiv id; or a paper called "2048"
         elif any(c.isdigit() for c in folded) and is_facts_row(folded):
+            facts = FACT_SEPARATOR.split(folded.strip(" ·•"))
+            if not content:
+                pass
+            elif any(CARD_FACT.match(fact) for fact in facts) and (title := card_title(content[-1], doubtful, numbered=True)) is not None:
+                cards[title] = next((arxiv_id(fact) for fact in facts if arxiv_id(fact)), cards.get(title, ""))
+            elif any(fact.lower().startswith("updated") for fact in facts) and (name := card_title(content[-1], doubtful)) is not None:
+                doubtful[name] = "collection"  # a collection's name, then "updated 3 days ago", then its description
             continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
         if heading == "abstract":
             headed.add(line.number)
@@ -348,17 +369,35 @@ def strip_furniture(
     if discussion:
         diagnostics.warn(path, discussion[0].number, f"skipped the {len(discussion)} lines from '{shorten(discussion[0].text)}' on: "
                          "the discussion under 'Community' on a paper's page, not papers")
-    kept, abstracts = without_page_labels(path, content, doubtful, headed, diagnostics)
-    return kept, abstracts, date_line
+    kept, abstracts = without_page_labels(path, content, doubtful, headed, cards, diagnostics)
+    return kept, abstracts, cards, date_line
 
 
-def authors_row_start(content: list[Line], separated: bool) -> set[int]:
-    """Drop the '·' lines before an authors' row's count; the line of names before those, if any, is returned:
-    it goes unless an abstract follows the row ("Network In Network", "· 4 authors", its abstract: a title)."""
+def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, str]) -> tuple[set[int], int | None]:
+    """Drop the '·' lines before an authors' row's count; return the line of names before those, if any (it goes
+    unless an abstract follows the row: "Network In Network", "· 4 authors", its abstract is a title), and the title of
+    the paper card the row ends, if one stands before it: the line before the names, or before the row. Where a card
+    starts right before the names (its submitter or upvote count, a label, nothing), they are the card's short title."""
     while content and not any(c.isalnum() for c in content[-1].text):
         content.pop()
         separated = True
-    return {content[-1].number} if separated and content and is_names(content[-1].text.rstrip(" ·•,")) else set()
+    if not content or content[-1].number in doubtful:  # a submitter's name or a count: the card has no title here
+        return set(), None
+    if separated and is_names(content[-1].text.rstrip(" ·•,")):
+        before = content[-2] if len(content) > 1 else None
+        if before is not None and doubtful.get(before.number) not in CARD_STARTS and not is_page_label(before.text):
+            return {content[-1].number}, card_title(before, doubtful)
+    return set(), card_title(content[-1], doubtful)
+
+
+def card_title(line: Line, doubtful: dict[int, str], numbered: bool = False) -> int | None:
+    """The line's number if it can be the title of the paper card whose facts or authors follow it; a bare number
+    only if `numbered` (a paper's facts follow it: 'Paper • 2304.07193 • ...'; an authors' row follows a card's count)."""
+    kind = doubtful.get(line.number)
+    if numbered and kind == "number":
+        return line.number
+    plain = kind is None and not is_page_label(line.text)
+    return line.number if plain and not looks_like_abstract(line.text) and not reads_as_sentence(line.text) else None
 
 
 def is_names(text: str) -> bool:
@@ -385,20 +424,21 @@ def is_facts_row(folded: str) -> bool:
     return bool(facts) and all(FACT.match(fact) for fact in facts)
 
 
-def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str], headed: set[int],
+def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str], headed: set[int], cards: dict[int, str],
                         diagnostics: Diagnostics) -> tuple[list[Line], set[int]]:
     """Drop the site around the papers: a page label, a submitter's name or a bare count wherever no abstract follows
     it (then it is a title), and an authors' row's names, with a warning (a short title before "· N authors" looks the
-    same). A bare number right after a title waiting for its abstract is that paper's count, not the next paper's
-    title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped unsaid for its
+    same). A bare number or a submitter's name right after a title waiting for its abstract is that paper's, not the
+    next paper's title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped unsaid for its
     place or its shape alone. A line with no letters or digits is skipped, with a warning between the papers (before
     the first or after the last, it is the page's menu or footer)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
-    abstracts = abstract_lines(lettered, headed)
+    abstracts = abstract_lines(lettered, headed, cards)
     starts = [i for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts and lettered[i].number not in abstracts]
     header_ends = lettered[starts[0]].number if starts else 0
     footer_starts = lettered[starts[-1] + 1].number + 1 if starts else 1 << 62
     titled = {lettered[i].number for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts}
+    before_paragraph = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
     kept: list[Line] = []
     for line in content:
         kind = doubtful.get(line.number)
@@ -406,7 +446,9 @@ def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str
         if not any(c.isalnum() for c in line.text):
             if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
-        elif line.number in abstracts or (line.number in titled and not (kind == "number" and waiting)):
+        elif kind == "collection" and line.number not in before_paragraph:  # before a whole abstract, a paper updated
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the name of a collection (it is 'updated')")
+        elif line.number in abstracts or line.number in cards or (line.number in titled and not (kind in CARD_STARTS and waiting)):
             kept.append(line)
         elif is_page_label(line.text):
             continue
@@ -445,29 +487,32 @@ def reads_as_sentence(text: str) -> bool:
     return words_in(text) >= 3 and text[:1].isalnum() and text.endswith(SENTENCE_ENDS) and not is_page_label(text)
 
 
-def abstract_lines(lines: list[Line], headed: set[int]) -> set[int]:
+def abstract_lines(lines: list[Line], headed: set[int], cards: dict[int, str]) -> set[int]:
     """The numbers of the lines that are abstracts: a paragraph (or a line under an "Abstract" heading) anywhere; a
     short sentence right after a line that is no abstract (its title), unless a paragraph follows it (then it is
-    that paragraph's title, one that ends with a full stop)."""
-    strong = [line.number in headed or looks_like_abstract(line.text) for line in lines]
+    that paragraph's title, one that ends with a full stop). A card's title is no abstract."""
+    strong = [line.number not in cards and (line.number in headed or looks_like_abstract(line.text)) for line in lines]
     found: set[int] = set()
     after_title = False
     for i, line in enumerate(lines):
-        if strong[i] or (after_title and reads_as_sentence(line.text) and not (i + 1 < len(lines) and strong[i + 1])):
+        if strong[i] or (after_title and line.number not in cards and reads_as_sentence(line.text)
+                         and not (i + 1 < len(lines) and strong[i + 1])):
             found.add(line.number)
         after_title = line.number not in found
     return found
 
 
 def pair_entries(
-    path: Path, slug: str, content: list[Line], abstracts: set[int], diagnostics: Diagnostics
+    path: Path, slug: str, content: list[Line], abstracts: set[int], cards: dict[int, str], diagnostics: Diagnostics
 ) -> list[ListEntry]:
-    """Pair title and abstract lines (`abstracts`: the numbers of the latter), skipping (with a warning) what fits neither."""
+    """Pair title and abstract lines (`abstracts`: the numbers of the latter), skipping (with a warning) what fits neither;
+    a paper card's title (`cards`, with its arXiv id) is a paper with or without an abstract."""
     entries: list[ListEntry] = []
 
     def add(title: Line, abstract: Line | None) -> None:
         text, line = (abstract.text, abstract.number) if abstract else ("", None)
-        entries.append(ListEntry(title.text, text, slug, len(entries) + 1, path, title.number, line))
+        biblio = Bibliographic(arxiv=cards.get(title.number, ""))
+        entries.append(ListEntry(title.text, text, slug, len(entries) + 1, path, title.number, line, biblio))
 
     i = 0
     while i < len(content):
@@ -476,17 +521,21 @@ def pair_entries(
         if line.number in abstracts:
             diagnostics.warn(path, line.number, "skipped a paragraph with no title line before it")
             i += 1
+        elif line.number in cards and (following is None or following.number not in abstracts):
+            diagnostics.note(path, line.number, f"'{shorten(line.text)}' has no abstract on this page")
+            add(line, None)
+            i += 1
         elif following is None:
             diagnostics.warn(path, line.number, f"'{shorten(line.text)}' has no abstract (cut off?)")
             add(line, None)
             i += 1
-        elif following.number in abstracts or i + 2 == len(content):
+        elif following.number in abstracts or (i + 2 == len(content) and following.number not in cards):
             if following.number not in abstracts:  # the file's last two lines: a title and its abstract, cut short?
                 diagnostics.warn(path, following.number, f"'{shorten(following.text)}' is taken as the abstract of "
                                  f"'{shorten(line.text)}', the last paper (cut off?)")
             add(line, following)
             i += 2
-        elif content[i + 2].number in abstracts:
+        elif i + 2 < len(content) and content[i + 2].number in abstracts:
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': not a title followed by an abstract")
             i += 1
         else:

@@ -174,7 +174,7 @@ def test_any_text_parses_without_crashing_and_accounts_for_every_line(lines: lis
     path = Path("x.txt")
     _, parsed, diagnostics = parse(path, text)
     furniture = Diagnostics()
-    content, _, _ = strip_furniture(path, [Line(i + 1, t) for i, t in enumerate(text.split("\n"))], furniture)
+    content, _, _, _ = strip_furniture(path, [Line(i + 1, t) for i, t in enumerate(text.split("\n"))], furniture)
     titles = [e.line for e in parsed]
     abstracts = [e.abstract_line for e in parsed if e.abstract_line]
     skipped = [w.line for w in diagnostics.warnings if w.line and "has no abstract" not in w.message and "is taken as the abstract" not in w.message]
@@ -191,8 +191,9 @@ def test_title_key_folds_case_punctuation_and_space() -> None:
 # Furniture of Hugging Face's papers pages (daily, a date, search, a collection) as Select all copies it: blocks that
 # stand between papers, the site's header before the first and its footer after the last.
 MENU = ["Hugging Face", "Models", "Datasets", "Spaces", "Posts", "Community", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up"]
+# An authors' row right after an abstract (a line of names before it, after a card's start or a label, is the card's title).
+AUTHORS_ROWS = st.sampled_from([["Timothée Darcet", "·", "4 authors"], ["Timothée Darcet · 4 authors"], ["J. Mairal, P. Bojanowski", "· 12 authors"]])
 BETWEEN = st.sampled_from([
-    ["Timothée Darcet", "·", "4 authors"], ["Timothée Darcet · 4 authors"], ["J. Mairal, P. Bojanowski", "· 12 authors"],
     ["·", "4 authors"], ["3 comments"], ["1 comment"], ["Upvote", "56"], ["Submitted by", "akhaliq", "142"], ["+4"],
     ["Previous", "Next"], ["← Previous", "Next →"], ["Published on Mar 11, 2024"], ["Paper • 2309.16588 • Published Sep 28, 2023 • 36"],
     ["updated 3 days ago"], ["Sign up or log in to comment"], ["Add to collection"], ["GitHub 3.2k"], ["Oct 14"],
@@ -214,7 +215,8 @@ NAME_LIKE_TITLES = st.sampled_from(["Network In Network", "Timothée Darcet", "D
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES, NAME_LIKE_TITLES), INSIDE, st.one_of(ABSTRACTS, SHORT_ABSTRACTS), st.lists(BETWEEN, max_size=3)),
+@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES, NAME_LIKE_TITLES), INSIDE, st.one_of(ABSTRACTS, SHORT_ABSTRACTS),
+                          st.tuples(st.lists(AUTHORS_ROWS, max_size=1), st.lists(BETWEEN, max_size=3)).map(lambda rows: rows[0] + rows[1])),
                 min_size=1, max_size=8), HEADER, st.one_of(st.just([]), FOOTER), st.sampled_from(["\n", "\r\n", "\n\n", "\r\n\r\n"]),
        st.sampled_from(["", " ", "\t", " \t "]))
 def test_page_furniture_anywhere_between_papers_never_changes_the_papers(
@@ -420,3 +422,73 @@ def test_an_abstract_cut_short_anywhere_is_the_same_abstract(abstract: str, data
        st.lists(st.sampled_from(["diffusion", "robot", "policy", "market", "galaxy", "molecule", "query", "retrieval"]), min_size=1, max_size=20))
 def test_abstracts_with_no_word_in_common_differ(first: list[str], second: list[str]) -> None:
     assert abstracts_differ(" ".join(first) + ".", " ".join(second) + ".")
+
+
+DAILY_CARDS = """Hugging Face
+Models
+Daily Papers
+by AK and the research community
+Submit a paper
+Daily
+Weekly
+Previous
+Dec 5
+Next
+Submitted by
+akhaliq
+142
+Vision Transformers Need Registers
+Timothée Darcet
+·
+4 authors
+3 comments
+Submitted by
+nielsr
+87
+Segment Anything
+·
+12 authors
+Submitted by
+AdinaY
+12
+Scaling Laws for Neural Language Models
+Jared Kaplan · 10 authors
+1 comment
+System theme
+Company
+TOS"""
+COLLECTION = """Collections
+Vision backbones
+updated 3 days ago
+Papers I keep coming back to.
+Upvote
+12
+Share collection
+Vision Transformers Need Registers
+Paper • 2309.16588 • Published Sep 28, 2023 • 36
+2048
+Paper • 2304.07193 • Published Apr 14, 2023 • 45
+Masked Autoencoders Are Scalable Vision Learners
+Paper • arXiv:2111.06377 • Published Nov 11, 2021 • 3
+System theme"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\n\n"])
+@pytest.mark.parametrize("pad", ["", " \t"])
+def test_a_page_of_paper_cards_without_abstracts_gives_each_paper_and_its_arxiv_id(newline: str, pad: str) -> None:
+    """A daily page's cards (submitter, count, title, authors' row) and a collection's (title, then 'Paper • id • ...') show
+    no abstract: every paper was lost or one was read as another's abstract. The card's own structure says which line is
+    a title; the collection's facts give its arXiv id; a collection's name (before 'updated ...') is no paper."""
+    _, entries, diagnostics = parse(Path("x.txt"), newline.join(pad + line + pad for line in DAILY_CARDS.split("\n")))
+    assert [(e.title, e.abstract) for e in entries] == [("Vision Transformers Need Registers", ""), ("Segment Anything", ""),
+                                                        ("Scaling Laws for Neural Language Models", "")]
+    assert [w.message for w in diagnostics.warnings] == ["skipped 'Timothée Darcet': taken for the names of an authors' row"]
+    assert [n.message for n in diagnostics.notes] == [f"'{e.title}' has no abstract on this page" for e in entries]
+    _, entries, diagnostics = parse(Path("x.txt"), newline.join(pad + line + pad for line in COLLECTION.split("\n")))
+    assert [(e.title, e.abstract, e.biblio.arxiv) for e in entries] == [
+        ("Vision Transformers Need Registers", "", "2309.16588"), ("2048", "", "2304.07193"),
+        ("Masked Autoencoders Are Scalable Vision Learners", "", "2111.06377")]
+    lines = newline.count("\n")
+    assert [(w.line, w.message) for w in diagnostics.warnings] == [
+        (1 + lines, "skipped 'Vision backbones': taken for the name of a collection (it is 'updated')"),
+        (1 + 3 * lines, "skipped a paragraph with no title line before it")]
