@@ -72,7 +72,7 @@ LABEL_ENDS = "←→‹›«»<>↑↓⬆▲△·•|-–—:.…"
 # Published Sep 28, 2023 • 36".
 WHEN = (r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?"
         r"|(?:about\s+|an?\s+|\d+\s+)?(?:second|minute|hour|day|week|month|year)s?\s+ago|yesterday|today|just now)")
-COUNT = (r"(?:[▲△⬆↑+]\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?|replies|likes?|citations?|models?|datasets?|spaces?"
+COUNT = (r"(?:(?:[▲△⬆↑+]|upvotes?|likes?|comments?)\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?|replies|likes?|citations?|models?|datasets?|spaces?"
          r"|collections?|papers?|items?|followers?))?|github\s*\d[\d,.]*\s*[kKmM]?")
 COUNT_LINE = re.compile(rf"^(?:{COUNT})$", re.IGNORECASE)  # furniture wherever it stands: no title is a bare count
 FACT = re.compile(rf"^(?:{COUNT}|(?:arxiv:?\s*)?\d{{4}}\.\d{{4,5}}(?:v\d+)?|paper|model|dataset|space|collection|note"
@@ -337,7 +337,7 @@ def strip_furniture(
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
             names, title = authors_row_start(content, separated=folded[:1] in "·•", doubtful=doubtful)
-            doubtful.update(dict.fromkeys(names, "names"))
+            doubtful.update(dict.fromkeys(names, "names" if title is None else "authors"))
             if title is not None:
                 cards.setdefault(title, "")
             continue
@@ -383,7 +383,7 @@ def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, 
         separated = True
     if not content or content[-1].number in doubtful:  # a submitter's name or a count: the card has no title here
         return set(), None
-    if separated and is_names(content[-1].text.rstrip(" ·•,")):
+    if separated and is_names(content[-1].text.rstrip(" ·•,")) and not reads_as_sentence(content[-1].text):  # "A B C." is an abstract
         before = content[-2] if len(content) > 1 else None
         if before is not None and doubtful.get(before.number) not in CARD_STARTS and not is_page_label(before.text):
             return {content[-1].number}, card_title(before, doubtful)
@@ -446,6 +446,8 @@ def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str
         if not any(c.isalnum() for c in line.text):
             if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
+        elif kind == "authors":  # names between a card's title and its authors' count: never a title, said all the same
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the names of an authors' row")
         elif kind == "collection" and line.number not in before_paragraph:  # before a whole abstract, a paper updated
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the name of a collection (it is 'updated')")
         elif line.number in abstracts or line.number in cards or (line.number in titled and not (kind in CARD_STARTS and waiting)):

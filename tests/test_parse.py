@@ -492,3 +492,26 @@ def test_a_page_of_paper_cards_without_abstracts_gives_each_paper_and_its_arxiv_
     assert [(w.line, w.message) for w in diagnostics.warnings] == [
         (1 + lines, "skipped 'Vision backbones': taken for the name of a collection (it is 'updated')"),
         (1 + 3 * lines, "skipped a paragraph with no title line before it")]
+
+
+@pytest.mark.parametrize("lines, papers", [
+    # a search result page: the query, then cards of title, date, abstract, authors' count, upvotes in one line or two
+    (["Search", "registers", "Vision Transformers Need Registers", "Published on Sep 28, 2023", LONG, "· 4 authors", "Upvote 36",
+      "Registers in Vision Models", "Published on Oct 2, 2024", SHORT, "▲ 12", "36 upvotes"],
+     [("Vision Transformers Need Registers", LONG), ("Registers in Vision Models", SHORT)]),
+    # a user's upvoted papers: cards of a title and a row of facts, no abstracts
+    (["Upvoted papers", "Vision Transformers Need Registers", "Published on Sep 28, 2023 · 36", "Segment Anything",
+      "Published on Apr 5, 2023 · 120", "View all"], [("Vision Transformers Need Registers", ""), ("Segment Anything", "")]),
+    # a daily page's cards with their abstracts, names and authors' count between title and abstract
+    (["Submitted by", "akhaliq", "142", "Title One", "·", "4 authors", LONG, "Submitted by", "nielsr", "12", "Segment Anything",
+      "Jared Kaplan · 3 authors", SHORT], [("Title One", LONG), ("Segment Anything", SHORT)]),
+    # titles that end as sentences do, before a short abstract or a paragraph
+    (["Attention Is All You Need.", SHORT, "Another Paper.", LONG, "Third?", SHORT],
+     [("Attention Is All You Need.", SHORT), ("Another Paper.", LONG), ("Third?", SHORT)]),
+    # HF's own summary under its heading is not the abstract
+    (["Title One", "AI-generated summary", "Registers remove the artifacts.", "Abstract", SHORT], [("Title One", SHORT)]),
+])
+def test_other_hugging_face_layouts_give_their_papers(lines: list[str], papers: list[tuple[str, str]]) -> None:
+    _, entries, diagnostics = parse(Path("x.txt"), "\r\n".join(lines))
+    assert [(e.title, e.abstract) for e in entries] == papers
+    assert [w for w in diagnostics.warnings if "'Upvoted papers'" not in w.message and "'registers'" not in w.message] == []
