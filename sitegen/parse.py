@@ -96,6 +96,8 @@ SENTENCE_ENDS = (".", "。", "…")
 CARD_FACT = re.compile(r"^(?:paper|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|published\b.*)$", re.IGNORECASE)
 # What starts a paper card before its title: the submitter's name, the upvote count.
 CARD_STARTS = ("submitter", "number")
+# A paper's own page shows its arXiv id above its title.
+PAGE_ID = re.compile(r"^arxiv:\s*\d{4}\.\d{4,5}(?:v\d+)?$", re.IGNORECASE)
 # A line of digits alone: an upvote count or an arXiv id beside a paper, or a paper's title ("2048").
 BARE_NUMBER = re.compile(r"^\d[\d,.]*$")
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
@@ -290,6 +292,7 @@ def strip_furniture(
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
     after_submitted_by = in_authors = in_discussion = count_next = False
+    page_id = ""  # the arXiv id a paper's own page shows above its title
     heading: str | None = None  # "abstract": the next line is one, whatever its shape; "summary": HF's own, not the paper's
     discussion: list[Line] = []  # a paper's page after its abstract and "Community": comments, not papers
     before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
@@ -354,16 +357,19 @@ def strip_furniture(
             doubtful[line.number] = "number"  # an upvote count or an arXiv id; or a paper called "2048"
         elif any(c.isdigit() for c in folded) and is_facts_row(folded):
             facts = FACT_SEPARATOR.split(folded.strip(" ·•"))
-            if not content:
-                pass
-            elif any(CARD_FACT.match(fact) for fact in facts) and (title := card_title(content[-1], doubtful, numbered=True)) is not None:
+            title = card_title(content[-1], doubtful, numbered=True) if content else None
+            if title is not None and any(CARD_FACT.match(fact) for fact in facts):
                 cards[title] = next((arxiv_id(fact) for fact in facts if arxiv_id(fact)), cards.get(title, ""))
-            elif any(fact.lower().startswith("updated") for fact in facts) and (name := card_title(content[-1], doubtful)) is not None:
+            elif PAGE_ID.match(folded):
+                page_id = arxiv_id(folded)  # a paper's own page: "arxiv:2309.16588" above its title
+            elif content and any(fact.lower().startswith("updated") for fact in facts) and (name := card_title(content[-1], doubtful)) is not None:
                 doubtful[name] = "collection"  # a collection's name, then "updated 3 days ago", then its description
             continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
         if heading == "abstract":
             headed.add(line.number)
             heading = None
+        if page_id and line.number not in doubtful and not is_page_label(text):
+            cards[line.number], page_id = page_id, ""
         content.append(Line(line.number, text))
         before_papers = before_papers and not looks_like_abstract(text)
     if discussion:

@@ -390,7 +390,7 @@ def test_one_papers_own_page_pasted_gives_that_paper(abstract: str) -> None:
     """A paper's own Hugging Face page pasted (not a list) gave a paper titled 'Abstract' (its heading), and its authors'
     names and the discussion under it as stray lines or papers."""
     _, entries, diagnostics = parse(Path("x.txt"), PAPER_PAGE.format(abstract=abstract))
-    assert [(e.line, e.title, e.abstract) for e in entries] == [(14, "Vision Transformers Need Registers", abstract)]
+    assert [(e.line, e.title, e.abstract, e.biblio.arxiv) for e in entries] == [(14, "Vision Transformers Need Registers", abstract, "2309.16588")]
     assert [(w.line, w.message) for w in diagnostics.warnings] == [
         (44, "skipped the 8 lines from 'librarian-bot' on: the discussion under 'Community' on a paper's page, not papers")]
 
