@@ -398,7 +398,7 @@ def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, 
 
 def card_title(line: Line, doubtful: dict[int, str], numbered: bool = False) -> int | None:
     """The line's number if it can be the title of the paper card whose facts or authors follow it; a bare number
-    only if `numbered` (a paper's facts follow it: 'Paper • 2304.07193 • ...'; an authors' row follows a card's count)."""
+    only if `numbered` (a paper's facts follow it: '2048', then 'Paper • 2304.07193 • ...')."""
     kind = doubtful.get(line.number)
     if numbered and kind == "number":
         return line.number
@@ -435,9 +435,10 @@ def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str
     """Drop the site around the papers: a page label, a submitter's name or a bare count wherever no abstract follows
     it (then it is a title), and an authors' row's names, with a warning (a short title before "· N authors" looks the
     same). A bare number or a submitter's name right after a title waiting for its abstract is that paper's, not the
-    next paper's title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped unsaid for its
-    place or its shape alone. A line with no letters or digits is skipped, with a warning between the papers (before
-    the first or after the last, it is the page's menu or footer)."""
+    next paper's title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped
+    unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a warning between the
+    papers (before the first or after the last, it is the page's menu or footer). Returns the lines kept and which
+    lines are abstracts (`abstract_lines`, decided once for both passes)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
     abstracts = abstract_lines(lettered, headed, cards)
     starts = [i for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts and lettered[i].number not in abstracts]
