@@ -339,7 +339,7 @@ def strip_furniture(
             continue
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
-            names, title = authors_row_start(content, separated=folded[:1] in "·•", doubtful=doubtful)
+            names, title = authors_row_start(content, separated=folded[:1] in "·•", doubtful=doubtful, cards=cards)
             doubtful.update(dict.fromkeys(names, "names" if title is None else "authors"))
             if title is not None:
                 cards.setdefault(title, "")
@@ -357,12 +357,14 @@ def strip_furniture(
             doubtful[line.number] = "number"  # an upvote count or an arXiv id; or a paper called "2048"
         elif any(c.isdigit() for c in folded) and is_facts_row(folded):
             facts = FACT_SEPARATOR.split(folded.strip(" ·•"))
-            title = card_title(content[-1], doubtful, numbered=True) if content else None
-            if title is not None and any(CARD_FACT.match(fact) for fact in facts):
-                cards[title] = next((arxiv_id(fact) for fact in facts if arxiv_id(fact)), cards.get(title, ""))
-            elif PAGE_ID.match(folded):
-                page_id = arxiv_id(folded)  # a paper's own page: "arxiv:2309.16588" above its title
-            elif content and any(fact.lower().startswith("updated") for fact in facts) and (name := card_title(content[-1], doubtful)) is not None:
+            row_id = next((arxiv_id(fact) for fact in facts if arxiv_id(fact)), "")
+            title = card_title(content[-1], doubtful, identified=bool(row_id)) if content else None
+            if PAGE_ID.match(folded):
+                page_id = row_id  # a paper's own page: "arxiv:2309.16588" alone above its title
+            elif title is not None and any(CARD_FACT.match(fact) for fact in facts):
+                cards[title] = row_id or cards.get(title, "")
+            elif (content and content[-1].number not in cards and any(fact.lower().startswith("updated") for fact in facts)
+                  and (name := card_title(content[-1], doubtful)) is not None):
                 doubtful[name] = "collection"  # a collection's name, then "updated 3 days ago", then its description
             continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
         if heading == "abstract":
@@ -379,7 +381,7 @@ def strip_furniture(
     return kept, abstracts, cards, date_line
 
 
-def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, str]) -> tuple[set[int], int | None]:
+def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, str], cards: dict[int, str]) -> tuple[set[int], int | None]:
     """Drop the '·' lines before an authors' row's count; return the line of names before those, if any (it goes
     unless an abstract follows the row: "Network In Network", "· 4 authors", its abstract is a title), and the title of
     the paper card the row ends, if one stands before it: the line before the names, or before the row. Where a card
@@ -387,7 +389,7 @@ def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, 
     while content and not any(c.isalnum() for c in content[-1].text):
         content.pop()
         separated = True
-    if not content or content[-1].number in doubtful:  # a submitter's name or a count: the card has no title here
+    if not content or content[-1].number in doubtful or content[-1].number in cards:  # a submitter, a count, a card's known title
         return set(), None
     if separated and is_names(content[-1].text.rstrip(" ·•,")) and not reads_as_sentence(content[-1].text):  # "A B C." is an abstract
         before = content[-2] if len(content) > 1 else None
@@ -396,13 +398,12 @@ def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, 
     return set(), card_title(content[-1], doubtful)
 
 
-def card_title(line: Line, doubtful: dict[int, str], numbered: bool = False) -> int | None:
-    """The line's number if it can be the title of the paper card whose facts or authors follow it; a bare number
-    only if `numbered` (a paper's facts follow it: '2048', then 'Paper • 2304.07193 • ...')."""
+def card_title(line: Line, doubtful: dict[int, str], identified: bool = False) -> int | None:
+    """The line's number if it can be the title of the paper card whose facts or authors follow it; a bare number or
+    a label only if `identified` (a paper's facts with its arXiv id follow it: '2048' or 'Models', then
+    'Paper • 2304.07193 • ...': no label of the site stands there)."""
     kind = doubtful.get(line.number)
-    if numbered and kind == "number":
-        return line.number
-    plain = kind is None and not is_page_label(line.text)
+    plain = (kind is None and not is_page_label(line.text)) or (identified and kind in (None, "number"))
     return line.number if plain and not looks_like_abstract(line.text) and not reads_as_sentence(line.text) else None
 
 

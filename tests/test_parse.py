@@ -191,11 +191,13 @@ def test_title_key_folds_case_punctuation_and_space() -> None:
 # Furniture of Hugging Face's papers pages (daily, a date, search, a collection) as Select all copies it: blocks that
 # stand between papers, the site's header before the first and its footer after the last.
 MENU = ["Hugging Face", "Models", "Datasets", "Spaces", "Posts", "Community", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up"]
-# An authors' row right after an abstract (a line of names before it, after a card's start or a label, is the card's title).
-AUTHORS_ROWS = st.sampled_from([["Timothée Darcet", "·", "4 authors"], ["Timothée Darcet · 4 authors"], ["J. Mairal, P. Bojanowski", "· 12 authors"]])
+# An authors' row or a paper's facts right after an abstract (a line of names before the row, after a card's start or a
+# label, is the card's title; so is any line before a paper's facts with its arXiv id).
+AUTHORS_ROWS = st.sampled_from([["Timothée Darcet", "·", "4 authors"], ["Timothée Darcet · 4 authors"], ["J. Mairal, P. Bojanowski", "· 12 authors"],
+                                ["Paper • 2309.16588 • Published Sep 28, 2023 • 36"]])
 BETWEEN = st.sampled_from([
     ["·", "4 authors"], ["3 comments"], ["1 comment"], ["Upvote", "56"], ["Submitted by", "akhaliq", "142"], ["+4"],
-    ["Previous", "Next"], ["← Previous", "Next →"], ["Published on Mar 11, 2024"], ["Paper • 2309.16588 • Published Sep 28, 2023 • 36"],
+    ["Previous", "Next"], ["← Previous", "Next →"], ["Published on Mar 11, 2024"],
     ["updated 3 days ago"], ["Sign up or log in to comment"], ["Add to collection"], ["GitHub 3.2k"], ["Oct 14"],
 ])
 HEADER = st.lists(st.sampled_from(MENU + ["Daily Papers", "by AK and the research community", "Subscribe", "Oct 14", "Previous",
@@ -516,3 +518,20 @@ def test_other_hugging_face_layouts_give_their_papers(lines: list[str], papers: 
     assert [(e.title, e.abstract) for e in entries] == papers
     assert [w for w in diagnostics.warnings if "'Upvoted papers'" not in w.message and "'registers'" not in w.message
             and "'Timothée Darcet'" not in w.message] == []
+
+
+IDS = st.tuples(st.integers(15, 25), st.integers(1, 12), st.integers(1, 99999)).map(lambda n: f"{n[0]:02d}{n[1]:02d}.{n[2]:05d}")
+CARD_FACTS = st.sampled_from(["Paper • {id} • Published Sep 28, 2023 • 36", "Paper • arXiv:{id} • Published on Mar 11, 2024", "Paper • {id}"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.one_of(TITLES, LABEL_TITLES, NAME_LIKE_TITLES), IDS, CARD_FACTS, st.lists(BETWEEN, max_size=2)),
+                min_size=1, max_size=8), HEADER, st.one_of(st.just([]), FOOTER))
+def test_a_collection_of_cards_gives_every_paper_with_its_id_whatever_stands_around_them(
+        cards: list[tuple[str, str, str, list[list[str]]]], header: list[str], footer: list[str]) -> None:
+    """A collection's cards (a title, then 'Paper • id • ...') with furniture between them: every paper, with its id."""
+    lines = list(header)
+    for title, arxiv, facts, blocks in cards:
+        lines += [title, facts.format(id=arxiv)] + [line for block in blocks for line in block]
+    _, parsed, diagnostics = parse(Path("x.txt"), "\n".join(lines + footer))
+    assert [(e.title, e.abstract, e.biblio.arxiv) for e in parsed] == [(t.strip(), "", i) for t, i, _, _ in cards]
