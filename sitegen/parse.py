@@ -118,9 +118,11 @@ FORMAT_NAMES = {".json": "a Hugging Face API response (JSON)", ".bib": "BibTeX",
                 ".xml": "an arXiv API response (Atom)"}
 # How a saved web page starts (after a byte-order mark, blank lines or an XML declaration).
 HTML_PAGE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
-# Abstracts of one paper from two sources hold the same words, one perhaps cut short: when the shorter has this share
-# of words the other lacks (at least one; a typo or the cut-off last word does not count), they are two papers.
-ANOTHER_ABSTRACT_SHARE = 0.15
+# Abstracts of one paper from two sources hold the same words, one perhaps cut short or revised. Sharing this many
+# distinct words is a paragraph in common: then each must lack this share of the other's words to be another paper's;
+# sharing fewer (a sentence: "We propose a method for ..."), each lacking one word of the other's is enough.
+SHARED_WORDS = 20
+ANOTHER_ABSTRACT_SHARE = 0.5
 # How alike two spellings of one word are (difflib's ratio), past which one is taken for a typo of the other.
 TYPO_LIKENESS = 0.8
 
@@ -836,10 +838,11 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
 
 
 def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
-    """Both known, and not versions of one abstract: each has words the other lacks (one in seven of its words, and at
-    least one), not counting a typo of one of the other's words or a word cut short at its end. Counting the shared
-    words instead merged two one-sentence abstracts of one pattern ("We propose a method for image segmentation."
-    and "... for speech recognition.") under one title.
+    """Both known, and not versions of one abstract: each lacks words of the other, not counting a typo of one of the
+    other's words or a word cut short at its end. Two that share a paragraph's worth of words (SHARED_WORDS) are one
+    abstract unless each lacks half of the other's (a revised version keeps its page); shorter ones must agree to the
+    word: counting shared words alone merged two one-sentence abstracts of one pattern ("We propose a method for
+    image segmentation." and "... for speech recognition.") under one title.
 
     `words` caches each abstract's words across calls."""
     if not first or not second or first == second:  # most pairs: a page and the entry it was made from
@@ -853,8 +856,9 @@ def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] |
 
 
 def lacks_words_of(mine: frozenset[str], theirs: frozenset[str]) -> bool:
-    """`mine` has words `theirs` lacks, one in seven of them and at least one, other than typos of theirs or words cut short."""
-    needed = max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine)))
+    """`mine` has words `theirs` lacks, other than typos of theirs or words cut short: half of them where the two share
+    a paragraph's worth of words, else one."""
+    needed = max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine))) if len(mine & theirs) >= SHARED_WORDS else 1
     lacking = mine - theirs
     if len(lacking) < needed:
         return False

@@ -403,6 +403,11 @@ def test_two_one_sentence_abstracts_of_one_pattern_under_one_title_are_two_paper
     second = "We propose a method for speech recognition."
     assert abstracts_differ(first, second) and abstracts_differ("Models are all you need.", "Transformers are all you need.")
     assert not abstracts_differ(first, "We propose a method for image segmentaion.")  # a typo fixed: one abstract
+    v1 = ("Transformers have recently emerged as a powerful tool for learning visual representations. In this paper, we identify "
+          "and characterize artifacts in feature maps of both supervised and self-supervised ViT networks.")
+    v2 = ("Vision transformers have emerged as a strong tool for learning image representations. In this work, we find and "
+          "characterize artifacts in the feature maps of supervised and self-supervised ViT networks, and remove them.")
+    assert not abstracts_differ(v1, v2)  # a revised version shares a paragraph's words: one paper, its page kept
     _, a, _ = parse(Path("a.txt"), "\n".join(["Models", first]))
     _, b, _ = parse(Path("b.txt"), "\n".join(["Models", second]))
     diagnostics = Diagnostics()
