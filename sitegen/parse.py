@@ -9,10 +9,12 @@ modules (`parse_hf`, `parse_bibtex`, `parse_arxiv`); the file's extension picks 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,8 @@ from sitegen.errors import Diagnostics, Heard, Said, SourceError, say_again
 from sitegen.parse_arxiv import parse_arxiv
 from sitegen.parse_bibtex import parse_bibtex
 from sitegen.parse_hf import parse_hf
-from sitegen.records import ListEntry, Membership, PageAnchor, Paper, ReadingList
+from sitegen.identifiers import arxiv_id
+from sitegen.records import Bibliographic, ListEntry, Membership, PageAnchor, Paper, ReadingList
 from sitegen.resolve import best_title
 from sitegen.yamlsource import load_mapping
 
@@ -59,7 +62,8 @@ PAGE_LABELS = frozenset("".join(line.split()) for line in (
     "learn", "blog", "status", "changelog", "forum", "discord", "github", "twitter", "linkedin", "x", "share",
     "share collection", "view history", "collection guide", "browse collections", "new collection", "add to collection",
     "sign up or log in to comment", "log in or sign up to comment", "join the community", "comment", "comments",
-    "view pdf", "view arxiv page", "arxiv page", "project page", "upvoted", "follow", "following",
+    "view pdf", "view arxiv page", "arxiv page", "project page", "upvoted", "follow", "following", "reply", "edit", "delete",
+    "report", "hide", "paper author",
 ))
 LABEL_ENDS = "←→‹›«»<>↑↓⬆▲△·•|-–—:.…"
 # A fact the page shows beside a paper, alone or in a row joined by '·' or '•': a count (upvotes "▲ 42",
@@ -68,11 +72,12 @@ LABEL_ENDS = "←→‹›«»<>↑↓⬆▲△·•|-–—:.…"
 # Published Sep 28, 2023 • 36".
 WHEN = (r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?"
         r"|(?:about\s+|an?\s+|\d+\s+)?(?:second|minute|hour|day|week|month|year)s?\s+ago|yesterday|today|just now)")
-COUNT = (r"(?:[▲△⬆↑+]\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?|replies|likes?|citations?|models?|datasets?|spaces?"
+COUNT = (r"(?:(?:[▲△⬆↑+]|upvotes?|likes?|comments?)\s*)?\d[\d,.]*\s*[kKmM]?(?:\s+(?:upvotes?|comments?|replies|likes?|citations?|models?|datasets?|spaces?"
          r"|collections?|papers?|items?|followers?))?|github\s*\d[\d,.]*\s*[kKmM]?")
 COUNT_LINE = re.compile(rf"^(?:{COUNT})$", re.IGNORECASE)  # furniture wherever it stands: no title is a bare count
 FACT = re.compile(rf"^(?:{COUNT}|(?:arxiv:?\s*)?\d{{4}}\.\d{{4,5}}(?:v\d+)?|paper|model|dataset|space|collection|note"
-                  rf"|(?:(?:published|updated|submitted)(?:\s+on)?\s+)?{WHEN})$", re.IGNORECASE)
+                  rf"|(?:(?:published|updated|submitted)(?:\s+on)?\s+|on\s+)?{WHEN}|\#\d+\s+paper\s+of\s+the\s+(?:day|week|month)"
+                  rf"|(?:models|datasets|spaces|collections)\s+(?:citing|including)\s+this\s+paper(?:\s+\d+)?)$", re.IGNORECASE)
 FACT_SEPARATOR = re.compile(r"\s*[·•]\s*")
 # The authors' row of a paper card: names (or none, only avatars), then '·' and their count ("· 4 authors"),
 # on one line or on three.
@@ -81,6 +86,20 @@ NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_.'’-]*(?:[.'’-][^\W\d_]*)*\.?$")
 # A person's name is a word or a few; past this many, a line of an authors' row is no name.
 NAME_WORDS = 4
 SUBMITTED_BY = re.compile(r"^submitted by\b", re.IGNORECASE)
+# A paper's own page: "Authors:" before its authors' names (one a line between commas, or all on the line), an
+# "Abstract" heading before the abstract, and Hugging Face's "AI-generated summary" heading before a line of its own.
+AUTHORS_LABEL = re.compile(r"^authors?\s*:", re.IGNORECASE)
+HEADINGS = {"abstract": "abstract", "ai-generated summary": "summary", "ai generated summary": "summary"}
+# How an abstract ends: a full stop, or '…' where the page cut it short (~200 characters on some views).
+SENTENCE_ENDS = (".", "。", "…")
+# A fact that says the line before it is a paper card's title: its kind, its arXiv id, when it was published.
+CARD_FACT = re.compile(r"^(?:paper|(?:arxiv:?\s*)?\d{4}\.\d{4,5}(?:v\d+)?|published\b.*)$", re.IGNORECASE)
+# What starts a paper card before its title: the submitter's name, the upvote count.
+CARD_STARTS = ("submitter", "number")
+# A paper's own page shows its arXiv id above its title.
+PAGE_ID = re.compile(r"^arxiv:\s*\d{4}\.\d{4,5}(?:v\d+)?$", re.IGNORECASE)
+# A line of digits alone: an upvote count or an arXiv id beside a paper, or a paper's title ("2048").
+BARE_NUMBER = re.compile(r"^\d[\d,.]*$")
 # Button text the page glues to the next line when it is copied ("SubscribeA Light CNN ...").
 GLUED_PREFIXES = ("Subscribe", "Daily Papers", "byAK and the research community")
 # The look-ahead lets the engine skip, in C, every character that cannot start one (4x faster).
@@ -99,8 +118,13 @@ FORMAT_NAMES = {".json": "a Hugging Face API response (JSON)", ".bib": "BibTeX",
                 ".xml": "an arXiv API response (Atom)"}
 # How a saved web page starts (after a byte-order mark, blank lines or an XML declaration).
 HTML_PAGE = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
-# Abstracts of one paper from two sources share most words; below this share they are two papers.
-SAME_ABSTRACT_OVERLAP = 0.5
+# Abstracts of one paper from two sources hold the same words, one perhaps cut short or revised. Sharing this many
+# distinct words is a paragraph in common: then each must lack this share of the other's words to be another paper's;
+# sharing fewer (a sentence: "We propose a method for ..."), each lacking one word of the other's is enough.
+SHARED_WORDS = 20
+ANOTHER_ABSTRACT_SHARE = 0.5
+# How alike two spellings of one word are (difflib's ratio), past which one is taken for a typo of the other.
+TYPO_LIKENESS = 0.8
 
 
 @dataclass(frozen=True)
@@ -198,8 +222,8 @@ def parse_list(
                 diagnostics.warn(path, None, f"'{key}' is given here and in sitegen.yml (line {settings.line}): this file's is used")
         header = {**{k: v for k, v in given.items() if v}, **header}
     heard = Heard()  # what both steps say, told in the order of the file's lines
-    content, date_line = strip_furniture(path, lines, heard)
-    entries = pair_entries(path, slug, content, heard)
+    content, abstracts, cards, date_line = strip_furniture(path, lines, heard)
+    entries = pair_entries(path, slug, content, abstracts, cards, heard)
     say_again(tuple(sorted(heard.said, key=lambda said: said[2] or 0)), diagnostics)
     date = header.get("date")
     assert date is None or isinstance(date, dt.date)
@@ -260,35 +284,67 @@ def split_list_front_matter(path: Path, text: str) -> tuple[dict[str, object], l
 
 def strip_furniture(
     path: Path, lines: list[Line], diagnostics: Diagnostics
-) -> tuple[list[Line], tuple[int, int, int | None] | None]:
-    """Drop blank lines and page furniture; keep the first date line's (month, day, year).
+) -> tuple[list[Line], set[int], dict[int, str], tuple[int, int, int | None] | None]:
+    """Drop blank lines and page furniture; the lines kept, which of them are abstracts (`abstract_lines`), which are a
+    paper card's title (with the arXiv id its facts give, or ''), and the first date line's (month, day, year).
 
-    First what is furniture wherever it stands (buttons, counts, the submitter, an authors' row, the date),
-    then the site's labels wherever no abstract follows them (`without_page_labels`)."""
+    First what is furniture wherever it stands (buttons, a row of facts, an authors' row, the date, a paper
+    page's headings), then what is furniture only where no abstract follows it (`without_page_labels`): the
+    site's labels, a submitter's name, a line of names before "· N authors", a bare count or id."""
     content: list[Line] = []
     date_line: tuple[int, int, int | None] | None = None
-    after_submitted_by = False
+    after_submitted_by = in_authors = in_discussion = count_next = False
+    page_id = ""  # the arXiv id a paper's own page shows above its title
+    heading: str | None = None  # "abstract": the next line is one, whatever its shape; "summary": HF's own, not the paper's
+    discussion: list[Line] = []  # a paper's page after its abstract and "Community": comments, not papers
     before_papers = True  # no abstract yet: the site's menu may stand before a button glued to the first title
-    named: set[int] = set()  # lines that may be the names of an authors' row (`authors_row_start`)
+    doubtful: dict[int, str] = {}  # line number -> what it is if no abstract follows it (`without_page_labels`)
+    headed: set[int] = set()  # abstracts under an "Abstract" heading (a paper's own page)
+    cards: dict[int, str] = {}  # a paper card's title (an authors' row or a paper's facts follow it) -> the arXiv id the facts give
     for line in lines:
         text = line.text.strip()  # kept as pasted inside; only furniture is compared with spaces folded
         if before_papers:
             text = unglued(text)
         if not text:
             continue
+        folded = " ".join(text.split())
+        counted, count_next = count_next, False  # a number right after "Upvote" or a submitter's name is a count
+        if in_discussion:
+            discussion.append(Line(line.number, folded))
+            continue
+        if headed and "".join(folded.split()).lower() == "community":
+            in_discussion = True
+            continue
+        if HEADINGS.get(folded.rstrip(":").lower()):
+            heading, in_authors = HEADINGS[folded.rstrip(":").lower()], False
+            continue
+        if in_authors:
+            in_authors = is_names(folded) or not any(c.isalnum() for c in folded)
+            if in_authors:
+                continue  # a paper page's authors, one a line between commas
         if after_submitted_by:
             after_submitted_by = False
-            if len(text.split()) <= 4 and len(text) <= 60:
-                continue  # the submitter's name
+            if len(text.split()) <= NAME_WORDS and len(text) <= 60:
+                doubtful[line.number] = "submitter"  # the submitter's name, or a short title right after it
+                count_next = True
         if SUBMITTED_BY.match(text):
             after_submitted_by = text.lower() == "submitted by"
             continue
-        folded = " ".join(text.split())
+        if AUTHORS_LABEL.match(folded):
+            in_authors = True
+            continue
+        if heading == "summary":
+            heading = None
+            continue
         if is_furniture(folded):
+            count_next = "".join(folded.split()).lower() == "upvote"
             continue
         authors = AUTHORS_COUNT.match(folded)
         if authors and (not authors["names"] or is_names(authors["names"])):  # "A Study of 1000 Authors" is a title
-            named.update(authors_row_start(content, separated=folded[:1] in "·•"))
+            names, title = authors_row_start(content, separated=folded[:1] in "·•", doubtful=doubtful, cards=cards)
+            doubtful.update(dict.fromkeys(names, "names" if title is None else "authors"))
+            if title is not None:
+                cards.setdefault(title, "")
             continue
         date = DATE_LINE.match(folded)
         if date:
@@ -297,20 +353,60 @@ def strip_furniture(
                 year = int(date["year"]) if date["year"] else None
                 date_line = (month, int(date["day"]), year)
             continue
-        if any(c.isdigit() for c in folded) and is_facts_row(folded):
+        if BARE_NUMBER.match(folded):
+            if counted:
+                continue
+            doubtful[line.number] = "number"  # an upvote count or an arXiv id; or a paper called "2048"
+        elif any(c.isdigit() for c in folded) and is_facts_row(folded):
+            facts = FACT_SEPARATOR.split(folded.strip(" ·•"))
+            row_id = next((arxiv_id(fact) for fact in facts if arxiv_id(fact)), "")
+            title = card_title(content[-1], doubtful, identified=bool(row_id)) if content else None
+            if PAGE_ID.match(folded):
+                page_id = row_id  # a paper's own page: "arxiv:2309.16588" alone above its title
+            elif title is not None and any(CARD_FACT.match(fact) for fact in facts):
+                cards[title] = row_id or cards.get(title, "")
+            elif (content and content[-1].number not in cards and any(fact.lower().startswith("updated") for fact in facts)
+                  and (name := card_title(content[-1], doubtful)) is not None):
+                doubtful[name] = "collection"  # a collection's name, then "updated 3 days ago", then its description
             continue  # a row of facts with a date, id or count in it ("Published on Nov 11, 2021") is no title, wherever it stands
+        if heading == "abstract":
+            headed.add(line.number)
+            heading = None
+        if page_id and line.number not in doubtful and not is_page_label(text):
+            cards[line.number], page_id = page_id, ""
         content.append(Line(line.number, text))
         before_papers = before_papers and not looks_like_abstract(text)
-    return without_page_labels(path, content, named, diagnostics), date_line
+    if discussion:
+        diagnostics.warn(path, discussion[0].number, f"skipped the {len(discussion)} lines from '{shorten(discussion[0].text)}' on: "
+                         "the discussion under 'Community' on a paper's page, not papers")
+    kept, abstracts = without_page_labels(path, content, doubtful, headed, cards, diagnostics)
+    return kept, abstracts, cards, date_line
 
 
-def authors_row_start(content: list[Line], separated: bool) -> set[int]:
-    """Drop the '·' lines before an authors' row's count; the line of names before those, if any, is returned:
-    it goes unless an abstract follows the row ("Network In Network", "· 4 authors", its abstract: a title)."""
+def authors_row_start(content: list[Line], separated: bool, doubtful: dict[int, str], cards: dict[int, str]) -> tuple[set[int], int | None]:
+    """Drop the '·' lines before an authors' row's count; return the line of names before those, if any (it goes
+    unless an abstract follows the row: "Network In Network", "· 4 authors", its abstract is a title), and the title of
+    the paper card the row ends, if one stands before it: the line before the names, or before the row. Where a card
+    starts right before the names (its submitter or upvote count, a label, nothing), they are the card's short title."""
     while content and not any(c.isalnum() for c in content[-1].text):
         content.pop()
         separated = True
-    return {content[-1].number} if separated and content and is_names(content[-1].text.rstrip(" ·•,")) else set()
+    if not content or content[-1].number in doubtful or content[-1].number in cards:  # a submitter, a count, a card's known title
+        return set(), None
+    if separated and is_names(content[-1].text.rstrip(" ·•,")) and not reads_as_sentence(content[-1].text):  # "A B C." is an abstract
+        before = content[-2] if len(content) > 1 else None
+        if before is not None and doubtful.get(before.number) not in CARD_STARTS and not is_page_label(before.text):
+            return {content[-1].number}, card_title(before, doubtful)
+    return set(), card_title(content[-1], doubtful)
+
+
+def card_title(line: Line, doubtful: dict[int, str], identified: bool = False) -> int | None:
+    """The line's number if it can be the title of the paper card whose facts or authors follow it; a bare number or
+    a label only if `identified` (a paper's facts with its arXiv id follow it: '2048' or 'Models', then
+    'Paper • 2304.07193 • ...': no label of the site stands there)."""
+    kind = doubtful.get(line.number)
+    plain = (kind is None and not is_page_label(line.text)) or (identified and kind in (None, "number"))
+    return line.number if plain and not looks_like_abstract(line.text) and not reads_as_sentence(line.text) else None
 
 
 def is_names(text: str) -> bool:
@@ -321,8 +417,8 @@ def is_names(text: str) -> bool:
 
 def is_furniture(line: str) -> bool:
     """A line of the page around the papers that is furniture wherever it stands (a button, a heading, a count),
-    however the copy spaced it."""
-    return "".join(line.split()).lower() in FURNITURE_LINES or COUNT_LINE.match(line) is not None
+    however the copy spaced it. A bare number is not: a paper may be called "2048"."""
+    return "".join(line.split()).lower() in FURNITURE_LINES or (COUNT_LINE.match(line) is not None and not BARE_NUMBER.match(line))
 
 
 def is_page_label(text: str) -> bool:
@@ -337,29 +433,42 @@ def is_facts_row(folded: str) -> bool:
     return bool(facts) and all(FACT.match(fact) for fact in facts)
 
 
-def without_page_labels(path: Path, content: list[Line], named: set[int], diagnostics: Diagnostics) -> list[Line]:
-    """Drop the site around the papers: a page label wherever no abstract follows it (then it is a title), and an
-    authors' row's names (`named`), with a warning (a short title before "· N authors" looks the same). Any other line is kept for pairing, which warns of what is no paper: a line
-    is never dropped unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a
-    warning between the papers (before the first or after the last, it is the page's menu or footer)."""
+def without_page_labels(path: Path, content: list[Line], doubtful: dict[int, str], headed: set[int], cards: dict[int, str],
+                        diagnostics: Diagnostics) -> tuple[list[Line], set[int]]:
+    """Drop the site around the papers: a page label, a submitter's name or a bare count wherever no abstract follows
+    it (then it is a title), and an authors' row's names, with a warning (a short title before "· N authors" looks the
+    same). A bare number or a submitter's name right after a title waiting for its abstract is that paper's, not the
+    next paper's title. Any other line is kept for pairing, which warns of what is no paper: a line is never dropped
+    unsaid for its place or its shape alone. A line with no letters or digits is skipped, with a warning between the
+    papers (before the first or after the last, it is the page's menu or footer). Returns the lines kept and which
+    lines are abstracts (`abstract_lines`, decided once for both passes)."""
     lettered = [line for line in content if any(c.isalnum() for c in line.text)]
-    starts = [i for i in range(len(lettered) - 1)
-              if looks_like_abstract(lettered[i + 1].text) and not looks_like_abstract(lettered[i].text)]
+    abstracts = abstract_lines(lettered, headed, cards)
+    starts = [i for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts and lettered[i].number not in abstracts]
     header_ends = lettered[starts[0]].number if starts else 0
     footer_starts = lettered[starts[-1] + 1].number + 1 if starts else 1 << 62
-    titled = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
-    kept = []
+    titled = {lettered[i].number for i in range(len(lettered) - 1) if lettered[i + 1].number in abstracts}
+    before_paragraph = {lettered[i].number for i in range(len(lettered) - 1) if looks_like_abstract(lettered[i + 1].text)}
+    kept: list[Line] = []
     for line in content:
+        kind = doubtful.get(line.number)
+        waiting = bool(kept) and kept[-1].number not in abstracts  # a title kept, its abstract not yet
         if not any(c.isalnum() for c in line.text):
             if header_ends <= line.number < footer_starts:
                 diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': no letters or digits")
-        elif line.number in titled or looks_like_abstract(line.text):
-            kept.append(line)
-        elif line.number in named:  # a line of names, or a short title before "· N authors": said, either way
+        elif kind == "authors":  # names between a card's title and its authors' count: never a title, said all the same
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the names of an authors' row")
-        elif not is_page_label(line.text):
+        elif kind == "collection" and line.number not in before_paragraph:  # before a whole abstract, a paper updated
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the name of a collection (it is 'updated')")
+        elif line.number in abstracts or line.number in cards or (line.number in titled and not (kind in CARD_STARTS and waiting)):
             kept.append(line)
-    return kept
+        elif is_page_label(line.text):
+            continue
+        elif kind == "names":  # a line of names, or a short title before "· N authors": said, either way
+            diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': taken for the names of an authors' row")
+        elif kind is None:
+            kept.append(line)
+    return kept, abstracts
 
 
 def unglued(text: str) -> str:
@@ -373,43 +482,72 @@ def unglued(text: str) -> str:
     return text
 
 
-def looks_like_abstract(text: str) -> bool:
-    """Abstracts are paragraphs; titles are short and rarely end with a full stop.
+def words_in(text: str) -> int:
+    """Words, a CJK character counting as one (those scripts put no spaces between words)."""
+    return len(text.split()) + len(CJK_CHARACTER.findall(text))
 
-    A CJK character counts as a word, since those scripts put no spaces between words.
-    """
-    words = len(text.split()) + len(CJK_CHARACTER.findall(text))
-    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith((".", "。")))
+
+def looks_like_abstract(text: str) -> bool:
+    """A paragraph wherever it stands: abstracts are long; titles are short and rarely end with a full stop
+    (or with '…', where the page cut an abstract short)."""
+    words = words_in(text)
+    return words > 30 or len(text) > 250 or (words >= 12 and text.endswith(SENTENCE_ENDS))
+
+
+def reads_as_sentence(text: str) -> bool:
+    """A short abstract, if a title stands before it: a few words that end as a sentence does."""
+    return words_in(text) >= 3 and text[:1].isalnum() and text.endswith(SENTENCE_ENDS) and not is_page_label(text)
+
+
+def abstract_lines(lines: list[Line], headed: set[int], cards: dict[int, str]) -> set[int]:
+    """The numbers of the lines that are abstracts: a paragraph (or a line under an "Abstract" heading) anywhere; a
+    short sentence right after a line that is no abstract (its title), unless a paragraph follows it (then it is
+    that paragraph's title, one that ends with a full stop). A card's title is no abstract."""
+    strong = [line.number not in cards and (line.number in headed or looks_like_abstract(line.text)) for line in lines]
+    found: set[int] = set()
+    after_title = False
+    for i, line in enumerate(lines):
+        if strong[i] or (after_title and line.number not in cards and reads_as_sentence(line.text)
+                         and not (i + 1 < len(lines) and strong[i + 1])):
+            found.add(line.number)
+        after_title = line.number not in found
+    return found
 
 
 def pair_entries(
-    path: Path, slug: str, content: list[Line], diagnostics: Diagnostics
+    path: Path, slug: str, content: list[Line], abstracts: set[int], cards: dict[int, str], diagnostics: Diagnostics
 ) -> list[ListEntry]:
-    """Pair title and abstract lines, skipping (with a warning) what fits neither."""
+    """Pair title and abstract lines (`abstracts`: the numbers of the latter), skipping (with a warning) what fits neither;
+    a paper card's title (`cards`, with its arXiv id) is a paper with or without an abstract."""
     entries: list[ListEntry] = []
 
     def add(title: Line, abstract: Line | None) -> None:
         text, line = (abstract.text, abstract.number) if abstract else ("", None)
-        entries.append(ListEntry(title.text, text, slug, len(entries) + 1, path, title.number, line))
+        biblio = Bibliographic(arxiv=cards.get(title.number, ""))
+        entries.append(ListEntry(title.text, text, slug, len(entries) + 1, path, title.number, line, biblio))
 
     i = 0
     while i < len(content):
         line = content[i]
         following = content[i + 1] if i + 1 < len(content) else None
-        if looks_like_abstract(line.text):
+        if line.number in abstracts:
             diagnostics.warn(path, line.number, "skipped a paragraph with no title line before it")
+            i += 1
+        elif line.number in cards and (following is None or following.number not in abstracts):
+            diagnostics.note(path, line.number, f"'{shorten(line.text)}' has no abstract on this page")
+            add(line, None)
             i += 1
         elif following is None:
             diagnostics.warn(path, line.number, f"'{shorten(line.text)}' has no abstract (cut off?)")
             add(line, None)
             i += 1
-        elif looks_like_abstract(following.text) or i + 2 == len(content):
-            if not looks_like_abstract(following.text):  # the file's last two lines: a title and its abstract, cut short?
+        elif following.number in abstracts or (i + 2 == len(content) and following.number not in cards):
+            if following.number not in abstracts:  # the file's last two lines: a title and its abstract, cut short?
                 diagnostics.warn(path, following.number, f"'{shorten(following.text)}' is taken as the abstract of "
                                  f"'{shorten(line.text)}', the last paper (cut off?)")
             add(line, following)
             i += 2
-        elif looks_like_abstract(content[i + 2].text):
+        elif i + 2 < len(content) and content[i + 2].number in abstracts:
             diagnostics.warn(path, line.number, f"skipped '{shorten(line.text)}': not a title followed by an abstract")
             i += 1
         else:
@@ -700,7 +838,11 @@ def papers_of(entries: list[ListEntry], pages: list[PageAnchor], groups: Groups,
 
 
 def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] | None = None) -> bool:
-    """Both known, and sharing too few words to be versions of one abstract (a cut-off one still shares most).
+    """Both known, and not versions of one abstract: each lacks words of the other, not counting a typo of one of the
+    other's words or a word cut short at its end. Two that share a paragraph's worth of words (SHARED_WORDS) are one
+    abstract unless each lacks half of the other's (a revised version keeps its page); shorter ones must agree to the
+    word: counting shared words alone merged two one-sentence abstracts of one pattern ("We propose a method for
+    image segmentation." and "... for speech recognition.") under one title.
 
     `words` caches each abstract's words across calls."""
     if not first or not second or first == second:  # most pairs: a page and the entry it was made from
@@ -710,6 +852,27 @@ def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] |
         if text not in cache:
             cache[text] = frozenset(title_key(text).split())
     a, b = cache[first], cache[second]
-    if not a or not b:
+    return bool(a and b) and lacks_words_of(a, b) and lacks_words_of(b, a)
+
+
+def lacks_words_of(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    """`mine` has words `theirs` lacks, other than typos of theirs or words cut short: half of them where the two share
+    a paragraph's worth of words, else one."""
+    needed = max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine))) if len(mine & theirs) >= SHARED_WORDS else 1
+    lacking = mine - theirs
+    if len(lacking) < needed:
         return False
-    return len(a & b) / min(len(a), len(b)) < SAME_ABSTRACT_OVERLAP
+    others = sorted(theirs - mine)
+    unmatched = 0
+    for word in sorted(lacking):
+        if not any(other.startswith(word) for other in theirs) and not any(is_typo(word, other) for other in others):
+            unmatched += 1
+            if unmatched >= needed:
+                return True
+    return False
+
+
+def is_typo(word: str, other: str) -> bool:
+    """Two spellings of one word ("segmentaion", "segmentation"); the cheap upper bound first."""
+    matcher = SequenceMatcher(None, word, other)
+    return matcher.real_quick_ratio() >= TYPO_LIKENESS and matcher.ratio() >= TYPO_LIKENESS
