@@ -315,7 +315,7 @@ def strip_furniture(
         if headed and "".join(folded.split()).lower() == "community":
             in_discussion = True
             continue
-        if HEADINGS.get(folded.rstrip(":").lower()):
+        if HEADINGS.get(folded.rstrip(":").lower()) and content and not looks_like_abstract(content[-1].text):  # a title waits for it
             heading, in_authors = HEADINGS[folded.rstrip(":").lower()], False
             continue
         if in_authors:

@@ -158,6 +158,9 @@ FURNITURE = st.sampled_from(["new", "Subscribe", "Daily Papers", "byAK and the r
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(TITLES, ABSTRACTS, st.lists(FURNITURE, max_size=3)), min_size=1, max_size=8), st.sampled_from(["\n", "\r\n", "\n\n"]))
+# A paper called as a paper page's heading is ("Abstract"), where no title waits for an abstract: a paper, not the heading
+@example([("ABSTRACT", " ".join(["A"] * 32) + ".", [])], "\n")
+@example([("First Paper", " ".join(["A"] * 32) + ".", []), ("Abstract:", " ".join(["B"] * 32) + ".", [])], "\n")
 def test_any_well_formed_paste_parses_back_exactly(entries: list[tuple[str, str, list[str]]], newline: str) -> None:
     lines: list[str] = []
     for title, abstract, furniture in entries:
