@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
+from playwright.sync_api import expect
 
 # Example timings are not the property under test: on a loaded 2-core CI machine hypothesis's default
 # 200 ms deadline fails correct code. Every property test runs without one (explicit @settings inherit this).
@@ -22,6 +25,10 @@ settings.register_profile("no-deadline", deadline=None)
 # the test), so CI is red for a change, never for a draw; runs elsewhere keep exploring new examples.
 settings.register_profile("ci", parent=settings.get_profile("no-deadline"), derandomize=True, database=None)
 settings.load_profile(os.environ.get("SITEGEN_HYPOTHESIS", "no-deadline"))
+
+# expect() waits 5 s by default, Playwright's actions 30 s: on a loaded 2-core CI machine, with Chromium loading a search
+# index's shards from disk, 5 s is too short for correct pages. A broken page still fails, after 30 s.
+expect.set_options(timeout=30_000)
 
 # Started in the background (`nohup`, some CI runners), the suite inherits an ignored Ctrl+C, and so
 # would every sitegen it starts: the tests that interrupt a build or stop `serve` need it heard.
@@ -105,6 +112,38 @@ def node_query(site: Path, queries: list[str] = [], words: list[str] = [], expan
     )
     result: dict[str, Any] = json.loads(out.stdout)
     return result
+
+
+# The search page (search-ui.js) draws a query's answer in steps, each after what it needs has loaded: the first
+# results with the count, the rest of the page once typing pauses, then the facets' counts.
+RESULTS_PAGE = 50  # results drawn before "Show more results" (search-ui.js's PAGE_SIZE)
+COUNT = re.compile(r"^(No papers match|1 paper matches|([\d,]+) papers match)\.")
+
+
+def search_drawn(page: Any) -> int:
+    """How many papers match, once the search page has drawn its whole answer: the count, the first page of results
+    and (when anything matches) the facets. Called after a new page's search or after `redrawn`: it would take an
+    earlier query's answer, still shown, for the new one's."""
+    count = page.locator(".result-count")
+    expect(count).to_have_text(COUNT)
+    found = COUNT.match(count.inner_text())
+    assert found is not None
+    matches = 0 if found[1] == "No papers match" else int((found[2] or "1").replace(",", ""))
+    expect(page.locator(".results .result")).to_have_count(min(matches, RESULTS_PAGE))
+    if matches:
+        expect(page.locator(".facet-status label").first).to_be_attached()
+    return matches
+
+
+@contextmanager
+def redrawn(*parts: Any) -> Iterator[None]:
+    """The block's action makes the page draw these parts again, asynchronously: afterwards, wait until the element
+    each one showed before is gone, so that no assertion of the new state can pass on the old one, which may look
+    the same (the same number of results, the same facet counts)."""
+    shown = [part.first.element_handle() for part in parts]
+    yield
+    for part, element in zip(parts, shown):
+        part.page.wait_for_function("(element) => !element.isConnected", arg=element)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NODE_DIR, REPO, raw_list, run_sitegen, write_site
+from conftest import NODE_DIR, REPO, raw_list, redrawn, run_sitegen, search_drawn, write_site
 from playwright.sync_api import expect
 
 AXE = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -230,8 +230,7 @@ def test_status_filter_on_tag_and_all_papers_pages(reading_site: Path, visit: An
     page.get_by_role("link", name="Vision Transformers Need Registers").click()
     expect(page).to_have_url(re.compile(r"/papers/[^/]+/index\.html$"))
     page.locator(".tags a", has_text="Vision transformers").click()
-    expect(page).to_have_url(re.compile(r"/tags/vision-transformers/index\.html$"))
-    expect(page.locator(".filter-status")).to_be_attached()
+    page.wait_for_url(re.compile(r"/tags/vision-transformers/index\.html$"))  # and loaded: every paper of the list parsed
     total = page.locator(".paper-index > li").count()
     assert total >= 1
     button = page.get_by_role("button", name=re.compile(r"^Reading \d+$"))
@@ -274,8 +273,7 @@ def test_paper_page_shows_status_rating_own_keys_and_math(reading_site: Path, vi
     assert box is not None and box["height"] > 30  # a built-up fraction, not a line of TeX
     assert "\\frac" not in page.locator(".notes").inner_text()
     assert any("katex.min.js" in url for url in v.requests)
-    font = page.evaluate("getComputedStyle(document.querySelector('.notes .katex')).fontFamily")
-    assert "KaTeX_Main" in font
+    expect(formulas.first).to_have_css("font-family", re.compile("KaTeX_Main"))  # KaTeX's stylesheet is loaded by site.js
 
 
 def test_katex_is_loaded_only_by_pages_with_math(reading_site: Path, visit: Any) -> None:
@@ -405,24 +403,25 @@ def test_search_as_you_type_from_the_header(example_site: Path, visit: Any) -> N
 def test_search_page_restores_the_query_and_filters(example_site: Path, visit: Any) -> None:
     page = visit().page
     page.goto((example_site / "site/search/index.html").as_uri() + "?q=vision%20transformers")
-    first = page.locator(".results .result-title").first
-    first.wait_for()
-    assert "Vision Transformer" in first.inner_text()
-    total = int(page.locator(".result-count").inner_text().split()[0])
-    page.locator(".facet-tags .facet-more").click()  # the most common tags first, the rest on request
+    expect(page.locator(".results .result-title").first).to_contain_text("Vision Transformer")
+    total = search_drawn(page)
+    more = page.locator(".facet-tags .facet-more")
+    more.click()  # the most common tags first, the rest on request: drawn again once the search has run again
+    expect(more).to_have_text("Fewer")
     page.locator(".facet-tags label", has_text="Vision transformers").locator("input").check()
-    page.wait_for_function(f"() => document.querySelector('.result-count').textContent.split(' ')[0] !== '{total}'")
-    filtered = int(page.locator(".result-count").inner_text().split()[0])
-    assert 0 < filtered < total
-    page.locator("#search-sort").select_option("title")
-    # the results are drawn again once the sort is applied (asynchronously): wait for that, not a fixed time
-    page.wait_for_function("""() => { const t = [...document.querySelectorAll('.results .result-title')].map(e => e.textContent.toLowerCase());
-                                      return t.length > 1 && t.every((x, i) => i === 0 || t[i - 1] <= x); }""")
+    # the filtered answer (the count says so), not the count of the answer before, still shown while the new one is made
+    count = page.locator(".result-count")
+    expect(count).to_have_text(re.compile(r"^[\d,]+ papers? match(es)?\. [\d,]+ more without the filters\.$"))
+    filtered, without = (int(n.replace(",", "")) for n in re.findall(r"[\d,]+", count.inner_text()))
+    assert 0 < filtered < total and filtered + without == total
+    with redrawn(page.locator(".results .result")):
+        page.locator("#search-sort").select_option("title")
+    assert search_drawn(page) == filtered
     titles = page.locator(".results .result-title").all_inner_texts()
     assert len(titles) > 1
     assert titles == sorted(titles, key=str.lower)
     page.fill("#search-page-input", "zzzzqqq")
-    page.wait_for_function("() => document.querySelector('.result-count').textContent === 'No papers match.'")
+    expect(count).to_have_text("No papers match.")
 
 
 def test_search_reports_an_index_that_cannot_load(example_site: Path, tmp_path: Path, visit: Any) -> None:
@@ -442,6 +441,8 @@ def test_the_theme_toggle_stands_in_the_same_place_on_every_page(example_site: P
     places = []
     for url in ("index.html", "search/index.html?q=vision", "papers/index.html"):
         page.goto((example_site / "site" / url.split("?")[0]).as_uri() + ("?q=vision" if "?" in url else ""))
+        if "?" in url:  # measured once the results are drawn: a page that grows past the screen gains a scroll bar
+            search_drawn(page)
         toggle = page.locator(".theme-toggle")
         expect(toggle).to_be_visible()
         box = toggle.bounding_box()
@@ -485,6 +486,8 @@ def test_no_accessibility_violations_with_every_axe_rule(reading_site: Path, vis
         expect(page.locator(".filter-status")).not_to_have_text("")
     if "math" in name:
         expect(page.locator(".katex").first).to_be_visible()
+    if name == "search":  # the whole answer drawn (results, then facets), not whatever part of it is there yet
+        search_drawn(page)
     page.add_script_tag(path=str(AXE))
     every_rule = "{runOnly: {type: 'rule', values: axe.getRules().map(r => r.ruleId)}, resultTypes: ['violations']}"
     result = page.evaluate(f"axe.run(document, {every_rule})")
@@ -500,6 +503,8 @@ def test_dark_highlight_keeps_its_contrast(example_site: Path, visit: Any) -> No
     page.goto((example_site / "site/index.html").as_uri())
     page.keyboard.press("/")
     page.keyboard.type("registers")
+    # each key typed searches again: the answer to "registers" (an earlier one may have no <mark> at all)
+    expect(page.locator("#search-status")).to_have_text("2 papers match.")
     mark = page.locator("#search-popup mark").first
     expect(mark).to_be_visible()
     colours = page.evaluate("""() => { const m = document.querySelector('#search-popup mark');

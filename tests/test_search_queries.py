@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_sitegen, write_site
+from conftest import redrawn, run_sitegen, search_drawn, write_site
 
 from test_search import both_sides, search_url
 
@@ -181,7 +181,8 @@ def test_the_page_keeps_quoted_groups_and_counts_only_enough_words(query_site: P
     page.goto(search_url(query_site, ""))
     page.fill("#search-page-input", '"vision transformers" -registers')
     expect(page.locator(".results .result-title")).to_have_text(["Scaling Vision Transformers to Billions"])
-    page.fill("#search-page-input", "Deep Residual Learning for Image Recognition")
+    with redrawn(page.locator(".results .result"), page.locator(".facet-status label")):  # the one result before had the same counts
+        page.fill("#search-page-input", "Deep Residual Learning for Image Recognition")
     expect(page.locator(".results .result-title")).to_have_text(["Deep Residual Learning for Image Recognition"])
     expect(page.locator(".result-count")).to_have_text("1 paper matches.")
     expect(page.locator(".facet-status .count")).to_have_text(["1"])  # the facets count the matches, not every paper with a word
@@ -189,10 +190,12 @@ def test_the_page_keeps_quoted_groups_and_counts_only_enough_words(query_site: P
     expect(page.locator(".results .result-title")).to_have_text(["Vision Transformers Need Registers"])
     page.fill("#search-page-input", "N. Jiang")
     expect(page.locator(".results .result-title").first).to_have_text("Tree Models for Tabular Data")
-    page.fill("#search-page-input", "author:jia")  # while typing, the word is a prefix
+    with redrawn(page.locator(".results .result")):  # "N. Jiang" found two papers too
+        page.fill("#search-page-input", "author:jia")  # while typing, the word is a prefix
     expect(page.locator(".results .result")).to_have_count(2)
     page.fill("#search-page-input", 'attention -"class activation"')
     expect(page.locator(".results .result-title", has_text="Attention Is All You Need")).to_be_visible()
+    search_drawn(page)  # every result drawn (the first few come before the rest), none of them the excluded one
     expect(page.locator(".results .result-title", has_text="Class Activation")).to_have_count(0)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,38 +21,54 @@ import pytest
 from conftest import raw_list, write_site
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
+    """A page from a server on loopback; the timeout is above serve's WAIT_SECONDS (25 s): a waiting request for the
+    version is answered unchanged before it, and a loaded machine is no failure."""
+    with urllib.request.urlopen(url, timeout=60) as response:
         return str(response.read().decode())
 
 
 class Server:
-    """`sitegen serve` in a subprocess, its stderr read line by line."""
+    """`sitegen serve` in a subprocess, its stderr read line by line. It is started on port 0 and binds a free port
+    itself, which it names: a port found free here first could be taken by another test's server before serve binds it."""
 
     def __init__(self, site: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        self.process = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", str(self.port)],
+        self.process = subprocess.Popen([sys.executable, "-m", "sitegen", "serve", "-s", str(site), "--port", "0"],
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                                         env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # a hung serve's threads, on SIGABRT
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # every stderr line read
+        self.waited = 0  # how many of them the waits have gone past
         self.watchdog = threading.Timer(240, lambda: os.killpg(self.process.pid, signal.SIGKILL))  # a hung serve fails the test
         self.watchdog.start()
+        self.port = self.serving_port()
+        self.base = f"http://127.0.0.1:{self.port}/"
+
+    def serving_port(self) -> int:
+        """The port of the "serving ... at http://127.0.0.1:PORT/" line; the lines before it stay for wait_line."""
+        while True:
+            line = self.read_line("serving ")
+            if line.startswith("serving "):
+                address = re.search(r" at http://127\.0\.0\.1:(\d+)/ ", line)
+                assert address is not None, line
+                return int(address[1])
+
+    def read_line(self, wanted: str) -> str:
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline()
+        if not line:
+            raise AssertionError(f"serve ended before {wanted!r}:\n{''.join(self.lines)}")
+        self.lines.append(line)
+        return line
 
     def wait_line(self, *starts: str) -> str:
-        """The next stderr line that starts with one of `starts` (lines before it are kept)."""
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
+        """The next stderr line, after the last one waited for, that starts with one of `starts`."""
+        while True:
+            if self.waited == len(self.lines):
+                self.read_line(" or ".join(starts))
+            line = self.lines[self.waited]
+            self.waited += 1
             if line.startswith(starts):
                 return line
-        raise AssertionError(f"serve ended before {starts}:\n{''.join(self.lines)}")
 
     def stop(self) -> str:
         self.watchdog.cancel()
@@ -107,7 +123,7 @@ def test_serve_shows_a_build_error_over_the_page_and_clears_it(served: tuple[Pat
     line = server.wait_line("error:")
     assert line.strip() == f"error: {site}/templates/paper.html:1: 'no_such_variable' is undefined (still serving the previous build)"
     overlay = page.locator("#sitegen-error")
-    expect(overlay).to_be_visible(timeout=20_000)
+    expect(overlay).to_be_visible()
     expect(overlay).to_contain_text("'no_such_variable' is undefined")
     box = overlay.bounding_box()
     assert box is not None and box["width"] <= 390 and box["y"] == 0
@@ -116,7 +132,7 @@ def test_serve_shows_a_build_error_over_the_page_and_clears_it(served: tuple[Pat
     server.wait_line("error:")
     (site / "templates/paper.html").unlink()
     server.wait_line("rebuilt")
-    expect(page.locator("#sitegen-error")).to_have_count(0, timeout=20_000)
+    expect(page.locator("#sitegen-error")).to_have_count(0)
     expect(page.get_by_text("Another note.")).to_be_visible()
     context.close()
 
@@ -129,13 +145,17 @@ def test_only_the_main_thread_can_take_a_ctrl_c(served: tuple[Path, Server]) -> 
 
     _, server = served
     generation = json.loads(get(server.base + "__sitegen/version?since=-1"))["generation"]
-    waiting = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # held by its thread until a save
+    waiting = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)  # held by its thread until a save
     waiting.request("GET", f"/__sitegen/version?since={generation}")
     get(server.base + "index.html")  # answered after the waiting request's thread started: connections are taken in turn
     pid = server.process.pid
     blocked = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        fields = dict(line.split(":\t", 1) for line in (task / "status").read_text().splitlines() if ":\t" in line)
+        try:
+            status = (task / "status").read_text()
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile (the index.html request's)
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
         blocked[int(task.name)] = bool(int(fields["SigBlk"], 16) & 1 << (signal.SIGINT - 1))
     assert blocked.pop(pid) is False
     assert len(blocked) >= 3 and all(blocked.values()), blocked  # the server's, the waiting request's, the watcher's
@@ -168,7 +188,7 @@ def test_serve_answers_malformed_requests_with_400_and_no_traceback(served: tupl
     site, server = served
     for method, path in [("GET", "/papers/%00"), ("GET", "/%00/index.html"), ("HEAD", "/papers/%00"), ("GET", "/%ff%fe"),
                          ("GET", "/papers/" + "a" * 5000), ("GET", "/papers/%00/../index.html")]:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         connection.request(method, path)
         response = connection.getresponse()
         response.read()
@@ -195,7 +215,7 @@ def test_serve_answers_only_for_its_own_files_and_its_own_name(served: tuple[Pat
     (site / "site/empty").mkdir()
 
     def ask(path: str, host: str | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         connection.putrequest(method, path, skip_host=True)
         connection.putheader("Host", host or f"127.0.0.1:{server.port}")
         connection.endheaders()
