@@ -177,7 +177,11 @@ def written_folders(site_dir: Path) -> set[Path]:
     folder each symlinked page points into (inside the site: `sweep_temps` never sweeps elsewhere),
     where a killed build's temp file waits to be swept."""
     papers = site_dir / "content" / "papers"
-    linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
+    try:
+        with os.scandir(papers) as found:  # a link known from the folder's listing, not by a stat of each of 10,000 pages
+            linked = {Path(e.path).resolve().parent for e in found if not e.name.startswith(".") and e.is_symlink() and e.is_file()}
+    except (FileNotFoundError, NotADirectoryError):
+        linked = set()
     return {papers, site_dir / state.STATE_FILE.parent, *linked}
 
 

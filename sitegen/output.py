@@ -188,7 +188,9 @@ def sweep_temps(folder: Path, within: Path) -> None:
     """Remove what a killed build (SIGKILL) left: sitegen's own temp files, by their prefix, only in
     a folder inside the site (`within`), the only places sitegen writes them."""
     if folder.is_dir() and is_within(os.path.realpath(folder), os.path.realpath(within)):
-        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        with os.scandir(folder) as found:  # names compared as strings: content/papers/ holds 10,000 pages and more
+            leftovers = [Path(e.path) for e in found if e.name.startswith(TEMP_PREFIX) and e.name.endswith(TEMP_SUFFIX)]
+        for leftover in leftovers:
             if leftover.is_file() and not leftover.is_symlink():
                 leftover.unlink()
 
@@ -229,6 +231,7 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
 
 
 NOT_A_SITE_NAME = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.{0,2}(?:/|\Z)")  # a control character or backslash; an empty, '.' or '..' part
+CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\\]")  # but '\n', which joins names in `are_site_names`
 
 
 def is_site_name(name: str) -> bool:
@@ -236,6 +239,14 @@ def is_site_name(name: str) -> bool:
     no empty, '.' or '..' part, no control character or backslash. One regular expression: a
     marker and a proof list every file of the site, and each build reads both."""
     return NOT_A_SITE_NAME.search(name) is None
+
+
+def are_site_names(names: list[str]) -> bool:
+    """Whether each of `names` (lines: none holds a '\n') `is_site_name`, by searching them all at once: a marker lists
+    every file of the site, and a search of each name took 20 ms of a build with nothing to do at 10,000 papers."""
+    joined = "\n".join(names)
+    parts = f"/{joined}/".replace("\n", "/")  # every part of every name, between two '/'
+    return not names or not CONTROL_OR_BACKSLASH.search(joined) and "//" not in parts and "/./" not in parts and "/../" not in parts
 
 
 def folders_are_real(root: Path, name: str) -> bool:
@@ -411,14 +422,14 @@ def made_by_sitegen(folder: Path) -> set[str]:
         text = (plain_bytes(marker) or b"").decode("utf-8")
     except UnicodeDecodeError:
         return set()
-    names: set[str] = set()
-    for number, name in enumerate(text.splitlines(), 1):
-        if name and not name.startswith("#"):
-            if not is_site_name(name):
-                raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
-                                  f"touch this folder: remove the marker if sitegen did not make it")
-            names.add(name)
-    return names
+    lines = text.splitlines()
+    names = [name for name in lines if name and not name.startswith("#")]
+    if not are_site_names(names):
+        number, name = next((number, name) for number, name in enumerate(lines, 1) if name and not name.startswith("#")
+                            and not is_site_name(name))
+        raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
+                          f"touch this folder: remove the marker if sitegen did not make it")
+    return set(names)
 
 
 def made_here(real: Path, name: str, proof: frozenset[Proven]) -> bool:
