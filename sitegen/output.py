@@ -12,7 +12,6 @@ there only if it is empty or carries sitegen's marker.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import os
@@ -698,6 +697,8 @@ def remove_empty_folders(removed: Path, root: Path) -> None:
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step where the system can (Linux renameat2 RENAME_EXCHANGE), so
     that no reader, and no kill, ever finds the site missing; False where it cannot."""
+    import ctypes  # here: a build with nothing to do never swaps, nor needs ctypes loaded
+
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:
         return False
