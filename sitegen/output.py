@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -133,6 +132,8 @@ def write_atomic(path: Path, content: bytes, within: Path, expected: bytes | Non
     replaced is kept (a new file gets 0644 less the umask). A file that replaces one is flushed
     first, so a power cut cannot leave it empty.
     """
+    import tempfile  # here: a build with nothing to do writes no file, nor needs tempfile (and random) loaded
+
     require_inside(path, within)
     target = path.resolve() if path.is_symlink() else path
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import sitegen
 from sitegen.errors import SitegenError
 from sitegen.output import MARKER, Proven, is_site_name, plain_bytes, require_inside, still_standing, write_atomic
-from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the output folder, with this machine's inodes
@@ -142,6 +141,14 @@ def check_lock_file(site_dir: Path) -> None:
 
 
 Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
+# A pasted papers page, then the formats parse.FORMAT_PARSERS reads: HF API JSON, BibTeX, arXiv Atom.
+LIST_SUFFIXES = (".txt", ".json", ".bib", ".atom", ".xml")
+
+
+def is_list_file(path: Path | str) -> bool:
+    """Whether a file of content/lists/ is read as a list (here, with the inputs, not among the records: a build with
+    nothing to do tells them apart without importing the pipeline's records)."""
+    return os.path.splitext(path)[1].lower() in LIST_SUFFIXES
 
 
 def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str], set[str]]:
