@@ -12,7 +12,6 @@ before importing them (jinja2, markdown-it, lunr, the parsers: most of a no-op b
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -49,10 +48,12 @@ from sitegen.output import (
     write_atomic,
     write_files,
 )
-from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagMatch, TagRule, is_list_file
-from sitegen.state import input_digest, input_digests, read_inputs
+from sitegen.state import input_digest, input_digests, is_list_file, read_inputs
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from sitegen.records import ListEntry, PageAnchor, PaperPage, ReadingList, TagMatch, TagRule
     from sitegen.catalog import Catalog
     from sitegen.config import SiteConfig
     from sitegen.pages import PageSource
@@ -88,6 +89,8 @@ def package_resource(name: str) -> Path:
 
 def build_date() -> dt.date:
     """Today, or the day of SOURCE_DATE_EPOCH for reproducible builds."""
+    import datetime as dt  # here: a build with nothing to do has no day to resolve
+
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
@@ -177,7 +180,11 @@ def written_folders(site_dir: Path) -> set[Path]:
     folder each symlinked page points into (inside the site: `sweep_temps` never sweeps elsewhere),
     where a killed build's temp file waits to be swept."""
     papers = site_dir / "content" / "papers"
-    linked = {Path(p).resolve().parent for p in state.visible_files(papers) if os.path.islink(p) and os.path.isfile(p)}
+    try:
+        with os.scandir(papers) as found:  # a link known from the folder's listing, not by a stat of each of 10,000 pages
+            linked = {Path(e.path).resolve().parent for e in found if not e.name.startswith(".") and e.is_symlink() and e.is_file()}
+    except (FileNotFoundError, NotADirectoryError):
+        linked = set()
     return {papers, site_dir / state.STATE_FILE.parent, *linked}
 
 

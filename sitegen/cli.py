@@ -185,12 +185,13 @@ def output_dir(args: argparse.Namespace) -> Path:
 
 
 def report(diagnostics: Diagnostics, quiet: bool = False) -> None:
-    """Warnings (on GitHub Actions annotated too), then notes unless `quiet`."""
+    """Warnings (on GitHub Actions annotated too), then notes unless `quiet`: in one write, not one a line (a build
+    with nothing to do says its last build's warnings again, hundreds at 10,000 papers)."""
+    said = [f"warning: {warning}\n" for warning in diagnostics.warnings]
+    said += [] if quiet else [f"note: {note}\n" for note in diagnostics.notes]
+    print("".join(said), end="", file=sys.stderr, flush=True)
     for warning in diagnostics.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
         annotate("warning", warning.path, warning.line, warning.message)
-    for note in [] if quiet else diagnostics.notes:
-        print(f"note: {note}", file=sys.stderr)
 
 
 def annotate(kind: str, path: Path | None, line: int | None, message: str) -> None:

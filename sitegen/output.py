@@ -12,7 +12,6 @@ there only if it is empty or carries sitegen's marker.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import hashlib
 import os
@@ -20,7 +19,6 @@ import re
 import shutil
 import signal
 import stat
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -134,6 +132,8 @@ def write_atomic(path: Path, content: bytes, within: Path, expected: bytes | Non
     replaced is kept (a new file gets 0644 less the umask). A file that replaces one is flushed
     first, so a power cut cannot leave it empty.
     """
+    import tempfile  # here: a build with nothing to do writes no file, nor needs tempfile (and random) loaded
+
     require_inside(path, within)
     target = path.resolve() if path.is_symlink() else path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +188,9 @@ def sweep_temps(folder: Path, within: Path) -> None:
     """Remove what a killed build (SIGKILL) left: sitegen's own temp files, by their prefix, only in
     a folder inside the site (`within`), the only places sitegen writes them."""
     if folder.is_dir() and is_within(os.path.realpath(folder), os.path.realpath(within)):
-        for leftover in folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+        with os.scandir(folder) as found:  # names compared as strings: content/papers/ holds 10,000 pages and more
+            leftovers = [Path(e.path) for e in found if e.name.startswith(TEMP_PREFIX) and e.name.endswith(TEMP_SUFFIX)]
+        for leftover in leftovers:
             if leftover.is_file() and not leftover.is_symlink():
                 leftover.unlink()
 
@@ -229,6 +231,7 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
 
 
 NOT_A_SITE_NAME = re.compile(r"[\x00-\x1f\x7f\\]|(?:^|/)\.{0,2}(?:/|\Z)")  # a control character or backslash; an empty, '.' or '..' part
+CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\\]")  # but '\n', which joins names in `are_site_names`
 
 
 def is_site_name(name: str) -> bool:
@@ -236,6 +239,14 @@ def is_site_name(name: str) -> bool:
     no empty, '.' or '..' part, no control character or backslash. One regular expression: a
     marker and a proof list every file of the site, and each build reads both."""
     return NOT_A_SITE_NAME.search(name) is None
+
+
+def are_site_names(names: list[str]) -> bool:
+    """Whether each of `names` (lines: none holds a '\n') `is_site_name`, by searching them all at once: a marker lists
+    every file of the site, and a search of each name took 20 ms of a build with nothing to do at 10,000 papers."""
+    joined = "\n".join(names)
+    parts = f"/{joined}/".replace("\n", "/")  # every part of every name, between two '/'
+    return not names or not CONTROL_OR_BACKSLASH.search(joined) and "//" not in parts and "/./" not in parts and "/../" not in parts
 
 
 def folders_are_real(root: Path, name: str) -> bool:
@@ -411,14 +422,14 @@ def made_by_sitegen(folder: Path) -> set[str]:
         text = (plain_bytes(marker) or b"").decode("utf-8")
     except UnicodeDecodeError:
         return set()
-    names: set[str] = set()
-    for number, name in enumerate(text.splitlines(), 1):
-        if name and not name.startswith("#"):
-            if not is_site_name(name):
-                raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
-                                  f"touch this folder: remove the marker if sitegen did not make it")
-            names.add(name)
-    return names
+    lines = text.splitlines()
+    names = [name for name in lines if name and not name.startswith("#")]
+    if not are_site_names(names):
+        number, name = next((number, name) for number, name in enumerate(lines, 1) if name and not name.startswith("#")
+                            and not is_site_name(name))
+        raise SourceError(marker, number, f"names {name!r}, which is not a file inside {folder}; sitegen will not "
+                          f"touch this folder: remove the marker if sitegen did not make it")
+    return set(names)
 
 
 def made_here(real: Path, name: str, proof: frozenset[Proven]) -> bool:
@@ -687,6 +698,8 @@ def remove_empty_folders(removed: Path, root: Path) -> None:
 def exchange(a: Path, b: Path) -> bool:
     """Swap two folders in one step where the system can (Linux renameat2 RENAME_EXCHANGE), so
     that no reader, and no kill, ever finds the site missing; False where it cannot."""
+    import ctypes  # here: a build with nothing to do never swaps, nor needs ctypes loaded
+
     renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
     if renameat2 is None:
         return False

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 STATUSES = ("unread", "reading", "read")
 RATINGS = range(1, 6)  # `rating: 1` to `rating: 5`, shown as stars
-# A pasted papers page, then the formats parse.FORMAT_PARSERS reads: HF API JSON, BibTeX, arXiv Atom.
-LIST_SUFFIXES = (".txt", ".json", ".bib", ".atom", ".xml")
-
-
-def is_list_file(path: Path | str) -> bool:
-    return os.path.splitext(path)[1].lower() in LIST_SUFFIXES
 
 
 # Where a paper's values come from, by file extension (a page's own keys are "page").

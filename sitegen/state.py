@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import sitegen
 from sitegen.errors import SitegenError
 from sitegen.output import MARKER, Proven, is_site_name, plain_bytes, require_inside, still_standing, write_atomic
-from sitegen.records import is_list_file
 
 STATE_FILE = Path(".sitegen") / "build.json"
 PROOF_FILE = Path(".sitegen") / "written"  # the files sitegen wrote into the output folder, with this machine's inodes
@@ -142,6 +141,14 @@ def check_lock_file(site_dir: Path) -> None:
 
 
 Stamp = tuple[int, int, int, int]  # a file's size, modification and change times (ns), inode
+# A pasted papers page, then the formats parse.FORMAT_PARSERS reads: HF API JSON, BibTeX, arXiv Atom.
+LIST_SUFFIXES = (".txt", ".json", ".bib", ".atom", ".xml")
+
+
+def is_list_file(path: Path | str) -> bool:
+    """Whether a file of content/lists/ is read as a list (here, with the inputs, not among the records: a build with
+    nothing to do tells them apart without importing the pipeline's records)."""
+    return os.path.splitext(path)[1].lower() in LIST_SUFFIXES
 
 
 def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str], set[str]]:
@@ -163,17 +170,19 @@ def input_paths(site_dir: Path, theme_dir: Path) -> tuple[list[str], set[str], s
 def visible_files(folder: Path | str, every_level: bool = False) -> list[str]:
     """What `folder.glob("*")` (or `"**/*"`) finds, hidden names left out, sorted by name, as strings
     spelled as the folder's Path spells its children; one directory read per folder."""
+    prefix = os.path.join(folder, "")
     try:
+        if not every_level:  # names alone (content/papers/ holds 10,000 pages and more): no entry object for each
+            return [prefix + name for name in sorted(os.listdir(folder)) if not name.startswith(".")]
         with os.scandir(folder) as found:
-            entries = sorted((e for e in found if not e.name.startswith(".")), key=lambda e: e.name)
+            entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in found if not e.name.startswith("."))
     except (FileNotFoundError, NotADirectoryError):
         return []
     paths = []
-    for entry in entries:
-        path = os.path.join(folder, entry.name)
-        paths.append(path)
-        if every_level and entry.is_dir(follow_symlinks=False):
-            paths += visible_files(path, every_level=True)
+    for name, is_folder in entries:
+        paths.append(prefix + name)
+        if is_folder:
+            paths += visible_files(prefix + name, every_level=True)
     return paths
 
 
@@ -259,10 +268,11 @@ def input_stamp(path: Path | str, must: bool) -> Stamp | None:
     """The stamp of a regular file to read (one stat), or None if there is none: nothing there, or a
     folder among templates. For a file the site names (`must`), anything there that is not a regular
     file is an error with its reason."""
-    try:
-        os.fsencode(os.path.basename(path)).decode("utf-8")
-    except UnicodeDecodeError:
-        raise SitegenError(f"{path}: the file name is not UTF-8; rename the file") from None
+    if not os.fspath(path).isascii():  # (a name that is not UTF-8 holds surrogates: never ASCII)
+        try:
+            os.fsencode(os.path.basename(path)).decode("utf-8")
+        except UnicodeDecodeError:
+            raise SitegenError(f"{path}: the file name is not UTF-8; rename the file") from None
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -302,14 +312,22 @@ def output_digest(output_dir: Path, listed: Iterable[str]) -> str:
     made edited or removed) is made afresh; a file the user added is not sitegen's to look at (a build carries
     it over). The inode and change time only this machine's writing gives a file: an output folder unpacked
     from an archive with its times kept, beside a record forged to match, is not the one the last build left."""
+    try:  # each name looked up from the folder, not from the root again (10,000 files and more)
+        folder = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        folder = -1  # no such folder: every lookup fails (EBADF), every file is missing
     lines = []
-    for name in [MARKER, *sorted(listed)]:
-        try:
-            info = os.stat(os.path.join(output_dir, name))
-        except OSError:
-            lines.append(f"{name}\0missing\0")
-            continue
-        lines.append(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{info.st_ctime_ns}\0")
+    try:
+        for name in [MARKER, *sorted(listed)]:  # (relative names: `made_by_sitegen` refuses any other)
+            try:
+                info = os.stat(name, dir_fd=folder)
+            except OSError:
+                lines.append(f"{name}\0missing\0")
+                continue
+            lines.append(f"{name}\0{stat.S_IFMT(info.st_mode)}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ino}\0{info.st_ctime_ns}\0")
+    finally:
+        if folder >= 0:
+            os.close(folder)
     return hashlib.blake2b("".join(lines).encode(), digest_size=20).hexdigest()
 
 

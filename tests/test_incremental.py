@@ -321,6 +321,39 @@ def test_an_edit_that_keeps_size_and_time_is_still_built(tmp_path: Path) -> None
     assert run_build(site, site / "site", Diagnostics()).unchanged  # and then nothing to do
 
 
+def test_the_quick_check_of_a_build_with_nothing_to_do_sees_every_kind_of_change(tmp_path: Path) -> None:
+    """What a build with nothing to do looks at (the inputs' stamps from the folders' listings, the output's files from
+    its open folder, the marker's names in one search, symlinked pages from the listing): each change below is built,
+    a touch alone is not, and a killed build's temp file beside a symlinked page's target is swept."""
+    site = small_site(tmp_path / "s")
+    build(site)
+    unchanged = lambda: run_build(site, site / "site", Diagnostics()).unchanged  # noqa: E731
+    assert unchanged()
+    page = sorted((site / "content" / "papers").glob("*.md"))[0]
+    os.utime(page)  # touched, same bytes: read again, found the same, nothing to do
+    assert unchanged() and unchanged()
+    served = site / "site" / "tags" / "index.html"
+    data = served.read_bytes()
+    served.unlink()
+    served.write_bytes(data)  # the same bytes in another file (inode) of the output: not the file the last build left
+    assert not unchanged() and unchanged()
+    (site / "content" / "lists" / "notes.md").write_text("not a list\n", encoding="utf-8")  # by its name only
+    assert not unchanged() and unchanged()
+    (site / "templates" / "static" / "deep").mkdir(parents=True)
+    (site / "templates" / "static" / "deep" / "extra.css").write_text("a{}\n", encoding="utf-8")  # two folders down
+    assert not unchanged() and unchanged()
+    notes = site / "notes"
+    notes.mkdir()
+    os.replace(page, notes / page.name)
+    page.symlink_to(Path("..", "..", "notes", page.name))  # the page, kept in a folder of the user's inside the site
+    assert unchanged()  # the same bytes, read through the link
+    leftover = notes / ".sitegen-killed.tmp"
+    leftover.write_text("half a page\n", encoding="utf-8")
+    assert unchanged() and not leftover.exists()
+    (site / "content" / "papers" / page.name).unlink()
+    assert not unchanged()
+
+
 def test_a_file_of_yours_where_the_site_now_needs_one_stops_the_build_before_any_write(tmp_path: Path) -> None:
     site = small_site(tmp_path / "s")
     assert run_sitegen("build", cwd=site).returncode == 0
