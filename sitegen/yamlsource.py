@@ -97,8 +97,9 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
 
 def reader_line(text: str, position: int) -> int:
     """The line (0-based) of a ReaderError's position: libyaml counts bytes of the UTF-8 text, PyYAML's own reader characters."""
-    before = text.encode("utf-8", errors="surrogatepass")[:position] if issubclass(Loader, yaml.CSafeLoader) else text[:position]
-    return before.count(b"\n" if isinstance(before, bytes) else "\n")
+    if issubclass(Loader, yaml.CSafeLoader):
+        return text.encode("utf-8", errors="surrogatepass").count(b"\n", 0, position)
+    return text.count("\n", 0, position)
 
 
 def spans_fit(text: str, entries: dict[str, Entry], first_line: int) -> bool:
