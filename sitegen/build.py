@@ -37,6 +37,7 @@ from sitegen.output import (
     made_by_sitegen,
     proof_of,
     read_or_none,
+    recover,
     refuse_own_files,
     removable,
     remove_checked,
@@ -116,6 +117,7 @@ def run_build(
         try:
             for folder in written_folders(site_dir):
                 sweep_temps(folder, site_dir)
+            recover(output_dir, diagnostics)  # a killed update undone before the output folder is read: its files are not the user's
             theme = package_resource("templates")
             record, discarded = state.read_record(site_dir)
             if discarded:
