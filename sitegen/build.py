@@ -32,9 +32,11 @@ from sitegen.output import (
     claim_output,
     finish_site,
     interrupts_deferred,
+    is_site_name,
     made_by_sitegen,
     proof_of,
     read_or_none,
+    recover,
     refuse_own_files,
     removable,
     remove_checked,
@@ -118,6 +120,7 @@ def run_build(
         try:
             for folder in written_folders(site_dir):
                 sweep_temps(folder, site_dir)
+            recover(output_dir, diagnostics)  # a killed update undone before the output folder is read: its files are not the user's
             theme = package_resource("templates")
             record, discarded = state.read_record(site_dir)
             if discarded:
@@ -592,7 +595,17 @@ def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list
     """The theme's static/ folder, with the site's own static/ files taking precedence by name;
     their bytes are among the inputs already read."""
     found: dict[str, bytes] = {}
+    source: dict[str, Path] = {}
     for root in (theme / "static", site_dir / "templates" / "static"):
         for path in sorted(p for p in inputs if state.is_under(p, root)):
-            found["static/" + path.relative_to(root).as_posix()] = inputs[path]
+            name = "static/" + path.relative_to(root).as_posix()
+            if not is_site_name(name) or name.splitlines() != [name]:  # the marker and the proof list names a line each
+                raise SitegenError(f"{path}: a control character, line break or backslash in its name; a file of the site "
+                                   "cannot have one: rename it")
+            found[name], source[name] = inputs[path], path
+    for name in found:  # one of the site's static files where another needs a folder (templates/static/search.js/x)
+        folder = next((name[:at] for at, c in enumerate(name) if c == "/" and name[:at] in found), None)
+        if folder is not None:
+            mine, other = (source[name], source[folder]) if state.is_under(source[name], site_dir) else (source[folder], source[name])
+            raise SitegenError(f"{mine}: {folder} would be both a file and a folder of the site (with {other}); rename it")
     return [RenderedFile(name, content) for name, content in sorted(found.items())]

@@ -11,6 +11,10 @@ from pathlib import Path
 class SitegenError(Exception):
     """A problem the user can fix; the CLI prints it as one line, never a traceback."""
 
+    def __str__(self) -> str:
+        """On one printable line, whatever file name it quotes (`site/static/a<newline>b.css` was two lines)."""
+        return printable(super().__str__())
+
 
 class SourceError(SitegenError):
     """A problem at a place in a file: printed as `path:line: message`."""
@@ -28,14 +32,18 @@ class SourceError(SitegenError):
 
 # Control characters (a pasted line, a file name) shown as \x1b and the like: printed raw, an escape
 # sequence in a hostile list could retitle, clear or hide what the terminal shows.
-CONTROL_CHARACTERS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]}
+CONTROL_CHARACTERS = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
 MAX_WARNINGS_PER_FILE = 20  # then one line saying more are not shown: a 40 MB log pasted as a list gave 1.5 M
 
 
 def format_place(path: Path, line: int | None, message: str) -> str:
     """The one spelling of a located message, shared by errors and warnings, on one printable line."""
-    text = f"{path}:{line}: {message}" if line else f"{path}: {message}"
-    # a name that is not UTF-8 shown as \udcff on stdout as on stderr, never as its raw bytes
+    return printable(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+def printable(text: str) -> str:
+    """Control characters and line separators escaped; a name that is not UTF-8 shown as \\udcff on stdout as on
+    stderr, never as its raw bytes."""
     return text.translate(CONTROL_CHARACTERS).encode("utf-8", "backslashreplace").decode("utf-8")
 
 

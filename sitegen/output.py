@@ -289,12 +289,28 @@ def recover(site_dir: Path, diagnostics: Diagnostics | None = None) -> None:
     if os.path.lexists(old):
         require_aside(old)
         if real.exists():
-            shutil.rmtree(old)
+            drop_folder(old, MARKER)
         else:
             os.replace(old, real)
     if os.path.lexists(new):
         require_aside(new)
-        shutil.rmtree(new)
+        drop_folder(new, MARKER)
+
+
+def drop_folder(folder: Path, last: str) -> None:
+    """Remove a folder sitegen made, the file that says so (`last`: its marker or undo list) last: a build
+    killed half-way leaves a folder the next build still knows as its own and drops (`shutil.rmtree` goes in
+    directory order, and one that took the marker first left a folder every later build refused as planted)."""
+    with os.scandir(folder) as found:
+        entries = [entry for entry in found if entry.name != last]
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)
+        else:
+            os.unlink(entry.path)
+        kill_point("folder-dropped")
+    (folder / last).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def require_aside(folder: Path) -> None:
@@ -306,9 +322,10 @@ def require_aside(folder: Path) -> None:
 
 
 def require_undo(undo: Path) -> None:
-    """An undo folder is sitegen's only if it is a real folder holding a plain undo list."""
+    """An undo folder is sitegen's only if it is a real folder holding a plain undo list, or empty (a build
+    killed before it wrote the list had moved nothing)."""
     listed = undo / UNDO_LIST
-    if undo.is_symlink() or not undo.is_dir() or listed.is_symlink() or not listed.is_file():
+    if undo.is_symlink() or not undo.is_dir() or ((listed.is_symlink() or not listed.is_file()) and any(undo.iterdir())):
         raise SitegenError(f"{undo}: not an undo folder sitegen made (no {UNDO_LIST} in it); move it elsewhere and build again")
 
 
@@ -344,7 +361,7 @@ def undo_update(undo: Path, real: Path, diagnostics: Diagnostics | None) -> None
     if left and diagnostics is not None:
         diagnostics.warn(undo, None, f"{len(left)} line(s) of its undo list name files that are not as the killed update "
                          f"left them ({', '.join(left[:3])}); left as they are")
-    shutil.rmtree(undo)
+    drop_folder(undo, UNDO_LIST)  # a kill meanwhile leaves the list: applied again, it finds each line done
 
 
 def file_id(path: Path | str) -> str | None:
@@ -611,9 +628,12 @@ def finish_site(site_dir: Path, names: list[str], proof: frozenset[Proven], list
 def settle_site(site_dir: Path) -> None:
     """The new site stands: drop what waited aside to undo it (the old site, or the files an update replaced)."""
     new, old = aside_paths(site_dir)
-    for leftover in (new, old, undo_path(site_dir)):
+    undo = undo_path(site_dir)
+    if undo.exists():
+        (undo / UNDO_LIST).write_bytes(b"")  # first, in one step: nothing left to undo, whatever stops the rest
+    for leftover, last in ((new, MARKER), (old, MARKER), (undo, UNDO_LIST)):
         if leftover.exists():
-            shutil.rmtree(leftover)
+            drop_folder(leftover, last)
 
 
 def revert_site(site_dir: Path) -> None:
@@ -632,7 +652,7 @@ def revert_site(site_dir: Path) -> None:
             elif old.exists():
                 os.replace(old, new)
         if new.exists():
-            shutil.rmtree(new)
+            drop_folder(new, MARKER)
 
 
 def files_under(folder: Path) -> list[str]:
@@ -664,10 +684,14 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
     changed = list(digests)
     # only the very files sitegen wrote, as it wrote them, through real folders (`removable`)
     gone = [name for name in gone if made_here(real, name, proof)]
+    placed = {name: new / name for name in changed}  # each file to move in, by its name in the site
     with interrupts_deferred():
+        if MARKER in placed:  # a copy moves in: the aside folder keeps its marker, so whatever stops the build leaves it
+            placed[MARKER] = new / f"{TEMP_PREFIX}marker{TEMP_SUFFIX}"  # sitegen's own, to be dropped (it was refused)
+            shutil.copyfile(new / MARKER, placed[MARKER])
         undo.mkdir()
         actions = [("replace" if os.path.lexists(real / name) else "add", name) for name in changed] + [("remove", name) for name in gone]
-        lines = [f"{action} {digests.get(name, '-')} {file_id(new / name) or '-' if action != 'remove' else '-'} "
+        lines = [f"{action} {digests.get(name, '-')} {file_id(placed[name]) or '-' if action != 'remove' else '-'} "
                  f"{file_id(real / name) or '-' if action != 'add' else '-'} {name}\n" for action, name in actions]
         (undo / UNDO_LIST).write_text("".join(lines), encoding="utf-8")
         for action, name in actions:
@@ -676,7 +700,7 @@ def update_site(site_dir: Path, changed: list[str], gone: list[str], names: Iter
                 os.link(real / name, undo / name, follow_symlinks=False)  # the old bytes stay there: each new file is a new inode
         for name in changed:
             (real / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(new / name, real / name)
+            os.replace(placed[name], real / name)
             kill_point("site-update")
         for name in gone:
             (real / name).unlink()

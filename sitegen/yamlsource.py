@@ -85,10 +85,21 @@ def compose_mapping(path: Path, text: str, first_line: int) -> dict[str, Entry]:
             if written:
                 problem += f"; a value with ': ' in it needs quotes: {written[1]}: {json.dumps(written[2], ensure_ascii=False)}"
         raise SourceError(path, line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML refuses (NUL, another control character): at its own line
+        raise SourceError(path, first_line + reader_line(text, error.position),
+                          f"invalid YAML: {error.reason} (U+{error.character:04X}); remove it or write it as an escape "
+                          "in double quotes") from None
     except yaml.YAMLError as error:
         raise SourceError(path, first_line, f"invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+def reader_line(text: str, position: int) -> int:
+    """The line (0-based) of a ReaderError's position: libyaml counts bytes of the UTF-8 text, PyYAML's own reader characters."""
+    if issubclass(Loader, yaml.CSafeLoader):
+        return text.encode("utf-8", errors="surrogatepass").count(b"\n", 0, position)
+    return text.count("\n", 0, position)
 
 
 def spans_fit(text: str, entries: dict[str, Entry], first_line: int) -> bool:
@@ -213,7 +224,8 @@ def check_keys(path: Path, entries: dict[str, Entry], allowed: Mapping[str, type
 def check_type(path: Path, line: int, key: str, value: object, expected: type) -> None:
     if value is None:
         return
-    ok = isinstance(value, expected) and not (expected is dt.date and isinstance(value, dt.datetime))
+    ok = (isinstance(value, expected) and not (expected is dt.date and isinstance(value, dt.datetime))
+          and not (expected in (int, float) and isinstance(value, bool)))  # `year: true` is no year
     if expected is str and isinstance(value, (int, float)) and not isinstance(value, bool):
         ok = True
     if not ok:

@@ -7,6 +7,7 @@ import os
 import pickle
 import re
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,30 @@ def test_a_kill_during_the_update_is_undone_by_the_next_build(tmp_path: Path) ->
     shutil.copytree(site / "content" / "papers", cold / "content" / "papers")
     assert run_sitegen("build", cwd=cold).returncode == 0
     assert tree(site / "site") == tree(cold / "site")
+
+
+@pytest.mark.parametrize("kill_at", ["site-update:2", "site-update:4", "site-updated:1", "atomic-replaced:1", "folder-dropped:1",
+                                     "folder-dropped:2", "folder-dropped:3"])
+def test_a_kill_after_an_update_that_adds_files_leaves_nothing_the_next_build_refuses(tmp_path: Path, kill_at: str) -> None:
+    """An update that adds a paper moves a new marker into the site, and at its end drops what waited aside: killed
+    after it (at its first page write, or half-way through the drop), or half-way through it, the next build recovers
+    and ends where a cold build ends. (The aside folder's marker was moved into the site, or removed in directory
+    order: the folder left was refused as not sitegen's by every later build; the files the killed update added were
+    refused as the user's by the next build, which read the site before it undid the update.)"""
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon".split()
+    site = write_site(tmp_path / "s", {"content/lists/first.txt": raw_list(*[f"{w.title()} Networks for {v.title()} Tasks"
+                                                                            for w, v in zip(words, reversed(words))])})
+    assert run_sitegen("build", cwd=site).returncode == 0
+    (site / "content/lists/extra.txt").write_text("Daily Papers\n\n" + paper_text("Zebra Quantum Widgets", "We study zebra quantum widgets."))
+    killed = run_sitegen("build", cwd=site, env={"SITEGEN_TEST_KILL_AT": kill_at})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr  # the kill point was reached
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".")) == [".sitegen"]  # no .site.new, .site.undo
+    cold = inputs_of(site, tmp_path / "cold")
+    assert run_sitegen("build", cwd=cold).returncode == 0
+    assert tree(site / "site") == tree(cold / "site")
+    assert tree(site / "content") == tree(cold / "content")
 
 
 class Planted:

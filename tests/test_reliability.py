@@ -903,3 +903,22 @@ def test_a_site_unpacked_with_its_times_beside_its_record_is_built_again_not_tru
     assert result.returncode == 0, result.stderr
     assert "nothing changed" not in result.stdout
     assert index.read_bytes() == clean
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("a\nb.css", "a\\x0ab.css: a control character, line break or backslash in its name; a file of the site cannot have one: rename it"),
+    ("a\u2028b.css", "a\\u2028b.css: a control character, line break or backslash in its name; a file of the site cannot have one: rename it"),
+    ("vendor", "vendor: static/vendor would be both a file and a folder of the site (with "),
+])
+def test_a_static_file_the_site_cannot_list_or_hold_is_one_line_before_anything_is_written(tmp_path: Path, name: str, says: str) -> None:
+    """The marker and the proof list the site's files a line each: a static file named with a line break was
+    published, then split in two by the next build's reading of its marker, which refused the site for good
+    (in an error of two lines); a static file where the theme has a folder left half a site aside."""
+    site = small_site(tmp_path)
+    (site / "templates/static").mkdir(parents=True)
+    (site / "templates/static" / name).write_text("x")
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {site}/templates/static/{says}"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2 and "Traceback" not in result.stderr  # the taxonomy's note, the error
+    assert not (site / "site").exists() and not (site / "content/papers").exists()

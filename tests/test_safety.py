@@ -98,7 +98,7 @@ KILL_POINTS = [  # this edit writes 20 pages then the state file (21 atomic writ
     ("atomic-replaced", 1), ("atomic-replaced", 6), ("atomic-replaced", 20),
     ("page-removed", 1), ("page-removed", 5), ("page-removed", 18),
     ("site-file", 1), ("site-file", 30), ("site-file", 59),
-    ("site-file", 45), ("site-swapped", 1),
+    ("site-file", 45), ("site-swapped", 1), ("folder-dropped", 1), ("folder-dropped", 3),
 ]
 
 

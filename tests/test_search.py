@@ -685,3 +685,13 @@ def test_typing_fast_shows_the_newest_query_even_when_an_older_one_ends_later(ex
     expect(first).to_have_text(expected[0])
     expect(page.locator(".result-count")).to_contain_text(f"{len(expected)} paper")
     assert "Vision Transformers Need Registers" not in page.locator(".results").inner_text() or "Vision Transformers Need Registers" in expected[:50]
+
+
+def test_a_word_repeated_past_the_last_code_point_is_indexed_not_an_internal_error(tmp_path: Path) -> None:
+    """A field's counts are kept as one character a term: a word found more than 1,114,111 times in one abstract (a
+    hostile or broken paste) made `chr` fail, an internal error; it counts as the most a count can be, and is found."""
+    site = write_site(tmp_path, {"content/lists/week.txt": "Daily Papers\n\nRepeated Word Paper\n\n" + "echo " * 1_150_000 + "\n"})
+    result = run_sitegen("build", "-s", site)
+    assert result.returncode == 0, result.stderr
+    found = run_sitegen("search", "-s", site, "echo")
+    assert found.returncode == 0 and "Repeated Word Paper" in found.stdout, found.stdout + found.stderr

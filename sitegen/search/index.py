@@ -150,6 +150,9 @@ def search_source(catalog: Catalog) -> SearchSource:
                         index_path=catalog.path("search-index"), folder=catalog.path("search-shards"))
 
 
+MOST_COUNTED = 0x10FFFF  # the last code point: a word more often in one field (a pasted abstract of one word a million times) counts as this
+
+
 def paper_terms(paper: SearchPaper) -> PaperTerms:
     """A paper's terms, field by field."""
     found = (index_terms(paper.title), author_terms(paper.authors), index_terms(" ".join(t.replace("-", " ") for t in paper.tags)),
@@ -158,7 +161,7 @@ def paper_terms(paper: SearchPaper) -> PaperTerms:
     places: dict[str, list[int]] = {}
     for place, stem in enumerate(title_stems(paper.title)):
         places.setdefault(stem, []).append(place)
-    return PaperTerms(terms=tuple(" ".join(c) for c in counts), counts=tuple("".join(map(chr, c.values())) for c in counts),
+    return PaperTerms(terms=tuple(" ".join(c) for c in counts), counts=tuple("".join(chr(min(n, MOST_COUNTED)) for n in c.values()) for c in counts),
                       places=tuple(at[0] if len(at) == 1 else tuple(at) for at in (places.get(term, []) for term in counts[0])),
                       lengths=tuple(map(len, found)))
 
