@@ -219,14 +219,20 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def counted(count: int, noun: str, nouns: str = "") -> str:
+    """'1 warning', '2 warnings', '0 warnings' ('1 entry', '2 entries' where the plural is given)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
+
+
 def summary_line(summary: BuildSummary, diagnostics: Diagnostics) -> str:
     if summary.unchanged:
         return f"nothing changed since the last build; nothing written; {summary.seconds:.2f} s"
     changed = "made afresh" if summary.files_changed is None else f"{summary.files_changed} changed"
     return (
-        f"built {summary.papers} papers ({summary.entries} entries) in {summary.lists} lists, "
-        f"{summary.tags} tags, {summary.files} files ({changed}); pages written {summary.pages_written}, "
-        f"removed {summary.pages_removed}; {len(diagnostics.warnings)} warnings; {summary.seconds:.2f} s"
+        f"built {counted(summary.papers, 'paper')} ({counted(summary.entries, 'entry', 'entries')}) "
+        f"in {counted(summary.lists, 'list')}, {counted(summary.tags, 'tag')}, {counted(summary.files, 'file')} ({changed}); "
+        f"pages written {summary.pages_written}, removed {summary.pages_removed}; {counted(len(diagnostics.warnings), 'warning')}; "
+        f"{summary.seconds:.2f} s"
     )
 
 
@@ -266,7 +272,7 @@ def run_lookup_command(args: argparse.Namespace) -> int:
     kept = "nothing written (dry run)" if args.dry_run else "pages written as found"
     say(f"lookup: {summary.found} found, {summary.not_found} not found, {summary.known} skipped as already known"
           + (f", {summary.not_asked} not asked" if summary.not_asked else "")
-          + f"; {summary.requests} requests, {summary.seconds:.1f} s; {len(diagnostics.warnings)} warnings; {kept}")
+          + f"; {counted(summary.requests, 'request')}, {summary.seconds:.1f} s; {counted(len(diagnostics.warnings), 'warning')}; {kept}")
     if summary.interrupted:
         print("interrupted: the pages looked up so far are kept; run `sitegen lookup` again for the rest", file=sys.stderr)
         return 130

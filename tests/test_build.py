@@ -157,3 +157,15 @@ def test_what_a_note_keeps_between_comment_marks_is_never_published(tmp_path: Pa
         assert not [p for p in published if secret in p.read_text(encoding="utf-8", errors="replace")], secret
     assert "alpha-paper" in run_sitegen("search", "-s", site, "oscilloscope").stdout
     assert "alpha-paper" not in run_sitegen("search", "-s", site, "julien").stdout
+
+
+def test_the_summary_counts_in_words_a_person_would_write(tmp_path: Path) -> None:
+    """'built 1 paper (1 entry) in 1 list, …; 1 warning', not '1 papers … 1 warnings'."""
+    one = write_site(tmp_path / "one", {"content/lists/week.txt": raw_list("Alpha Paper")})
+    built = run_sitegen("build", "-s", one)
+    assert "built 1 paper (1 entry) in 1 list, 0 tags, " in built.stdout, built.stdout
+    two = write_site(tmp_path / "two", {"content/lists/week.txt": raw_list("Alpha Paper") + "***\n\n"
+                                        + raw_list("Beta Paper", header="")})
+    built = run_sitegen("build", "-s", two)
+    assert "built 2 papers (2 entries) in 1 list, 0 tags, " in built.stdout, built.stdout
+    assert built.stdout.rstrip().split("; ")[-2] == "1 warning", built.stdout
