@@ -10,10 +10,11 @@ import datetime as dt
 import json
 import posixpath
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cache
 from operator import itemgetter
 from pathlib import Path
@@ -134,10 +135,23 @@ def template_errors(template_name: str) -> Iterator[None]:
         raise SourceError(path, line, "templates include or call each other without end") from None
     except jinja2.TemplateError as error:
         path, line = template_place(error.__traceback__, template_name)
-        raise SourceError(path, line, error.message or type(error).__name__) from None
+        raise SourceError(path, line, in_template_terms(error.message or type(error).__name__)) from None
     except Exception as error:  # what the template's own expressions raise: 1/0, a date filter given text...
         path, line = template_place(error.__traceback__, template_name)
         raise SourceError(path, line, f"{type(error).__name__}: {error}") from None
+
+
+RECORD_WITHOUT = re.compile(r"'(sitegen\.[\w.]+)\.(\w+) object' has no attribute '([^']*)'")
+
+
+def in_template_terms(message: str) -> str:
+    """Jinja's "'sitegen.records.PaperPage object' has no attribute 'x'" said as a template's author needs it: the
+    record's name and the fields it has (sitegen's module path means nothing to them)."""
+    found = RECORD_WITHOUT.fullmatch(message)
+    record = getattr(sys.modules.get(found.group(1)), found.group(2), None) if found else None
+    if found is None or not is_dataclass(record):
+        return message
+    return f"a {found.group(2)} has no field '{found.group(3)}' (its fields: {', '.join(f.name for f in fields(record))})"
 
 
 def check_templates(env: jinja2.Environment) -> None:
