@@ -436,19 +436,23 @@ def test_search_reports_an_index_that_cannot_load(example_site: Path, tmp_path: 
 
 
 def test_the_theme_toggle_stands_in_the_same_place_on_every_page(example_site: Path, visit: Any) -> None:
-    """On the search page (its header has no search box) the toggle stood beside "Tags", not at the right."""
-    page = visit(viewport={"width": 1280, "height": 800}).page
-    places = []
-    for url in ("index.html", "search/index.html?q=vision", "papers/index.html"):
-        page.goto((example_site / "site" / url.split("?")[0]).as_uri() + ("?q=vision" if "?" in url else ""))
-        if "?" in url:  # measured once the results are drawn: a page that grows past the screen gains a scroll bar
-            search_drawn(page)
-        toggle = page.locator(".theme-toggle")
-        expect(toggle).to_be_visible()
-        box = toggle.bounding_box()
-        assert box is not None
-        places.append(round(box["x"]))
-    assert len(set(places)) == 1, places
+    """On the search page (its header has no search box) the toggle stood beside "Tags", not at the right; on a
+    phone, where the search box has a row of its own, it stood beside "Tags" on every other page."""
+    for width in (1280, 390):
+        page = visit(viewport={"width": width, "height": 800}).page
+        places = []
+        for url in ("index.html", "search/index.html?q=vision", "papers/index.html", "lists/feature-learning/index.html"):
+            page.goto((example_site / "site" / url.split("?")[0]).as_uri() + ("?q=vision" if "?" in url else ""))
+            if "?" in url:  # measured once the results are drawn: a page that grows past the screen gains a scroll bar
+                search_drawn(page)
+            toggle = page.locator(".theme-toggle")
+            expect(toggle).to_be_visible()
+            box = toggle.bounding_box()
+            assert box is not None
+            places.append(round(box["x"] + box["width"]))
+        assert len(set(places)) == 1, (width, places)
+        bar = page.locator(".site-header .bar").bounding_box()
+        assert bar is not None and bar["x"] + bar["width"] - 24 <= places[0], (width, places, bar)  # at the bar's right end
 
 
 def test_theme_toggle_follows_the_system_and_remembers(example_site: Path, visit: Any) -> None:
