@@ -213,6 +213,26 @@ def test_keyboard_hints_show_where_a_keyboard_is_likely_and_not_on_a_phone(examp
     expect(desktop.get_by_text("for keyboard shortcuts")).to_be_visible()
 
 
+def test_the_keys_panel_opens_on_question_mark_looks_finished_and_closes(example_site: Path, visit: Any) -> None:
+    """A stranger saw the panel's Close as the browser's bare grey button, under an empty band above the heading."""
+    page = visit(viewport={"width": 1280, "height": 800}).page
+    page.goto((example_site / "site/papers/index.html").as_uri())
+    page.keyboard.press("?")
+    panel = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(panel).to_be_visible()
+    close = panel.get_by_role("button", name="Close")
+    expect(close).to_be_visible()
+    expect(close).to_have_css("border-top-left-radius", "6px")  # as the page's other buttons (Copy BibTeX)
+    heading, box = panel.get_by_role("heading").bounding_box(), panel.bounding_box()
+    assert heading is not None and box is not None and heading["y"] - box["y"] <= 24  # the panel's padding, no band above
+    close.click()
+    expect(panel).to_be_hidden()
+    page.keyboard.press("?")
+    expect(panel).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+
+
 def test_the_search_page_shows_one_search_box(example_site: Path, visit: Any) -> None:
     page = visit(viewport={"width": 390, "height": 800}).page
     page.goto((example_site / "site/search/index.html").as_uri() + "?q=registers")
