@@ -136,9 +136,19 @@ def test_status_filter_with_tags_on_a_list_page(reading_site: Path, visit: Any) 
     expected = page.locator(f".papers > .paper-item:not([data-status])[data-tags~={chip.get_attribute('data-tag')}]").count()  # no data-status: unread
     expect(shown).to_have_count(expected)
     expect(page.locator(".filter-status")).to_have_text(f"{expected} of 75 papers shown")
-    page.get_by_role("button", name="All 75").click()
+    # the statuses count the papers with the chosen tag (a stranger read "All 75 · Unread 75" beside "17 of 75 shown")
+    tagged = page.locator(f".papers > .paper-item[data-tags~={chip.get_attribute('data-tag')}]")
+    counts = {status: tagged.and_(page.locator(f"[data-status={status}]")).count() for status in ("reading", "read")}
+    expect(page.locator("button[data-status=''] .count")).to_have_text(str(tagged.count()))
+    expect(page.locator("button[data-status=unread] .count")).to_have_text(str(expected))
+    for status, count in counts.items():
+        expect(page.locator(f"button[data-status={status}] .count")).to_have_text(str(count))
+    page.locator("button[data-status='']").click()
+    expect(shown).to_have_count(tagged.count())
     chip.click()
     expect(shown).to_have_count(75)
+    expect(page.get_by_role("button", name="All 75")).to_have_attribute("aria-pressed", "true")  # no tag: the whole list's counts
+    expect(page.get_by_role("button", name="Read 3")).to_be_visible()
 
 
 def test_list_filters_count_by_status_and_survive_a_reload(reading_site: Path, visit: Any) -> None:

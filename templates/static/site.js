@@ -187,6 +187,22 @@
       }
       tagButtons.forEach(function (b) { b.querySelector(".count").textContent = wanted ? String(counts[b.dataset.tag] || 0) : b.dataset.count; });
     };
+    var statusButtons = Array.prototype.slice.call(filter.querySelectorAll("button[data-status]"));
+    statusButtons.forEach(function (b) { b.dataset.count = b.querySelector(".count").textContent; });
+    /* each status's count among the papers with every chosen tag (its count in the whole collection with none chosen) */
+    var countStatuses = function (items, chosen) {
+      var counts = { "": 0 };
+      if (chosen.length) {
+        items.forEach(function (item) {
+          var tags = (item.dataset.tags || "").split(" ");
+          if (!chosen.every(function (t) { return tags.indexOf(t) >= 0; })) return;
+          var status = item.dataset.status || "unread";
+          counts[status] = (counts[status] || 0) + 1;
+          counts[""] += 1;
+        });
+      }
+      statusButtons.forEach(function (b) { b.querySelector(".count").textContent = chosen.length ? String(counts[b.dataset.status] || 0) : b.dataset.count; });
+    };
     var remember = function (chosen, wanted) {
       var url = new URL(window.location.href);
       url.searchParams.delete("status");
@@ -220,6 +236,7 @@
         if (pager) pager.hidden = everyPage;
       }
       countTags(allItems || pageItems, wanted);
+      countStatuses(allItems || pageItems, chosen);
       var total = everyPage ? rowsData.count : items.length;
       filterStatus.textContent = active ? shown + " of " + total + " papers" + (allItems && !everyPage ? " on this page" : "") + " shown" : "";
       current = -1;
