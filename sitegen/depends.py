@@ -42,11 +42,13 @@ Facts = tuple[Any, ...]
 def own_templates_in(inputs: dict[Path, bytes], site_dir: Path, theme: Path) -> bool:
     """Whether the site has templates of its own (any file of templates/ but its static/ files, whatever its
     name: on a file system blind to case `Paper.HTML` is `paper.html`): they may read anything. The theme's own
-    folder is not (sitegen's repository is its example site, with the theme at `templates/`)."""
+    folder is not, nor a file with the very bytes of the theme's file of its name: sitegen's repository is its
+    example site, with the theme at `templates/`, which an install that is not editable copies elsewhere."""
     own = site_dir / "templates"
     if own.resolve() == theme.resolve():
         return False
-    return any(state.is_under(p, own) and not state.is_under(p, own / "static") for p in inputs)
+    return any(state.is_under(p, own) and not state.is_under(p, own / "static") and inputs.get(theme / p.relative_to(own)) != data
+               for p, data in inputs.items())
 
 
 def paper_input_key(made_from: str, page: PaperPage, position: int, read: bytes | None) -> str:

@@ -628,6 +628,27 @@ def test_the_theme_s_own_folder_as_the_site_s_templates_is_no_template_of_the_us
     assert summary.files_changed is not None and summary.files_changed <= 8, summary  # the page, papers.json, the search index
 
 
+def test_a_copy_of_the_theme_as_the_site_s_templates_is_the_theme(tmp_path: Path) -> None:
+    """sitegen installed from its repository (not editable) reads its theme from the package, and the example site's
+    `templates/` is a copy of it: every note edit there remade the whole site (a stranger saw "380 files (made
+    afresh)"), and its pages were rendered as the user's own templates are. A file of the theme's very bytes is the
+    theme's; one changed byte makes the templates the user's."""
+    import sitegen.build
+
+    plain, copied = small_site(tmp_path / "plain"), small_site(tmp_path / "copied")
+    shutil.copytree(sitegen.build.package_resource("templates"), copied / "templates")
+    for site in (plain, copied):
+        build(site)
+        page = sorted((site / "content" / "papers").glob("*.md"))[0]
+        page.write_text(page.read_text(encoding="utf-8") + "\nMy note.\n", encoding="utf-8")
+        summary = run_build(site, site / "site", Diagnostics())
+        assert summary.files_changed is not None and summary.files_changed <= 8, summary  # the page, papers.json, the search index
+    assert tree(copied / "site") == tree(plain / "site")
+    paper = copied / "templates" / "paper.html"
+    paper.write_text(paper.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # now the user's: may read anything
+    assert run_build(copied, copied / "site", Diagnostics()).files_changed is None
+
+
 def test_an_edit_of_a_page_parses_no_list_and_matches_up_no_paper_again(tmp_path: Path) -> None:
     """The lists as parsed and the papers they make are kept by what they are made from (the lists' bytes, the
     pages' titles, abstracts and ids): a page's note or status edit parses no list and runs no dedupe (not even
