@@ -59,7 +59,7 @@ def test_warnings_name_file_and_line_and_strict_makes_them_fatal(tmp_path: Path)
     result = run_sitegen("build", "-s", site)
     assert result.returncode == 0
     assert f"warning: {site}/content/lists/week.txt:9: 'Beta Cut Off' has no abstract (cut off?)" in result.stderr
-    assert "2 papers" in result.stdout and "warnings" in result.stdout
+    assert "built 2 papers" in result.stdout and "; 1 warning;" in result.stdout
     shutil.rmtree(site / "site")
     strict = run_sitegen("build", "--strict", "-s", site)
     assert strict.returncode == 1
