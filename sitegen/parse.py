@@ -856,20 +856,15 @@ def abstracts_differ(first: str, second: str, words: dict[str, frozenset[str]] |
 
 
 def lacks_words_of(mine: frozenset[str], theirs: frozenset[str]) -> bool:
-    """`mine` has words `theirs` lacks, other than typos of theirs or words cut short: half of them where the two share
-    a paragraph's worth of words, else one."""
-    needed = max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine))) if len(mine & theirs) >= SHARED_WORDS else 1
+    """`mine` has words `theirs` lacks: half of them where the two share a paragraph's worth of words (counted: so many
+    are no typos, and comparing each pair of words took 58 s at 10,000 papers), else one that is neither a typo of one
+    of theirs nor one of theirs cut short."""
     lacking = mine - theirs
-    if len(lacking) < needed:
-        return False
+    if len(mine & theirs) >= SHARED_WORDS:
+        return len(lacking) >= max(1, math.ceil(ANOTHER_ABSTRACT_SHARE * len(mine)))
     others = sorted(theirs - mine)
-    unmatched = 0
-    for word in sorted(lacking):
-        if not any(other.startswith(word) for other in theirs) and not any(is_typo(word, other) for other in others):
-            unmatched += 1
-            if unmatched >= needed:
-                return True
-    return False
+    return any(not any(other.startswith(word) for other in theirs) and not any(is_typo(word, other) for other in others)
+               for word in sorted(lacking))
 
 
 def is_typo(word: str, other: str) -> bool:
