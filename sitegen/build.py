@@ -599,7 +599,7 @@ def static_files(site_dir: Path, theme: Path, inputs: dict[Path, bytes]) -> list
     for root in (theme / "static", site_dir / "templates" / "static"):
         for path in sorted(p for p in inputs if state.is_under(p, root)):
             name = "static/" + path.relative_to(root).as_posix()
-            if not is_site_name(name) or name.splitlines() != [name]:  # the marker and the proof list names a line each
+            if not is_site_name(name):  # the marker and the proof list names a line each
                 raise SitegenError(f"{path}: a control character, line break or backslash in its name; a file of the site "
                                    "cannot have one: rename it")
             found[name], source[name] = inputs[path], path

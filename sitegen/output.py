@@ -230,7 +230,9 @@ def claim_output(output_dir: Path, site_dir: Path) -> None:
                        "files it did not make: choose an empty or new folder")
 
 
-CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\\]")  # but '\n', which joins names in `are_site_names`
+# A control character, backslash or line separator ('\x85', U+2028, U+2029: the marker and the proof are read by
+# `splitlines`), but '\n', which joins names in `are_site_names`.
+CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029\\]")
 
 
 def is_site_name(name: str) -> bool:
